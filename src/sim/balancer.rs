@@ -1,0 +1,55 @@
+//! Read routing: which replica a client DC asks.
+//!
+//! Invariants: a DC routes only on its own knowledge (its detector view, its outstanding
+//! requests, the latency table); replicas it considers dead are skipped unless every
+//! replica is, and ties always break by DC id.
+
+use super::config::ReadPolicy;
+use super::detector::PeerState;
+use super::ids::DcId;
+use super::node::{Ctx, Node, ShardKey};
+use super::placement::sha1_mod;
+use super::table::{pk_text, Pk};
+
+impl Node {
+    fn live_replicas(&self, ctx: &Ctx, key: ShardKey) -> Vec<DcId> {
+        let all = ctx.placement.replicas(key.1);
+        let live: Vec<DcId> = all.iter().copied().filter(|&d| self.view_of(d) != PeerState::Dead).collect();
+        if live.is_empty() {
+            all
+        } else {
+            live
+        }
+    }
+
+    /// The replica a `One` read goes to.
+    pub(crate) fn choose_replica(&mut self, ctx: &Ctx, key: ShardKey, pk: &Pk) -> DcId {
+        self.ranked_replicas(ctx, key, pk)[0]
+    }
+
+    /// Live replicas, most preferred first under the configured policy.
+    pub(crate) fn ranked_replicas(&mut self, ctx: &Ctx, key: ShardKey, pk: &Pk) -> Vec<DcId> {
+        let mut live = self.live_replicas(ctx, key);
+        let n = live.len() as u64;
+        match ctx.cfg.read_policy {
+            ReadPolicy::Hash => {
+                let i = sha1_mod(&pk_text(pk), n) as usize;
+                live.rotate_left(i);
+            }
+            ReadPolicy::RoundRobin => {
+                let i = (self.vol.round_robin % n) as usize;
+                self.vol.round_robin += 1;
+                live.rotate_left(i);
+            }
+            ReadPolicy::LeastLoaded => {
+                let me = self.id;
+                live.sort_by_key(|&d| (self.vol.outstanding.get(&d).copied().unwrap_or(0), ctx.latency(me, d), d));
+            }
+            ReadPolicy::Nearest => {
+                let me = self.id;
+                live.sort_by_key(|&d| (ctx.latency(me, d), d));
+            }
+        }
+        live
+    }
+}

@@ -1,0 +1,406 @@
+//! The live invariant checker.
+//!
+//! Invariants of the checker itself: it reads facts the nodes report and, god's-eye, their
+//! stores; it never changes the simulation. Every finding names the time, the keys or the
+//! transaction, and the fault(s) that explain it. A finding is a `Violation` when the
+//! protocol promised otherwise, `Expected` when it is the documented price of the chosen
+//! setting (e.g. `Async` losing unshipped writes on failover) — reported, never silent.
+
+use super::config::{ReadConsistency, ReplicationMode};
+use super::ids::{DcId, ReqId, ShardId, TableId, TxnId};
+use super::msg::OpResult;
+use super::node::{ClientOp, Node, PartState, ShardKey};
+use super::table::{pk_text, Epoch, LogPos, Pk};
+use super::time::SimTime;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum FindingKind {
+    /// A transaction committed at one participant and aborted at another.
+    Atomicity,
+    /// An acknowledged write held by every replica (or required to be) was lost.
+    Durability,
+    /// An `Async` write acknowledged before it was shipped was lost by failover.
+    AsyncWriteLost,
+    /// A write acknowledged with fewer copies than replicas (`SemiSync`, `Quorum`, or
+    /// `Sync` while a replica was considered dead) was lost when the copies died.
+    DegradedWriteLost,
+    /// A read at `Owner` or `Quorum` returned something older than the last write
+    /// acknowledged before it started, where the protocol promised it would not.
+    StaleRead,
+    /// The same, but explained by the settings (no quorum overlap, a deposed primary
+    /// without a read lease).
+    StaleReadExplained,
+    /// After heal and quiet, a replica's log is not a prefix of its primary's.
+    Divergence,
+    /// A transaction is still in doubt after every DC has been up and healed past the
+    /// timeout.
+    StuckInDoubt,
+}
+
+impl FindingKind {
+    pub const ALL: [FindingKind; 8] = [
+        FindingKind::Atomicity,
+        FindingKind::Durability,
+        FindingKind::AsyncWriteLost,
+        FindingKind::DegradedWriteLost,
+        FindingKind::StaleRead,
+        FindingKind::StaleReadExplained,
+        FindingKind::Divergence,
+        FindingKind::StuckInDoubt,
+    ];
+
+    pub fn is_violation(self) -> bool {
+        matches!(
+            self,
+            FindingKind::Atomicity
+                | FindingKind::Durability
+                | FindingKind::StaleRead
+                | FindingKind::Divergence
+                | FindingKind::StuckInDoubt
+        )
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            FindingKind::Atomicity => "2PC atomicity",
+            FindingKind::Durability => "durability",
+            FindingKind::AsyncWriteLost => "async write lost",
+            FindingKind::DegradedWriteLost => "degraded write lost",
+            FindingKind::StaleRead => "stale read",
+            FindingKind::StaleReadExplained => "stale read (explained)",
+            FindingKind::Divergence => "replica divergence",
+            FindingKind::StuckInDoubt => "stuck in doubt",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub at: SimTime,
+    pub kind: FindingKind,
+    pub text: String,
+    pub keys: Vec<String>,
+    pub txn: Option<TxnId>,
+    pub cause: String,
+}
+
+/// A fault the user (or a schedule) injected, remembered to explain findings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FaultNote {
+    pub at: SimTime,
+    pub text: String,
+    pub dcs: Vec<DcId>,
+}
+
+#[derive(Clone, Debug)]
+struct Acked {
+    key: ShardKey,
+    pk: Pk,
+    pos: LogPos,
+    copies: u8,
+    at: SimTime,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Checker {
+    pub findings: Vec<Finding>,
+    pub faults: Vec<FaultNote>,
+    /// Acknowledged writes not yet known safe, by write id.
+    acked: BTreeMap<u64, Acked>,
+    /// Where each write was appended by a primary: (shard, position, when).
+    appended: BTreeMap<u64, (ShardKey, LogPos, SimTime)>,
+    /// Committed transactions' writes, acknowledged before their positions are known.
+    txn_writes: BTreeMap<u64, (Pk, SimTime)>,
+    /// The newest epoch any DC adopted, per shard.
+    latest_epoch: BTreeMap<ShardKey, (Epoch, DcId)>,
+    /// Last acknowledged plain write per row: (pos, write id, copies, acked at).
+    last_write: BTreeMap<(TableId, Pk), (LogPos, u64, u8, SimTime)>,
+    outcomes: BTreeMap<TxnId, (BTreeSet<DcId>, BTreeSet<DcId>)>,
+    in_doubt: BTreeMap<(TxnId, DcId), SimTime>,
+    reported_divergence: BTreeSet<(ShardKey, DcId)>,
+    reported_stuck: BTreeSet<(TxnId, DcId)>,
+    pub stale_reads: u64,
+    pub reads: u64,
+}
+
+pub struct CheckCtx<'a> {
+    pub now: SimTime,
+    pub nodes: &'a BTreeMap<DcId, Node>,
+    pub modes: &'a [ReplicationMode],
+    pub replication_factor: usize,
+    pub consistency: ReadConsistency,
+    pub shard_of: &'a dyn Fn(&Pk) -> ShardId,
+}
+
+impl Checker {
+    pub fn note_fault(&mut self, at: SimTime, text: String, dcs: Vec<DcId>) {
+        self.faults.push(FaultNote { at, text, dcs });
+        if self.faults.len() > 512 {
+            self.faults.remove(0);
+        }
+    }
+
+    /// The latest fault involving `dc`, as text.
+    fn fault_of(&self, dc: DcId) -> String {
+        self.faults
+            .iter()
+            .rev()
+            .find(|f| f.dcs.contains(&dc))
+            .map(|f| format!("{} at t={}", f.text, f.at))
+            .unwrap_or_else(|| format!("{dc} was unreachable (no injected fault recorded)"))
+    }
+
+    fn find(&mut self, at: SimTime, kind: FindingKind, text: String, keys: Vec<String>, txn: Option<TxnId>, cause: String) {
+        self.findings.push(Finding { at, kind, text, keys, txn, cause });
+    }
+
+    pub fn violations(&self) -> usize {
+        self.findings.iter().filter(|f| f.kind.is_violation()).count()
+    }
+
+    pub fn count(&self, kind: FindingKind) -> usize {
+        self.findings.iter().filter(|f| f.kind == kind).count()
+    }
+
+    pub fn on_appended(&mut self, now: SimTime, key: ShardKey, pos: LogPos, write_id: u64) {
+        self.appended.insert(write_id, (key, pos, now));
+        if let Some((pk, at)) = self.txn_writes.remove(&write_id) {
+            self.acked.insert(write_id, Acked { key, pk, pos, copies: 1, at });
+        }
+    }
+
+    pub fn on_epoch(&mut self, c: &CheckCtx, key: ShardKey, epoch: Epoch, primary: DcId, old: Option<DcId>) {
+        let newer = self.latest_epoch.get(&key).map(|(e, _)| epoch > *e).unwrap_or(true);
+        if !newer {
+            return;
+        }
+        self.latest_epoch.insert(key, (epoch, primary));
+        // Every acknowledged write of this shard that the new primary lacks is gone.
+        let Some(store) = c.nodes.get(&primary).and_then(|n| n.durable.stores.get(&key)) else { return };
+        let lost: Vec<u64> = self
+            .acked
+            .iter()
+            .filter(|(_, a)| a.key == key && store.entry(a.pos.index).map(|e| e.pos) != Some(a.pos))
+            .map(|(&w, _)| w)
+            .collect();
+        let cause = match old {
+            Some(o) => format!(
+                "{}; {primary} promoted for {} {} in {epoch} holding entries up to #{}",
+                self.fault_of(o),
+                table_name(key.0),
+                key.1,
+                store.last_index()
+            ),
+            None => format!("{primary} promoted in {epoch}"),
+        };
+        let n_lost = lost.len();
+        for w in lost {
+            if let Some(a) = self.acked.remove(&w) {
+                self.report_lost(c, w, &a, &cause, n_lost);
+            }
+        }
+    }
+
+    fn report_lost(&mut self, c: &CheckCtx, write_id: u64, a: &Acked, cause: &str, n: usize) {
+        let mode = c.modes.get(a.key.0 .0 as usize).copied().unwrap_or(ReplicationMode::Async);
+        let kind = match mode {
+            ReplicationMode::Async => FindingKind::AsyncWriteLost,
+            _ if (a.copies as usize) < c.replication_factor => FindingKind::DegradedWriteLost,
+            _ => FindingKind::Durability,
+        };
+        self.last_write.retain(|_, v| v.1 != write_id);
+        self.find(
+            c.now,
+            kind,
+            format!(
+                "write w{write_id} to {} (acknowledged at t={} with {} cop{}) was lost by failover; {n} acknowledged write(s) of this shard lost",
+                pk_text(&a.pk),
+                a.at,
+                a.copies,
+                if a.copies == 1 { "y" } else { "ies" }
+            ),
+            vec![pk_text(&a.pk)],
+            None,
+            cause.to_string(),
+        );
+    }
+
+    /// A client operation completed (at its frontend).
+    pub fn on_op_done(&mut self, c: &CheckCtx, req: ReqId, op: &ClientOp, invoked: SimTime, result: &OpResult, served_by: Option<DcId>) {
+        match (op, result) {
+            (ClientOp::Write(w), OpResult::Written { pos, write_id, copies }) => {
+                let Some(&(key, _, _)) = self.appended.get(write_id) else { return };
+                let a = Acked { key, pk: w.pk.clone(), pos: *pos, copies: *copies, at: c.now };
+                // Acknowledged by a primary already deposed: check against the new one now.
+                if let Some(&(e, p)) = self.latest_epoch.get(&key) {
+                    if e > pos.epoch {
+                        let have = c.nodes.get(&p).and_then(|n| n.durable.stores.get(&key)).and_then(|s| s.entry(pos.index)).map(|e| e.pos);
+                        if have != Some(*pos) {
+                            let cause = format!("acknowledged by a deposed primary after {p} took over in {e}; {}", self.fault_of(p));
+                            self.report_lost(c, *write_id, &a, &cause, 1);
+                            return;
+                        }
+                    }
+                }
+                self.acked.insert(*write_id, a);
+                let slot = self.last_write.entry((w.table, w.pk.clone())).or_insert((*pos, *write_id, *copies, c.now));
+                if *pos >= slot.0 {
+                    *slot = (*pos, *write_id, *copies, c.now);
+                }
+            }
+            (ClientOp::Txn(ws), OpResult::Written { .. }) => {
+                for (i, w) in ws.iter().enumerate() {
+                    let id = (req.0 << 8) | (i as u64 + 1);
+                    match self.appended.get(&id) {
+                        Some(&(key, pos, _)) => {
+                            self.acked.insert(id, Acked { key, pk: w.pk.clone(), pos, copies: 1, at: c.now });
+                        }
+                        None => {
+                            self.txn_writes.insert(id, (w.pk.clone(), c.now));
+                        }
+                    }
+                }
+            }
+            (ClientOp::Get { table, pk }, OpResult::Row(row)) => {
+                self.reads += 1;
+                let Some(&(pos, write_id, copies, acked_at)) = self.last_write.get(&(*table, pk.clone())) else { return };
+                if acked_at > invoked {
+                    return;
+                }
+                let seen = row.as_ref().map(|r| r.version.pos);
+                if seen.is_some_and(|s| s >= pos) {
+                    return;
+                }
+                self.stale_reads += 1;
+                let text = format!(
+                    "read of {} at {:?} (invoked t={invoked}) returned {} but w{write_id} at #{} was acknowledged at t={acked_at}",
+                    pk_text(pk),
+                    c.consistency,
+                    seen.map(|s| format!("#{} ({})", s.index, s.epoch)).unwrap_or_else(|| "nothing".into()),
+                    pos.index
+                );
+                let by = served_by.map(|d| d.to_string()).unwrap_or_default();
+                match c.consistency {
+                    ReadConsistency::One => {}
+                    ReadConsistency::Quorum => {
+                        let r = c.replication_factor / 2 + 1;
+                        if copies as usize + r <= c.replication_factor {
+                            self.find(c.now, FindingKind::StaleReadExplained, text, vec![pk_text(pk)], None,
+                                format!("the write had {copies} cop(ies) and a read quorum is {r} of {}: they need not overlap", c.replication_factor));
+                        } else {
+                            self.find(c.now, FindingKind::StaleRead, text, vec![pk_text(pk)], None, format!("served by {by}"));
+                        }
+                    }
+                    ReadConsistency::Owner => {
+                        let shard = (c.shard_of)(pk);
+                        let current = self.latest_epoch.get(&(*table, shard)).map(|&(_, p)| p);
+                        let deposed = matches!((served_by, current), (Some(d), Some(p)) if d != p);
+                        let cause = served_by.map(|d| self.fault_of(d)).unwrap_or_default();
+                        if deposed {
+                            self.find(c.now, FindingKind::StaleReadExplained, text, vec![pk_text(pk)], None,
+                                format!("served by {by}, a primary that had not yet learnt it was deposed (no read lease); {cause}"));
+                        } else {
+                            self.find(c.now, FindingKind::StaleRead, text, vec![pk_text(pk)], None, format!("served by {by}"));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub fn on_part(&mut self, now: SimTime, dc: DcId, txn: TxnId, state: PartState) {
+        match state {
+            PartState::Prepared | PartState::InDoubt => {
+                self.in_doubt.entry((txn, dc)).or_insert(now);
+            }
+            PartState::Committed | PartState::Aborted => {
+                self.in_doubt.remove(&(txn, dc));
+                let o = self.outcomes.entry(txn).or_default();
+                if state == PartState::Committed { o.0.insert(dc) } else { o.1.insert(dc) };
+                if !o.0.is_empty() && !o.1.is_empty() {
+                    let text = format!(
+                        "{txn} committed at {:?} but aborted at {:?}",
+                        o.0.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
+                        o.1.iter().map(|d| d.to_string()).collect::<Vec<_>>()
+                    );
+                    self.find(now, FindingKind::Atomicity, text, vec![], Some(txn), "the coordinator's decision was not unanimous".into());
+                }
+            }
+        }
+    }
+
+    /// Checks that hold once every DC is up, every link healed, since `healthy_since`.
+    pub fn check_settled(&mut self, c: &CheckCtx, healthy_since: SimTime, settle_ms: u64) {
+        if c.now.since(healthy_since) < settle_ms {
+            return;
+        }
+        // Liveness: nothing prepared before the heal is still undecided.
+        let stuck: Vec<((TxnId, DcId), SimTime)> = self
+            .in_doubt
+            .iter()
+            .filter(|(k, &t)| c.now.since(t.max(healthy_since)) >= settle_ms && !self.reported_stuck.contains(k))
+            .map(|(k, t)| (*k, *t))
+            .collect();
+        for ((txn, dc), since) in stuck {
+            self.reported_stuck.insert((txn, dc));
+            self.find(c.now, FindingKind::StuckInDoubt,
+                format!("{txn} is still in doubt at {dc} (prepared at t={since}) although every DC has been up and healed since t={healthy_since}"),
+                vec![], Some(txn), self.fault_of(dc));
+        }
+        // Convergence: each replica's log is a prefix of its primary's.
+        let mut diverged = Vec::new();
+        for (&dc, node) in c.nodes {
+            for (key, store) in &node.durable.stores {
+                let primary = node.primary_of(*key);
+                if primary == dc {
+                    continue;
+                }
+                let Some(p) = c.nodes.get(&primary).and_then(|n| n.durable.stores.get(key)) else { continue };
+                let n = store.last_index().min(p.last_index());
+                let bad = (1..=n).rev().take(64).any(|i| store.entry(i).map(|e| e.pos) != p.entry(i).map(|e| e.pos))
+                    || store.last_index() > p.last_index();
+                if bad && !self.reported_divergence.contains(&(*key, dc)) {
+                    diverged.push((*key, dc, primary));
+                }
+            }
+        }
+        for (key, dc, primary) in diverged {
+            self.reported_divergence.insert((key, dc));
+            self.find(c.now, FindingKind::Divergence,
+                format!("{dc}'s copy of {} {} is not a prefix of primary {primary}'s log after heal", table_name(key.0), key.1),
+                vec![], None, self.fault_of(dc));
+        }
+    }
+
+    /// Forgets acknowledged writes every replica already holds (they can no longer be lost
+    /// by failover), and old bookkeeping.
+    pub fn prune(&mut self, c: &CheckCtx, replicas: impl Fn(ShardId) -> Vec<DcId>) {
+        self.acked.retain(|_, a| {
+            !replicas(a.key.1).iter().all(|d| {
+                c.nodes.get(d).and_then(|n| n.durable.stores.get(&a.key)).and_then(|s| s.entry(a.pos.index)).map(|e| e.pos) == Some(a.pos)
+            })
+        });
+        let horizon = c.now.0.saturating_sub(120_000);
+        self.appended.retain(|_, (_, _, t)| t.0 >= horizon);
+        self.txn_writes.retain(|_, (_, t)| t.0 >= horizon);
+        if self.outcomes.len() > 50_000 {
+            let keep: Vec<TxnId> = self.outcomes.keys().rev().take(25_000).copied().collect();
+            self.outcomes.retain(|k, _| keep.contains(k));
+        }
+    }
+
+    /// After a reconfiguration shard ids change meaning: forget per-shard bookkeeping.
+    pub fn reset_shards(&mut self) {
+        self.acked.clear();
+        self.appended.clear();
+        self.latest_epoch.clear();
+        self.reported_divergence.clear();
+    }
+}
+
+fn table_name(t: TableId) -> String {
+    format!("table#{}", t.0)
+}

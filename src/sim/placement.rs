@@ -1,0 +1,171 @@
+//! Placement of rows on DCs by the SHA-1 of the partition key.
+//!
+//! Invariants: placement is a pure function of (strategy, member list, replication factor,
+//! key); a shard's replica list holds `min(R, members)` distinct DCs, the owner first;
+//! `Modulo` is exactly the seed's `int(sha1(key), 16) % N` over the member list in id order.
+
+use super::config::PlacementKind;
+use super::ids::{DcId, ShardId};
+use serde::{Deserialize, Serialize};
+use sha1::{Digest, Sha1};
+
+pub fn sha1(data: &[u8]) -> [u8; 20] {
+    let mut h = Sha1::new();
+    h.update(data);
+    h.finalize().into()
+}
+
+/// `int(sha1(key).hexdigest(), 16) % n`, computed exactly over all 160 bits.
+pub fn sha1_mod(key: &str, n: u64) -> u64 {
+    debug_assert!(n > 0);
+    sha1(key.as_bytes())
+        .iter()
+        .fold(0u64, |r, &b| ((r << 8) | u64::from(b)) % n.max(1))
+}
+
+/// The top 64 bits of SHA-1: a position on the ring.
+pub fn token(data: &str) -> u64 {
+    let h = sha1(data.as_bytes());
+    u64::from_be_bytes([h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]])
+}
+
+/// A member of the placement: a DC and the name its virtual nodes are hashed from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub id: DcId,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Placement {
+    pub kind: PlacementKind,
+    /// Sorted by id.
+    pub members: Vec<Member>,
+    pub replication_factor: u8,
+    pub vnodes: u32,
+    /// Ring positions `(token, dc)`, sorted by token. Built for both strategies so the UI
+    /// can draw the ring whichever strategy is active.
+    pub ring: Vec<(u64, DcId)>,
+}
+
+impl Placement {
+    pub fn new(kind: PlacementKind, mut members: Vec<Member>, r: u8, vnodes: u32) -> Placement {
+        members.sort_by_key(|m| m.id);
+        let mut ring: Vec<(u64, DcId)> = members
+            .iter()
+            .flat_map(|m| (0..vnodes).map(move |v| (token(&format!("{}#{v}", m.name)), m.id)))
+            .collect();
+        ring.sort();
+        Placement { kind, members, replication_factor: r, vnodes, ring }
+    }
+
+    pub fn member_ids(&self) -> Vec<DcId> {
+        self.members.iter().map(|m| m.id).collect()
+    }
+
+    pub fn shard_count(&self) -> u32 {
+        match self.kind {
+            PlacementKind::Modulo => self.members.len() as u32,
+            PlacementKind::Ring => self.ring.len() as u32,
+        }
+    }
+
+    pub fn shard_of(&self, partition_key: &str) -> ShardId {
+        match self.kind {
+            PlacementKind::Modulo => ShardId(sha1_mod(partition_key, self.members.len() as u64) as u32),
+            PlacementKind::Ring => ShardId(self.ring_index(token(partition_key)) as u32),
+        }
+    }
+
+    /// Index of the first virtual node at or after `t`, wrapping.
+    fn ring_index(&self, t: u64) -> usize {
+        let i = self.ring.partition_point(|&(tok, _)| tok < t);
+        if i == self.ring.len() {
+            0
+        } else {
+            i
+        }
+    }
+
+    /// The shard's replicas, owner first.
+    pub fn replicas(&self, shard: ShardId) -> Vec<DcId> {
+        let want = (self.replication_factor as usize).min(self.members.len());
+        let mut out = Vec::with_capacity(want);
+        match self.kind {
+            PlacementKind::Modulo => {
+                let n = self.members.len();
+                for k in 0..n {
+                    if out.len() == want {
+                        break;
+                    }
+                    out.push(self.members[(shard.0 as usize + k) % n].id);
+                }
+            }
+            PlacementKind::Ring => {
+                let n = self.ring.len();
+                for k in 0..n {
+                    if out.len() == want {
+                        break;
+                    }
+                    let dc = self.ring[(shard.0 as usize + k) % n].1;
+                    if !out.contains(&dc) {
+                        out.push(dc);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    pub fn owner_of(&self, partition_key: &str) -> DcId {
+        self.replicas(self.shard_of(partition_key))[0]
+    }
+
+    /// The same placement over a different member list.
+    pub fn with_members(&self, members: Vec<Member>) -> Placement {
+        let r = self.replication_factor.min(members.len() as u8).max(1);
+        Placement::new(self.kind, members, r, self.vnodes)
+    }
+
+    pub fn with_kind(&self, kind: PlacementKind) -> Placement {
+        Placement::new(kind, self.members.clone(), self.replication_factor, self.vnodes)
+    }
+}
+
+/// How many of `keys` change owner when the member list changes, under each strategy.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MoveReport {
+    pub keys: u64,
+    pub modulo_moved: u64,
+    pub ring_moved: u64,
+    pub from_members: usize,
+    pub to_members: usize,
+}
+
+pub fn move_report<'a>(
+    before: &Placement,
+    after_members: Vec<Member>,
+    keys: impl Iterator<Item = &'a str>,
+) -> MoveReport {
+    let modulo_a = before.with_kind(PlacementKind::Modulo);
+    let ring_a = before.with_kind(PlacementKind::Ring);
+    let modulo_b = modulo_a.with_members(after_members.clone());
+    let ring_b = ring_a.with_members(after_members);
+    let mut rep = MoveReport {
+        keys: 0,
+        modulo_moved: 0,
+        ring_moved: 0,
+        from_members: before.members.len(),
+        to_members: modulo_b.members.len(),
+    };
+    for k in keys {
+        rep.keys += 1;
+        if modulo_a.owner_of(k) != modulo_b.owner_of(k) {
+            rep.modulo_moved += 1;
+        }
+        if ring_a.owner_of(k) != ring_b.owner_of(k) {
+            rep.ring_moved += 1;
+        }
+    }
+    rep
+}

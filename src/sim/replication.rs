@@ -1,0 +1,285 @@
+//! Primary–replica log shipping, per shard.
+//!
+//! Invariants: only the DC that believes itself primary in the newest epoch it knows
+//! appends; replicas accept entries only from an epoch at least as new as theirs and only
+//! if the entry before them matches (same index, same epoch), truncating a diverged suffix
+//! first — so replicas apply the primary's log in order and converge to it. A client write
+//! is acknowledged once the table's mode is satisfied: `Async` at once, `SemiSync` after one
+//! replica, `Sync` after every replica the primary does not consider dead, `Quorum(w)` after
+//! w copies.
+
+use super::config::ReplicationMode;
+use super::detector::PeerState;
+use super::ids::DcId;
+use super::msg::{Msg, OpError, OpResult};
+use super::node::{AckTo, Ctx, Fact, Node, Out, PendingAck, ShardKey};
+use super::table::{Epoch, LogEntry, LogPos, WriteOp};
+
+impl Node {
+    /// Appends a write as primary and acknowledges it per the table's mode.
+    /// `reply`: who asked (None for writes applied by a 2PC commit).
+    pub(crate) fn primary_write(
+        &mut self,
+        ctx: &Ctx,
+        key: ShardKey,
+        op: WriteOp,
+        write_id: u64,
+        reply: Option<AckTo>,
+        out: &mut Vec<Out>,
+    ) {
+        let epoch = self.meta(key).map(|m| m.epoch).unwrap_or_default();
+        let Some(store) = self.durable.stores.get_mut(&key) else { return };
+        let pos = LogPos { epoch, index: store.last_index() + 1 };
+        store.append(LogEntry { pos, op, origin: self.id, at: ctx.now, write_id });
+        out.push(Out::Fact(Fact::Appended { table: key.0, shard: key.1, pos, write_id }));
+        let mode = ctx.mode(key.0);
+        if let Some(to) = reply {
+            let ack_now = matches!(mode, ReplicationMode::Async) || self.bugs.ack_before_sync;
+            let p = PendingAck { to, pos, write_id };
+            if ack_now {
+                self.acknowledge(&p, 1, out);
+            } else {
+                let ps = self.vol.primaries.entry(key).or_default();
+                ps.pending.insert(pos.index, p);
+            }
+        }
+        if !matches!(mode, ReplicationMode::Async) {
+            self.ship(ctx, key, out);
+            self.check_pending(ctx, key, out);
+        }
+    }
+
+    /// Copies (primary included) needed before acknowledging, given the current view.
+    fn copies_needed(&self, ctx: &Ctx, key: ShardKey) -> usize {
+        let others: Vec<DcId> =
+            ctx.placement.replicas(key.1).into_iter().filter(|&d| d != self.id).collect();
+        let live = others.iter().filter(|&&d| self.view_of(d) != PeerState::Dead).count();
+        match ctx.mode(key.0) {
+            ReplicationMode::Async => 1,
+            ReplicationMode::SemiSync => 1 + live.min(1),
+            ReplicationMode::Sync => 1 + live,
+            ReplicationMode::Quorum(w) => w as usize,
+        }
+    }
+
+    /// Answers every pending write that now has enough copies.
+    pub(crate) fn check_pending(&mut self, ctx: &Ctx, key: ShardKey, out: &mut Vec<Out>) {
+        let need = self.copies_needed(ctx, key);
+        let Some(ps) = self.vol.primaries.get_mut(&key) else { return };
+        let mut done = Vec::new();
+        for (&idx, p) in ps.pending.iter() {
+            let copies = 1 + ps.match_index.values().filter(|&&m| m >= idx).count();
+            if copies >= need {
+                done.push((p.clone(), copies));
+            }
+        }
+        for (p, _) in &done {
+            ps.pending.remove(&p.pos.index);
+        }
+        for (p, copies) in done {
+            self.acknowledge(&p, copies, out);
+        }
+    }
+
+    fn acknowledge(&mut self, p: &PendingAck, copies: usize, out: &mut Vec<Out>) {
+        match p.to {
+            AckTo::Client { dst, req } => out.push(Out::Send {
+                dst,
+                msg: Msg::Response {
+                    req,
+                    result: OpResult::Written { pos: p.pos, write_id: p.write_id, copies: copies as u8 },
+                },
+            }),
+            AckTo::Txn(txn) => {
+                if let Some((coord, n)) = self.vol.txn_waiting.get_mut(&txn) {
+                    *n = n.saturating_sub(1);
+                    if *n == 0 {
+                        let dst = *coord;
+                        self.vol.txn_waiting.remove(&txn);
+                        out.push(Out::Send { dst, msg: Msg::DecisionAck { txn } });
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sends each lagging replica the next batch after what it is known to hold.
+    pub(crate) fn ship(&mut self, ctx: &Ctx, key: ShardKey, out: &mut Vec<Out>) {
+        let Some(meta) = self.meta(key) else { return };
+        let epoch = meta.epoch;
+        let Some(store) = self.durable.stores.get(&key) else { return };
+        let last = store.last_index();
+        let batch = ctx.cfg.replication_batch as u64;
+        let ps = self.vol.primaries.entry(key).or_default();
+        for d in ctx.placement.replicas(key.1) {
+            if d == self.id {
+                continue;
+            }
+            let m = *ps.match_index.entry(d).or_insert(0);
+            if m >= last {
+                continue;
+            }
+            let prev = LogPos { epoch: store.epoch_at(m).unwrap_or_default(), index: m };
+            let entries: Vec<LogEntry> =
+                store.log[m as usize..(m + batch).min(last) as usize].to_vec();
+            out.push(Out::Send {
+                dst: d,
+                msg: Msg::Replicate { table: key.0, shard: key.1, epoch, prev, entries },
+            });
+        }
+    }
+
+    /// Timer: ship every shard this DC is primary of. Resending from the last
+    /// acknowledged index makes lost batches harmless.
+    pub(crate) fn replication_tick(&mut self, ctx: &Ctx, out: &mut Vec<Out>) {
+        let keys: Vec<ShardKey> = self
+            .durable
+            .meta
+            .iter()
+            .filter(|(k, m)| m.primary == self.id && self.durable.stores.contains_key(k))
+            .map(|(k, _)| *k)
+            .collect();
+        for key in keys {
+            self.ship(ctx, key, out);
+            self.check_pending(ctx, key, out);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn on_replicate(
+        &mut self,
+        ctx: &Ctx,
+        from: DcId,
+        key: ShardKey,
+        epoch: Epoch,
+        prev: LogPos,
+        entries: Vec<LogEntry>,
+        out: &mut Vec<Out>,
+    ) {
+        let mine = self.meta(key).map(|m| m.epoch).unwrap_or_default();
+        let ack = |ok: bool, epoch: Epoch, primary: DcId, last: u64, out: &mut Vec<Out>| {
+            out.push(Out::Send {
+                dst: from,
+                msg: Msg::ReplicateAck { table: key.0, shard: key.1, epoch, primary, ok, last },
+            });
+        };
+        if epoch < mine {
+            // Fencing: a deposed primary learns it is deposed, and who replaced it.
+            return ack(false, mine, self.primary_of(key), 0, out);
+        }
+        if epoch > mine || self.primary_of(key) != from {
+            self.adopt_epoch(ctx, key, epoch, from, out);
+        }
+        let store = self.durable.stores.entry(key).or_default();
+        match store.epoch_at(prev.index) {
+            None => {
+                // Gap: we are shorter than `prev`.
+                let last = store.last_index();
+                return ack(false, epoch, from, last, out);
+            }
+            Some(e) if e != prev.epoch => {
+                // Diverged: drop our suffix from `prev` on; the primary backs up.
+                let dropped = store.truncate_after(prev.index.saturating_sub(1));
+                let last = store.last_index();
+                out.push(Out::Fact(Fact::Truncated {
+                    table: key.0,
+                    shard: key.1,
+                    dropped: dropped.iter().map(|e| (e.pos, e.write_id)).collect(),
+                }));
+                return ack(false, epoch, from, last, out);
+            }
+            Some(_) => {}
+        }
+        for e in entries {
+            match store.entry(e.pos.index) {
+                Some(have) if have.pos == e.pos => continue,
+                Some(_) => {
+                    let dropped = store.truncate_after(e.pos.index - 1);
+                    out.push(Out::Fact(Fact::Truncated {
+                        table: key.0,
+                        shard: key.1,
+                        dropped: dropped.iter().map(|e| (e.pos, e.write_id)).collect(),
+                    }));
+                    store.append(e);
+                }
+                None if e.pos.index == store.last_index() + 1 => store.append(e),
+                None => break,
+            }
+        }
+        let last = store.last_index();
+        ack(true, epoch, from, last, out);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn on_replicate_ack(
+        &mut self,
+        ctx: &Ctx,
+        from: DcId,
+        key: ShardKey,
+        epoch: Epoch,
+        primary: DcId,
+        ok: bool,
+        last: u64,
+        out: &mut Vec<Out>,
+    ) {
+        let Some(meta) = self.meta(key).cloned() else { return };
+        if epoch > meta.epoch {
+            // Someone was promoted while we were away: step down and follow it.
+            self.step_down(ctx, key, epoch, primary, out);
+            return;
+        }
+        if meta.primary != self.id || epoch != meta.epoch {
+            return;
+        }
+        let ps = self.vol.primaries.entry(key).or_default();
+        let m = ps.match_index.entry(from).or_insert(0);
+        if ok {
+            *m = (*m).max(last);
+        } else {
+            *m = last;
+            // Resend from the new point without waiting for the timer.
+            self.ship(ctx, key, out);
+        }
+        self.check_pending(ctx, key, out);
+    }
+
+    /// Leaves the primary role: every pending write gets `Fenced` (outcome unknown).
+    pub(crate) fn step_down(&mut self, _ctx: &Ctx, key: ShardKey, epoch: Epoch, new_primary: DcId, out: &mut Vec<Out>) {
+        let was_primary = self.is_primary(key);
+        if let Some(m) = self.durable.meta.get_mut(&key) {
+            if epoch > m.epoch {
+                m.epoch = epoch;
+                m.primary = new_primary;
+            }
+        }
+        if let Some(ps) = self.vol.primaries.remove(&key) {
+            for p in ps.pending.values() {
+                // Transactions: the coordinator resends its decision and gets an ack then.
+                if let AckTo::Client { dst, req } = p.to {
+                    out.push(Out::Send { dst, msg: Msg::Response { req, result: OpResult::Err(OpError::Fenced) } });
+                }
+            }
+        }
+        if was_primary {
+            out.push(Out::Fact(Fact::SteppedDown { table: key.0, shard: key.1, epoch }));
+        }
+    }
+
+    /// Lag of each replica behind this primary: (dc, entries behind, ms since the oldest
+    /// entry it lacks was written).
+    pub fn replica_lag(&self, ctx: &Ctx, key: ShardKey) -> Vec<(DcId, u64, u64)> {
+        let Some(store) = self.durable.stores.get(&key) else { return vec![] };
+        let last = store.last_index();
+        let ps = self.vol.primaries.get(&key);
+        ctx.placement
+            .replicas(key.1)
+            .into_iter()
+            .filter(|&d| d != self.id)
+            .map(|d| {
+                let m = ps.and_then(|p| p.match_index.get(&d).copied()).unwrap_or(0).min(last);
+                let ms = store.entry(m + 1).map(|e| ctx.now.since(e.at)).unwrap_or(0);
+                (d, last - m, ms)
+            })
+            .collect()
+    }
+}

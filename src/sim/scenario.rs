@@ -1,0 +1,278 @@
+//! Parsing what people type or paste: URL parameters, form fields, scenario files.
+//!
+//! Invariants: every parser takes untrusted text, never panics, bounds the size of what it
+//! accepts, and returns either a value that passed validation or an `InputError` whose
+//! text says what to fix. Nothing here touches a running simulation.
+
+use super::config::{KeyDistribution, PlacementKind, ReadConsistency, ReadPolicy, ReplicationMode, SimConfig};
+use super::ids::{DcId, TableId};
+use super::node::ClientOp;
+use super::table::{Pk, Value, WriteKind, WriteOp};
+use super::time::SimTime;
+use super::UserCommand;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+pub const MAX_SCENARIO_BYTES: usize = 256 * 1024;
+pub const MAX_SCENARIO_COMMANDS: usize = 2_000;
+pub const MAX_FIELD_CHARS: usize = 512;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputError(pub String);
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for InputError {}
+
+fn err<T>(s: impl Into<String>) -> Result<T, InputError> {
+    Err(InputError(s.into()))
+}
+
+/// A run to replay: settings plus timed commands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scenario {
+    pub config: SimConfig,
+    pub commands: Vec<(SimTime, UserCommand)>,
+}
+
+pub fn parse_scenario(text: &str) -> Result<Scenario, InputError> {
+    if text.len() > MAX_SCENARIO_BYTES {
+        return err(format!("The scenario is {} KB; the limit is {} KB.", text.len() / 1024, MAX_SCENARIO_BYTES / 1024));
+    }
+    let sc: Scenario = serde_json::from_str(text).map_err(|e| InputError(format!("Not a scenario file: {e}.")))?;
+    sc.config.validate().map_err(|e| InputError(e.to_string()))?;
+    if sc.commands.len() > MAX_SCENARIO_COMMANDS {
+        return err(format!("A scenario holds at most {MAX_SCENARIO_COMMANDS} commands."));
+    }
+    if sc.commands.windows(2).any(|w| w[0].0 > w[1].0) {
+        return err("Scenario commands must be in time order.");
+    }
+    if let Some((t, _)) = sc.commands.last() {
+        if t.0 > 24 * 3600 * 1000 {
+            return err("Scenario commands must fall within the first 24 hours.");
+        }
+    }
+    Ok(sc)
+}
+
+pub fn scenario_json(sc: &Scenario) -> String {
+    serde_json::to_string_pretty(sc).unwrap_or_default()
+}
+
+fn num<T: std::str::FromStr>(key: &str, v: &str, lo: T, hi: T) -> Result<T, InputError>
+where
+    T: PartialOrd + fmt::Display + Copy,
+{
+    let x: T = v.trim().parse().map_err(|_| InputError(format!("URL parameter {key}={v:.40} is not a number.")))?;
+    if x < lo || x > hi {
+        return err(format!("URL parameter {key}={x} must be between {lo} and {hi}."));
+    }
+    Ok(x)
+}
+
+/// Reads `?seed=7&dcs=6&placement=ring&r=3&mode=sync&rate=50&policy=nearest&read=quorum`.
+/// Unknown parameters are an error too, so a typo is never silently ignored.
+pub fn config_from_query(query: &str) -> Result<SimConfig, InputError> {
+    let q = query.trim_start_matches('?');
+    if q.len() > 2048 {
+        return err("The URL parameters are too long.");
+    }
+    let mut dcs = None;
+    let mut pairs = Vec::new();
+    for part in q.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = part.split_once('=').unwrap_or((part, ""));
+        if k == "dcs" {
+            dcs = Some(num(k, v, 2usize, 16usize)?);
+        } else {
+            pairs.push((k.to_string(), v.to_string()));
+        }
+    }
+    let mut cfg = SimConfig::with_dcs(dcs.unwrap_or(5));
+    for (k, v) in pairs {
+        let lv = v.to_ascii_lowercase();
+        match k.as_str() {
+            "seed" => cfg.seed = num(&k, &v, 0u64, u64::MAX)?,
+            "placement" => cfg.placement = parse_placement(&lv)?,
+            "r" => cfg.replication_factor = num(&k, &v, 1u8, 16u8)?,
+            "vnodes" => cfg.vnodes = num(&k, &v, 1u32, 256u32)?,
+            "mode" => {
+                let m = parse_mode(&lv)?;
+                for t in &mut cfg.tables {
+                    t.mode = m;
+                }
+            }
+            "rate" => cfg.workload.ops_per_sec = num(&k, &v, 0u32, super::config::MAX_RATE)?,
+            "keys" => cfg.workload.keys = num(&k, &v, 1u32, super::config::MAX_KEYS)?,
+            "zipf" => cfg.workload.distribution = if lv == "1" || lv == "true" { KeyDistribution::Zipf } else { KeyDistribution::Uniform },
+            "policy" => cfg.read_policy = parse_policy(&lv)?,
+            "read" => cfg.read_consistency = parse_consistency(&lv)?,
+            "loss" => cfg.loss_permille = num(&k, &v, 0u32, 500u32)?,
+            "failover" => cfg.failover = !(lv == "0" || lv == "false" || lv == "off"),
+            _ => return err(format!("Unknown URL parameter {k:.40}. Known: seed, dcs, placement, r, vnodes, mode, rate, keys, zipf, policy, read, loss, failover.")),
+        }
+    }
+    cfg.validate().map_err(|e| InputError(e.to_string()))?;
+    Ok(cfg)
+}
+
+pub fn parse_placement(s: &str) -> Result<PlacementKind, InputError> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "modulo" | "mod" | "hash" => Ok(PlacementKind::Modulo),
+        "ring" | "consistent" => Ok(PlacementKind::Ring),
+        o => err(format!("Placement {o:.20} is not modulo or ring.")),
+    }
+}
+
+pub fn parse_mode(s: &str) -> Result<ReplicationMode, InputError> {
+    let s = s.trim().to_ascii_lowercase();
+    match s.as_str() {
+        "async" => Ok(ReplicationMode::Async),
+        "semisync" | "semi-sync" | "semi" => Ok(ReplicationMode::SemiSync),
+        "sync" => Ok(ReplicationMode::Sync),
+        o => match o.strip_prefix("quorum") {
+            Some(n) => {
+                let w: u8 = n.trim_matches(|c| c == '(' || c == ')' || c == '-' || c == ':').parse().map_err(|_| InputError(format!("Quorum needs a size, e.g. quorum2; got {o:.20}.")))?;
+                Ok(ReplicationMode::Quorum(w))
+            }
+            None => err(format!("Replication mode {o:.20} is not async, semisync, sync or quorumN.")),
+        },
+    }
+}
+
+pub fn parse_policy(s: &str) -> Result<ReadPolicy, InputError> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "hash" => Ok(ReadPolicy::Hash),
+        "roundrobin" | "round-robin" | "rr" => Ok(ReadPolicy::RoundRobin),
+        "leastloaded" | "least-loaded" | "least" => Ok(ReadPolicy::LeastLoaded),
+        "nearest" => Ok(ReadPolicy::Nearest),
+        o => err(format!("Read policy {o:.20} is not hash, roundrobin, leastloaded or nearest.")),
+    }
+}
+
+pub fn parse_consistency(s: &str) -> Result<ReadConsistency, InputError> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "one" => Ok(ReadConsistency::One),
+        "quorum" => Ok(ReadConsistency::Quorum),
+        "owner" | "primary" => Ok(ReadConsistency::Owner),
+        o => err(format!("Read consistency {o:.20} is not one, quorum or owner.")),
+    }
+}
+
+/// A value typed in a form: an integer if it parses as one, otherwise a string (quotes
+/// optional).
+pub fn parse_value(s: &str) -> Value {
+    let t = s.trim();
+    if let Ok(i) = t.parse::<i64>() {
+        return Value::Int(i);
+    }
+    Value::Str(t.trim_matches('"').to_string())
+}
+
+fn bounded(field: &str, s: &str) -> Result<(), InputError> {
+    if s.chars().count() > MAX_FIELD_CHARS {
+        return err(format!("{field} is longer than {MAX_FIELD_CHARS} characters."));
+    }
+    Ok(())
+}
+
+/// A primary key typed as `k1` or `o7/2` (one value per PK column, `/`-separated).
+pub fn parse_pk(cfg: &SimConfig, table: TableId, s: &str) -> Result<Pk, InputError> {
+    bounded("The key", s)?;
+    let spec = cfg.tables.get(table.0 as usize).ok_or_else(|| InputError("Pick a table.".into()))?;
+    if s.trim().is_empty() {
+        return err(format!("Type a key for {} ({}).", spec.name, spec.pk.join("/")));
+    }
+    let parts: Vec<&str> = s.split('/').collect();
+    if parts.len() != spec.pk.len() {
+        return err(format!("Table {} has {} key column(s) ({}): type them separated by '/'.", spec.name, spec.pk.len(), spec.pk.join("/")));
+    }
+    let mut pk: Pk = parts.iter().map(|p| parse_value(p)).collect();
+    // The partition key is text in the workload (`k12`); keep what was typed as text.
+    if let Some(Value::Int(i)) = pk.first() {
+        pk[0] = Value::Str(i.to_string());
+    }
+    if pk.iter().any(|v| matches!(v, Value::Str(s) if s.is_empty())) {
+        return err("Key parts may not be empty.");
+    }
+    Ok(pk)
+}
+
+/// Columns typed as `name=alice, balance=10`.
+pub fn parse_columns(cfg: &SimConfig, table: TableId, s: &str) -> Result<Vec<(String, Value)>, InputError> {
+    bounded("The columns", s)?;
+    let spec = cfg.tables.get(table.0 as usize).ok_or_else(|| InputError("Pick a table.".into()))?;
+    let mut out: Vec<(String, Value)> = Vec::new();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (c, v) = part.split_once('=').ok_or_else(|| InputError(format!("Write columns as name=value; {part:.40} has no '='.")))?;
+        let c = c.trim();
+        if !spec.columns.iter().any(|x| x == c) {
+            return err(format!("Table {} has no column {c:.40} (columns: {}).", spec.name, spec.columns.join(", ")));
+        }
+        if out.iter().any(|(x, _)| x == c) {
+            return err(format!("Column {c} is given twice."));
+        }
+        out.push((c.to_string(), parse_value(v)));
+    }
+    Ok(out)
+}
+
+/// The operation chosen in the manual form.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum FormOp {
+    Get,
+    Put,
+    Delete,
+    /// A transaction: `key; key; …` with the same columns for each row.
+    Txn,
+}
+
+pub fn parse_form(cfg: &SimConfig, op: FormOp, table: TableId, key: &str, columns: &str) -> Result<ClientOp, InputError> {
+    Ok(match op {
+        FormOp::Get => ClientOp::Get { table, pk: parse_pk(cfg, table, key)? },
+        FormOp::Put => {
+            let cols = parse_columns(cfg, table, columns)?;
+            if cols.is_empty() {
+                return err("PutRow needs at least one column, e.g. name=alice.");
+            }
+            ClientOp::Write(WriteOp { table, pk: parse_pk(cfg, table, key)?, kind: WriteKind::Put(cols) })
+        }
+        FormOp::Delete => ClientOp::Write(WriteOp { table, pk: parse_pk(cfg, table, key)?, kind: WriteKind::Delete }),
+        FormOp::Txn => {
+            let cols = parse_columns(cfg, table, columns)?;
+            if cols.is_empty() {
+                return err("A transaction needs columns to write, e.g. balance=5.");
+            }
+            let keys: Vec<&str> = key.split(';').map(str::trim).filter(|k| !k.is_empty()).collect();
+            if keys.len() < 2 || keys.len() > 16 {
+                return err("A transaction writes 2 to 16 rows: type keys separated by ';', e.g. k1; k2; k3.");
+            }
+            let mut writes = Vec::new();
+            for k in keys {
+                let pk = parse_pk(cfg, table, k)?;
+                if writes.iter().any(|w: &WriteOp| w.pk == pk) {
+                    return err(format!("Key {k} appears twice."));
+                }
+                writes.push(WriteOp { table, pk, kind: WriteKind::Put(cols.clone()) });
+            }
+            ClientOp::Txn(writes)
+        }
+    })
+}
+
+/// A DC named in a form or a URL: by name or by number.
+pub fn parse_dc(names: &[(DcId, String)], s: &str) -> Result<DcId, InputError> {
+    let t = s.trim();
+    if let Some((id, _)) = names.iter().find(|(_, n)| n == t) {
+        return Ok(*id);
+    }
+    if let Ok(i) = t.trim_start_matches("DC").parse::<u16>() {
+        if names.iter().any(|(id, _)| id.0 == i) {
+            return Ok(DcId(i));
+        }
+    }
+    err(format!("No datacenter called {t:.40}."))
+}

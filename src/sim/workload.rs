@@ -1,0 +1,113 @@
+//! The seeded client workload.
+//!
+//! Invariants: the generator owns a stream forked from the simulation's RNG, so the ops it
+//! produces depend only on the seed and the workload settings; arrivals are spaced in
+//! microseconds so high rates stay exact; Zipf weights are integers (no floating point can
+//! differ between targets).
+
+use super::config::{KeyDistribution, SimConfig, WorkloadSpec};
+use super::ids::{DcId, TableId};
+use super::node::ClientOp;
+use super::rng::Rng;
+use super::table::{Pk, Value, WriteKind, WriteOp};
+
+#[derive(Clone, Debug)]
+pub struct Workload {
+    pub rng: Rng,
+    /// Cumulative integer weights for Zipf(1) over the keys.
+    zipf_cdf: Vec<u64>,
+    /// Next arrival, in microseconds of simulated time.
+    pub next_at_us: u64,
+}
+
+impl Workload {
+    pub fn new(rng: Rng, spec: &WorkloadSpec) -> Workload {
+        let mut w = Workload { rng, zipf_cdf: Vec::new(), next_at_us: 0 };
+        w.reshape(spec);
+        w
+    }
+
+    /// Rebuilds the key distribution after a settings change.
+    pub fn reshape(&mut self, spec: &WorkloadSpec) {
+        self.zipf_cdf.clear();
+        if spec.distribution == KeyDistribution::Zipf {
+            let mut acc = 0u64;
+            for k in 1..=spec.keys as u64 {
+                acc += (1u64 << 32) / k;
+                self.zipf_cdf.push(acc);
+            }
+        }
+    }
+
+    /// Microseconds until the next arrival: uniform in [1, 2·mean), mean = 1/rate.
+    pub fn gap_us(&mut self, rate: u32) -> u64 {
+        let mean = 1_000_000 / u64::from(rate.max(1));
+        self.rng.range(1, (2 * mean).max(2) - 1)
+    }
+
+    pub fn key_index(&mut self, spec: &WorkloadSpec) -> u32 {
+        match spec.distribution {
+            KeyDistribution::Uniform => self.rng.below(u64::from(spec.keys.max(1))) as u32,
+            KeyDistribution::Zipf => {
+                let total = self.zipf_cdf.last().copied().unwrap_or(1);
+                let x = self.rng.below(total);
+                self.zipf_cdf.partition_point(|&c| c <= x) as u32
+            }
+        }
+    }
+
+    fn pk(&mut self, cfg: &SimConfig, table: TableId, spec: &WorkloadSpec) -> Pk {
+        let t = &cfg.tables[table.0 as usize];
+        let mut pk = vec![Value::Str(format!("k{}", self.key_index(spec)))];
+        for _ in 1..t.pk.len() {
+            pk.push(Value::Int(self.rng.below(3) as i64));
+        }
+        pk
+    }
+
+    fn write(&mut self, cfg: &SimConfig, spec: &WorkloadSpec) -> WriteOp {
+        let table = TableId(self.rng.below(cfg.tables.len() as u64) as u16);
+        let pk = self.pk(cfg, table, spec);
+        let cols = &cfg.tables[table.0 as usize].columns;
+        let roll = self.rng.below(100);
+        let kind = if roll < 80 || cols.is_empty() {
+            WriteKind::Put(cols.iter().map(|c| (c.clone(), Value::Int(self.rng.below(1000) as i64))).collect())
+        } else if roll < 95 {
+            let c = cols[self.rng.below(cols.len() as u64) as usize].clone();
+            WriteKind::Update { set: vec![(c, Value::Int(self.rng.below(1000) as i64))], delete: vec![] }
+        } else {
+            WriteKind::Delete
+        };
+        WriteOp { table, pk, kind }
+    }
+
+    /// The next operation and the client's home DC, among `members`.
+    pub fn next_op(&mut self, cfg: &SimConfig, members: &[DcId]) -> (DcId, ClientOp) {
+        let spec = &cfg.workload;
+        let homes: Vec<DcId> = if spec.client_dcs.is_empty() {
+            members.to_vec()
+        } else {
+            spec.client_dcs.iter().copied().filter(|d| members.contains(d)).collect()
+        };
+        let homes = if homes.is_empty() { members.to_vec() } else { homes };
+        let home = homes[self.rng.below(homes.len() as u64) as usize];
+        let roll = self.rng.below(100) as u32;
+        let op = if roll < spec.read_pct {
+            let table = TableId(self.rng.below(cfg.tables.len() as u64) as u16);
+            ClientOp::Get { table, pk: self.pk(cfg, table, spec) }
+        } else if roll < spec.read_pct + spec.write_pct {
+            ClientOp::Write(self.write(cfg, spec))
+        } else {
+            let n = 2 + self.rng.below(2);
+            let mut writes: Vec<WriteOp> = Vec::new();
+            for _ in 0..n {
+                let w = self.write(cfg, spec);
+                if !writes.iter().any(|o| o.table == w.table && o.pk == w.pk) {
+                    writes.push(w);
+                }
+            }
+            ClientOp::Txn(writes)
+        };
+        (home, op)
+    }
+}
