@@ -14,7 +14,11 @@ use super::table::{pk_text, Pk};
 impl Node {
     fn live_replicas(&self, ctx: &Ctx, key: ShardKey) -> Vec<DcId> {
         let all = ctx.placement.replicas(key.1);
-        let live: Vec<DcId> = all.iter().copied().filter(|&d| self.view_of(d) != PeerState::Dead).collect();
+        let live: Vec<DcId> = all
+            .iter()
+            .copied()
+            .filter(|&d| self.view_of(d) != PeerState::Dead)
+            .collect();
         if live.is_empty() {
             all
         } else {
@@ -43,7 +47,13 @@ impl Node {
             }
             ReadPolicy::LeastLoaded => {
                 let me = self.id;
-                live.sort_by_key(|&d| (self.vol.outstanding.get(&d).copied().unwrap_or(0), ctx.latency(me, d), d));
+                live.sort_by_key(|&d| {
+                    (
+                        self.vol.outstanding.get(&d).copied().unwrap_or(0),
+                        ctx.latency(me, d),
+                        d,
+                    )
+                });
             }
             ReadPolicy::Nearest => {
                 let me = self.id;

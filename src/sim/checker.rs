@@ -152,12 +152,30 @@ impl Checker {
             .unwrap_or_else(|| format!("{dc} was unreachable (no injected fault recorded)"))
     }
 
-    fn find(&mut self, at: SimTime, kind: FindingKind, text: String, keys: Vec<String>, txn: Option<TxnId>, cause: String) {
-        self.findings.push(Finding { at, kind, text, keys, txn, cause });
+    fn find(
+        &mut self,
+        at: SimTime,
+        kind: FindingKind,
+        text: String,
+        keys: Vec<String>,
+        txn: Option<TxnId>,
+        cause: String,
+    ) {
+        self.findings.push(Finding {
+            at,
+            kind,
+            text,
+            keys,
+            txn,
+            cause,
+        });
     }
 
     pub fn violations(&self) -> usize {
-        self.findings.iter().filter(|f| f.kind.is_violation()).count()
+        self.findings
+            .iter()
+            .filter(|f| f.kind.is_violation())
+            .count()
     }
 
     pub fn count(&self, kind: FindingKind) -> usize {
@@ -167,18 +185,44 @@ impl Checker {
     pub fn on_appended(&mut self, now: SimTime, key: ShardKey, pos: LogPos, write_id: u64) {
         self.appended.insert(write_id, (key, pos, now));
         if let Some((pk, at)) = self.txn_writes.remove(&write_id) {
-            self.acked.insert(write_id, Acked { key, pk, pos, copies: 1, at });
+            self.acked.insert(
+                write_id,
+                Acked {
+                    key,
+                    pk,
+                    pos,
+                    copies: 1,
+                    at,
+                },
+            );
         }
     }
 
-    pub fn on_epoch(&mut self, c: &CheckCtx, key: ShardKey, epoch: Epoch, primary: DcId, old: Option<DcId>) {
-        let newer = self.latest_epoch.get(&key).map(|(e, _)| epoch > *e).unwrap_or(true);
+    pub fn on_epoch(
+        &mut self,
+        c: &CheckCtx,
+        key: ShardKey,
+        epoch: Epoch,
+        primary: DcId,
+        old: Option<DcId>,
+    ) {
+        let newer = self
+            .latest_epoch
+            .get(&key)
+            .map(|(e, _)| epoch > *e)
+            .unwrap_or(true);
         if !newer {
             return;
         }
         self.latest_epoch.insert(key, (epoch, primary));
         // Every acknowledged write of this shard that the new primary lacks is gone.
-        let Some(store) = c.nodes.get(&primary).and_then(|n| n.durable.stores.get(&key)) else { return };
+        let Some(store) = c
+            .nodes
+            .get(&primary)
+            .and_then(|n| n.durable.stores.get(&key))
+        else {
+            return;
+        };
         let lost: Vec<u64> = self
             .acked
             .iter()
@@ -204,7 +248,11 @@ impl Checker {
     }
 
     fn report_lost(&mut self, c: &CheckCtx, write_id: u64, a: &Acked, cause: &str, n: usize) {
-        let mode = c.modes.get(a.key.0 .0 as usize).copied().unwrap_or(ReplicationMode::Async);
+        let mode = c
+            .modes
+            .get(a.key.0 .0 as usize)
+            .copied()
+            .unwrap_or(ReplicationMode::Async);
         let kind = match mode {
             ReplicationMode::Async => FindingKind::AsyncWriteLost,
             _ if (a.copies as usize) < c.replication_factor => FindingKind::DegradedWriteLost,
@@ -228,24 +276,58 @@ impl Checker {
     }
 
     /// A client operation completed (at its frontend).
-    pub fn on_op_done(&mut self, c: &CheckCtx, req: ReqId, op: &ClientOp, invoked: SimTime, result: &OpResult, served_by: Option<DcId>) {
+    pub fn on_op_done(
+        &mut self,
+        c: &CheckCtx,
+        req: ReqId,
+        op: &ClientOp,
+        invoked: SimTime,
+        result: &OpResult,
+        served_by: Option<DcId>,
+    ) {
         match (op, result) {
-            (ClientOp::Write(w), OpResult::Written { pos, write_id, copies }) => {
-                let Some(&(key, _, _)) = self.appended.get(write_id) else { return };
-                let a = Acked { key, pk: w.pk.clone(), pos: *pos, copies: *copies, at: c.now };
+            (
+                ClientOp::Write(w),
+                OpResult::Written {
+                    pos,
+                    write_id,
+                    copies,
+                },
+            ) => {
+                let Some(&(key, _, _)) = self.appended.get(write_id) else {
+                    return;
+                };
+                let a = Acked {
+                    key,
+                    pk: w.pk.clone(),
+                    pos: *pos,
+                    copies: *copies,
+                    at: c.now,
+                };
                 // Acknowledged by a primary already deposed: check against the new one now.
                 if let Some(&(e, p)) = self.latest_epoch.get(&key) {
                     if e > pos.epoch {
-                        let have = c.nodes.get(&p).and_then(|n| n.durable.stores.get(&key)).and_then(|s| s.entry(pos.index)).map(|e| e.pos);
+                        let have = c
+                            .nodes
+                            .get(&p)
+                            .and_then(|n| n.durable.stores.get(&key))
+                            .and_then(|s| s.entry(pos.index))
+                            .map(|e| e.pos);
                         if have != Some(*pos) {
-                            let cause = format!("acknowledged by a deposed primary after {p} took over in {e}; {}", self.fault_of(p));
+                            let cause = format!(
+                                "acknowledged by a deposed primary after {p} took over in {e}; {}",
+                                self.fault_of(p)
+                            );
                             self.report_lost(c, *write_id, &a, &cause, 1);
                             return;
                         }
                     }
                 }
                 self.acked.insert(*write_id, a);
-                let slot = self.last_write.entry((w.table, w.pk.clone())).or_insert((*pos, *write_id, *copies, c.now));
+                let slot = self
+                    .last_write
+                    .entry((w.table, w.pk.clone()))
+                    .or_insert((*pos, *write_id, *copies, c.now));
                 if *pos >= slot.0 {
                     *slot = (*pos, *write_id, *copies, c.now);
                 }
@@ -255,7 +337,16 @@ impl Checker {
                     let id = (req.0 << 8) | (i as u64 + 1);
                     match self.appended.get(&id) {
                         Some(&(key, pos, _)) => {
-                            self.acked.insert(id, Acked { key, pk: w.pk.clone(), pos, copies: 1, at: c.now });
+                            self.acked.insert(
+                                id,
+                                Acked {
+                                    key,
+                                    pk: w.pk.clone(),
+                                    pos,
+                                    copies: 1,
+                                    at: c.now,
+                                },
+                            );
                         }
                         None => {
                             self.txn_writes.insert(id, (w.pk.clone(), c.now));
@@ -265,7 +356,11 @@ impl Checker {
             }
             (ClientOp::Get { table, pk }, OpResult::Row(row)) => {
                 self.reads += 1;
-                let Some(&(pos, write_id, copies, acked_at)) = self.last_write.get(&(*table, pk.clone())) else { return };
+                let Some(&(pos, write_id, copies, acked_at)) =
+                    self.last_write.get(&(*table, pk.clone()))
+                else {
+                    return;
+                };
                 if acked_at > invoked {
                     return;
                 }
@@ -290,7 +385,14 @@ impl Checker {
                             self.find(c.now, FindingKind::StaleReadExplained, text, vec![pk_text(pk)], None,
                                 format!("the write had {copies} cop(ies) and a read quorum is {r} of {}: they need not overlap", c.replication_factor));
                         } else {
-                            self.find(c.now, FindingKind::StaleRead, text, vec![pk_text(pk)], None, format!("served by {by}"));
+                            self.find(
+                                c.now,
+                                FindingKind::StaleRead,
+                                text,
+                                vec![pk_text(pk)],
+                                None,
+                                format!("served by {by}"),
+                            );
                         }
                     }
                     ReadConsistency::Owner => {
@@ -302,7 +404,14 @@ impl Checker {
                             self.find(c.now, FindingKind::StaleReadExplained, text, vec![pk_text(pk)], None,
                                 format!("served by {by}, a primary that had not yet learnt it was deposed (no read lease); {cause}"));
                         } else {
-                            self.find(c.now, FindingKind::StaleRead, text, vec![pk_text(pk)], None, format!("served by {by}"));
+                            self.find(
+                                c.now,
+                                FindingKind::StaleRead,
+                                text,
+                                vec![pk_text(pk)],
+                                None,
+                                format!("served by {by}"),
+                            );
                         }
                     }
                 }
@@ -319,14 +428,25 @@ impl Checker {
             PartState::Committed | PartState::Aborted => {
                 self.in_doubt.remove(&(txn, dc));
                 let o = self.outcomes.entry(txn).or_default();
-                if state == PartState::Committed { o.0.insert(dc) } else { o.1.insert(dc) };
+                if state == PartState::Committed {
+                    o.0.insert(dc)
+                } else {
+                    o.1.insert(dc)
+                };
                 if !o.0.is_empty() && !o.1.is_empty() {
                     let text = format!(
                         "{txn} committed at {:?} but aborted at {:?}",
                         o.0.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
                         o.1.iter().map(|d| d.to_string()).collect::<Vec<_>>()
                     );
-                    self.find(now, FindingKind::Atomicity, text, vec![], Some(txn), "the coordinator's decision was not unanimous".into());
+                    self.find(
+                        now,
+                        FindingKind::Atomicity,
+                        text,
+                        vec![],
+                        Some(txn),
+                        "the coordinator's decision was not unanimous".into(),
+                    );
                 }
             }
         }
@@ -341,7 +461,9 @@ impl Checker {
         let stuck: Vec<((TxnId, DcId), SimTime)> = self
             .in_doubt
             .iter()
-            .filter(|(k, &t)| c.now.since(t.max(healthy_since)) >= settle_ms && !self.reported_stuck.contains(k))
+            .filter(|(k, &t)| {
+                c.now.since(t.max(healthy_since)) >= settle_ms && !self.reported_stuck.contains(k)
+            })
             .map(|(k, t)| (*k, *t))
             .collect();
         for ((txn, dc), since) in stuck {
@@ -358,9 +480,18 @@ impl Checker {
                 if primary == dc {
                     continue;
                 }
-                let Some(p) = c.nodes.get(&primary).and_then(|n| n.durable.stores.get(key)) else { continue };
+                let Some(p) = c
+                    .nodes
+                    .get(&primary)
+                    .and_then(|n| n.durable.stores.get(key))
+                else {
+                    continue;
+                };
                 let n = store.last_index().min(p.last_index());
-                let bad = (1..=n).rev().take(64).any(|i| store.entry(i).map(|e| e.pos) != p.entry(i).map(|e| e.pos))
+                let bad = (1..=n)
+                    .rev()
+                    .take(64)
+                    .any(|i| store.entry(i).map(|e| e.pos) != p.entry(i).map(|e| e.pos))
                     || store.last_index() > p.last_index();
                 if bad && !self.reported_divergence.contains(&(*key, dc)) {
                     diverged.push((*key, dc, primary));
@@ -369,9 +500,18 @@ impl Checker {
         }
         for (key, dc, primary) in diverged {
             self.reported_divergence.insert((key, dc));
-            self.find(c.now, FindingKind::Divergence,
-                format!("{dc}'s copy of {} {} is not a prefix of primary {primary}'s log after heal", table_name(key.0), key.1),
-                vec![], None, self.fault_of(dc));
+            self.find(
+                c.now,
+                FindingKind::Divergence,
+                format!(
+                    "{dc}'s copy of {} {} is not a prefix of primary {primary}'s log after heal",
+                    table_name(key.0),
+                    key.1
+                ),
+                vec![],
+                None,
+                self.fault_of(dc),
+            );
         }
     }
 
@@ -380,7 +520,12 @@ impl Checker {
     pub fn prune(&mut self, c: &CheckCtx, replicas: impl Fn(ShardId) -> Vec<DcId>) {
         self.acked.retain(|_, a| {
             !replicas(a.key.1).iter().all(|d| {
-                c.nodes.get(d).and_then(|n| n.durable.stores.get(&a.key)).and_then(|s| s.entry(a.pos.index)).map(|e| e.pos) == Some(a.pos)
+                c.nodes
+                    .get(d)
+                    .and_then(|n| n.durable.stores.get(&a.key))
+                    .and_then(|s| s.entry(a.pos.index))
+                    .map(|e| e.pos)
+                    == Some(a.pos)
             })
         });
         let horizon = c.now.0.saturating_sub(120_000);

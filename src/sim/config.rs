@@ -129,22 +129,86 @@ struct Region {
 }
 
 const REGIONS: [Region; 16] = [
-    Region { name: "cn-hangzhou", lon10: 1202, lat10: 303 },
-    Region { name: "us-east", lon10: -775, lat10: 390 },
-    Region { name: "eu-central", lon10: 87, lat10: 501 },
-    Region { name: "ap-southeast", lon10: 1038, lat10: 14 },
-    Region { name: "us-west", lon10: -1219, lat10: 373 },
-    Region { name: "cn-beijing", lon10: 1164, lat10: 399 },
-    Region { name: "ap-northeast", lon10: 1397, lat10: 357 },
-    Region { name: "eu-west", lon10: -1, lat10: 515 },
-    Region { name: "ap-south", lon10: 729, lat10: 191 },
-    Region { name: "me-east", lon10: 553, lat10: 253 },
-    Region { name: "au-southeast", lon10: 1512, lat10: -339 },
-    Region { name: "sa-east", lon10: -466, lat10: -235 },
-    Region { name: "cn-shenzhen", lon10: 1141, lat10: 225 },
-    Region { name: "ca-central", lon10: -736, lat10: 455 },
-    Region { name: "af-south", lon10: 184, lat10: -339 },
-    Region { name: "id-jakarta", lon10: 1068, lat10: -62 },
+    Region {
+        name: "cn-hangzhou",
+        lon10: 1202,
+        lat10: 303,
+    },
+    Region {
+        name: "us-east",
+        lon10: -775,
+        lat10: 390,
+    },
+    Region {
+        name: "eu-central",
+        lon10: 87,
+        lat10: 501,
+    },
+    Region {
+        name: "ap-southeast",
+        lon10: 1038,
+        lat10: 14,
+    },
+    Region {
+        name: "us-west",
+        lon10: -1219,
+        lat10: 373,
+    },
+    Region {
+        name: "cn-beijing",
+        lon10: 1164,
+        lat10: 399,
+    },
+    Region {
+        name: "ap-northeast",
+        lon10: 1397,
+        lat10: 357,
+    },
+    Region {
+        name: "eu-west",
+        lon10: -1,
+        lat10: 515,
+    },
+    Region {
+        name: "ap-south",
+        lon10: 729,
+        lat10: 191,
+    },
+    Region {
+        name: "me-east",
+        lon10: 553,
+        lat10: 253,
+    },
+    Region {
+        name: "au-southeast",
+        lon10: 1512,
+        lat10: -339,
+    },
+    Region {
+        name: "sa-east",
+        lon10: -466,
+        lat10: -235,
+    },
+    Region {
+        name: "cn-shenzhen",
+        lon10: 1141,
+        lat10: 225,
+    },
+    Region {
+        name: "ca-central",
+        lon10: -736,
+        lat10: 455,
+    },
+    Region {
+        name: "af-south",
+        lon10: 184,
+        lat10: -339,
+    },
+    Region {
+        name: "id-jakarta",
+        lon10: 1068,
+        lat10: -62,
+    },
 ];
 
 /// Integer square root (floor), so default latencies are identical on every target.
@@ -188,7 +252,11 @@ pub fn default_latency(a: &DcSpec, b: &DcSpec) -> u32 {
 
 pub fn latency_matrix(dcs: &[DcSpec]) -> Vec<Vec<u32>> {
     dcs.iter()
-        .map(|a| dcs.iter().map(|b| if a == b { 0 } else { default_latency(a, b) }).collect())
+        .map(|a| {
+            dcs.iter()
+                .map(|b| if a == b { 0 } else { default_latency(a, b) })
+                .collect()
+        })
         .collect()
 }
 
@@ -285,7 +353,10 @@ impl SimConfig {
             return Err(E::Vnodes(self.vnodes));
         }
         if self.replication_factor == 0 || self.replication_factor as usize > n {
-            return Err(E::ReplicationFactor { r: self.replication_factor, dcs: n });
+            return Err(E::ReplicationFactor {
+                r: self.replication_factor,
+                dcs: n,
+            });
         }
         if self.tables.is_empty() || self.tables.len() > MAX_TABLES {
             return Err(E::TableCount(self.tables.len()));
@@ -301,7 +372,10 @@ impl SimConfig {
                 return Err(E::PrimaryKey(t.name.clone()));
             }
             let mut all: Vec<&String> = t.pk.iter().chain(t.columns.iter()).collect();
-            if all.iter().any(|c| c.trim().is_empty() || c.chars().count() > MAX_NAME_LEN) {
+            if all
+                .iter()
+                .any(|c| c.trim().is_empty() || c.chars().count() > MAX_NAME_LEN)
+            {
                 return Err(E::ColumnName(t.name.clone()));
             }
             let len = all.len();
@@ -383,20 +457,35 @@ pub enum ConfigError {
     DcPosition(String),
     DuplicateDc(String),
     LatencyShape(usize),
-    Latency { from: String, to: String, ms: u32 },
+    Latency {
+        from: String,
+        to: String,
+        ms: u32,
+    },
     Jitter(u32),
     Loss(u32),
     Vnodes(u32),
-    ReplicationFactor { r: u8, dcs: usize },
+    ReplicationFactor {
+        r: u8,
+        dcs: usize,
+    },
     TableCount(usize),
     TableName(usize),
     DuplicateTable(String),
     PrimaryKey(String),
     ColumnName(String),
     DuplicateColumn(String),
-    WriteQuorum { table: String, w: u8, r: u8 },
+    WriteQuorum {
+        table: String,
+        w: u8,
+        r: u8,
+    },
     HeartbeatInterval(u64),
-    Silences { heartbeat: u64, suspect: u64, dead: u64 },
+    Silences {
+        heartbeat: u64,
+        suspect: u64,
+        dead: u64,
+    },
     ReplicationInterval(u64),
     ReplicationBatch(u32),
     TxnTimeout(u64),

@@ -43,16 +43,24 @@ impl Detector {
     pub fn new(now: SimTime, peers: impl Iterator<Item = DcId>) -> Detector {
         Detector {
             peers: peers
-                .map(|p| (p, PeerView { last_heard: now, state: PeerState::Alive }))
+                .map(|p| {
+                    (
+                        p,
+                        PeerView {
+                            last_heard: now,
+                            state: PeerState::Alive,
+                        },
+                    )
+                })
                 .collect(),
         }
     }
 
     pub fn heard(&mut self, now: SimTime, from: DcId) -> Option<(PeerState, PeerState)> {
-        let v = self
-            .peers
-            .entry(from)
-            .or_insert(PeerView { last_heard: now, state: PeerState::Alive });
+        let v = self.peers.entry(from).or_insert(PeerView {
+            last_heard: now,
+            state: PeerState::Alive,
+        });
         v.last_heard = now;
         if v.state != PeerState::Alive {
             let old = v.state;
@@ -88,7 +96,10 @@ impl Detector {
     }
 
     pub fn state(&self, peer: DcId) -> PeerState {
-        self.peers.get(&peer).map(|v| v.state).unwrap_or(PeerState::Dead)
+        self.peers
+            .get(&peer)
+            .map(|v| v.state)
+            .unwrap_or(PeerState::Dead)
     }
 
     pub fn view(&self) -> Vec<(DcId, PeerState)> {
@@ -104,7 +115,9 @@ impl Node {
     /// and what we know of shards).
     pub(crate) fn heartbeat_tick(&mut self, ctx: &Ctx, out: &mut Vec<Out>) {
         let changes =
-            self.vol.detector.evaluate(ctx.now, ctx.cfg.suspect_after_ms, ctx.cfg.dead_after_ms);
+            self.vol
+                .detector
+                .evaluate(ctx.now, ctx.cfg.suspect_after_ms, ctx.cfg.dead_after_ms);
         let any_dead_change = changes
             .iter()
             .any(|&(_, a, b)| a == PeerState::Dead || b == PeerState::Dead);
@@ -122,7 +135,13 @@ impl Node {
         let shards = self.shard_infos();
         let peers: Vec<DcId> = self.peers(ctx).collect();
         for dst in peers {
-            out.push(Out::Send { dst, msg: Msg::Heartbeat { view: view.clone(), shards: shards.clone() } });
+            out.push(Out::Send {
+                dst,
+                msg: Msg::Heartbeat {
+                    view: view.clone(),
+                    shards: shards.clone(),
+                },
+            });
         }
     }
 
@@ -135,7 +154,11 @@ impl Node {
         out: &mut Vec<Out>,
     ) {
         if let Some((old, new)) = self.vol.detector.heard(ctx.now, from) {
-            out.push(Out::Fact(Fact::View { target: from, from: old, to: new }));
+            out.push(Out::Fact(Fact::View {
+                target: from,
+                from: old,
+                to: new,
+            }));
         }
         self.vol.gossip.insert(from, view.into_iter().collect());
         for info in shards {

@@ -20,7 +20,10 @@ impl Node {
         }
         let members: Vec<DcId> = ctx.placement.member_ids();
         let n = members.len();
-        let leader = members.iter().copied().find(|&d| self.view_of(d) == PeerState::Alive);
+        let leader = members
+            .iter()
+            .copied()
+            .find(|&d| self.view_of(d) == PeerState::Alive);
         if leader != Some(self.id) {
             return;
         }
@@ -54,13 +57,27 @@ impl Node {
                     .map(|(i, &d)| (self.known_last(key, d), std::cmp::Reverse(i), d))
                     .max();
                 let Some((_, _, new)) = best else { continue };
-                let epoch = Epoch { term: old_epoch.term + 1, by: self.id.0 };
-                out.push(Out::Fact(Fact::FailoverIssued { table: key.0, shard: key.1, epoch, old: x, new }));
+                let epoch = Epoch {
+                    term: old_epoch.term + 1,
+                    by: self.id.0,
+                };
+                out.push(Out::Fact(Fact::FailoverIssued {
+                    table: key.0,
+                    shard: key.1,
+                    epoch,
+                    old: x,
+                    new,
+                }));
                 for &d in &members {
                     if d != self.id {
                         out.push(Out::Send {
                             dst: d,
-                            msg: Msg::NewEpoch { table: key.0, shard: key.1, epoch, primary: new },
+                            msg: Msg::NewEpoch {
+                                table: key.0,
+                                shard: key.1,
+                                epoch,
+                                primary: new,
+                            },
                         });
                     }
                 }
@@ -72,15 +89,32 @@ impl Node {
     /// The last log position of `d`'s copy as this DC knows it.
     fn known_last(&self, key: ShardKey, d: DcId) -> LogPos {
         if d == self.id {
-            self.durable.stores.get(&key).map(|s| s.last()).unwrap_or_default()
+            self.durable
+                .stores
+                .get(&key)
+                .map(|s| s.last())
+                .unwrap_or_default()
         } else {
-            self.vol.progress.get(&(key, d)).copied().unwrap_or_default()
+            self.vol
+                .progress
+                .get(&(key, d))
+                .copied()
+                .unwrap_or_default()
         }
     }
 
     /// Learns that `primary` leads `key` in `epoch` (ignored unless newer).
-    pub(crate) fn adopt_epoch(&mut self, ctx: &Ctx, key: ShardKey, epoch: Epoch, primary: DcId, out: &mut Vec<Out>) {
-        let Some(m) = self.durable.meta.get(&key).cloned() else { return };
+    pub(crate) fn adopt_epoch(
+        &mut self,
+        ctx: &Ctx,
+        key: ShardKey,
+        epoch: Epoch,
+        primary: DcId,
+        out: &mut Vec<Out>,
+    ) {
+        let Some(m) = self.durable.meta.get(&key).cloned() else {
+            return;
+        };
         if epoch < m.epoch || (epoch == m.epoch && primary == m.primary) {
             return;
         }
@@ -90,8 +124,18 @@ impl Node {
                 meta.primary = primary;
             }
             self.vol.primaries.insert(key, PrimaryState::default());
-            let last = self.durable.stores.get(&key).map(|s| s.last()).unwrap_or_default();
-            out.push(Out::Fact(Fact::Promoted { table: key.0, shard: key.1, epoch, last }));
+            let last = self
+                .durable
+                .stores
+                .get(&key)
+                .map(|s| s.last())
+                .unwrap_or_default();
+            out.push(Out::Fact(Fact::Promoted {
+                table: key.0,
+                shard: key.1,
+                epoch,
+                last,
+            }));
             self.ship(ctx, key, out);
         } else {
             self.step_down(ctx, key, epoch, primary, out);

@@ -64,26 +64,50 @@ pub struct Bugs {
     pub skip_log_replay_on_revive: bool,
 }
 
+/// Where `advance_to` may stop early, so a person can act at the interesting instant.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Breakpoint {
+    /// A 2PC coordinator has durably decided (commit or abort) but not yet sent it.
+    TxnDecision,
+    /// A DC issued a failover.
+    Failover,
+    /// The checker reported a finding.
+    Finding,
+}
+
 /// Every action a person (or a test) can take.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum UserCommand {
     Kill(DcId),
     Revive(DcId),
     /// Cut one direction of a link.
-    CutLink { from: DcId, to: DcId },
-    HealLink { from: DcId, to: DcId },
+    CutLink {
+        from: DcId,
+        to: DcId,
+    },
+    HealLink {
+        from: DcId,
+        to: DcId,
+    },
     /// Cut both directions between `group` and every other DC.
     Partition(Vec<DcId>),
     /// Heal every link.
     HealAll,
-    SetLatency { from: DcId, to: DcId, ms: u32 },
+    SetLatency {
+        from: DcId,
+        to: DcId,
+        ms: u32,
+    },
     AddDc(DcSpec),
     RemoveDc(DcId),
     /// Change settings: everything but the DC list, the latency matrix and the seed,
     /// which have their own commands (or need a new run).
     Configure(Box<SimConfig>),
     /// A client at `home` issues `op`.
-    Issue { home: DcId, op: ClientOp },
+    Issue {
+        home: DcId,
+        op: ClientOp,
+    },
 }
 
 /// Why a command was refused; the simulation is unchanged.
@@ -107,7 +131,9 @@ impl fmt::Display for CommandError {
             CommandError::AlreadyUp(d) => write!(f, "{d} is already up."),
             CommandError::SameDc => write!(f, "A link joins two different datacenters."),
             CommandError::Config(e) => write!(f, "{e}"),
-            CommandError::TooFewDcs => write!(f, "At least {} datacenters must remain.", config::MIN_DCS),
+            CommandError::TooFewDcs => {
+                write!(f, "At least {} datacenters must remain.", config::MIN_DCS)
+            }
             CommandError::TooManyDcs => write!(f, "At most {} datacenters.", config::MAX_DCS),
             CommandError::BadOp(s) => write!(f, "{s}"),
         }
@@ -121,22 +147,82 @@ impl std::error::Error for CommandError {}
 pub enum EventKind {
     Killed,
     Revived,
-    LinkCut { from: DcId, to: DcId },
-    LinkHealed { from: DcId, to: DcId },
-    LatencySet { from: DcId, to: DcId, ms: u32 },
-    Dropped { src: DcId, dst: DcId, kind: MsgKind, reason: DropReason },
-    View { target: DcId, from: PeerState, to: PeerState },
-    FailoverIssued { table: TableId, shard: ShardId, term: u32, old: DcId, new: DcId },
-    Promoted { table: TableId, shard: ShardId, term: u32, last_index: u64 },
-    SteppedDown { table: TableId, shard: ShardId, term: u32 },
-    Truncated { table: TableId, shard: ShardId, entries: u64 },
-    Op { req: ReqId, label: String, ok: bool, detail: String, latency_ms: u64 },
-    Coord { txn: TxnId, state: CoordState },
-    Part { txn: TxnId, state: PartState },
-    Recovered { in_doubt: usize, redo: usize },
-    Finding { index: usize, kind: FindingKind },
-    Reconfigured { text: String },
-    Setting { text: String },
+    LinkCut {
+        from: DcId,
+        to: DcId,
+    },
+    LinkHealed {
+        from: DcId,
+        to: DcId,
+    },
+    LatencySet {
+        from: DcId,
+        to: DcId,
+        ms: u32,
+    },
+    Dropped {
+        src: DcId,
+        dst: DcId,
+        kind: MsgKind,
+        reason: DropReason,
+    },
+    View {
+        target: DcId,
+        from: PeerState,
+        to: PeerState,
+    },
+    FailoverIssued {
+        table: TableId,
+        shard: ShardId,
+        term: u32,
+        old: DcId,
+        new: DcId,
+    },
+    Promoted {
+        table: TableId,
+        shard: ShardId,
+        term: u32,
+        last_index: u64,
+    },
+    SteppedDown {
+        table: TableId,
+        shard: ShardId,
+        term: u32,
+    },
+    Truncated {
+        table: TableId,
+        shard: ShardId,
+        entries: u64,
+    },
+    Op {
+        req: ReqId,
+        label: String,
+        ok: bool,
+        detail: String,
+        latency_ms: u64,
+    },
+    Coord {
+        txn: TxnId,
+        state: CoordState,
+    },
+    Part {
+        txn: TxnId,
+        state: PartState,
+    },
+    Recovered {
+        in_doubt: usize,
+        redo: usize,
+    },
+    Finding {
+        index: usize,
+        kind: FindingKind,
+    },
+    Reconfigured {
+        text: String,
+    },
+    Setting {
+        text: String,
+    },
 }
 
 impl EventKind {
@@ -144,10 +230,14 @@ impl EventKind {
     pub fn category(&self) -> &'static str {
         match self {
             EventKind::Killed | EventKind::Revived => "fault",
-            EventKind::LinkCut { .. } | EventKind::LinkHealed { .. } | EventKind::LatencySet { .. } => "fault",
+            EventKind::LinkCut { .. }
+            | EventKind::LinkHealed { .. }
+            | EventKind::LatencySet { .. } => "fault",
             EventKind::Dropped { .. } => "network",
             EventKind::View { .. } => "detector",
-            EventKind::FailoverIssued { .. } | EventKind::Promoted { .. } | EventKind::SteppedDown { .. } => "failover",
+            EventKind::FailoverIssued { .. }
+            | EventKind::Promoted { .. }
+            | EventKind::SteppedDown { .. } => "failover",
             EventKind::Truncated { .. } => "replication",
             EventKind::Op { .. } => "client",
             EventKind::Coord { .. } | EventKind::Part { .. } | EventKind::Recovered { .. } => "2pc",
@@ -262,6 +352,9 @@ pub struct Sim {
     bugs: Bugs,
     last_moves: Option<MoveReport>,
     config_version: u32,
+    breakpoint: Option<Breakpoint>,
+    hit: bool,
+    steps: u64,
 }
 
 impl Sim {
@@ -273,9 +366,17 @@ impl Sim {
         cfg.validate()?;
         let mut rng = Rng::new(cfg.seed);
         let workload = Workload::new(rng.fork(), &cfg.workload);
-        let dcs: BTreeMap<DcId, DcSpec> =
-            cfg.dcs.iter().enumerate().map(|(i, d)| (DcId(i as u16), d.clone())).collect();
-        let mut net = Network { jitter_ms: cfg.jitter_ms, loss_permille: cfg.loss_permille, ..Default::default() };
+        let dcs: BTreeMap<DcId, DcSpec> = cfg
+            .dcs
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (DcId(i as u16), d.clone()))
+            .collect();
+        let mut net = Network {
+            jitter_ms: cfg.jitter_ms,
+            loss_permille: cfg.loss_permille,
+            ..Default::default()
+        };
         for (i, row) in cfg.latency_ms.iter().enumerate() {
             for (j, &ms) in row.iter().enumerate() {
                 if i != j {
@@ -283,7 +384,13 @@ impl Sim {
                 }
             }
         }
-        let members = dcs.iter().map(|(&id, d)| Member { id, name: d.name.clone() }).collect();
+        let members = dcs
+            .iter()
+            .map(|(&id, d)| Member {
+                id,
+                name: d.name.clone(),
+            })
+            .collect();
         let placement = Placement::new(cfg.placement, members, cfg.replication_factor, cfg.vnodes);
         let mut sim = Sim {
             now: SimTime::ZERO,
@@ -310,6 +417,9 @@ impl Sim {
             bugs,
             last_moves: None,
             config_version: 0,
+            breakpoint: None,
+            hit: false,
+            steps: 0,
             cfg,
         };
         let ids: Vec<DcId> = sim.dcs.keys().copied().collect();
@@ -330,7 +440,12 @@ impl Sim {
     }
 
     fn ctx(&self) -> Ctx<'_> {
-        Ctx { now: self.now, cfg: &self.cfg, placement: &self.placement, latency: &self.net.latency }
+        Ctx {
+            now: self.now,
+            cfg: &self.cfg,
+            placement: &self.placement,
+            latency: &self.net.latency,
+        }
     }
 
     fn push(&mut self, at: SimTime, ev: Ev) {
@@ -339,9 +454,22 @@ impl Sim {
     }
 
     fn record(&mut self, dc: Option<DcId>, kind: EventKind) {
+        self.hit |= match (self.breakpoint, &kind) {
+            (Some(Breakpoint::TxnDecision), EventKind::Coord { state, .. }) => {
+                matches!(state, CoordState::Committed | CoordState::Aborted)
+            }
+            (Some(Breakpoint::Failover), EventKind::FailoverIssued { .. }) => true,
+            (Some(Breakpoint::Finding), EventKind::Finding { .. }) => true,
+            _ => false,
+        };
         self.counters.events += 1;
         self.trace.event(self.now, dc, &kind);
-        let e = Event { seq: self.counters.events, at: self.now, dc, kind };
+        let e = Event {
+            seq: self.counters.events,
+            at: self.now,
+            dc,
+            kind,
+        };
         if self.events.len() == EVENT_LOG_CAP {
             self.events.pop_front();
         }
@@ -355,7 +483,8 @@ impl Sim {
             return;
         }
         let now_us = self.now.0 * 1000;
-        self.workload.next_at_us = self.workload.next_at_us.max(now_us) + self.workload.gap_us(rate);
+        self.workload.next_at_us =
+            self.workload.next_at_us.max(now_us) + self.workload.gap_us(rate);
         let at = SimTime(self.workload.next_at_us / 1000);
         let gen = self.arrival_gen;
         self.push(at, Ev::Arrival { gen });
@@ -372,18 +501,42 @@ impl Sim {
         self.queue.keys().next().map(|k| k.0)
     }
 
+    /// Stop `advance_to` at the next instance of `bp` (None: never stop early).
+    pub fn set_breakpoint(&mut self, bp: Option<Breakpoint>) {
+        self.breakpoint = bp;
+    }
+
+    pub fn breakpoint(&self) -> Option<Breakpoint> {
+        self.breakpoint
+    }
+
+    /// Events processed since the start (for benchmarks).
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
     /// Runs the next event. Returns false if nothing is pending.
     pub fn step(&mut self) -> bool {
-        let Some(((at, _), ev)) = self.queue.pop_first() else { return false };
+        let Some(((at, _), ev)) = self.queue.pop_first() else {
+            return false;
+        };
+        self.steps += 1;
         self.now = self.now.max(at);
         match ev {
             Ev::Deliver(seq) => self.deliver(seq),
             Ev::Timer { dc, inc, timer } => {
                 let mut out = Vec::new();
                 {
-                    let ctx = Ctx { now: self.now, cfg: &self.cfg, placement: &self.placement, latency: &self.net.latency };
+                    let ctx = Ctx {
+                        now: self.now,
+                        cfg: &self.cfg,
+                        placement: &self.placement,
+                        latency: &self.net.latency,
+                    };
                     match self.nodes.get_mut(&dc) {
-                        Some(n) if n.is_up() && n.incarnation == inc => n.on_timer(&ctx, timer, &mut out),
+                        Some(n) if n.is_up() && n.incarnation == inc => {
+                            n.on_timer(&ctx, timer, &mut out)
+                        }
                         _ => {}
                     }
                 }
@@ -405,23 +558,33 @@ impl Sim {
         true
     }
 
-    /// Runs every event up to and including `t`, then sets the clock to `t`.
-    pub fn advance_to(&mut self, t: SimTime) {
+    /// Runs every event up to and including `t`, then sets the clock to `t`. With a
+    /// breakpoint set, stops right after the event that hits it and returns true (the
+    /// clock then stays at that event's instant).
+    pub fn advance_to(&mut self, t: SimTime) -> bool {
+        self.hit = false;
         while let Some(&(at, _)) = self.queue.keys().next() {
             if at > t {
                 break;
             }
             self.step();
+            if self.hit {
+                self.hit = false;
+                return true;
+            }
         }
         self.now = self.now.max(t);
+        false
     }
 
-    pub fn advance_by(&mut self, ms: u64) {
-        self.advance_to(self.now.plus(ms));
+    pub fn advance_by(&mut self, ms: u64) -> bool {
+        self.advance_to(self.now.plus(ms))
     }
 
     fn deliver(&mut self, seq: u64) {
-        let Some(env) = self.net.in_flight.remove(&seq) else { return };
+        let Some(env) = self.net.in_flight.remove(&seq) else {
+            return;
+        };
         let up = self.nodes.get(&env.dst).is_some_and(|n| n.is_up());
         let reason = if self.net.is_cut(env.src, env.dst) {
             Some(DropReason::LinkCut)
@@ -439,7 +602,12 @@ impl Sim {
         self.trace.delivery(&env);
         let mut out = Vec::new();
         {
-            let ctx = Ctx { now: self.now, cfg: &self.cfg, placement: &self.placement, latency: &self.net.latency };
+            let ctx = Ctx {
+                now: self.now,
+                cfg: &self.cfg,
+                placement: &self.placement,
+                latency: &self.net.latency,
+            };
             if let Some(n) = self.nodes.get_mut(&env.dst) {
                 n.on_message(&ctx, env.src, env.msg, &mut out);
             }
@@ -449,7 +617,15 @@ impl Sim {
 
     fn drop_msg(&mut self, env: &Envelope, reason: DropReason) {
         self.counters.msgs_dropped += 1;
-        self.record(Some(env.dst), EventKind::Dropped { src: env.src, dst: env.dst, kind: env.msg.kind(), reason });
+        self.record(
+            Some(env.dst),
+            EventKind::Dropped {
+                src: env.src,
+                dst: env.dst,
+                kind: env.msg.kind(),
+                reason,
+            },
+        );
     }
 
     fn send(&mut self, src: DcId, dst: DcId, msg: Msg) {
@@ -457,11 +633,22 @@ impl Sim {
         let deliver_at = if src == dst {
             self.now
         } else {
-            let j = if self.net.jitter_ms > 0 { self.rng.below(u64::from(self.net.jitter_ms) + 1) } else { 0 };
+            let j = if self.net.jitter_ms > 0 {
+                self.rng.below(u64::from(self.net.jitter_ms) + 1)
+            } else {
+                0
+            };
             self.now.plus(u64::from(self.net.latency(src, dst)) + j)
         };
         self.seq += 1;
-        let env = Envelope { seq: self.seq, src, dst, send_at: self.now, deliver_at, msg };
+        let env = Envelope {
+            seq: self.seq,
+            src,
+            dst,
+            send_at: self.now,
+            deliver_at,
+            msg,
+        };
         if src != dst {
             let reason = if self.net.is_cut(src, dst) {
                 Some(DropReason::LinkCut)
@@ -477,7 +664,8 @@ impl Sim {
             }
         }
         self.note_txn_msg_sent(&env);
-        self.queue.insert((deliver_at, env.seq), Ev::Deliver(env.seq));
+        self.queue
+            .insert((deliver_at, env.seq), Ev::Deliver(env.seq));
         self.net.in_flight.insert(env.seq, env);
     }
 
@@ -487,20 +675,26 @@ impl Sim {
         for o in out {
             match o {
                 Out::Send { dst, msg } => self.send(dc, dst, msg),
-                Out::Timer { after, timer } => self.push(self.now.plus(after), Ev::Timer { dc, inc, timer }),
+                Out::Timer { after, timer } => {
+                    self.push(self.now.plus(after), Ev::Timer { dc, inc, timer })
+                }
                 Out::Fact(f) => self.on_fact(dc, f),
             }
         }
     }
 
     fn check_ctx(&self) -> (Vec<ReplicationMode>, usize) {
-        (self.cfg.tables.iter().map(|t| t.mode).collect(), self.placement.replication_factor as usize)
+        (
+            self.cfg.tables.iter().map(|t| t.mode).collect(),
+            self.placement.replication_factor as usize,
+        )
     }
 
     fn on_fact(&mut self, dc: DcId, f: Fact) {
         let (modes, rf) = self.check_ctx();
         let placement = &self.placement;
-        let shard_of = |pk: &Pk| placement.shard_of(&pk.first().map(|v| v.hash_text()).unwrap_or_default());
+        let shard_of =
+            |pk: &Pk| placement.shard_of(&pk.first().map(|v| v.hash_text()).unwrap_or_default());
         let before = self.checker.findings.len();
         let c = CheckCtx {
             now: self.now,
@@ -512,32 +706,91 @@ impl Sim {
         };
         let kind = match f {
             Fact::View { target, from, to } => Some(EventKind::View { target, from, to }),
-            Fact::FailoverIssued { table, shard, epoch, old, new } => {
+            Fact::FailoverIssued {
+                table,
+                shard,
+                epoch,
+                old,
+                new,
+            } => {
                 self.counters.failovers += 1;
-                Some(EventKind::FailoverIssued { table, shard, term: epoch.term, old, new })
+                Some(EventKind::FailoverIssued {
+                    table,
+                    shard,
+                    term: epoch.term,
+                    old,
+                    new,
+                })
             }
-            Fact::Promoted { table, shard, epoch, last } => {
+            Fact::Promoted {
+                table,
+                shard,
+                epoch,
+                last,
+            } => {
                 let old = self.checker_old_primary((table, shard), dc);
                 self.checker.on_epoch(&c, (table, shard), epoch, dc, old);
-                Some(EventKind::Promoted { table, shard, term: epoch.term, last_index: last.index })
+                Some(EventKind::Promoted {
+                    table,
+                    shard,
+                    term: epoch.term,
+                    last_index: last.index,
+                })
             }
-            Fact::SteppedDown { table, shard, epoch } => Some(EventKind::SteppedDown { table, shard, term: epoch.term }),
-            Fact::Appended { table, shard, pos, write_id } => {
-                self.checker.on_appended(self.now, (table, shard), pos, write_id);
+            Fact::SteppedDown {
+                table,
+                shard,
+                epoch,
+            } => Some(EventKind::SteppedDown {
+                table,
+                shard,
+                term: epoch.term,
+            }),
+            Fact::Appended {
+                table,
+                shard,
+                pos,
+                write_id,
+            } => {
+                self.checker
+                    .on_appended(self.now, (table, shard), pos, write_id);
                 None
             }
-            Fact::Truncated { table, shard, dropped } => {
-                Some(EventKind::Truncated { table, shard, entries: dropped.len() as u64 })
-            }
-            Fact::OpDone { req, op, invoked, result, served_by } => {
-                self.checker.on_op_done(&c, req, &op, invoked, &result, served_by);
+            Fact::Truncated {
+                table,
+                shard,
+                dropped,
+            } => Some(EventKind::Truncated {
+                table,
+                shard,
+                entries: dropped.len() as u64,
+            }),
+            Fact::OpDone {
+                req,
+                op,
+                invoked,
+                result,
+                served_by,
+            } => {
+                self.checker
+                    .on_op_done(&c, req, &op, invoked, &result, served_by);
                 let ok = !matches!(result, OpResult::Err(_));
                 let latency = self.now.since(invoked);
                 self.count_op(&op, &result, latency);
                 let detail = describe_result(&result, served_by);
-                Some(EventKind::Op { req, label: op.label().to_string(), ok, detail, latency_ms: latency })
+                Some(EventKind::Op {
+                    req,
+                    label: op.label().to_string(),
+                    ok,
+                    detail,
+                    latency_ms: latency,
+                })
             }
-            Fact::Coord { txn, state, participants } => {
+            Fact::Coord {
+                txn,
+                state,
+                participants,
+            } => {
                 self.note_coord(dc, txn, state, participants);
                 match state {
                     CoordState::Committed => self.counters.txns_committed += 1,
@@ -549,7 +802,9 @@ impl Sim {
                 }
                 Some(EventKind::Coord { txn, state })
             }
-            Fact::Part { txn, state, locks, .. } => {
+            Fact::Part {
+                txn, state, locks, ..
+            } => {
                 self.checker.on_part(self.now, dc, txn, state);
                 if let Some(t) = self.txns.get_mut(&txn) {
                     t.part_states.entry(dc).or_default().push((self.now, state));
@@ -557,7 +812,13 @@ impl Sim {
                 }
                 Some(EventKind::Part { txn, state })
             }
-            Fact::Recovered { in_doubt, redo_decisions } => Some(EventKind::Recovered { in_doubt, redo: redo_decisions }),
+            Fact::Recovered {
+                in_doubt,
+                redo_decisions,
+            } => Some(EventKind::Recovered {
+                in_doubt,
+                redo: redo_decisions,
+            }),
         };
         if let Some(k) = kind {
             self.record(Some(dc), k);
@@ -590,7 +851,8 @@ impl Sim {
         if ok {
             self.counters.ops_ok += 1;
             self.bucket.ops_ok += 1;
-            self.bucket_latencies.push(latency.min(u64::from(u32::MAX)) as u32);
+            self.bucket_latencies
+                .push(latency.min(u64::from(u32::MAX)) as u32);
         } else {
             self.counters.ops_failed += 1;
             self.bucket.ops_failed += 1;
@@ -630,7 +892,16 @@ impl Sim {
         };
         Some((
             txn,
-            TxnMsg { kind: env.msg.kind(), src: env.src, dst: env.dst, send_at: env.send_at, deliver_at: env.deliver_at, commit, yes, delivered: None },
+            TxnMsg {
+                kind: env.msg.kind(),
+                src: env.src,
+                dst: env.dst,
+                send_at: env.send_at,
+                deliver_at: env.deliver_at,
+                commit,
+                yes,
+                delivered: None,
+            },
         ))
     }
 
@@ -647,9 +918,13 @@ impl Sim {
     fn note_txn_msg(&mut self, env: &Envelope, delivered: bool) {
         if let Some((txn, mut m)) = Self::txn_msg(env) {
             if let Some(t) = self.txns.get_mut(&txn) {
-                if let Some(existing) =
-                    t.msgs.iter_mut().find(|x| x.src == m.src && x.dst == m.dst && x.send_at == m.send_at && x.kind == m.kind && x.delivered.is_none())
-                {
+                if let Some(existing) = t.msgs.iter_mut().find(|x| {
+                    x.src == m.src
+                        && x.dst == m.dst
+                        && x.send_at == m.send_at
+                        && x.kind == m.kind
+                        && x.delivered.is_none()
+                }) {
                     existing.delivered = Some(delivered);
                 } else if t.msgs.len() < 400 {
                     m.delivered = Some(delivered);
@@ -663,13 +938,25 @@ impl Sim {
     fn tick(&mut self) {
         let mut lat = std::mem::take(&mut self.bucket_latencies);
         lat.sort_unstable();
-        let pct = |p: usize| if lat.is_empty() { 0 } else { lat[((lat.len() - 1) * p) / 100] };
+        let pct = |p: usize| {
+            if lat.is_empty() {
+                0
+            } else {
+                lat[((lat.len() - 1) * p) / 100]
+            }
+        };
         let mut point = std::mem::take(&mut self.bucket);
         point.t = self.now;
         point.p50_ms = pct(50);
         point.p99_ms = pct(99);
         point.in_doubt = self.in_doubt_count() as u32;
-        point.stale_reads = (self.checker.stale_reads - self.metrics.iter().map(|m| u64::from(m.stale_reads)).sum::<u64>().min(self.checker.stale_reads)) as u32;
+        point.stale_reads = (self.checker.stale_reads
+            - self
+                .metrics
+                .iter()
+                .map(|m| u64::from(m.stale_reads))
+                .sum::<u64>()
+                .min(self.checker.stale_reads)) as u32;
         point.lag_ms = self.lag_by_dc();
         if self.metrics.len() == METRIC_POINTS {
             self.metrics.pop_front();
@@ -679,8 +966,16 @@ impl Sim {
         let (modes, rf) = self.check_ctx();
         let before = self.checker.findings.len();
         let placement = &self.placement;
-        let shard_of = |pk: &Pk| placement.shard_of(&pk.first().map(|v| v.hash_text()).unwrap_or_default());
-        let c = CheckCtx { now: self.now, nodes: &self.nodes, modes: &modes, replication_factor: rf, consistency: self.cfg.read_consistency, shard_of: &shard_of };
+        let shard_of =
+            |pk: &Pk| placement.shard_of(&pk.first().map(|v| v.hash_text()).unwrap_or_default());
+        let c = CheckCtx {
+            now: self.now,
+            nodes: &self.nodes,
+            modes: &modes,
+            replication_factor: rf,
+            consistency: self.cfg.read_consistency,
+            shard_of: &shard_of,
+        };
         if let Some(since) = self.healthy_since {
             let settle = self.settle_ms();
             self.checker.check_settled(&c, since, settle);
@@ -693,13 +988,22 @@ impl Sim {
     /// for every detector to see everyone alive again, decisions to be re-asked, and
     /// replicas to catch up.
     pub fn settle_ms(&self) -> u64 {
-        2 * self.cfg.dead_after_ms + 3 * self.cfg.txn_timeout_ms + 3 * self.cfg.replication_interval_ms + 2_000
+        2 * self.cfg.dead_after_ms
+            + 3 * self.cfg.txn_timeout_ms
+            + 3 * self.cfg.replication_interval_ms
+            + 2_000
     }
 
     fn in_doubt_count(&self) -> usize {
         self.nodes
             .values()
-            .map(|n| n.durable.part.values().filter(|r| matches!(r.state, PartState::Prepared | PartState::InDoubt)).count())
+            .map(|n| {
+                n.durable
+                    .part
+                    .values()
+                    .filter(|r| matches!(r.state, PartState::Prepared | PartState::InDoubt))
+                    .count()
+            })
             .sum()
     }
 
@@ -737,7 +1041,10 @@ impl Sim {
     }
 
     fn dc_name(&self, d: DcId) -> String {
-        self.dcs.get(&d).map(|s| s.name.clone()).unwrap_or_else(|| d.to_string())
+        self.dcs
+            .get(&d)
+            .map(|s| s.name.clone())
+            .unwrap_or_else(|| d.to_string())
     }
 
     pub fn apply(&mut self, cmd: UserCommand) -> Result<(), CommandError> {
@@ -757,7 +1064,12 @@ impl Sim {
                 self.known(d)?;
                 let mut out = Vec::new();
                 {
-                    let ctx = Ctx { now: self.now, cfg: &self.cfg, placement: &self.placement, latency: &self.net.latency };
+                    let ctx = Ctx {
+                        now: self.now,
+                        cfg: &self.cfg,
+                        placement: &self.placement,
+                        latency: &self.net.latency,
+                    };
                     let n = self.nodes.get_mut(&d).ok_or(CommandError::UnknownDc(d))?;
                     if n.is_up() {
                         return Err(CommandError::AlreadyUp(d));
@@ -774,7 +1086,8 @@ impl Sim {
                     return Err(CommandError::SameDc);
                 }
                 if self.net.cut.insert((from, to)) {
-                    let text = format!("link {} → {} was cut", self.dc_name(from), self.dc_name(to));
+                    let text =
+                        format!("link {} → {} was cut", self.dc_name(from), self.dc_name(to));
                     self.checker.note_fault(self.now, text, vec![from, to]);
                     self.record(None, EventKind::LinkCut { from, to });
                 }
@@ -791,9 +1104,18 @@ impl Sim {
                     self.known(d)?;
                 }
                 let group: BTreeSet<DcId> = group.into_iter().collect();
-                let rest: Vec<DcId> = self.nodes.keys().copied().filter(|d| !group.contains(d)).collect();
+                let rest: Vec<DcId> = self
+                    .nodes
+                    .keys()
+                    .copied()
+                    .filter(|d| !group.contains(d))
+                    .collect();
                 let names: Vec<String> = group.iter().map(|&d| self.dc_name(d)).collect();
-                self.checker.note_fault(self.now, format!("{{{}}} was partitioned from the rest", names.join(", ")), group.iter().copied().collect());
+                self.checker.note_fault(
+                    self.now,
+                    format!("{{{}}} was partitioned from the rest", names.join(", ")),
+                    group.iter().copied().collect(),
+                );
                 for &a in &group {
                     for &b in &rest {
                         for (x, y) in [(a, b), (b, a)] {
@@ -805,7 +1127,8 @@ impl Sim {
                 }
             }
             UserCommand::HealAll => {
-                let cut: Vec<(DcId, DcId)> = std::mem::take(&mut self.net.cut).into_iter().collect();
+                let cut: Vec<(DcId, DcId)> =
+                    std::mem::take(&mut self.net.cut).into_iter().collect();
                 for (from, to) in cut {
                     self.record(None, EventKind::LinkHealed { from, to });
                 }
@@ -817,7 +1140,11 @@ impl Sim {
                     return Err(CommandError::SameDc);
                 }
                 if ms == 0 || ms > config::MAX_LATENCY_MS {
-                    return Err(CommandError::Config(ConfigError::Latency { from: self.dc_name(from), to: self.dc_name(to), ms }));
+                    return Err(CommandError::Config(ConfigError::Latency {
+                        from: self.dc_name(from),
+                        to: self.dc_name(to),
+                        ms,
+                    }));
                 }
                 self.net.latency.insert((from, to), ms);
                 self.record(None, EventKind::LatencySet { from, to, ms });
@@ -851,7 +1178,10 @@ impl Sim {
                 self.nodes.insert(id, node);
                 self.route(id, out);
                 let members = self.members();
-                self.reconfigure(self.placement.with_members(members), format!("added {} ({id})", spec.name));
+                self.reconfigure(
+                    self.placement.with_members(members),
+                    format!("added {} ({id})", spec.name),
+                );
             }
             UserCommand::RemoveDc(d) => {
                 self.known(d)?;
@@ -859,7 +1189,8 @@ impl Sim {
                     return Err(CommandError::TooFewDcs);
                 }
                 let name = self.dc_name(d);
-                let members: Vec<Member> = self.members().into_iter().filter(|m| m.id != d).collect();
+                let members: Vec<Member> =
+                    self.members().into_iter().filter(|m| m.id != d).collect();
                 let placement = self.placement.with_members(members);
                 self.reconfigure(placement, format!("removed {name} ({d})"));
                 self.nodes.remove(&d);
@@ -889,14 +1220,27 @@ impl Sim {
     }
 
     fn members(&self) -> Vec<Member> {
-        self.dcs.iter().map(|(&id, d)| Member { id, name: d.name.clone() }).collect()
+        self.dcs
+            .iter()
+            .map(|(&id, d)| Member {
+                id,
+                name: d.name.clone(),
+            })
+            .collect()
     }
 
     fn configure(&mut self, mut new: SimConfig) -> Result<(), CommandError> {
         // The DC list, latencies and seed are not changed here; validate against them.
         new.dcs = self.dcs_in_order();
         let ids: Vec<DcId> = self.dcs.keys().copied().collect();
-        new.latency_ms = ids.iter().map(|&a| ids.iter().map(|&b| self.net.latency(a, b).max(u32::from(a == b))).collect()).collect();
+        new.latency_ms = ids
+            .iter()
+            .map(|&a| {
+                ids.iter()
+                    .map(|&b| self.net.latency(a, b).max(u32::from(a == b)))
+                    .collect()
+            })
+            .collect();
         new.seed = self.cfg.seed;
         // Client DCs are ids; validate them against the live set rather than by index.
         let clients = std::mem::take(&mut new.workload.client_dcs);
@@ -905,16 +1249,26 @@ impl Sim {
             return Err(CommandError::Config(ConfigError::ClientDc(bad.0)));
         }
         if new.tables.len() != self.cfg.tables.len()
-            || new.tables.iter().zip(&self.cfg.tables).any(|(a, b)| a.name != b.name || a.pk != b.pk || a.columns != b.columns)
+            || new
+                .tables
+                .iter()
+                .zip(&self.cfg.tables)
+                .any(|(a, b)| a.name != b.name || a.pk != b.pk || a.columns != b.columns)
         {
-            return Err(CommandError::BadOp("Table schemas can only change in a new run.".into()));
+            return Err(CommandError::BadOp(
+                "Table schemas can only change in a new run.".into(),
+            ));
         }
         new.workload.client_dcs = clients;
         let old = std::mem::replace(&mut self.cfg, new);
         self.net.jitter_ms = self.cfg.jitter_ms;
         self.net.loss_permille = self.cfg.loss_permille;
         if old.loss_permille != self.cfg.loss_permille && self.cfg.loss_permille > 0 {
-            self.checker.note_fault(self.now, format!("message loss set to {}‰", self.cfg.loss_permille), self.dcs.keys().copied().collect());
+            self.checker.note_fault(
+                self.now,
+                format!("message loss set to {}‰", self.cfg.loss_permille),
+                self.dcs.keys().copied().collect(),
+            );
         }
         if old.workload != self.cfg.workload {
             self.workload.reshape(&self.cfg.workload);
@@ -929,8 +1283,19 @@ impl Sim {
             || old.vnodes != self.cfg.vnodes
             || old.replication_factor != self.cfg.replication_factor;
         if placement_changed {
-            let p = Placement::new(self.cfg.placement, self.members(), self.cfg.replication_factor, self.cfg.vnodes);
-            self.reconfigure(p, format!("placement {:?}, R={}, {} vnodes", self.cfg.placement, self.cfg.replication_factor, self.cfg.vnodes));
+            let p = Placement::new(
+                self.cfg.placement,
+                self.members(),
+                self.cfg.replication_factor,
+                self.cfg.vnodes,
+            );
+            self.reconfigure(
+                p,
+                format!(
+                    "placement {:?}, R={}, {} vnodes",
+                    self.cfg.placement, self.cfg.replication_factor, self.cfg.vnodes
+                ),
+            );
         }
         Ok(())
     }
@@ -943,7 +1308,11 @@ impl Sim {
     /// usual log shipping.
     fn reconfigure(&mut self, new: Placement, why: String) {
         let keys: Vec<String> = self.all_partition_keys();
-        let report = placement::move_report(&self.placement, new.members.clone(), keys.iter().map(|s| s.as_str()));
+        let report = placement::move_report(
+            &self.placement,
+            new.members.clone(),
+            keys.iter().map(|s| s.as_str()),
+        );
         let old_p = std::mem::replace(&mut self.placement, new);
         // Gather each row's authoritative copy.
         let mut rows: BTreeMap<(TableId, Pk), table::Row> = BTreeMap::new();
@@ -972,20 +1341,41 @@ impl Sim {
             let s = self.placement.shard_of(&text);
             let st = stores.entry((t, s)).or_default();
             let epoch = table::Epoch { term, by: u16::MAX };
-            let pos = LogPos { epoch, index: st.last_index() + 1 };
+            let pos = LogPos {
+                epoch,
+                index: st.last_index() + 1,
+            };
             let kind = if row.deleted {
                 WriteKind::Delete
             } else {
-                WriteKind::Put(row.cells.iter().map(|(c, (v, _))| (c.clone(), v.clone())).collect())
+                WriteKind::Put(
+                    row.cells
+                        .iter()
+                        .map(|(c, (v, _))| (c.clone(), v.clone()))
+                        .collect(),
+                )
             };
-            st.append(LogEntry { pos, op: WriteOp { table: t, pk, kind }, origin: row.version.origin, at: row.version.at, write_id: row.write_id });
+            st.append(LogEntry {
+                pos,
+                op: WriteOp { table: t, pk, kind },
+                origin: row.version.origin,
+                at: row.version.at,
+                write_id: row.write_id,
+            });
         }
         let ids: Vec<DcId> = self.nodes.keys().copied().collect();
         for id in ids {
             let out = Vec::new();
             {
-                let ctx = Ctx { now: self.now, cfg: &self.cfg, placement: &self.placement, latency: &self.net.latency };
-                let Some(n) = self.nodes.get_mut(&id) else { continue };
+                let ctx = Ctx {
+                    now: self.now,
+                    cfg: &self.cfg,
+                    placement: &self.placement,
+                    latency: &self.net.latency,
+                };
+                let Some(n) = self.nodes.get_mut(&id) else {
+                    continue;
+                };
                 n.durable.stores.clear();
                 n.install_placement(&ctx);
                 for m in n.durable.meta.values_mut() {
@@ -994,7 +1384,9 @@ impl Sim {
                 let mine: Vec<_> = n.durable.stores.keys().copied().collect();
                 for key in mine {
                     if n.is_up() {
-                        n.durable.stores.insert(key, stores.get(&key).cloned().unwrap_or_default());
+                        n.durable
+                            .stores
+                            .insert(key, stores.get(&key).cloned().unwrap_or_default());
                     }
                 }
                 n.vol.primaries.clear();
@@ -1007,7 +1399,15 @@ impl Sim {
             .net
             .in_flight
             .iter()
-            .filter(|(_, e)| matches!(e.msg, Msg::Replicate { .. } | Msg::ReplicateAck { .. } | Msg::NewEpoch { .. } | Msg::Heartbeat { .. }))
+            .filter(|(_, e)| {
+                matches!(
+                    e.msg,
+                    Msg::Replicate { .. }
+                        | Msg::ReplicateAck { .. }
+                        | Msg::NewEpoch { .. }
+                        | Msg::Heartbeat { .. }
+                )
+            })
             .map(|(&s, _)| s)
             .collect();
         for s in stale {
@@ -1026,7 +1426,12 @@ impl Sim {
     /// the highest log position.
     fn best_copy(&self, p: &Placement, key: node::ShardKey) -> Option<ShardStore> {
         let reps = p.replicas(key.1);
-        let primary = reps.iter().copied().filter_map(|d| self.nodes.get(&d)).filter(|n| n.is_up()).find(|n| n.is_primary(key));
+        let primary = reps
+            .iter()
+            .copied()
+            .filter_map(|d| self.nodes.get(&d))
+            .filter(|n| n.is_up())
+            .find(|n| n.is_primary(key));
         if let Some(n) = primary {
             return n.durable.stores.get(&key).cloned();
         }
@@ -1055,13 +1460,29 @@ impl Sim {
         self.next_req += 1;
         let up = self.nodes.get(&home).is_some_and(|n| n.is_up());
         if !up {
-            let result = OpResult::Err(msg::OpError::Unavailable(format!("client's home {home} is down")));
-            self.on_fact(home, Fact::OpDone { req, op, invoked: self.now, result, served_by: None });
+            let result = OpResult::Err(msg::OpError::Unavailable(format!(
+                "client's home {home} is down"
+            )));
+            self.on_fact(
+                home,
+                Fact::OpDone {
+                    req,
+                    op,
+                    invoked: self.now,
+                    result,
+                    served_by: None,
+                },
+            );
             return;
         }
         let mut out = Vec::new();
         {
-            let ctx = Ctx { now: self.now, cfg: &self.cfg, placement: &self.placement, latency: &self.net.latency };
+            let ctx = Ctx {
+                now: self.now,
+                cfg: &self.cfg,
+                placement: &self.placement,
+                latency: &self.net.latency,
+            };
             if let Some(n) = self.nodes.get_mut(&home) {
                 n.on_client(&ctx, req, op, &mut out);
             }
@@ -1108,7 +1529,10 @@ impl Sim {
     }
 
     pub fn dc_id_by_name(&self, name: &str) -> Option<DcId> {
-        self.dcs.iter().find(|(_, d)| d.name == name).map(|(&id, _)| id)
+        self.dcs
+            .iter()
+            .find(|(_, d)| d.name == name)
+            .map(|(&id, _)| id)
     }
 
     pub fn is_up(&self, d: DcId) -> bool {
@@ -1153,7 +1577,8 @@ impl Sim {
 
     /// The shard a row of `table` with partition key `pk` lives in.
     pub fn shard_of(&self, pk: &Pk) -> ShardId {
-        self.placement.shard_of(&pk.first().map(|v| v.hash_text()).unwrap_or_default())
+        self.placement
+            .shard_of(&pk.first().map(|v| v.hash_text()).unwrap_or_default())
     }
 
     /// Runs the settled-state checks right now, as if the settle period had passed
@@ -1162,10 +1587,36 @@ impl Sim {
         let (modes, rf) = self.check_ctx();
         let before = self.checker.findings.len();
         let placement = &self.placement;
-        let shard_of = |pk: &Pk| placement.shard_of(&pk.first().map(|v| v.hash_text()).unwrap_or_default());
-        let c = CheckCtx { now: self.now, nodes: &self.nodes, modes: &modes, replication_factor: rf, consistency: self.cfg.read_consistency, shard_of: &shard_of };
+        let shard_of =
+            |pk: &Pk| placement.shard_of(&pk.first().map(|v| v.hash_text()).unwrap_or_default());
+        let c = CheckCtx {
+            now: self.now,
+            nodes: &self.nodes,
+            modes: &modes,
+            replication_factor: rf,
+            consistency: self.cfg.read_consistency,
+            shard_of: &shard_of,
+        };
         self.checker.check_settled(&c, SimTime::ZERO, 0);
         self.record_new_findings(before);
+    }
+
+    /// The copy of a row that `dc` stores, if any.
+    pub fn row_at(&self, dc: DcId, table: TableId, pk: &Pk) -> Option<&table::Row> {
+        let key = (table, self.shard_of(pk));
+        self.nodes.get(&dc)?.durable.stores.get(&key)?.rows.get(pk)
+    }
+
+    /// The shard's primary and epoch as the live DCs know it (newest epoch wins).
+    pub fn primary_for(&self, table: TableId, pk: &Pk) -> (DcId, table::Epoch) {
+        let key = (table, self.shard_of(pk));
+        self.nodes
+            .values()
+            .filter(|n| n.is_up())
+            .filter_map(|n| n.meta(key).map(|m| (m.epoch, m.primary)))
+            .max()
+            .map(|(e, p)| (p, e))
+            .unwrap_or_else(|| (self.placement.replicas(key.1)[0], table::Epoch::default()))
     }
 
     /// A client request id's next value (the next op issued gets this id).
@@ -1177,13 +1628,21 @@ impl Sim {
 fn describe_result(r: &OpResult, by: Option<DcId>) -> String {
     let by = by.map(|d| format!(" by {d}")).unwrap_or_default();
     match r {
-        OpResult::Row(Some(row)) if !row.deleted => format!("row at #{} ({}){by}", row.version.pos.index, row.version.pos.epoch),
+        OpResult::Row(Some(row)) if !row.deleted => format!(
+            "row at #{} ({}){by}",
+            row.version.pos.index, row.version.pos.epoch
+        ),
         OpResult::Row(_) => format!("no row{by}"),
         OpResult::Written { pos, copies, .. } => {
             if pos.index == 0 {
                 format!("committed{by}")
             } else {
-                format!("written at #{} ({}), {copies} cop{}{by}", pos.index, pos.epoch, if *copies == 1 { "y" } else { "ies" })
+                format!(
+                    "written at #{} ({}), {copies} cop{}{by}",
+                    pos.index,
+                    pos.epoch,
+                    if *copies == 1 { "y" } else { "ies" }
+                )
             }
         }
         OpResult::Rows(rows) => format!("{} row(s)", rows.len()),
@@ -1210,11 +1669,19 @@ fn describe_changes(a: &SimConfig, b: &SimConfig) -> String {
     if a.workload != b.workload {
         parts.push(format!("workload {} ops/s", b.workload.ops_per_sec));
     }
-    if (a.heartbeat_interval_ms, a.suspect_after_ms, a.dead_after_ms) != (b.heartbeat_interval_ms, b.suspect_after_ms, b.dead_after_ms) {
-        parts.push(format!("heartbeat {} ms, suspect {} ms, dead {} ms", b.heartbeat_interval_ms, b.suspect_after_ms, b.dead_after_ms));
+    if (a.heartbeat_interval_ms, a.suspect_after_ms, a.dead_after_ms)
+        != (b.heartbeat_interval_ms, b.suspect_after_ms, b.dead_after_ms)
+    {
+        parts.push(format!(
+            "heartbeat {} ms, suspect {} ms, dead {} ms",
+            b.heartbeat_interval_ms, b.suspect_after_ms, b.dead_after_ms
+        ));
     }
     if a.failover != b.failover {
-        parts.push(format!("failover {}", if b.failover { "on" } else { "off" }));
+        parts.push(format!(
+            "failover {}",
+            if b.failover { "on" } else { "off" }
+        ));
     }
     parts.join("; ")
 }
@@ -1222,9 +1689,18 @@ fn describe_changes(a: &SimConfig, b: &SimConfig) -> String {
 /// Checks an operation against the schema.
 pub fn validate_op(cfg: &SimConfig, op: &ClientOp) -> Result<(), String> {
     let check_pk = |t: TableId, pk: &Pk| -> Result<(), String> {
-        let spec = cfg.tables.get(t.0 as usize).ok_or_else(|| format!("There is no table #{}.", t.0))?;
+        let spec = cfg
+            .tables
+            .get(t.0 as usize)
+            .ok_or_else(|| format!("There is no table #{}.", t.0))?;
         if pk.len() != spec.pk.len() {
-            return Err(format!("Table {} needs {} primary-key value(s) ({}); got {}.", spec.name, spec.pk.len(), spec.pk.join(", "), pk.len()));
+            return Err(format!(
+                "Table {} needs {} primary-key value(s) ({}); got {}.",
+                spec.name,
+                spec.pk.len(),
+                spec.pk.join(", "),
+                pk.len()
+            ));
         }
         Ok(())
     };
@@ -1233,11 +1709,17 @@ pub fn validate_op(cfg: &SimConfig, op: &ClientOp) -> Result<(), String> {
         let spec = &cfg.tables[w.table.0 as usize];
         let cols: Vec<&String> = match &w.kind {
             WriteKind::Put(c) => c.iter().map(|(n, _)| n).collect(),
-            WriteKind::Update { set, delete } => set.iter().map(|(n, _)| n).chain(delete.iter()).collect(),
+            WriteKind::Update { set, delete } => {
+                set.iter().map(|(n, _)| n).chain(delete.iter()).collect()
+            }
             WriteKind::Delete => vec![],
         };
         if let Some(c) = cols.iter().find(|c| !spec.columns.contains(c)) {
-            return Err(format!("Table {} has no column {c} (columns: {}).", spec.name, spec.columns.join(", ")));
+            return Err(format!(
+                "Table {} has no column {c} (columns: {}).",
+                spec.name,
+                spec.columns.join(", ")
+            ));
         }
         Ok(())
     };
@@ -1245,7 +1727,16 @@ pub fn validate_op(cfg: &SimConfig, op: &ClientOp) -> Result<(), String> {
         ClientOp::Get { table, pk } => check_pk(*table, pk),
         ClientOp::Write(w) => check_write(w),
         ClientOp::Range { table, limit, .. } => {
-            check_pk(*table, &vec![table::Value::Int(0); cfg.tables.get(table.0 as usize).map(|t| t.pk.len()).unwrap_or(0)])?;
+            check_pk(
+                *table,
+                &vec![
+                    table::Value::Int(0);
+                    cfg.tables
+                        .get(table.0 as usize)
+                        .map(|t| t.pk.len())
+                        .unwrap_or(0)
+                ],
+            )?;
             if *limit == 0 || *limit > 1000 {
                 return Err("A range limit must be 1 to 1000.".into());
             }

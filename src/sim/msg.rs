@@ -20,17 +20,33 @@ pub struct ShardInfo {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ServerOp {
     /// `need_primary`: refuse unless this DC is the shard's primary (reads at `Owner`).
-    Read { table: TableId, pk: Pk, need_primary: bool },
-    Write { op: WriteOp, write_id: u64 },
-    Range { table: TableId, start: Pk, end: Pk, limit: u32 },
+    Read {
+        table: TableId,
+        pk: Pk,
+        need_primary: bool,
+    },
+    Write {
+        op: WriteOp,
+        write_id: u64,
+    },
+    Range {
+        table: TableId,
+        start: Pk,
+        end: Pk,
+        limit: u32,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum OpError {
     /// The receiver is not the shard's primary; it believes `hint` is.
-    NotPrimary { hint: DcId },
+    NotPrimary {
+        hint: DcId,
+    },
     /// A 2PC transaction holds a lock on the key.
-    Locked { txn: TxnId },
+    Locked {
+        txn: TxnId,
+    },
     /// The primary lost its role (a newer epoch exists) before the write was acknowledged;
     /// the write may or may not survive.
     Fenced,
@@ -45,7 +61,11 @@ pub enum OpError {
 pub enum OpResult {
     Row(Option<Row>),
     /// `copies`: how many DCs held the write when it was acknowledged.
-    Written { pos: LogPos, write_id: u64, copies: u8 },
+    Written {
+        pos: LogPos,
+        write_id: u64,
+        copies: u8,
+    },
     Rows(Vec<(Pk, Row)>),
     Err(OpError),
 }
@@ -62,6 +82,8 @@ pub enum Msg {
         epoch: Epoch,
         prev: LogPos,
         entries: Vec<LogEntry>,
+        /// The primary's last index: a replica drops older-epoch entries beyond it.
+        last: u64,
     },
     ReplicateAck {
         table: TableId,
@@ -74,14 +96,39 @@ pub enum Msg {
         /// mismatch), so the primary knows where to resume.
         last: u64,
     },
-    Request { req: ReqId, op: ServerOp },
-    Response { req: ReqId, result: OpResult },
-    Prepare { txn: TxnId, writes: Vec<(WriteOp, u64)> },
-    Vote { txn: TxnId, yes: bool, reason: String },
-    Decision { txn: TxnId, commit: bool },
-    DecisionAck { txn: TxnId },
-    QueryDecision { txn: TxnId },
-    NewEpoch { table: TableId, shard: ShardId, epoch: Epoch, primary: DcId },
+    Request {
+        req: ReqId,
+        op: ServerOp,
+    },
+    Response {
+        req: ReqId,
+        result: OpResult,
+    },
+    Prepare {
+        txn: TxnId,
+        writes: Vec<(WriteOp, u64)>,
+    },
+    Vote {
+        txn: TxnId,
+        yes: bool,
+        reason: String,
+    },
+    Decision {
+        txn: TxnId,
+        commit: bool,
+    },
+    DecisionAck {
+        txn: TxnId,
+    },
+    QueryDecision {
+        txn: TxnId,
+    },
+    NewEpoch {
+        table: TableId,
+        shard: ShardId,
+        epoch: Epoch,
+        primary: DcId,
+    },
 }
 
 /// The kind of a message, for colouring and filtering in the UI.

@@ -21,9 +21,17 @@ pub type ShardKey = (TableId, ShardId);
 /// An operation a client hands to the frontend of its home DC.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ClientOp {
-    Get { table: TableId, pk: Pk },
+    Get {
+        table: TableId,
+        pk: Pk,
+    },
     Write(WriteOp),
-    Range { table: TableId, start: Pk, end: Pk, limit: u32 },
+    Range {
+        table: TableId,
+        start: Pk,
+        end: Pk,
+        limit: u32,
+    },
     Txn(Vec<WriteOp>),
 }
 
@@ -78,16 +86,62 @@ pub enum PartState {
 /// Facts a node reports to the world: the event log, the checker and the UI read them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Fact {
-    View { target: DcId, from: PeerState, to: PeerState },
-    FailoverIssued { table: TableId, shard: ShardId, epoch: Epoch, old: DcId, new: DcId },
-    Promoted { table: TableId, shard: ShardId, epoch: Epoch, last: LogPos },
-    SteppedDown { table: TableId, shard: ShardId, epoch: Epoch },
-    Appended { table: TableId, shard: ShardId, pos: LogPos, write_id: u64 },
-    Truncated { table: TableId, shard: ShardId, dropped: Vec<(LogPos, u64)> },
-    OpDone { req: ReqId, op: ClientOp, invoked: SimTime, result: OpResult, served_by: Option<DcId> },
-    Coord { txn: TxnId, state: CoordState, participants: Vec<DcId> },
-    Part { txn: TxnId, state: PartState, coordinator: DcId, locks: usize },
-    Recovered { in_doubt: usize, redo_decisions: usize },
+    View {
+        target: DcId,
+        from: PeerState,
+        to: PeerState,
+    },
+    FailoverIssued {
+        table: TableId,
+        shard: ShardId,
+        epoch: Epoch,
+        old: DcId,
+        new: DcId,
+    },
+    Promoted {
+        table: TableId,
+        shard: ShardId,
+        epoch: Epoch,
+        last: LogPos,
+    },
+    SteppedDown {
+        table: TableId,
+        shard: ShardId,
+        epoch: Epoch,
+    },
+    Appended {
+        table: TableId,
+        shard: ShardId,
+        pos: LogPos,
+        write_id: u64,
+    },
+    Truncated {
+        table: TableId,
+        shard: ShardId,
+        dropped: Vec<(LogPos, u64)>,
+    },
+    OpDone {
+        req: ReqId,
+        op: ClientOp,
+        invoked: SimTime,
+        result: OpResult,
+        served_by: Option<DcId>,
+    },
+    Coord {
+        txn: TxnId,
+        state: CoordState,
+        participants: Vec<DcId>,
+    },
+    Part {
+        txn: TxnId,
+        state: PartState,
+        coordinator: DcId,
+        locks: usize,
+    },
+    Recovered {
+        in_doubt: usize,
+        redo_decisions: usize,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -151,6 +205,9 @@ pub struct PrimaryState {
     pub match_index: BTreeMap<DcId, u64>,
     /// Client writes waiting for enough copies, by log index.
     pub pending: BTreeMap<u64, PendingAck>,
+    /// Replicas that have acknowledged this primary in its epoch (until then they are
+    /// sent a batch even when nothing is new, so they can drop a stale suffix).
+    pub confirmed: BTreeSet<DcId>,
 }
 
 /// Who is waiting for a write to reach enough copies.
@@ -171,9 +228,20 @@ pub struct PendingAck {
 
 #[derive(Clone, Debug)]
 pub enum PendingKind {
-    Single { target: DcId, tries: u8 },
-    Quorum { need: usize, asked: usize, got: Vec<(DcId, Option<Row>)>, failed: usize },
-    Scatter { waiting: BTreeSet<DcId>, rows: Vec<(Pk, Row)> },
+    Single {
+        target: DcId,
+        tries: u8,
+    },
+    Quorum {
+        need: usize,
+        asked: usize,
+        got: Vec<(DcId, Option<Row>)>,
+        failed: usize,
+    },
+    Scatter {
+        waiting: BTreeSet<DcId>,
+        rows: Vec<(Pk, Row)>,
+    },
     Txn(TxnId),
 }
 
@@ -240,9 +308,13 @@ impl Node {
             for s in 0..ctx.placement.shard_count() {
                 let key = (TableId(t), ShardId(s));
                 let reps = ctx.placement.replicas(ShardId(s));
-                self.durable
-                    .meta
-                    .insert(key, ShardMeta { epoch: Epoch::default(), primary: reps[0] });
+                self.durable.meta.insert(
+                    key,
+                    ShardMeta {
+                        epoch: Epoch::default(),
+                        primary: reps[0],
+                    },
+                );
                 if reps.contains(&self.id) {
                     self.durable.stores.entry(key).or_default();
                 }
@@ -256,7 +328,11 @@ impl Node {
 
     pub fn peers<'a>(&self, ctx: &'a Ctx) -> impl Iterator<Item = DcId> + 'a {
         let me = self.id;
-        ctx.placement.members.iter().map(|m| m.id).filter(move |&d| d != me)
+        ctx.placement
+            .members
+            .iter()
+            .map(|m| m.id)
+            .filter(move |&d| d != me)
     }
 
     /// Timers every running node keeps.
@@ -264,9 +340,15 @@ impl Node {
         self.vol.detector = Detector::new(ctx.now, self.peers(ctx));
         // Stagger by id so heartbeats do not all leave at the same millisecond.
         let hb = ctx.cfg.heartbeat_interval_ms;
-        out.push(Out::Timer { after: 1 + (self.id.0 as u64 * 37) % hb, timer: Timer::Heartbeat });
+        out.push(Out::Timer {
+            after: 1 + (self.id.0 as u64 * 37) % hb,
+            timer: Timer::Heartbeat,
+        });
         let ri = ctx.cfg.replication_interval_ms;
-        out.push(Out::Timer { after: 1 + (self.id.0 as u64 * 53) % ri, timer: Timer::ReplicationTick });
+        out.push(Out::Timer {
+            after: 1 + (self.id.0 as u64 * 53) % ri,
+            timer: Timer::ReplicationTick,
+        });
     }
 
     pub fn crash(&mut self) {
@@ -291,7 +373,9 @@ impl Node {
     }
 
     pub fn is_primary(&self, key: ShardKey) -> bool {
-        self.meta(key).map(|m| m.primary == self.id).unwrap_or(false)
+        self.meta(key)
+            .map(|m| m.primary == self.id)
+            .unwrap_or(false)
     }
 
     pub fn primary_of(&self, key: ShardKey) -> DcId {
@@ -311,7 +395,10 @@ impl Node {
             Timer::Heartbeat => {
                 self.heartbeat_tick(ctx, out);
                 self.failover_tick(ctx, out);
-                out.push(Out::Timer { after: ctx.cfg.heartbeat_interval_ms, timer: Timer::Heartbeat });
+                out.push(Out::Timer {
+                    after: ctx.cfg.heartbeat_interval_ms,
+                    timer: Timer::Heartbeat,
+                });
             }
             Timer::ReplicationTick => {
                 self.replication_tick(ctx, out);
@@ -343,12 +430,22 @@ impl Node {
     pub fn on_message(&mut self, ctx: &Ctx, from: DcId, msg: Msg, out: &mut Vec<Out>) {
         match msg {
             Msg::Heartbeat { view, shards } => self.on_heartbeat(ctx, from, view, shards, out),
-            Msg::Replicate { table, shard, epoch, prev, entries } => {
-                self.on_replicate(ctx, from, (table, shard), epoch, prev, entries, out)
-            }
-            Msg::ReplicateAck { table, shard, epoch, primary, ok, last } => {
-                self.on_replicate_ack(ctx, from, (table, shard), epoch, primary, ok, last, out)
-            }
+            Msg::Replicate {
+                table,
+                shard,
+                epoch,
+                prev,
+                entries,
+                last,
+            } => self.on_replicate(ctx, from, (table, shard), epoch, prev, entries, last, out),
+            Msg::ReplicateAck {
+                table,
+                shard,
+                epoch,
+                primary,
+                ok,
+                last,
+            } => self.on_replicate_ack(ctx, from, (table, shard), epoch, primary, ok, last, out),
             Msg::Request { req, op } => self.serve(ctx, from, req, op, out),
             Msg::Response { req, result } => self.on_response(ctx, from, req, result, out),
             Msg::Prepare { txn, writes } => self.on_prepare(ctx, from, txn, writes, out),
@@ -356,9 +453,12 @@ impl Node {
             Msg::Decision { txn, commit } => self.on_decision(ctx, from, txn, commit, out),
             Msg::DecisionAck { txn } => self.on_decision_ack(ctx, from, txn, out),
             Msg::QueryDecision { txn } => self.on_query_decision(ctx, from, txn, out),
-            Msg::NewEpoch { table, shard, epoch, primary } => {
-                self.adopt_epoch(ctx, (table, shard), epoch, primary, out)
-            }
+            Msg::NewEpoch {
+                table,
+                shard,
+                epoch,
+                primary,
+            } => self.adopt_epoch(ctx, (table, shard), epoch, primary, out),
         }
     }
 
@@ -366,7 +466,10 @@ impl Node {
 
     /// A client at this DC invokes `op`.
     pub fn on_client(&mut self, ctx: &Ctx, req: ReqId, op: ClientOp, out: &mut Vec<Out>) {
-        out.push(Out::Timer { after: ctx.cfg.request_timeout_ms, timer: Timer::Request(req) });
+        out.push(Out::Timer {
+            after: ctx.cfg.request_timeout_ms,
+            timer: Timer::Request(req),
+        });
         let invoked = ctx.now;
         match &op {
             ClientOp::Get { table, pk } => {
@@ -388,7 +491,11 @@ impl Node {
                                 dst: d,
                                 msg: Msg::Request {
                                     req,
-                                    op: ServerOp::Read { table: *table, pk: pk.clone(), need_primary: false },
+                                    op: ServerOp::Read {
+                                        table: *table,
+                                        pk: pk.clone(),
+                                        need_primary: false,
+                                    },
                                 },
                             });
                         }
@@ -397,7 +504,12 @@ impl Node {
                             PendingReq {
                                 op: op.clone(),
                                 invoked,
-                                kind: PendingKind::Quorum { need, asked: reps.len(), got: vec![], failed: 0 },
+                                kind: PendingKind::Quorum {
+                                    need,
+                                    asked: reps.len(),
+                                    got: vec![],
+                                    failed: 0,
+                                },
                             },
                         );
                     }
@@ -408,7 +520,12 @@ impl Node {
                 let target = self.primary_of(key);
                 self.send_single(req, op.clone(), target, invoked, true, out);
             }
-            ClientOp::Range { table, start, end, limit } => {
+            ClientOp::Range {
+                table,
+                start,
+                end,
+                limit,
+            } => {
                 let mut targets = BTreeSet::new();
                 for (k, m) in &self.durable.meta {
                     if k.0 == *table {
@@ -420,36 +537,83 @@ impl Node {
                         dst: d,
                         msg: Msg::Request {
                             req,
-                            op: ServerOp::Range { table: *table, start: start.clone(), end: end.clone(), limit: *limit },
+                            op: ServerOp::Range {
+                                table: *table,
+                                start: start.clone(),
+                                end: end.clone(),
+                                limit: *limit,
+                            },
                         },
                     });
                 }
                 self.vol.pending.insert(
                     req,
-                    PendingReq { op: op.clone(), invoked, kind: PendingKind::Scatter { waiting: targets, rows: vec![] } },
+                    PendingReq {
+                        op: op.clone(),
+                        invoked,
+                        kind: PendingKind::Scatter {
+                            waiting: targets,
+                            rows: vec![],
+                        },
+                    },
                 );
             }
             ClientOp::Txn(writes) => {
                 let writes = writes.clone();
-                self.vol.pending.insert(req, PendingReq { op: op.clone(), invoked, kind: PendingKind::Txn(TxnId(req.0)) });
+                self.vol.pending.insert(
+                    req,
+                    PendingReq {
+                        op: op.clone(),
+                        invoked,
+                        kind: PendingKind::Txn(TxnId(req.0)),
+                    },
+                );
                 self.begin_txn(ctx, req, writes, out);
             }
         }
     }
 
-    fn send_single(&mut self, req: ReqId, op: ClientOp, target: DcId, invoked: SimTime, primary: bool, out: &mut Vec<Out>) {
+    fn send_single(
+        &mut self,
+        req: ReqId,
+        op: ClientOp,
+        target: DcId,
+        invoked: SimTime,
+        primary: bool,
+        out: &mut Vec<Out>,
+    ) {
         let server_op = match &op {
-            ClientOp::Get { table, pk } => ServerOp::Read { table: *table, pk: pk.clone(), need_primary: primary },
-            ClientOp::Write(w) => ServerOp::Write { op: w.clone(), write_id: req.0 << 8 },
+            ClientOp::Get { table, pk } => ServerOp::Read {
+                table: *table,
+                pk: pk.clone(),
+                need_primary: primary,
+            },
+            ClientOp::Write(w) => ServerOp::Write {
+                op: w.clone(),
+                write_id: req.0 << 8,
+            },
             _ => return,
         };
         *self.vol.outstanding.entry(target).or_insert(0) += 1;
-        out.push(Out::Send { dst: target, msg: Msg::Request { req, op: server_op } });
+        out.push(Out::Send {
+            dst: target,
+            msg: Msg::Request { req, op: server_op },
+        });
         let tries = match self.vol.pending.get(&req) {
-            Some(PendingReq { kind: PendingKind::Single { tries, .. }, .. }) => tries + 1,
+            Some(PendingReq {
+                kind: PendingKind::Single { tries, .. },
+                ..
+            }) => tries + 1,
             _ => 1,
         };
-        self.vol.pending.insert(req, PendingReq { op, invoked, kind: PendingKind::Single { target, tries } });
+        self.vol.pending.insert(
+            req,
+            PendingReq {
+                op,
+                invoked,
+                kind: PendingKind::Single { target, tries },
+            },
+        );
     }
 
     fn dec_outstanding(&mut self, d: DcId) {
@@ -458,10 +622,25 @@ impl Node {
         }
     }
 
-    fn on_response(&mut self, _ctx: &Ctx, from: DcId, req: ReqId, result: OpResult, out: &mut Vec<Out>) {
-        let Some(mut p) = self.vol.pending.remove(&req) else { return };
+    fn on_response(
+        &mut self,
+        _ctx: &Ctx,
+        from: DcId,
+        req: ReqId,
+        result: OpResult,
+        out: &mut Vec<Out>,
+    ) {
+        let Some(mut p) = self.vol.pending.remove(&req) else {
+            return;
+        };
         let done = |p: PendingReq, result: OpResult, by: Option<DcId>, out: &mut Vec<Out>| {
-            out.push(Out::Fact(Fact::OpDone { req, op: p.op, invoked: p.invoked, result, served_by: by }));
+            out.push(Out::Fact(Fact::OpDone {
+                req,
+                op: p.op,
+                invoked: p.invoked,
+                result,
+                served_by: by,
+            }));
         };
         match &mut p.kind {
             PendingKind::Single { target, tries } => {
@@ -480,7 +659,12 @@ impl Node {
                 }
                 done(p, result, Some(from), out);
             }
-            PendingKind::Quorum { need, asked, got, failed } => {
+            PendingKind::Quorum {
+                need,
+                asked,
+                got,
+                failed,
+            } => {
                 match result {
                     OpResult::Row(r) => got.push((from, r)),
                     _ => *failed += 1,
@@ -498,7 +682,12 @@ impl Node {
                     let (by, row) = best.unwrap_or((from, None));
                     done(p, OpResult::Row(row), Some(by), out);
                 } else if *asked - *failed < *need {
-                    done(p, OpResult::Err(OpError::Unavailable("no read quorum".into())), None, out);
+                    done(
+                        p,
+                        OpResult::Err(OpError::Unavailable("no read quorum".into())),
+                        None,
+                        out,
+                    );
                 } else {
                     self.vol.pending.insert(req, p);
                 }
@@ -538,7 +727,13 @@ impl Node {
     /// Completes a transaction's client request (called by the coordinator).
     pub(crate) fn finish_txn_request(&mut self, req: ReqId, result: OpResult, out: &mut Vec<Out>) {
         if let Some(p) = self.vol.pending.remove(&req) {
-            out.push(Out::Fact(Fact::OpDone { req, op: p.op, invoked: p.invoked, result, served_by: Some(self.id) }));
+            out.push(Out::Fact(Fact::OpDone {
+                req,
+                op: p.op,
+                invoked: p.invoked,
+                result,
+                served_by: Some(self.id),
+            }));
         }
     }
 
@@ -546,10 +741,17 @@ impl Node {
 
     fn serve(&mut self, ctx: &Ctx, from: DcId, req: ReqId, op: ServerOp, out: &mut Vec<Out>) {
         let reply = |result: OpResult, out: &mut Vec<Out>| {
-            out.push(Out::Send { dst: from, msg: Msg::Response { req, result } });
+            out.push(Out::Send {
+                dst: from,
+                msg: Msg::Response { req, result },
+            });
         };
         match op {
-            ServerOp::Read { table, pk, need_primary } => {
+            ServerOp::Read {
+                table,
+                pk,
+                need_primary,
+            } => {
                 let key = (table, ctx.shard_of(&pk));
                 let primary = self.primary_of(key);
                 if need_primary && primary != self.id {
@@ -569,11 +771,27 @@ impl Node {
                 if let Some(&txn) = self.vol.locks.get(&(op.table, op.pk.clone())) {
                     return reply(OpResult::Err(OpError::Locked { txn }), out);
                 }
-                self.primary_write(ctx, key, op, write_id, Some(AckTo::Client { dst: from, req }), out);
+                self.primary_write(
+                    ctx,
+                    key,
+                    op,
+                    write_id,
+                    Some(AckTo::Client { dst: from, req }),
+                    out,
+                );
             }
-            ServerOp::Range { table, start, end, limit } => {
+            ServerOp::Range {
+                table,
+                start,
+                end,
+                limit,
+            } => {
                 let mut rows = Vec::new();
-                for (k, st) in self.durable.stores.range((table, ShardId(0))..=(table, ShardId(u32::MAX))) {
+                for (k, st) in self
+                    .durable
+                    .stores
+                    .range((table, ShardId(0))..=(table, ShardId(u32::MAX)))
+                {
                     if self.primary_of(*k) != self.id {
                         continue;
                     }
@@ -601,7 +819,13 @@ impl Node {
                 if last.is_none() && m.epoch == Epoch::default() {
                     return None;
                 }
-                Some(ShardInfo { table: k.0, shard: k.1, epoch: m.epoch, primary: m.primary, last })
+                Some(ShardInfo {
+                    table: k.0,
+                    shard: k.1,
+                    epoch: m.epoch,
+                    primary: m.primary,
+                    last,
+                })
             })
             .collect()
     }

@@ -56,7 +56,13 @@ impl Placement {
             .flat_map(|m| (0..vnodes).map(move |v| (token(&format!("{}#{v}", m.name)), m.id)))
             .collect();
         ring.sort();
-        Placement { kind, members, replication_factor: r, vnodes, ring }
+        Placement {
+            kind,
+            members,
+            replication_factor: r,
+            vnodes,
+            ring,
+        }
     }
 
     pub fn member_ids(&self) -> Vec<DcId> {
@@ -72,7 +78,9 @@ impl Placement {
 
     pub fn shard_of(&self, partition_key: &str) -> ShardId {
         match self.kind {
-            PlacementKind::Modulo => ShardId(sha1_mod(partition_key, self.members.len() as u64) as u32),
+            PlacementKind::Modulo => {
+                ShardId(sha1_mod(partition_key, self.members.len() as u64) as u32)
+            }
             PlacementKind::Ring => ShardId(self.ring_index(token(partition_key)) as u32),
         }
     }
@@ -128,7 +136,12 @@ impl Placement {
     }
 
     pub fn with_kind(&self, kind: PlacementKind) -> Placement {
-        Placement::new(kind, self.members.clone(), self.replication_factor, self.vnodes)
+        Placement::new(
+            kind,
+            self.members.clone(),
+            self.replication_factor,
+            self.vnodes,
+        )
     }
 }
 

@@ -28,10 +28,26 @@ impl Node {
         out: &mut Vec<Out>,
     ) {
         let epoch = self.meta(key).map(|m| m.epoch).unwrap_or_default();
-        let Some(store) = self.durable.stores.get_mut(&key) else { return };
-        let pos = LogPos { epoch, index: store.last_index() + 1 };
-        store.append(LogEntry { pos, op, origin: self.id, at: ctx.now, write_id });
-        out.push(Out::Fact(Fact::Appended { table: key.0, shard: key.1, pos, write_id }));
+        let Some(store) = self.durable.stores.get_mut(&key) else {
+            return;
+        };
+        let pos = LogPos {
+            epoch,
+            index: store.last_index() + 1,
+        };
+        store.append(LogEntry {
+            pos,
+            op,
+            origin: self.id,
+            at: ctx.now,
+            write_id,
+        });
+        out.push(Out::Fact(Fact::Appended {
+            table: key.0,
+            shard: key.1,
+            pos,
+            write_id,
+        }));
         let mode = ctx.mode(key.0);
         if let Some(to) = reply {
             let ack_now = matches!(mode, ReplicationMode::Async) || self.bugs.ack_before_sync;
@@ -51,9 +67,16 @@ impl Node {
 
     /// Copies (primary included) needed before acknowledging, given the current view.
     fn copies_needed(&self, ctx: &Ctx, key: ShardKey) -> usize {
-        let others: Vec<DcId> =
-            ctx.placement.replicas(key.1).into_iter().filter(|&d| d != self.id).collect();
-        let live = others.iter().filter(|&&d| self.view_of(d) != PeerState::Dead).count();
+        let others: Vec<DcId> = ctx
+            .placement
+            .replicas(key.1)
+            .into_iter()
+            .filter(|&d| d != self.id)
+            .collect();
+        let live = others
+            .iter()
+            .filter(|&&d| self.view_of(d) != PeerState::Dead)
+            .count();
         match ctx.mode(key.0) {
             ReplicationMode::Async => 1,
             ReplicationMode::SemiSync => 1 + live.min(1),
@@ -65,7 +88,9 @@ impl Node {
     /// Answers every pending write that now has enough copies.
     pub(crate) fn check_pending(&mut self, ctx: &Ctx, key: ShardKey, out: &mut Vec<Out>) {
         let need = self.copies_needed(ctx, key);
-        let Some(ps) = self.vol.primaries.get_mut(&key) else { return };
+        let Some(ps) = self.vol.primaries.get_mut(&key) else {
+            return;
+        };
         let mut done = Vec::new();
         for (&idx, p) in ps.pending.iter() {
             let copies = 1 + ps.match_index.values().filter(|&&m| m >= idx).count();
@@ -87,7 +112,11 @@ impl Node {
                 dst,
                 msg: Msg::Response {
                     req,
-                    result: OpResult::Written { pos: p.pos, write_id: p.write_id, copies: copies as u8 },
+                    result: OpResult::Written {
+                        pos: p.pos,
+                        write_id: p.write_id,
+                        copies: copies as u8,
+                    },
                 },
             }),
             AckTo::Txn(txn) => {
@@ -96,7 +125,10 @@ impl Node {
                     if *n == 0 {
                         let dst = *coord;
                         self.vol.txn_waiting.remove(&txn);
-                        out.push(Out::Send { dst, msg: Msg::DecisionAck { txn } });
+                        out.push(Out::Send {
+                            dst,
+                            msg: Msg::DecisionAck { txn },
+                        });
                     }
                 }
             }
@@ -107,7 +139,9 @@ impl Node {
     pub(crate) fn ship(&mut self, ctx: &Ctx, key: ShardKey, out: &mut Vec<Out>) {
         let Some(meta) = self.meta(key) else { return };
         let epoch = meta.epoch;
-        let Some(store) = self.durable.stores.get(&key) else { return };
+        let Some(store) = self.durable.stores.get(&key) else {
+            return;
+        };
         let last = store.last_index();
         let batch = ctx.cfg.replication_batch as u64;
         let ps = self.vol.primaries.entry(key).or_default();
@@ -116,15 +150,26 @@ impl Node {
                 continue;
             }
             let m = *ps.match_index.entry(d).or_insert(0);
-            if m >= last {
+            if m >= last && ps.confirmed.contains(&d) {
                 continue;
             }
-            let prev = LogPos { epoch: store.epoch_at(m).unwrap_or_default(), index: m };
+            let m = m.min(last);
+            let prev = LogPos {
+                epoch: store.epoch_at(m).unwrap_or_default(),
+                index: m,
+            };
             let entries: Vec<LogEntry> =
                 store.log[m as usize..(m + batch).min(last) as usize].to_vec();
             out.push(Out::Send {
                 dst: d,
-                msg: Msg::Replicate { table: key.0, shard: key.1, epoch, prev, entries },
+                msg: Msg::Replicate {
+                    table: key.0,
+                    shard: key.1,
+                    epoch,
+                    prev,
+                    entries,
+                    last,
+                },
             });
         }
     }
@@ -154,13 +199,21 @@ impl Node {
         epoch: Epoch,
         prev: LogPos,
         entries: Vec<LogEntry>,
+        leader_last: u64,
         out: &mut Vec<Out>,
     ) {
         let mine = self.meta(key).map(|m| m.epoch).unwrap_or_default();
         let ack = |ok: bool, epoch: Epoch, primary: DcId, last: u64, out: &mut Vec<Out>| {
             out.push(Out::Send {
                 dst: from,
-                msg: Msg::ReplicateAck { table: key.0, shard: key.1, epoch, primary, ok, last },
+                msg: Msg::ReplicateAck {
+                    table: key.0,
+                    shard: key.1,
+                    epoch,
+                    primary,
+                    ok,
+                    last,
+                },
             });
         };
         if epoch < mine {
@@ -206,6 +259,20 @@ impl Node {
                 None => break,
             }
         }
+        // Entries past the primary's log from an older epoch were never adopted by this
+        // primary: they are a deposed primary's unshipped writes. Drop them.
+        if store.last_index() > leader_last
+            && store.log[leader_last as usize..]
+                .iter()
+                .all(|e| e.pos.epoch < epoch)
+        {
+            let dropped = store.truncate_after(leader_last);
+            out.push(Out::Fact(Fact::Truncated {
+                table: key.0,
+                shard: key.1,
+                dropped: dropped.iter().map(|e| (e.pos, e.write_id)).collect(),
+            }));
+        }
         let last = store.last_index();
         ack(true, epoch, from, last, out);
     }
@@ -222,7 +289,9 @@ impl Node {
         last: u64,
         out: &mut Vec<Out>,
     ) {
-        let Some(meta) = self.meta(key).cloned() else { return };
+        let Some(meta) = self.meta(key).cloned() else {
+            return;
+        };
         if epoch > meta.epoch {
             // Someone was promoted while we were away: step down and follow it.
             self.step_down(ctx, key, epoch, primary, out);
@@ -234,6 +303,7 @@ impl Node {
         let ps = self.vol.primaries.entry(key).or_default();
         let m = ps.match_index.entry(from).or_insert(0);
         if ok {
+            ps.confirmed.insert(from);
             *m = (*m).max(last);
         } else {
             *m = last;
@@ -244,7 +314,14 @@ impl Node {
     }
 
     /// Leaves the primary role: every pending write gets `Fenced` (outcome unknown).
-    pub(crate) fn step_down(&mut self, _ctx: &Ctx, key: ShardKey, epoch: Epoch, new_primary: DcId, out: &mut Vec<Out>) {
+    pub(crate) fn step_down(
+        &mut self,
+        _ctx: &Ctx,
+        key: ShardKey,
+        epoch: Epoch,
+        new_primary: DcId,
+        out: &mut Vec<Out>,
+    ) {
         let was_primary = self.is_primary(key);
         if let Some(m) = self.durable.meta.get_mut(&key) {
             if epoch > m.epoch {
@@ -256,19 +333,31 @@ impl Node {
             for p in ps.pending.values() {
                 // Transactions: the coordinator resends its decision and gets an ack then.
                 if let AckTo::Client { dst, req } = p.to {
-                    out.push(Out::Send { dst, msg: Msg::Response { req, result: OpResult::Err(OpError::Fenced) } });
+                    out.push(Out::Send {
+                        dst,
+                        msg: Msg::Response {
+                            req,
+                            result: OpResult::Err(OpError::Fenced),
+                        },
+                    });
                 }
             }
         }
         if was_primary {
-            out.push(Out::Fact(Fact::SteppedDown { table: key.0, shard: key.1, epoch }));
+            out.push(Out::Fact(Fact::SteppedDown {
+                table: key.0,
+                shard: key.1,
+                epoch,
+            }));
         }
     }
 
     /// Lag of each replica behind this primary: (dc, entries behind, ms since the oldest
     /// entry it lacks was written).
     pub fn replica_lag(&self, ctx: &Ctx, key: ShardKey) -> Vec<(DcId, u64, u64)> {
-        let Some(store) = self.durable.stores.get(&key) else { return vec![] };
+        let Some(store) = self.durable.stores.get(&key) else {
+            return vec![];
+        };
         let last = store.last_index();
         let ps = self.vol.primaries.get(&key);
         ctx.placement
@@ -276,7 +365,10 @@ impl Node {
             .into_iter()
             .filter(|&d| d != self.id)
             .map(|d| {
-                let m = ps.and_then(|p| p.match_index.get(&d).copied()).unwrap_or(0).min(last);
+                let m = ps
+                    .and_then(|p| p.match_index.get(&d).copied())
+                    .unwrap_or(0)
+                    .min(last);
                 let ms = store.entry(m + 1).map(|e| ctx.now.since(e.at)).unwrap_or(0);
                 (d, last - m, ms)
             })

@@ -4,7 +4,9 @@
 //! accepts, and returns either a value that passed validation or an `InputError` whose
 //! text says what to fix. Nothing here touches a running simulation.
 
-use super::config::{KeyDistribution, PlacementKind, ReadConsistency, ReadPolicy, ReplicationMode, SimConfig};
+use super::config::{
+    KeyDistribution, PlacementKind, ReadConsistency, ReadPolicy, ReplicationMode, SimConfig,
+};
 use super::ids::{DcId, TableId};
 use super::node::ClientOp;
 use super::table::{Pk, Value, WriteKind, WriteOp};
@@ -41,12 +43,21 @@ pub struct Scenario {
 
 pub fn parse_scenario(text: &str) -> Result<Scenario, InputError> {
     if text.len() > MAX_SCENARIO_BYTES {
-        return err(format!("The scenario is {} KB; the limit is {} KB.", text.len() / 1024, MAX_SCENARIO_BYTES / 1024));
+        return err(format!(
+            "The scenario is {} KB; the limit is {} KB.",
+            text.len() / 1024,
+            MAX_SCENARIO_BYTES / 1024
+        ));
     }
-    let sc: Scenario = serde_json::from_str(text).map_err(|e| InputError(format!("Not a scenario file: {e}.")))?;
-    sc.config.validate().map_err(|e| InputError(e.to_string()))?;
+    let sc: Scenario =
+        serde_json::from_str(text).map_err(|e| InputError(format!("Not a scenario file: {e}.")))?;
+    sc.config
+        .validate()
+        .map_err(|e| InputError(e.to_string()))?;
     if sc.commands.len() > MAX_SCENARIO_COMMANDS {
-        return err(format!("A scenario holds at most {MAX_SCENARIO_COMMANDS} commands."));
+        return err(format!(
+            "A scenario holds at most {MAX_SCENARIO_COMMANDS} commands."
+        ));
     }
     if sc.commands.windows(2).any(|w| w[0].0 > w[1].0) {
         return err("Scenario commands must be in time order.");
@@ -67,9 +78,14 @@ fn num<T: std::str::FromStr>(key: &str, v: &str, lo: T, hi: T) -> Result<T, Inpu
 where
     T: PartialOrd + fmt::Display + Copy,
 {
-    let x: T = v.trim().parse().map_err(|_| InputError(format!("URL parameter {key}={v:.40} is not a number.")))?;
+    let x: T = v
+        .trim()
+        .parse()
+        .map_err(|_| InputError(format!("URL parameter {key}={v:.40} is not a number.")))?;
     if x < lo || x > hi {
-        return err(format!("URL parameter {key}={x} must be between {lo} and {hi}."));
+        return err(format!(
+            "URL parameter {key}={x} must be between {lo} and {hi}."
+        ));
     }
     Ok(x)
 }
@@ -135,10 +151,17 @@ pub fn parse_mode(s: &str) -> Result<ReplicationMode, InputError> {
         "sync" => Ok(ReplicationMode::Sync),
         o => match o.strip_prefix("quorum") {
             Some(n) => {
-                let w: u8 = n.trim_matches(|c| c == '(' || c == ')' || c == '-' || c == ':').parse().map_err(|_| InputError(format!("Quorum needs a size, e.g. quorum2; got {o:.20}.")))?;
+                let w: u8 = n
+                    .trim_matches(|c| c == '(' || c == ')' || c == '-' || c == ':')
+                    .parse()
+                    .map_err(|_| {
+                        InputError(format!("Quorum needs a size, e.g. quorum2; got {o:.20}."))
+                    })?;
                 Ok(ReplicationMode::Quorum(w))
             }
-            None => err(format!("Replication mode {o:.20} is not async, semisync, sync or quorumN.")),
+            None => err(format!(
+                "Replication mode {o:.20} is not async, semisync, sync or quorumN."
+            )),
         },
     }
 }
@@ -149,7 +172,9 @@ pub fn parse_policy(s: &str) -> Result<ReadPolicy, InputError> {
         "roundrobin" | "round-robin" | "rr" => Ok(ReadPolicy::RoundRobin),
         "leastloaded" | "least-loaded" | "least" => Ok(ReadPolicy::LeastLoaded),
         "nearest" => Ok(ReadPolicy::Nearest),
-        o => err(format!("Read policy {o:.20} is not hash, roundrobin, leastloaded or nearest.")),
+        o => err(format!(
+            "Read policy {o:.20} is not hash, roundrobin, leastloaded or nearest."
+        )),
     }
 }
 
@@ -158,7 +183,9 @@ pub fn parse_consistency(s: &str) -> Result<ReadConsistency, InputError> {
         "one" => Ok(ReadConsistency::One),
         "quorum" => Ok(ReadConsistency::Quorum),
         "owner" | "primary" => Ok(ReadConsistency::Owner),
-        o => err(format!("Read consistency {o:.20} is not one, quorum or owner.")),
+        o => err(format!(
+            "Read consistency {o:.20} is not one, quorum or owner."
+        )),
     }
 }
 
@@ -174,7 +201,9 @@ pub fn parse_value(s: &str) -> Value {
 
 fn bounded(field: &str, s: &str) -> Result<(), InputError> {
     if s.chars().count() > MAX_FIELD_CHARS {
-        return err(format!("{field} is longer than {MAX_FIELD_CHARS} characters."));
+        return err(format!(
+            "{field} is longer than {MAX_FIELD_CHARS} characters."
+        ));
     }
     Ok(())
 }
@@ -182,35 +211,65 @@ fn bounded(field: &str, s: &str) -> Result<(), InputError> {
 /// A primary key typed as `k1` or `o7/2` (one value per PK column, `/`-separated).
 pub fn parse_pk(cfg: &SimConfig, table: TableId, s: &str) -> Result<Pk, InputError> {
     bounded("The key", s)?;
-    let spec = cfg.tables.get(table.0 as usize).ok_or_else(|| InputError("Pick a table.".into()))?;
+    let spec = cfg
+        .tables
+        .get(table.0 as usize)
+        .ok_or_else(|| InputError("Pick a table.".into()))?;
     if s.trim().is_empty() {
-        return err(format!("Type a key for {} ({}).", spec.name, spec.pk.join("/")));
+        return err(format!(
+            "Type a key for {} ({}).",
+            spec.name,
+            spec.pk.join("/")
+        ));
     }
     let parts: Vec<&str> = s.split('/').collect();
     if parts.len() != spec.pk.len() {
-        return err(format!("Table {} has {} key column(s) ({}): type them separated by '/'.", spec.name, spec.pk.len(), spec.pk.join("/")));
+        return err(format!(
+            "Table {} has {} key column(s) ({}): type them separated by '/'.",
+            spec.name,
+            spec.pk.len(),
+            spec.pk.join("/")
+        ));
     }
     let mut pk: Pk = parts.iter().map(|p| parse_value(p)).collect();
     // The partition key is text in the workload (`k12`); keep what was typed as text.
     if let Some(Value::Int(i)) = pk.first() {
         pk[0] = Value::Str(i.to_string());
     }
-    if pk.iter().any(|v| matches!(v, Value::Str(s) if s.is_empty())) {
+    if pk
+        .iter()
+        .any(|v| matches!(v, Value::Str(s) if s.is_empty()))
+    {
         return err("Key parts may not be empty.");
     }
     Ok(pk)
 }
 
 /// Columns typed as `name=alice, balance=10`.
-pub fn parse_columns(cfg: &SimConfig, table: TableId, s: &str) -> Result<Vec<(String, Value)>, InputError> {
+pub fn parse_columns(
+    cfg: &SimConfig,
+    table: TableId,
+    s: &str,
+) -> Result<Vec<(String, Value)>, InputError> {
     bounded("The columns", s)?;
-    let spec = cfg.tables.get(table.0 as usize).ok_or_else(|| InputError("Pick a table.".into()))?;
+    let spec = cfg
+        .tables
+        .get(table.0 as usize)
+        .ok_or_else(|| InputError("Pick a table.".into()))?;
     let mut out: Vec<(String, Value)> = Vec::new();
     for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (c, v) = part.split_once('=').ok_or_else(|| InputError(format!("Write columns as name=value; {part:.40} has no '='.")))?;
+        let (c, v) = part.split_once('=').ok_or_else(|| {
+            InputError(format!(
+                "Write columns as name=value; {part:.40} has no '='."
+            ))
+        })?;
         let c = c.trim();
         if !spec.columns.iter().any(|x| x == c) {
-            return err(format!("Table {} has no column {c:.40} (columns: {}).", spec.name, spec.columns.join(", ")));
+            return err(format!(
+                "Table {} has no column {c:.40} (columns: {}).",
+                spec.name,
+                spec.columns.join(", ")
+            ));
         }
         if out.iter().any(|(x, _)| x == c) {
             return err(format!("Column {c} is given twice."));
@@ -230,23 +289,44 @@ pub enum FormOp {
     Txn,
 }
 
-pub fn parse_form(cfg: &SimConfig, op: FormOp, table: TableId, key: &str, columns: &str) -> Result<ClientOp, InputError> {
+pub fn parse_form(
+    cfg: &SimConfig,
+    op: FormOp,
+    table: TableId,
+    key: &str,
+    columns: &str,
+) -> Result<ClientOp, InputError> {
     Ok(match op {
-        FormOp::Get => ClientOp::Get { table, pk: parse_pk(cfg, table, key)? },
+        FormOp::Get => ClientOp::Get {
+            table,
+            pk: parse_pk(cfg, table, key)?,
+        },
         FormOp::Put => {
             let cols = parse_columns(cfg, table, columns)?;
             if cols.is_empty() {
                 return err("PutRow needs at least one column, e.g. name=alice.");
             }
-            ClientOp::Write(WriteOp { table, pk: parse_pk(cfg, table, key)?, kind: WriteKind::Put(cols) })
+            ClientOp::Write(WriteOp {
+                table,
+                pk: parse_pk(cfg, table, key)?,
+                kind: WriteKind::Put(cols),
+            })
         }
-        FormOp::Delete => ClientOp::Write(WriteOp { table, pk: parse_pk(cfg, table, key)?, kind: WriteKind::Delete }),
+        FormOp::Delete => ClientOp::Write(WriteOp {
+            table,
+            pk: parse_pk(cfg, table, key)?,
+            kind: WriteKind::Delete,
+        }),
         FormOp::Txn => {
             let cols = parse_columns(cfg, table, columns)?;
             if cols.is_empty() {
                 return err("A transaction needs columns to write, e.g. balance=5.");
             }
-            let keys: Vec<&str> = key.split(';').map(str::trim).filter(|k| !k.is_empty()).collect();
+            let keys: Vec<&str> = key
+                .split(';')
+                .map(str::trim)
+                .filter(|k| !k.is_empty())
+                .collect();
             if keys.len() < 2 || keys.len() > 16 {
                 return err("A transaction writes 2 to 16 rows: type keys separated by ';', e.g. k1; k2; k3.");
             }
@@ -256,7 +336,11 @@ pub fn parse_form(cfg: &SimConfig, op: FormOp, table: TableId, key: &str, column
                 if writes.iter().any(|w: &WriteOp| w.pk == pk) {
                     return err(format!("Key {k} appears twice."));
                 }
-                writes.push(WriteOp { table, pk, kind: WriteKind::Put(cols.clone()) });
+                writes.push(WriteOp {
+                    table,
+                    pk,
+                    kind: WriteKind::Put(cols.clone()),
+                });
             }
             ClientOp::Txn(writes)
         }

@@ -146,7 +146,10 @@ impl Sim {
             .iter()
             .map(|&id| {
                 let n = self.node(id).expect("listed");
-                let spec = self.dc_spec(id).cloned().unwrap_or_else(|| super::config::region_dc(0));
+                let spec = self
+                    .dc_spec(id)
+                    .cloned()
+                    .unwrap_or_else(|| super::config::region_dc(0));
                 DcSnap {
                     id,
                     name: spec.name,
@@ -155,8 +158,17 @@ impl Sim {
                     up: n.is_up(),
                     rows: n.durable.stores.values().map(|s| s.live_rows()).sum(),
                     primaries: n.durable.meta.values().filter(|m| m.primary == id).count(),
-                    views: ids.iter().filter(|&&o| o != id).map(|&o| (o, self.view(id, o))).collect(),
-                    in_doubt: n.durable.part.values().filter(|r| matches!(r.state, PartState::Prepared | PartState::InDoubt)).count(),
+                    views: ids
+                        .iter()
+                        .filter(|&&o| o != id)
+                        .map(|&o| (o, self.view(id, o)))
+                        .collect(),
+                    in_doubt: n
+                        .durable
+                        .part
+                        .values()
+                        .filter(|r| matches!(r.state, PartState::Prepared | PartState::InDoubt))
+                        .count(),
                     locks: n.vol.locks.len(),
                 }
             })
@@ -165,32 +177,62 @@ impl Sim {
         for &a in &ids {
             for &b in &ids {
                 if a != b {
-                    links.push(LinkSnap { from: a, to: b, latency_ms: self.network().latency(a, b), cut: self.network().is_cut(a, b) });
+                    links.push(LinkSnap {
+                        from: a,
+                        to: b,
+                        latency_ms: self.network().latency(a, b),
+                        cut: self.network().is_cut(a, b),
+                    });
                 }
             }
         }
         let in_flight = self
             .in_flight()
             .filter(|e| e.src != e.dst)
-            .map(|e| MsgSnap { seq: e.seq, src: e.src, dst: e.dst, send_at: e.send_at, deliver_at: e.deliver_at, kind: e.msg.kind(), txn: e.msg.txn() })
+            .map(|e| MsgSnap {
+                seq: e.seq,
+                src: e.src,
+                dst: e.dst,
+                send_at: e.send_at,
+                deliver_at: e.deliver_at,
+                kind: e.msg.kind(),
+                txn: e.msg.txn(),
+            })
             .collect();
         let p = self.placement();
-        let ring = p.ring.iter().map(|&(t, dc)| RingPoint { ppm: ppm(t), dc }).collect();
+        let ring = p
+            .ring
+            .iter()
+            .map(|&(t, dc)| RingPoint { ppm: ppm(t), dc })
+            .collect();
         let mut ring_keys = Vec::new();
         let keys = self.config().workload.keys.min(RING_KEYS as u32);
         for k in 0..keys {
             let key = format!("k{k}");
-            ring_keys.push(RingKey { ppm: ppm(token(&key)), replicas: p.replicas(p.shard_of(&key)), key });
+            ring_keys.push(RingKey {
+                ppm: ppm(token(&key)),
+                replicas: p.replicas(p.shard_of(&key)),
+                key,
+            });
         }
         let mut txns: Vec<TxnTrace> = self.txns().rev().take(SNAPSHOT_TXNS).cloned().collect();
         txns.reverse();
         let events: Vec<Event> = {
             let all: Vec<&Event> = self.events().collect();
-            all[all.len().saturating_sub(SNAPSHOT_EVENTS)..].iter().map(|e| (*e).clone()).collect()
+            all[all.len().saturating_sub(SNAPSHOT_EVENTS)..]
+                .iter()
+                .map(|e| (*e).clone())
+                .collect()
         };
         let mut config = self.config().clone();
-        config.dcs = ids.iter().filter_map(|&d| self.dc_spec(d).cloned()).collect();
-        config.latency_ms = ids.iter().map(|&a| ids.iter().map(|&b| self.network().latency(a, b)).collect()).collect();
+        config.dcs = ids
+            .iter()
+            .filter_map(|&d| self.dc_spec(d).cloned())
+            .collect();
+        config.latency_ms = ids
+            .iter()
+            .map(|&a| ids.iter().map(|&b| self.network().latency(a, b)).collect())
+            .collect();
         Snapshot {
             now: self.now(),
             seed: self.config().seed,
@@ -224,20 +266,38 @@ impl Sim {
 
     pub fn shard_snaps(&self) -> Vec<ShardSnap> {
         let p = self.placement();
-        let ctx = super::node::Ctx { now: self.now(), cfg: self.config(), placement: p, latency: &self.network().latency };
+        let ctx = super::node::Ctx {
+            now: self.now(),
+            cfg: self.config(),
+            placement: p,
+            latency: &self.network().latency,
+        };
         let mut out = Vec::new();
         for t in 0..self.config().tables.len() as u16 {
             for s in 0..p.shard_count() {
                 let key = (TableId(t), ShardId(s));
                 let replicas = p.replicas(ShardId(s));
-                let (epoch, primary) = self.current_meta(key).unwrap_or((Epoch::default(), replicas[0]));
+                let (epoch, primary) = self
+                    .current_meta(key)
+                    .unwrap_or((Epoch::default(), replicas[0]));
                 let pn = self.node(primary);
-                let rows = pn.and_then(|n| n.durable.stores.get(&key)).map(|st| st.live_rows()).unwrap_or(0);
+                let rows = pn
+                    .and_then(|n| n.durable.stores.get(&key))
+                    .map(|st| st.live_rows())
+                    .unwrap_or(0);
                 let lag = match pn {
                     Some(n) if n.is_up() && n.is_primary(key) => n.replica_lag(&ctx, key),
                     _ => vec![],
                 };
-                out.push(ShardSnap { table: TableId(t), shard: ShardId(s), replicas, primary, epoch, rows, lag });
+                out.push(ShardSnap {
+                    table: TableId(t),
+                    shard: ShardId(s),
+                    replicas,
+                    primary,
+                    epoch,
+                    rows,
+                    lag,
+                });
             }
         }
         out
@@ -264,33 +324,67 @@ impl Sim {
             for pk in pks.into_iter().take(max_keys) {
                 let shard = self.shard_of(&pk);
                 let key = (table, shard);
-                let (epoch, primary) = self.current_meta(key).unwrap_or((Epoch::default(), p.replicas(shard)[0]));
+                let (epoch, primary) = self
+                    .current_meta(key)
+                    .unwrap_or((Epoch::default(), p.replicas(shard)[0]));
                 let primary_store = self.node(primary).and_then(|n| n.durable.stores.get(&key));
-                let primary_pos = primary_store.and_then(|s| s.rows.get(&pk)).map(|r| r.version.pos);
+                let primary_pos = primary_store
+                    .and_then(|s| s.rows.get(&pk))
+                    .map(|r| r.version.pos);
                 let copies = p
                     .replicas(shard)
                     .into_iter()
                     .map(|d| {
-                        let row = self.node(d).and_then(|n| n.durable.stores.get(&key)).and_then(|s| s.rows.get(&pk));
+                        let row = self
+                            .node(d)
+                            .and_then(|n| n.durable.stores.get(&key))
+                            .and_then(|s| s.rows.get(&pk));
                         let snap = row.map(|r| {
                             // Versions of this row in the primary's log newer than this copy.
                             let behind = primary_store
-                                .map(|ps| ps.log.iter().rev().take_while(|e| e.pos > r.version.pos).filter(|e| e.op.pk == pk).count() as u64)
+                                .map(|ps| {
+                                    ps.log
+                                        .iter()
+                                        .rev()
+                                        .take_while(|e| e.pos > r.version.pos)
+                                        .filter(|e| e.op.pk == pk)
+                                        .count() as u64
+                                })
                                 .unwrap_or(0);
                             CopySnap {
                                 index: r.version.pos.index,
                                 term: r.version.pos.epoch.term,
                                 deleted: r.deleted,
-                                value: r.cells.iter().map(|(c, (v, _))| format!("{c}={v}")).collect::<Vec<_>>().join(", "),
-                                behind: if primary_pos.is_some_and(|pp| pp <= r.version.pos) { 0 } else { behind },
+                                value: r
+                                    .cells
+                                    .iter()
+                                    .map(|(c, (v, _))| format!("{c}={v}"))
+                                    .collect::<Vec<_>>()
+                                    .join(", "),
+                                behind: if primary_pos.is_some_and(|pp| pp <= r.version.pos) {
+                                    0
+                                } else {
+                                    behind
+                                },
                             }
                         });
                         (d, snap)
                     })
                     .collect();
-                keys.push(KeySnap { pk: pk_text(&pk), shard, primary, epoch, copies });
+                keys.push(KeySnap {
+                    pk: pk_text(&pk),
+                    shard,
+                    primary,
+                    epoch,
+                    copies,
+                });
             }
-            out.push(TableSnap { table, name: spec.name.clone(), keys, total_rows });
+            out.push(TableSnap {
+                table,
+                name: spec.name.clone(),
+                keys,
+                total_rows,
+            });
         }
         out
     }

@@ -40,12 +40,17 @@ impl Value {
 pub type Pk = Vec<Value>;
 
 pub fn pk_text(pk: &Pk) -> String {
-    pk.iter().map(|v| v.hash_text()).collect::<Vec<_>>().join("/")
+    pk.iter()
+        .map(|v| v.hash_text())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Who made the current copy of a shard authoritative. Ordered: `term` first, then the
 /// DC that started the term, so two concurrent promotions never tie.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct Epoch {
     pub term: u32,
     pub by: u16,
@@ -59,7 +64,9 @@ impl fmt::Display for Epoch {
 
 /// A position in a shard's log. Ordered by epoch first: a newer epoch's log is more up to
 /// date than any longer log of an older epoch (the Raft rule).
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct LogPos {
     pub epoch: Epoch,
     pub index: u64,
@@ -79,7 +86,10 @@ pub enum WriteKind {
     /// Replace the row.
     Put(Vec<(String, Value)>),
     /// Set some columns and delete others; creates the row if absent.
-    Update { set: Vec<(String, Value)>, delete: Vec<String> },
+    Update {
+        set: Vec<(String, Value)>,
+        delete: Vec<String>,
+    },
     Delete,
 }
 
@@ -173,7 +183,11 @@ impl ShardStore {
 }
 
 fn apply(rows: &mut BTreeMap<Pk, Row>, e: &LogEntry) {
-    let ver = Version { pos: e.pos, origin: e.origin, at: e.at };
+    let ver = Version {
+        pos: e.pos,
+        origin: e.origin,
+        at: e.at,
+    };
     let fresh = |ver: &Version| Row {
         cells: BTreeMap::new(),
         version: ver.clone(),

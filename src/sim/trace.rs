@@ -73,3 +73,19 @@ impl Hasher for TraceHasher {
         self.write(&i.to_le_bytes());
     }
 }
+
+/// The reference run both the native and the browser determinism tests replay: 5 DCs,
+/// seed 42, 100 ops/s; DC1 killed at 10 s and revived at 20 s; stopped at 30 s.
+pub fn reference_trace() -> u64 {
+    use super::{DcId, Sim, SimConfig, UserCommand};
+    let mut c = SimConfig::default();
+    c.seed = 42;
+    c.workload.ops_per_sec = 100;
+    let Ok(mut s) = Sim::new(c) else { return 0 };
+    s.advance_to(SimTime(10_000));
+    let _ = s.apply(UserCommand::Kill(DcId(1)));
+    s.advance_to(SimTime(20_000));
+    let _ = s.apply(UserCommand::Revive(DcId(1)));
+    s.advance_to(SimTime(30_000));
+    s.trace_hash()
+}

@@ -46,31 +46,73 @@ pub struct PartRecord {
 }
 
 impl Node {
-    pub(crate) fn begin_txn(&mut self, ctx: &Ctx, req: ReqId, writes: Vec<WriteOp>, out: &mut Vec<Out>) {
+    pub(crate) fn begin_txn(
+        &mut self,
+        ctx: &Ctx,
+        req: ReqId,
+        writes: Vec<WriteOp>,
+        out: &mut Vec<Out>,
+    ) {
         let txn = TxnId(req.0);
         let mut groups: BTreeMap<DcId, Vec<(WriteOp, u64)>> = BTreeMap::new();
         for (i, w) in writes.into_iter().enumerate() {
             let key = (w.table, ctx.shard_of(&w.pk));
-            groups.entry(self.primary_of(key)).or_default().push((w, (req.0 << 8) | (i as u64 + 1)));
+            groups
+                .entry(self.primary_of(key))
+                .or_default()
+                .push((w, (req.0 << 8) | (i as u64 + 1)));
         }
         let participants: Vec<DcId> = groups.keys().copied().collect();
         for (&p, ws) in &groups {
-            out.push(Out::Send { dst: p, msg: Msg::Prepare { txn, writes: ws.clone() } });
+            out.push(Out::Send {
+                dst: p,
+                msg: Msg::Prepare {
+                    txn,
+                    writes: ws.clone(),
+                },
+            });
         }
         self.durable.coord.insert(
             txn,
-            CoordRecord { req, started: ctx.now, participants: groups, state: CoordState::Working, commit: None },
+            CoordRecord {
+                req,
+                started: ctx.now,
+                participants: groups,
+                state: CoordState::Working,
+                commit: None,
+            },
         );
         self.vol.coord.insert(txn, CoordVolatile::default());
-        out.push(Out::Fact(Fact::Coord { txn, state: CoordState::Working, participants }));
-        out.push(Out::Timer { after: ctx.cfg.txn_timeout_ms, timer: Timer::TxnVotes(txn) });
+        out.push(Out::Fact(Fact::Coord {
+            txn,
+            state: CoordState::Working,
+            participants,
+        }));
+        out.push(Out::Timer {
+            after: ctx.cfg.txn_timeout_ms,
+            timer: Timer::TxnVotes(txn),
+        });
     }
 
-    pub(crate) fn on_prepare(&mut self, ctx: &Ctx, from: DcId, txn: TxnId, writes: Vec<(WriteOp, u64)>, out: &mut Vec<Out>) {
+    pub(crate) fn on_prepare(
+        &mut self,
+        ctx: &Ctx,
+        from: DcId,
+        txn: TxnId,
+        writes: Vec<(WriteOp, u64)>,
+        out: &mut Vec<Out>,
+    ) {
         if let Some(rec) = self.durable.part.get(&txn) {
             // A resent PREPARE: repeat the vote we gave.
             let yes = rec.state != PartState::Aborted;
-            out.push(Out::Send { dst: from, msg: Msg::Vote { txn, yes, reason: String::new() } });
+            out.push(Out::Send {
+                dst: from,
+                msg: Msg::Vote {
+                    txn,
+                    yes,
+                    reason: String::new(),
+                },
+            });
             return;
         }
         let mut refusal = None;
@@ -89,23 +131,73 @@ impl Node {
         }
         if let Some(reason) = refusal {
             // Not yet voted YES, so it may abort alone.
-            self.durable.part.insert(txn, PartRecord { coordinator: from, writes, state: PartState::Aborted });
-            out.push(Out::Fact(Fact::Part { txn, state: PartState::Aborted, coordinator: from, locks: 0 }));
-            out.push(Out::Send { dst: from, msg: Msg::Vote { txn, yes: false, reason } });
+            self.durable.part.insert(
+                txn,
+                PartRecord {
+                    coordinator: from,
+                    writes,
+                    state: PartState::Aborted,
+                },
+            );
+            out.push(Out::Fact(Fact::Part {
+                txn,
+                state: PartState::Aborted,
+                coordinator: from,
+                locks: 0,
+            }));
+            out.push(Out::Send {
+                dst: from,
+                msg: Msg::Vote {
+                    txn,
+                    yes: false,
+                    reason,
+                },
+            });
             return;
         }
         for (w, _) in &writes {
             self.vol.locks.insert((w.table, w.pk.clone()), txn);
         }
         let locks = writes.len();
-        self.durable.part.insert(txn, PartRecord { coordinator: from, writes, state: PartState::Prepared });
-        out.push(Out::Fact(Fact::Part { txn, state: PartState::Prepared, coordinator: from, locks }));
-        out.push(Out::Send { dst: from, msg: Msg::Vote { txn, yes: true, reason: String::new() } });
-        out.push(Out::Timer { after: ctx.cfg.txn_timeout_ms, timer: Timer::TxnInDoubt(txn) });
+        self.durable.part.insert(
+            txn,
+            PartRecord {
+                coordinator: from,
+                writes,
+                state: PartState::Prepared,
+            },
+        );
+        out.push(Out::Fact(Fact::Part {
+            txn,
+            state: PartState::Prepared,
+            coordinator: from,
+            locks,
+        }));
+        out.push(Out::Send {
+            dst: from,
+            msg: Msg::Vote {
+                txn,
+                yes: true,
+                reason: String::new(),
+            },
+        });
+        out.push(Out::Timer {
+            after: ctx.cfg.txn_timeout_ms,
+            timer: Timer::TxnInDoubt(txn),
+        });
     }
 
-    pub(crate) fn on_vote(&mut self, ctx: &Ctx, from: DcId, txn: TxnId, yes: bool, out: &mut Vec<Out>) {
-        let Some(rec) = self.durable.coord.get(&txn) else { return };
+    pub(crate) fn on_vote(
+        &mut self,
+        _ctx: &Ctx,
+        from: DcId,
+        txn: TxnId,
+        yes: bool,
+        out: &mut Vec<Out>,
+    ) {
+        let Some(rec) = self.durable.coord.get(&txn) else {
+            return;
+        };
         if rec.state != CoordState::Working {
             return;
         }
@@ -114,83 +206,149 @@ impl Node {
         v.votes.insert(from, yes);
         let yeses = v.votes.values().filter(|&&y| y).count();
         if !yes {
-            self.decide(ctx, txn, false, "a participant voted NO", out);
+            self.decide(txn, false, "a participant voted NO", out);
         } else if yeses == n || self.bugs.commit_without_all_votes {
-            self.decide(ctx, txn, true, "", out);
+            self.decide(txn, true, "", out);
         }
     }
 
     /// Writes the decision durably, answers the client, and sends it to every participant.
-    fn decide(&mut self, ctx: &Ctx, txn: TxnId, commit: bool, why: &str, out: &mut Vec<Out>) {
-        let Some(rec) = self.durable.coord.get_mut(&txn) else { return };
-        rec.state = if commit { CoordState::Committed } else { CoordState::Aborted };
+    fn decide(&mut self, txn: TxnId, commit: bool, why: &str, out: &mut Vec<Out>) {
+        let Some(rec) = self.durable.coord.get_mut(&txn) else {
+            return;
+        };
+        rec.state = if commit {
+            CoordState::Committed
+        } else {
+            CoordState::Aborted
+        };
         rec.commit = Some(commit);
         let req = rec.req;
         let participants: Vec<DcId> = rec.participants.keys().copied().collect();
-        out.push(Out::Fact(Fact::Coord { txn, state: rec.state, participants: participants.clone() }));
+        out.push(Out::Fact(Fact::Coord {
+            txn,
+            state: rec.state,
+            participants,
+        }));
         // An abort is final at once; a commit is reported to the client at END, once every
         // participant has applied (and replicated, per its table's mode) its writes.
         if !commit {
             self.finish_txn_request(req, OpResult::Err(OpError::Aborted(why.to_string())), out);
         }
-        for p in participants {
-            out.push(Out::Send { dst: p, msg: Msg::Decision { txn, commit } });
-        }
-        out.push(Out::Timer { after: ctx.cfg.txn_timeout_ms, timer: Timer::TxnResend(txn) });
+        // The record is durable now; the decision leaves on the next event (`coord_resend`),
+        // so a crash can fall between the two phases — exactly the window 2PC blocks on.
+        out.push(Out::Timer {
+            after: 0,
+            timer: Timer::TxnResend(txn),
+        });
     }
 
-    pub(crate) fn coord_vote_timeout(&mut self, ctx: &Ctx, txn: TxnId, out: &mut Vec<Out>) {
-        if self.durable.coord.get(&txn).is_some_and(|r| r.state == CoordState::Working) {
-            self.decide(ctx, txn, false, "votes timed out (presumed abort)", out);
+    pub(crate) fn coord_vote_timeout(&mut self, _ctx: &Ctx, txn: TxnId, out: &mut Vec<Out>) {
+        if self
+            .durable
+            .coord
+            .get(&txn)
+            .is_some_and(|r| r.state == CoordState::Working)
+        {
+            self.decide(txn, false, "votes timed out (presumed abort)", out);
         }
     }
 
     /// Timer: resend the decision to participants that have not acknowledged it.
     pub(crate) fn coord_resend(&mut self, ctx: &Ctx, txn: TxnId, out: &mut Vec<Out>) {
-        let Some(rec) = self.durable.coord.get(&txn) else { return };
+        let Some(rec) = self.durable.coord.get(&txn) else {
+            return;
+        };
         let Some(commit) = rec.commit else { return };
         if rec.state == CoordState::Ended {
             return;
         }
-        let acks = self.vol.coord.get(&txn).map(|v| v.acks.clone()).unwrap_or_default();
+        let acks = self
+            .vol
+            .coord
+            .get(&txn)
+            .map(|v| v.acks.clone())
+            .unwrap_or_default();
         for &p in rec.participants.keys() {
             if !acks.contains(&p) {
-                out.push(Out::Send { dst: p, msg: Msg::Decision { txn, commit } });
+                out.push(Out::Send {
+                    dst: p,
+                    msg: Msg::Decision { txn, commit },
+                });
             }
         }
-        out.push(Out::Timer { after: ctx.cfg.txn_timeout_ms, timer: Timer::TxnResend(txn) });
+        out.push(Out::Timer {
+            after: ctx.cfg.txn_timeout_ms,
+            timer: Timer::TxnResend(txn),
+        });
     }
 
-    pub(crate) fn on_decision_ack(&mut self, _ctx: &Ctx, from: DcId, txn: TxnId, out: &mut Vec<Out>) {
-        let Some(rec) = self.durable.coord.get_mut(&txn) else { return };
+    pub(crate) fn on_decision_ack(
+        &mut self,
+        _ctx: &Ctx,
+        from: DcId,
+        txn: TxnId,
+        out: &mut Vec<Out>,
+    ) {
+        let Some(rec) = self.durable.coord.get_mut(&txn) else {
+            return;
+        };
         let v = self.vol.coord.entry(txn).or_default();
         v.acks.insert(from);
         if rec.state != CoordState::Ended && rec.participants.keys().all(|p| v.acks.contains(p)) {
             rec.state = CoordState::Ended;
             let participants = rec.participants.keys().copied().collect();
-            out.push(Out::Fact(Fact::Coord { txn, state: CoordState::Ended, participants }));
+            out.push(Out::Fact(Fact::Coord {
+                txn,
+                state: CoordState::Ended,
+                participants,
+            }));
             if rec.commit == Some(true) {
                 let req = rec.req;
                 let copies = rec.participants.len() as u8;
-                let result = OpResult::Written { pos: LogPos::default(), write_id: txn.0 << 8, copies };
+                let result = OpResult::Written {
+                    pos: LogPos::default(),
+                    write_id: txn.0 << 8,
+                    copies,
+                };
                 self.finish_txn_request(req, result, out);
             }
         }
     }
 
-    pub(crate) fn on_query_decision(&mut self, _ctx: &Ctx, from: DcId, txn: TxnId, out: &mut Vec<Out>) {
+    pub(crate) fn on_query_decision(
+        &mut self,
+        _ctx: &Ctx,
+        from: DcId,
+        txn: TxnId,
+        out: &mut Vec<Out>,
+    ) {
         match self.durable.coord.get(&txn) {
             // Still collecting votes: the decision will be sent when it exists.
             Some(r) if r.commit.is_none() => {}
-            Some(r) => {
-                out.push(Out::Send { dst: from, msg: Msg::Decision { txn, commit: r.commit == Some(true) } })
-            }
+            Some(r) => out.push(Out::Send {
+                dst: from,
+                msg: Msg::Decision {
+                    txn,
+                    commit: r.commit == Some(true),
+                },
+            }),
             // No record: presumed abort.
-            None => out.push(Out::Send { dst: from, msg: Msg::Decision { txn, commit: false } }),
+            None => out.push(Out::Send {
+                dst: from,
+                msg: Msg::Decision { txn, commit: false },
+            }),
         }
     }
 
-    pub(crate) fn on_decision(&mut self, ctx: &Ctx, from: DcId, txn: TxnId, commit: bool, out: &mut Vec<Out>) {
+    pub(crate) fn on_decision(
+        &mut self,
+        ctx: &Ctx,
+        from: DcId,
+        txn: TxnId,
+        commit: bool,
+        out: &mut Vec<Out>,
+    ) {
         let pending = self
             .durable
             .part
@@ -200,7 +358,9 @@ impl Node {
         let mut waiting = false;
         if let Some(rec) = pending {
             if commit {
-                self.vol.txn_waiting.insert(txn, (from, rec.writes.len() + 1));
+                self.vol
+                    .txn_waiting
+                    .insert(txn, (from, rec.writes.len() + 1));
                 for (w, write_id) in rec.writes.iter().cloned() {
                     let key = (w.table, ctx.shard_of(&w.pk));
                     self.vol.locks.remove(&(w.table, w.pk.clone()));
@@ -211,7 +371,10 @@ impl Node {
                         let dst = self.primary_of(key);
                         out.push(Out::Send {
                             dst,
-                            msg: Msg::Request { req: ReqId(0), op: ServerOp::Write { op: w, write_id } },
+                            msg: Msg::Request {
+                                req: ReqId(0),
+                                op: ServerOp::Write { op: w, write_id },
+                            },
                         });
                         self.txn_write_settled(txn);
                     }
@@ -224,14 +387,26 @@ impl Node {
                     self.vol.locks.remove(&(w.table, w.pk.clone()));
                 }
             }
-            let state = if commit { PartState::Committed } else { PartState::Aborted };
+            let state = if commit {
+                PartState::Committed
+            } else {
+                PartState::Aborted
+            };
             if let Some(r) = self.durable.part.get_mut(&txn) {
                 r.state = state;
             }
-            out.push(Out::Fact(Fact::Part { txn, state, coordinator: rec.coordinator, locks: 0 }));
+            out.push(Out::Fact(Fact::Part {
+                txn,
+                state,
+                coordinator: rec.coordinator,
+                locks: 0,
+            }));
         }
         if !waiting {
-            out.push(Out::Send { dst: from, msg: Msg::DecisionAck { txn } });
+            out.push(Out::Send {
+                dst: from,
+                msg: Msg::DecisionAck { txn },
+            });
         }
     }
 
@@ -255,7 +430,9 @@ impl Node {
     /// Timer: a prepared participant without a decision becomes (or stays) in doubt and
     /// asks the coordinator again.
     pub(crate) fn part_in_doubt_tick(&mut self, ctx: &Ctx, txn: TxnId, out: &mut Vec<Out>) {
-        let Some(rec) = self.durable.part.get_mut(&txn) else { return };
+        let Some(rec) = self.durable.part.get_mut(&txn) else {
+            return;
+        };
         match rec.state {
             PartState::Prepared | PartState::InDoubt => {
                 if rec.state == PartState::Prepared {
@@ -267,8 +444,14 @@ impl Node {
                         locks: rec.writes.len(),
                     }));
                 }
-                out.push(Out::Send { dst: rec.coordinator, msg: Msg::QueryDecision { txn } });
-                out.push(Out::Timer { after: ctx.cfg.txn_timeout_ms, timer: Timer::TxnInDoubt(txn) });
+                out.push(Out::Send {
+                    dst: rec.coordinator,
+                    msg: Msg::QueryDecision { txn },
+                });
+                out.push(Out::Timer {
+                    after: ctx.cfg.txn_timeout_ms,
+                    timer: Timer::TxnInDoubt(txn),
+                });
             }
             PartState::Committed | PartState::Aborted => {}
         }
@@ -277,13 +460,23 @@ impl Node {
     /// Recovery: finish what the durable 2PC records say is unfinished.
     pub(crate) fn replay_txn_log(&mut self, ctx: &Ctx, out: &mut Vec<Out>) {
         let mut redo = 0;
-        let coord: Vec<TxnId> = self.durable.coord.iter().filter(|(_, r)| r.state != CoordState::Ended).map(|(t, _)| *t).collect();
+        let coord: Vec<TxnId> = self
+            .durable
+            .coord
+            .iter()
+            .filter(|(_, r)| r.state != CoordState::Ended)
+            .map(|(t, _)| *t)
+            .collect();
         for txn in coord {
             redo += 1;
-            let undecided = self.durable.coord.get(&txn).is_some_and(|r| r.commit.is_none());
+            let undecided = self
+                .durable
+                .coord
+                .get(&txn)
+                .is_some_and(|r| r.commit.is_none());
             if undecided {
                 // Never decided before the crash: presumed abort.
-                self.decide(ctx, txn, false, "coordinator crashed before deciding", out);
+                self.decide(txn, false, "coordinator crashed before deciding", out);
             } else {
                 self.coord_resend(ctx, txn, out);
             }
@@ -309,10 +502,19 @@ impl Node {
                     coordinator: rec.coordinator,
                     locks: rec.writes.len(),
                 }));
-                out.push(Out::Send { dst: rec.coordinator, msg: Msg::QueryDecision { txn } });
+                out.push(Out::Send {
+                    dst: rec.coordinator,
+                    msg: Msg::QueryDecision { txn },
+                });
             }
-            out.push(Out::Timer { after: ctx.cfg.txn_timeout_ms, timer: Timer::TxnInDoubt(txn) });
+            out.push(Out::Timer {
+                after: ctx.cfg.txn_timeout_ms,
+                timer: Timer::TxnInDoubt(txn),
+            });
         }
-        out.push(Out::Fact(Fact::Recovered { in_doubt, redo_decisions: redo }));
+        out.push(Out::Fact(Fact::Recovered {
+            in_doubt,
+            redo_decisions: redo,
+        }));
     }
 }

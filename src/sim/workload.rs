@@ -22,7 +22,11 @@ pub struct Workload {
 
 impl Workload {
     pub fn new(rng: Rng, spec: &WorkloadSpec) -> Workload {
-        let mut w = Workload { rng, zipf_cdf: Vec::new(), next_at_us: 0 };
+        let mut w = Workload {
+            rng,
+            zipf_cdf: Vec::new(),
+            next_at_us: 0,
+        };
         w.reshape(spec);
         w
     }
@@ -71,10 +75,17 @@ impl Workload {
         let cols = &cfg.tables[table.0 as usize].columns;
         let roll = self.rng.below(100);
         let kind = if roll < 80 || cols.is_empty() {
-            WriteKind::Put(cols.iter().map(|c| (c.clone(), Value::Int(self.rng.below(1000) as i64))).collect())
+            WriteKind::Put(
+                cols.iter()
+                    .map(|c| (c.clone(), Value::Int(self.rng.below(1000) as i64)))
+                    .collect(),
+            )
         } else if roll < 95 {
             let c = cols[self.rng.below(cols.len() as u64) as usize].clone();
-            WriteKind::Update { set: vec![(c, Value::Int(self.rng.below(1000) as i64))], delete: vec![] }
+            WriteKind::Update {
+                set: vec![(c, Value::Int(self.rng.below(1000) as i64))],
+                delete: vec![],
+            }
         } else {
             WriteKind::Delete
         };
@@ -87,14 +98,25 @@ impl Workload {
         let homes: Vec<DcId> = if spec.client_dcs.is_empty() {
             members.to_vec()
         } else {
-            spec.client_dcs.iter().copied().filter(|d| members.contains(d)).collect()
+            spec.client_dcs
+                .iter()
+                .copied()
+                .filter(|d| members.contains(d))
+                .collect()
         };
-        let homes = if homes.is_empty() { members.to_vec() } else { homes };
+        let homes = if homes.is_empty() {
+            members.to_vec()
+        } else {
+            homes
+        };
         let home = homes[self.rng.below(homes.len() as u64) as usize];
         let roll = self.rng.below(100) as u32;
         let op = if roll < spec.read_pct {
             let table = TableId(self.rng.below(cfg.tables.len() as u64) as u16);
-            ClientOp::Get { table, pk: self.pk(cfg, table, spec) }
+            ClientOp::Get {
+                table,
+                pk: self.pk(cfg, table, spec),
+            }
         } else if roll < spec.read_pct + spec.write_pct {
             ClientOp::Write(self.write(cfg, spec))
         } else {

@@ -1,0 +1,82 @@
+//! Helpers shared by the native integration tests.
+#![allow(dead_code)]
+
+use tablestore_playground::sim::config::{ReplicationMode, SimConfig};
+use tablestore_playground::sim::table::{Pk, Value, WriteKind, WriteOp};
+use tablestore_playground::sim::{ClientOp, DcId, EventKind, Sim, SimTime, TableId, UserCommand};
+
+/// `n` DCs, no background workload, short timers so tests run quickly.
+pub fn quiet_config(n: usize) -> SimConfig {
+    let mut c = SimConfig::with_dcs(n);
+    c.workload.ops_per_sec = 0;
+    c.heartbeat_interval_ms = 100;
+    c.suspect_after_ms = 300;
+    c.dead_after_ms = 800;
+    c.replication_interval_ms = 200;
+    c.txn_timeout_ms = 500;
+    c.request_timeout_ms = 2_000;
+    c.jitter_ms = 0;
+    c
+}
+
+pub fn with_mode(mut c: SimConfig, mode: ReplicationMode) -> SimConfig {
+    for t in &mut c.tables {
+        t.mode = mode;
+    }
+    c
+}
+
+pub fn pk(k: &str) -> Pk {
+    vec![Value::Str(k.to_string())]
+}
+
+pub fn put(k: &str, v: i64) -> ClientOp {
+    ClientOp::Write(WriteOp {
+        table: TableId(0),
+        pk: pk(k),
+        kind: WriteKind::Put(vec![("balance".into(), Value::Int(v))]),
+    })
+}
+
+pub fn get(k: &str) -> ClientOp {
+    ClientOp::Get {
+        table: TableId(0),
+        pk: pk(k),
+    }
+}
+
+/// A key of table 0 whose primary is `owner`.
+pub fn key_owned_by(sim: &Sim, owner: DcId) -> String {
+    (0..10_000)
+        .map(|i| format!("k{i}"))
+        .find(|k| sim.primary_for(TableId(0), &pk(k)).0 == owner)
+        .expect("some key maps to every DC")
+}
+
+/// Issues `op` at `home` and returns the request's outcome event once it completes.
+pub fn run_op(sim: &mut Sim, home: DcId, op: ClientOp, budget_ms: u64) -> Option<(bool, String)> {
+    let req = sim.next_req();
+    sim.apply(UserCommand::Issue { home, op })
+        .expect("valid op");
+    let deadline = sim.now().plus(budget_ms);
+    while sim.now() < deadline {
+        if let Some(r) = op_outcome(sim, req.0) {
+            return Some(r);
+        }
+        sim.advance_by(5);
+    }
+    op_outcome(sim, req.0)
+}
+
+pub fn op_outcome(sim: &Sim, req: u64) -> Option<(bool, String)> {
+    sim.events().find_map(|e| match &e.kind {
+        EventKind::Op {
+            req: r, ok, detail, ..
+        } if r.0 == req => Some((*ok, detail.clone())),
+        _ => None,
+    })
+}
+
+pub fn t(ms: u64) -> SimTime {
+    SimTime(ms)
+}

@@ -1,0 +1,45 @@
+//! Same seed + same commands ⇒ same trace, here and in the browser (tests/web.rs compares
+//! against the same golden value in tests/reference_trace.txt).
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+use common::*;
+use tablestore_playground::sim::trace::reference_trace;
+use tablestore_playground::sim::{DcId, Sim, SimConfig, UserCommand};
+
+fn run(seed: u64) -> (u64, usize) {
+    let mut c = SimConfig::default();
+    c.seed = seed;
+    c.workload.ops_per_sec = 150;
+    c.loss_permille = 20;
+    let mut s = Sim::new(c).unwrap();
+    s.advance_to(t(5_000));
+    s.apply(UserCommand::Partition(vec![DcId(0), DcId(1)]))
+        .unwrap();
+    s.advance_to(t(12_000));
+    s.apply(UserCommand::HealAll).unwrap();
+    s.apply(UserCommand::Kill(DcId(3))).unwrap();
+    s.advance_to(t(20_000));
+    s.apply(UserCommand::Revive(DcId(3))).unwrap();
+    s.advance_to(t(30_000));
+    (s.trace_hash(), s.events().count())
+}
+
+#[test]
+fn the_same_seed_and_commands_give_the_same_trace() {
+    let a = run(7);
+    let b = run(7);
+    assert_eq!(a, b);
+    assert!(a.1 > 1000, "a busy run");
+    assert_ne!(run(8).0, a.0, "another seed gives another run");
+}
+
+#[test]
+fn the_reference_trace_matches_the_golden_value_shared_with_the_browser_test() {
+    let golden = include_str!("reference_trace.txt").trim();
+    let got = format!("{:016x}", reference_trace());
+    assert_eq!(
+        got, golden,
+        "if the core changed on purpose, write {got} to tests/reference_trace.txt"
+    );
+}

@@ -1,0 +1,101 @@
+//! Failover: majority-driven, to the most up-to-date replica, fenced by epochs.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+use common::*;
+use tablestore_playground::sim::{DcId, EventKind, Sim, TableId, UserCommand};
+
+#[test]
+fn a_partitioned_minority_cannot_fail_over_the_majoritys_owners() {
+    let mut sim = Sim::new(quiet_config(5)).unwrap();
+    sim.advance_to(t(500));
+    let majority_key = key_owned_by(&sim, DcId(0));
+    let minority_key = key_owned_by(&sim, DcId(4));
+    sim.apply(UserCommand::Partition(vec![DcId(3), DcId(4)]))
+        .unwrap();
+    sim.advance_by(5_000);
+    // The minority sees DC0 dead but cannot gather a majority of votes.
+    assert_eq!(
+        sim.view(DcId(4), DcId(0)),
+        Some(tablestore_playground::sim::PeerState::Dead)
+    );
+    let issued_by_minority = sim.events().any(|e| {
+        matches!(e.kind, EventKind::FailoverIssued { .. })
+            && matches!(e.dc, Some(DcId(3)) | Some(DcId(4)))
+    });
+    assert!(!issued_by_minority, "the minority issued a failover");
+    let minority_view = sim
+        .node(DcId(4))
+        .unwrap()
+        .meta((TableId(0), sim.shard_of(&pk(&majority_key))))
+        .unwrap()
+        .clone();
+    assert_eq!(minority_view.primary, DcId(0), "DC0 still leads its shard");
+    // The majority, however, fails over the minority's shards.
+    let (p, e) = sim.primary_for(TableId(0), &pk(&minority_key));
+    assert!(
+        p != DcId(4) && p != DcId(3) && e.term >= 1,
+        "moved to {p} in {e}"
+    );
+    assert!(sim
+        .events()
+        .any(|e| matches!(e.kind, EventKind::FailoverIssued { old: DcId(4), .. })));
+}
+
+#[test]
+fn failover_picks_the_most_up_to_date_live_replica_and_the_old_owner_steps_down() {
+    let mut sim = Sim::new(with_mode(
+        quiet_config(5),
+        tablestore_playground::sim::config::ReplicationMode::Sync,
+    ))
+    .unwrap();
+    sim.advance_to(t(500));
+    let owner = DcId(1);
+    let k = key_owned_by(&sim, owner);
+    let reps = sim.placement().replicas(sim.shard_of(&pk(&k)));
+    let (behind, ahead) = (reps[1], reps[2]);
+    // `behind` misses the later writes.
+    sim.apply(UserCommand::Kill(behind)).unwrap();
+    sim.advance_by(1_500);
+    for v in 0..3 {
+        assert!(run_op(&mut sim, owner, put(&k, v), 2_000).unwrap().0);
+    }
+    sim.apply(UserCommand::Revive(behind)).unwrap();
+    // Kill the owner before `behind` has caught up.
+    sim.advance_by(50);
+    sim.apply(UserCommand::Kill(owner)).unwrap();
+    sim.advance_by(4_000);
+    let (p, e) = sim.primary_for(TableId(0), &pk(&k));
+    assert_eq!(p, ahead, "the replica holding every write leads");
+    assert!(e.term >= 1);
+    assert!(sim.row_at(ahead, TableId(0), &pk(&k)).is_some());
+    // The old owner returns, learns the newer epoch and follows.
+    sim.apply(UserCommand::Revive(owner)).unwrap();
+    sim.advance_by(3_000);
+    let key = (TableId(0), sim.shard_of(&pk(&k)));
+    let meta = sim.node(owner).unwrap().meta(key).unwrap().clone();
+    assert_eq!(meta.primary, ahead);
+    assert_eq!(meta.epoch, e);
+    assert!(sim
+        .events()
+        .any(|ev| matches!(ev.kind, EventKind::SteppedDown { .. }) && ev.dc == Some(owner)));
+    assert!(
+        sim.findings().iter().all(|f| !f.kind.is_violation()),
+        "{:?}",
+        sim.findings()
+    );
+}
+
+#[test]
+fn with_failover_off_nothing_moves() {
+    let mut c = quiet_config(3);
+    c.failover = false;
+    let mut sim = Sim::new(c).unwrap();
+    sim.advance_to(t(500));
+    let k = key_owned_by(&sim, DcId(2));
+    sim.apply(UserCommand::Kill(DcId(2))).unwrap();
+    sim.advance_by(5_000);
+    assert_eq!(sim.primary_for(TableId(0), &pk(&k)).0, DcId(2));
+    let r = run_op(&mut sim, DcId(0), put(&k, 1), 4_000).unwrap();
+    assert!(!r.0, "writes to a dead owner fail without failover: {r:?}");
+}

@@ -1,0 +1,144 @@
+//! Replication modes, catch-up, and what failover does to acknowledged writes.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+use common::*;
+use tablestore_playground::sim::config::ReplicationMode;
+use tablestore_playground::sim::{DcId, FindingKind, Sim, TableId, UserCommand};
+
+fn replicas_of(sim: &Sim, k: &str) -> Vec<DcId> {
+    sim.placement().replicas(sim.shard_of(&pk(k)))
+}
+
+#[test]
+fn async_replicas_catch_up_only_after_the_shipping_interval() {
+    let c = with_mode(quiet_config(3), ReplicationMode::Async);
+    let interval = c.replication_interval_ms;
+    let mut sim = Sim::new(c).unwrap();
+    sim.advance_to(t(500));
+    let owner = DcId(0);
+    let k = key_owned_by(&sim, owner);
+    let r = run_op(&mut sim, owner, put(&k, 7), 1_000).unwrap();
+    assert!(r.0, "{r:?}");
+    let reps = replicas_of(&sim, &k);
+    let others: Vec<DcId> = reps.iter().copied().filter(|&d| d != owner).collect();
+    // Acknowledged at once, before any replica has it.
+    assert!(sim.row_at(owner, TableId(0), &pk(&k)).is_some());
+    for &d in &others {
+        assert!(
+            sim.row_at(d, TableId(0), &pk(&k)).is_none(),
+            "{d} has it too early"
+        );
+    }
+    sim.advance_by(interval + 400);
+    for &d in &others {
+        assert!(
+            sim.row_at(d, TableId(0), &pk(&k)).is_some(),
+            "{d} caught up"
+        );
+    }
+}
+
+#[test]
+fn a_sync_write_is_on_every_replica_when_acknowledged() {
+    let mut sim = Sim::new(with_mode(quiet_config(3), ReplicationMode::Sync)).unwrap();
+    sim.advance_to(t(500));
+    let k = key_owned_by(&sim, DcId(1));
+    // Stop at the acknowledgement instant.
+    let r = run_op(&mut sim, DcId(1), put(&k, 1), 2_000).unwrap();
+    assert!(r.0 && r.1.contains("3 copies"), "{r:?}");
+    for d in replicas_of(&sim, &k) {
+        assert!(sim.row_at(d, TableId(0), &pk(&k)).is_some(), "{d}");
+    }
+}
+
+#[test]
+fn a_revived_replica_catches_up_on_what_it_missed() {
+    let mut sim = Sim::new(with_mode(quiet_config(3), ReplicationMode::Async)).unwrap();
+    sim.advance_to(t(500));
+    let k = key_owned_by(&sim, DcId(0));
+    let lagger = replicas_of(&sim, &k)[1];
+    sim.apply(UserCommand::Kill(lagger)).unwrap();
+    for v in 0..5 {
+        assert!(run_op(&mut sim, DcId(0), put(&k, v), 1_000).unwrap().0);
+    }
+    sim.advance_by(1_000);
+    assert!(sim.row_at(lagger, TableId(0), &pk(&k)).is_none());
+    sim.apply(UserCommand::Revive(lagger)).unwrap();
+    sim.advance_by(1_500);
+    let row = sim.row_at(lagger, TableId(0), &pk(&k)).expect("caught up");
+    let primary_row = sim.row_at(DcId(0), TableId(0), &pk(&k)).unwrap();
+    assert_eq!(row.version.pos, primary_row.version.pos);
+}
+
+#[test]
+fn a_sync_write_survives_its_owners_death() {
+    let mut sim = Sim::new(with_mode(quiet_config(5), ReplicationMode::Sync)).unwrap();
+    sim.advance_to(t(500));
+    let owner = DcId(2);
+    let k = key_owned_by(&sim, owner);
+    assert!(run_op(&mut sim, DcId(0), put(&k, 42), 2_000).unwrap().0);
+    sim.apply(UserCommand::Kill(owner)).unwrap();
+    sim.advance_by(3_000);
+    let (new_owner, epoch) = sim.primary_for(TableId(0), &pk(&k));
+    assert_ne!(new_owner, owner, "failed over");
+    assert!(epoch.term >= 1);
+    let got = run_op(&mut sim, DcId(0), get(&k), 2_000).unwrap();
+    assert!(got.0 && got.1.starts_with("row"), "{got:?}");
+    assert!(
+        sim.findings().iter().all(|f| !f.kind.is_violation()),
+        "{:?}",
+        sim.findings()
+    );
+    assert_eq!(sim.checker().count(FindingKind::Durability), 0);
+}
+
+#[test]
+fn an_async_write_acknowledged_just_before_the_owner_dies_is_reported_lost() {
+    let mut sim = Sim::new(with_mode(quiet_config(5), ReplicationMode::Async)).unwrap();
+    sim.advance_to(t(500));
+    let owner = DcId(3);
+    let k = key_owned_by(&sim, owner);
+    // Write from the owner's own DC so the ack is immediate, then kill before shipping.
+    let r = run_op(&mut sim, owner, put(&k, 9), 100).unwrap();
+    assert!(r.0);
+    sim.apply(UserCommand::Kill(owner)).unwrap();
+    sim.advance_by(3_000);
+    let lost: Vec<_> = sim
+        .findings()
+        .iter()
+        .filter(|f| f.kind == FindingKind::AsyncWriteLost)
+        .collect();
+    assert_eq!(lost.len(), 1, "{:?}", sim.findings());
+    assert!(lost[0].keys.contains(&k));
+    assert!(lost[0].cause.contains("killed"), "{}", lost[0].cause);
+    // And indeed the new owner does not have it.
+    let (new_owner, _) = sim.primary_for(TableId(0), &pk(&k));
+    assert!(sim.row_at(new_owner, TableId(0), &pk(&k)).is_none());
+    // When the old owner returns it steps down and drops the lost write too.
+    sim.apply(UserCommand::Revive(owner)).unwrap();
+    sim.advance_by(3_000);
+    assert_eq!(sim.primary_for(TableId(0), &pk(&k)).0, new_owner);
+    assert!(
+        sim.row_at(owner, TableId(0), &pk(&k)).is_none(),
+        "revived DC converged to the new primary"
+    );
+}
+
+#[test]
+fn semisync_acknowledges_after_one_replica() {
+    let mut sim = Sim::new(with_mode(quiet_config(3), ReplicationMode::SemiSync)).unwrap();
+    sim.advance_to(t(500));
+    let k = key_owned_by(&sim, DcId(0));
+    let r = run_op(&mut sim, DcId(0), put(&k, 1), 2_000).unwrap();
+    assert!(r.0 && r.1.contains("2 copies"), "{r:?}");
+}
+
+#[test]
+fn quorum_writes_wait_for_w_copies() {
+    let mut sim = Sim::new(with_mode(quiet_config(5), ReplicationMode::Quorum(3))).unwrap();
+    sim.advance_to(t(500));
+    let k = key_owned_by(&sim, DcId(0));
+    let r = run_op(&mut sim, DcId(0), put(&k, 1), 2_000).unwrap();
+    assert!(r.0 && r.1.contains("3 copies"), "{r:?}");
+}

@@ -1,0 +1,229 @@
+//! Two-phase commit across DCs: commit, abort on NO, blocking in doubt, recovery.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+use common::*;
+use tablestore_playground::sim::node::{CoordState, PartState};
+use tablestore_playground::sim::table::{Value, WriteKind, WriteOp};
+use tablestore_playground::sim::{
+    Breakpoint, ClientOp, DcId, EventKind, Sim, TableId, TxnId, UserCommand,
+};
+
+fn txn_over(keys: &[String]) -> ClientOp {
+    ClientOp::Txn(
+        keys.iter()
+            .map(|k| WriteOp {
+                table: TableId(0),
+                pk: pk(k),
+                kind: WriteKind::Put(vec![("balance".into(), Value::Int(1))]),
+            })
+            .collect(),
+    )
+}
+
+fn part_states(sim: &Sim, txn: TxnId) -> Vec<(DcId, PartState)> {
+    let t = sim.txn(txn).expect("traced");
+    t.part_states
+        .iter()
+        .map(|(d, v)| (*d, v.last().unwrap().1))
+        .collect()
+}
+
+/// Keys owned by three different DCs, none of them `coordinator`.
+fn spread_keys(sim: &Sim, coordinator: DcId) -> Vec<String> {
+    sim.dc_ids()
+        .into_iter()
+        .filter(|&d| d != coordinator)
+        .take(3)
+        .map(|d| key_owned_by(sim, d))
+        .collect()
+}
+
+#[test]
+fn a_transaction_across_three_owners_commits_everywhere() {
+    let mut sim = Sim::new(quiet_config(5)).unwrap();
+    sim.advance_to(t(500));
+    let keys = spread_keys(&sim, DcId(0));
+    let req = sim.next_req();
+    let r = run_op(&mut sim, DcId(0), txn_over(&keys), 5_000).unwrap();
+    assert!(r.0, "{r:?}");
+    let txn = TxnId(req.0);
+    let states = part_states(&sim, txn);
+    assert_eq!(states.len(), 3);
+    assert!(
+        states.iter().all(|(_, s)| *s == PartState::Committed),
+        "{states:?}"
+    );
+    for k in &keys {
+        let (owner, _) = sim.primary_for(TableId(0), &pk(k));
+        assert!(
+            sim.row_at(owner, TableId(0), &pk(k)).is_some(),
+            "{k} applied at {owner}"
+        );
+    }
+    sim.advance_by(2_000);
+    let coord = &sim.txn(txn).unwrap().coord_states;
+    assert_eq!(
+        coord.last().unwrap().1,
+        CoordState::Ended,
+        "END logged after every ack"
+    );
+}
+
+#[test]
+fn a_participants_no_vote_aborts_the_transaction_everywhere() {
+    let mut sim = Sim::new(quiet_config(5)).unwrap();
+    sim.advance_to(t(500));
+    let keys = spread_keys(&sim, DcId(0));
+    // T1 prepares at all participants, then its coordinator dies before deciding: the
+    // participants hold T1's locks in doubt.
+    sim.set_breakpoint(None);
+    let r1 = sim.next_req();
+    sim.apply(UserCommand::Issue {
+        home: DcId(0),
+        op: txn_over(&keys),
+    })
+    .unwrap();
+    // Cut the votes' way home so the coordinator never decides, then kill it.
+    for d in sim.dc_ids() {
+        if d != DcId(0) {
+            sim.apply(UserCommand::CutLink {
+                from: d,
+                to: DcId(0),
+            })
+            .unwrap();
+        }
+    }
+    sim.advance_by(400);
+    sim.apply(UserCommand::Kill(DcId(0))).unwrap();
+    sim.apply(UserCommand::HealAll).unwrap();
+    // T2 from another DC touches one of T1's rows: that participant votes NO.
+    let other = key_owned_by(&sim, DcId(4));
+    let conflict = vec![keys[0].clone(), other];
+    let r2 = sim.next_req();
+    let res = run_op(&mut sim, DcId(1), txn_over(&conflict), 5_000).unwrap();
+    assert!(!res.0, "T2 must abort: {res:?}");
+    let t2 = TxnId(r2.0);
+    let states = part_states(&sim, t2);
+    assert!(
+        states.iter().all(|(_, s)| *s == PartState::Aborted),
+        "T2 aborted at every participant: {states:?}"
+    );
+    assert!(sim
+        .txn(t2)
+        .unwrap()
+        .coord_states
+        .iter()
+        .any(|(_, s)| *s == CoordState::Aborted));
+    // No participant of T2 committed.
+    assert_eq!(
+        sim.checker()
+            .count(tablestore_playground::sim::FindingKind::Atomicity),
+        0
+    );
+    let _ = r1;
+}
+
+#[test]
+fn killing_the_coordinator_after_all_yes_votes_blocks_participants_in_doubt_until_it_returns() {
+    let mut c = quiet_config(5);
+    c.txn_timeout_ms = 400;
+    let mut sim = Sim::new(c).unwrap();
+    sim.advance_to(t(500));
+    let coord = DcId(0);
+    let keys = spread_keys(&sim, coord);
+    let req = sim.next_req();
+    let txn = TxnId(req.0);
+    sim.set_breakpoint(Some(Breakpoint::TxnDecision));
+    sim.apply(UserCommand::Issue {
+        home: coord,
+        op: txn_over(&keys),
+    })
+    .unwrap();
+    // Run until the coordinator has durably decided — all YES votes are in.
+    let mut hit = false;
+    for _ in 0..100 {
+        if sim.advance_by(50) {
+            hit = true;
+            break;
+        }
+    }
+    assert!(hit, "the coordinator decided");
+    assert_eq!(
+        sim.txn(txn).unwrap().coord_states.last().unwrap().1,
+        CoordState::Committed
+    );
+    sim.set_breakpoint(None);
+    // Between the two phases: the decision has not left yet.
+    sim.apply(UserCommand::Kill(coord)).unwrap();
+    sim.advance_by(5_000);
+    let states = part_states(&sim, txn);
+    assert_eq!(states.len(), 3);
+    for (d, s) in &states {
+        assert_eq!(
+            *s,
+            PartState::InDoubt,
+            "{d} is in doubt (may not decide alone)"
+        );
+        let snap = sim.snapshot();
+        let dc = snap.dcs.iter().find(|x| x.id == *d).unwrap();
+        assert!(dc.locks >= 1, "{d} still holds its locks");
+    }
+    // A plain write to a locked row is refused while in doubt.
+    let blocked = run_op(&mut sim, DcId(1), put(&keys[0], 5), 3_000).unwrap();
+    assert!(!blocked.0 && blocked.1.contains("Locked"), "{blocked:?}");
+    // The coordinator returns, replays its log, and resends COMMIT.
+    sim.apply(UserCommand::Revive(coord)).unwrap();
+    sim.advance_by(3_000);
+    let states = part_states(&sim, txn);
+    assert!(
+        states.iter().all(|(_, s)| *s == PartState::Committed),
+        "{states:?}"
+    );
+    let snap = sim.snapshot();
+    assert!(snap.dcs.iter().all(|d| d.locks == 0 && d.in_doubt == 0));
+    assert!(sim
+        .events()
+        .any(|e| matches!(e.kind, EventKind::Recovered { redo, .. } if redo >= 1)));
+}
+
+#[test]
+fn a_coordinator_that_dies_before_deciding_presumes_abort_on_recovery() {
+    let mut sim = Sim::new(quiet_config(5)).unwrap();
+    sim.advance_to(t(500));
+    let coord = DcId(0);
+    let keys = spread_keys(&sim, coord);
+    let req = sim.next_req();
+    sim.apply(UserCommand::Issue {
+        home: coord,
+        op: txn_over(&keys),
+    })
+    .unwrap();
+    for d in sim.dc_ids() {
+        if d != coord {
+            sim.apply(UserCommand::CutLink { from: d, to: coord })
+                .unwrap();
+        }
+    }
+    sim.advance_by(300);
+    sim.apply(UserCommand::Kill(coord)).unwrap();
+    sim.apply(UserCommand::HealAll).unwrap();
+    sim.advance_by(2_000);
+    assert!(part_states(&sim, TxnId(req.0))
+        .iter()
+        .all(|(_, s)| *s == PartState::InDoubt));
+    sim.apply(UserCommand::Revive(coord)).unwrap();
+    sim.advance_by(3_000);
+    let states = part_states(&sim, TxnId(req.0));
+    assert!(
+        states.iter().all(|(_, s)| *s == PartState::Aborted),
+        "{states:?}"
+    );
+    for k in &keys {
+        let (owner, _) = sim.primary_for(TableId(0), &pk(k));
+        assert!(
+            sim.row_at(owner, TableId(0), &pk(k)).is_none(),
+            "aborted writes are not applied"
+        );
+    }
+}
