@@ -1,0 +1,80 @@
+//! The top bar: title, clock, run controls, speed, seed and presentation toggles.
+//! Invariant: it only emits intents; the clock it shows is the snapshot's.
+
+use crate::sim::SimTime;
+use crate::ui::app::{Cbs, Theme, SPEED_MAX};
+use crate::ui::components::input_value;
+use crate::ui::fmt;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub running: bool,
+    pub speed_pos: u32,
+    pub speed: f64,
+    pub now: SimTime,
+    pub seed: u64,
+    pub theme: Theme,
+    pub large: bool,
+    pub pending: usize,
+    pub cbs: Cbs,
+}
+
+#[function_component(Controls)]
+pub fn controls(p: &Props) -> Html {
+    let cbs = &p.cbs;
+    let on_speed = {
+        let cb = cbs.speed.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Ok(v) = input_value(&e).parse::<u32>() {
+                cb.emit(v);
+            }
+        })
+    };
+    let emit = |cb: &Callback<()>| {
+        let cb = cb.clone();
+        Callback::from(move |_: MouseEvent| cb.emit(()))
+    };
+    let theme = match p.theme {
+        Theme::Auto => "Theme: auto",
+        Theme::Light => "Theme: light",
+        Theme::Dark => "Theme: dark",
+    };
+    html! {
+        <header class="topbar">
+            <div class="brand">
+                <h1>{ "Table Store across datacenters" }</h1>
+                <p class="subtitle">{ "A deterministic simulation: placement, replication, 2PC, failure detection and failover" }</p>
+            </div>
+            <div class="clock" title="Simulated time since the start of the run">
+                <span class="label">{ "sim time" }</span>
+                <span class="time" data-testid="sim-time" data-ms={p.now.0.to_string()}>{ fmt::time(p.now) }</span>
+                <span class="label">{ "seed" }</span>
+                <span class="seed" data-testid="seed">{ p.seed }</span>
+                if p.pending > 0 {
+                    <span class="label" title="Commands of the imported scenario still to come">{ format!("{} scheduled", p.pending) }</span>
+                }
+            </div>
+            <div class="run-controls" role="group" aria-label="Run controls">
+                if p.running {
+                    <button class="primary" data-testid="pause" onclick={emit(&cbs.pause)} title="Pause (space)">{ "❚❚ Pause" }</button>
+                } else {
+                    <button class="primary" data-testid="play" onclick={emit(&cbs.play)} title="Play (space)">{ "▶ Play" }</button>
+                }
+                <button data-testid="step" onclick={emit(&cbs.step)} title="Run exactly one event (s)">{ "Step" }</button>
+                <label class="speed">
+                    <span>{ "speed" }</span>
+                    <input type="range" min="0" max={SPEED_MAX.to_string()} step="1" value={p.speed_pos.to_string()}
+                        data-testid="speed" aria-label="Simulated seconds per wall second (log scale)" oninput={on_speed} />
+                    <span class="speed-value" data-testid="speed-label" data-speed={format!("{:.4}", p.speed)}>{ fmt::speed(p.speed) }</span>
+                </label>
+            </div>
+            <div class="view-controls">
+                <button class="ghost" data-testid="theme-toggle" onclick={emit(&cbs.theme)}>{ theme }</button>
+                <button class={classes!("ghost", p.large.then_some("on"))} data-testid="large-toggle" aria-pressed={p.large.to_string()}
+                    onclick={emit(&cbs.large)} title="Larger type for projectors">{ "A+" }</button>
+                <button class="ghost" data-testid="help-toggle" onclick={emit(&cbs.help)} title="Keyboard shortcuts (?)">{ "?" }</button>
+            </div>
+        </header>
+    }
+}

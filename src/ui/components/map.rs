@@ -1,0 +1,582 @@
+//! The world map: an equirectangular backdrop, links (one lane per direction), messages in
+//! flight as dots on their lane, and the DCs.
+//!
+//! Invariants: map coordinates are the DC positions (x 0..1000, y 0..500) unchanged; a
+//! message's position is (now − send_at)/(deliver_at − send_at) along its lane, so what
+//! moves on screen is exactly the snapshot's in-flight set. The backdrop renders once; links
+//! re-render only when the topology changes; messages and DCs once per snapshot.
+
+use crate::sim::msg::MsgKind;
+use crate::sim::snapshot::Snapshot;
+use crate::sim::{DcId, TxnId};
+use crate::ui::app::{Cbs, Topo};
+use crate::ui::fmt;
+use std::fmt::Write as _;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// Distance between the two lanes of a link, in map units.
+const LANE: f64 = 2.6;
+const DC_R: f64 = 13.0;
+
+/// The lane of the directed link `s → d`: its endpoints, offset to the right of travel.
+pub fn lane(topo: &Topo, s: DcId, d: DcId) -> Option<((f64, f64), (f64, f64))> {
+    let (x1, y1) = topo.pos(s)?;
+    let (x2, y2) = topo.pos(d)?;
+    let (dx, dy) = (x2 - x1, y2 - y1);
+    let len = (dx * dx + dy * dy).sqrt().max(1e-6);
+    let (ox, oy) = (dy / len * LANE, -dx / len * LANE);
+    Some(((x1 + ox, y1 + oy), (x2 + ox, y2 + oy)))
+}
+
+// ------------------------------------------------------------------ backdrop
+
+/// Rough coastlines (longitude, latitude in degrees): enough to recognise the world.
+const LAND: &[&[(i16, i16)]] = &[
+    // North America
+    &[
+        (-168, 66),
+        (-162, 70),
+        (-140, 70),
+        (-125, 70),
+        (-95, 72),
+        (-80, 73),
+        (-62, 66),
+        (-55, 52),
+        (-66, 45),
+        (-70, 42),
+        (-76, 35),
+        (-81, 31),
+        (-80, 25),
+        (-83, 29),
+        (-90, 29),
+        (-97, 26),
+        (-97, 21),
+        (-92, 18),
+        (-87, 21),
+        (-84, 15),
+        (-83, 10),
+        (-79, 8),
+        (-85, 11),
+        (-92, 15),
+        (-105, 20),
+        (-110, 24),
+        (-115, 30),
+        (-118, 34),
+        (-124, 40),
+        (-124, 48),
+        (-132, 55),
+        (-142, 60),
+        (-152, 58),
+        (-165, 60),
+    ],
+    // Greenland
+    &[
+        (-73, 78),
+        (-60, 82),
+        (-30, 83),
+        (-20, 75),
+        (-22, 70),
+        (-42, 60),
+        (-50, 64),
+        (-56, 70),
+    ],
+    // South America
+    &[
+        (-79, 8),
+        (-72, 12),
+        (-62, 11),
+        (-51, 4),
+        (-44, -2),
+        (-35, -6),
+        (-39, -15),
+        (-41, -22),
+        (-48, -26),
+        (-53, -34),
+        (-58, -38),
+        (-65, -41),
+        (-66, -47),
+        (-69, -52),
+        (-74, -52),
+        (-73, -40),
+        (-71, -30),
+        (-70, -18),
+        (-76, -14),
+        (-81, -5),
+        (-80, 1),
+        (-77, 7),
+    ],
+    // Eurasia
+    &[
+        (-9, 43),
+        (-2, 44),
+        (-1, 47),
+        (-5, 48),
+        (2, 51),
+        (5, 53),
+        (8, 54),
+        (10, 57),
+        (6, 58),
+        (5, 62),
+        (12, 66),
+        (18, 70),
+        (28, 71),
+        (40, 68),
+        (44, 66),
+        (60, 69),
+        (70, 73),
+        (80, 73),
+        (100, 77),
+        (113, 74),
+        (130, 71),
+        (140, 72),
+        (160, 70),
+        (180, 69),
+        (180, 65),
+        (178, 62),
+        (163, 60),
+        (156, 51),
+        (143, 59),
+        (137, 54),
+        (141, 48),
+        (135, 43),
+        (130, 42),
+        (127, 38),
+        (126, 35),
+        (122, 40),
+        (121, 37),
+        (122, 31),
+        (120, 26),
+        (114, 22),
+        (108, 21),
+        (106, 17),
+        (109, 12),
+        (105, 9),
+        (100, 13),
+        (100, 7),
+        (103, 2),
+        (101, 3),
+        (98, 8),
+        (98, 16),
+        (94, 16),
+        (92, 22),
+        (88, 22),
+        (80, 15),
+        (77, 8),
+        (73, 17),
+        (72, 21),
+        (67, 25),
+        (57, 25),
+        (56, 27),
+        (50, 30),
+        (48, 30),
+        (51, 25),
+        (56, 24),
+        (59, 22),
+        (55, 17),
+        (43, 12),
+        (39, 21),
+        (35, 28),
+        (34, 31),
+        (36, 36),
+        (30, 36),
+        (27, 37),
+        (26, 40),
+        (23, 38),
+        (21, 40),
+        (19, 42),
+        (13, 45),
+        (16, 38),
+        (12, 44),
+        (8, 44),
+        (3, 43),
+        (0, 39),
+        (-2, 37),
+        (-6, 36),
+        (-9, 38),
+    ],
+    // Africa
+    &[
+        (-17, 21),
+        (-16, 12),
+        (-13, 8),
+        (-8, 4),
+        (-2, 5),
+        (5, 6),
+        (9, 4),
+        (10, 0),
+        (12, -5),
+        (13, -12),
+        (12, -18),
+        (15, -27),
+        (18, -34),
+        (22, -34),
+        (27, -33),
+        (33, -26),
+        (35, -20),
+        (40, -15),
+        (40, -6),
+        (42, -1),
+        (51, 11),
+        (43, 12),
+        (38, 18),
+        (33, 28),
+        (32, 31),
+        (25, 32),
+        (20, 31),
+        (11, 33),
+        (10, 37),
+        (3, 37),
+        (-6, 36),
+        (-10, 30),
+    ],
+    // Australia
+    &[
+        (114, -22),
+        (114, -34),
+        (118, -35),
+        (124, -34),
+        (132, -32),
+        (138, -35),
+        (141, -38),
+        (147, -38),
+        (150, -37),
+        (153, -30),
+        (153, -25),
+        (146, -19),
+        (142, -11),
+        (141, -16),
+        (136, -12),
+        (130, -12),
+        (126, -14),
+        (122, -18),
+    ],
+    // Sumatra, Borneo, Java
+    &[(95, 5), (98, 4), (104, -2), (106, -6), (102, -4)],
+    &[(109, 2), (117, 7), (119, 1), (116, -4), (110, -3)],
+    &[(106, -6), (114, -7), (114, -9), (106, -7)],
+    // Japan
+    &[
+        (130, 31),
+        (134, 34),
+        (140, 36),
+        (142, 40),
+        (141, 45),
+        (144, 44),
+        (141, 41),
+        (140, 35),
+        (135, 33),
+    ],
+    // Great Britain, Ireland
+    &[
+        (-5, 50),
+        (1, 51),
+        (0, 53),
+        (-2, 56),
+        (-5, 58),
+        (-6, 56),
+        (-3, 54),
+    ],
+    &[(-10, 52), (-6, 52), (-6, 55), (-10, 54)],
+    // Madagascar, New Zealand
+    &[(44, -25), (47, -25), (50, -15), (49, -12), (44, -17)],
+    &[
+        (172, -34),
+        (178, -38),
+        (174, -41),
+        (171, -44),
+        (167, -46),
+        (172, -41),
+    ],
+    // Antarctica
+    &[
+        (-180, -72),
+        (-120, -73),
+        (-60, -64),
+        (0, -70),
+        (60, -67),
+        (120, -66),
+        (180, -72),
+        (180, -90),
+        (-180, -90),
+    ],
+];
+
+fn project(lon: i16, lat: i16) -> (f64, f64) {
+    (
+        (lon as f64 + 180.0) / 360.0 * 1000.0,
+        (90.0 - lat as f64) / 180.0 * 500.0,
+    )
+}
+
+fn land_path() -> String {
+    let mut d = String::new();
+    for poly in LAND {
+        for (i, &(lon, lat)) in poly.iter().enumerate() {
+            let (x, y) = project(lon, lat);
+            let _ = write!(d, "{}{:.1},{:.1}", if i == 0 { "M" } else { "L" }, x, y);
+        }
+        d.push('Z');
+    }
+    d
+}
+
+/// Static: no props, so it renders once.
+#[function_component(Backdrop)]
+fn backdrop() -> Html {
+    let land = use_memo((), |_| land_path());
+    let mut grid = String::new();
+    for i in 1..12 {
+        let x = i as f64 * 1000.0 / 12.0;
+        let _ = write!(grid, "M{x:.1},0V500");
+    }
+    for j in 1..6 {
+        if j != 3 {
+            let y = j as f64 * 500.0 / 6.0;
+            let _ = write!(grid, "M0,{y:.1}H1000");
+        }
+    }
+    html! {
+        <g class="backdrop" aria-hidden="true">
+            <rect class="ocean" x="0" y="0" width="1000" height="500" />
+            <path class="graticule" d={grid} />
+            <path class="equator" d="M0,250H1000" />
+            <path class="land" d={(*land).clone()} />
+        </g>
+    }
+}
+
+// ------------------------------------------------------------------ links
+
+#[derive(Properties, PartialEq)]
+struct LinksProps {
+    topo: Rc<Topo>,
+    selected_dc: Option<DcId>,
+    on_toggle: Callback<(DcId, DcId)>,
+}
+
+#[function_component(Links)]
+fn links(p: &LinksProps) -> Html {
+    let topo = &p.topo;
+    let few = topo.pos.len() <= 4;
+    let mut lines = Vec::with_capacity(topo.links.len());
+    let mut labels = Vec::new();
+    for l in &topo.links {
+        let Some(((x1, y1), (x2, y2))) = lane(topo, l.from, l.to) else {
+            continue;
+        };
+        let (a, b) = (l.from, l.to);
+        let cb = p.on_toggle.clone();
+        let onclick = Callback::from(move |_: MouseEvent| cb.emit((a, b)));
+        let name = |d| fmt::dc_name(&topo.names, d);
+        let title = format!(
+            "{} → {}: {} ms one way{} — click to {}",
+            name(a),
+            name(b),
+            l.latency_ms,
+            if l.cut { " (cut)" } else { "" },
+            if l.cut { "heal" } else { "cut" }
+        );
+        let touches = p.selected_dc.is_some_and(|d| d == a || d == b);
+        lines.push(html! {
+            <g key={format!("{}-{}", a.0, b.0)} class={classes!("link", l.cut.then_some("cut"), touches.then_some("touch"))}
+                data-testid={format!("link-{}-{}", a.0, b.0)} data-cut={l.cut.to_string()} onclick={onclick}>
+                <title>{ title }</title>
+                <line class="hit" x1={format!("{x1:.1}")} y1={format!("{y1:.1}")} x2={format!("{x2:.1}")} y2={format!("{y2:.1}")} />
+                <line class="wire" x1={format!("{x1:.1}")} y1={format!("{y1:.1}")} x2={format!("{x2:.1}")} y2={format!("{y2:.1}")} />
+            </g>
+        });
+        // One label per pair, on the lower-id → higher-id pass.
+        if a < b && (few || touches) {
+            let back = topo
+                .links
+                .iter()
+                .find(|m| m.from == b && m.to == a)
+                .map(|m| m.latency_ms);
+            let text = match back {
+                Some(ms) if ms != l.latency_ms => format!("{} / {ms} ms", l.latency_ms),
+                _ => format!("{} ms", l.latency_ms),
+            };
+            let (mx, my) = ((x1 + x2) / 2.0, (y1 + y2) / 2.0);
+            labels.push(html! {
+                <text key={format!("l{}-{}", a.0, b.0)} class="latency" x={format!("{mx:.1}")} y={format!("{:.1}", my - 4.0)}>{ text }</text>
+            });
+        }
+    }
+    html! {
+        <g class="links">
+            { for lines }
+            <g class="latency-labels">{ for labels }</g>
+        </g>
+    }
+}
+
+// ------------------------------------------------------------------ messages
+
+#[derive(Properties)]
+struct MsgsProps {
+    snap: Rc<Snapshot>,
+    topo: Rc<Topo>,
+    selected_txn: Option<TxnId>,
+    hidden_kinds: u32,
+}
+
+impl PartialEq for MsgsProps {
+    fn eq(&self, o: &Self) -> bool {
+        Rc::ptr_eq(&self.snap, &o.snap)
+            && Rc::ptr_eq(&self.topo, &o.topo)
+            && self.selected_txn == o.selected_txn
+            && self.hidden_kinds == o.hidden_kinds
+    }
+}
+
+struct Messages;
+
+impl Component for Messages {
+    type Message = ();
+    type Properties = MsgsProps;
+
+    fn create(_: &Context<Self>) -> Self {
+        Messages
+    }
+
+    fn view(&self, ctx: &Context<Self>) -> Html {
+        let p = ctx.props();
+        let now = p.snap.now.0 as f64;
+        let dots = p.snap.in_flight.iter().filter(|m| p.hidden_kinds & (1 << (m.kind as u32)) == 0).filter_map(|m| {
+            let ((x1, y1), (x2, y2)) = lane(&p.topo, m.src, m.dst)?;
+            let span = m.deliver_at.0.saturating_sub(m.send_at.0) as f64;
+            let f = if span <= 0.0 { 1.0 } else { ((now - m.send_at.0 as f64) / span).clamp(0.0, 1.0) };
+            let (x, y) = (x1 + (x2 - x1) * f, y1 + (y2 - y1) * f);
+            let hl = p.selected_txn.is_some() && m.txn == p.selected_txn;
+            let r = if hl { "6" } else if m.kind == MsgKind::Heartbeat { "2.6" } else { "3.6" };
+            Some(html! {
+                <circle key={m.seq} class={classes!("msg", fmt::msg_class(m.kind), hl.then_some("hl"))}
+                    cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={r} data-kind={fmt::msg_key(m.kind)} />
+            })
+        });
+        html! { <g class="messages">{ for dots }</g> }
+    }
+}
+
+// ------------------------------------------------------------------ the map
+
+#[derive(Properties)]
+pub struct Props {
+    pub snap: Rc<Snapshot>,
+    pub topo: Rc<Topo>,
+    pub selected_txn: Option<TxnId>,
+    pub selected_dc: Option<DcId>,
+    pub hidden_kinds: u32,
+    pub cbs: Cbs,
+}
+
+impl PartialEq for Props {
+    fn eq(&self, o: &Self) -> bool {
+        Rc::ptr_eq(&self.snap, &o.snap)
+            && Rc::ptr_eq(&self.topo, &o.topo)
+            && self.selected_txn == o.selected_txn
+            && self.selected_dc == o.selected_dc
+            && self.hidden_kinds == o.hidden_kinds
+            && self.cbs == o.cbs
+    }
+}
+
+pub struct WorldMap;
+
+impl Component for WorldMap {
+    type Message = ();
+    type Properties = Props;
+
+    fn create(_: &Context<Self>) -> Self {
+        WorldMap
+    }
+
+    fn view(&self, ctx: &Context<Self>) -> Html {
+        let p = ctx.props();
+        let nodes = p.snap.dcs.iter().map(|d| {
+            let (x, y) = (d.x as f64, d.y as f64);
+            let id = d.id;
+            let select = p.cbs.select_dc.clone();
+            let onclick = Callback::from(move |_: MouseEvent| select.emit(Some(id)));
+            let selected = p.selected_dc == Some(id);
+            // Labels below the circle, or above it near the bottom edge.
+            let below = y < 440.0;
+            let (ty1, ty2) = if below { (DC_R + 13.0, DC_R + 25.0) } else { (-DC_R - 16.0, -DC_R - 4.0) };
+            let state = if d.up { "up" } else { "down" };
+            html! {
+                <g key={id.0} class={classes!("dc", state, selected.then_some("selected"))}
+                    data-testid={format!("dc-{}", id.0)} data-state={state}
+                    transform={format!("translate({x:.0},{y:.0})")} onclick={onclick}>
+                    <title>{ format!("{} ({}) — {}; {} rows, primary of {} shards{}", d.name, id, state, d.rows, d.primaries,
+                        if d.in_doubt > 0 { format!(", {} txn(s) in doubt", d.in_doubt) } else { String::new() }) }</title>
+                    if selected {
+                        <circle class="halo" r={format!("{}", DC_R + 6.0)} />
+                    }
+                    <circle class={classes!("body", fmt::dc_fill(id))} r={DC_R.to_string()} />
+                    if !d.up {
+                        <path class="cross" d="M-7,-7L7,7M7,-7L-7,7" />
+                    }
+                    <text class="dc-id" y="4">{ id.0 }</text>
+                    <text class="dc-name" y={ty1.to_string()}>{ d.name.clone() }</text>
+                    <text class="dc-rows" y={ty2.to_string()}>{ format!("{} rows", d.rows) }</text>
+                    if d.in_doubt > 0 {
+                        <g class="badge-doubt" transform={format!("translate({},{})", DC_R - 2.0, -DC_R + 2.0)}>
+                            <circle r="7" />
+                            <text y="3.5">{ d.in_doubt }</text>
+                        </g>
+                    }
+                    if d.locks > 0 {
+                        <g class="badge-locks" transform={format!("translate({},{})", -DC_R + 2.0, -DC_R + 2.0)}>
+                            <title>{ format!("{} row lock(s) held for 2PC", d.locks) }</title>
+                            <rect x="-7" y="-6" width="14" height="12" rx="2" />
+                            <text y="3.5">{ d.locks }</text>
+                        </g>
+                    }
+                </g>
+            }
+        });
+        html! {
+            <div class="map-wrap">
+                <svg class="map" viewBox="0 0 1000 500" preserveAspectRatio="xMidYMid meet" role="img"
+                    aria-label="World map of the datacenters, their links and the messages in flight">
+                    <Backdrop />
+                    <Links topo={p.topo.clone()} selected_dc={p.selected_dc} on_toggle={p.cbs.toggle_link.clone()} />
+                    <Messages snap={p.snap.clone()} topo={p.topo.clone()} selected_txn={p.selected_txn} hidden_kinds={p.hidden_kinds} />
+                    <g class="dcs">{ for nodes }</g>
+                </svg>
+                <Legend hidden_kinds={p.hidden_kinds} on_toggle={p.cbs.toggle_kind.clone()} />
+                <p class="caption">{ "Dots are messages in flight, moving at the link's one-way latency. Click a DC to focus it and see its latencies; click a link lane to cut or heal that direction (dashed red = cut)." }</p>
+            </div>
+        }
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct LegendProps {
+    hidden_kinds: u32,
+    on_toggle: Callback<MsgKind>,
+}
+
+#[function_component(Legend)]
+fn legend(p: &LegendProps) -> Html {
+    let items = MsgKind::ALL.iter().map(|&k| {
+        let hidden = p.hidden_kinds & (1 << (k as u32)) != 0;
+        let cb = p.on_toggle.clone();
+        html! {
+            <li key={fmt::msg_key(k)}>
+                <button class={classes!("legend-item", hidden.then_some("off"))} aria-pressed={(!hidden).to_string()}
+                    data-testid={format!("legend-{}", fmt::msg_key(k))} title={if hidden { "show" } else { "hide" }}
+                    onclick={Callback::from(move |_: MouseEvent| cb.emit(k))}>
+                    <span class={classes!("swatch", "dot", fmt::msg_class(k))} />{ k.label() }
+                </button>
+            </li>
+        }
+    });
+    html! {
+        <ul class="legend" aria-label="Message kinds (click to hide or show)">
+            { for items }
+            <li class="legend-static"><span class="swatch line cut" />{ "cut direction" }</li>
+        </ul>
+    }
+}

@@ -1,0 +1,88 @@
+//! The failure-detector matrix: row = an observer's own view, column = the target.
+//! Invariant: a cell shows exactly `DcSnap::views` of its observer; a down observer has no
+//! view (`unknown`), the diagonal is the DC itself.
+
+use crate::sim::detector::PeerState;
+use crate::sim::snapshot::Snapshot;
+use crate::sim::DcId;
+use crate::ui::fmt;
+use std::rc::Rc;
+use yew::prelude::*;
+
+#[derive(Properties)]
+pub struct Props {
+    pub snap: Rc<Snapshot>,
+    pub selected_dc: Option<DcId>,
+}
+
+impl PartialEq for Props {
+    fn eq(&self, o: &Self) -> bool {
+        // Views change only on events; compare the DC pictures, not the whole snapshot.
+        self.selected_dc == o.selected_dc
+            && (Rc::ptr_eq(&self.snap, &o.snap) || self.snap.dcs == o.snap.dcs)
+    }
+}
+
+pub struct DetectorMatrix;
+
+impl Component for DetectorMatrix {
+    type Message = ();
+    type Properties = Props;
+
+    fn create(_: &Context<Self>) -> Self {
+        DetectorMatrix
+    }
+
+    fn view(&self, ctx: &Context<Self>) -> Html {
+        let p = ctx.props();
+        let dcs = &p.snap.dcs;
+        let head = dcs.iter().map(|t| {
+            html! {
+                <th key={t.id.0} scope="col" title={t.name.clone()} class={classes!((p.selected_dc == Some(t.id)).then_some("sel"))}>
+                    <span class={classes!("swatch", fmt::dc_bg(t.id))} />{ t.id.0 }
+                </th>
+            }
+        });
+        let rows = dcs.iter().map(|o| {
+            let cells = dcs.iter().map(|t| {
+                if t.id == o.id {
+                    return html! { <td key={t.id.0} class="self" title="itself">{ "·" }</td> };
+                }
+                let v: Option<PeerState> = if o.up { o.views.iter().find(|(d, _)| *d == t.id).and_then(|(_, v)| *v) } else { None };
+                let label = fmt::view_label(v);
+                let sym = match v {
+                    Some(PeerState::Alive) => "●",
+                    Some(PeerState::Suspect) => "◐",
+                    Some(PeerState::Dead) => "✕",
+                    None => "?",
+                };
+                html! {
+                    <td key={t.id.0} class={classes!("view", label)} data-testid={format!("view-{}-{}", o.id.0, t.id.0)} data-view={label}
+                        title={format!("{} sees {} as {}", o.name, t.name, label)}>{ sym }</td>
+                }
+            });
+            html! {
+                <tr key={o.id.0} class={classes!((!o.up).then_some("down"), (p.selected_dc == Some(o.id)).then_some("sel"))}>
+                    <th scope="row" title={o.name.clone()}><span class={classes!("swatch", fmt::dc_bg(o.id))} />{ o.name.clone() }</th>
+                    { for cells }
+                </tr>
+            }
+        });
+        html! {
+            <div class="matrix-wrap">
+                <h2>{ "Failure detectors" }</h2>
+                <p class="caption">{ "Each DC has its own view — a partitioned DC may disagree. Row: the observer; column: the DC it judges." }</p>
+                <table class="matrix" data-testid="detector-matrix">
+                    <thead><tr><th scope="col" class="corner">{ "observer ↓ / target →" }</th>{ for head }</tr></thead>
+                    <tbody>{ for rows }</tbody>
+                </table>
+                <p class="matrix-legend">
+                    <span class="view alive">{ "● alive" }</span>
+                    <span class="view suspect">{ "◐ suspect" }</span>
+                    <span class="view dead">{ "✕ dead" }</span>
+                    <span class="view unknown">{ "? observer down" }</span>
+                </p>
+            </div>
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! The browser playground: Yew components that draw simulation snapshots and send intents.
+//!
+//! Invariants:
+//! - Only `app::App` owns the `Sim`. Every other component receives read-only snapshot
+//!   pieces (`Rc`, compared with `Rc::ptr_eq`) and sends `UserCommand`s or UI intents
+//!   through `Callback`s; none reaches into the core.
+//! - The page takes at most one snapshot per interval tick (~30 Hz) and renders at most
+//!   once per tick; slow-changing pieces (events, txns, metrics, findings, ring) keep the
+//!   same `Rc` while their content is unchanged, so their components skip rendering.
+//! - Bad input never changes the running simulation: it is parsed and validated with the
+//!   core's parsers first, and the message is shown next to the input.
+//!
+//! DOM contract (`data-testid` hooks used by tests/web.rs and e2e/run.mjs):
+//!
+//! | testid                    | what                                                         |
+//! |---------------------------|--------------------------------------------------------------|
+//! | `app`                     | root element                                                 |
+//! | `error`                   | global error banner (URL errors, refused commands, panics); present only on errors |
+//! | `error-dismiss`           | closes the banner (not for panics)                           |
+//! | `sim-time`                | sim time; `data-ms` = integer ms                             |
+//! | `seed`                    | the run's seed (text)                                        |
+//! | `play` / `pause` / `step` | controls; `step` runs exactly one event (`Sim::step`)        |
+//! | `speed`                   | range input 0..=1000; speed = 0.05 × 1000^(value/1000) (500 ≈ 1.58×, 434 ≈ 1×) |
+//! | `speed-label`             | the speed as text, `data-speed` = the factor                 |
+//! | `dc-<id>`                 | a DC on the map (`<g>`); `data-state` = up \| down           |
+//! | `toggle-<id>`             | kill / revive DC `<id>`                                      |
+//! | `view-<obs>-<target>`     | detector matrix cell; `data-view` = alive \| suspect \| dead \| unknown (observer down) |
+//! | `link-<from>-<to>`        | a link direction on the map; `data-cut` = true \| false; click toggles |
+//! | `msg-<seq>`               | a message in flight on the map; `data-kind` = MsgKind label  |
+//! | `tab-<name>`              | panel tabs: ring, txn, data, metrics, log, findings, settings, operate |
+//! | `placement-toggle`        | switch Modulo ↔ Ring; `data-placement` = modulo \| ring      |
+//! | `add-dc` / `remove-dc-<id>` | membership changes                                         |
+//! | `moved-rows`              | last move report; `data-modulo`, `data-ring`, `data-keys`    |
+//! | `ring-key-<key>`          | a key on the ring (click to select)                          |
+//! | `txn-<id>`                | a transaction in the 2PC list; `data-state` = coordinator state |
+//! | `txn-part-<txn>-<dc>`     | participant badge; `data-state` = prepared \| indoubt \| committed \| aborted \| none |
+//! | `txn-diagram`             | the sequence diagram of the selected transaction            |
+//! | `data-table-<table>`      | data view table (table index)                                |
+//! | `metrics`                 | the metrics panel                                            |
+//! | `log`, `log-entry-<seq>`  | event log and its entries; `log-dc`, `log-cat-<category>`, `log-heartbeats` filters |
+//! | `findings`, `finding-<i>` | invariant checker findings; `data-kind` = FindingKind label  |
+//! | `settings-apply`, `settings-error`, `field-<key>`, `field-error-<key>` | settings form |
+//! | `latency-<from>-<to>`, `latency-error` | latency matrix inputs                           |
+//! | `partition`, `heal-all`   | network fault buttons                                        |
+//! | `new-seed`, `new-dcs`, `new-run`, `new-run-error` | start a new run                     |
+//! | `scenario-text`, `scenario-export`, `scenario-import`, `scenario-error` | scenarios   |
+//! | `op-kind`, `op-table`, `op-key`, `op-columns`, `op-home`, `op-issue`, `op-error`, `op-result` | manual op form |
+//! | `theme-toggle`, `large-toggle`, `help-toggle`, `help` | presentation                   |
+
+pub mod app;
+pub mod components;
+pub mod fmt;
+
+pub use app::{App, AppProps};
+
+use wasm_bindgen::JsCast;
+
+/// Shows a fatal error in the page (`#boot-error` from index.html if present, and a
+/// `[data-testid=error]` banner) and on the console. Used by the panic hook, so it must not
+/// panic itself: every DOM step is fallible and skipped on failure.
+pub fn show_fatal(text: &str) {
+    web_sys::console::error_1(&text.into());
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    if let Some(boot) = doc.get_element_by_id("boot-error") {
+        boot.set_text_content(Some(&format!("The playground crashed:\n{text}")));
+        let _ = boot.remove_attribute("hidden");
+    }
+    // A banner of our own too, so the crash is visible even without index.html (tests).
+    if doc.get_element_by_id("panic-banner").is_none() {
+        if let (Ok(el), Some(body)) = (doc.create_element("div"), doc.body()) {
+            el.set_id("panic-banner");
+            let _ = el.set_attribute("data-testid", "error");
+            let _ = el.set_attribute("role", "alert");
+            let _ = el.set_attribute("class", "error-banner fatal");
+            el.set_text_content(Some(&format!(
+                "Internal error — the simulation stopped. Reload the page to start again.\n{text}"
+            )));
+            let _ = body.prepend_with_node_1(&el);
+        }
+    }
+}
+
+/// Installs the panic hook. Through `yew::set_custom_panic_hook` because yew's renderer
+/// replaces any hook installed with plain `std::panic::set_hook` unless told otherwise.
+pub fn install_panic_hook() {
+    yew::set_custom_panic_hook(Box::new(|info| {
+        let msg = if let Some(s) = info.payload().downcast_ref::<&str>() {
+            (*s).to_string()
+        } else if let Some(s) = info.payload().downcast_ref::<String>() {
+            s.clone()
+        } else {
+            "panic".to_string()
+        };
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        show_fatal(&format!("{msg}{place}"));
+    }));
+}
+
+/// Entry point of the bin: panic hook first, then mount the app on `<body>`.
+pub fn start() {
+    install_panic_hook();
+    let root = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.body())
+        .and_then(|b| b.dyn_into::<web_sys::Element>().ok());
+    match root {
+        Some(root) => {
+            yew::Renderer::<App>::with_root(root).render();
+        }
+        None => show_fatal("no document body to mount the app in"),
+    }
+}

@@ -1,0 +1,252 @@
+//! Browser tests (wasm-bindgen-test in headless Chromium): the app mounts and draws one
+//! map element per DC, its controls obey, and the simulation is deterministic in wasm with
+//! the same trace hash as natively.
+#![cfg(target_arch = "wasm32")]
+
+use std::time::Duration;
+use tablestore_playground::sim::{DcId, Sim, SimConfig, SimTime, UserCommand};
+use tablestore_playground::ui::{App, AppProps};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// The trace hash of `trace_case()`, read off natively with
+/// `cargo run --example trace_case`; the native determinism test asserts the same value.
+const TRACE_CASE_HASH: u64 = 0x436d_619c_49c6_9071;
+
+/// The fixed determinism scenario, exactly as agreed with the core's native test.
+fn trace_case() -> u64 {
+    let mut c = SimConfig::default();
+    c.seed = 42;
+    c.workload.ops_per_sec = 100;
+    let mut s = Sim::new(c).unwrap();
+    s.advance_to(SimTime(10_000));
+    s.apply(UserCommand::Kill(DcId(1))).unwrap();
+    s.advance_to(SimTime(20_000));
+    s.apply(UserCommand::Revive(DcId(1))).unwrap();
+    s.advance_to(SimTime(30_000));
+    s.trace_hash()
+}
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+/// A fresh, empty mount point.
+fn fresh_root() -> web_sys::Element {
+    let doc = document();
+    let div = doc.create_element("div").unwrap();
+    doc.body().unwrap().append_child(&div).unwrap();
+    div
+}
+
+async fn sleep(ms: u64) {
+    yew::platform::time::sleep(Duration::from_millis(ms)).await;
+}
+
+/// Polls `cond` every 20 ms for up to `ms`.
+async fn wait_for(ms: u64, mut cond: impl FnMut() -> bool) -> bool {
+    let mut waited = 0;
+    while waited <= ms {
+        if cond() {
+            return true;
+        }
+        sleep(20).await;
+        waited += 20;
+    }
+    false
+}
+
+fn count(root: &web_sys::Element, sel: &str) -> u32 {
+    root.query_selector_all(sel).unwrap().length()
+}
+
+fn attr(root: &web_sys::Element, sel: &str, name: &str) -> Option<String> {
+    root.query_selector(sel)
+        .unwrap()
+        .and_then(|e| e.get_attribute(name))
+}
+
+fn click(root: &web_sys::Element, sel: &str) {
+    let el = root
+        .query_selector(sel)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no {sel}"));
+    el.dyn_into::<web_sys::HtmlElement>().unwrap().click();
+}
+
+/// Ids of `[data-testid="dc-<n>"]` elements.
+fn dc_ids(root: &web_sys::Element) -> Vec<String> {
+    let list = root.query_selector_all("[data-testid^=dc-]").unwrap();
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .filter_map(|n| n.dyn_into::<web_sys::Element>().ok())
+        .filter_map(|e| e.get_attribute("data-testid"))
+        .filter_map(|t| t.strip_prefix("dc-").map(str::to_string))
+        .filter(|s| s.chars().all(|c| c.is_ascii_digit()))
+        .collect()
+}
+
+#[wasm_bindgen_test]
+fn trace_hash_is_deterministic_and_matches_native() {
+    let a = trace_case();
+    let b = trace_case();
+    web_sys::console::log_1(&format!("trace_case hash in wasm: {a:#018x}").into());
+    assert_eq!(a, b, "two runs of the same scenario differ");
+    assert_eq!(
+        a, TRACE_CASE_HASH,
+        "wasm trace hash {a:#018x} differs from the native one {TRACE_CASE_HASH:#018x}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn app_mounts_one_element_per_dc() {
+    let root = fresh_root();
+    let props = AppProps {
+        query: Some("".into()),
+        autoplay: true,
+    };
+    let handle = yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
+    assert!(
+        wait_for(3_000, || count(&root, "[data-testid=app]") == 1).await,
+        "the app did not render"
+    );
+    let ids = dc_ids(&root);
+    assert_eq!(
+        ids,
+        vec!["0", "1", "2", "3", "4"],
+        "one dc-<id> element per default DC"
+    );
+    for id in &ids {
+        assert_eq!(
+            attr(&root, &format!("[data-testid=\"dc-{id}\"]"), "data-state").as_deref(),
+            Some("up")
+        );
+        assert_eq!(count(&root, &format!("[data-testid=\"toggle-{id}\"]")), 1);
+    }
+    // 5 × 4 detector cells (the diagonal has none), every one alive at the start.
+    assert_eq!(count(&root, "[data-testid^=view-]"), 20);
+    assert_eq!(count(&root, "[data-view=alive]"), 20);
+    assert_eq!(
+        count(&root, "[data-testid=error]"),
+        0,
+        "no error banner on a clean start"
+    );
+    assert!(root
+        .query_selector("[data-testid=seed]")
+        .unwrap()
+        .unwrap()
+        .text_content()
+        .unwrap()
+        .contains('1'));
+    // Running: sim time advances.
+    let t0: u64 = attr(&root, "[data-testid=sim-time]", "data-ms")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        wait_for(3_000, || attr(&root, "[data-testid=sim-time]", "data-ms")
+            .and_then(|v| v.parse::<u64>().ok())
+            .is_some_and(|t| t > t0))
+        .await,
+        "sim time did not advance"
+    );
+    handle.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn pause_step_and_kill() {
+    let root = fresh_root();
+    let props = AppProps {
+        query: Some("?dcs=3&seed=7".into()),
+        autoplay: true,
+    };
+    let handle = yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
+    assert!(wait_for(3_000, || count(&root, "[data-testid=pause]") == 1).await);
+    assert_eq!(dc_ids(&root).len(), 3, "?dcs=3 gives three DCs");
+    assert_eq!(
+        root.query_selector("[data-testid=seed]")
+            .unwrap()
+            .unwrap()
+            .text_content()
+            .as_deref(),
+        Some("7")
+    );
+
+    click(&root, "[data-testid=pause]");
+    assert!(
+        wait_for(1_000, || count(&root, "[data-testid=play]") == 1).await,
+        "pause shows play"
+    );
+    let t = |root: &web_sys::Element| {
+        attr(root, "[data-testid=sim-time]", "data-ms")
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+    };
+    let paused = t(&root);
+    sleep(300).await;
+    assert_eq!(t(&root), paused, "paused time must not move");
+    // A step runs exactly one event: time moves forward (or stays, for same-instant events).
+    click(&root, "[data-testid=step]");
+    sleep(50).await;
+    assert!(t(&root) >= paused);
+
+    click(&root, "[data-testid=\"toggle-1\"]");
+    assert!(
+        wait_for(1_000, || attr(
+            &root,
+            "[data-testid=\"dc-1\"]",
+            "data-state"
+        )
+        .as_deref()
+            == Some("down"))
+        .await
+    );
+    // A down observer has no view.
+    assert_eq!(
+        attr(&root, "[data-testid=\"view-1-0\"]", "data-view").as_deref(),
+        Some("unknown")
+    );
+    click(&root, "[data-testid=\"toggle-1\"]");
+    assert!(
+        wait_for(1_000, || attr(
+            &root,
+            "[data-testid=\"dc-1\"]",
+            "data-state"
+        )
+        .as_deref()
+            == Some("up"))
+        .await
+    );
+    handle.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn bad_url_shows_error_and_runs_defaults() {
+    let root = fresh_root();
+    let props = AppProps {
+        query: Some("?dcs=99".into()),
+        autoplay: false,
+    };
+    let handle = yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
+    assert!(
+        wait_for(3_000, || count(&root, "[data-testid=error]") == 1).await,
+        "a bad URL parameter shows the banner"
+    );
+    let text = root
+        .query_selector("[data-testid=error]")
+        .unwrap()
+        .unwrap()
+        .text_content()
+        .unwrap();
+    assert!(
+        text.contains("dcs"),
+        "the message names the parameter: {text}"
+    );
+    assert_eq!(dc_ids(&root).len(), 5, "defaults are used");
+    click(&root, "[data-testid=error-dismiss]");
+    assert!(wait_for(1_000, || count(&root, "[data-testid=error]") == 0).await);
+    handle.destroy();
+}
