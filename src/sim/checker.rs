@@ -101,6 +101,8 @@ struct Acked {
     pos: LogPos,
     copies: u8,
     at: SimTime,
+    /// Copies the mode promised at acknowledgement, given the replicas surely live then.
+    promised: u8,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -132,6 +134,9 @@ pub struct CheckCtx<'a> {
     pub replication_factor: usize,
     pub consistency: ReadConsistency,
     pub shard_of: &'a dyn Fn(&Pk) -> ShardId,
+    /// For a write's completion: replicas (besides the one that acknowledged it) that had
+    /// been up and reachable long enough that any correct primary counted them live.
+    pub stable_live: Option<usize>,
 }
 
 impl Checker {
@@ -193,6 +198,7 @@ impl Checker {
                     pos,
                     copies: 1,
                     at,
+                    promised: 1,
                 },
             );
         }
@@ -253,10 +259,15 @@ impl Checker {
             .get(a.key.0 .0 as usize)
             .copied()
             .unwrap_or(ReplicationMode::Async);
+        // A loss is a violation when the write had every copy, or fewer copies than the
+        // mode promised given the replicas that were surely live; otherwise it is the
+        // documented price of acknowledging with fewer copies.
         let kind = match mode {
             ReplicationMode::Async => FindingKind::AsyncWriteLost,
-            _ if (a.copies as usize) < c.replication_factor => FindingKind::DegradedWriteLost,
-            _ => FindingKind::Durability,
+            _ if (a.copies as usize) >= c.replication_factor || a.copies < a.promised => {
+                FindingKind::Durability
+            }
+            _ => FindingKind::DegradedWriteLost,
         };
         self.last_write.retain(|_, v| v.1 != write_id);
         self.find(
@@ -297,12 +308,25 @@ impl Checker {
                 let Some(&(key, _, _)) = self.appended.get(write_id) else {
                     return;
                 };
+                let live = c.stable_live.unwrap_or(0);
+                let promised = match c
+                    .modes
+                    .get(key.0 .0 as usize)
+                    .copied()
+                    .unwrap_or(ReplicationMode::Async)
+                {
+                    ReplicationMode::Async => 1,
+                    ReplicationMode::SemiSync => 1 + live.min(1),
+                    ReplicationMode::Sync => 1 + live,
+                    ReplicationMode::Quorum(w) => w as usize,
+                } as u8;
                 let a = Acked {
                     key,
                     pk: w.pk.clone(),
                     pos: *pos,
                     copies: *copies,
                     at: c.now,
+                    promised,
                 };
                 // Acknowledged by a primary already deposed: check against the new one now.
                 if let Some(&(e, p)) = self.latest_epoch.get(&key) {
@@ -345,6 +369,7 @@ impl Checker {
                                     pos,
                                     copies: 1,
                                     at: c.now,
+                                    promised: 1,
                                 },
                             );
                         }

@@ -62,6 +62,10 @@ pub struct Bugs {
     pub ack_before_sync: bool,
     /// A revived DC does not replay its 2PC records.
     pub skip_log_replay_on_revive: bool,
+    /// Replicas append whatever they are sent without checking the entry before it.
+    pub replica_skips_prev_check: bool,
+    /// A quorum read returns the first answer instead of the newest of a majority.
+    pub quorum_read_takes_first: bool,
 }
 
 /// Where `advance_to` may stop early, so a person can act at the interesting instant.
@@ -354,6 +358,8 @@ pub struct Sim {
     config_version: u32,
     breakpoint: Option<Breakpoint>,
     hit: bool,
+    /// When each DC was last killed, revived, cut or healed.
+    last_fault: BTreeMap<DcId, SimTime>,
     steps: u64,
 }
 
@@ -419,6 +425,7 @@ impl Sim {
             config_version: 0,
             breakpoint: None,
             hit: false,
+            last_fault: BTreeMap::new(),
             steps: 0,
             cfg,
         };
@@ -696,6 +703,14 @@ impl Sim {
         let shard_of =
             |pk: &Pk| placement.shard_of(&pk.first().map(|v| v.hash_text()).unwrap_or_default());
         let before = self.checker.findings.len();
+        let stable_live = match &f {
+            Fact::OpDone {
+                op: ClientOp::Write(w),
+                served_by: Some(p),
+                ..
+            } => Some(self.stable_live_replicas(&w.pk, *p)),
+            _ => None,
+        };
         let c = CheckCtx {
             now: self.now,
             nodes: &self.nodes,
@@ -703,6 +718,7 @@ impl Sim {
             replication_factor: rf,
             consistency: self.cfg.read_consistency,
             shard_of: &shard_of,
+            stable_live,
         };
         let kind = match f {
             Fact::View { target, from, to } => Some(EventKind::View { target, from, to }),
@@ -837,6 +853,36 @@ impl Sim {
             .max()
             .map(|(_, p)| p)
             .or_else(|| Some(self.placement.replicas(key.1)[0]))
+    }
+
+    /// Replicas of a row's shard, other than `primary`, that are up, linked both ways to
+    /// it, and untouched by any fault for longer than the detector needs to notice —
+    /// so any correct primary counts them live. Under message loss none are sure.
+    fn stable_live_replicas(&self, pk: &Pk, primary: DcId) -> usize {
+        if self.net.loss_permille > 0 {
+            return 0;
+        }
+        let horizon = self.cfg.dead_after_ms + 2 * self.cfg.heartbeat_interval_ms;
+        let shard = self.shard_of(pk);
+        self.placement
+            .replicas(shard)
+            .into_iter()
+            .filter(|&d| d != primary)
+            .filter(|&d| {
+                self.is_up(d) && !self.net.is_cut(primary, d) && !self.net.is_cut(d, primary)
+            })
+            .filter(|d| {
+                self.last_fault
+                    .get(d)
+                    .is_none_or(|&t| self.now.since(t) > horizon)
+            })
+            .count()
+    }
+
+    fn touch(&mut self, dcs: &[DcId]) {
+        for &d in dcs {
+            self.last_fault.insert(d, self.now);
+        }
     }
 
     fn record_new_findings(&mut self, before: usize) {
@@ -975,6 +1021,7 @@ impl Sim {
             replication_factor: rf,
             consistency: self.cfg.read_consistency,
             shard_of: &shard_of,
+            stable_live: None,
         };
         if let Some(since) = self.healthy_since {
             let settle = self.settle_ms();
@@ -1056,6 +1103,7 @@ impl Sim {
                     return Err(CommandError::AlreadyDown(d));
                 }
                 n.crash();
+                self.touch(&[d]);
                 let text = format!("{} ({d}) was killed", self.dc_name(d));
                 self.checker.note_fault(self.now, text, vec![d]);
                 self.record(Some(d), EventKind::Killed);
@@ -1076,6 +1124,7 @@ impl Sim {
                     }
                     n.recover(&ctx, &mut out);
                 }
+                self.touch(&[d]);
                 self.record(Some(d), EventKind::Revived);
                 self.route(d, out);
             }
@@ -1085,6 +1134,7 @@ impl Sim {
                 if from == to {
                     return Err(CommandError::SameDc);
                 }
+                self.touch(&[from, to]);
                 if self.net.cut.insert((from, to)) {
                     let text =
                         format!("link {} → {} was cut", self.dc_name(from), self.dc_name(to));
@@ -1095,6 +1145,7 @@ impl Sim {
             UserCommand::HealLink { from, to } => {
                 self.known(from)?;
                 self.known(to)?;
+                self.touch(&[from, to]);
                 if self.net.cut.remove(&(from, to)) {
                     self.record(None, EventKind::LinkHealed { from, to });
                 }
@@ -1103,6 +1154,8 @@ impl Sim {
                 for &d in &group {
                     self.known(d)?;
                 }
+                let all: Vec<DcId> = self.nodes.keys().copied().collect();
+                self.touch(&all);
                 let group: BTreeSet<DcId> = group.into_iter().collect();
                 let rest: Vec<DcId> = self
                     .nodes
@@ -1129,6 +1182,8 @@ impl Sim {
             UserCommand::HealAll => {
                 let cut: Vec<(DcId, DcId)> =
                     std::mem::take(&mut self.net.cut).into_iter().collect();
+                let touched: Vec<DcId> = cut.iter().flat_map(|&(a, b)| [a, b]).collect();
+                self.touch(&touched);
                 for (from, to) in cut {
                     self.record(None, EventKind::LinkHealed { from, to });
                 }
@@ -1596,6 +1651,7 @@ impl Sim {
             replication_factor: rf,
             consistency: self.cfg.read_consistency,
             shard_of: &shard_of,
+            stable_live: None,
         };
         self.checker.check_settled(&c, SimTime::ZERO, 0);
         self.record_new_findings(before);

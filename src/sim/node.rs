@@ -669,7 +669,7 @@ impl Node {
                     OpResult::Row(r) => got.push((from, r)),
                     _ => *failed += 1,
                 }
-                if got.len() >= *need {
+                if got.len() >= *need || (self.bugs.quorum_read_takes_first && !got.is_empty()) {
                     // Newest version wins.
                     let best = got
                         .iter()

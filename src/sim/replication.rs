@@ -59,7 +59,7 @@ impl Node {
                 ps.pending.insert(pos.index, p);
             }
         }
-        if !matches!(mode, ReplicationMode::Async) {
+        if !matches!(mode, ReplicationMode::Async) && !self.bugs.ack_before_sync {
             self.ship(ctx, key, out);
             self.check_pending(ctx, key, out);
         }
@@ -223,7 +223,17 @@ impl Node {
         if epoch > mine || self.primary_of(key) != from {
             self.adopt_epoch(ctx, key, epoch, from, out);
         }
+        let skip_prev_check = self.bugs.replica_skips_prev_check;
         let store = self.durable.stores.entry(key).or_default();
+        if skip_prev_check {
+            for e in entries {
+                if e.pos.index == store.last_index() + 1 {
+                    store.append(e);
+                }
+            }
+            let last = store.last_index();
+            return ack(true, epoch, from, last, out);
+        }
         match store.epoch_at(prev.index) {
             None => {
                 // Gap: we are shorter than `prev`.
@@ -243,9 +253,13 @@ impl Node {
             }
             Some(_) => {}
         }
+        // Only what this batch proved to match may be acknowledged: our log beyond it may
+        // still hold a deposed primary's entries.
+        let mut verified = prev.index;
         for e in entries {
-            match store.entry(e.pos.index) {
-                Some(have) if have.pos == e.pos => continue,
+            let idx = e.pos.index;
+            match store.entry(idx) {
+                Some(have) if have.pos == e.pos => {}
                 Some(_) => {
                     let dropped = store.truncate_after(e.pos.index - 1);
                     out.push(Out::Fact(Fact::Truncated {
@@ -255,9 +269,10 @@ impl Node {
                     }));
                     store.append(e);
                 }
-                None if e.pos.index == store.last_index() + 1 => store.append(e),
+                None if idx == store.last_index() + 1 => store.append(e),
                 None => break,
             }
+            verified = idx;
         }
         // Entries past the primary's log from an older epoch were never adopted by this
         // primary: they are a deposed primary's unshipped writes. Drop them.
@@ -273,8 +288,7 @@ impl Node {
                 dropped: dropped.iter().map(|e| (e.pos, e.write_id)).collect(),
             }));
         }
-        let last = store.last_index();
-        ack(true, epoch, from, last, out);
+        ack(true, epoch, from, verified.min(store.last_index()), out);
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -1,6 +1,8 @@
 //! Helpers shared by the native integration tests.
 #![allow(dead_code)]
 
+pub mod schedule;
+
 use tablestore_playground::sim::config::{ReplicationMode, SimConfig};
 use tablestore_playground::sim::table::{Pk, Value, WriteKind, WriteOp};
 use tablestore_playground::sim::{ClientOp, DcId, EventKind, Sim, SimTime, TableId, UserCommand};
