@@ -1,0 +1,118 @@
+# Table Store playground — build, serve and test.
+#
+#   make serve              build (release) and serve on http://127.0.0.1:8080, rebuilding on change
+#   make serve PORT=9000    ... on another port
+#   make test               native tests, browser (wasm) tests, release build, end-to-end test
+#   make bench              simulation benchmark (benches/sim.rs)
+#   make dist               release build into dist/
+#   make e2e                release build, then the end-to-end browser test only
+#   make clean              remove build outputs
+#
+# Every target first runs scripts/tools.sh for the tools it needs (idempotent; installs
+# only from the package registries: rustup target, apt chromium, cargo install, npm ci).
+
+PORT ?= 8080
+# Flags for `trunk serve`; `make serve SERVE_FLAGS=` gives a faster-compiling debug build.
+SERVE_FLAGS ?= --release
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+CARGO_BIN := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin
+# wasm-opt 132 (npm binaryen) and the cargo-installed wasm-bindgen / trunk come first.
+export PATH := $(CURDIR)/e2e/node_modules/.bin:$(CARGO_BIN):$(PATH)
+
+TOOLS := scripts/tools.sh
+# Trunk.toml sets offline = true, so trunk never downloads a tool; this also skips its
+# "newer version available" check.
+TRUNK := trunk --skip-version-check
+
+# Native tests run with `--release` (the core is simulation-heavy), but: panic=unwind (the
+# test harness needs it; with the release profile's panic=abort cargo builds the cdylib
+# twice and warns of an output filename collision), no fat LTO / single codegen unit (every
+# test binary would link slowly), and debug assertions + overflow checks on, so the tests
+# still catch arithmetic bugs.
+NATIVE_TEST_ENV := \
+	CARGO_PROFILE_RELEASE_PANIC=unwind \
+	CARGO_PROFILE_RELEASE_LTO=false \
+	CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+	CARGO_PROFILE_RELEASE_DEBUG_ASSERTIONS=true \
+	CARGO_PROFILE_RELEASE_OVERFLOW_CHECKS=true
+
+# Browser tests (tests/web.rs) through wasm-bindgen-test-runner 0.2.130 + Debian's
+# chromedriver. The runner itself adds `headless`, `no-sandbox` and `disable-dev-shm-usage`
+# to goog:chromeOptions; webdriver.json adds the Chromium binary and the remaining flags.
+# WASM_BINDGEN_USE_BROWSER only matters if web.rs forgets
+# `wasm_bindgen_test_configure!(run_in_browser)` (the default would be node).
+WEB_TEST_ENV := \
+	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+	CHROMEDRIVER=/usr/bin/chromedriver \
+	WASM_BINDGEN_TEST_WEBDRIVER_JSON=$(CURDIR)/webdriver.json \
+	WASM_BINDGEN_USE_BROWSER=1 \
+	WASM_BINDGEN_TEST_TIMEOUT=300 \
+	WASM_BINDGEN_TEST_DRIVER_TIMEOUT=30
+
+define native_tests
+	@echo "==> native tests: cargo test --release"
+	$(NATIVE_TEST_ENV) cargo test --release
+endef
+
+define web_tests
+	@echo "==> browser tests: cargo test --target wasm32-unknown-unknown --test web"
+	$(WEB_TEST_ENV) cargo test --target wasm32-unknown-unknown --test web
+endef
+
+define release_build
+	@echo "==> release build: trunk build --release (into dist/)"
+	cargo fetch --quiet
+	$(TRUNK) build --release
+endef
+
+define e2e_tests
+	@echo "==> end-to-end: node e2e/run.mjs"
+	node e2e/run.mjs
+endef
+
+.PHONY: help tools serve test test-native test-web dist e2e bench clean
+
+help:
+	@sed -n '3,9p' Makefile | sed 's/^# \{0,1\}//'
+
+tools:
+	$(TOOLS) test
+
+serve:
+	$(TOOLS) serve
+	cargo fetch --quiet
+	$(TRUNK) serve $(SERVE_FLAGS) --address 127.0.0.1 --port $(PORT)
+
+test:
+	$(TOOLS) test
+	$(native_tests)
+	$(web_tests)
+	$(release_build)
+	$(e2e_tests)
+
+test-native:
+	$(native_tests)
+
+test-web:
+	$(TOOLS) web
+	$(web_tests)
+
+dist:
+	$(TOOLS) dist
+	$(release_build)
+
+e2e:
+	$(TOOLS) dist e2e
+	$(release_build)
+	$(e2e_tests)
+
+bench:
+	cargo bench --bench sim
+
+clean:
+	cargo clean
+	rm -rf dist
