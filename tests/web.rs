@@ -11,9 +11,9 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// The trace hash of `trace_case()`, read off natively with
-/// `cargo run --example trace_case`; the native determinism test asserts the same value.
-const TRACE_CASE_HASH: u64 = 0x436d_619c_49c6_9071;
+/// The golden trace hash shared with the native test (tests/determinism.rs); print it
+/// natively with `cargo run --example trace_case` or `--example reference_trace`.
+const GOLDEN: &str = include_str!("reference_trace.txt");
 
 /// The fixed determinism scenario, exactly as agreed with the core's native test.
 fn trace_case() -> u64 {
@@ -94,10 +94,11 @@ fn trace_hash_is_deterministic_and_matches_native() {
     let b = trace_case();
     web_sys::console::log_1(&format!("trace_case hash in wasm: {a:#018x}").into());
     assert_eq!(a, b, "two runs of the same scenario differ");
-    assert_eq!(
-        a, TRACE_CASE_HASH,
-        "wasm trace hash {a:#018x} differs from the native one {TRACE_CASE_HASH:#018x}"
-    );
+    let golden =
+        u64::from_str_radix(GOLDEN.trim(), 16).expect("tests/reference_trace.txt holds a hex u64");
+    assert_eq!(a, golden, "wasm trace hash {a:016x} differs from the native golden value {golden:016x}");
+    // The core's own copy of the scenario agrees too.
+    assert_eq!(tablestore_playground::sim::trace::reference_trace(), a);
 }
 
 #[wasm_bindgen_test]

@@ -838,7 +838,7 @@ impl Component for App {
         let note = |o: Origin| self.notes[o.index()].clone();
         let panel = match self.tab {
             Tab::Ring => html! {
-                <RingPanel ring={p.ring.clone()} topo={p.topo.clone()} cbs={cbs.clone()} note={note(Origin::Ring)}
+                <RingPanel ring={p.ring.clone()} topo={p.topo.clone()} config={p.config.clone()} cbs={cbs.clone()} note={note(Origin::Ring)}
                     selected_dc={self.selected_dc} />
             },
             Tab::Txn => html! {

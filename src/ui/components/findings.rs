@@ -1,6 +1,11 @@
+//! Invariant checker findings: kind, time, text and the fault that explains it.
+//! Invariant: violations (the protocol broke a promise) and expected findings (the
+//! documented price of a setting) are told apart, never hidden.
+
 use crate::sim::checker::Finding;
 use crate::sim::TxnId;
 use crate::ui::app::Cbs;
+use crate::ui::fmt;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -12,6 +17,38 @@ pub struct Props {
 }
 
 #[function_component(FindingsPanel)]
-pub fn findings_panel(_p: &Props) -> Html {
-    html! {}
+pub fn findings_panel(p: &Props) -> Html {
+    let violations = p.findings.iter().filter(|f| f.kind.is_violation()).count();
+    let items = p.findings.iter().enumerate().rev().map(|(i, f)| {
+        let txn = f.txn;
+        let focus = p.cbs.focus.clone();
+        let viol = f.kind.is_violation();
+        html! {
+            <li key={i} class={classes!("finding", if viol { "violation" } else { "expected" }, (txn.is_some() && txn == p.selected_txn).then_some("hl"))}
+                data-testid={format!("finding-{i}")} data-kind={fmt::finding_key(f.kind)}
+                onclick={Callback::from(move |_: MouseEvent| focus.emit((txn, None)))}>
+                <div class="finding-head">
+                    <span class={classes!("kind", if viol { "violation" } else { "expected" })}>{ f.kind.label() }</span>
+                    <span class="muted">{ if viol { "violation" } else { "expected for this setting" } }</span>
+                    <span class="mono muted">{ fmt::time(f.at) }</span>
+                    if let Some(t) = f.txn { <span class="mono">{ t.to_string() }</span> }
+                </div>
+                <p class="finding-text">{ f.text.clone() }</p>
+                if !f.cause.is_empty() { <p class="finding-cause"><strong>{ "Cause: " }</strong>{ f.cause.clone() }</p> }
+                if !f.keys.is_empty() { <p class="caption mono">{ f.keys.join(", ") }</p> }
+            </li>
+        }
+    });
+    html! {
+        <div class="findings-panel" data-testid="findings">
+            <h2>{ "Invariant checker" }</h2>
+            <p class="caption">{ "Checked live: 2PC atomicity, durability of acknowledged writes, convergence after heal, nothing stuck in doubt, no stale reads where promised. Each finding names the fault that explains it." }</p>
+            if p.findings.is_empty() {
+                <p class="ok-line">{ "No findings: every invariant holds so far." }</p>
+            } else {
+                <p>{ format!("{} finding(s), {} violation(s).", p.findings.len(), violations) }</p>
+            }
+            <ol class="findings plain">{ for items }</ol>
+        </div>
+    }
 }
