@@ -43,3 +43,32 @@ fn the_reference_trace_matches_the_golden_value_shared_with_the_browser_test() {
         "if the core changed on purpose, write {got} to tests/reference_trace.txt"
     );
 }
+
+#[test]
+fn the_history_records_every_client_operation() {
+    use tablestore_playground::sim::checker::Outcome;
+    let mut c = SimConfig::default();
+    c.workload.ops_per_sec = 50;
+    let mut s = Sim::new(c).unwrap();
+    s.advance_to(t(10_000));
+    s.apply(UserCommand::Kill(DcId(0))).unwrap();
+    s.advance_to(t(20_000));
+    let h = &s.checker().history;
+    let done = (s.counters().ops_ok + s.counters().ops_failed) as usize;
+    assert_eq!(h.len(), done);
+    assert_eq!(
+        h.iter().filter(|e| e.outcome == Outcome::Ok).count() as u64,
+        s.counters().ops_ok
+    );
+    assert!(
+        h.iter()
+            .any(|e| e.outcome == Outcome::Unknown || e.outcome == Outcome::Fail),
+        "a dead DC makes some operations fail"
+    );
+    assert!(h
+        .iter()
+        .all(|e| e.completed >= e.invoked && !e.keys.is_empty()));
+    assert!(h
+        .iter()
+        .any(|e| e.op == "GetRow" && e.value.is_some() && e.served_by.is_some()));
+}

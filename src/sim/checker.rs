@@ -105,9 +105,37 @@ struct Acked {
     promised: u8,
 }
 
+/// How a client operation ended, as the client saw it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Outcome {
+    Ok,
+    /// Refused or aborted: it had no effect.
+    Fail,
+    /// Timed out or fenced: it may or may not have taken effect.
+    Unknown,
+}
+
+/// One completed client operation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub req: ReqId,
+    pub op: String,
+    pub keys: Vec<String>,
+    pub invoked: SimTime,
+    pub completed: SimTime,
+    pub outcome: Outcome,
+    /// What a read returned (`#index eTerm`, or `none`), or where a write landed.
+    pub value: Option<String>,
+    pub served_by: Option<DcId>,
+}
+
+pub const HISTORY_CAP: usize = 20_000;
+
 #[derive(Clone, Debug, Default)]
 pub struct Checker {
     pub findings: Vec<Finding>,
+    /// The most recent client operations (at most `HISTORY_CAP`).
+    pub history: std::collections::VecDeque<HistoryEntry>,
     pub faults: Vec<FaultNote>,
     /// Acknowledged writes not yet known safe, by write id.
     acked: BTreeMap<u64, Acked>,
@@ -296,6 +324,7 @@ impl Checker {
         result: &OpResult,
         served_by: Option<DcId>,
     ) {
+        self.record_history(c.now, req, op, invoked, result, served_by);
         match (op, result) {
             (
                 ClientOp::Write(w),
@@ -443,6 +472,57 @@ impl Checker {
             }
             _ => {}
         }
+    }
+
+    fn record_history(
+        &mut self,
+        now: SimTime,
+        req: ReqId,
+        op: &ClientOp,
+        invoked: SimTime,
+        result: &OpResult,
+        served_by: Option<DcId>,
+    ) {
+        use super::msg::OpError;
+        let keys = match op {
+            ClientOp::Get { pk, .. } => vec![pk_text(pk)],
+            ClientOp::Write(w) => vec![pk_text(&w.pk)],
+            ClientOp::Range { start, end, .. } => {
+                vec![format!("{}..{}", pk_text(start), pk_text(end))]
+            }
+            ClientOp::Txn(ws) => ws.iter().map(|w| pk_text(&w.pk)).collect(),
+        };
+        let (outcome, value) = match result {
+            OpResult::Row(r) => (
+                Outcome::Ok,
+                Some(
+                    r.as_ref()
+                        .filter(|r| !r.deleted)
+                        .map(|r| format!("#{} {}", r.version.pos.index, r.version.pos.epoch))
+                        .unwrap_or_else(|| "none".into()),
+                ),
+            ),
+            OpResult::Written { pos, .. } => (
+                Outcome::Ok,
+                (pos.index > 0).then(|| format!("#{} {}", pos.index, pos.epoch)),
+            ),
+            OpResult::Rows(rows) => (Outcome::Ok, Some(format!("{} rows", rows.len()))),
+            OpResult::Err(OpError::Timeout | OpError::Fenced) => (Outcome::Unknown, None),
+            OpResult::Err(_) => (Outcome::Fail, None),
+        };
+        if self.history.len() == HISTORY_CAP {
+            self.history.pop_front();
+        }
+        self.history.push_back(HistoryEntry {
+            req,
+            op: op.label().to_string(),
+            keys,
+            invoked,
+            completed: now,
+            outcome,
+            value,
+            served_by,
+        });
     }
 
     pub fn on_part(&mut self, now: SimTime, dc: DcId, txn: TxnId, state: PartState) {
