@@ -302,7 +302,8 @@ impl Checker {
             c.now,
             kind,
             format!(
-                "write w{write_id} to {} (acknowledged at t={} with {} cop{}) was lost by failover; {n} acknowledged write(s) of this shard lost",
+                "{} to {} (acknowledged at t={} with {} cop{}) was lost by failover; {n} acknowledged write(s) of this shard lost",
+                write_label(write_id),
                 pk_text(&a.pk),
                 a.at,
                 a.copies,
@@ -424,10 +425,11 @@ impl Checker {
                 }
                 self.stale_reads += 1;
                 let text = format!(
-                    "read of {} at {:?} (invoked t={invoked}) returned {} but w{write_id} at #{} was acknowledged at t={acked_at}",
+                    "read of {} at {:?} (invoked t={invoked}) returned {} but {} at #{} was acknowledged at t={acked_at}",
                     pk_text(pk),
                     c.consistency,
                     seen.map(|s| format!("#{} ({})", s.index, s.epoch)).unwrap_or_else(|| "nothing".into()),
+                    write_label(write_id),
                     pos.index
                 );
                 let by = served_by.map(|d| d.to_string()).unwrap_or_default();
@@ -648,6 +650,14 @@ impl Checker {
         self.appended.clear();
         self.latest_epoch.clear();
         self.reported_divergence.clear();
+    }
+}
+
+/// A write as people know it: the client request, and the row within a transaction.
+pub fn write_label(write_id: u64) -> String {
+    match write_id & 0xff {
+        0 => format!("the write of request #{}", write_id >> 8),
+        i => format!("row {i} of transaction T{}", write_id >> 8),
     }
 }
 
