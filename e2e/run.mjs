@@ -137,8 +137,247 @@ async function killAndRevive(t) {
   });
 }
 
+// --- UI stories (front end): placement, 2PC blocking, settings validation, scenario
+// replay, manual operations, keyboard. They rely on the data-testid contract documented
+// at the top of src/ui/mod.rs.
+
+/** Sets the speed slider (0..=1000, log scale: 0 = 0.05×, 434 ≈ 1×, 1000 = 50×). */
+async function setSpeed(t, value) {
+  await t.page.evaluate((v) => {
+    const el = document.querySelector("[data-testid=speed]");
+    el.value = String(v);
+    el.dispatchEvent(new Event("input", { bubbles: true }));
+  }, value);
+}
+
+/** Fills a text input / textarea through real input events. */
+async function fill(t, sel, value) {
+  await t.page.locator(sel).first().fill(value);
+}
+
+async function numAttr(t, sel, name) {
+  const v = await t.attr(sel, name);
+  const n = Number(v);
+  if (v === null || !Number.isFinite(n)) throw new Error(`${sel} has ${name}=${JSON.stringify(v)}`);
+  return n;
+}
+
+async function openApp(t, query = "") {
+  await t.open("/" + query);
+  await t.waitFor("[data-testid=app] to render", () => t.exists("[data-testid=app]"), 30_000);
+}
+
+/** Add a DC, switch placement, remove the DC: ring moves far fewer rows than modulo. */
+async function placementStory(t) {
+  await t.step("load the app and open the placement tab", async () => {
+    await openApp(t, "?dcs=5&rate=50");
+    await t.click("[data-testid=tab-ring]");
+    await t.expectAttr("[data-testid=placement-toggle]", "data-placement", "modulo");
+    await t.waitFor("some rows written", async () => (await t.exists("[data-testid=\"ring-key-k1\"]")), 5_000);
+    await t.page.waitForTimeout(3_000);
+  });
+  await t.step("add a DC: modulo moves most keys, the ring few", async () => {
+    await t.click("[data-testid=add-dc]");
+    await t.waitFor("a sixth DC on the map", async () => (await t.dcIds()).length === 6, 5_000);
+    await t.waitFor("the moved-rows report", () => t.exists("[data-testid=moved-rows]"), 5_000);
+    const keys = await numAttr(t, "[data-testid=moved-rows]", "data-keys");
+    const modulo = await numAttr(t, "[data-testid=moved-rows]", "data-modulo");
+    const ring = await numAttr(t, "[data-testid=moved-rows]", "data-ring");
+    log(`  5 → 6 DCs: ${keys} keys, modulo moved ${modulo}, ring moved ${ring}`);
+    if (!(keys > 0 && modulo > ring)) throw new Error(`expected modulo (${modulo}) > ring (${ring}) over ${keys} keys`);
+  });
+  await t.step("switch to the ring", async () => {
+    await t.click("[data-testid=placement-toggle]");
+    await t.expectAttr("[data-testid=placement-toggle]", "data-placement", "ring", 5_000);
+  });
+  await t.step("remove the new DC", async () => {
+    const ids = await t.dcIds();
+    const added = ids[ids.length - 1];
+    await t.click(`[data-testid="remove-dc-${added}"]`);
+    await t.waitFor("five DCs again", async () => (await t.dcIds()).length === 5, 5_000);
+    const modulo = await numAttr(t, "[data-testid=moved-rows]", "data-modulo");
+    const ring = await numAttr(t, "[data-testid=moved-rows]", "data-ring");
+    log(`  6 → 5 DCs: modulo moved ${modulo}, ring moved ${ring}`);
+    if (!(modulo > ring)) throw new Error(`expected modulo (${modulo}) > ring (${ring})`);
+  });
+}
+
+/** Kill a transaction's coordinator between the phases: a participant that voted YES
+ *  becomes "in doubt" and keeps its locks; reviving the coordinator resolves it. */
+async function twoPhaseCommitStory(t) {
+  await t.step("load the app, slow down, open the 2PC tab", async () => {
+    await openApp(t, "?seed=5&rate=80");
+    await t.click("[data-testid=tab-txn]");
+  });
+  let txn = null, coord = null, part = null;
+  for (let attempt = 1; attempt <= 6 && !txn; attempt++) {
+    await t.step(`attempt ${attempt}: catch a transaction between its phases`, async () => {
+      await setSpeed(t, 0); // 0.05×: a WAN round trip takes seconds of wall time
+      await t.waitFor("a working transaction with a prepared participant", async () => {
+        const found = await t.page.evaluate(() => {
+          const d = document.querySelector("[data-testid=txn-diagram]");
+          if (!d) return null;
+          const id = d.getAttribute("data-txn");
+          const c = d.getAttribute("data-coordinator");
+          const item = document.querySelector(`[data-testid="txn-${id}"]`);
+          if (!item || item.getAttribute("data-state") !== "working") return null;
+          for (const b of document.querySelectorAll(`[data-testid^="txn-part-${id}-"]`)) {
+            const dc = b.getAttribute("data-testid").split("-").pop();
+            if (dc !== c && b.getAttribute("data-state") === "prepared") return { id, c, dc };
+          }
+          return null;
+        });
+        if (found) ({ id: txn, c: coord, dc: part } = found);
+        return !!found;
+      }, 40_000, null, 50);
+      await t.click(`[data-testid="txn-${txn}"]`);   // pin it
+      await t.click(`[data-testid="toggle-${coord}"]`); // kill the coordinator
+      await t.expectAttr(`[data-testid="dc-${coord}"]`, "data-state", "down", 5_000);
+      log(`  T${txn}: killed coordinator dc-${coord}; watching participant dc-${part}`);
+      await setSpeed(t, 600); // ≈ 3.6×
+      const sel = `[data-testid="txn-part-${txn}-${part}"]`;
+      await t.waitFor(`${sel} to leave "prepared"`, async () => (await t.attr(sel, "data-state")) !== "prepared", 30_000);
+      const s = await t.attr(sel, "data-state");
+      if (s !== "indoubt") {
+        log(`  the decision got through first (${s}); reviving and trying again`);
+        await t.click(`[data-testid="toggle-${coord}"]`);
+        await t.expectAttr(`[data-testid="dc-${coord}"]`, "data-state", "up", 5_000);
+        txn = null;
+      }
+    });
+  }
+  if (!txn) throw new Error("never caught a transaction between its phases");
+  await t.step("the in-doubt participant blocks while the coordinator is down", async () => {
+    await t.page.waitForTimeout(1_500);
+    await t.expectAttr(`[data-testid="txn-part-${txn}-${part}"]`, "data-state", "indoubt", 1_000);
+    await t.screenshot("in-doubt");
+  });
+  await t.step("reviving the coordinator resolves it", async () => {
+    await t.click(`[data-testid="toggle-${coord}"]`);
+    await t.waitFor("the participant to learn the decision", async () => {
+      const s = await t.attr(`[data-testid="txn-part-${txn}-${part}"]`, "data-state");
+      return s === "committed" || s === "aborted";
+    }, 30_000);
+  });
+}
+
+/** Bad settings are refused next to the field and change nothing; a good one applies. */
+async function settingsStory(t) {
+  await t.step("open settings", async () => {
+    await openApp(t);
+    await t.click("[data-testid=tab-settings]");
+  });
+  await t.step("a non-number is refused in place", async () => {
+    await fill(t, "[data-testid=field-dead_after_ms]", "soon");
+    await t.click("[data-testid=settings-apply]");
+    await t.waitFor("field error", () => t.exists("[data-testid=field-error-dead_after_ms]"), 3_000);
+  });
+  await t.step("an inconsistent value is refused with the validator's message", async () => {
+    await fill(t, "[data-testid=field-dead_after_ms]", "1000");
+    await t.click("[data-testid=settings-apply]");
+    await t.waitFor("silences error", () => t.exists("[data-testid=field-error-suspect_after_ms]"), 3_000);
+    const text = await t.page.locator("[data-testid=field-error-suspect_after_ms]").textContent();
+    if (!/suspect/i.test(text)) throw new Error(`unexpected message: ${text}`);
+    const before = await t.simMs();
+    await t.waitFor("the sim keeps running", async () => (await t.simMs()) > before, 5_000);
+  });
+  await t.step("a valid value applies", async () => {
+    await fill(t, "[data-testid=field-dead_after_ms]", "6000");
+    await t.click("[data-testid=settings-apply]");
+    await t.waitFor("applied", () => t.exists("[data-testid=settings-error-ok]"), 3_000);
+    if (await t.exists("[data-testid^=field-error-]")) throw new Error("a field error remained");
+    await t.click("[data-testid=tab-log]");
+    await t.waitFor("the setting change in the log", async () =>
+      t.page.evaluate(() => [...document.querySelectorAll("[data-category=config]")].some((e) => /6000/.test(e.textContent))), 3_000);
+  });
+}
+
+/** Export a run with a kill, import it: the replay kills the same DC at the same time. */
+async function scenarioStory(t) {
+  await t.step("run, kill dc-2, export", async () => {
+    await openApp(t, "?seed=11");
+    await t.waitFor("sim time > 1 s", async () => (await t.simMs()) > 1_000, 10_000);
+    await t.click('[data-testid="toggle-2"]');
+    await t.expectAttr('[data-testid="dc-2"]', "data-state", "down", 5_000);
+    await t.click("[data-testid=tab-settings]");
+    await t.click("[data-testid=scenario-export]");
+    await t.waitFor("exported JSON", async () => /"Kill"/.test(await t.page.locator("[data-testid=scenario-text]").inputValue()), 3_000);
+  });
+  await t.step("import it: a new run that replays the kill", async () => {
+    const text = await t.page.locator("[data-testid=scenario-text]").inputValue();
+    const killAt = JSON.parse(text).commands.find((c) => c[1].Kill !== undefined)[0];
+    await t.click("[data-testid=scenario-import]");
+    await t.waitFor("the run restarted", async () => (await t.simMs()) < killAt, 5_000);
+    await t.expectAttr('[data-testid="dc-2"]', "data-state", "up", 2_000);
+    await t.waitFor("the replayed kill", async () => (await t.attr('[data-testid="dc-2"]', "data-state")) === "down", 15_000);
+    const now = await t.simMs();
+    if (now < killAt) throw new Error(`killed at ${now} ms, before ${killAt} ms`);
+  });
+  await t.step("garbage is refused in place and the run continues", async () => {
+    await fill(t, "[data-testid=scenario-text]", "{ not json");
+    await t.click("[data-testid=scenario-import]");
+    await t.waitFor("scenario error", () => t.exists("[data-testid=scenario-error]"), 3_000);
+    await t.expectAttr('[data-testid="dc-2"]', "data-state", "down", 1_000);
+  });
+}
+
+/** A manual PutRow succeeds; a malformed key is refused next to the form. */
+async function operateStory(t) {
+  await t.step("open the operate tab", async () => {
+    await openApp(t);
+    await t.click("[data-testid=tab-operate]");
+  });
+  await t.step("a malformed key is refused", async () => {
+    await fill(t, "[data-testid=op-key]", "");
+    await t.click("[data-testid=op-issue]");
+    await t.waitFor("op error", () => t.exists("[data-testid=op-error]"), 3_000);
+  });
+  await t.step("PutRow k5 from DC 0 succeeds", async () => {
+    await fill(t, "[data-testid=op-key]", "k5");
+    await fill(t, "[data-testid=op-columns]", "name=bob, balance=7");
+    await t.click("[data-testid=op-issue]");
+    await t.waitFor("a result", async () => ["true", "false"].includes(await t.attr("[data-testid=op-result]", "data-ok")), 10_000);
+    await t.expectAttr("[data-testid=op-result]", "data-ok", "true", 100);
+  });
+}
+
+/** Space pauses and resumes, s steps, ? shows the shortcuts. */
+async function keyboardStory(t) {
+  await t.step("load", async () => {
+    await openApp(t);
+    await t.waitFor("running", () => t.exists("[data-testid=pause]"), 5_000);
+  });
+  await t.step("space pauses; time stands still", async () => {
+    await t.page.locator("h1").click();
+    await t.page.keyboard.press(" ");
+    await t.waitFor("paused", () => t.exists("[data-testid=play]"), 2_000);
+    const a = await t.simMs();
+    await t.page.waitForTimeout(500);
+    if ((await t.simMs()) !== a) throw new Error("time moved while paused");
+  });
+  await t.step("s steps exactly one event", async () => {
+    const a = await t.simMs();
+    for (let i = 0; i < 20; i++) await t.page.keyboard.press("s");
+    await t.waitFor("time moved forward by steps", async () => (await t.simMs()) > a, 2_000);
+  });
+  await t.step("? shows the shortcuts, Escape hides them", async () => {
+    await t.page.keyboard.press("?");
+    await t.waitFor("help", () => t.exists("[data-testid=help]"), 2_000);
+    await t.page.keyboard.press("Escape");
+    await t.waitFor("help closed", async () => !(await t.exists("[data-testid=help]")), 2_000);
+    await t.page.keyboard.press(" ");
+    await t.waitFor("running again", () => t.exists("[data-testid=pause]"), 2_000);
+  });
+}
+
 const STORIES = [
   { name: "kill-and-revive", run: killAndRevive },
+  { name: "placement-moves", run: placementStory },
+  { name: "2pc-in-doubt", run: twoPhaseCommitStory },
+  { name: "settings-validation", run: settingsStory },
+  { name: "scenario-replay", run: scenarioStory },
+  { name: "manual-operation", run: operateStory },
+  { name: "keyboard", run: keyboardStory },
 ];
 
 // ---------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 const GOLDEN: &str = include_str!("reference_trace.txt");
 
 /// The fixed determinism scenario, exactly as agreed with the core's native test.
+#[allow(clippy::field_reassign_with_default)] // kept verbatim from the agreed scenario
 fn trace_case() -> u64 {
     let mut c = SimConfig::default();
     c.seed = 42;
@@ -96,7 +97,10 @@ fn trace_hash_is_deterministic_and_matches_native() {
     assert_eq!(a, b, "two runs of the same scenario differ");
     let golden =
         u64::from_str_radix(GOLDEN.trim(), 16).expect("tests/reference_trace.txt holds a hex u64");
-    assert_eq!(a, golden, "wasm trace hash {a:016x} differs from the native golden value {golden:016x}");
+    assert_eq!(
+        a, golden,
+        "wasm trace hash {a:016x} differs from the native golden value {golden:016x}"
+    );
     // The core's own copy of the scenario agrees too.
     assert_eq!(tablestore_playground::sim::trace::reference_trace(), a);
 }

@@ -176,6 +176,16 @@ pub struct Pieces {
     pub findings: Rc<Vec<Finding>>,
     pub ring: Rc<RingView>,
     pub config: Rc<SimConfig>,
+    pub views: Rc<Vec<ViewRow>>,
+}
+
+/// One observer's row of the detector matrix; replaced only when a view changes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ViewRow {
+    pub id: DcId,
+    pub name: String,
+    pub up: bool,
+    pub views: Vec<(DcId, Option<crate::sim::PeerState>)>,
 }
 
 /// Replaces `slot` only if the new value differs, so unchanged pieces keep their `Rc`.
@@ -204,9 +214,20 @@ fn cut(mut s: Snapshot, prev: Option<&Pieces>) -> Pieces {
         links: std::mem::take(&mut s.links),
     };
     let config = s.config.clone();
+    let views: Vec<ViewRow> = s
+        .dcs
+        .iter()
+        .map(|d| ViewRow {
+            id: d.id,
+            name: d.name.clone(),
+            up: d.up,
+            views: d.views.clone(),
+        })
+        .collect();
     match prev {
         None => Pieces {
             config: Rc::new(config),
+            views: Rc::new(views),
             snap: Rc::new(s),
             topo: Rc::new(topo),
             events: Rc::new(events),
@@ -236,6 +257,7 @@ fn cut(mut s: Snapshot, prev: Option<&Pieces>) -> Pieces {
             }
             keep_or(&mut out.ring, ring);
             keep_or(&mut out.config, config);
+            keep_or(&mut out.views, views);
             out
         }
     }
@@ -879,7 +901,7 @@ impl Component for App {
                     </section>
                     <section class="panel side" aria-label="Datacenters and failure detectors">
                         <DcTable snap={p.snap.clone()} cbs={cbs.clone()} selected_dc={self.selected_dc} />
-                        <DetectorMatrix snap={p.snap.clone()} selected_dc={self.selected_dc} />
+                        <DetectorMatrix views={p.views.clone()} selected_dc={self.selected_dc} />
                     </section>
                     <section class="panel tabs-panel">
                         <nav class="tabs" role="tablist">{ for tabs }</nav>

@@ -36,9 +36,9 @@ pub fn controls(p: &Props) -> Html {
         Callback::from(move |_: MouseEvent| cb.emit(()))
     };
     let theme = match p.theme {
-        Theme::Auto => "Theme: auto",
-        Theme::Light => "Theme: light",
-        Theme::Dark => "Theme: dark",
+        Theme::Auto => "◐ auto",
+        Theme::Light => "☀ light",
+        Theme::Dark => "☾ dark",
     };
     html! {
         <header class="topbar">
@@ -70,7 +70,7 @@ pub fn controls(p: &Props) -> Html {
                 </label>
             </div>
             <div class="view-controls">
-                <button class="ghost" data-testid="theme-toggle" onclick={emit(&cbs.theme)}>{ theme }</button>
+                <button class="ghost" data-testid="theme-toggle" title="Colour theme: auto follows the system" onclick={emit(&cbs.theme)}>{ theme }</button>
                 <button class={classes!("ghost", p.large.then_some("on"))} data-testid="large-toggle" aria-pressed={p.large.to_string()}
                     onclick={emit(&cbs.large)} title="Larger type for projectors">{ "A+" }</button>
                 <button class="ghost" data-testid="help-toggle" onclick={emit(&cbs.help)} title="Keyboard shortcuts (?)">{ "?" }</button>

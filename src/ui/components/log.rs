@@ -23,7 +23,7 @@ pub const CATEGORIES: [&str; 9] = [
     "config",
 ];
 /// Entries rendered at most after filtering.
-const MAX_SHOWN: usize = 250;
+const MAX_SHOWN: usize = 150;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {

@@ -4,7 +4,8 @@
 //! Invariants: map coordinates are the DC positions (x 0..1000, y 0..500) unchanged; a
 //! message's position is (now − send_at)/(deliver_at − send_at) along its lane, so what
 //! moves on screen is exactly the snapshot's in-flight set. The backdrop renders once; links
-//! re-render only when the topology changes; messages and DCs once per snapshot.
+//! re-render only when the topology changes; messages and DCs once per snapshot, on their
+//! own overlay layer.
 
 use crate::sim::msg::MsgKind;
 use crate::sim::snapshot::Snapshot;
@@ -538,13 +539,19 @@ impl Component for WorldMap {
         });
         html! {
             <div class="map-wrap">
-                <svg class="map" viewBox="0 0 1000 500" preserveAspectRatio="xMidYMid meet" role="img"
-                    aria-label="World map of the datacenters, their links and the messages in flight">
-                    <Backdrop />
-                    <Links topo={p.topo.clone()} selected_dc={p.selected_dc} on_toggle={p.cbs.toggle_link.clone()} />
-                    <Messages snap={p.snap.clone()} topo={p.topo.clone()} selected_txn={p.selected_txn} hidden_kinds={p.hidden_kinds} />
-                    <g class="dcs">{ for nodes }</g>
-                </svg>
+                // Two stacked layers: the static base (land, links) and the moving overlay
+                // (messages, DCs), so each frame repaints only the mostly transparent overlay.
+                <div class="map-stage">
+                    <svg class="map base" viewBox="0 0 1000 500" preserveAspectRatio="xMidYMid meet" role="img"
+                        aria-label="World map of the datacenters, their links and the messages in flight">
+                        <Backdrop />
+                        <Links topo={p.topo.clone()} selected_dc={p.selected_dc} on_toggle={p.cbs.toggle_link.clone()} />
+                    </svg>
+                    <svg class="map overlay" viewBox="0 0 1000 500" preserveAspectRatio="xMidYMid meet" aria-hidden="false">
+                        <Messages snap={p.snap.clone()} topo={p.topo.clone()} selected_txn={p.selected_txn} hidden_kinds={p.hidden_kinds} />
+                        <g class="dcs">{ for nodes }</g>
+                    </svg>
+                </div>
                 <Legend hidden_kinds={p.hidden_kinds} on_toggle={p.cbs.toggle_kind.clone()} />
                 <p class="caption">{ "Dots are messages in flight, moving at the link's one-way latency. Click a DC to focus it and see its latencies; click a link lane to cut or heal that direction (dashed red = cut)." }</p>
             </div>

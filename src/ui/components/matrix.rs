@@ -3,24 +3,17 @@
 //! view (`unknown`), the diagonal is the DC itself.
 
 use crate::sim::detector::PeerState;
-use crate::sim::snapshot::Snapshot;
 use crate::sim::DcId;
+use crate::ui::app::ViewRow;
 use crate::ui::fmt;
 use std::rc::Rc;
 use yew::prelude::*;
 
-#[derive(Properties)]
+/// Views change only on detector transitions, so this re-renders rarely.
+#[derive(Properties, PartialEq)]
 pub struct Props {
-    pub snap: Rc<Snapshot>,
+    pub views: Rc<Vec<ViewRow>>,
     pub selected_dc: Option<DcId>,
-}
-
-impl PartialEq for Props {
-    fn eq(&self, o: &Self) -> bool {
-        // Views change only on events; compare the DC pictures, not the whole snapshot.
-        self.selected_dc == o.selected_dc
-            && (Rc::ptr_eq(&self.snap, &o.snap) || self.snap.dcs == o.snap.dcs)
-    }
 }
 
 pub struct DetectorMatrix;
@@ -35,7 +28,7 @@ impl Component for DetectorMatrix {
 
     fn view(&self, ctx: &Context<Self>) -> Html {
         let p = ctx.props();
-        let dcs = &p.snap.dcs;
+        let dcs = &p.views;
         let head = dcs.iter().map(|t| {
             html! {
                 <th key={t.id.0} scope="col" title={t.name.clone()} class={classes!((p.selected_dc == Some(t.id)).then_some("sel"))}>

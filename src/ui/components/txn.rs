@@ -19,7 +19,7 @@ const TOP: f64 = 58.0;
 /// Diagram height bounds (px of the viewBox): grows with the number of messages.
 const H_MIN: f64 = 200.0;
 const H_MAX: f64 = 440.0;
-const LEFT: f64 = 70.0;
+const LEFT: f64 = 80.0;
 /// Gaps longer than this (ms) are compressed on the time axis.
 const GAP_MS: f64 = 400.0;
 
@@ -191,7 +191,7 @@ fn diagram(t: &TxnTrace, topo: &Topo, now: SimTime) -> Html {
         html! {
             <g>
                 <rect class={cls} x="0" y={format!("{y_dec:.1}")} width={W.to_string()} height={format!("{:.1}", (y_end - y_dec).max(2.0))} />
-                <text class="band-label" x={(W - 6.0).to_string()} text-anchor="end" y={format!("{:.1}", y_dec + 13.0)}>{ "phase 2: decision" }</text>
+                <text class="band-label" text-anchor="end" transform={format!("translate(11,{:.1}) rotate(-90)", y_dec + 4.0)}>{ "phase 2: decision" }</text>
             </g>
         }
     });
@@ -308,10 +308,10 @@ fn diagram(t: &TxnTrace, topo: &Topo, now: SimTime) -> Html {
         }
     });
     html! {
-        <svg class="seq" data-testid="txn-diagram" data-txn={t.id.0.to_string()} viewBox={format!("0 0 {W} {}", bottom + 12.0)} role="img"
+        <svg class="seq" data-testid="txn-diagram" data-txn={t.id.0.to_string()} data-coordinator={t.coordinator.0.to_string()} viewBox={format!("0 0 {W} {}", bottom + 12.0)} role="img"
             aria-label={format!("Sequence diagram of transaction {}", t.id)}>
             <rect class="band vote" x="0" y={format!("{y_start:.1}")} width={W.to_string()} height={format!("{:.1}", (y_dec - y_start).max(2.0))} />
-            <text class="band-label" x={(W - 6.0).to_string()} text-anchor="end" y={format!("{:.1}", y_start + 13.0)}>{ "phase 1: prepare & vote" }</text>
+            <text class="band-label" text-anchor="end" transform={format!("translate(11,{:.1}) rotate(-90)", y_start + 4.0)}>{ "phase 1: prepare & vote" }</text>
             { for band2 }
             { for ticks }
             { for heads }
@@ -339,7 +339,7 @@ pub fn txn_panel(p: &Props) -> Html {
         html! {
             <li key={id.0}>
                 <button class={classes!("txn-item", sel.then_some("sel"), out)} data-testid={format!("txn-{}", id.0)}
-                    data-state={fmt::coord_label(coord_state(t))} aria-pressed={sel.to_string()}
+                    data-state={fmt::coord_label(coord_state(t))} data-coordinator={t.coordinator.0.to_string()} aria-pressed={sel.to_string()}
                     onclick={Callback::from(move |_: MouseEvent| select.emit(if sel { None } else { Some(id) }))}>
                     <span class="txn-id">{ id.to_string() }</span>
                     <span class={classes!("swatch", fmt::dc_bg(t.coordinator))} />
