@@ -483,6 +483,83 @@ impl PartialEq for Props {
     }
 }
 
+/// Where a DC's two label lines go relative to its circle.
+#[derive(Copy, Clone, PartialEq)]
+enum Side {
+    Below,
+    Above,
+    Right,
+    Left,
+}
+
+type Rect = (f64, f64, f64, f64);
+
+fn label_rect(x: f64, y: f64, w: f64, side: Side) -> Rect {
+    match side {
+        Side::Below => (x - w / 2.0, y + DC_R + 2.0, x + w / 2.0, y + DC_R + 28.0),
+        Side::Above => (x - w / 2.0, y - DC_R - 28.0, x + w / 2.0, y - DC_R - 2.0),
+        Side::Right => (x + DC_R + 3.0, y - 13.0, x + DC_R + 3.0 + w, y + 13.0),
+        Side::Left => (x - DC_R - 3.0 - w, y - 13.0, x - DC_R - 3.0, y + 13.0),
+    }
+}
+
+fn overlap(a: Rect, b: Rect) -> f64 {
+    let w = (a.2.min(b.2) - a.0.max(b.0)).max(0.0);
+    let h = (a.3.min(b.3) - a.1.max(b.1)).max(0.0);
+    w * h
+}
+
+/// Greedy label placement: each DC (in id order) takes the first side whose label box
+/// overlaps no DC circle, earlier label or map edge; otherwise the least-overlapping one.
+/// Keeps clustered regions (cn-*, eu-*) legible.
+fn label_sides(pos: &[(f64, f64, usize)]) -> Vec<Side> {
+    let circles: Vec<Rect> = pos
+        .iter()
+        .map(|&(x, y, _)| (x - DC_R, y - DC_R, x + DC_R, y + DC_R))
+        .collect();
+    let mut placed: Vec<Rect> = Vec::with_capacity(pos.len());
+    let mut out = Vec::with_capacity(pos.len());
+    for (i, &(x, y, chars)) in pos.iter().enumerate() {
+        let w = chars as f64 * 7.0 + 6.0;
+        let cost = |side: Side| {
+            let r = label_rect(x, y, w, side);
+            let mut c: f64 = circles
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, o)| overlap(r, *o))
+                .sum();
+            c += placed.iter().map(|o| overlap(r, *o)).sum::<f64>();
+            let outside = (0.0 - r.0).max(0.0)
+                + (r.2 - 1000.0).max(0.0)
+                + (0.0 - r.1).max(0.0)
+                + (r.3 - 500.0).max(0.0);
+            c + outside * 30.0
+        };
+        let sides = [Side::Below, Side::Above, Side::Right, Side::Left];
+        let best = sides
+            .iter()
+            .copied()
+            .find(|s| cost(*s) == 0.0)
+            .unwrap_or_else(|| {
+                sides
+                    .iter()
+                    .copied()
+                    .fold((Side::Below, f64::MAX), |b, s| {
+                        if cost(s) < b.1 {
+                            (s, cost(s))
+                        } else {
+                            b
+                        }
+                    })
+                    .0
+            });
+        placed.push(label_rect(x, y, w, best));
+        out.push(best);
+    }
+    out
+}
+
 pub struct WorldMap;
 
 impl Component for WorldMap {
@@ -495,15 +572,25 @@ impl Component for WorldMap {
 
     fn view(&self, ctx: &Context<Self>) -> Html {
         let p = ctx.props();
-        let nodes = p.snap.dcs.iter().map(|d| {
+        let pos: Vec<(f64, f64, usize)> = p
+            .snap
+            .dcs
+            .iter()
+            .map(|d| (d.x as f64, d.y as f64, d.name.chars().count()))
+            .collect();
+        let sides = label_sides(&pos);
+        let nodes = p.snap.dcs.iter().zip(sides).map(|(d, side)| {
             let (x, y) = (d.x as f64, d.y as f64);
             let id = d.id;
             let select = p.cbs.select_dc.clone();
             let onclick = Callback::from(move |_: MouseEvent| select.emit(Some(id)));
             let selected = p.selected_dc == Some(id);
-            // Labels below the circle, or above it near the bottom edge.
-            let below = y < 440.0;
-            let (ty1, ty2) = if below { (DC_R + 13.0, DC_R + 25.0) } else { (-DC_R - 16.0, -DC_R - 4.0) };
+            let (lx, ty1, ty2, anchor) = match side {
+                Side::Below => (0.0, DC_R + 13.0, DC_R + 25.0, "middle"),
+                Side::Above => (0.0, -DC_R - 16.0, -DC_R - 4.0, "middle"),
+                Side::Right => (DC_R + 4.0, -1.0, 11.0, "start"),
+                Side::Left => (-DC_R - 4.0, -1.0, 11.0, "end"),
+            };
             let state = if d.up { "up" } else { "down" };
             html! {
                 <g key={id.0} class={classes!("dc", state, selected.then_some("selected"))}
@@ -519,8 +606,8 @@ impl Component for WorldMap {
                         <path class="cross" d="M-7,-7L7,7M7,-7L-7,7" />
                     }
                     <text class="dc-id" y="4">{ id.0 }</text>
-                    <text class="dc-name" y={ty1.to_string()}>{ d.name.clone() }</text>
-                    <text class="dc-rows" y={ty2.to_string()}>{ format!("{} rows", d.rows) }</text>
+                    <text class="dc-name" x={lx.to_string()} y={ty1.to_string()} text-anchor={anchor}>{ d.name.clone() }</text>
+                    <text class="dc-rows" x={lx.to_string()} y={ty2.to_string()} text-anchor={anchor}>{ format!("{} rows", d.rows) }</text>
                     if d.in_doubt > 0 {
                         <g class="badge-doubt" transform={format!("translate({},{})", DC_R - 2.0, -DC_R + 2.0)}>
                             <circle r="7" />
@@ -547,7 +634,7 @@ impl Component for WorldMap {
                         <Backdrop />
                         <Links topo={p.topo.clone()} selected_dc={p.selected_dc} on_toggle={p.cbs.toggle_link.clone()} />
                     </svg>
-                    <svg class="map overlay" viewBox="0 0 1000 500" preserveAspectRatio="xMidYMid meet" aria-hidden="false">
+                    <svg class="map layer-top" viewBox="0 0 1000 500" preserveAspectRatio="xMidYMid meet" aria-hidden="false">
                         <Messages snap={p.snap.clone()} topo={p.topo.clone()} selected_txn={p.selected_txn} hidden_kinds={p.hidden_kinds} />
                         <g class="dcs">{ for nodes }</g>
                     </svg>

@@ -65,7 +65,7 @@ impl Component for DetectorMatrix {
             <div class="matrix-wrap">
                 <h2>{ "Failure detectors" }</h2>
                 <p class="caption">{ "Each DC has its own view — a partitioned DC may disagree. Row: the observer; column: the DC it judges." }</p>
-                <table class="matrix" data-testid="detector-matrix">
+                <table class={classes!("matrix", (dcs.len() > 8).then_some("dense"))} data-testid="detector-matrix">
                     <thead><tr><th scope="col" class="corner">{ "observer ↓ / target →" }</th>{ for head }</tr></thead>
                     <tbody>{ for rows }</tbody>
                 </table>

@@ -23,13 +23,42 @@ const LEFT: f64 = 80.0;
 /// Gaps longer than this (ms) are compressed on the time axis.
 const GAP_MS: f64 = 400.0;
 
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct Props {
     pub txns: Rc<Vec<TxnTrace>>,
     pub topo: Rc<Topo>,
     pub now: SimTime,
     pub selected: Option<TxnId>,
     pub cbs: Cbs,
+}
+
+impl Props {
+    fn shown(&self) -> Option<&TxnTrace> {
+        self.selected
+            .and_then(|id| self.txns.iter().find(|t| t.id == id))
+            .or_else(|| self.txns.last())
+    }
+}
+
+impl PartialEq for Props {
+    /// `now` only matters while the shown transaction is still moving (messages in flight
+    /// or not ended); otherwise the panel skips the per-frame re-render.
+    fn eq(&self, o: &Self) -> bool {
+        let same = Rc::ptr_eq(&self.txns, &o.txns)
+            && Rc::ptr_eq(&self.topo, &o.topo)
+            && self.selected == o.selected
+            && self.cbs == o.cbs;
+        if !same {
+            return false;
+        }
+        if self.now == o.now {
+            return true;
+        }
+        let live = |t: &TxnTrace| {
+            coord_state(t) != CoordState::Ended || t.msgs.iter().any(|m| m.delivered.is_none())
+        };
+        !self.shown().is_some_and(live)
+    }
 }
 
 fn last_part(t: &TxnTrace, d: DcId) -> Option<PartState> {
@@ -281,8 +310,8 @@ fn diagram(t: &TxnTrace, topo: &Topo, now: SimTime) -> Html {
         };
         html! {
             <g key={format!("c{i}")} class={classes!("mark", "coord", fmt::coord_label(*s))} transform={format!("translate({x:.1},{y:.1})")}>
-                <rect x={format!("{:.1}", -(text.len() as f64 * 6.2 + 12.0))} y="-8" width={format!("{}", text.len() as f64 * 6.2 + 8.0)} height="15" rx="3" />
-                <text x={format!("{:.1}", -(text.len() as f64 * 6.2 + 8.0))} y="3">{ text }</text>
+                <rect x="4" y="-8" width={format!("{}", text.len() as f64 * 6.2 + 8.0)} height="15" rx="3" />
+                <text x="8" y="3">{ text }</text>
             </g>
         }
     });
