@@ -840,7 +840,12 @@ impl Component for App {
         });
         let tabs = Tab::ALL.iter().map(|&t| {
             let badge = match t {
-                Tab::Findings if !p.findings.is_empty() => html! { <span class="badge">{ p.findings.len() }</span> },
+                Tab::Findings if !p.findings.is_empty() => {
+                    // Red only for violations; expected findings (a setting's price) are amber.
+                    let bad = p.findings.iter().any(|f| f.kind.is_violation());
+                    html! { <span class={classes!("badge", (!bad).then_some("warn"))} data-testid="findings-count"
+                        data-violations={bad.to_string()}>{ p.findings.len() }</span> }
+                }
                 Tab::Txn => {
                     let n: usize = p.snap.dcs.iter().map(|d| d.in_doubt).sum();
                     if n > 0 { html! { <span class="badge warn" title="participants prepared or in doubt">{ n }</span> } } else { html! {} }

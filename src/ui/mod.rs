@@ -46,6 +46,11 @@
 //! | `scenario-text`, `scenario-export`, `scenario-import`, `scenario-error` | scenarios   |
 //! | `op-kind`, `op-table`, `op-key`, `op-columns`, `op-home`, `op-issue`, `op-error`, `op-result` | manual op form |
 //! | `theme-toggle`, `large-toggle`, `help-toggle`, `help` | presentation                   |
+//! | `findings-count`          | badge on the Checker tab; `data-violations` = true \| false  |
+//! | `<x>-error-ok`            | the success note in place of error `<x>` (e.g. `settings-error-ok`) |
+//! | `legend-<kind>`           | map legend entry; click hides / shows that message kind     |
+//! | `datacenters`, `counters`, `detector-matrix` | the side panel's tables                  |
+//! | `ring-focus`, `data-table-pick`, `shards`, `plot-<name>`, `cut-<from>-<to>`, `partition-dc-<id>`, `field-failover`, `settings-reset` | further hooks |
 
 pub mod app;
 pub mod components;

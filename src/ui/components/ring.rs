@@ -104,8 +104,18 @@ pub fn ring_panel(p: &Props) -> Html {
                 x1={format!("{x1:.1}")} y1={format!("{y1:.1}")} x2={format!("{x2:.1}")} y2={format!("{y2:.1}")} />
         }
     });
-    let keys = rv.keys.iter().map(|k| {
-        let (x, y) = at(k.ppm, R - 26.0);
+    // Keys closer than ~0.8% of a turn stack inwards so each stays clickable.
+    let mut order: Vec<usize> = (0..rv.keys.len()).collect();
+    order.sort_by_key(|&i| rv.keys[i].ppm);
+    let mut level = vec![0u32; rv.keys.len()];
+    for w in order.windows(2) {
+        if rv.keys[w[1]].ppm - rv.keys[w[0]].ppm < 8_000 {
+            level[w[1]] = (level[w[0]] + 1) % 4;
+        }
+    }
+    let radius = |i: usize| R - 26.0 - level[i] as f64 * 11.0;
+    let keys = rv.keys.iter().enumerate().map(|(i, k)| {
+        let (x, y) = at(k.ppm, radius(i));
         let owner = k.replicas.first().copied().unwrap_or(DcId(0));
         let is_focus = focus.is_some_and(|f| f.key == k.key);
         let enter = {
@@ -135,8 +145,9 @@ pub fn ring_panel(p: &Props) -> Html {
     });
     // For the focused key under Ring: the arc to the vnode that owns it.
     let focus_arc = focus.filter(|_| ring_mode).and_then(|k| {
+        let r = rv.keys.iter().position(|x| x.key == k.key).map(radius).unwrap_or(R - 26.0);
         let next = rv.ring.iter().find(|pt| pt.ppm >= k.ppm).or(rv.ring.first())?;
-        Some(html! { <path class={classes!("owner-arc", fmt::dc_stroke(next.dc))} d={arc(k.ppm, next.ppm, R - 26.0)} /> })
+        Some(html! { <path class={classes!("owner-arc", fmt::dc_stroke(next.dc))} d={arc(k.ppm, next.ppm, r)} /> })
     });
     let focus_text = focus.map(|k| {
         let list = k.replicas.iter().enumerate().map(|(i, d)| {
