@@ -255,3 +255,20 @@ async fn bad_url_shows_error_and_runs_defaults() {
     assert!(wait_for(1_000, || count(&root, "[data-testid=error]") == 0).await);
     handle.destroy();
 }
+
+#[wasm_bindgen_test]
+fn fatal_errors_are_shown_in_the_page() {
+    // What the panic hook calls: a visible `[data-testid=error]` banner (and the console).
+    tablestore_playground::ui::show_fatal("boom from a test");
+    let doc = document();
+    let banner = doc.get_element_by_id("panic-banner").expect("banner");
+    assert_eq!(
+        banner.get_attribute("data-testid").as_deref(),
+        Some("error")
+    );
+    assert!(banner
+        .text_content()
+        .unwrap_or_default()
+        .contains("boom from a test"));
+    banner.remove();
+}
