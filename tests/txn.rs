@@ -227,3 +227,42 @@ fn a_coordinator_that_dies_before_deciding_presumes_abort_on_recovery() {
         );
     }
 }
+
+#[test]
+fn the_trace_shows_every_prepare_including_ones_dropped_at_send() {
+    let mut sim = Sim::new(quiet_config(5)).unwrap();
+    sim.advance_to(t(500));
+    let keys = spread_keys(&sim, DcId(0));
+    let cut_to = sim.primary_for(TableId(0), &pk(&keys[0])).0;
+    sim.apply(UserCommand::CutLink {
+        from: DcId(0),
+        to: cut_to,
+    })
+    .unwrap();
+    let req = sim.next_req();
+    sim.apply(UserCommand::Issue {
+        home: DcId(0),
+        op: txn_over(&keys),
+    })
+    .unwrap();
+    let trace = sim.txn(TxnId(req.0)).unwrap();
+    let prepares: Vec<_> = trace
+        .msgs
+        .iter()
+        .filter(|m| m.kind == tablestore_playground::sim::MsgKind::Prepare)
+        .collect();
+    assert_eq!(prepares.len(), 3, "{:?}", trace.msgs);
+    let dropped = prepares.iter().find(|m| m.dst == cut_to).unwrap();
+    assert_eq!(
+        dropped.delivered,
+        Some(false),
+        "dropped at send over the cut link"
+    );
+    assert!(
+        prepares
+            .iter()
+            .filter(|m| m.dst != cut_to)
+            .all(|m| m.delivered.is_none()),
+        "the others are in flight"
+    );
+}

@@ -63,15 +63,17 @@ impl Node {
                 .push((w, (req.0 << 8) | (i as u64 + 1)));
         }
         let participants: Vec<DcId> = groups.keys().copied().collect();
-        for (&p, ws) in &groups {
-            out.push(Out::Send {
+        // The record is written (and reported) before any PREPARE leaves.
+        let prepares: Vec<Out> = groups
+            .iter()
+            .map(|(&p, ws)| Out::Send {
                 dst: p,
                 msg: Msg::Prepare {
                     txn,
                     writes: ws.clone(),
                 },
-            });
-        }
+            })
+            .collect();
         self.durable.coord.insert(
             txn,
             CoordRecord {
@@ -88,6 +90,7 @@ impl Node {
             state: CoordState::Working,
             participants,
         }));
+        out.extend(prepares);
         out.push(Out::Timer {
             after: ctx.cfg.txn_timeout_ms,
             timer: Timer::TxnVotes(txn),
