@@ -4,6 +4,7 @@
 #   make serve PORT=9000    ... on another port
 #   make test               native tests, browser (wasm) tests, release build, end-to-end test
 #   make bench              simulation benchmark (benches/sim.rs)
+#   make frametime          frame time of the built page with 16 DCs (e2e/frametime.mjs)
 #   make dist               release build into dist/
 #   make e2e                release build, then the end-to-end browser test only
 #   make clean              remove build outputs
@@ -74,10 +75,10 @@ define e2e_tests
 	node e2e/run.mjs
 endef
 
-.PHONY: help tools serve test test-native test-web dist e2e bench clean
+.PHONY: help tools serve test test-native test-web dist e2e bench frametime clean
 
 help:
-	@sed -n '3,9p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,10p' Makefile | sed 's/^# \{0,1\}//'
 
 tools:
 	$(TOOLS) test
@@ -112,6 +113,12 @@ e2e:
 
 bench:
 	cargo bench --bench sim
+
+# Frame time of the built page running 16 DCs with a busy workload (a measurement).
+frametime:
+	$(TOOLS) dist e2e
+	$(release_build)
+	node e2e/frametime.mjs
 
 clean:
 	cargo clean

@@ -23,12 +23,12 @@
 // Every page error, console error, visible `[data-testid=error]` banner or visible
 // `#boot-error` fails the story that is running.
 
-import http from "node:http";
 import fs from "node:fs";
 import fsp from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { CHROMIUM_ARGS, startServer, withTimeout } from "./lib.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "..");
@@ -37,18 +37,7 @@ const SCREENSHOTS = path.join(ROOT, "target", "screenshots");
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const STORY_TIMEOUT_MS = Number(process.env.E2E_STORY_TIMEOUT_MS || 90_000);
 
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--no-default-browser-check",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--disable-dev-shm-usage",
-  "--disable-extensions",
-];
+
 
 const t0 = Date.now();
 const elapsed = () => ((Date.now() - t0) / 1000).toFixed(1).padStart(6) + "s";
@@ -523,57 +512,6 @@ function makeToolkit({ name, page, baseUrl, state }) {
 // Static server for dist/
 // ---------------------------------------------------------------------------------------
 
-const MIME = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".mjs": "text/javascript; charset=utf-8",
-  ".wasm": "application/wasm",
-  ".css": "text/css; charset=utf-8",
-  ".json": "application/json; charset=utf-8",
-  ".map": "application/json; charset=utf-8",
-  ".svg": "image/svg+xml",
-  ".png": "image/png",
-  ".ico": "image/x-icon",
-  ".txt": "text/plain; charset=utf-8",
-  ".woff2": "font/woff2",
-};
-
-function startServer(root) {
-  const server = http.createServer(async (req, res) => {
-    try {
-      const url = new URL(req.url, "http://127.0.0.1");
-      let rel = decodeURIComponent(url.pathname);
-      if (rel.endsWith("/")) rel += "index.html";
-      const file = path.resolve(root, "." + rel);
-      if (file !== root && !file.startsWith(root + path.sep)) {
-        res.writeHead(403).end("forbidden");
-        return;
-      }
-      let stat = await fsp.stat(file).catch(() => null);
-      if (!stat || !stat.isFile()) {
-        if (rel === "/favicon.ico") {
-          res.writeHead(204).end();
-        } else {
-          res.writeHead(404, { "content-type": "text/plain" }).end(`not found: ${rel}`);
-        }
-        return;
-      }
-      res.writeHead(200, {
-        "content-type": MIME[path.extname(file).toLowerCase()] || "application/octet-stream",
-        "content-length": stat.size,
-        "cache-control": "no-store",
-      });
-      if (req.method === "HEAD") res.end();
-      else fs.createReadStream(file).pipe(res);
-    } catch (e) {
-      res.writeHead(500).end(String(e));
-    }
-  });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve(server));
-  });
-}
 
 // ---------------------------------------------------------------------------------------
 // Runner
@@ -587,15 +525,6 @@ let failed = 0;
 let finishing = false;
 let current = null; // { story, page, state } of the story that is running
 
-function withTimeout(promise, ms, what) {
-  let timer;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-    }),
-  ]);
-}
 
 function cleanup() {
   cleaningUp ||= (async () => {

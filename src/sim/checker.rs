@@ -10,6 +10,7 @@ use super::config::{ReadConsistency, ReplicationMode};
 use super::ids::{DcId, ReqId, ShardId, TableId, TxnId};
 use super::msg::OpResult;
 use super::node::{ClientOp, Node, PartState, ShardKey};
+use super::placement::Placement;
 use super::table::{pk_text, Epoch, LogPos, Pk};
 use super::time::SimTime;
 use serde::{Deserialize, Serialize};
@@ -159,9 +160,9 @@ pub struct CheckCtx<'a> {
     pub now: SimTime,
     pub nodes: &'a BTreeMap<DcId, Node>,
     pub modes: &'a [ReplicationMode],
+    pub placement: &'a Placement,
     pub replication_factor: usize,
     pub consistency: ReadConsistency,
-    pub shard_of: &'a dyn Fn(&Pk) -> ShardId,
     /// For a write's completion: replicas (besides the one that acknowledged it) that had
     /// been up and reachable long enough that any correct primary counted them live.
     pub stable_live: Option<usize>,
@@ -452,7 +453,9 @@ impl Checker {
                         }
                     }
                     ReadConsistency::Owner => {
-                        let shard = (c.shard_of)(pk);
+                        let shard = c
+                            .placement
+                            .shard_of(&pk.first().map(|v| v.hash_text()).unwrap_or_default());
                         let current = self.latest_epoch.get(&(*table, shard)).map(|&(_, p)| p);
                         let deposed = matches!((served_by, current), (Some(d), Some(p)) if d != p);
                         let cause = served_by.map(|d| self.fault_of(d)).unwrap_or_default();
@@ -624,7 +627,8 @@ impl Checker {
 
     /// Forgets acknowledged writes every replica already holds (they can no longer be lost
     /// by failover), and old bookkeeping.
-    pub fn prune(&mut self, c: &CheckCtx, replicas: impl Fn(ShardId) -> Vec<DcId>) {
+    pub fn prune(&mut self, c: &CheckCtx) {
+        let replicas = |s: ShardId| c.placement.replicas(s);
         self.acked.retain(|_, a| {
             !replicas(a.key.1).iter().all(|d| {
                 c.nodes

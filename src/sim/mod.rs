@@ -690,36 +690,27 @@ impl Sim {
         }
     }
 
-    fn check_ctx(&self) -> (Vec<ReplicationMode>, usize) {
-        (
-            self.cfg.tables.iter().map(|t| t.mode).collect(),
-            self.placement.replication_factor as usize,
-        )
-    }
-
-    fn on_fact(&mut self, dc: DcId, f: Fact) {
-        let (modes, rf) = self.check_ctx();
-        let placement = &self.placement;
-        let shard_of =
-            |pk: &Pk| placement.shard_of(&pk.first().map(|v| v.hash_text()).unwrap_or_default());
-        let before = self.checker.findings.len();
-        let stable_live = match &f {
-            Fact::OpDone {
-                op: ClientOp::Write(w),
-                served_by: Some(p),
-                ..
-            } => Some(self.stable_live_replicas(&w.pk, *p)),
-            _ => None,
-        };
+    /// Runs `f` with the checker and the god's-eye view of the world it checks.
+    fn checking<R>(
+        &mut self,
+        stable_live: Option<usize>,
+        f: impl FnOnce(&mut Checker, &CheckCtx) -> R,
+    ) -> R {
+        let modes: Vec<ReplicationMode> = self.cfg.tables.iter().map(|t| t.mode).collect();
         let c = CheckCtx {
             now: self.now,
             nodes: &self.nodes,
             modes: &modes,
-            replication_factor: rf,
+            placement: &self.placement,
+            replication_factor: self.placement.replication_factor as usize,
             consistency: self.cfg.read_consistency,
-            shard_of: &shard_of,
             stable_live,
         };
+        f(&mut self.checker, &c)
+    }
+
+    fn on_fact(&mut self, dc: DcId, f: Fact) {
+        let before = self.checker.findings.len();
         let kind = match f {
             Fact::View { target, from, to } => Some(EventKind::View { target, from, to }),
             Fact::FailoverIssued {
@@ -745,7 +736,7 @@ impl Sim {
                 last,
             } => {
                 let old = self.checker_old_primary((table, shard), dc);
-                self.checker.on_epoch(&c, (table, shard), epoch, dc, old);
+                self.checking(None, |ch, c| ch.on_epoch(c, (table, shard), epoch, dc, old));
                 Some(EventKind::Promoted {
                     table,
                     shard,
@@ -788,8 +779,13 @@ impl Sim {
                 result,
                 served_by,
             } => {
-                self.checker
-                    .on_op_done(&c, req, &op, invoked, &result, served_by);
+                let stable_live = match (&op, served_by) {
+                    (ClientOp::Write(w), Some(p)) => Some(self.stable_live_replicas(&w.pk, p)),
+                    _ => None,
+                };
+                self.checking(stable_live, |ch, c| {
+                    ch.on_op_done(c, req, &op, invoked, &result, served_by)
+                });
                 let ok = !matches!(result, OpResult::Err(_));
                 let latency = self.now.since(invoked);
                 self.count_op(&op, &result, latency);
@@ -1009,25 +1005,15 @@ impl Sim {
         }
         self.metrics.push_back(point);
 
-        let (modes, rf) = self.check_ctx();
         let before = self.checker.findings.len();
-        let placement = &self.placement;
-        let shard_of =
-            |pk: &Pk| placement.shard_of(&pk.first().map(|v| v.hash_text()).unwrap_or_default());
-        let c = CheckCtx {
-            now: self.now,
-            nodes: &self.nodes,
-            modes: &modes,
-            replication_factor: rf,
-            consistency: self.cfg.read_consistency,
-            shard_of: &shard_of,
-            stable_live: None,
-        };
-        if let Some(since) = self.healthy_since {
-            let settle = self.settle_ms();
-            self.checker.check_settled(&c, since, settle);
-        }
-        self.checker.prune(&c, |s| placement.replicas(s));
+        let healthy_since = self.healthy_since;
+        let settle = self.settle_ms();
+        self.checking(None, |ch, c| {
+            if let Some(since) = healthy_since {
+                ch.check_settled(c, since, settle);
+            }
+            ch.prune(c);
+        });
         self.record_new_findings(before);
     }
 
@@ -1639,21 +1625,8 @@ impl Sim {
     /// Runs the settled-state checks right now, as if the settle period had passed
     /// (for tests that heal and wait themselves).
     pub fn check_settled_now(&mut self) {
-        let (modes, rf) = self.check_ctx();
         let before = self.checker.findings.len();
-        let placement = &self.placement;
-        let shard_of =
-            |pk: &Pk| placement.shard_of(&pk.first().map(|v| v.hash_text()).unwrap_or_default());
-        let c = CheckCtx {
-            now: self.now,
-            nodes: &self.nodes,
-            modes: &modes,
-            replication_factor: rf,
-            consistency: self.cfg.read_consistency,
-            shard_of: &shard_of,
-            stable_live: None,
-        };
-        self.checker.check_settled(&c, SimTime::ZERO, 0);
+        self.checking(None, |ch, c| ch.check_settled(c, SimTime::ZERO, 0));
         self.record_new_findings(before);
     }
 

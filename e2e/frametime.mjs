@@ -1,0 +1,98 @@
+// Measures how smoothly the built page runs a busy 16-DC world in headless Chromium.
+// A measurement, not a test: it prints numbers and never fails on them.
+//
+//   make frametime            (builds dist/ first)
+//   node e2e/frametime.mjs    (E2E_DIST, FRAMETIME_SECONDS, FRAMETIME_QUERY to override)
+//
+// For each speed it records, inside the page, the interval between animation frames
+// (requestAnimationFrame) and the long tasks (> 50 ms) while the simulation runs, and
+// prints `frame time at <speed>: median X ms, p95 Y ms, ...`.
+
+import path from "node:path";
+import os from "node:os";
+import fs from "node:fs";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { CHROMIUM_ARGS, startServer, withTimeout } from "./lib.mjs";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const DIST = path.resolve(process.env.E2E_DIST || path.join(ROOT, "dist"));
+const SECONDS = Number(process.env.FRAMETIME_SECONDS || 10);
+const QUERY = process.env.FRAMETIME_QUERY || "?dcs=16&rate=500&keys=2000&placement=ring";
+
+async function measure(page, seconds) {
+  return page.evaluate(async (ms) => {
+    const frames = [];
+    let longTasks = 0;
+    const obs = new PerformanceObserver((list) => (longTasks += list.getEntries().length));
+    try {
+      obs.observe({ type: "longtask", buffered: false });
+    } catch (_) {}
+    const simStart = Number(document.querySelector("[data-testid=sim-time]")?.getAttribute("data-ms") || 0);
+    await new Promise((resolve) => {
+      let last = performance.now();
+      const end = last + ms;
+      const tick = (now) => {
+        frames.push(now - last);
+        last = now;
+        if (now < end) requestAnimationFrame(tick);
+        else resolve();
+      };
+      requestAnimationFrame(tick);
+    });
+    obs.disconnect();
+    const simEnd = Number(document.querySelector("[data-testid=sim-time]")?.getAttribute("data-ms") || 0);
+    const inFlight = document.querySelectorAll("[data-testid^=msg-]").length;
+    return { frames, longTasks, simMs: simEnd - simStart, inFlight };
+  }, seconds * 1000);
+}
+
+function pct(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor(((sorted.length - 1) * p) / 100))];
+}
+
+async function main() {
+  if (!fs.existsSync(path.join(DIST, "index.html"))) throw new Error(`no ${DIST}/index.html: run make dist first`);
+  const server = await startServer(DIST);
+  const base = `http://127.0.0.1:${server.address().port}`;
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "frametime-"));
+  const browser = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1600, height: 1000 },
+  });
+  try {
+    const page = browser.pages()[0] || (await browser.newPage());
+    await page.goto(base + "/" + QUERY);
+    await page.waitForSelector("[data-testid=dc-15]", { timeout: 30_000 });
+    // Speeds by slider position (see src/ui/mod.rs): 434 ≈ 1×, 767 ≈ 10×, 1000 = 50×.
+    for (const [label, value] of [["1×", 434], ["10×", 767], ["50×", 1000]]) {
+      await page.fill("[data-testid=speed]", String(value)).catch(async () => {
+        await page.$eval("[data-testid=speed]", (el, v) => {
+          el.value = v;
+          el.dispatchEvent(new Event("input", { bubbles: true }));
+        }, String(value));
+      });
+      await page.waitForTimeout(2_000);
+      const r = await withTimeout(measure(page, SECONDS), (SECONDS + 30) * 1000, "measuring");
+      const sorted = [...r.frames].sort((a, b) => a - b);
+      console.log(
+        `frame time at ${label}: median ${pct(sorted, 50).toFixed(1)} ms, p95 ${pct(sorted, 95).toFixed(1)} ms, ` +
+          `max ${sorted[sorted.length - 1].toFixed(1)} ms over ${sorted.length} frames; ` +
+          `${r.longTasks} long tasks; simulated ${(r.simMs / 1000).toFixed(1)} s in ${SECONDS} s; ` +
+          `${r.inFlight} messages drawn at the end (16 DCs, ${QUERY})`,
+      );
+    }
+  } finally {
+    await browser.close().catch(() => {});
+    server.closeAllConnections?.();
+    server.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e.stack || e.message);
+  process.exit(1);
+});

@@ -1,0 +1,83 @@
+// Shared by the e2e stories (run.mjs) and the frame-time measurement (frametime.mjs):
+// the static server for dist/, the Chromium flags that work on this machine, timeouts.
+
+import http from "node:http";
+import fs from "node:fs";
+import fsp from "node:fs/promises";
+import path from "node:path";
+
+export const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--no-default-browser-check",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--disable-dev-shm-usage",
+  "--disable-extensions",
+];
+
+const MIME = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".wasm": "application/wasm",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json; charset=utf-8",
+  ".map": "application/json; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".ico": "image/x-icon",
+  ".txt": "text/plain; charset=utf-8",
+  ".woff2": "font/woff2",
+};
+
+/** Serves `root` on 127.0.0.1 at an ephemeral port; resolves to the http.Server. */
+export function startServer(root) {
+  const server = http.createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url, "http://127.0.0.1");
+      let rel = decodeURIComponent(url.pathname);
+      if (rel.endsWith("/")) rel += "index.html";
+      const file = path.resolve(root, "." + rel);
+      if (file !== root && !file.startsWith(root + path.sep)) {
+        res.writeHead(403).end("forbidden");
+        return;
+      }
+      let stat = await fsp.stat(file).catch(() => null);
+      if (!stat || !stat.isFile()) {
+        if (rel === "/favicon.ico") {
+          res.writeHead(204).end();
+        } else {
+          res.writeHead(404, { "content-type": "text/plain" }).end(`not found: ${rel}`);
+        }
+        return;
+      }
+      res.writeHead(200, {
+        "content-type": MIME[path.extname(file).toLowerCase()] || "application/octet-stream",
+        "content-length": stat.size,
+        "cache-control": "no-store",
+      });
+      if (req.method === "HEAD") res.end();
+      else fs.createReadStream(file).pipe(res);
+    } catch (e) {
+      res.writeHead(500).end(String(e));
+    }
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve(server));
+  });
+}
+
+export function withTimeout(promise, ms, what) {
+  let timer;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    }),
+  ]);
+}
