@@ -9,13 +9,20 @@
 //! - Pause and single-step are exact: paused, nothing advances; `step` runs one event.
 //! - A refused command leaves the sim unchanged and its message lands next to the control
 //!   that sent it (`Origin`).
+//! - Breakpoints live in the `Sim` (`Sim::set_breakpoint`, kept across new runs). When
+//!   `advance_to` stops at one, the App pauses with the clock on that event and shows why
+//!   (`BreakpointHit`); a `step` that runs such an event shows the same note.
 
 use crate::sim::checker::Finding;
 use crate::sim::config::{PlacementKind, SimConfig};
 use crate::sim::msg::MsgKind;
+use crate::sim::node::CoordState;
 use crate::sim::scenario::{config_from_query, parse_scenario, scenario_json, Scenario};
 use crate::sim::snapshot::{LinkSnap, RingKey, RingPoint, Snapshot, TableSnap};
-use crate::sim::{DcId, Event, MetricPoint, ReqId, Sim, SimTime, TxnId, TxnTrace, UserCommand};
+use crate::sim::{
+    Breakpoint, DcId, Event, EventKind, MetricPoint, ReqId, Sim, SimTime, TxnId, TxnTrace,
+    UserCommand,
+};
 use crate::ui::components::{
     controls::Controls, data::DataPanel, dcs::DcTable, findings::FindingsPanel, help::Help,
     log::LogPanel, map::WorldMap, matrix::DetectorMatrix, metrics::MetricsPanel,
@@ -188,6 +195,30 @@ pub struct ViewRow {
     pub views: Vec<(DcId, Option<crate::sim::PeerState>)>,
 }
 
+/// Where the run stopped at a breakpoint: the event that hit it, explained.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BreakpointHit {
+    pub kind: Breakpoint,
+    /// The event's sequence number (a new hit has a new one).
+    pub seq: u64,
+    pub at: SimTime,
+    pub text: AttrValue,
+    pub txn: Option<TxnId>,
+    pub dc: Option<DcId>,
+}
+
+/// Whether an event hits `bp` — the same rule as the core's (`Sim::advance_to`).
+fn hits(bp: Breakpoint, kind: &EventKind) -> bool {
+    match (bp, kind) {
+        (Breakpoint::TxnDecision, EventKind::Coord { state, .. }) => {
+            matches!(state, CoordState::Committed | CoordState::Aborted)
+        }
+        (Breakpoint::Failover, EventKind::FailoverIssued { .. }) => true,
+        (Breakpoint::Finding, EventKind::Finding { .. }) => true,
+        _ => false,
+    }
+}
+
 /// Replaces `slot` only if the new value differs, so unchanged pieces keep their `Rc`.
 fn keep_or<T: PartialEq>(slot: &mut Rc<T>, new: T) {
     if **slot != new {
@@ -288,6 +319,7 @@ pub enum Msg {
     Pause,
     TogglePlay,
     Step,
+    SetBreakpoint(Option<Breakpoint>),
     Speed(u32),
     SpeedBy(i32),
     /// Apply a command; a refusal is shown at `Origin`.
@@ -334,6 +366,7 @@ pub struct Cbs {
     pub play: Callback<()>,
     pub pause: Callback<()>,
     pub step: Callback<()>,
+    pub breakpoint: Callback<Option<Breakpoint>>,
     pub speed: Callback<u32>,
     pub tab: Callback<Tab>,
     pub theme: Callback<()>,
@@ -370,6 +403,8 @@ pub struct App {
     last_op: Option<ReqId>,
     /// The last exported scenario text, shown in the scenario box.
     export: Option<AttrValue>,
+    /// Why the run is paused at a breakpoint, until Play / Step / a new run.
+    bp_hit: Option<BreakpointHit>,
     cbs: Cbs,
 }
 
@@ -419,18 +454,110 @@ impl App {
         }
     }
 
-    /// Advances to `t`, applying any imported commands that fall due on the way.
-    fn advance_to(&mut self, t: SimTime) {
+    /// Advances to `t`, applying any imported commands that fall due on the way. Returns
+    /// true if it stopped early at the breakpoint (the clock then stays on that event).
+    fn advance_to(&mut self, t: SimTime) -> bool {
         while let Some(&(at, _)) = self.pending.front() {
             if at > t {
                 break;
             }
-            self.sim.advance_to(at);
+            if self.sim.advance_to(at) {
+                return true;
+            }
             if let Some((_, cmd)) = self.pending.pop_front() {
                 self.apply(cmd, Origin::Scenario);
             }
         }
-        self.sim.advance_to(t);
+        self.sim.advance_to(t)
+    }
+
+    /// Looks for the newest event after `after` (an event seq) that hits the breakpoint
+    /// and, if there is one, explains it in `bp_hit`; a 2PC decision also selects its
+    /// transaction in the 2PC tab so its diagram shows. Returns whether one was found.
+    fn note_hit(&mut self, after: u64) -> bool {
+        let Some(bp) = self.sim.breakpoint() else {
+            return false;
+        };
+        let Some(e) = self
+            .sim
+            .events()
+            .filter(|e| e.seq > after && hits(bp, &e.kind))
+            .last()
+            .cloned()
+        else {
+            return false;
+        };
+        let names = &self.pieces.topo.names;
+        let name = |d: DcId| crate::ui::fmt::dc_name(names, d);
+        let (text, txn, dc) = match &e.kind {
+            EventKind::Coord { txn, state } => {
+                let what = if *state == CoordState::Committed {
+                    "COMMIT"
+                } else {
+                    "ABORT"
+                };
+                let coord = e.dc.map(name).unwrap_or_else(|| "the coordinator".into());
+                (
+                    format!(
+                        "Paused: {txn}'s coordinator {coord} has decided {what}; its decision has not left yet — kill it now to see participants block in doubt."
+                    ),
+                    Some(*txn),
+                    e.dc,
+                )
+            }
+            EventKind::FailoverIssued {
+                table,
+                shard,
+                term,
+                old,
+                new,
+            } => {
+                let table = self
+                    .pieces
+                    .config
+                    .tables
+                    .get(table.0 as usize)
+                    .map(|t| t.name.clone())
+                    .unwrap_or_else(|| format!("table {}", table.0));
+                (
+                    format!(
+                        "Paused: a failover was issued for {table} {shard}: {} → {} (term {term}) — watch the new primary take over; revive {} later to see it step down.",
+                        name(*old),
+                        name(*new),
+                        name(*old)
+                    ),
+                    None,
+                    Some(*new),
+                )
+            }
+            EventKind::Finding { index, kind } => {
+                let txn = self.sim.findings().get(*index).and_then(|f| f.txn);
+                (
+                    format!(
+                        "Paused: the checker reported a finding (#{index}, {}) — open the Checker tab to see what broke and why.",
+                        kind.label()
+                    ),
+                    txn,
+                    e.dc,
+                )
+            }
+            _ => (String::from("Paused at the breakpoint."), None, e.dc),
+        };
+        if bp == Breakpoint::TxnDecision {
+            if let Some(t) = txn {
+                self.selected_txn = Some(t);
+                self.tab = Tab::Txn;
+            }
+        }
+        self.bp_hit = Some(BreakpointHit {
+            kind: bp,
+            seq: e.seq,
+            at: e.at,
+            text: text.into(),
+            txn,
+            dc,
+        });
+        true
     }
 
     /// Exactly one event (or the next imported command, if it comes first).
@@ -450,7 +577,10 @@ impl App {
     }
 
     fn restart(&mut self, sim: Sim, initial: SimConfig, pending: VecDeque<(SimTime, UserCommand)>) {
+        let bp = self.sim.breakpoint();
         self.sim = sim;
+        self.sim.set_breakpoint(bp);
+        self.bp_hit = None;
         self.initial = initial;
         self.recorded.clear();
         self.pending = pending;
@@ -576,6 +706,7 @@ impl Component for App {
             play: link.callback(|_| Msg::Play),
             pause: link.callback(|_| Msg::Pause),
             step: link.callback(|_| Msg::Step),
+            breakpoint: link.callback(Msg::SetBreakpoint),
             speed: link.callback(Msg::Speed),
             tab: link.callback(Msg::Tab),
             theme: link.callback(|_| Msg::CycleTheme),
@@ -608,6 +739,7 @@ impl Component for App {
             help: false,
             last_op: None,
             export: None,
+            bp_hit: None,
             cbs,
         };
         app.install_keys(ctx);
@@ -630,11 +762,18 @@ impl Component for App {
                 }
                 self.carry -= whole;
                 let target = self.sim.now().plus(whole as u64);
-                self.advance_to(target);
+                let before = self.sim.counters().events;
+                if self.advance_to(target) {
+                    // Stopped at the breakpoint: pause on that event.
+                    self.running = false;
+                    self.carry = 0.0;
+                    self.note_hit(before);
+                }
                 self.snapshot();
                 true
             }
             Msg::Play => {
+                self.bp_hit = None;
                 self.running = true;
                 self.last_wall = wall_ms();
                 true
@@ -651,8 +790,15 @@ impl Component for App {
             Msg::Step => {
                 self.running = false;
                 self.carry = 0.0;
+                self.bp_hit = None;
+                let before = self.sim.counters().events;
                 self.step_once();
+                self.note_hit(before);
                 self.snapshot();
+                true
+            }
+            Msg::SetBreakpoint(bp) => {
+                self.sim.set_breakpoint(bp);
                 true
             }
             Msg::Speed(p) => {
@@ -897,7 +1043,7 @@ impl Component for App {
             <div class={classes!("app", self.large.then_some("large"))} data-testid="app">
                 <Controls running={self.running} speed_pos={self.speed_pos} speed={speed_of(self.speed_pos)}
                     now={p.snap.now} seed={p.snap.seed} theme={self.theme} large={self.large} cbs={cbs.clone()}
-                    pending={self.pending.len()} />
+                    pending={self.pending.len()} breakpoint={self.sim.breakpoint()} hit={self.bp_hit.clone()} />
                 { for error }
                 <main class="layout">
                     <section class="panel map-panel" aria-label="World map">

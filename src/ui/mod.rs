@@ -36,6 +36,9 @@
 //! | `txn-part-<txn>-<dc>`     | participant badge; `data-state` = prepared \| indoubt \| committed \| aborted \| none |
 //! | `txn-diagram`             | the sequence diagram of the selected transaction            |
 //! | `data-table-<table>`      | data view table (table index)                                |
+//! | `data-key-<table>-<pk>`   | a data view row; `data-primary` = owner DC id, `data-epoch` = the shard's epoch term |
+//! | `breakpoint`              | select "pause at": `none` \| `txn-decision` \| `failover` \| `finding` |
+//! | `breakpoint-hit`          | why the run paused at the breakpoint; `data-kind` (as above), `data-seq`, `data-ms`, `data-txn`, `data-dc` |
 //! | `metrics`                 | the metrics panel                                            |
 //! | `log`, `log-entry-<seq>`  | event log and its entries; `log-dc`, `log-cat-<category>`, `log-heartbeats` filters |
 //! | `findings`, `finding-<i>` | invariant checker findings; `data-kind` = FindingKind label  |

@@ -1,8 +1,8 @@
 //! The top bar: title, clock, run controls, speed, seed and presentation toggles.
 //! Invariant: it only emits intents; the clock it shows is the snapshot's.
 
-use crate::sim::SimTime;
-use crate::ui::app::{Cbs, Theme, SPEED_MAX};
+use crate::sim::{Breakpoint, SimTime};
+use crate::ui::app::{BreakpointHit, Cbs, Theme, SPEED_MAX};
 use crate::ui::components::input_value;
 use crate::ui::fmt;
 use yew::prelude::*;
@@ -17,8 +17,38 @@ pub struct Props {
     pub theme: Theme,
     pub large: bool,
     pub pending: usize,
+    pub breakpoint: Option<Breakpoint>,
+    /// Where the run last stopped at the breakpoint (cleared by Play / Step).
+    pub hit: Option<BreakpointHit>,
     pub cbs: Cbs,
 }
+
+/// The `<select>` value of a breakpoint setting (also the hit note's `data-kind`).
+pub fn bp_key(bp: Option<Breakpoint>) -> &'static str {
+    match bp {
+        None => "none",
+        Some(Breakpoint::TxnDecision) => "txn-decision",
+        Some(Breakpoint::Failover) => "failover",
+        Some(Breakpoint::Finding) => "finding",
+    }
+}
+
+/// Inverse of `bp_key`; anything unknown means no breakpoint.
+pub fn bp_from_key(k: &str) -> Option<Breakpoint> {
+    match k {
+        "txn-decision" => Some(Breakpoint::TxnDecision),
+        "failover" => Some(Breakpoint::Failover),
+        "finding" => Some(Breakpoint::Finding),
+        _ => None,
+    }
+}
+
+const BP_CHOICES: [(Option<Breakpoint>, &str); 4] = [
+    (None, "never"),
+    (Some(Breakpoint::TxnDecision), "next 2PC decision"),
+    (Some(Breakpoint::Failover), "next failover"),
+    (Some(Breakpoint::Finding), "next finding"),
+];
 
 #[function_component(Controls)]
 pub fn controls(p: &Props) -> Html {
@@ -35,6 +65,22 @@ pub fn controls(p: &Props) -> Html {
         let cb = cb.clone();
         Callback::from(move |_: MouseEvent| cb.emit(()))
     };
+    let on_bp = {
+        let cb = cbs.breakpoint.clone();
+        Callback::from(move |e: Event| cb.emit(bp_from_key(&input_value(&e))))
+    };
+    let bp_options = BP_CHOICES.iter().map(|&(bp, text)| {
+        html! { <option key={bp_key(bp)} value={bp_key(bp)} selected={bp == p.breakpoint}>{ text }</option> }
+    });
+    let hit = p.hit.as_ref().map(|h| {
+        html! {
+            <p class="note warn-note bp-hit" role="status" data-testid="breakpoint-hit" data-kind={bp_key(Some(h.kind))}
+                data-seq={h.seq.to_string()} data-ms={h.at.0.to_string()}
+                data-txn={h.txn.map(|t| t.0.to_string())} data-dc={h.dc.map(|d| d.0.to_string())}>
+                { h.text.clone() }
+            </p>
+        }
+    });
     let theme = match p.theme {
         Theme::Auto => "◐ auto",
         Theme::Light => "☀ light",
@@ -68,6 +114,10 @@ pub fn controls(p: &Props) -> Html {
                         data-testid="speed" aria-label="Simulated seconds per wall second (log scale)" oninput={on_speed} />
                     <span class="speed-value" data-testid="speed-label" data-speed={format!("{:.4}", p.speed)}>{ fmt::speed(p.speed) }</span>
                 </label>
+                <label class="speed bp" title="Breakpoint: pause the run right after the chosen kind of event">
+                    <span>{ "pause at" }</span>
+                    <select data-testid="breakpoint" aria-label="Breakpoint: pause at" onchange={on_bp}>{ for bp_options }</select>
+                </label>
             </div>
             <div class="view-controls">
                 <button class="ghost" data-testid="theme-toggle" title="Colour theme: auto follows the system" onclick={emit(&cbs.theme)}>{ theme }</button>
@@ -75,6 +125,12 @@ pub fn controls(p: &Props) -> Html {
                     onclick={emit(&cbs.large)} title="Larger type for projectors">{ "A+" }</button>
                 <button class="ghost" data-testid="help-toggle" onclick={emit(&cbs.help)} title="Keyboard shortcuts (?)">{ "?" }</button>
             </div>
+            if p.breakpoint.is_some() || p.hit.is_some() {
+                <div class="bp-row">
+                    <p class="caption">{ "Breakpoint: the run pauses right after the chosen event, with the clock on that instant, so you can act then (kill a DC, cut a link) before anything else happens; Play or Step goes on." }</p>
+                    { for hit }
+                </div>
+            }
         </header>
     }
 }
