@@ -70,7 +70,8 @@ pub fn data_panel(p: &Props) -> Html {
                 }
             });
             html! {
-                <tr key={k.pk.clone()}>
+                <tr key={k.pk.clone()} data-testid={format!("data-key-{}-{}", t.table.0, k.pk)}
+                    data-primary={k.primary.0.to_string()} data-epoch={k.epoch.term.to_string()}>
                     <th scope="row" class="mono">{ k.pk.clone() }</th>
                     <td class="mono muted">{ k.shard.to_string() }</td>
                     <td><span class={classes!("swatch", fmt::dc_bg(k.primary))} />{ fmt::dc_name(names, k.primary) }</td>
