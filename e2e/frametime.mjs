@@ -42,7 +42,7 @@ async function measure(page, seconds) {
     });
     obs.disconnect();
     const simEnd = Number(document.querySelector("[data-testid=sim-time]")?.getAttribute("data-ms") || 0);
-    const inFlight = document.querySelectorAll("[data-testid^=msg-]").length;
+    const inFlight = document.querySelectorAll("circle.msg").length;
     return { frames, longTasks, simMs: simEnd - simStart, inFlight };
   }, seconds * 1000);
 }
