@@ -191,62 +191,185 @@ async function placementStory(t) {
   });
 }
 
-/** Kill a transaction's coordinator between the phases: a participant that voted YES
- *  becomes "in doubt" and keeps its locks; reviving the coordinator resolves it. */
+/** Reads the breakpoint note: { seq, kind, txn } or null when absent. */
+async function breakpointHit(t) {
+  return t.page.evaluate(() => {
+    const el = document.querySelector("[data-testid=breakpoint-hit]");
+    if (!el) return null;
+    return { seq: el.getAttribute("data-seq"), kind: el.getAttribute("data-kind"), txn: el.getAttribute("data-txn") };
+  });
+}
+
+async function setBreakpoint(t, value) {
+  await t.page.locator("[data-testid=breakpoint]").selectOption(value);
+  await t.waitFor(`breakpoint select = ${value}`, async () =>
+    (await t.page.locator("[data-testid=breakpoint]").inputValue()) === value, 2_000);
+}
+
+/** States of the participant badges of `txn` shown under the diagram: { dc: state }. */
+async function partStates(t, txn) {
+  return t.page.evaluate((id) => {
+    const out = {};
+    for (const b of document.querySelectorAll(`[data-testid^="txn-part-${id}-"]`)) {
+      out[b.getAttribute("data-testid").split("-").pop()] = b.getAttribute("data-state");
+    }
+    return out;
+  }, txn);
+}
+
+/** Pause at a coordinator's COMMIT decision with the breakpoint (no speed races), kill the
+ *  coordinator before the decision leaves: a participant that voted YES becomes "in doubt"
+ *  and keeps its locks; reviving the coordinator resolves it (commit). */
 async function twoPhaseCommitStory(t) {
-  await t.step("load the app, slow down, open the 2PC tab", async () => {
+  await t.step("load the app, open the 2PC tab", async () => {
     await openApp(t, "?seed=5&rate=80");
     await t.click("[data-testid=tab-txn]");
   });
-  let txn = null, coord = null, part = null;
-  for (let attempt = 1; attempt <= 6 && !txn; attempt++) {
-    await t.step(`attempt ${attempt}: catch a transaction between its phases`, async () => {
-      await setSpeed(t, 0); // 0.05×: a WAN round trip takes seconds of wall time
-      await t.waitFor("a working transaction with a prepared participant", async () => {
-        const found = await t.page.evaluate(() => {
-          const d = document.querySelector("[data-testid=txn-diagram]");
-          if (!d) return null;
-          const id = d.getAttribute("data-txn");
-          const c = d.getAttribute("data-coordinator");
-          const item = document.querySelector(`[data-testid="txn-${id}"]`);
-          if (!item || item.getAttribute("data-state") !== "working") return null;
-          for (const b of document.querySelectorAll(`[data-testid^="txn-part-${id}-"]`)) {
-            const dc = b.getAttribute("data-testid").split("-").pop();
-            if (dc !== c && b.getAttribute("data-state") === "prepared") return { id, c, dc };
-          }
-          return null;
-        });
-        if (found) ({ id: txn, c: coord, dc: part } = found);
-        return !!found;
-      }, 40_000, null, 50);
-      await t.click(`[data-testid="txn-${txn}"]`);   // pin it
-      await t.click(`[data-testid="toggle-${coord}"]`); // kill the coordinator
-      await t.expectAttr(`[data-testid="dc-${coord}"]`, "data-state", "down", 5_000);
-      log(`  T${txn}: killed coordinator dc-${coord}; watching participant dc-${part}`);
-      await setSpeed(t, 600); // ≈ 3.6×
-      const sel = `[data-testid="txn-part-${txn}-${part}"]`;
-      await t.waitFor(`${sel} to leave "prepared"`, async () => (await t.attr(sel, "data-state")) !== "prepared", 30_000);
-      const s = await t.attr(sel, "data-state");
-      if (s !== "indoubt") {
-        log(`  the decision got through first (${s}); reviving and trying again`);
-        await t.click(`[data-testid="toggle-${coord}"]`);
-        await t.expectAttr(`[data-testid="dc-${coord}"]`, "data-state", "up", 5_000);
-        txn = null;
+  let txn = null, coord = null, lastSeq = null;
+  for (let attempt = 1; attempt <= 10 && !txn; attempt++) {
+    await t.step(`attempt ${attempt}: run to the next 2PC decision`, async () => {
+      await setBreakpoint(t, "txn-decision");
+      if (await t.exists("[data-testid=play]")) await t.click("[data-testid=play]");
+      await t.waitFor("the breakpoint to hit", async () => {
+        const h = await breakpointHit(t);
+        return h && h.seq !== lastSeq;
+      }, 30_000);
+      const hit = await breakpointHit(t);
+      lastSeq = hit.seq;
+      if (hit.kind !== "txn-decision") throw new Error(`breakpoint-hit has data-kind=${hit.kind}`);
+      await t.waitFor("paused at the breakpoint", () => t.exists("[data-testid=play]"), 2_000);
+      const a = await t.simMs();
+      await t.page.waitForTimeout(300);
+      if ((await t.simMs()) !== a) throw new Error("time moved while paused at the breakpoint");
+      // The decided transaction is selected: its diagram is the one shown.
+      await t.waitFor(`the diagram of T${hit.txn}`, async () =>
+        (await t.attr("[data-testid=txn-diagram]", "data-txn")) === hit.txn, 3_000);
+      const id = hit.txn;
+      const c = await t.attr("[data-testid=txn-diagram]", "data-coordinator");
+      const state = await t.attr(`[data-testid="txn-${id}"]`, "data-state");
+      const parts = await partStates(t, id);
+      const others = Object.keys(parts).filter((d) => d !== c);
+      log(`  hit #${hit.seq}: T${id} coordinator dc-${c} ${state}; participants ${JSON.stringify(parts)}`);
+      if (state === "committed" && others.length > 0) {
+        txn = id;
+        coord = c;
+        await t.screenshot("breakpoint");
+      } else {
+        log(`  not a commit with another participant; running to the next decision`);
       }
     });
   }
-  if (!txn) throw new Error("never caught a transaction between its phases");
-  await t.step("the in-doubt participant blocks while the coordinator is down", async () => {
-    await t.page.waitForTimeout(1_500);
-    await t.expectAttr(`[data-testid="txn-part-${txn}-${part}"]`, "data-state", "indoubt", 1_000);
+  if (!txn) throw new Error("no COMMIT decision with a remote participant within 10 breakpoint hits");
+  await t.step(`kill coordinator dc-${coord} before its decision leaves, then run on`, async () => {
+    await t.click(`[data-testid="toggle-${coord}"]`);
+    await t.expectAttr(`[data-testid="dc-${coord}"]`, "data-state", "down", 5_000);
+    await setBreakpoint(t, "none");
+    await t.click("[data-testid=play]");
+    await t.waitFor("running", () => t.exists("[data-testid=pause]"), 2_000);
+  });
+  await t.step("a participant blocks in doubt while the coordinator is down", async () => {
+    await t.waitFor(`a participant of T${txn} other than dc-${coord} to be "indoubt"`, async () => {
+      const parts = await partStates(t, txn);
+      return Object.entries(parts).some(([d, s]) => d !== coord && s === "indoubt");
+    }, 45_000, async () => `participants: ${JSON.stringify(await partStates(t, txn))}`);
+    log(`  in doubt: ${JSON.stringify(await partStates(t, txn))}`);
     await t.screenshot("in-doubt");
   });
-  await t.step("reviving the coordinator resolves it", async () => {
+  await t.step("reviving the coordinator resolves it: every participant commits", async () => {
     await t.click(`[data-testid="toggle-${coord}"]`);
-    await t.waitFor("the participant to learn the decision", async () => {
-      const s = await t.attr(`[data-testid="txn-part-${txn}-${part}"]`, "data-state");
-      return s === "committed" || s === "aborted";
-    }, 30_000);
+    await t.expectAttr(`[data-testid="dc-${coord}"]`, "data-state", "up", 5_000);
+    await t.waitFor(`every participant of T${txn} to be "committed"`, async () => {
+      const states = Object.values(await partStates(t, txn));
+      return states.length > 0 && states.every((s) => s === "committed");
+    }, 45_000, async () => `participants: ${JSON.stringify(await partStates(t, txn))}`);
+  });
+}
+
+/** Reads a data view row: { primary, epoch } or null. */
+async function keyRow(t, testid) {
+  return t.page.evaluate((id) => {
+    const el = document.querySelector(`[data-testid="${id}"]`);
+    if (!el) return null;
+    return { primary: el.getAttribute("data-primary"), epoch: Number(el.getAttribute("data-epoch")) };
+  }, testid);
+}
+
+/** Kill a key's primary DC: failover gives the key a new primary under a higher epoch;
+ *  the old primary, revived, comes back up as a replica (it steps down). */
+async function failoverStory(t) {
+  await t.step("load the app (sync replication), open the data tab", async () => {
+    await openApp(t, "?seed=3&rate=40&mode=sync");
+    await t.click("[data-testid=tab-data]");
+    await t.waitFor("rows in the data view", () => t.exists('[data-testid^="data-key-"]'), 15_000);
+  });
+  let key = null, before = null;
+  await t.step("pick a key and read its primary and epoch", async () => {
+    // The first row: keys are listed in order, so it stays on the page as rows are added.
+    key = await t.attr('[data-testid^="data-key-"]', "data-testid");
+    before = await keyRow(t, key);
+    if (!before || before.primary === null || !Number.isFinite(before.epoch)) {
+      throw new Error(`${key} has no primary / epoch: ${JSON.stringify(before)}`);
+    }
+    log(`  ${key}: primary dc-${before.primary}, epoch ${before.epoch}`);
+  });
+  const P = before.primary;
+  let after = null;
+  await t.step(`kill its primary dc-${P}: the key moves to a new primary`, async () => {
+    await t.click(`[data-testid="toggle-${P}"]`);
+    await t.expectAttr(`[data-testid="dc-${P}"]`, "data-state", "down", 5_000);
+    await setSpeed(t, 767); // ≈ 10×
+    await t.waitFor(`${key} to show a primary other than dc-${P} and an epoch above ${before.epoch}`, async () => {
+      const r = await keyRow(t, key);
+      if (r && r.primary !== P && r.epoch > before.epoch) after = r;
+      return !!after;
+    }, 60_000, async () => `row: ${JSON.stringify(await keyRow(t, key))}`);
+    log(`  ${key}: primary dc-${after.primary}, epoch ${after.epoch}`);
+    await t.screenshot("moved");
+  });
+  await t.step(`revive dc-${P}: it comes back up and the key keeps its new primary`, async () => {
+    await t.click(`[data-testid="toggle-${P}"]`);
+    await t.expectAttr(`[data-testid="dc-${P}"]`, "data-state", "up", 5_000);
+    const from = await t.simMs();
+    await t.waitFor("10 s of sim time after the revival", async () => (await t.simMs()) > from + 10_000, 20_000);
+    const r = await keyRow(t, key);
+    if (!r || r.primary === P || r.primary !== after.primary || r.epoch < after.epoch) {
+      throw new Error(`after reviving dc-${P}, ${key} is ${JSON.stringify(r)}; expected primary dc-${after.primary}, epoch ≥ ${after.epoch}`);
+    }
+    await t.expectAttr(`[data-testid="dc-${P}"]`, "data-state", "up", 1_000);
+  });
+}
+
+/** Cut one direction of a link: DC1 stops hearing DC0 while DC0 (and everybody else)
+ *  still hears fine — the detectors' views disagree; healing brings them back. */
+async function linkCutStory(t) {
+  const others = ["2", "3", "4"];
+  const clickLink = (sel) => t.page.locator(sel).first().dispatchEvent("click");
+  await t.step("load five DCs, everybody alive", async () => {
+    await openApp(t, "?dcs=5&rate=20");
+    await t.waitFor("every view of dc-0 alive", async () =>
+      (await t.views(["1", ...others], "0")).every((v) => v === "alive"), 15_000);
+    await t.expectAttr('[data-testid="link-0-1"]', "data-cut", "false", 5_000);
+  });
+  await t.step("cut the link dc-0 → dc-1 (one direction)", async () => {
+    await clickLink('[data-testid="link-0-1"]');
+    await t.expectAttr('[data-testid="link-0-1"]', "data-cut", "true", 3_000);
+    await t.expectAttr('[data-testid="link-1-0"]', "data-cut", "false", 1_000);
+    await setSpeed(t, 600); // ≈ 3.6×
+  });
+  await t.step("dc-1 declares dc-0 dead while the others still see it alive", async () => {
+    const describe = async () => `view-1-0=${(await t.views(["1"], "0"))[0]}, view-0-1=${(await t.views(["0"], "1"))[0]}, ` +
+      `others of dc-0: ${JSON.stringify(await t.views(others, "0"))}`;
+    await t.waitFor("view-1-0 to be dead", async () => (await t.views(["1"], "0"))[0] === "dead", 45_000, describe);
+    const v01 = (await t.views(["0"], "1"))[0];
+    const rest = await t.views(others, "0");
+    if (v01 !== "alive" || !rest.every((v) => v === "alive")) throw new Error(`views do not disagree as expected: ${await describe()}`);
+    log(`  ${await describe()}`);
+    await t.screenshot("disagree");
+  });
+  await t.step("heal the link: dc-1 sees dc-0 alive again", async () => {
+    await clickLink('[data-testid="link-0-1"]');
+    await t.expectAttr('[data-testid="link-0-1"]', "data-cut", "false", 3_000);
+    await t.waitFor("view-1-0 to be alive", async () => (await t.views(["1"], "0"))[0] === "alive", 30_000);
   });
 }
 
@@ -363,6 +486,8 @@ const STORIES = [
   { name: "kill-and-revive", run: killAndRevive },
   { name: "placement-moves", run: placementStory },
   { name: "2pc-in-doubt", run: twoPhaseCommitStory },
+  { name: "failover-moves-key", run: failoverStory },
+  { name: "link-cut-views-disagree", run: linkCutStory },
   { name: "settings-validation", run: settingsStory },
   { name: "scenario-replay", run: scenarioStory },
   { name: "manual-operation", run: operateStory },
