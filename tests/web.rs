@@ -228,6 +228,89 @@ async fn pause_step_and_kill() {
     handle.destroy();
 }
 
+/// Sets a `<select>` the way a person does: new value, then a bubbling `change` event.
+fn select(root: &web_sys::Element, sel: &str, value: &str) {
+    let el = root
+        .query_selector(sel)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no {sel}"));
+    let f = js_sys::Function::new_with_args(
+        "el, v",
+        "el.value = v; el.dispatchEvent(new Event('change', { bubbles: true }));",
+    );
+    f.call2(&wasm_bindgen::JsValue::NULL, &el, &value.into())
+        .unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn breakpoint_pauses_at_a_2pc_decision() {
+    let root = fresh_root();
+    let props = AppProps {
+        query: Some("?seed=5&rate=80".into()),
+        autoplay: true,
+    };
+    let handle = yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
+    assert!(wait_for(3_000, || count(&root, "[data-testid=pause]") == 1).await);
+    assert_eq!(count(&root, "[data-testid=breakpoint-hit]"), 0);
+    select(&root, "[data-testid=breakpoint]", "txn-decision");
+    assert!(
+        wait_for(15_000, || count(&root, "[data-testid=breakpoint-hit]") == 1).await,
+        "the breakpoint never hit"
+    );
+    let hit = |name: &str| attr(&root, "[data-testid=breakpoint-hit]", name);
+    assert_eq!(hit("data-kind").as_deref(), Some("txn-decision"));
+    // Paused at the event: the clock is on it and stays there.
+    assert_eq!(
+        count(&root, "[data-testid=play]"),
+        1,
+        "a hit pauses the run"
+    );
+    let t = || {
+        attr(&root, "[data-testid=sim-time]", "data-ms")
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+    };
+    let at = t();
+    assert_eq!(hit("data-ms"), Some(at.to_string()));
+    sleep(300).await;
+    assert_eq!(t(), at, "time moved while paused at the breakpoint");
+    // The decided transaction is selected and its coordinator has decided.
+    let txn = hit("data-txn").expect("the hit names its transaction");
+    assert!(
+        wait_for(1_000, || attr(
+            &root,
+            "[data-testid=txn-diagram]",
+            "data-txn"
+        ) == Some(txn.clone()))
+        .await,
+        "the diagram shows the decided transaction"
+    );
+    let state = attr(&root, &format!("[data-testid=\"txn-{txn}\"]"), "data-state");
+    assert!(
+        matches!(state.as_deref(), Some("committed" | "aborted")),
+        "coordinator state {state:?}"
+    );
+    // The setting stays; Play clears the note and runs on.
+    assert_eq!(
+        root.query_selector("[data-testid=breakpoint]")
+            .unwrap()
+            .unwrap()
+            .dyn_into::<web_sys::HtmlSelectElement>()
+            .unwrap()
+            .value(),
+        "txn-decision"
+    );
+    select(&root, "[data-testid=breakpoint]", "none");
+    click(&root, "[data-testid=play]");
+    assert!(wait_for(1_000, || count(&root, "[data-testid=breakpoint-hit]") == 0).await);
+    assert!(
+        wait_for(3_000, || t() > at).await,
+        "time runs on after Play"
+    );
+    handle.destroy();
+}
+
 #[wasm_bindgen_test]
 async fn bad_url_shows_error_and_runs_defaults() {
     let root = fresh_root();
