@@ -60,8 +60,8 @@ define native_tests
 endef
 
 define web_tests
-	@echo "==> browser tests: cargo test --target wasm32-unknown-unknown --test web"
-	$(WEB_TEST_ENV) cargo test --target wasm32-unknown-unknown --test web
+	@echo "==> browser tests: cargo test --target wasm32-unknown-unknown --test web --test web_views"
+	$(WEB_TEST_ENV) cargo test --target wasm32-unknown-unknown --test web --test web_views
 endef
 
 define release_build

@@ -1,0 +1,977 @@
+//! Component tests of each view (wasm-bindgen-test in headless Chromium): a real `Sim` runs
+//! in wasm to a fault-laden state, one component is mounted on its own with props cut from
+//! `sim.snapshot()` (as the App cuts them), and the DOM must show exactly what the snapshot
+//! holds. Every expected value is derived from the snapshot, never copied from a run.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use common::{key_owned_by, pk, put, quiet_config, run_op, with_mode};
+use std::rc::Rc;
+use std::time::Duration;
+use tablestore_playground::sim::config::{region_dc, PlacementKind, ReplicationMode};
+use tablestore_playground::sim::node::{CoordState, PartState};
+use tablestore_playground::sim::snapshot::Snapshot;
+use tablestore_playground::sim::table::{Value, WriteKind, WriteOp};
+use tablestore_playground::sim::{
+    Breakpoint, ClientOp, DcId, EventKind, FindingKind, MsgKind, PeerState, Sim, SimConfig,
+    SimTime, TableId, TxnId, TxnTrace, UserCommand,
+};
+use tablestore_playground::ui::app::{Cbs, RingView, Topo, ViewRow};
+use tablestore_playground::ui::components::{
+    data::{DataPanel, Props as DataProps},
+    dcs::{DcTable, Props as DcProps},
+    findings::{FindingsPanel, Props as FindingsProps},
+    log::{LogPanel, Props as LogProps},
+    map::{Props as MapProps, WorldMap},
+    matrix::{DetectorMatrix, Props as MatrixProps},
+    metrics::{MetricsPanel, Props as MetricsProps},
+    ring::{Props as RingProps, RingPanel},
+    txn::{Props as TxnProps, TxnPanel},
+};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::Element;
+use yew::Callback;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+// ------------------------------------------------------------------ DOM helpers
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+/// A fresh, empty mount point.
+fn fresh_root() -> Element {
+    let doc = document();
+    let div = doc.create_element("div").unwrap();
+    doc.body().unwrap().append_child(&div).unwrap();
+    div
+}
+
+async fn tick() {
+    yew::platform::time::sleep(Duration::from_millis(50)).await;
+}
+
+fn all(root: &Element, sel: &str) -> Vec<Element> {
+    let list = root.query_selector_all(sel).unwrap();
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .filter_map(|n| n.dyn_into::<Element>().ok())
+        .collect()
+}
+
+fn count(root: &Element, sel: &str) -> usize {
+    all(root, sel).len()
+}
+
+fn one(root: &Element, sel: &str) -> Element {
+    let found = all(root, sel);
+    assert_eq!(found.len(), 1, "exactly one `{sel}`");
+    found.into_iter().next().unwrap()
+}
+
+fn by_testid(root: &Element, id: &str) -> Element {
+    one(root, &format!("[data-testid=\"{id}\"]"))
+}
+
+fn attr_of(e: &Element, name: &str) -> String {
+    e.get_attribute(name)
+        .unwrap_or_else(|| panic!("{} has no {name}", e.outer_html()))
+}
+
+fn testid_attr(root: &Element, id: &str, name: &str) -> String {
+    attr_of(&by_testid(root, id), name)
+}
+
+fn text(e: &Element) -> String {
+    e.text_content().unwrap_or_default()
+}
+
+fn has_class(e: &Element, c: &str) -> bool {
+    e.get_attribute("class")
+        .is_some_and(|v| v.split_whitespace().any(|x| x == c))
+}
+
+fn click(e: &Element) {
+    e.clone()
+        .dyn_into::<web_sys::HtmlElement>()
+        .unwrap()
+        .click();
+}
+
+/// Mounts component `C` alone in a fresh div and lets it render.
+async fn mount<C>(props: C::Properties) -> Element
+where
+    C: yew::BaseComponent,
+{
+    let root = fresh_root();
+    yew::Renderer::<C>::with_root_and_props(root.clone(), props).render();
+    tick().await;
+    root
+}
+
+// ------------------------------------------------------------------ props from a snapshot
+
+fn cbs() -> Cbs {
+    Cbs {
+        cmd: Callback::noop(),
+        toggle_dc: Callback::noop(),
+        toggle_link: Callback::noop(),
+        select_txn: Callback::noop(),
+        select_dc: Callback::noop(),
+        focus: Callback::noop(),
+        toggle_kind: Callback::noop(),
+        new_run: Callback::noop(),
+        import: Callback::noop(),
+        issue: Callback::noop(),
+        note: Callback::noop(),
+        export: Callback::noop(),
+        play: Callback::noop(),
+        pause: Callback::noop(),
+        step: Callback::noop(),
+        breakpoint: Callback::noop(),
+        speed: Callback::noop(),
+        tab: Callback::noop(),
+        theme: Callback::noop(),
+        large: Callback::noop(),
+        help: Callback::noop(),
+    }
+}
+
+/// The network's shape, as the App derives it from a snapshot.
+fn topo(s: &Snapshot) -> Rc<Topo> {
+    Rc::new(Topo {
+        names: s.dcs.iter().map(|d| (d.id, d.name.clone())).collect(),
+        pos: s.dcs.iter().map(|d| (d.id, d.x, d.y)).collect(),
+        links: s.links.clone(),
+    })
+}
+
+fn views(s: &Snapshot) -> Rc<Vec<ViewRow>> {
+    Rc::new(
+        s.dcs
+            .iter()
+            .map(|d| ViewRow {
+                id: d.id,
+                name: d.name.clone(),
+                up: d.up,
+                views: d.views.clone(),
+            })
+            .collect(),
+    )
+}
+
+fn ring_view(s: &Snapshot) -> Rc<RingView> {
+    Rc::new(RingView {
+        placement: s.placement,
+        ring: s.ring.clone(),
+        keys: s.ring_keys.clone(),
+        last_moves: s.last_moves.clone(),
+        vnodes: s.config.vnodes,
+        r: s.config.replication_factor,
+    })
+}
+
+// ------------------------------------------------------------------ expected labels
+// Written out here (not through ui::fmt) so a wrong formatter fails the test too.
+
+fn view_label(v: Option<PeerState>) -> &'static str {
+    match v {
+        Some(PeerState::Alive) => "alive",
+        Some(PeerState::Suspect) => "suspect",
+        Some(PeerState::Dead) => "dead",
+        None => "unknown",
+    }
+}
+
+fn part_label(p: Option<PartState>) -> &'static str {
+    match p {
+        Some(PartState::Prepared) => "prepared",
+        Some(PartState::InDoubt) => "indoubt",
+        Some(PartState::Committed) => "committed",
+        Some(PartState::Aborted) => "aborted",
+        None => "none",
+    }
+}
+
+fn coord_label(c: CoordState) -> &'static str {
+    match c {
+        CoordState::Working => "working",
+        CoordState::Committed => "committed",
+        CoordState::Aborted => "aborted",
+        CoordState::Ended => "ended",
+    }
+}
+
+fn finding_key(k: FindingKind) -> &'static str {
+    match k {
+        FindingKind::Atomicity => "atomicity",
+        FindingKind::Durability => "durability",
+        FindingKind::AsyncWriteLost => "async-write-lost",
+        FindingKind::DegradedWriteLost => "degraded-write-lost",
+        FindingKind::StaleRead => "stale-read",
+        FindingKind::StaleReadExplained => "stale-read-explained",
+        FindingKind::Divergence => "divergence",
+        FindingKind::StuckInDoubt => "stuck-in-doubt",
+    }
+}
+
+fn msg_key(k: MsgKind) -> &'static str {
+    match k {
+        MsgKind::Heartbeat => "heartbeat",
+        MsgKind::Replicate => "replicate",
+        MsgKind::ReplicateAck => "repack",
+        MsgKind::Request => "request",
+        MsgKind::Response => "response",
+        MsgKind::Prepare => "prepare",
+        MsgKind::Vote => "vote",
+        MsgKind::Decision => "decision",
+        MsgKind::DecisionAck => "ack",
+        MsgKind::QueryDecision => "query",
+        MsgKind::NewEpoch => "epoch",
+    }
+}
+
+fn last_part(t: &TxnTrace, d: DcId) -> Option<PartState> {
+    t.part_states.get(&d).and_then(|v| v.last()).map(|x| x.1)
+}
+
+// ------------------------------------------------------------------ scenarios
+
+/// Five DCs under the default workload; DC 2 killed, links 0→1 and 3→4 cut.
+fn faulty_busy_sim() -> Sim {
+    let mut c = SimConfig::with_dcs(5);
+    c.seed = 7;
+    c.workload.ops_per_sec = 60;
+    let mut sim = Sim::new(c).unwrap();
+    sim.advance_to(SimTime(3_000));
+    sim.apply(UserCommand::Kill(DcId(2))).unwrap();
+    sim.apply(UserCommand::CutLink {
+        from: DcId(0),
+        to: DcId(1),
+    })
+    .unwrap();
+    sim.apply(UserCommand::CutLink {
+        from: DcId(3),
+        to: DcId(4),
+    })
+    .unwrap();
+    sim.advance_to(SimTime(7_000));
+    sim
+}
+
+fn txn_over(keys: &[String]) -> ClientOp {
+    ClientOp::Txn(
+        keys.iter()
+            .map(|k| WriteOp {
+                table: TableId(0),
+                pk: pk(k),
+                kind: WriteKind::Put(vec![("balance".into(), Value::Int(1))]),
+            })
+            .collect(),
+    )
+}
+
+/// Keys owned by three different DCs, none of them `coordinator`.
+fn spread_keys(sim: &Sim, coordinator: DcId) -> Vec<String> {
+    sim.dc_ids()
+        .into_iter()
+        .filter(|&d| d != coordinator)
+        .take(3)
+        .map(|d| key_owned_by(sim, d))
+        .collect()
+}
+
+/// One transaction committed at its coordinator whose coordinator then dies between the
+/// phases (participants in doubt), then one more transaction from another DC. Returns
+/// the sim and the in-doubt transaction's id.
+fn in_doubt_sim() -> (Sim, TxnId) {
+    let mut c = quiet_config(5);
+    c.seed = 11;
+    c.txn_timeout_ms = 400;
+    let mut sim = Sim::new(c).unwrap();
+    sim.advance_to(SimTime(500));
+    let coord = DcId(0);
+    let keys = spread_keys(&sim, coord);
+    let txn = TxnId(sim.next_req().0);
+    sim.set_breakpoint(Some(Breakpoint::TxnDecision));
+    sim.apply(UserCommand::Issue {
+        home: coord,
+        op: txn_over(&keys),
+    })
+    .unwrap();
+    let mut hit = false;
+    for _ in 0..100 {
+        if sim.advance_by(50) {
+            hit = true;
+            break;
+        }
+    }
+    assert!(hit, "the coordinator decided");
+    sim.set_breakpoint(None);
+    sim.apply(UserCommand::Kill(coord)).unwrap();
+    sim.advance_by(3_000);
+    // Another transaction, coordinated elsewhere, over other keys.
+    let other: Vec<String> = (0..3).map(|i| format!("z{i}")).collect();
+    sim.apply(UserCommand::Issue {
+        home: DcId(4),
+        op: txn_over(&other),
+    })
+    .unwrap();
+    sim.advance_by(2_000);
+    (sim, txn)
+}
+
+// ------------------------------------------------------------------ map
+
+#[wasm_bindgen_test]
+async fn map_draws_the_snapshots_dcs_links_and_messages() {
+    let sim = faulty_busy_sim();
+    let snap = Rc::new(sim.snapshot());
+    // Hide the kind of the first message in flight (as the legend toggle would).
+    let hidden = snap.in_flight.first().expect("messages in flight").kind;
+    let hidden_kinds = 1u32 << (hidden as u32);
+    let root = mount::<WorldMap>(MapProps {
+        snap: snap.clone(),
+        topo: topo(&snap),
+        selected_txn: None,
+        selected_dc: None,
+        hidden_kinds,
+        cbs: cbs(),
+    })
+    .await;
+
+    // DCs: one per snapshot DC, state as in the snapshot.
+    assert_eq!(count(&root, "[data-testid^=\"dc-\"]"), snap.dcs.len());
+    assert!(snap.dcs.iter().any(|d| !d.up), "scenario has a down DC");
+    for d in &snap.dcs {
+        let want = if d.up { "up" } else { "down" };
+        assert_eq!(
+            testid_attr(&root, &format!("dc-{}", d.id.0), "data-state"),
+            want
+        );
+        let g = by_testid(&root, &format!("dc-{}", d.id.0));
+        assert_eq!(
+            count(&g, "path.cross"),
+            usize::from(!d.up),
+            "cross iff down"
+        );
+        assert!(text(&g).contains(&format!("{} rows", d.rows)));
+    }
+
+    // Links: one element per direction; data-cut exactly for the snapshot's cut links.
+    assert_eq!(count(&root, "[data-testid^=\"link-\"]"), snap.links.len());
+    assert!(snap.links.iter().any(|l| l.cut), "scenario has cut links");
+    for l in &snap.links {
+        assert_eq!(
+            testid_attr(&root, &format!("link-{}-{}", l.from.0, l.to.0), "data-cut"),
+            l.cut.to_string(),
+            "link {}→{}",
+            l.from,
+            l.to
+        );
+    }
+    assert_eq!(
+        count(&root, "[data-cut=\"true\"]"),
+        snap.links.iter().filter(|l| l.cut).count()
+    );
+
+    // Messages: one dot per in-flight message whose kind is not hidden.
+    let drawn: Vec<_> = snap
+        .in_flight
+        .iter()
+        .filter(|m| hidden_kinds & (1 << (m.kind as u32)) == 0)
+        .collect();
+    assert!(!drawn.is_empty(), "messages in flight to draw");
+    assert!(
+        drawn.len() < snap.in_flight.len(),
+        "some messages in flight are hidden"
+    );
+    let dots = all(&root, "circle.msg");
+    assert_eq!(dots.len(), drawn.len());
+    let mut want_kinds: Vec<String> = drawn.iter().map(|m| msg_key(m.kind).to_string()).collect();
+    let mut got_kinds: Vec<String> = dots.iter().map(|d| attr_of(d, "data-kind")).collect();
+    want_kinds.sort();
+    got_kinds.sort();
+    assert_eq!(got_kinds, want_kinds, "dot kinds");
+}
+
+// ------------------------------------------------------------------ detector matrix
+
+#[wasm_bindgen_test]
+async fn detector_matrix_shows_each_observers_own_view() {
+    let sim = faulty_busy_sim();
+    let snap = sim.snapshot();
+    let root = mount::<DetectorMatrix>(MatrixProps {
+        views: views(&snap),
+        selected_dc: None,
+    })
+    .await;
+    let n = snap.dcs.len();
+    assert_eq!(count(&root, "[data-testid^=\"view-\"]"), n * (n - 1));
+    let mut labels = std::collections::BTreeSet::new();
+    for o in &snap.dcs {
+        assert_eq!(
+            count(&root, &format!("[data-testid=\"view-{0}-{0}\"]", o.id.0)),
+            0,
+            "no cell on the diagonal"
+        );
+        for t in snap.dcs.iter().filter(|t| t.id != o.id) {
+            let want = if o.up {
+                view_label(o.views.iter().find(|(d, _)| *d == t.id).and_then(|x| x.1))
+            } else {
+                "unknown"
+            };
+            labels.insert(want);
+            assert_eq!(
+                testid_attr(&root, &format!("view-{}-{}", o.id.0, t.id.0), "data-view"),
+                want,
+                "{} sees {}",
+                o.id,
+                t.id
+            );
+        }
+    }
+    // The scenario must exercise more than one state (alive, and dead/suspect/unknown).
+    assert!(
+        labels.contains("alive") && labels.contains("unknown"),
+        "{labels:?}"
+    );
+    assert!(
+        labels.contains("dead") || labels.contains("suspect"),
+        "{labels:?}"
+    );
+}
+
+// ------------------------------------------------------------------ ring
+
+#[wasm_bindgen_test]
+async fn ring_draws_every_vnode_and_key_of_the_snapshot() {
+    let mut c = SimConfig::with_dcs(4);
+    c.seed = 5;
+    c.placement = PlacementKind::Ring;
+    c.vnodes = 8;
+    let mut sim = Sim::new(c).unwrap();
+    sim.advance_to(SimTime(2_000));
+    sim.apply(UserCommand::AddDc(region_dc(4))).unwrap();
+    sim.advance_to(SimTime(3_000));
+    let snap = sim.snapshot();
+    let rv = ring_view(&snap);
+    let root = mount::<RingPanel>(RingProps {
+        ring: rv.clone(),
+        topo: topo(&snap),
+        config: Rc::new(snap.config.clone()),
+        cbs: cbs(),
+        note: None,
+        selected_dc: None,
+    })
+    .await;
+
+    assert_eq!(
+        testid_attr(&root, "placement-toggle", "data-placement"),
+        "ring"
+    );
+    // One vnode tick per ring point, at the point's angle (clockwise from the top).
+    let ticks = all(&root, "line.vnode");
+    assert!(!snap.ring.is_empty());
+    assert_eq!(ticks.len(), snap.ring.len());
+    let angle = |x: f64, y: f64| {
+        // The ring is centred at (220, 220); 0 ppm is straight up.
+        let a = (x - 220.0).atan2(220.0 - y);
+        (a.rem_euclid(std::f64::consts::TAU)) / std::f64::consts::TAU * 1_000_000.0
+    };
+    let close = |a: f64, ppm: u32| {
+        let d = (a - ppm as f64).abs();
+        d.min(1_000_000.0 - d) < 2_000.0
+    };
+    let num = |e: &Element, n: &str| attr_of(e, n).parse::<f64>().unwrap();
+    for (el, pt) in ticks.iter().zip(&snap.ring) {
+        let mx = (num(el, "x1") + num(el, "x2")) / 2.0;
+        let my = (num(el, "y1") + num(el, "y2")) / 2.0;
+        assert!(
+            close(angle(mx, my), pt.ppm),
+            "vnode at {} ppm drawn at {}",
+            pt.ppm,
+            angle(mx, my)
+        );
+    }
+    // Per DC, as many ticks in its colour as the snapshot has points for it.
+    for d in &snap.dcs {
+        let want = snap.ring.iter().filter(|p| p.dc == d.id).count();
+        let cls = tablestore_playground::ui::fmt::dc_stroke(d.id);
+        assert_eq!(
+            ticks.iter().filter(|t| has_class(t, cls)).count(),
+            want,
+            "vnodes of {}",
+            d.id
+        );
+    }
+    // Keys: one ring-key-<key> per snapshot key, at its angle.
+    assert!(!snap.ring_keys.is_empty());
+    assert_eq!(count(&root, "circle.ring-key"), snap.ring_keys.len());
+    for k in &snap.ring_keys {
+        let el = by_testid(&root, &format!("ring-key-{}", k.key));
+        assert!(
+            close(angle(num(&el, "cx"), num(&el, "cy")), k.ppm),
+            "{}",
+            k.key
+        );
+    }
+    // Membership list and the last move report.
+    for d in &snap.dcs {
+        assert_eq!(
+            count(&root, &format!("[data-testid=\"remove-dc-{}\"]", d.id.0)),
+            1
+        );
+    }
+    let m = snap.last_moves.as_ref().expect("AddDc reports moves");
+    assert_eq!(
+        testid_attr(&root, "moved-rows", "data-modulo"),
+        m.modulo_moved.to_string()
+    );
+    assert_eq!(
+        testid_attr(&root, "moved-rows", "data-ring"),
+        m.ring_moved.to_string()
+    );
+    assert_eq!(
+        testid_attr(&root, "moved-rows", "data-keys"),
+        m.keys.to_string()
+    );
+}
+
+// ------------------------------------------------------------------ 2PC
+
+#[wasm_bindgen_test]
+async fn txn_panel_lists_the_snapshots_transactions_and_participant_states() {
+    let (sim, doubt) = in_doubt_sim();
+    let snap = sim.snapshot();
+    let txns = Rc::new(snap.txns.clone());
+    assert!(txns.len() >= 2);
+    let t_doubt = txns.iter().find(|t| t.id == doubt).expect("traced");
+    assert!(
+        t_doubt
+            .participants
+            .iter()
+            .any(|&d| last_part(t_doubt, d) == Some(PartState::InDoubt)),
+        "scenario leaves a participant in doubt"
+    );
+
+    for selected in [None, Some(doubt)] {
+        let root = mount::<TxnPanel>(TxnProps {
+            txns: txns.clone(),
+            topo: topo(&snap),
+            now: snap.now,
+            selected,
+            cbs: cbs(),
+        })
+        .await;
+        // The list: every transaction, newest first, with its coordinator state.
+        let items = all(&root, "button.txn-item");
+        assert_eq!(items.len(), txns.len());
+        for (el, t) in items.iter().zip(txns.iter().rev()) {
+            assert_eq!(attr_of(el, "data-testid"), format!("txn-{}", t.id.0));
+            let cs = t
+                .coord_states
+                .last()
+                .map(|x| x.1)
+                .unwrap_or(CoordState::Working);
+            assert_eq!(attr_of(el, "data-state"), coord_label(cs), "{}", t.id);
+            assert_eq!(attr_of(el, "data-coordinator"), t.coordinator.0.to_string());
+            let doubt_badge = t
+                .part_states
+                .values()
+                .any(|v| v.last().is_some_and(|x| x.1 == PartState::InDoubt));
+            assert_eq!(count(el, ".badge.warn"), usize::from(doubt_badge));
+        }
+        // The detail: the selected (or latest) transaction's participants.
+        let shown = match selected {
+            Some(id) => txns.iter().find(|t| t.id == id).unwrap(),
+            None => txns.last().unwrap(),
+        };
+        assert_eq!(
+            testid_attr(&root, "txn-diagram", "data-txn"),
+            shown.id.0.to_string()
+        );
+        assert_eq!(count(&root, "li.part-badge"), shown.participants.len());
+        for &d in &shown.participants {
+            assert_eq!(
+                testid_attr(
+                    &root,
+                    &format!("txn-part-{}-{}", shown.id.0, d.0),
+                    "data-state"
+                ),
+                part_label(last_part(shown, d)),
+                "{} at {d}",
+                shown.id
+            );
+        }
+    }
+}
+
+// ------------------------------------------------------------------ data view
+
+#[wasm_bindgen_test]
+async fn data_view_shows_each_keys_copies_missing_and_behind() {
+    let mut sim = Sim::new(with_mode(quiet_config(4), ReplicationMode::Async)).unwrap();
+    sim.advance_to(SimTime(500));
+    let owner = DcId(1);
+    let keys: Vec<String> = (0..5_000)
+        .map(|i| format!("k{i}"))
+        .filter(|k| sim.primary_for(TableId(0), &pk(k)).0 == owner)
+        .take(4)
+        .collect();
+    for (i, k) in keys.iter().take(3).enumerate() {
+        assert!(run_op(&mut sim, owner, put(k, i as i64), 200).unwrap().0);
+    }
+    sim.advance_by(600); // shipped to the replicas
+                         // The owner can no longer ship: one key gets a newer version, one is new.
+    for d in sim.dc_ids() {
+        if d != owner {
+            sim.apply(UserCommand::CutLink { from: owner, to: d })
+                .unwrap();
+        }
+    }
+    assert!(run_op(&mut sim, owner, put(&keys[0], 100), 200).unwrap().0);
+    assert!(run_op(&mut sim, owner, put(&keys[3], 101), 200).unwrap().0);
+    sim.advance_by(100);
+    let snap = Rc::new(sim.snapshot());
+    let data = Rc::new(sim.data_view(3));
+    let t0 = &data[0];
+    let stale = t0
+        .keys
+        .iter()
+        .flat_map(|k| &k.copies)
+        .filter(|c| c.1.as_ref().is_none_or(|c| c.behind > 0))
+        .count();
+    assert!(stale > 0, "scenario has a missing or behind copy");
+    let root = mount::<DataPanel>(DataProps {
+        data: data.clone(),
+        snap: snap.clone(),
+        topo: topo(&snap),
+    })
+    .await;
+
+    // Table picker: one option per table, with its row count.
+    let opts = all(&root, "[data-testid=\"data-table-pick\"] option");
+    assert_eq!(opts.len(), data.len());
+    for (o, t) in opts.iter().zip(data.iter()) {
+        assert!(text(o).contains(&format!("{} ({} rows)", t.name, t.total_rows)));
+    }
+    // The first table: a row per key in order, one cell per DC.
+    let table = by_testid(&root, &format!("data-table-{}", t0.table.0));
+    let rows = all(&table, "tbody tr");
+    assert_eq!(rows.len(), t0.keys.len());
+    let dcs: Vec<DcId> = snap.dcs.iter().map(|d| d.id).collect();
+    for (tr, k) in rows.iter().zip(&t0.keys) {
+        assert_eq!(
+            attr_of(tr, "data-testid"),
+            format!("data-key-{}-{}", t0.table.0, k.pk)
+        );
+        assert_eq!(attr_of(tr, "data-primary"), k.primary.0.to_string());
+        assert_eq!(attr_of(tr, "data-epoch"), k.epoch.term.to_string());
+        let cells = all(tr, "td.cell");
+        assert_eq!(cells.len(), dcs.len(), "one cell per DC for {}", k.pk);
+        for (td, d) in cells.iter().zip(&dcs) {
+            match k.copies.iter().find(|c| c.0 == *d) {
+                None => {
+                    assert!(has_class(td, "none"), "{} at {d}: not a replica", k.pk);
+                    assert!(td.get_attribute("data-stale").is_none());
+                }
+                Some((_, None)) => {
+                    assert_eq!(attr_of(td, "data-stale"), "missing", "{} at {d}", k.pk)
+                }
+                Some((_, Some(c))) => {
+                    assert_eq!(
+                        attr_of(td, "data-stale"),
+                        c.behind.to_string(),
+                        "{} at {d}",
+                        k.pk
+                    );
+                    assert!(text(td).contains(&format!("v{} e{}", c.index, c.term)));
+                }
+            }
+            assert_eq!(
+                has_class(td, "primary"),
+                *d == k.primary && k.copies.iter().any(|c| c.0 == *d)
+            );
+        }
+    }
+    let truncated = t0.keys.len() < t0.total_rows;
+    assert_eq!(
+        text(&root).contains(&format!(
+            "Showing the first {} of {} keys.",
+            t0.keys.len(),
+            t0.total_rows
+        )),
+        truncated
+    );
+    // Shards of the first table that hold rows or report lag.
+    let want_shards = snap
+        .shards
+        .iter()
+        .filter(|s| s.table == t0.table && (s.rows > 0 || !s.lag.is_empty()))
+        .count()
+        .min(80);
+    assert!(want_shards > 0);
+    assert_eq!(
+        count(&root, "[data-testid=\"shards\"] tbody tr"),
+        want_shards
+    );
+}
+
+// ------------------------------------------------------------------ metrics
+
+#[wasm_bindgen_test]
+async fn metrics_plot_one_point_per_metric_sample() {
+    let sim = faulty_busy_sim();
+    let snap = sim.snapshot();
+    let m = Rc::new(snap.metrics.clone());
+    assert!(m.len() >= 2);
+    let root = mount::<MetricsPanel>(MetricsProps {
+        metrics: m.clone(),
+        topo: topo(&snap),
+    })
+    .await;
+    assert!(text(&root).contains(&format!("the last {} s", m.len())));
+    let plots = [
+        "plot-throughput",
+        "plot-latency",
+        "plot-lag",
+        "plot-stale",
+        "plot-aborted",
+        "plot-indoubt",
+    ];
+    for id in plots {
+        let fig = by_testid(&root, id);
+        let lines = all(&fig, "polyline.series");
+        assert!(!lines.is_empty(), "{id} has series");
+        for l in &lines {
+            let pts = attr_of(l, "points").split_whitespace().count();
+            assert_eq!(pts, m.len(), "{id}: one point per sample");
+        }
+        // The x axis spans the samples' times.
+        let ft = text(&fig);
+        assert!(
+            ft.contains(&format!("{:.0} s", m[0].t.0 as f64 / 1000.0)),
+            "{id}"
+        );
+        assert!(
+            ft.contains(&format!("{:.0} s", m[m.len() - 1].t.0 as f64 / 1000.0)),
+            "{id}"
+        );
+    }
+    // Lag: one series per DC (the topology's and any DC in the samples).
+    let mut lag_dcs: Vec<DcId> = snap.dcs.iter().map(|d| d.id).collect();
+    for p in m.iter() {
+        for (d, _) in &p.lag_ms {
+            if !lag_dcs.contains(d) {
+                lag_dcs.push(*d);
+            }
+        }
+    }
+    let lag = by_testid(&root, "plot-lag");
+    assert_eq!(count(&lag, "polyline.series"), lag_dcs.len());
+    // Legends carry the last sample's values.
+    let last = m.last().unwrap();
+    let tp = text(&by_testid(&root, "plot-throughput"));
+    assert!(tp.contains(&format!("ok {}", last.ops_ok)), "{tp}");
+    assert!(tp.contains(&format!("failed {}", last.ops_failed)), "{tp}");
+    let lt = text(&by_testid(&root, "plot-latency"));
+    assert!(lt.contains(&format!("p99 {}", last.p99_ms)), "{lt}");
+
+    // No samples: no plots.
+    let empty = mount::<MetricsPanel>(MetricsProps {
+        metrics: Rc::new(vec![]),
+        topo: topo(&snap),
+    })
+    .await;
+    assert_eq!(count(&empty, "[data-testid^=\"plot-\"]"), 0);
+}
+
+// ------------------------------------------------------------------ event log
+
+fn is_hb_drop(e: &tablestore_playground::sim::Event) -> bool {
+    matches!(
+        e.kind,
+        EventKind::Dropped {
+            kind: MsgKind::Heartbeat,
+            ..
+        }
+    )
+}
+
+fn shown_seqs(root: &Element) -> Vec<String> {
+    all(root, "li.log-entry")
+        .iter()
+        .map(|e| attr_of(e, "data-testid"))
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn event_log_shows_the_snapshots_events_newest_first_and_filters() {
+    let sim = faulty_busy_sim();
+    let snap = sim.snapshot();
+    let events = Rc::new(snap.events.clone());
+    assert!(events.iter().any(is_hb_drop), "a cut link drops heartbeats");
+    let root = mount::<LogPanel>(LogProps {
+        events: events.clone(),
+        topo: topo(&snap),
+        cbs: cbs(),
+        selected_dc: None,
+        selected_txn: None,
+    })
+    .await;
+    let expect = |hb: bool, hidden_cat: Option<&str>| -> Vec<String> {
+        events
+            .iter()
+            .rev()
+            .filter(|e| hb || !is_hb_drop(e))
+            .filter(|e| Some(e.kind.category()) != hidden_cat)
+            .take(150)
+            .map(|e| format!("log-entry-{}", e.seq))
+            .collect()
+    };
+    // Default: heartbeat drops hidden.
+    let want = expect(false, None);
+    assert!(!want.is_empty());
+    assert_eq!(shown_seqs(&root), want);
+    for e in all(&root, "li.log-entry") {
+        let seq: u64 = attr_of(&e, "data-testid")["log-entry-".len()..]
+            .parse()
+            .unwrap();
+        let ev = events.iter().find(|x| x.seq == seq).unwrap();
+        assert_eq!(attr_of(&e, "data-category"), ev.kind.category());
+    }
+    // Heartbeat drops on.
+    click(&by_testid(&root, "log-heartbeats"));
+    tick().await;
+    let with_hb = expect(true, None);
+    assert_ne!(with_hb, want, "the heartbeat filter changes what is shown");
+    assert_eq!(shown_seqs(&root), with_hb);
+    // Hide the category of the newest shown event.
+    let newest = events.iter().next_back().unwrap().kind.category();
+    click(&by_testid(&root, &format!("log-cat-{newest}")));
+    tick().await;
+    let filtered = expect(true, Some(newest));
+    assert_eq!(shown_seqs(&root), filtered);
+    assert!(all(&root, "li.log-entry")
+        .iter()
+        .all(|e| attr_of(e, "data-category") != newest));
+}
+
+// ------------------------------------------------------------------ findings
+
+#[wasm_bindgen_test]
+async fn findings_panel_lists_each_finding_with_its_kind() {
+    // An Async write acknowledged by its owner, which dies before shipping it.
+    let mut sim = Sim::new(with_mode(quiet_config(5), ReplicationMode::Async)).unwrap();
+    sim.advance_to(SimTime(500));
+    for owner in [DcId(3), DcId(1)] {
+        let k = key_owned_by(&sim, owner);
+        assert!(run_op(&mut sim, owner, put(&k, 9), 100).unwrap().0);
+        sim.apply(UserCommand::Kill(owner)).unwrap();
+        sim.advance_by(3_000);
+        sim.apply(UserCommand::Revive(owner)).unwrap();
+        sim.advance_by(3_000);
+    }
+    let snap = sim.snapshot();
+    let findings = Rc::new(snap.findings.clone());
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.kind == FindingKind::AsyncWriteLost),
+        "{findings:?}"
+    );
+    let root = mount::<FindingsPanel>(FindingsProps {
+        findings: findings.clone(),
+        cbs: cbs(),
+        selected_txn: None,
+    })
+    .await;
+    assert_eq!(count(&root, "li.finding"), findings.len());
+    for (i, f) in findings.iter().enumerate() {
+        let el = by_testid(&root, &format!("finding-{i}"));
+        assert_eq!(attr_of(&el, "data-kind"), finding_key(f.kind));
+        assert!(has_class(
+            &el,
+            if f.kind.is_violation() {
+                "violation"
+            } else {
+                "expected"
+            }
+        ));
+        assert!(text(&el).contains(&f.text), "finding {i} shows its text");
+    }
+    let violations = findings.iter().filter(|f| f.kind.is_violation()).count();
+    assert!(text(&root).contains(&format!(
+        "{} finding(s), {} violation(s).",
+        findings.len(),
+        violations
+    )));
+    // Newest first.
+    let order: Vec<String> = all(&root, "li.finding")
+        .iter()
+        .map(|e| attr_of(e, "data-testid"))
+        .collect();
+    let want: Vec<String> = (0..findings.len())
+        .rev()
+        .map(|i| format!("finding-{i}"))
+        .collect();
+    assert_eq!(order, want);
+
+    // No findings: the all-clear line, no entries.
+    let empty = mount::<FindingsPanel>(FindingsProps {
+        findings: Rc::new(vec![]),
+        cbs: cbs(),
+        selected_txn: None,
+    })
+    .await;
+    assert_eq!(count(&empty, "li.finding"), 0);
+    assert_eq!(count(&empty, ".ok-line"), 1);
+}
+
+// ------------------------------------------------------------------ DC table
+
+#[wasm_bindgen_test]
+async fn dc_table_shows_each_dcs_state_and_load() {
+    let (sim, _) = in_doubt_sim();
+    let snap = Rc::new(sim.snapshot());
+    assert!(snap.dcs.iter().any(|d| !d.up) && snap.dcs.iter().any(|d| d.in_doubt > 0));
+    let root = mount::<DcTable>(DcProps {
+        snap: snap.clone(),
+        selected_dc: None,
+        cbs: cbs(),
+    })
+    .await;
+    let rows = all(&root, "[data-testid=\"datacenters\"] tbody tr");
+    assert_eq!(rows.len(), snap.dcs.len());
+    for (tr, d) in rows.iter().zip(&snap.dcs) {
+        assert_eq!(has_class(tr, "down"), !d.up);
+        let state = one(tr, "span.state");
+        assert_eq!(text(&state), if d.up { "up" } else { "down" });
+        let nums: Vec<String> = all(tr, "td.num").iter().map(text).collect();
+        assert_eq!(
+            nums,
+            vec![
+                d.rows.to_string(),
+                d.primaries.to_string(),
+                d.in_doubt.to_string(),
+                d.locks.to_string()
+            ],
+            "{}",
+            d.id
+        );
+        let toggle = by_testid(tr, &format!("toggle-{}", d.id.0));
+        assert_eq!(text(&toggle), if d.up { "Kill" } else { "Revive" });
+    }
+    let c = &snap.counters;
+    let counters = text(&by_testid(&root, "counters"));
+    assert!(
+        counters.contains(&format!("{}/{}", c.ops_ok, c.ops_failed)),
+        "{counters}"
+    );
+    assert!(counters.contains(&format!("{}/{}", c.txns_committed, c.txns_aborted)));
+    assert!(counters.contains(&format!("{}/{}", c.msgs_sent, c.msgs_dropped)));
+}
