@@ -39,6 +39,9 @@ use yew::prelude::*;
 const TICK_MS: u32 = 33;
 /// Longest wall-time step taken in one tick (a throttled background tab resumes gently).
 const MAX_WALL_DT_MS: f64 = 250.0;
+/// Wall time one tick may spend simulating; past it the run falls behind the requested
+/// speed (and says so) rather than freezing the page.
+const TICK_BUDGET_MS: f64 = 22.0;
 /// Speed slider: position 0..=SPEED_MAX maps log-linearly onto MIN_SPEED..=MIN_SPEED·1000.
 pub const SPEED_MAX: u32 = 1000;
 const MIN_SPEED: f64 = 0.05;
@@ -389,6 +392,9 @@ pub struct App {
     last_wall: f64,
     /// Sub-millisecond remainder of simulated time still owed.
     carry: f64,
+    /// Achieved speed (simulated ms per wall ms), smoothed; shown when the simulation
+    /// cannot keep up with the requested speed.
+    achieved: Option<f64>,
     _interval: Interval,
     keys: Option<Closure<dyn FnMut(web_sys::KeyboardEvent)>>,
     error: Option<String>,
@@ -726,6 +732,7 @@ impl Component for App {
             speed_pos: pos_of_speed(1.0),
             last_wall: wall_ms(),
             carry: 0.0,
+            achieved: None,
             _interval: interval,
             keys: None,
             error,
@@ -761,14 +768,39 @@ impl Component for App {
                     return false;
                 }
                 self.carry -= whole;
-                let target = self.sim.now().plus(whole as u64);
+                let start = self.sim.now();
+                let target = start.plus(whole as u64);
                 let before = self.sim.counters().events;
-                if self.advance_to(target) {
-                    // Stopped at the breakpoint: pause on that event.
-                    self.running = false;
-                    self.carry = 0.0;
-                    self.note_hit(before);
+                // Advance in slices so a tick never blocks the page for long: what does
+                // not fit in the budget is dropped and the run falls behind.
+                let slice = (whole as u64 / 8).max(1);
+                let mut reached = start;
+                let mut behind = false;
+                while reached < target {
+                    reached = reached.plus(slice).min(target);
+                    if self.advance_to(reached) {
+                        // Stopped at the breakpoint: pause on that event.
+                        self.running = false;
+                        self.carry = 0.0;
+                        self.note_hit(before);
+                        break;
+                    }
+                    if reached < target && wall_ms() - now > TICK_BUDGET_MS {
+                        behind = true;
+                        self.carry = 0.0;
+                        break;
+                    }
                 }
+                let rate = self.sim.now().since(start) as f64 / dt.max(1.0);
+                self.achieved = match (behind, self.achieved) {
+                    (true, Some(a)) => Some(0.8 * a + 0.2 * rate),
+                    (true, None) => Some(rate),
+                    // Keeping up again: stop showing an achieved speed.
+                    (false, Some(a)) if rate < 0.9 * speed_of(self.speed_pos) => {
+                        Some(0.8 * a + 0.2 * rate)
+                    }
+                    (false, _) => None,
+                };
                 self.snapshot();
                 true
             }
@@ -1041,7 +1073,7 @@ impl Component for App {
         };
         html! {
             <div class={classes!("app", self.large.then_some("large"))} data-testid="app">
-                <Controls running={self.running} speed_pos={self.speed_pos} speed={speed_of(self.speed_pos)}
+                <Controls running={self.running} speed_pos={self.speed_pos} speed={speed_of(self.speed_pos)} achieved={self.achieved}
                     now={p.snap.now} seed={p.snap.seed} theme={self.theme} large={self.large} cbs={cbs.clone()}
                     pending={self.pending.len()} breakpoint={self.sim.breakpoint()} hit={self.bp_hit.clone()} />
                 { for error }

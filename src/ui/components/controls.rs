@@ -12,6 +12,8 @@ pub struct Props {
     pub running: bool,
     pub speed_pos: u32,
     pub speed: f64,
+    /// The speed actually reached, when the simulation cannot keep up with `speed`.
+    pub achieved: Option<f64>,
     pub now: SimTime,
     pub seed: u64,
     pub theme: Theme,
@@ -112,7 +114,14 @@ pub fn controls(p: &Props) -> Html {
                     <span>{ "speed" }</span>
                     <input type="range" min="0" max={SPEED_MAX.to_string()} step="1" value={p.speed_pos.to_string()}
                         data-testid="speed" aria-label="Simulated seconds per wall second (log scale)" oninput={on_speed} />
-                    <span class="speed-value" data-testid="speed-label" data-speed={format!("{:.4}", p.speed)}>{ fmt::speed(p.speed) }</span>
+                    <span class="speed-value" data-testid="speed-label" data-speed={format!("{:.4}", p.speed)}
+                        data-achieved={p.achieved.map(|a| format!("{a:.4}"))}
+                        title={p.achieved.map(|_| "The simulation cannot keep up with the requested speed on this machine; this is the speed it reaches.".to_string())}>
+                        { fmt::speed(p.speed) }
+                        if let Some(a) = p.achieved {
+                            <span class="achieved">{ format!(" (running at {})", fmt::speed(a)) }</span>
+                        }
+                    </span>
                 </label>
                 <label class="speed bp" title="Breakpoint: pause the run right after the chosen kind of event">
                     <span>{ "pause at" }</span>
