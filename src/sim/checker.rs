@@ -166,6 +166,16 @@ pub struct CheckCtx<'a> {
     /// For a write's completion: replicas (besides the one that acknowledged it) that had
     /// been up and reachable long enough that any correct primary counted them live.
     pub stable_live: Option<usize>,
+    pub table_names: &'a [String],
+}
+
+impl CheckCtx<'_> {
+    pub fn table_name(&self, t: TableId) -> String {
+        self.table_names
+            .get(t.0 as usize)
+            .cloned()
+            .unwrap_or_else(|| format!("table#{}", t.0))
+    }
 }
 
 impl Checker {
@@ -268,7 +278,7 @@ impl Checker {
             Some(o) => format!(
                 "{}; {primary} promoted for {} {} in {epoch} holding entries up to #{}",
                 self.fault_of(o),
-                table_name(key.0),
+                c.table_name(key.0),
                 key.1,
                 store.last_index()
             ),
@@ -615,7 +625,7 @@ impl Checker {
                 FindingKind::Divergence,
                 format!(
                     "{dc}'s copy of {} {} is not a prefix of primary {primary}'s log after heal",
-                    table_name(key.0),
+                    c.table_name(key.0),
                     key.1
                 ),
                 vec![],
@@ -663,8 +673,4 @@ pub fn write_label(write_id: u64) -> String {
         0 => format!("the write of request #{}", write_id >> 8),
         i => format!("row {i} of transaction T{}", write_id >> 8),
     }
-}
-
-fn table_name(t: TableId) -> String {
-    format!("table#{}", t.0)
 }

@@ -697,6 +697,7 @@ impl Sim {
         f: impl FnOnce(&mut Checker, &CheckCtx) -> R,
     ) -> R {
         let modes: Vec<ReplicationMode> = self.cfg.tables.iter().map(|t| t.mode).collect();
+        let names: Vec<String> = self.cfg.tables.iter().map(|t| t.name.clone()).collect();
         let c = CheckCtx {
             now: self.now,
             nodes: &self.nodes,
@@ -705,6 +706,7 @@ impl Sim {
             replication_factor: self.placement.replication_factor as usize,
             consistency: self.cfg.read_consistency,
             stable_live,
+            table_names: &names,
         };
         f(&mut self.checker, &c)
     }
