@@ -26,7 +26,7 @@
 //! | `toggle-<id>`             | kill / revive DC `<id>`                                      |
 //! | `view-<obs>-<target>`     | detector matrix cell; `data-view` = alive \| suspect \| dead \| unknown (observer down) |
 //! | `link-<from>-<to>`        | a link direction on the map; `data-cut` = true \| false; click toggles |
-//! | `msg-<seq>`               | a message in flight on the map; `data-kind` = MsgKind label  |
+//! | `circle.msg` (no testid)   | a message in flight on the map; its kind is a CSS class (`fmt::msg_class`) |
 //! | `tab-<name>`              | panel tabs: ring, txn, data, metrics, log, findings, settings, operate |
 //! | `placement-toggle`        | switch Modulo ↔ Ring; `data-placement` = modulo \| ring      |
 //! | `add-dc` / `remove-dc-<id>` | membership changes                                         |
