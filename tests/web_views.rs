@@ -17,8 +17,9 @@ use tablestore_playground::sim::{
     Breakpoint, ClientOp, DcId, EventKind, FindingKind, MsgKind, PeerState, Sim, SimConfig,
     SimTime, TableId, TxnId, TxnTrace, UserCommand,
 };
-use tablestore_playground::ui::app::{Cbs, RingView, Topo, ViewRow};
+use tablestore_playground::ui::app::{Cbs, RingView, Theme, Topo, ViewRow};
 use tablestore_playground::ui::components::{
+    controls::{Controls, Props as ControlsProps},
     data::{DataPanel, Props as DataProps},
     dcs::{DcTable, Props as DcProps},
     findings::{FindingsPanel, Props as FindingsProps},
@@ -294,7 +295,14 @@ fn in_doubt_sim() -> (Sim, TxnId) {
     let mut sim = Sim::new(c).unwrap();
     sim.advance_to(SimTime(500));
     let coord = DcId(0);
-    let keys = spread_keys(&sim, coord);
+    let mut keys = spread_keys(&sim, coord);
+    // A second row at the first participant: it holds more locks than in-doubt records.
+    let first = sim.primary_for(TableId(0), &pk(&keys[0])).0;
+    let second = (0..10_000)
+        .map(|i| format!("k{i}"))
+        .find(|k| *k != keys[0] && sim.primary_for(TableId(0), &pk(k)).0 == first)
+        .unwrap();
+    keys.push(second);
     let txn = TxnId(sim.next_req().0);
     sim.set_breakpoint(Some(Breakpoint::TxnDecision));
     sim.apply(UserCommand::Issue {
@@ -434,6 +442,18 @@ async fn detector_matrix_shows_each_observers_own_view() {
             );
         }
     }
+    // Views are per observer: with 0→1 cut, some pair of live DCs disagrees about each
+    // other, so a transposed matrix would show.
+    let view = |o: DcId, t: DcId| {
+        let d = snap.dcs.iter().find(|d| d.id == o).unwrap();
+        d.views.iter().find(|(x, _)| *x == t).and_then(|x| x.1)
+    };
+    let up: Vec<DcId> = snap.dcs.iter().filter(|d| d.up).map(|d| d.id).collect();
+    assert!(
+        up.iter()
+            .any(|&a| up.iter().any(|&b| a != b && view(a, b) != view(b, a))),
+        "two live DCs disagree"
+    );
     // The scenario must exercise more than one state (alive, and dead/suspect/unknown).
     assert!(
         labels.contains("alive") && labels.contains("unknown"),
@@ -939,6 +959,10 @@ async fn dc_table_shows_each_dcs_state_and_load() {
     let (sim, _) = in_doubt_sim();
     let snap = Rc::new(sim.snapshot());
     assert!(snap.dcs.iter().any(|d| !d.up) && snap.dcs.iter().any(|d| d.in_doubt > 0));
+    assert!(
+        snap.dcs.iter().any(|d| d.in_doubt != d.locks),
+        "columns are distinguishable"
+    );
     let root = mount::<DcTable>(DcProps {
         snap: snap.clone(),
         selected_dc: None,
@@ -974,4 +998,34 @@ async fn dc_table_shows_each_dcs_state_and_load() {
     );
     assert!(counters.contains(&format!("{}/{}", c.txns_committed, c.txns_aborted)));
     assert!(counters.contains(&format!("{}/{}", c.msgs_sent, c.msgs_dropped)));
+}
+
+// ------------------------------------------------------------------ controls
+
+#[wasm_bindgen_test]
+async fn controls_show_the_snapshots_clock_and_seed() {
+    let sim = faulty_busy_sim();
+    let snap = sim.snapshot();
+    let root = mount::<Controls>(ControlsProps {
+        running: false,
+        speed_pos: 500,
+        speed: tablestore_playground::ui::app::speed_of(500),
+        achieved: None,
+        now: snap.now,
+        seed: snap.seed,
+        theme: Theme::Auto,
+        large: false,
+        pending: 0,
+        breakpoint: None,
+        hit: None,
+        cbs: cbs(),
+    })
+    .await;
+    assert_eq!(
+        testid_attr(&root, "sim-time", "data-ms"),
+        snap.now.0.to_string()
+    );
+    assert_eq!(text(&by_testid(&root, "seed")), snap.seed.to_string());
+    assert_eq!(count(&root, "[data-testid=\"play\"]"), 1);
+    assert_eq!(count(&root, "[data-testid=\"pause\"]"), 0);
 }
