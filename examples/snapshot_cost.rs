@@ -28,5 +28,8 @@ fn main() {
     );
     let t = Instant::now();
     std::hint::black_box(sim.data_view(64));
-    println!("data_view(64): {:.2} ms", t.elapsed().as_secs_f64() * 1000.0);
+    println!(
+        "data_view(64): {:.2} ms",
+        t.elapsed().as_secs_f64() * 1000.0
+    );
 }

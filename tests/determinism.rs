@@ -8,10 +8,12 @@ use tablestore_playground::sim::trace::reference_trace;
 use tablestore_playground::sim::{DcId, Sim, SimConfig, UserCommand};
 
 fn run(seed: u64) -> (u64, usize) {
-    let mut c = SimConfig::default();
-    c.seed = seed;
+    let mut c = SimConfig {
+        seed,
+        loss_permille: 20,
+        ..SimConfig::default()
+    };
     c.workload.ops_per_sec = 150;
-    c.loss_permille = 20;
     let mut s = Sim::new(c).unwrap();
     s.advance_to(t(5_000));
     s.apply(UserCommand::Partition(vec![DcId(0), DcId(1)]))

@@ -60,7 +60,7 @@ fn put_update_delete_and_versions_per_cell() {
         .0
     );
     let row = sim.row_at(owner, TableId(0), &pk(k)).unwrap();
-    assert!(row.cells.get("name").is_none());
+    assert!(!row.cells.contains_key("name"));
     // Delete leaves a versioned tombstone that reads as no row.
     let del = ClientOp::Write(WriteOp {
         table: TableId(0),

@@ -12,7 +12,7 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 /// The golden trace hash shared with the native test (tests/determinism.rs); print it
-/// natively with `cargo run --example trace_case` or `--example reference_trace`.
+/// natively with `cargo run --release --example reference_trace`.
 const GOLDEN: &str = include_str!("reference_trace.txt");
 
 /// The fixed determinism scenario, exactly as agreed with the core's native test.

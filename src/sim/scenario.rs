@@ -74,9 +74,9 @@ pub fn scenario_json(sc: &Scenario) -> String {
     serde_json::to_string_pretty(sc).unwrap_or_default()
 }
 
-fn num<T: std::str::FromStr>(key: &str, v: &str, lo: T, hi: T) -> Result<T, InputError>
+fn num<T>(key: &str, v: &str, lo: T, hi: T) -> Result<T, InputError>
 where
-    T: PartialOrd + fmt::Display + Copy,
+    T: std::str::FromStr + PartialOrd + fmt::Display + Copy,
 {
     let x: T = v
         .trim()

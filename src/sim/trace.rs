@@ -78,8 +78,10 @@ impl Hasher for TraceHasher {
 /// seed 42, 100 ops/s; DC1 killed at 10 s and revived at 20 s; stopped at 30 s.
 pub fn reference_trace() -> u64 {
     use super::{DcId, Sim, SimConfig, UserCommand};
-    let mut c = SimConfig::default();
-    c.seed = 42;
+    let mut c = SimConfig {
+        seed: 42,
+        ..SimConfig::default()
+    };
     c.workload.ops_per_sec = 100;
     let Ok(mut s) = Sim::new(c) else { return 0 };
     s.advance_to(SimTime(10_000));
