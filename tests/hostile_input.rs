@@ -9,6 +9,7 @@ use tablestore_playground::sim::config::{ReplicationMode, SimConfig};
 use tablestore_playground::sim::scenario::{
     config_from_query, parse_columns, parse_consistency, parse_dc, parse_form, parse_mode,
     parse_pk, parse_placement, parse_policy, parse_scenario, scenario_json, FormOp, Scenario,
+    ScheduledCommand,
 };
 use tablestore_playground::sim::{validate_op, DcId, Sim, SimTime, TableId, UserCommand};
 
@@ -16,8 +17,16 @@ fn valid_scenario_text() -> String {
     let sc = Scenario {
         config: SimConfig::default(),
         commands: vec![
-            (SimTime(1_000), UserCommand::Kill(DcId(1))),
-            (SimTime(5_000), UserCommand::Revive(DcId(1))),
+            ScheduledCommand {
+                at: SimTime(1_000),
+                after_events: Some(40),
+                cmd: UserCommand::Kill(DcId(1)),
+            },
+            ScheduledCommand {
+                at: SimTime(5_000),
+                after_events: None,
+                cmd: UserCommand::Revive(DcId(1)),
+            },
         ],
     };
     scenario_json(&sc)

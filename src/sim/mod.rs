@@ -584,6 +584,29 @@ impl Sim {
         false
     }
 
+    /// Replays up to the moment a command was recorded at: events up to `at`, but no
+    /// more than `after_events` events in all (when given). Returns true if it stopped
+    /// at the breakpoint instead.
+    pub fn run_until(&mut self, at: SimTime, after_events: Option<u64>) -> bool {
+        let Some(limit) = after_events else {
+            return self.advance_to(at);
+        };
+        self.hit = false;
+        while self.steps < limit {
+            match self.queue.keys().next() {
+                Some(&(t, _)) if t <= at => {}
+                _ => break,
+            }
+            self.step();
+            if self.hit {
+                self.hit = false;
+                return true;
+            }
+        }
+        self.now = self.now.max(at);
+        false
+    }
+
     pub fn advance_by(&mut self, ms: u64) -> bool {
         self.advance_to(self.now.plus(ms))
     }

@@ -34,11 +34,24 @@ fn err<T>(s: impl Into<String>) -> Result<T, InputError> {
     Err(InputError(s.into()))
 }
 
+/// A command and the exact moment it was applied: the instant, and how many events the
+/// simulation had processed by then (several events can share an instant; without the
+/// count a command applied mid-instant, after single-stepping, would replay late).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduledCommand {
+    pub at: SimTime,
+    /// Omit it in a hand-written scenario: the command then runs after every event of
+    /// its instant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_events: Option<u64>,
+    pub cmd: UserCommand,
+}
+
 /// A run to replay: settings plus timed commands.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Scenario {
     pub config: SimConfig,
-    pub commands: Vec<(SimTime, UserCommand)>,
+    pub commands: Vec<ScheduledCommand>,
 }
 
 pub fn parse_scenario(text: &str) -> Result<Scenario, InputError> {
@@ -59,11 +72,18 @@ pub fn parse_scenario(text: &str) -> Result<Scenario, InputError> {
             "A scenario holds at most {MAX_SCENARIO_COMMANDS} commands."
         ));
     }
-    if sc.commands.windows(2).any(|w| w[0].0 > w[1].0) {
+    if sc.commands.windows(2).any(|w| w[0].at > w[1].at) {
         return err("Scenario commands must be in time order.");
     }
-    if let Some((t, _)) = sc.commands.last() {
-        if t.0 > 24 * 3600 * 1000 {
+    if sc
+        .commands
+        .windows(2)
+        .any(|w| matches!((w[0].after_events, w[1].after_events), (Some(a), Some(b)) if a > b))
+    {
+        return err("Scenario commands must be in event order (after_events may not decrease).");
+    }
+    if let Some(last) = sc.commands.last() {
+        if last.at.0 > 24 * 3600 * 1000 {
             return err("Scenario commands must fall within the first 24 hours.");
         }
     }

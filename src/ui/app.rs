@@ -17,7 +17,9 @@ use crate::sim::checker::Finding;
 use crate::sim::config::{PlacementKind, SimConfig};
 use crate::sim::msg::MsgKind;
 use crate::sim::node::CoordState;
-use crate::sim::scenario::{config_from_query, parse_scenario, scenario_json, Scenario};
+use crate::sim::scenario::{
+    config_from_query, parse_scenario, scenario_json, Scenario, ScheduledCommand,
+};
 use crate::sim::snapshot::{LinkSnap, RingKey, RingPoint, Snapshot, TableSnap};
 use crate::sim::{
     Breakpoint, DcId, Event, EventKind, MetricPoint, ReqId, Sim, SimTime, TxnId, TxnTrace,
@@ -381,9 +383,9 @@ pub struct App {
     sim: Sim,
     /// The run's starting config and the commands applied since, for export.
     initial: SimConfig,
-    recorded: Vec<(SimTime, UserCommand)>,
+    recorded: Vec<ScheduledCommand>,
     /// Commands of an imported scenario not yet reached.
-    pending: VecDeque<(SimTime, UserCommand)>,
+    pending: VecDeque<ScheduledCommand>,
     pieces: Pieces,
     data: Rc<Vec<TableSnap>>,
     data_wall: f64,
@@ -447,7 +449,13 @@ impl App {
     fn apply(&mut self, cmd: UserCommand, origin: Origin) -> bool {
         match self.sim.apply(cmd.clone()) {
             Ok(()) => {
-                self.recorded.push((self.sim.now(), cmd));
+                // The event count pins the moment even between two events of one instant.
+                let (at, after_events) = (self.sim.now(), Some(self.sim.steps()));
+                self.recorded.push(ScheduledCommand {
+                    at,
+                    after_events,
+                    cmd,
+                });
                 if origin != Origin::Banner {
                     self.notes[origin.index()] = None;
                 }
@@ -463,15 +471,15 @@ impl App {
     /// Advances to `t`, applying any imported commands that fall due on the way. Returns
     /// true if it stopped early at the breakpoint (the clock then stays on that event).
     fn advance_to(&mut self, t: SimTime) -> bool {
-        while let Some(&(at, _)) = self.pending.front() {
+        while let Some((at, after)) = self.pending.front().map(|e| (e.at, e.after_events)) {
             if at > t {
                 break;
             }
-            if self.sim.advance_to(at) {
+            if self.sim.run_until(at, after) {
                 return true;
             }
-            if let Some((_, cmd)) = self.pending.pop_front() {
-                self.apply(cmd, Origin::Scenario);
+            if let Some(e) = self.pending.pop_front() {
+                self.apply(e.cmd, Origin::Scenario);
             }
         }
         self.sim.advance_to(t)
@@ -569,20 +577,20 @@ impl App {
     /// Exactly one event (or the next imported command, if it comes first).
     fn step_once(&mut self) {
         let next = self.sim.next_event_at();
-        match (self.pending.front().map(|p| p.0), next) {
-            (Some(at), n) if n.is_none_or(|n| at < n) => {
-                self.sim.advance_to(at);
-                if let Some((_, cmd)) = self.pending.pop_front() {
-                    self.apply(cmd, Origin::Scenario);
-                }
+        let due = self.pending.front().is_some_and(|e| {
+            e.after_events.is_some_and(|n| self.sim.steps() >= n) || next.is_none_or(|n| e.at < n)
+        });
+        if due {
+            if let Some(e) = self.pending.pop_front() {
+                self.sim.run_until(e.at, e.after_events);
+                self.apply(e.cmd, Origin::Scenario);
             }
-            _ => {
-                self.sim.step();
-            }
+        } else {
+            self.sim.step();
         }
     }
 
-    fn restart(&mut self, sim: Sim, initial: SimConfig, pending: VecDeque<(SimTime, UserCommand)>) {
+    fn restart(&mut self, sim: Sim, initial: SimConfig, pending: VecDeque<ScheduledCommand>) {
         let bp = self.sim.breakpoint();
         self.sim = sim;
         self.sim.set_breakpoint(bp);
