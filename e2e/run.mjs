@@ -417,7 +417,7 @@ async function scenarioStory(t) {
   });
   await t.step("import it: a new run that replays the kill", async () => {
     const text = await t.page.locator("[data-testid=scenario-text]").inputValue();
-    const killAt = JSON.parse(text).commands.find((c) => c[1].Kill !== undefined)[0];
+    const killAt = JSON.parse(text).commands.find((c) => c.cmd.Kill !== undefined).at;
     await t.click("[data-testid=scenario-import]");
     await t.waitFor("the run restarted", async () => (await t.simMs()) < killAt, 5_000);
     await t.expectAttr('[data-testid="dc-2"]', "data-state", "up", 2_000);
