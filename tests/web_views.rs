@@ -406,6 +406,50 @@ async fn map_draws_the_snapshots_dcs_links_and_messages() {
     assert_eq!(got_kinds, want_kinds, "dot kinds");
 }
 
+#[wasm_bindgen_test]
+async fn a_selected_dc_rings_the_others_by_its_own_view() {
+    let sim = faulty_busy_sim();
+    let snap = Rc::new(sim.snapshot());
+    // An up observer whose view has a non-alive entry (the busy run kills one DC and cuts
+    // links, so some live DC sees another as suspect or dead).
+    let observer = snap
+        .dcs
+        .iter()
+        .filter(|d| d.up)
+        .find(|d| {
+            d.views
+                .iter()
+                .any(|(_, v)| matches!(v, Some(s) if *s != PeerState::Alive))
+        })
+        .expect("a live DC that sees another as not alive");
+    let root = mount::<WorldMap>(MapProps {
+        snap: snap.clone(),
+        topo: topo(&snap),
+        selected_txn: None,
+        selected_dc: Some(observer.id),
+        hidden_kinds: 0,
+        cbs: cbs(),
+    })
+    .await;
+    for (target, view) in &observer.views {
+        let want = view.map(|v| v.label().to_string()).unwrap_or_default();
+        let got = by_testid(&root, &format!("dc-{}", target.0))
+            .get_attribute("data-seen")
+            .unwrap_or_default();
+        assert_eq!(got, want, "{} as seen by {}", target, observer.id);
+    }
+    let own = by_testid(&root, &format!("dc-{}", observer.id.0));
+    assert_eq!(
+        own.get_attribute("data-seen"),
+        None,
+        "the observer has no ring"
+    );
+    assert_eq!(
+        count(&root, "circle.seen"),
+        observer.views.iter().filter(|(_, v)| v.is_some()).count()
+    );
+}
+
 // ------------------------------------------------------------------ detector matrix
 
 #[wasm_bindgen_test]

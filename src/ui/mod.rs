@@ -22,7 +22,7 @@
 //! | `play` / `pause` / `step` | controls; `step` runs exactly one event (`Sim::step`)        |
 //! | `speed`                   | range input 0..=1000; speed = 0.05 × 1000^(value/1000) (500 ≈ 1.58×, 434 ≈ 1×) |
 //! | `speed-label`             | the speed as text, `data-speed` = the factor                 |
-//! | `dc-<id>`                 | a DC on the map (`<g>`); `data-state` = up \| down           |
+//! | `dc-<id>`                 | a DC on the map (`<g>`); `data-state` = up \| down; with a DC selected, `data-seen` = alive \| suspect \| dead (the selected DC's own view) |
 //! | `toggle-<id>`             | kill / revive DC `<id>`                                      |
 //! | `view-<obs>-<target>`     | detector matrix cell; `data-view` = alive \| suspect \| dead \| unknown (observer down) |
 //! | `link-<from>-<to>`        | a link direction on the map; `data-cut` = true \| false; click toggles |

@@ -579,7 +579,15 @@ impl Component for WorldMap {
             .map(|d| (d.x as f64, d.y as f64, d.name.chars().count()))
             .collect();
         let sides = label_sides(&pos);
+        // With a DC selected, every other DC is ringed by the selected DC's own view of it.
+        let observer = p
+            .selected_dc
+            .and_then(|o| p.snap.dcs.iter().find(|d| d.id == o && d.up));
         let nodes = p.snap.dcs.iter().zip(sides).map(|(d, side)| {
+            let seen = observer
+                .filter(|o| o.id != d.id)
+                .and_then(|o| o.views.iter().find(|(t, _)| *t == d.id).and_then(|(_, v)| *v))
+                .map(|v| v.label());
             let (x, y) = (d.x as f64, d.y as f64);
             let id = d.id;
             let select = p.cbs.select_dc.clone();
@@ -593,13 +601,18 @@ impl Component for WorldMap {
             };
             let state = if d.up { "up" } else { "down" };
             html! {
-                <g key={id.0} class={classes!("dc", state, selected.then_some("selected"))}
-                    data-testid={format!("dc-{}", id.0)} data-state={state}
+                <g key={id.0} class={classes!("dc", state, selected.then_some("selected"), seen.map(|v| format!("seen-{v}")))}
+                    data-testid={format!("dc-{}", id.0)} data-state={state} data-seen={seen}
                     transform={format!("translate({x:.0},{y:.0})")} onclick={onclick}>
                     <title>{ format!("{} ({}) — {}; {} rows, primary of {} shards{}", d.name, id, state, d.rows, d.primaries,
                         if d.in_doubt > 0 { format!(", {} txn(s) in doubt", d.in_doubt) } else { String::new() }) }</title>
                     if selected {
                         <circle class="halo" r={format!("{}", DC_R + 6.0)} />
+                    }
+                    if let Some(v) = seen {
+                        <circle class="seen" r={format!("{}", DC_R + 5.0)}>
+                            <title>{ format!("{} as seen by the selected DC", v) }</title>
+                        </circle>
                     }
                     <circle class={classes!("body", fmt::dc_fill(id))} r={DC_R.to_string()} />
                     if !d.up {
@@ -640,7 +653,7 @@ impl Component for WorldMap {
                     </svg>
                 </div>
                 <Legend hidden_kinds={p.hidden_kinds} on_toggle={p.cbs.toggle_kind.clone()} />
-                <p class="caption">{ "Dots are messages in flight, moving at the link's one-way latency. Click a DC to focus it and see its latencies; click a link lane to cut or heal that direction (dashed red = cut)." }</p>
+                <p class="caption">{ "Dots are messages in flight, moving at the link's one-way latency. Click a DC to focus it: its latencies show, and the other DCs are ringed by its own detector view (green alive, amber suspect, red dead); click a link lane to cut or heal that direction (dashed red = cut)." }</p>
             </div>
         }
     }
