@@ -108,7 +108,9 @@ impl Detector {
 }
 
 use super::msg::{Msg, ShardInfo};
-use super::node::{Ctx, Fact, Node, Out};
+use super::node::{Ctx, Fact, Node, Out, ShardKey};
+use super::table::LogPos;
+use std::rc::Rc;
 
 impl Node {
     /// Timer: re-evaluate every peer, then tell every peer we are alive (with our view
@@ -131,15 +133,17 @@ impl Node {
                 self.check_pending(ctx, k, out);
             }
         }
-        let view = self.vol.detector.view();
-        let shards = self.shard_infos();
+        let view: Rc<[(DcId, PeerState)]> = self.vol.detector.view().into();
+        let epochs: Rc<[ShardInfo]> = self.shard_infos().into();
+        let positions: Rc<[(ShardKey, LogPos)]> = self.positions().into();
         let peers: Vec<DcId> = self.peers(ctx).collect();
         for dst in peers {
             out.push(Out::Send {
                 dst,
                 msg: Msg::Heartbeat {
                     view: view.clone(),
-                    shards: shards.clone(),
+                    epochs: epochs.clone(),
+                    positions: positions.clone(),
                 },
             });
         }
@@ -149,8 +153,9 @@ impl Node {
         &mut self,
         ctx: &Ctx,
         from: DcId,
-        view: Vec<(DcId, PeerState)>,
-        shards: Vec<ShardInfo>,
+        view: Rc<[(DcId, PeerState)]>,
+        epochs: Rc<[ShardInfo]>,
+        positions: Rc<[(ShardKey, LogPos)]>,
         out: &mut Vec<Out>,
     ) {
         if let Some((old, new)) = self.vol.detector.heard(ctx.now, from) {
@@ -160,16 +165,15 @@ impl Node {
                 to: new,
             }));
         }
-        self.vol.gossip.insert(from, view.into_iter().collect());
-        for info in shards {
+        self.vol.gossip.insert(from, view.iter().copied().collect());
+        for info in epochs.iter() {
             let key = (info.table, info.shard);
             let mine = self.meta(key).map(|m| m.epoch);
             if mine.is_some_and(|e| info.epoch > e) {
                 self.adopt_epoch(ctx, key, info.epoch, info.primary, out);
             }
-            if let Some(last) = info.last {
-                self.vol.progress.insert((key, from), last);
-            }
         }
+        // Kept as received: only a failover reads them.
+        self.vol.progress.insert(from, positions);
     }
 }

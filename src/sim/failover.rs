@@ -97,8 +97,12 @@ impl Node {
         } else {
             self.vol
                 .progress
-                .get(&(key, d))
-                .copied()
+                .get(&d)
+                .and_then(|ps| {
+                    ps.binary_search_by_key(&key, |(k, _)| *k)
+                        .ok()
+                        .map(|i| ps[i].1)
+                })
                 .unwrap_or_default()
         }
     }

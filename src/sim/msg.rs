@@ -5,16 +5,16 @@ use super::detector::PeerState;
 use super::ids::{DcId, ReqId, ShardId, TableId, TxnId};
 use super::table::{Epoch, LogEntry, LogPos, Pk, Row, WriteOp};
 use serde::{Deserialize, Serialize};
+use std::rc::Rc;
 
-/// What a DC knows about one shard, gossiped in heartbeats.
+/// A shard whose primary a failover moved, gossiped in heartbeats so every DC — and a
+/// revived one — learns the newest epoch.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ShardInfo {
     pub table: TableId,
     pub shard: ShardId,
     pub epoch: Epoch,
     pub primary: DcId,
-    /// The sender's last log position for this shard, if it stores a copy.
-    pub last: Option<LogPos>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -70,11 +70,16 @@ pub enum OpResult {
     Err(OpError),
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Msg {
+    /// The payload is shared (`Rc`), not copied, between the copies sent to each peer.
     Heartbeat {
-        view: Vec<(DcId, PeerState)>,
-        shards: Vec<ShardInfo>,
+        /// The sender's detector view.
+        view: Rc<[(DcId, PeerState)]>,
+        /// Shards with a failover epoch, as the sender knows them.
+        epochs: Rc<[ShardInfo]>,
+        /// The sender's last log position of every shard it stores, sorted by shard.
+        positions: Rc<[((TableId, ShardId), LogPos)]>,
     },
     Replicate {
         table: TableId,

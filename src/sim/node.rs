@@ -258,8 +258,8 @@ pub struct Volatile {
     pub detector: Detector,
     /// The latest view each peer gossiped.
     pub gossip: BTreeMap<DcId, BTreeMap<DcId, PeerState>>,
-    /// Replica positions learnt from heartbeats.
-    pub progress: BTreeMap<(ShardKey, DcId), LogPos>,
+    /// Each peer's last gossiped log positions (sorted by shard).
+    pub progress: BTreeMap<DcId, std::rc::Rc<[(ShardKey, LogPos)]>>,
     pub primaries: BTreeMap<ShardKey, PrimaryState>,
     pub pending: BTreeMap<ReqId, PendingReq>,
     pub outstanding: BTreeMap<DcId, u32>,
@@ -429,7 +429,11 @@ impl Node {
 
     pub fn on_message(&mut self, ctx: &Ctx, from: DcId, msg: Msg, out: &mut Vec<Out>) {
         match msg {
-            Msg::Heartbeat { view, shards } => self.on_heartbeat(ctx, from, view, shards, out),
+            Msg::Heartbeat {
+                view,
+                epochs,
+                positions,
+            } => self.on_heartbeat(ctx, from, view, epochs, positions, out),
             Msg::Replicate {
                 table,
                 shard,
@@ -808,25 +812,28 @@ impl Node {
         }
     }
 
-    /// What this DC gossips about shards: everything it stores, plus any shard whose
-    /// epoch has moved on from the initial one (so failovers spread).
+    /// Shards whose primary a failover moved (their epoch was issued by a DC, not by the
+    /// initial placement or a reconfiguration), for gossip.
     pub fn shard_infos(&self) -> Vec<ShardInfo> {
         self.durable
             .meta
             .iter()
-            .filter_map(|(k, m)| {
-                let last = self.durable.stores.get(k).map(|s| s.last());
-                if last.is_none() && m.epoch == Epoch::default() {
-                    return None;
-                }
-                Some(ShardInfo {
-                    table: k.0,
-                    shard: k.1,
-                    epoch: m.epoch,
-                    primary: m.primary,
-                    last,
-                })
+            .filter(|(_, m)| m.epoch.term > 0 && m.epoch.by != u16::MAX)
+            .map(|(k, m)| ShardInfo {
+                table: k.0,
+                shard: k.1,
+                epoch: m.epoch,
+                primary: m.primary,
             })
+            .collect()
+    }
+
+    /// The last log position of every shard this DC stores, sorted by shard.
+    pub fn positions(&self) -> Vec<(ShardKey, LogPos)> {
+        self.durable
+            .stores
+            .iter()
+            .map(|(k, s)| (*k, s.last()))
             .collect()
     }
 }
