@@ -4,38 +4,13 @@
 mod common;
 use common::*;
 use tablestore_playground::sim::node::{CoordState, PartState};
-use tablestore_playground::sim::table::{Value, WriteKind, WriteOp};
-use tablestore_playground::sim::{
-    Breakpoint, ClientOp, DcId, EventKind, Sim, TableId, TxnId, UserCommand,
-};
-
-fn txn_over(keys: &[String]) -> ClientOp {
-    ClientOp::Txn(
-        keys.iter()
-            .map(|k| WriteOp {
-                table: TableId(0),
-                pk: pk(k),
-                kind: WriteKind::Put(vec![("balance".into(), Value::Int(1))]),
-            })
-            .collect(),
-    )
-}
+use tablestore_playground::sim::{Breakpoint, DcId, EventKind, Sim, TableId, TxnId, UserCommand};
 
 fn part_states(sim: &Sim, txn: TxnId) -> Vec<(DcId, PartState)> {
     let t = sim.txn(txn).expect("traced");
     t.part_states
         .iter()
         .map(|(d, v)| (*d, v.last().unwrap().1))
-        .collect()
-}
-
-/// Keys owned by three different DCs, none of them `coordinator`.
-fn spread_keys(sim: &Sim, coordinator: DcId) -> Vec<String> {
-    sim.dc_ids()
-        .into_iter()
-        .filter(|&d| d != coordinator)
-        .take(3)
-        .map(|d| key_owned_by(sim, d))
         .collect()
 }
 

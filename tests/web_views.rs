@@ -6,16 +6,15 @@
 
 mod common;
 
-use common::{key_owned_by, pk, put, quiet_config, run_op, with_mode};
+use common::{key_owned_by, pk, put, quiet_config, run_op, spread_keys, txn_over, with_mode};
 use std::rc::Rc;
 use std::time::Duration;
 use tablestore_playground::sim::config::{region_dc, PlacementKind, ReplicationMode};
 use tablestore_playground::sim::node::{CoordState, PartState};
 use tablestore_playground::sim::snapshot::Snapshot;
-use tablestore_playground::sim::table::{Value, WriteKind, WriteOp};
 use tablestore_playground::sim::{
-    Breakpoint, ClientOp, DcId, EventKind, FindingKind, MsgKind, PeerState, Sim, SimConfig,
-    SimTime, TableId, TxnId, TxnTrace, UserCommand,
+    Breakpoint, DcId, EventKind, FindingKind, MsgKind, PeerState, Sim, SimConfig, SimTime, TableId,
+    TxnId, TxnTrace, UserCommand,
 };
 use tablestore_playground::ui::app::{Cbs, RingView, Theme, Topo, ViewRow};
 use tablestore_playground::ui::components::{
@@ -261,28 +260,6 @@ fn faulty_busy_sim() -> Sim {
     .unwrap();
     sim.advance_to(SimTime(7_000));
     sim
-}
-
-fn txn_over(keys: &[String]) -> ClientOp {
-    ClientOp::Txn(
-        keys.iter()
-            .map(|k| WriteOp {
-                table: TableId(0),
-                pk: pk(k),
-                kind: WriteKind::Put(vec![("balance".into(), Value::Int(1))]),
-            })
-            .collect(),
-    )
-}
-
-/// Keys owned by three different DCs, none of them `coordinator`.
-fn spread_keys(sim: &Sim, coordinator: DcId) -> Vec<String> {
-    sim.dc_ids()
-        .into_iter()
-        .filter(|&d| d != coordinator)
-        .take(3)
-        .map(|d| key_owned_by(sim, d))
-        .collect()
 }
 
 /// One transaction committed at its coordinator whose coordinator then dies between the

@@ -82,3 +82,26 @@ pub fn op_outcome(sim: &Sim, req: u64) -> Option<(bool, String)> {
 pub fn t(ms: u64) -> SimTime {
     SimTime(ms)
 }
+
+/// A transaction writing `balance = 1` to each key of table 0.
+pub fn txn_over(keys: &[String]) -> ClientOp {
+    ClientOp::Txn(
+        keys.iter()
+            .map(|k| WriteOp {
+                table: TableId(0),
+                pk: pk(k),
+                kind: WriteKind::Put(vec![("balance".into(), Value::Int(1))]),
+            })
+            .collect(),
+    )
+}
+
+/// Keys owned by three different DCs, none of them `coordinator`.
+pub fn spread_keys(sim: &Sim, coordinator: DcId) -> Vec<String> {
+    sim.dc_ids()
+        .into_iter()
+        .filter(|&d| d != coordinator)
+        .take(3)
+        .map(|d| key_owned_by(sim, d))
+        .collect()
+}
