@@ -116,14 +116,10 @@ fn killing_the_coordinator_after_all_yes_votes_blocks_participants_in_doubt_unti
     })
     .unwrap();
     // Run until the coordinator has durably decided — all YES votes are in.
-    let mut hit = false;
-    for _ in 0..100 {
-        if sim.advance_by(50) {
-            hit = true;
-            break;
-        }
-    }
-    assert!(hit, "the coordinator decided");
+    assert!(
+        run_to_breakpoint(&mut sim, 5_000),
+        "the coordinator decided"
+    );
     assert_eq!(
         sim.txn(txn).unwrap().coord_states.last().unwrap().1,
         CoordState::Committed

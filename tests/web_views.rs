@@ -6,7 +6,10 @@
 
 mod common;
 
-use common::{key_owned_by, pk, put, quiet_config, run_op, spread_keys, txn_over, with_mode};
+use common::{
+    key_owned_by, pk, put, quiet_config, run_op, run_to_breakpoint, spread_keys, txn_over,
+    with_mode,
+};
 use std::rc::Rc;
 use std::time::Duration;
 use tablestore_playground::sim::config::{region_dc, PlacementKind, ReplicationMode};
@@ -287,14 +290,10 @@ fn in_doubt_sim() -> (Sim, TxnId) {
         op: txn_over(&keys),
     })
     .unwrap();
-    let mut hit = false;
-    for _ in 0..100 {
-        if sim.advance_by(50) {
-            hit = true;
-            break;
-        }
-    }
-    assert!(hit, "the coordinator decided");
+    assert!(
+        run_to_breakpoint(&mut sim, 5_000),
+        "the coordinator decided"
+    );
     sim.set_breakpoint(None);
     sim.apply(UserCommand::Kill(coord)).unwrap();
     sim.advance_by(3_000);

@@ -105,3 +105,14 @@ pub fn spread_keys(sim: &Sim, coordinator: DcId) -> Vec<String> {
         .map(|d| key_owned_by(sim, d))
         .collect()
 }
+
+/// Runs until the breakpoint set on `sim` hits, for at most `budget_ms` of simulated time.
+pub fn run_to_breakpoint(sim: &mut Sim, budget_ms: u64) -> bool {
+    let end = sim.now().plus(budget_ms);
+    while sim.now() < end {
+        if sim.advance_by(50) {
+            return true;
+        }
+    }
+    false
+}
