@@ -444,23 +444,18 @@ impl Checker {
                     pos.index
                 );
                 let by = served_by.map(|d| d.to_string()).unwrap_or_default();
-                match c.consistency {
-                    ReadConsistency::One => {}
+                // At `One` staleness is expected and only counted; at `Quorum` and `Owner`
+                // it is explained by the settings or it is a violation.
+                let unexplained = (FindingKind::StaleRead, format!("served by {by}"));
+                let verdict = match c.consistency {
+                    ReadConsistency::One => None,
                     ReadConsistency::Quorum => {
                         let r = c.replication_factor / 2 + 1;
-                        if copies as usize + r <= c.replication_factor {
-                            self.find(c.now, FindingKind::StaleReadExplained, text, vec![pk_text(pk)], None,
-                                format!("the write had {copies} cop(ies) and a read quorum is {r} of {}: they need not overlap", c.replication_factor));
+                        Some(if copies as usize + r <= c.replication_factor {
+                            (FindingKind::StaleReadExplained, format!("the write had {copies} cop(ies) and a read quorum is {r} of {}: they need not overlap", c.replication_factor))
                         } else {
-                            self.find(
-                                c.now,
-                                FindingKind::StaleRead,
-                                text,
-                                vec![pk_text(pk)],
-                                None,
-                                format!("served by {by}"),
-                            );
-                        }
+                            unexplained
+                        })
                     }
                     ReadConsistency::Owner => {
                         let shard = c
@@ -469,20 +464,15 @@ impl Checker {
                         let current = self.latest_epoch.get(&(*table, shard)).map(|&(_, p)| p);
                         let deposed = matches!((served_by, current), (Some(d), Some(p)) if d != p);
                         let cause = served_by.map(|d| self.fault_of(d)).unwrap_or_default();
-                        if deposed {
-                            self.find(c.now, FindingKind::StaleReadExplained, text, vec![pk_text(pk)], None,
-                                format!("served by {by}, a primary that had not yet learnt it was deposed (no read lease); {cause}"));
+                        Some(if deposed {
+                            (FindingKind::StaleReadExplained, format!("served by {by}, a primary that had not yet learnt it was deposed (no read lease); {cause}"))
                         } else {
-                            self.find(
-                                c.now,
-                                FindingKind::StaleRead,
-                                text,
-                                vec![pk_text(pk)],
-                                None,
-                                format!("served by {by}"),
-                            );
-                        }
+                            unexplained
+                        })
                     }
+                };
+                if let Some((kind, cause)) = verdict {
+                    self.find(c.now, kind, text, vec![pk_text(pk)], None, cause);
                 }
             }
             _ => {}
