@@ -55,8 +55,8 @@ WEB_TEST_ENV := \
 	WASM_BINDGEN_TEST_DRIVER_TIMEOUT=30
 
 define native_tests
-	@echo "==> native tests: cargo test --release"
-	$(NATIVE_TEST_ENV) cargo test --release
+	@echo "==> native tests: cargo test --release -p tablestore-sim"
+	$(NATIVE_TEST_ENV) cargo test --release -p tablestore-sim
 endef
 
 define web_tests
@@ -112,7 +112,7 @@ e2e:
 	$(e2e_tests)
 
 bench:
-	cargo bench --bench sim
+	cargo bench -p tablestore-sim --bench sim
 
 # Frame time of the built page running 16 DCs with a busy workload (a measurement).
 frametime:

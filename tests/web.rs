@@ -11,9 +11,9 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// The golden trace hash shared with the native test (tests/determinism.rs); print it
+/// The golden trace hash shared with the native test (sim/tests/determinism.rs); print it
 /// natively with `cargo run --release --example reference_trace`.
-const GOLDEN: &str = include_str!("reference_trace.txt");
+const GOLDEN: &str = include_str!("../sim/tests/reference_trace.txt");
 
 /// The fixed determinism scenario, exactly as agreed with the core's native test.
 #[allow(clippy::field_reassign_with_default)] // kept verbatim from the agreed scenario
@@ -95,8 +95,8 @@ fn trace_hash_is_deterministic_and_matches_native() {
     let b = trace_case();
     web_sys::console::log_1(&format!("trace_case hash in wasm: {a:#018x}").into());
     assert_eq!(a, b, "two runs of the same scenario differ");
-    let golden =
-        u64::from_str_radix(GOLDEN.trim(), 16).expect("tests/reference_trace.txt holds a hex u64");
+    let golden = u64::from_str_radix(GOLDEN.trim(), 16)
+        .expect("sim/tests/reference_trace.txt holds a hex u64");
     assert_eq!(
         a, golden,
         "wasm trace hash {a:016x} differs from the native golden value {golden:016x}"

@@ -4,6 +4,8 @@
 //! holds. Every expected value is derived from the snapshot, never copied from a run.
 #![cfg(target_arch = "wasm32")]
 
+// The helpers shared with the core's native tests.
+#[path = "../sim/tests/common/mod.rs"]
 mod common;
 
 use common::{

@@ -13,18 +13,16 @@
 //!   `advance_to` stops at one, the App pauses with the clock on that event and shows why
 //!   (`BreakpointHit`); a `step` that runs such an event shows the same note.
 
-use crate::sim::checker::Finding;
-use crate::sim::config::{PlacementKind, SimConfig};
-use crate::sim::msg::MsgKind;
-use crate::sim::node::CoordState;
-use crate::sim::scenario::{
-    config_from_query, parse_scenario, scenario_json, Scenario, ScheduledCommand,
-};
-use crate::sim::snapshot::{LinkSnap, RingKey, RingPoint, Snapshot, TableSnap};
+use crate::sim::CoordState;
+use crate::sim::Finding;
+use crate::sim::MsgKind;
+use crate::sim::{config_from_query, parse_scenario, scenario_json, Scenario, ScheduledCommand};
 use crate::sim::{
     Breakpoint, DcId, Event, EventKind, MetricPoint, ReqId, Sim, SimTime, TxnId, TxnTrace,
     UserCommand,
 };
+use crate::sim::{LinkSnap, RingKey, RingPoint, Snapshot, TableSnap};
+use crate::sim::{PlacementKind, SimConfig};
 use crate::ui::components::{
     controls::Controls, data::DataPanel, dcs::DcTable, findings::FindingsPanel, help::Help,
     log::LogPanel, map::WorldMap, matrix::DetectorMatrix, metrics::MetricsPanel,
@@ -154,7 +152,7 @@ pub struct RingView {
     pub placement: PlacementKind,
     pub ring: Vec<RingPoint>,
     pub keys: Vec<RingKey>,
-    pub last_moves: Option<crate::sim::placement::MoveReport>,
+    pub last_moves: Option<crate::sim::MoveReport>,
     pub vnodes: u32,
     pub r: u8,
 }
@@ -926,7 +924,7 @@ impl Component for App {
                 let res = parse_scenario(&text).and_then(|sc| {
                     Sim::new(sc.config.clone())
                         .map(|sim| (sim, sc))
-                        .map_err(|e| crate::sim::scenario::InputError(e.to_string()))
+                        .map_err(|e| crate::sim::InputError(e.to_string()))
                 });
                 match res {
                     Ok((sim, sc)) => {

@@ -4,10 +4,10 @@
 //! is a function of its id only (`id % 16`), and a message's colour of its `MsgKind` only,
 //! so the same thing has the same colour in every panel.
 
-use crate::sim::checker::FindingKind;
-use crate::sim::detector::PeerState;
-use crate::sim::msg::MsgKind;
-use crate::sim::node::{CoordState, PartState};
+use crate::sim::FindingKind;
+use crate::sim::MsgKind;
+use crate::sim::PeerState;
+use crate::sim::{CoordState, PartState};
 use crate::sim::{DcId, Event, EventKind, SimTime};
 
 const DC_FILL: [&str; 16] = [

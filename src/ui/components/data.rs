@@ -5,8 +5,8 @@
 //! the core's count of newer versions in the primary's log; a replica with no copy is
 //! "missing"; DCs that are not replicas of the key stay blank.
 
-use crate::sim::snapshot::{Snapshot, TableSnap};
 use crate::sim::DcId;
+use crate::sim::{Snapshot, TableSnap};
 use crate::ui::app::Topo;
 use crate::ui::components::input_value;
 use crate::ui::fmt;

@@ -1,8 +1,8 @@
 //! The datacenter table: state, data held, 2PC load, and the kill / revive buttons.
 //! Invariant: the buttons only emit intents; the state shown is the snapshot's.
 
-use crate::sim::snapshot::Snapshot;
 use crate::sim::DcId;
+use crate::sim::Snapshot;
 use crate::ui::app::Cbs;
 use crate::ui::fmt;
 use std::rc::Rc;

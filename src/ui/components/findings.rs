@@ -2,7 +2,7 @@
 //! Invariant: violations (the protocol broke a promise) and expected findings (the
 //! documented price of a setting) are told apart, never hidden.
 
-use crate::sim::checker::Finding;
+use crate::sim::Finding;
 use crate::sim::TxnId;
 use crate::ui::app::Cbs;
 use crate::ui::fmt;

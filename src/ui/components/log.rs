@@ -3,7 +3,7 @@
 //! partition). Clicking an entry selects its transaction and/or DC.
 //! Invariant: filters are UI state only; the log content is the snapshot's.
 
-use crate::sim::msg::MsgKind;
+use crate::sim::MsgKind;
 use crate::sim::{DcId, Event as SimEvent, EventKind, TxnId};
 use crate::ui::app::{Cbs, Topo};
 use crate::ui::components::{input_checked, input_value};

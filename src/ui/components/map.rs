@@ -7,8 +7,8 @@
 //! re-render only when the topology changes; messages and DCs once per snapshot, on their
 //! own overlay layer.
 
-use crate::sim::msg::MsgKind;
-use crate::sim::snapshot::Snapshot;
+use crate::sim::MsgKind;
+use crate::sim::Snapshot;
 use crate::sim::{DcId, TxnId};
 use crate::ui::app::{Cbs, Topo};
 use crate::ui::fmt;

@@ -2,8 +2,8 @@
 //! Invariant: a cell shows exactly `DcSnap::views` of its observer; a down observer has no
 //! view (`unknown`), the diagonal is the DC itself.
 
-use crate::sim::detector::PeerState;
 use crate::sim::DcId;
+use crate::sim::PeerState;
 use crate::ui::app::ViewRow;
 use crate::ui::fmt;
 use std::rc::Rc;

@@ -2,7 +2,7 @@
 //! home DC. Invariant: the form is parsed with `scenario::parse_form`; nothing is issued
 //! unless it parses, and the error is shown next to the form.
 
-use crate::sim::scenario::{parse_form, FormOp};
+use crate::sim::{parse_form, FormOp};
 use crate::sim::{DcId, Event as SimEvent, EventKind, ReqId, SimConfig, TableId, UserCommand};
 use crate::ui::app::{Cbs, Note, Topo};
 use crate::ui::components::{input_value, note_view};

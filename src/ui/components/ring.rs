@@ -5,7 +5,7 @@
 //! clockwise from the top); a key's owner and replicas are `RingKey::replicas` under the
 //! active placement, never recomputed here.
 
-use crate::sim::config::{region_dc, PlacementKind, SimConfig, MAX_DCS, MIN_DCS};
+use crate::sim::{region_dc, PlacementKind, SimConfig, MAX_DCS, MIN_DCS};
 use crate::sim::{DcId, UserCommand};
 use crate::ui::app::{Cbs, Note, Origin, RingView, Topo};
 use crate::ui::components::note_view;

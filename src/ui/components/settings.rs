@@ -6,12 +6,12 @@
 //! Each problem is shown next to the field it concerns; the running sim is kept. While the
 //! draft is untouched it follows the live config.
 
-use crate::sim::config::{
+use crate::sim::parse_mode;
+use crate::sim::{ConfigError, DcId, UserCommand};
+use crate::sim::{
     KeyDistribution, PlacementKind, ReadConsistency, ReadPolicy, ReplicationMode, SimConfig,
     MAX_DCS, MIN_DCS,
 };
-use crate::sim::scenario::parse_mode;
-use crate::sim::{ConfigError, DcId, UserCommand};
 use crate::ui::app::{Cbs, Note, Origin, Topo};
 use crate::ui::components::{input_checked, input_value, note_view};
 use crate::ui::fmt;

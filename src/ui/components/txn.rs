@@ -6,8 +6,8 @@
 //! compressed on the time axis (and marked ≈) so a transaction blocked in doubt for a
 //! minute still shows its first milliseconds legibly; the axis stays monotonic.
 
-use crate::sim::msg::MsgKind;
-use crate::sim::node::{CoordState, PartState};
+use crate::sim::MsgKind;
+use crate::sim::{CoordState, PartState};
 use crate::sim::{DcId, SimTime, TxnId, TxnMsg, TxnTrace};
 use crate::ui::app::{Cbs, Topo};
 use crate::ui::fmt;

@@ -3,8 +3,8 @@
 
 mod common;
 use common::*;
-use tablestore_playground::sim::config::ReplicationMode;
-use tablestore_playground::sim::{DcId, FindingKind, Sim, TableId, UserCommand};
+use tablestore_sim::config::ReplicationMode;
+use tablestore_sim::{DcId, FindingKind, Sim, TableId, UserCommand};
 
 fn replicas_of(sim: &Sim, k: &str) -> Vec<DcId> {
     sim.placement().replicas(sim.shard_of(&pk(k)))

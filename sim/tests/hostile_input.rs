@@ -5,13 +5,13 @@
 mod common;
 use common::*;
 use proptest::prelude::*;
-use tablestore_playground::sim::config::{ReplicationMode, SimConfig};
-use tablestore_playground::sim::scenario::{
+use tablestore_sim::config::{ReplicationMode, SimConfig};
+use tablestore_sim::scenario::{
     config_from_query, parse_columns, parse_consistency, parse_dc, parse_form, parse_mode,
     parse_pk, parse_placement, parse_policy, parse_scenario, scenario_json, FormOp, Scenario,
     ScheduledCommand,
 };
-use tablestore_playground::sim::{validate_op, DcId, Sim, SimTime, TableId, UserCommand};
+use tablestore_sim::{validate_op, DcId, Sim, SimTime, TableId, UserCommand};
 
 fn valid_scenario_text() -> String {
     let sc = Scenario {

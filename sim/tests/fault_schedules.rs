@@ -7,7 +7,7 @@
 mod common;
 use common::schedule::{run, run_many, Modes};
 use std::collections::BTreeMap;
-use tablestore_playground::sim::{Bugs, FindingKind};
+use tablestore_sim::{Bugs, FindingKind};
 
 fn count() -> u64 {
     std::env::var("FAULT_SCHEDULES")

@@ -1,6 +1,6 @@
 //! Prints what a default run does in 30 s: counters and why operations failed.
 use std::collections::BTreeMap;
-use tablestore_playground::sim::*;
+use tablestore_sim::*;
 fn main() {
     let mut cfg = SimConfig::default();
     cfg.workload.ops_per_sec = 200;

@@ -29,21 +29,31 @@ pub mod trace;
 pub mod txn;
 pub mod workload;
 
+// The public surface the app (and any other front end) uses: every name it needs is here,
+// at the crate root, so the module tree behind it can change without breaking callers.
 pub use checker::{Finding, FindingKind};
-pub use config::{ConfigError, SimConfig};
+pub use config::{
+    region_dc, ConfigError, KeyDistribution, PlacementKind, ReadConsistency, ReadPolicy,
+    ReplicationMode, SimConfig, MAX_DCS, MIN_DCS,
+};
 pub use detector::PeerState;
 pub use ids::{DcId, ReqId, ShardId, TableId, TxnId};
 pub use msg::MsgKind;
-pub use node::ClientOp;
-pub use snapshot::Snapshot;
+pub use node::{ClientOp, CoordState, PartState};
+pub use placement::MoveReport;
+pub use scenario::{
+    config_from_query, parse_form, parse_mode, parse_scenario, scenario_json, FormOp, InputError,
+    Scenario, ScheduledCommand,
+};
+pub use snapshot::{LinkSnap, RingKey, RingPoint, Snapshot, TableSnap};
 pub use time::SimTime;
 
 use checker::{CheckCtx, Checker};
-use config::{DcSpec, ReplicationMode};
+use config::DcSpec;
 use msg::{Msg, OpResult};
 use net::{DropReason, Envelope, Network};
-use node::{CoordState, Ctx, Fact, Node, Out, PartState, Timer};
-use placement::{Member, MoveReport, Placement};
+use node::{Ctx, Fact, Node, Out, Timer};
+use placement::{Member, Placement};
 use rng::Rng;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};

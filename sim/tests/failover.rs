@@ -3,7 +3,7 @@
 
 mod common;
 use common::*;
-use tablestore_playground::sim::{DcId, EventKind, Sim, TableId, UserCommand};
+use tablestore_sim::{DcId, EventKind, Sim, TableId, UserCommand};
 
 #[test]
 fn a_partitioned_minority_cannot_fail_over_the_majoritys_owners() {
@@ -17,7 +17,7 @@ fn a_partitioned_minority_cannot_fail_over_the_majoritys_owners() {
     // The minority sees DC0 dead but cannot gather a majority of votes.
     assert_eq!(
         sim.view(DcId(4), DcId(0)),
-        Some(tablestore_playground::sim::PeerState::Dead)
+        Some(tablestore_sim::PeerState::Dead)
     );
     let issued_by_minority = sim.events().any(|e| {
         matches!(e.kind, EventKind::FailoverIssued { .. })
@@ -46,7 +46,7 @@ fn a_partitioned_minority_cannot_fail_over_the_majoritys_owners() {
 fn failover_picks_the_most_up_to_date_live_replica_and_the_old_owner_steps_down() {
     let mut sim = Sim::new(with_mode(
         quiet_config(5),
-        tablestore_playground::sim::config::ReplicationMode::Sync,
+        tablestore_sim::config::ReplicationMode::Sync,
     ))
     .unwrap();
     sim.advance_to(t(500));

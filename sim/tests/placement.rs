@@ -3,9 +3,9 @@
 
 mod common;
 use common::*;
-use tablestore_playground::sim::config::PlacementKind;
-use tablestore_playground::sim::placement::{move_report, sha1, sha1_mod, Member, Placement};
-use tablestore_playground::sim::{DcId, Sim, TableId, UserCommand};
+use tablestore_sim::config::PlacementKind;
+use tablestore_sim::placement::{move_report, sha1, sha1_mod, Member, Placement};
+use tablestore_sim::{DcId, Sim, TableId, UserCommand};
 
 fn members(n: u16) -> Vec<Member> {
     (0..n)
@@ -84,10 +84,8 @@ fn adding_a_dc_really_migrates_rows_to_their_new_owners() {
         assert_eq!(r.map(|x| x.0), Some(true));
     }
     sim.advance_by(2_000);
-    sim.apply(UserCommand::AddDc(
-        tablestore_playground::sim::config::region_dc(3),
-    ))
-    .unwrap();
+    sim.apply(UserCommand::AddDc(tablestore_sim::config::region_dc(3)))
+        .unwrap();
     let moves = sim.last_moves().cloned().expect("a move report");
     assert!(
         moves.ring_moved > 0 && moves.ring_moved < moves.modulo_moved,

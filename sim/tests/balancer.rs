@@ -4,8 +4,8 @@
 mod common;
 use common::*;
 use std::collections::BTreeMap;
-use tablestore_playground::sim::config::{ReadConsistency, ReadPolicy};
-use tablestore_playground::sim::{DcId, Sim, TableId};
+use tablestore_sim::config::{ReadConsistency, ReadPolicy};
+use tablestore_sim::{DcId, Sim, TableId};
 
 fn served_by(detail: &str) -> DcId {
     let s = detail.rsplit("by DC").next().unwrap();
@@ -138,7 +138,7 @@ fn one_reads_can_be_stale_under_async_and_are_counted() {
 fn quorum_reads_see_the_newest_version() {
     let mut c = with_mode(
         quiet_config(5),
-        tablestore_playground::sim::config::ReplicationMode::Quorum(2),
+        tablestore_sim::config::ReplicationMode::Quorum(2),
     );
     c.read_consistency = ReadConsistency::Quorum;
     c.replication_interval_ms = 5_000;

@@ -3,7 +3,7 @@
 
 mod common;
 use common::*;
-use tablestore_playground::sim::{DcId, PeerState, Sim, UserCommand};
+use tablestore_sim::{DcId, PeerState, Sim, UserCommand};
 
 #[test]
 fn a_killed_dc_turns_suspect_then_dead_after_the_configured_silences() {

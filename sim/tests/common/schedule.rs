@@ -3,11 +3,11 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use tablestore_playground::sim::config::{
+use tablestore_sim::config::{
     KeyDistribution, PlacementKind, ReadConsistency, ReplicationMode, SimConfig,
 };
-use tablestore_playground::sim::rng::Rng;
-use tablestore_playground::sim::{Bugs, DcId, FindingKind, Sim, SimTime, UserCommand};
+use tablestore_sim::rng::Rng;
+use tablestore_sim::{Bugs, DcId, FindingKind, Sim, SimTime, UserCommand};
 
 /// Which replication modes a schedule may use.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

@@ -2,8 +2,8 @@
 //! Prints `sim events/s: N (16 DCs, ...)`. Wall-clock timing lives here, never in tests.
 
 use std::time::Instant;
-use tablestore_playground::sim::config::{PlacementKind, ReplicationMode};
-use tablestore_playground::sim::{DcId, Sim, SimConfig, SimTime, UserCommand};
+use tablestore_sim::config::{PlacementKind, ReplicationMode};
+use tablestore_sim::{DcId, Sim, SimConfig, SimTime, UserCommand};
 
 fn main() {
     let mut c = SimConfig::with_dcs(16);

@@ -3,8 +3,8 @@
 
 mod common;
 use common::*;
-use tablestore_playground::sim::node::{CoordState, PartState};
-use tablestore_playground::sim::{Breakpoint, DcId, EventKind, Sim, TableId, TxnId, UserCommand};
+use tablestore_sim::node::{CoordState, PartState};
+use tablestore_sim::{Breakpoint, DcId, EventKind, Sim, TableId, TxnId, UserCommand};
 
 fn part_states(sim: &Sim, txn: TxnId) -> Vec<(DcId, PartState)> {
     let t = sim.txn(txn).expect("traced");
@@ -92,8 +92,7 @@ fn a_participants_no_vote_aborts_the_transaction_everywhere() {
         .any(|(_, s)| *s == CoordState::Aborted));
     // No participant of T2 committed.
     assert_eq!(
-        sim.checker()
-            .count(tablestore_playground::sim::FindingKind::Atomicity),
+        sim.checker().count(tablestore_sim::FindingKind::Atomicity),
         0
     );
     let _ = r1;
@@ -220,7 +219,7 @@ fn the_trace_shows_every_prepare_including_ones_dropped_at_send() {
     let prepares: Vec<_> = trace
         .msgs
         .iter()
-        .filter(|m| m.kind == tablestore_playground::sim::MsgKind::Prepare)
+        .filter(|m| m.kind == tablestore_sim::MsgKind::Prepare)
         .collect();
     assert_eq!(prepares.len(), 3, "{:?}", trace.msgs);
     let dropped = prepares.iter().find(|m| m.dst == cut_to).unwrap();

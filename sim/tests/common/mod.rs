@@ -3,9 +3,9 @@
 
 pub mod schedule;
 
-use tablestore_playground::sim::config::{ReplicationMode, SimConfig};
-use tablestore_playground::sim::table::{Pk, Value, WriteKind, WriteOp};
-use tablestore_playground::sim::{ClientOp, DcId, EventKind, Sim, SimTime, TableId, UserCommand};
+use tablestore_sim::config::{ReplicationMode, SimConfig};
+use tablestore_sim::table::{Pk, Value, WriteKind, WriteOp};
+use tablestore_sim::{ClientOp, DcId, EventKind, Sim, SimTime, TableId, UserCommand};
 
 /// `n` DCs, no background workload, short timers so tests run quickly.
 pub fn quiet_config(n: usize) -> SimConfig {

@@ -2,10 +2,10 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::collections::BTreeMap;
-use tablestore_playground::sim::config::{KeyDistribution, SimConfig};
-use tablestore_playground::sim::rng::Rng;
-use tablestore_playground::sim::workload::Workload;
-use tablestore_playground::sim::{ClientOp, DcId};
+use tablestore_sim::config::{KeyDistribution, SimConfig};
+use tablestore_sim::rng::Rng;
+use tablestore_sim::workload::Workload;
+use tablestore_sim::{ClientOp, DcId};
 
 fn sample(
     dist: KeyDistribution,

@@ -1,11 +1,11 @@
-//! Same seed + same commands ⇒ same trace, here and in the browser (tests/web.rs compares
-//! against the same golden value in tests/reference_trace.txt).
+//! Same seed + same commands ⇒ same trace, here and in the browser (the app's tests/web.rs compares
+//! against the same golden value in sim/tests/reference_trace.txt).
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 use common::*;
-use tablestore_playground::sim::trace::reference_trace;
-use tablestore_playground::sim::{DcId, Sim, SimConfig, UserCommand};
+use tablestore_sim::trace::reference_trace;
+use tablestore_sim::{DcId, Sim, SimConfig, UserCommand};
 
 fn run(seed: u64) -> (u64, usize) {
     let mut c = SimConfig {
@@ -42,13 +42,13 @@ fn the_reference_trace_matches_the_golden_value_shared_with_the_browser_test() {
     let got = format!("{:016x}", reference_trace());
     assert_eq!(
         got, golden,
-        "if the core changed on purpose, write {got} to tests/reference_trace.txt"
+        "if the core changed on purpose, write {got} to sim/tests/reference_trace.txt"
     );
 }
 
 #[test]
 fn the_history_records_every_client_operation() {
-    use tablestore_playground::sim::checker::Outcome;
+    use tablestore_sim::checker::Outcome;
     let mut c = SimConfig::default();
     c.workload.ops_per_sec = 50;
     let mut s = Sim::new(c).unwrap();
@@ -77,7 +77,7 @@ fn the_history_records_every_client_operation() {
 
 #[test]
 fn a_command_applied_mid_instant_replays_at_the_same_event() {
-    use tablestore_playground::sim::scenario::ScheduledCommand;
+    use tablestore_sim::scenario::ScheduledCommand;
     // Original run: step event by event and kill DC2 between two events of one instant.
     let mut c = SimConfig::default();
     c.workload.ops_per_sec = 200;

@@ -3,8 +3,8 @@
 
 mod common;
 use common::*;
-use tablestore_playground::sim::net::DropReason;
-use tablestore_playground::sim::{DcId, EventKind, MsgKind, Sim, UserCommand};
+use tablestore_sim::net::DropReason;
+use tablestore_sim::{DcId, EventKind, MsgKind, Sim, UserCommand};
 
 #[test]
 fn messages_take_the_configured_latency() {

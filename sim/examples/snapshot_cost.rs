@@ -1,7 +1,7 @@
 //! How long a snapshot takes for a busy 16-DC ring (the UI takes one per frame).
 use std::time::Instant;
-use tablestore_playground::sim::config::PlacementKind;
-use tablestore_playground::sim::{Sim, SimConfig, SimTime};
+use tablestore_sim::config::PlacementKind;
+use tablestore_sim::{Sim, SimConfig, SimTime};
 
 fn main() {
     let mut c = SimConfig::with_dcs(16);

@@ -3,8 +3,8 @@
 
 mod common;
 use common::*;
-use tablestore_playground::sim::table::{Value, WriteKind, WriteOp};
-use tablestore_playground::sim::{ClientOp, DcId, Sim, TableId};
+use tablestore_sim::table::{Value, WriteKind, WriteOp};
+use tablestore_sim::{ClientOp, DcId, Sim, TableId};
 
 fn update(k: &str, col: &str, v: i64, delete: &[&str]) -> ClientOp {
     ClientOp::Write(WriteOp {
