@@ -5,7 +5,8 @@
 #   make test               native tests, browser (wasm) tests, release build, end-to-end test
 #   make bench              simulation benchmark (benches/sim.rs)
 #   make frametime          frame time of the built page with 16 DCs (e2e/frametime.mjs)
-#   make dist               release build into dist/
+#   make dist               release build into dist/ (relative paths: publish the folder anywhere)
+#   make single             dist/ as one self-contained file: dist-single/tablestore.html
 #   make e2e                release build, then the end-to-end browser test only
 #   make clean              remove build outputs
 #
@@ -64,10 +65,13 @@ define web_tests
 	$(WEB_TEST_ENV) cargo test --target wasm32-unknown-unknown --test web --test web_views
 endef
 
+# `--public-url ./`: every reference in dist/ is relative, so the folder works at any
+# path (/, /any/sub/path/, a project-pages prefix) on any static host. (`trunk serve`
+# keeps the default "/": it cannot serve a relative public URL.)
 define release_build
-	@echo "==> release build: trunk build --release (into dist/)"
+	@echo "==> release build: trunk build --release --public-url ./ (into dist/)"
 	cargo fetch --quiet
-	$(TRUNK) build --release
+	$(TRUNK) build --release --public-url ./
 endef
 
 define e2e_tests
@@ -75,10 +79,10 @@ define e2e_tests
 	node e2e/run.mjs
 endef
 
-.PHONY: help tools serve test test-native test-web dist e2e bench frametime clean
+.PHONY: help tools serve test test-native test-web dist single e2e bench frametime clean
 
 help:
-	@sed -n '3,10p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,11p' Makefile | sed 's/^# \{0,1\}//'
 
 tools:
 	$(TOOLS) test
@@ -106,6 +110,10 @@ dist:
 	$(TOOLS) dist
 	$(release_build)
 
+# One file that runs from disk (file://), no server: styles, JS glue and wasm inlined.
+single: dist
+	node scripts/single.mjs dist dist-single/tablestore.html
+
 e2e:
 	$(TOOLS) dist e2e
 	$(release_build)
@@ -122,4 +130,4 @@ frametime:
 
 clean:
 	cargo clean
-	rm -rf dist
+	rm -rf dist dist-single
