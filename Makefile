@@ -3,7 +3,8 @@
 #   make serve              build (release) and serve on http://127.0.0.1:8080, rebuilding on change
 #   make serve PORT=9000    ... on another port
 #   make test               native tests, browser (wasm) tests, release build, end-to-end test
-#   make bench              simulation benchmark (benches/sim.rs)
+#   make bench              simulation benchmark (sim/benches/sim.rs), natively
+#   make bench-wasm         the same benchmark in headless Chromium (tests/wasm_bench.rs)
 #   make frametime          frame time of the built page with 16 DCs (e2e/frametime.mjs)
 #   make dist               release build into dist/ (relative paths: publish the folder anywhere)
 #   make single             dist/ as one self-contained file: dist-single/tablestore.html
@@ -79,10 +80,10 @@ define e2e_tests
 	node e2e/run.mjs
 endef
 
-.PHONY: help tools serve test test-native test-web dist single e2e bench frametime clean
+.PHONY: help tools serve test test-native test-web dist single e2e bench bench-wasm frametime clean
 
 help:
-	@sed -n '3,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
 
 tools:
 	$(TOOLS) test
@@ -121,6 +122,11 @@ e2e:
 
 bench:
 	cargo bench -p tablestore-sim --bench sim
+
+# The same workload in headless Chromium, the core built as for the page (release).
+bench-wasm:
+	$(TOOLS) web
+	$(WEB_TEST_ENV) cargo test --release --target wasm32-unknown-unknown --test wasm_bench -- --nocapture
 
 # Frame time of the built page running 16 DCs with a busy workload (a measurement).
 frametime:

@@ -10,6 +10,7 @@
 //! - No web dependency: this module compiles and is tested natively.
 
 pub mod balancer;
+pub mod bench;
 pub mod checker;
 pub mod config;
 pub mod detector;

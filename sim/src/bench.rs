@@ -1,0 +1,50 @@
+//! The benchmark workload, shared by the native bench (`make bench`) and the one in the
+//! browser (`make bench-wasm`), so the two measure exactly the same run.
+//!
+//! Invariants: pure and deterministic like the rest of the core — it only builds a config
+//! and applies commands at fixed simulated instants; the callers time it.
+
+use crate::config::{PlacementKind, ReplicationMode};
+use crate::{DcId, Sim, SimConfig, SimTime, UserCommand};
+
+/// Simulated seconds the benchmark runs.
+pub const BENCH_SECS: u64 = 60;
+
+/// What the benchmark simulates, in one line (printed next to its numbers).
+pub const BENCH_LABEL: &str =
+    "16 DCs, ring, 2000 ops/s, async+sync tables, kill/revive and link cuts every 5 s";
+
+/// A busy 16-DC world: ring placement, 2 000 ops/s over 10 000 keys, 0.5 % loss, one Async
+/// and one Sync table.
+pub fn bench_config() -> SimConfig {
+    let mut c = SimConfig::with_dcs(16);
+    c.seed = 2026;
+    c.placement = PlacementKind::Ring;
+    c.workload.ops_per_sec = 2_000;
+    c.workload.keys = 10_000;
+    c.loss_permille = 5;
+    c.tables[0].mode = ReplicationMode::Async;
+    c.tables[1].mode = ReplicationMode::Sync;
+    c
+}
+
+/// Runs `sim` to `secs` simulated seconds with a fault every 5 s: kill one DC, revive the
+/// previous one, and alternately cut a link or heal everything.
+pub fn run_bench(sim: &mut Sim, secs: u64) {
+    for step in 0..(secs / 5) {
+        sim.advance_to(SimTime((step + 1) * 5_000));
+        let _ = sim.apply(UserCommand::Kill(DcId(((step * 5) % 16) as u16)));
+        if step > 0 {
+            let _ = sim.apply(UserCommand::Revive(DcId((((step - 1) * 5) % 16) as u16)));
+        }
+        let _ = sim.apply(if step % 2 == 0 {
+            UserCommand::CutLink {
+                from: DcId(1),
+                to: DcId(2),
+            }
+        } else {
+            UserCommand::HealAll
+        });
+    }
+    sim.advance_to(SimTime(secs * 1000));
+}
