@@ -18,10 +18,12 @@ pub mod ids;
 pub mod msg;
 pub mod net;
 pub mod node;
+pub mod pacing;
 pub mod placement;
 pub mod replication;
 pub mod rng;
 pub mod scenario;
+pub mod session;
 pub mod snapshot;
 pub mod table;
 pub mod time;
@@ -40,11 +42,13 @@ pub use detector::PeerState;
 pub use ids::{DcId, ReqId, ShardId, TableId, TxnId};
 pub use msg::MsgKind;
 pub use node::{ClientOp, CoordState, PartState};
+pub use pacing::{pos_of_speed, speed_of, Pacing, SPEED_MAX};
 pub use placement::MoveReport;
 pub use scenario::{
     config_from_query, parse_form, parse_mode, parse_scenario, scenario_json, FormOp, InputError,
     Scenario, ScheduledCommand,
 };
+pub use session::{Hit, Progress, Session};
 pub use snapshot::{LinkSnap, RingKey, RingPoint, Snapshot, TableSnap};
 pub use time::SimTime;
 
