@@ -14,6 +14,7 @@ pub mod checker;
 pub mod config;
 pub mod detector;
 pub mod failover;
+pub mod fields;
 pub mod ids;
 pub mod msg;
 pub mod net;
@@ -39,6 +40,7 @@ pub use config::{
     ReplicationMode, SimConfig, MAX_DCS, MIN_DCS,
 };
 pub use detector::PeerState;
+pub use fields::{Field, FieldError, FIELDS};
 pub use ids::{DcId, ReqId, ShardId, TableId, TxnId};
 pub use msg::MsgKind;
 pub use node::{ClientOp, CoordState, PartState};

@@ -7,7 +7,7 @@
 //! draft is untouched it follows the live config.
 
 use crate::sim::parse_mode;
-use crate::sim::{ConfigError, DcId, UserCommand};
+use crate::sim::{DcId, UserCommand};
 use crate::sim::{
     KeyDistribution, PlacementKind, ReadConsistency, ReadPolicy, ReplicationMode, SimConfig,
     MAX_DCS, MIN_DCS,
@@ -219,34 +219,6 @@ const GROUPS: &[(&str, &[&str])] = &[
     ("Network", &["loss_permille", "jitter_ms"]),
 ];
 
-/// The field a validation error belongs to (`None`: the form as a whole).
-fn field_of(e: &ConfigError, cfg: &SimConfig) -> Option<String> {
-    use ConfigError as E;
-    Some(match e {
-        E::Jitter(_) => "jitter_ms".into(),
-        E::Loss(_) => "loss_permille".into(),
-        E::Vnodes(_) => "vnodes".into(),
-        E::ReplicationFactor { .. } => "replication_factor".into(),
-        E::WriteQuorum { table, .. } => format!(
-            "mode-{}",
-            cfg.tables
-                .iter()
-                .position(|t| &t.name == table)
-                .unwrap_or(0)
-        ),
-        E::HeartbeatInterval(_) => "heartbeat_interval_ms".into(),
-        E::Silences { .. } => "suspect_after_ms".into(),
-        E::ReplicationInterval(_) => "replication_interval_ms".into(),
-        E::ReplicationBatch(_) => "replication_batch".into(),
-        E::TxnTimeout(_) => "txn_timeout_ms".into(),
-        E::RequestTimeout(_) => "request_timeout_ms".into(),
-        E::Rate(_) => "ops_per_sec".into(),
-        E::Mix(..) => "txn_pct".into(),
-        E::Keys(_) => "keys".into(),
-        _ => return None,
-    })
-}
-
 fn mode_text(m: ReplicationMode) -> String {
     match m {
         ReplicationMode::Async => "async".into(),
@@ -361,7 +333,7 @@ impl SettingsPanel {
         let mut probe = c.clone();
         probe.workload.client_dcs.clear();
         if let Err(e) = probe.validate() {
-            match field_of(&e, &probe) {
+            match e.field() {
                 Some(k) => {
                     self.errors.insert(k, e.to_string());
                 }
