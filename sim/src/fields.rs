@@ -499,10 +499,12 @@ impl fmt::Display for InputError {
 
 impl std::error::Error for InputError {}
 
-fn err<T>(s: impl Into<String>) -> Result<T, InputError> {
+/// A refusal with this text.
+pub(crate) fn err<T>(s: impl Into<String>) -> Result<T, InputError> {
     Err(InputError(s.into()))
 }
 
+/// `modulo` (also `mod`, `hash`) or `ring` (also `consistent`).
 pub fn parse_placement(s: &str) -> Result<PlacementKind, InputError> {
     match s.trim().to_ascii_lowercase().as_str() {
         "modulo" | "mod" | "hash" => Ok(PlacementKind::Modulo),
@@ -511,6 +513,7 @@ pub fn parse_placement(s: &str) -> Result<PlacementKind, InputError> {
     }
 }
 
+/// `async`, `semisync`, `sync` or `quorumN` (the inverse of `ReplicationMode`'s `Display`).
 pub fn parse_mode(s: &str) -> Result<ReplicationMode, InputError> {
     let s = s.trim().to_ascii_lowercase();
     match s.as_str() {
@@ -534,6 +537,7 @@ pub fn parse_mode(s: &str) -> Result<ReplicationMode, InputError> {
     }
 }
 
+/// `hash`, `roundrobin`, `leastloaded` or `nearest` (and a few spellings of each).
 pub fn parse_policy(s: &str) -> Result<ReadPolicy, InputError> {
     match s.trim().to_ascii_lowercase().as_str() {
         "hash" => Ok(ReadPolicy::Hash),
@@ -546,6 +550,7 @@ pub fn parse_policy(s: &str) -> Result<ReadPolicy, InputError> {
     }
 }
 
+/// `zipf` or `uniform`.
 pub fn parse_distribution(s: &str) -> Result<KeyDistribution, InputError> {
     match s.trim().to_ascii_lowercase().as_str() {
         "zipf" => Ok(KeyDistribution::Zipf),
@@ -554,6 +559,7 @@ pub fn parse_distribution(s: &str) -> Result<KeyDistribution, InputError> {
     }
 }
 
+/// `one`, `quorum` or `owner` (also `primary`).
 pub fn parse_consistency(s: &str) -> Result<ReadConsistency, InputError> {
     match s.trim().to_ascii_lowercase().as_str() {
         "one" => Ok(ReadConsistency::One),

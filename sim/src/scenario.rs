@@ -7,7 +7,7 @@
 //! here touches a running simulation.
 
 use super::config::SimConfig;
-use super::fields::{self, FIELDS};
+use super::fields::{self, err, FIELDS};
 // The word parsers and their error belong to the settings schema; they stay reachable here.
 pub use super::fields::{
     parse_consistency, parse_distribution, parse_mode, parse_placement, parse_policy, InputError,
@@ -22,10 +22,6 @@ use serde::{Deserialize, Serialize};
 pub const MAX_SCENARIO_BYTES: usize = 256 * 1024;
 pub const MAX_SCENARIO_COMMANDS: usize = 2_000;
 pub const MAX_FIELD_CHARS: usize = 512;
-
-fn err<T>(s: impl Into<String>) -> Result<T, InputError> {
-    Err(InputError(s.into()))
-}
 
 /// A command and the exact moment it was applied: the instant, and how many events the
 /// simulation had processed by then (several events can share an instant; without the
