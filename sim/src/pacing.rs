@@ -136,6 +136,10 @@ impl Pacing {
 }
 
 fn clamp_dt(wall_dt_ms: f64) -> f64 {
-    // `max` first: a NaN becomes 0 rather than passing through.
-    wall_dt_ms.max(0.0).min(MAX_WALL_DT_MS)
+    // Written out rather than `clamp`: a NaN (or a clock going back) owes nothing.
+    if wall_dt_ms > 0.0 {
+        wall_dt_ms.min(MAX_WALL_DT_MS)
+    } else {
+        0.0
+    }
 }

@@ -94,13 +94,17 @@ fn words_use_the_cores_parsers_not_silent_defaults() {
 
 #[test]
 fn validate_reports_a_bound_under_the_fields_key() {
-    let mut c = SimConfig::default();
-    c.heartbeat_interval_ms = 10;
+    let c = SimConfig {
+        heartbeat_interval_ms: 10,
+        ..SimConfig::default()
+    };
     let e = c.validate().unwrap_err();
     assert_eq!(e.field().as_deref(), Some("heartbeat_interval_ms"));
     assert!(e.to_string().contains("50 to 10000 ms"), "{e}");
-    let mut c = SimConfig::default();
-    c.jitter_ms = 5_000;
+    let c = SimConfig {
+        jitter_ms: 5_000,
+        ..SimConfig::default()
+    };
     assert_eq!(
         c.validate().unwrap_err().field().as_deref(),
         Some("jitter_ms")

@@ -13,8 +13,10 @@ use tablestore_sim::{
 };
 
 fn busy(seed: u64) -> SimConfig {
-    let mut c = SimConfig::default();
-    c.seed = seed;
+    let mut c = SimConfig {
+        seed,
+        ..SimConfig::default()
+    };
     c.workload.ops_per_sec = 80;
     c
 }
@@ -34,8 +36,11 @@ fn free() -> f64 {
 
 #[test]
 fn the_reference_trace_through_a_session() {
-    let mut c = SimConfig::default();
-    c.seed = 42;
+    // trace::reference_trace()'s scenario, driven through a session.
+    let mut c = SimConfig {
+        seed: 42,
+        ..SimConfig::default()
+    };
     c.workload.ops_per_sec = 100;
     let mut s = Session::new(c, false).unwrap();
     s.advance_to(t(10_000));

@@ -160,6 +160,14 @@ impl App {
         self.refresh_data(true);
     }
 
+    /// Runs on from where it is; a breakpoint note goes away, and the time spent paused
+    /// is not owed.
+    fn play(&mut self) {
+        self.view.hit = None;
+        self.session.pacing_mut().play();
+        self.clock.reset();
+    }
+
     fn tick(&mut self) -> bool {
         let dt = self.clock.lap();
         let start = web::wall_ms();
@@ -224,23 +232,18 @@ impl Component for App {
         app
     }
 
-    fn update(&mut self, ctx: &Context<Self>, action: Action) -> bool {
+    fn update(&mut self, _ctx: &Context<Self>, action: Action) -> bool {
         use Action as A;
         match action {
             A::Tick => return self.tick(),
-            A::Play => {
-                self.view.hit = None;
-                self.session.pacing_mut().play();
-                self.clock.reset();
-            }
+            A::Play => self.play(),
             A::Pause => self.session.pacing_mut().pause(),
             A::TogglePlay => {
-                let a = if self.session.pacing().running() {
-                    A::Pause
+                if self.session.pacing().running() {
+                    self.session.pacing_mut().pause();
                 } else {
-                    A::Play
-                };
-                return <Self as Component>::update(self, ctx, a);
+                    self.play();
+                }
             }
             A::Step => {
                 self.view.hit = None;
