@@ -21,7 +21,6 @@ use tablestore_playground::sim::{
     Breakpoint, DcId, EventKind, FindingKind, MsgKind, PeerState, Sim, SimConfig, SimTime, TableId,
     TxnId, TxnTrace, UserCommand,
 };
-use tablestore_playground::ui::app::{Cbs, RingView, Theme, Topo, ViewRow};
 use tablestore_playground::ui::components::{
     controls::{Controls, Props as ControlsProps},
     data::{DataPanel, Props as DataProps},
@@ -34,6 +33,7 @@ use tablestore_playground::ui::components::{
     ring::{Props as RingProps, RingPanel},
     txn::{Props as TxnProps, TxnPanel},
 };
+use tablestore_playground::ui::state::{Pieces, RingView, Theme, Topo, ViewRow};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::Element;
@@ -119,64 +119,21 @@ where
 
 // ------------------------------------------------------------------ props from a snapshot
 
-fn cbs() -> Cbs {
-    Cbs {
-        cmd: Callback::noop(),
-        toggle_dc: Callback::noop(),
-        toggle_link: Callback::noop(),
-        select_txn: Callback::noop(),
-        select_dc: Callback::noop(),
-        focus: Callback::noop(),
-        toggle_kind: Callback::noop(),
-        new_run: Callback::noop(),
-        import: Callback::noop(),
-        issue: Callback::noop(),
-        note: Callback::noop(),
-        export: Callback::noop(),
-        play: Callback::noop(),
-        pause: Callback::noop(),
-        step: Callback::noop(),
-        breakpoint: Callback::noop(),
-        speed: Callback::noop(),
-        tab: Callback::noop(),
-        theme: Callback::noop(),
-        large: Callback::noop(),
-        help: Callback::noop(),
-    }
+/// The snapshot cut into pieces exactly as the App cuts it.
+fn pieces(s: &Snapshot) -> Pieces {
+    Pieces::new(s.clone())
 }
 
-/// The network's shape, as the App derives it from a snapshot.
 fn topo(s: &Snapshot) -> Rc<Topo> {
-    Rc::new(Topo {
-        names: s.dcs.iter().map(|d| (d.id, d.name.clone())).collect(),
-        pos: s.dcs.iter().map(|d| (d.id, d.x, d.y)).collect(),
-        links: s.links.clone(),
-    })
+    pieces(s).topo
 }
 
 fn views(s: &Snapshot) -> Rc<Vec<ViewRow>> {
-    Rc::new(
-        s.dcs
-            .iter()
-            .map(|d| ViewRow {
-                id: d.id,
-                name: d.name.clone(),
-                up: d.up,
-                views: d.views.clone(),
-            })
-            .collect(),
-    )
+    pieces(s).views
 }
 
 fn ring_view(s: &Snapshot) -> Rc<RingView> {
-    Rc::new(RingView {
-        placement: s.placement,
-        ring: s.ring.clone(),
-        keys: s.ring_keys.clone(),
-        last_moves: s.last_moves.clone(),
-        vnodes: s.config.vnodes,
-        r: s.config.replication_factor,
-    })
+    pieces(s).ring
 }
 
 // ------------------------------------------------------------------ expected labels
@@ -325,7 +282,9 @@ async fn map_draws_the_snapshots_dcs_links_and_messages() {
         selected_txn: None,
         selected_dc: None,
         hidden_kinds,
-        cbs: cbs(),
+        on_select: Callback::noop(),
+        on_toggle_link: Callback::noop(),
+        on_toggle_kind: Callback::noop(),
     })
     .await;
 
@@ -406,7 +365,9 @@ async fn a_selected_dc_rings_the_others_by_its_own_view() {
         selected_txn: None,
         selected_dc: Some(observer.id),
         hidden_kinds: 0,
-        cbs: cbs(),
+        on_select: Callback::noop(),
+        on_toggle_link: Callback::noop(),
+        on_toggle_kind: Callback::noop(),
     })
     .await;
     for (target, view) in &observer.views {
@@ -505,7 +466,7 @@ async fn ring_draws_every_vnode_and_key_of_the_snapshot() {
         ring: rv.clone(),
         topo: topo(&snap),
         config: Rc::new(snap.config.clone()),
-        cbs: cbs(),
+        on_command: Callback::noop(),
         note: None,
         selected_dc: None,
     })
@@ -606,7 +567,7 @@ async fn txn_panel_lists_the_snapshots_transactions_and_participant_states() {
             topo: topo(&snap),
             now: snap.now,
             selected,
-            cbs: cbs(),
+            on_select: Callback::noop(),
         })
         .await;
         // The list: every transaction, newest first, with its coordinator state.
@@ -860,7 +821,7 @@ async fn event_log_shows_the_snapshots_events_newest_first_and_filters() {
     let root = mount::<LogPanel>(LogProps {
         events: events.clone(),
         topo: topo(&snap),
-        cbs: cbs(),
+        on_focus: Callback::noop(),
         selected_dc: None,
         selected_txn: None,
     })
@@ -928,7 +889,7 @@ async fn findings_panel_lists_each_finding_with_its_kind() {
     );
     let root = mount::<FindingsPanel>(FindingsProps {
         findings: findings.clone(),
-        cbs: cbs(),
+        on_focus: Callback::noop(),
         selected_txn: None,
     })
     .await;
@@ -966,7 +927,7 @@ async fn findings_panel_lists_each_finding_with_its_kind() {
     // No findings: the all-clear line, no entries.
     let empty = mount::<FindingsPanel>(FindingsProps {
         findings: Rc::new(vec![]),
-        cbs: cbs(),
+        on_focus: Callback::noop(),
         selected_txn: None,
     })
     .await;
@@ -988,7 +949,8 @@ async fn dc_table_shows_each_dcs_state_and_load() {
     let root = mount::<DcTable>(DcProps {
         snap: snap.clone(),
         selected_dc: None,
-        cbs: cbs(),
+        on_toggle: Callback::noop(),
+        on_select: Callback::noop(),
     })
     .await;
     let rows = all(&root, "[data-testid=\"datacenters\"] tbody tr");
@@ -1031,7 +993,7 @@ async fn controls_show_the_snapshots_clock_and_seed() {
     let root = mount::<Controls>(ControlsProps {
         running: false,
         speed_pos: 500,
-        speed: tablestore_playground::ui::app::speed_of(500),
+        speed: tablestore_playground::sim::speed_of(500),
         achieved: None,
         now: snap.now,
         seed: snap.seed,
@@ -1040,7 +1002,7 @@ async fn controls_show_the_snapshots_clock_and_seed() {
         pending: 0,
         breakpoint: None,
         hit: None,
-        cbs: cbs(),
+        on_action: Callback::noop(),
     })
     .await;
     assert_eq!(

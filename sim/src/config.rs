@@ -1,5 +1,6 @@
-//! Configuration of a run. Invariant: a `SimConfig` that passed `validate()` can be run
-//! without any further checks; every rejection is a `ConfigError` a person can read.
+//! Configuration of a run. Invariant: a `SimConfig` that passed `validate()` (written in
+//! `fields`, next to the bounds it checks) can be run without any further checks; every
+//! rejection is a `ConfigError` a person can read.
 
 use super::ids::DcId;
 use serde::{Deserialize, Serialize};
@@ -119,6 +120,61 @@ pub struct SimConfig {
     /// Whether the cluster fails partitions over when a majority sees their owner dead.
     pub failover: bool,
     pub workload: WorkloadSpec,
+}
+
+/// Placement as the form and URL spell it.
+impl fmt::Display for PlacementKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PlacementKind::Modulo => "modulo",
+            PlacementKind::Ring => "ring",
+        })
+    }
+}
+
+/// Read policy as the form and URL spell it.
+impl fmt::Display for ReadPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ReadPolicy::Hash => "hash",
+            ReadPolicy::RoundRobin => "roundrobin",
+            ReadPolicy::LeastLoaded => "leastloaded",
+            ReadPolicy::Nearest => "nearest",
+        })
+    }
+}
+
+/// Read consistency as the form and URL spell it.
+impl fmt::Display for ReadConsistency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ReadConsistency::One => "one",
+            ReadConsistency::Quorum => "quorum",
+            ReadConsistency::Owner => "owner",
+        })
+    }
+}
+
+/// Key distribution as the form spells it.
+impl fmt::Display for KeyDistribution {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            KeyDistribution::Zipf => "zipf",
+            KeyDistribution::Uniform => "uniform",
+        })
+    }
+}
+
+/// Replication mode as the form and URL spell it (`parse_mode` reads it back).
+impl fmt::Display for ReplicationMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReplicationMode::Async => f.write_str("async"),
+            ReplicationMode::SemiSync => f.write_str("semisync"),
+            ReplicationMode::Sync => f.write_str("sync"),
+            ReplicationMode::Quorum(w) => write!(f, "quorum{w}"),
+        }
+    }
 }
 
 /// A known region: name, longitude and latitude in tenths of a degree.
@@ -311,135 +367,20 @@ impl SimConfig {
         }
     }
 
-    /// Checks every setting; the first problem found is returned.
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        use ConfigError as E;
-        let n = self.dcs.len();
-        if !(MIN_DCS..=MAX_DCS).contains(&n) {
-            return Err(E::DcCount(n));
-        }
-        for (i, dc) in self.dcs.iter().enumerate() {
-            if dc.name.trim().is_empty() || dc.name.chars().count() > MAX_NAME_LEN {
-                return Err(E::DcName(i));
-            }
-            if dc.x > 1000 || dc.y > 500 {
-                return Err(E::DcPosition(dc.name.clone()));
-            }
-            if self.dcs[..i].iter().any(|o| o.name == dc.name) {
-                return Err(E::DuplicateDc(dc.name.clone()));
-            }
-        }
-        if self.latency_ms.len() != n || self.latency_ms.iter().any(|r| r.len() != n) {
-            return Err(E::LatencyShape(n));
-        }
-        for (i, row) in self.latency_ms.iter().enumerate() {
-            for (j, &l) in row.iter().enumerate() {
-                if i != j && (l == 0 || l > MAX_LATENCY_MS) {
-                    return Err(E::Latency {
-                        from: self.dcs[i].name.clone(),
-                        to: self.dcs[j].name.clone(),
-                        ms: l,
-                    });
-                }
-            }
-        }
-        if self.jitter_ms > 1000 {
-            return Err(E::Jitter(self.jitter_ms));
-        }
-        if self.loss_permille > 500 {
-            return Err(E::Loss(self.loss_permille));
-        }
-        if self.vnodes == 0 || self.vnodes > MAX_VNODES {
-            return Err(E::Vnodes(self.vnodes));
-        }
-        if self.replication_factor == 0 || self.replication_factor as usize > n {
-            return Err(E::ReplicationFactor {
-                r: self.replication_factor,
-                dcs: n,
-            });
-        }
-        if self.tables.is_empty() || self.tables.len() > MAX_TABLES {
-            return Err(E::TableCount(self.tables.len()));
-        }
-        for (i, t) in self.tables.iter().enumerate() {
-            if t.name.trim().is_empty() || t.name.chars().count() > MAX_NAME_LEN {
-                return Err(E::TableName(i));
-            }
-            if self.tables[..i].iter().any(|o| o.name == t.name) {
-                return Err(E::DuplicateTable(t.name.clone()));
-            }
-            if t.pk.is_empty() || t.pk.len() > 4 {
-                return Err(E::PrimaryKey(t.name.clone()));
-            }
-            let mut all: Vec<&String> = t.pk.iter().chain(t.columns.iter()).collect();
-            if all
-                .iter()
-                .any(|c| c.trim().is_empty() || c.chars().count() > MAX_NAME_LEN)
-            {
-                return Err(E::ColumnName(t.name.clone()));
-            }
-            let len = all.len();
-            all.sort();
-            all.dedup();
-            if all.len() != len {
-                return Err(E::DuplicateColumn(t.name.clone()));
-            }
+    /// The same settings on `n` DCs from the region catalogue with default latencies: the
+    /// replication factor and write quorums shrink to fit, client home DCs are cleared.
+    /// On the default config this is exactly `SimConfig::with_dcs(n)`.
+    pub fn resize(&mut self, n: usize) {
+        let fresh = SimConfig::with_dcs(n);
+        self.dcs = fresh.dcs;
+        self.latency_ms = fresh.latency_ms;
+        self.replication_factor = self.replication_factor.min(n as u8);
+        self.workload.client_dcs.clear();
+        for t in &mut self.tables {
             if let ReplicationMode::Quorum(w) = t.mode {
-                if w == 0 || w > self.replication_factor {
-                    return Err(E::WriteQuorum {
-                        table: t.name.clone(),
-                        w,
-                        r: self.replication_factor,
-                    });
-                }
+                t.mode = ReplicationMode::Quorum(w.min(self.replication_factor));
             }
         }
-        let hb = self.heartbeat_interval_ms;
-        if !(50..=10_000).contains(&hb) {
-            return Err(E::HeartbeatInterval(hb));
-        }
-        if self.suspect_after_ms <= hb || self.dead_after_ms <= self.suspect_after_ms {
-            return Err(E::Silences {
-                heartbeat: hb,
-                suspect: self.suspect_after_ms,
-                dead: self.dead_after_ms,
-            });
-        }
-        if self.dead_after_ms > 600_000 {
-            return Err(E::Silences {
-                heartbeat: hb,
-                suspect: self.suspect_after_ms,
-                dead: self.dead_after_ms,
-            });
-        }
-        if !(10..=60_000).contains(&self.replication_interval_ms) {
-            return Err(E::ReplicationInterval(self.replication_interval_ms));
-        }
-        if !(1..=10_000).contains(&self.replication_batch) {
-            return Err(E::ReplicationBatch(self.replication_batch));
-        }
-        if !(100..=600_000).contains(&self.txn_timeout_ms) {
-            return Err(E::TxnTimeout(self.txn_timeout_ms));
-        }
-        if !(100..=600_000).contains(&self.request_timeout_ms) {
-            return Err(E::RequestTimeout(self.request_timeout_ms));
-        }
-        let w = &self.workload;
-        if w.ops_per_sec > MAX_RATE {
-            return Err(E::Rate(w.ops_per_sec));
-        }
-        if w.read_pct + w.write_pct + w.txn_pct != 100 {
-            return Err(E::Mix(w.read_pct, w.write_pct, w.txn_pct));
-        }
-        if w.keys == 0 || w.keys > MAX_KEYS {
-            return Err(E::Keys(w.keys));
-        }
-        for d in &w.client_dcs {
-            if d.0 as usize >= n {
-                return Err(E::ClientDc(d.0));
-            }
-        }
-        Ok(())
     }
 }
 
@@ -452,7 +393,13 @@ impl Default for SimConfig {
 /// Why a configuration was refused. `Display` is the message shown next to the input.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConfigError {
-    DcCount(usize),
+    /// A setting outside its bounds (`fields::FIELDS`); `text` names the bounds.
+    OutOfRange {
+        /// The field's key.
+        key: &'static str,
+        /// The message.
+        text: String,
+    },
     DcName(usize),
     DcPosition(String),
     DuplicateDc(String),
@@ -462,9 +409,6 @@ pub enum ConfigError {
         to: String,
         ms: u32,
     },
-    Jitter(u32),
-    Loss(u32),
-    Vnodes(u32),
     ReplicationFactor {
         r: u8,
         dcs: usize,
@@ -477,22 +421,17 @@ pub enum ConfigError {
     DuplicateColumn(String),
     WriteQuorum {
         table: String,
+        /// The table's index in `SimConfig::tables`.
+        index: usize,
         w: u8,
         r: u8,
     },
-    HeartbeatInterval(u64),
     Silences {
         heartbeat: u64,
         suspect: u64,
         dead: u64,
     },
-    ReplicationInterval(u64),
-    ReplicationBatch(u32),
-    TxnTimeout(u64),
-    RequestTimeout(u64),
-    Rate(u32),
     Mix(u32, u32, u32),
-    Keys(u32),
     ClientDc(u16),
 }
 
@@ -500,15 +439,12 @@ impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use ConfigError::*;
         match self {
-            DcCount(n) => write!(f, "A run needs {MIN_DCS} to {MAX_DCS} datacenters; got {n}."),
+            OutOfRange { text, .. } => f.write_str(text),
             DcName(i) => write!(f, "Datacenter #{} needs a name of 1 to {MAX_NAME_LEN} characters.", i + 1),
             DcPosition(n) => write!(f, "Datacenter {n} is off the map (x must be 0–1000, y 0–500)."),
             DuplicateDc(n) => write!(f, "Two datacenters are named {n}; names must be unique."),
             LatencyShape(n) => write!(f, "The latency matrix must be {n} × {n}, one row and column per datacenter."),
             Latency { from, to, ms } => write!(f, "Latency {from} → {to} is {ms} ms; it must be 1 to {MAX_LATENCY_MS} ms."),
-            Jitter(j) => write!(f, "Jitter is {j} ms; at most 1000 ms."),
-            Loss(l) => write!(f, "Message loss is {l}‰; at most 500‰ (50%)."),
-            Vnodes(v) => write!(f, "Virtual nodes per datacenter must be 1 to {MAX_VNODES}; got {v}."),
             ReplicationFactor { r, dcs } => write!(f, "Replication factor {r} is impossible with {dcs} datacenters (1 to {dcs})."),
             TableCount(n) => write!(f, "Define 1 to {MAX_TABLES} tables; got {n}."),
             TableName(i) => write!(f, "Table #{} needs a name of 1 to {MAX_NAME_LEN} characters.", i + 1),
@@ -516,16 +452,9 @@ impl fmt::Display for ConfigError {
             PrimaryKey(t) => write!(f, "Table {t} needs 1 to 4 primary-key columns (the first is the partition key)."),
             ColumnName(t) => write!(f, "Table {t} has an empty or over-long column name."),
             DuplicateColumn(t) => write!(f, "Table {t} names a column twice."),
-            WriteQuorum { table, w, r } => write!(f, "Table {table}: a write quorum of {w} needs 1 to {r} copies (the replication factor)."),
-            HeartbeatInterval(h) => write!(f, "Heartbeat interval {h} ms must be 50 to 10000 ms."),
-            Silences { heartbeat, suspect, dead } => write!(f, "Need heartbeat ({heartbeat} ms) < suspect-after ({suspect} ms) < dead-after ({dead} ms ≤ 600000)."),
-            ReplicationInterval(i) => write!(f, "Replication interval {i} ms must be 10 to 60000 ms."),
-            ReplicationBatch(b) => write!(f, "Replication batch {b} must be 1 to 10000 entries."),
-            TxnTimeout(t) => write!(f, "Transaction timeout {t} ms must be 100 to 600000 ms."),
-            RequestTimeout(t) => write!(f, "Request timeout {t} ms must be 100 to 600000 ms."),
-            Rate(r) => write!(f, "Workload rate {r} ops/s is above the limit of {MAX_RATE}."),
+            WriteQuorum { table, w, r, .. } => write!(f, "Table {table}: a write quorum of {w} needs 1 to {r} copies (the replication factor)."),
+            Silences { heartbeat, suspect, dead } => write!(f, "Need heartbeat ({heartbeat} ms) < suspect-after ({suspect} ms) < dead-after ({dead} ms)."),
             Mix(r, w, t) => write!(f, "Read {r}% + write {w}% + transaction {t}% must add up to 100%."),
-            Keys(k) => write!(f, "Key count {k} must be 1 to {MAX_KEYS}."),
             ClientDc(d) => write!(f, "Client home DC{d} does not exist."),
         }
     }

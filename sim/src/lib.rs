@@ -15,14 +15,17 @@ pub mod checker;
 pub mod config;
 pub mod detector;
 pub mod failover;
+pub mod fields;
 pub mod ids;
 pub mod msg;
 pub mod net;
 pub mod node;
+pub mod pacing;
 pub mod placement;
 pub mod replication;
 pub mod rng;
 pub mod scenario;
+pub mod session;
 pub mod snapshot;
 pub mod table;
 pub mod time;
@@ -38,14 +41,17 @@ pub use config::{
     ReplicationMode, SimConfig, MAX_DCS, MIN_DCS,
 };
 pub use detector::PeerState;
+pub use fields::{Field, FieldError, FIELDS};
 pub use ids::{DcId, ReqId, ShardId, TableId, TxnId};
 pub use msg::MsgKind;
 pub use node::{ClientOp, CoordState, PartState};
+pub use pacing::{pos_of_speed, speed_of, Pacing, SPEED_MAX};
 pub use placement::MoveReport;
 pub use scenario::{
     config_from_query, parse_form, parse_mode, parse_scenario, scenario_json, FormOp, InputError,
     Scenario, ScheduledCommand,
 };
+pub use session::{Hit, Progress, Session};
 pub use snapshot::{LinkSnap, RingKey, RingPoint, Snapshot, TableSnap};
 pub use time::SimTime;
 

@@ -2,10 +2,15 @@
 //!
 //! Invariants: every parser takes untrusted text, never panics, bounds the size of what it
 //! accepts, and returns either a value that passed validation or an `InputError` whose
-//! text says what to fix. Nothing here touches a running simulation.
+//! text says what to fix. Settings are parsed through `fields::FIELDS`, so the URL, the
+//! settings form and `SimConfig::validate` share one set of bounds and parsers. Nothing
+//! here touches a running simulation.
 
-use super::config::{
-    KeyDistribution, PlacementKind, ReadConsistency, ReadPolicy, ReplicationMode, SimConfig,
+use super::config::SimConfig;
+use super::fields::{self, err, FIELDS};
+// The word parsers and their error belong to the settings schema; they stay reachable here.
+pub use super::fields::{
+    parse_consistency, parse_distribution, parse_mode, parse_placement, parse_policy, InputError,
 };
 use super::ids::{DcId, TableId};
 use super::node::ClientOp;
@@ -13,26 +18,10 @@ use super::table::{Pk, Value, WriteKind, WriteOp};
 use super::time::SimTime;
 use super::UserCommand;
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 pub const MAX_SCENARIO_BYTES: usize = 256 * 1024;
 pub const MAX_SCENARIO_COMMANDS: usize = 2_000;
 pub const MAX_FIELD_CHARS: usize = 512;
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InputError(pub String);
-
-impl fmt::Display for InputError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for InputError {}
-
-fn err<T>(s: impl Into<String>) -> Result<T, InputError> {
-    Err(InputError(s.into()))
-}
 
 /// A command and the exact moment it was applied: the instant, and how many events the
 /// simulation had processed by then (several events can share an instant; without the
@@ -94,119 +83,37 @@ pub fn scenario_json(sc: &Scenario) -> String {
     serde_json::to_string_pretty(sc).unwrap_or_default()
 }
 
-fn num<T>(key: &str, v: &str, lo: T, hi: T) -> Result<T, InputError>
-where
-    T: std::str::FromStr + PartialOrd + fmt::Display + Copy,
-{
-    let x: T = v
-        .trim()
-        .parse()
-        .map_err(|_| InputError(format!("URL parameter {key}={v:.40} is not a number.")))?;
-    if x < lo || x > hi {
-        return err(format!(
-            "URL parameter {key}={x} must be between {lo} and {hi}."
-        ));
-    }
-    Ok(x)
-}
-
-/// Reads `?seed=7&dcs=6&placement=ring&r=3&mode=sync&rate=50&policy=nearest&read=quorum`.
-/// Unknown parameters are an error too, so a typo is never silently ignored.
+/// Reads `?seed=7&dcs=6&placement=ring&r=3&mode=sync&rate=50&policy=nearest&read=quorum`:
+/// each parameter is a field of `fields::FIELDS` (its `param`), parsed and bounded there.
+/// `dcs` is applied first wherever it stands, since it rebuilds the DC list the other
+/// parameters apply to. Unknown parameters are an error too, so a typo is never silently
+/// ignored.
 pub fn config_from_query(query: &str) -> Result<SimConfig, InputError> {
     let q = query.trim_start_matches('?');
     if q.len() > 2048 {
         return err("The URL parameters are too long.");
     }
-    let mut dcs = None;
-    let mut pairs = Vec::new();
-    for part in q.split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = part.split_once('=').unwrap_or((part, ""));
-        if k == "dcs" {
-            dcs = Some(num(k, v, 2usize, 16usize)?);
-        } else {
-            pairs.push((k.to_string(), v.to_string()));
-        }
-    }
-    let mut cfg = SimConfig::with_dcs(dcs.unwrap_or(5));
+    let mut pairs: Vec<(&str, &str)> = q
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|part| part.split_once('=').unwrap_or((part, "")))
+        .collect();
+    // A stable sort: the order of the other parameters stays.
+    pairs.sort_by_key(|(k, _)| *k != "dcs");
+    let mut cfg = SimConfig::default();
     for (k, v) in pairs {
-        let lv = v.to_ascii_lowercase();
-        match k.as_str() {
-            "seed" => cfg.seed = num(&k, &v, 0u64, u64::MAX)?,
-            "placement" => cfg.placement = parse_placement(&lv)?,
-            "r" => cfg.replication_factor = num(&k, &v, 1u8, 16u8)?,
-            "vnodes" => cfg.vnodes = num(&k, &v, 1u32, 256u32)?,
-            "mode" => {
-                let m = parse_mode(&lv)?;
-                for t in &mut cfg.tables {
-                    t.mode = m;
-                }
-            }
-            "rate" => cfg.workload.ops_per_sec = num(&k, &v, 0u32, super::config::MAX_RATE)?,
-            "keys" => cfg.workload.keys = num(&k, &v, 1u32, super::config::MAX_KEYS)?,
-            "zipf" => cfg.workload.distribution = if lv == "1" || lv == "true" { KeyDistribution::Zipf } else { KeyDistribution::Uniform },
-            "policy" => cfg.read_policy = parse_policy(&lv)?,
-            "read" => cfg.read_consistency = parse_consistency(&lv)?,
-            "loss" => cfg.loss_permille = num(&k, &v, 0u32, 500u32)?,
-            "failover" => cfg.failover = !(lv == "0" || lv == "false" || lv == "off"),
-            _ => return err(format!("Unknown URL parameter {k:.40}. Known: seed, dcs, placement, r, vnodes, mode, rate, keys, zipf, policy, read, loss, failover.")),
-        }
+        let Some(f) = fields::by_param(k) else {
+            let known: Vec<&str> = FIELDS.iter().filter_map(|f| f.param).collect();
+            return err(format!(
+                "Unknown URL parameter {k:.40}. Known: {}.",
+                known.join(", ")
+            ));
+        };
+        f.apply(&mut cfg, v)
+            .map_err(|e| InputError(f.url_message(&e, v)))?;
     }
     cfg.validate().map_err(|e| InputError(e.to_string()))?;
     Ok(cfg)
-}
-
-pub fn parse_placement(s: &str) -> Result<PlacementKind, InputError> {
-    match s.trim().to_ascii_lowercase().as_str() {
-        "modulo" | "mod" | "hash" => Ok(PlacementKind::Modulo),
-        "ring" | "consistent" => Ok(PlacementKind::Ring),
-        o => err(format!("Placement {o:.20} is not modulo or ring.")),
-    }
-}
-
-pub fn parse_mode(s: &str) -> Result<ReplicationMode, InputError> {
-    let s = s.trim().to_ascii_lowercase();
-    match s.as_str() {
-        "async" => Ok(ReplicationMode::Async),
-        "semisync" | "semi-sync" | "semi" => Ok(ReplicationMode::SemiSync),
-        "sync" => Ok(ReplicationMode::Sync),
-        o => match o.strip_prefix("quorum") {
-            Some(n) => {
-                let w: u8 = n
-                    .trim_matches(|c| c == '(' || c == ')' || c == '-' || c == ':')
-                    .parse()
-                    .map_err(|_| {
-                        InputError(format!("Quorum needs a size, e.g. quorum2; got {o:.20}."))
-                    })?;
-                Ok(ReplicationMode::Quorum(w))
-            }
-            None => err(format!(
-                "Replication mode {o:.20} is not async, semisync, sync or quorumN."
-            )),
-        },
-    }
-}
-
-pub fn parse_policy(s: &str) -> Result<ReadPolicy, InputError> {
-    match s.trim().to_ascii_lowercase().as_str() {
-        "hash" => Ok(ReadPolicy::Hash),
-        "roundrobin" | "round-robin" | "rr" => Ok(ReadPolicy::RoundRobin),
-        "leastloaded" | "least-loaded" | "least" => Ok(ReadPolicy::LeastLoaded),
-        "nearest" => Ok(ReadPolicy::Nearest),
-        o => err(format!(
-            "Read policy {o:.20} is not hash, roundrobin, leastloaded or nearest."
-        )),
-    }
-}
-
-pub fn parse_consistency(s: &str) -> Result<ReadConsistency, InputError> {
-    match s.trim().to_ascii_lowercase().as_str() {
-        "one" => Ok(ReadConsistency::One),
-        "quorum" => Ok(ReadConsistency::Quorum),
-        "owner" | "primary" => Ok(ReadConsistency::Owner),
-        o => err(format!(
-            "Read consistency {o:.20} is not one, quorum or owner."
-        )),
-    }
 }
 
 /// A value typed in a form: an integer if it parses as one, otherwise a string (quotes

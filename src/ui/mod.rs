@@ -1,14 +1,24 @@
 //! The browser playground: Yew components that draw simulation snapshots and send intents.
 //!
+//! Module tree (imports run one way: `app` → `components` → `state` → `fmt` → the core;
+//! `web` is used by `app` only):
+//! - `app`: the one component that owns the run (the core's `Session`) and reduces
+//!   `state::Action`s; it also owns the web glue from `web` (Interval, clock, keys).
+//! - `state`: what components share — `Action`, `Tab`, `Origin`, `Note`, `Theme`,
+//!   `BreakpointHit`, the snapshot pieces (`Topo`, `RingView`, …) and `ViewState`.
+//! - `components`: one view per file; props are snapshot pieces and narrow callbacks.
+//! - `fmt`: text and colour helpers; `web`: wall clock, key listener, theme attribute.
+//!
 //! Invariants:
-//! - Only `app::App` owns the `Sim`. Every other component receives read-only snapshot
-//!   pieces (`Rc`, compared with `Rc::ptr_eq`) and sends `UserCommand`s or UI intents
-//!   through `Callback`s; none reaches into the core.
+//! - Only `app::App` owns the `Session` (and through it the `Sim`). Every other component
+//!   receives read-only snapshot pieces (`Rc`, compared with `Rc::ptr_eq`) and sends
+//!   `Action`s or calls narrow callbacks; none imports `app` or reaches into the core.
 //! - The page takes at most one snapshot per interval tick (~30 Hz) and renders at most
 //!   once per tick; slow-changing pieces (events, txns, metrics, findings, ring) keep the
 //!   same `Rc` while their content is unchanged, so their components skip rendering.
 //! - Bad input never changes the running simulation: it is parsed and validated with the
-//!   core's parsers first, and the message is shown next to the input.
+//!   core's parsers first (`fields::FIELDS` for settings), and the message is shown next
+//!   to the input.
 //!
 //! DOM contract (`data-testid` hooks used by tests/web.rs and e2e/run.mjs):
 //!
@@ -58,6 +68,8 @@
 pub mod app;
 pub mod components;
 pub mod fmt;
+pub mod state;
+pub mod web;
 
 pub use app::{App, AppProps};
 

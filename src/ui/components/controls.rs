@@ -2,9 +2,9 @@
 //! Invariant: it only emits intents; the clock it shows is the snapshot's.
 
 use crate::sim::{Breakpoint, SimTime};
-use crate::ui::app::{BreakpointHit, Cbs, Theme, SPEED_MAX};
 use crate::ui::components::input_value;
 use crate::ui::fmt;
+use crate::ui::state::{Action, BreakpointHit, Theme, SPEED_MAX};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -22,7 +22,8 @@ pub struct Props {
     pub breakpoint: Option<Breakpoint>,
     /// Where the run last stopped at the breakpoint (cleared by Play / Step).
     pub hit: Option<BreakpointHit>,
-    pub cbs: Cbs,
+    /// Play, pause, step, breakpoint, speed and the presentation toggles.
+    pub on_action: Callback<Action>,
 }
 
 /// The `<select>` value of a breakpoint setting (also the hit note's `data-kind`).
@@ -54,23 +55,17 @@ const BP_CHOICES: [(Option<Breakpoint>, &str); 4] = [
 
 #[function_component(Controls)]
 pub fn controls(p: &Props) -> Html {
-    let cbs = &p.cbs;
+    let act = &p.on_action;
     let on_speed = {
-        let cb = cbs.speed.clone();
+        let act = act.clone();
         Callback::from(move |e: InputEvent| {
             if let Ok(v) = input_value(&e).parse::<u32>() {
-                cb.emit(v);
+                act.emit(Action::Speed(v));
             }
         })
     };
-    let emit = |cb: &Callback<()>| {
-        let cb = cb.clone();
-        Callback::from(move |_: MouseEvent| cb.emit(()))
-    };
-    let on_bp = {
-        let cb = cbs.breakpoint.clone();
-        Callback::from(move |e: Event| cb.emit(bp_from_key(&input_value(&e))))
-    };
+    let emit = |a: Action| act.reform(move |_: MouseEvent| a.clone());
+    let on_bp = act.reform(|e: Event| Action::Breakpoint(bp_from_key(&input_value(&e))));
     let bp_options = BP_CHOICES.iter().map(|&(bp, text)| {
         html! { <option key={bp_key(bp)} value={bp_key(bp)} selected={bp == p.breakpoint}>{ text }</option> }
     });
@@ -105,11 +100,11 @@ pub fn controls(p: &Props) -> Html {
             </div>
             <div class="run-controls" role="group" aria-label="Run controls">
                 if p.running {
-                    <button class="primary" data-testid="pause" onclick={emit(&cbs.pause)} title="Pause (space)">{ "❚❚ Pause" }</button>
+                    <button class="primary" data-testid="pause" onclick={emit(Action::Pause)} title="Pause (space)">{ "❚❚ Pause" }</button>
                 } else {
-                    <button class="primary" data-testid="play" onclick={emit(&cbs.play)} title="Play (space)">{ "▶ Play" }</button>
+                    <button class="primary" data-testid="play" onclick={emit(Action::Play)} title="Play (space)">{ "▶ Play" }</button>
                 }
-                <button data-testid="step" onclick={emit(&cbs.step)} title="Run exactly one event (s)">{ "Step" }</button>
+                <button data-testid="step" onclick={emit(Action::Step)} title="Run exactly one event (s)">{ "Step" }</button>
                 <label class="speed">
                     <span>{ "speed" }</span>
                     <input type="range" min="0" max={SPEED_MAX.to_string()} step="1" value={p.speed_pos.to_string()}
@@ -129,10 +124,10 @@ pub fn controls(p: &Props) -> Html {
                 </label>
             </div>
             <div class="view-controls">
-                <button class="ghost" data-testid="theme-toggle" title="Colour theme: auto follows the system" onclick={emit(&cbs.theme)}>{ theme }</button>
+                <button class="ghost" data-testid="theme-toggle" title="Colour theme: auto follows the system" onclick={emit(Action::CycleTheme)}>{ theme }</button>
                 <button class={classes!("ghost", p.large.then_some("on"))} data-testid="large-toggle" aria-pressed={p.large.to_string()}
-                    onclick={emit(&cbs.large)} title="Larger type for projectors">{ "A+" }</button>
-                <button class="ghost" data-testid="help-toggle" onclick={emit(&cbs.help)} title="Keyboard shortcuts (?)">{ "?" }</button>
+                    onclick={emit(Action::ToggleLarge)} title="Larger type for projectors">{ "A+" }</button>
+                <button class="ghost" data-testid="help-toggle" onclick={emit(Action::ToggleHelp)} title="Keyboard shortcuts (?)">{ "?" }</button>
             </div>
             if p.breakpoint.is_some() || p.hit.is_some() {
                 <div class="bp-row">

@@ -7,9 +7,9 @@
 
 use crate::sim::DcId;
 use crate::sim::{Snapshot, TableSnap};
-use crate::ui::app::Topo;
 use crate::ui::components::input_value;
 use crate::ui::fmt;
+use crate::ui::state::Topo;
 use std::rc::Rc;
 use yew::prelude::*;
 

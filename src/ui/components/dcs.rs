@@ -3,7 +3,6 @@
 
 use crate::sim::DcId;
 use crate::sim::Snapshot;
-use crate::ui::app::Cbs;
 use crate::ui::fmt;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -12,13 +11,16 @@ use yew::prelude::*;
 pub struct Props {
     pub snap: Rc<Snapshot>,
     pub selected_dc: Option<DcId>,
-    pub cbs: Cbs,
+    /// Kill or revive.
+    pub on_toggle: Callback<DcId>,
+    pub on_select: Callback<Option<DcId>>,
 }
 
 impl PartialEq for Props {
     fn eq(&self, o: &Self) -> bool {
         self.selected_dc == o.selected_dc
-            && self.cbs == o.cbs
+            && self.on_toggle == o.on_toggle
+            && self.on_select == o.on_select
             && (Rc::ptr_eq(&self.snap, &o.snap)
                 || (self.snap.dcs == o.snap.dcs && self.snap.counters == o.snap.counters))
     }
@@ -38,8 +40,8 @@ impl Component for DcTable {
         let p = ctx.props();
         let rows = p.snap.dcs.iter().map(|d| {
             let id = d.id;
-            let toggle = p.cbs.toggle_dc.clone();
-            let select = p.cbs.select_dc.clone();
+            let toggle = p.on_toggle.clone();
+            let select = p.on_select.clone();
             html! {
                 <tr key={id.0} class={classes!((!d.up).then_some("down"), (p.selected_dc == Some(id)).then_some("sel"))}>
                     <td class="name" onclick={Callback::from(move |_: MouseEvent| select.emit(Some(id)))}>

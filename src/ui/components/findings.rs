@@ -3,8 +3,7 @@
 //! documented price of a setting) are told apart, never hidden.
 
 use crate::sim::Finding;
-use crate::sim::TxnId;
-use crate::ui::app::Cbs;
+use crate::sim::{DcId, TxnId};
 use crate::ui::fmt;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -12,8 +11,9 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub findings: Rc<Vec<Finding>>,
-    pub cbs: Cbs,
     pub selected_txn: Option<TxnId>,
+    /// Jump to the finding's transaction.
+    pub on_focus: Callback<(Option<TxnId>, Option<DcId>)>,
 }
 
 #[function_component(FindingsPanel)]
@@ -21,7 +21,7 @@ pub fn findings_panel(p: &Props) -> Html {
     let violations = p.findings.iter().filter(|f| f.kind.is_violation()).count();
     let items = p.findings.iter().enumerate().rev().map(|(i, f)| {
         let txn = f.txn;
-        let focus = p.cbs.focus.clone();
+        let focus = p.on_focus.clone();
         let viol = f.kind.is_violation();
         html! {
             <li key={i} class={classes!("finding", if viol { "violation" } else { "expected" }, (txn.is_some() && txn == p.selected_txn).then_some("hl"))}

@@ -5,9 +5,9 @@
 
 use crate::sim::MsgKind;
 use crate::sim::{DcId, Event as SimEvent, EventKind, TxnId};
-use crate::ui::app::{Cbs, Topo};
 use crate::ui::components::{input_checked, input_value};
 use crate::ui::fmt;
+use crate::ui::state::Topo;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -29,9 +29,10 @@ const MAX_SHOWN: usize = 150;
 pub struct Props {
     pub events: Rc<Vec<SimEvent>>,
     pub topo: Rc<Topo>,
-    pub cbs: Cbs,
     pub selected_dc: Option<DcId>,
     pub selected_txn: Option<TxnId>,
+    /// Jump to an entry's transaction and / or DC.
+    pub on_focus: Callback<(Option<TxnId>, Option<DcId>)>,
 }
 
 fn involves(e: &SimEvent, d: DcId) -> bool {
@@ -102,7 +103,7 @@ pub fn log_panel(p: &Props) -> Html {
     let rows = shown.map(|e| {
         let txn = fmt::event_txn(e);
         let dc = e.dc;
-        let focus = p.cbs.focus.clone();
+        let focus = p.on_focus.clone();
         let hl = (txn.is_some() && txn == p.selected_txn) || p.selected_dc.is_some_and(|d| involves(e, d));
         let cat = e.kind.category();
         let bad = matches!(&e.kind, EventKind::Op { ok: false, .. } | EventKind::Finding { .. } | EventKind::Killed);

@@ -10,8 +10,8 @@
 use crate::sim::MsgKind;
 use crate::sim::Snapshot;
 use crate::sim::{DcId, TxnId};
-use crate::ui::app::{Cbs, Topo};
 use crate::ui::fmt;
+use crate::ui::state::Topo;
 use std::fmt::Write as _;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -469,7 +469,11 @@ pub struct Props {
     pub selected_txn: Option<TxnId>,
     pub selected_dc: Option<DcId>,
     pub hidden_kinds: u32,
-    pub cbs: Cbs,
+    pub on_select: Callback<Option<DcId>>,
+    /// Cut or heal one link direction.
+    pub on_toggle_link: Callback<(DcId, DcId)>,
+    /// Hide or show a message kind.
+    pub on_toggle_kind: Callback<MsgKind>,
 }
 
 impl PartialEq for Props {
@@ -479,7 +483,9 @@ impl PartialEq for Props {
             && self.selected_txn == o.selected_txn
             && self.selected_dc == o.selected_dc
             && self.hidden_kinds == o.hidden_kinds
-            && self.cbs == o.cbs
+            && self.on_select == o.on_select
+            && self.on_toggle_link == o.on_toggle_link
+            && self.on_toggle_kind == o.on_toggle_kind
     }
 }
 
@@ -590,7 +596,7 @@ impl Component for WorldMap {
                 .map(|v| v.label());
             let (x, y) = (d.x as f64, d.y as f64);
             let id = d.id;
-            let select = p.cbs.select_dc.clone();
+            let select = p.on_select.clone();
             let onclick = Callback::from(move |_: MouseEvent| select.emit(Some(id)));
             let selected = p.selected_dc == Some(id);
             let (lx, ty1, ty2, anchor) = match side {
@@ -645,14 +651,14 @@ impl Component for WorldMap {
                     <svg class="map base" viewBox="0 0 1000 500" preserveAspectRatio="xMidYMid meet" role="img"
                         aria-label="World map of the datacenters, their links and the messages in flight">
                         <Backdrop />
-                        <Links topo={p.topo.clone()} selected_dc={p.selected_dc} on_toggle={p.cbs.toggle_link.clone()} />
+                        <Links topo={p.topo.clone()} selected_dc={p.selected_dc} on_toggle={p.on_toggle_link.clone()} />
                     </svg>
                     <svg class="map layer-top" viewBox="0 0 1000 500" preserveAspectRatio="xMidYMid meet" aria-hidden="false">
                         <Messages snap={p.snap.clone()} topo={p.topo.clone()} selected_txn={p.selected_txn} hidden_kinds={p.hidden_kinds} />
                         <g class="dcs">{ for nodes }</g>
                     </svg>
                 </div>
-                <Legend hidden_kinds={p.hidden_kinds} on_toggle={p.cbs.toggle_kind.clone()} />
+                <Legend hidden_kinds={p.hidden_kinds} on_toggle={p.on_toggle_kind.clone()} />
                 <p class="caption">{ "Dots are messages in flight, moving at the link's one-way latency. Click a DC to focus it: its latencies show, and the other DCs are ringed by its own detector view (green alive, amber suspect, red dead); click a link lane to cut or heal that direction (dashed red = cut)." }</p>
             </div>
         }

@@ -4,8 +4,8 @@
 
 use crate::sim::DcId;
 use crate::sim::PeerState;
-use crate::ui::app::ViewRow;
 use crate::ui::fmt;
+use crate::ui::state::ViewRow;
 use std::rc::Rc;
 use yew::prelude::*;
 

@@ -3,8 +3,8 @@
 //! the `Rc` while the series is unchanged).
 
 use crate::sim::{DcId, MetricPoint};
-use crate::ui::app::Topo;
 use crate::ui::fmt;
+use crate::ui::state::Topo;
 use std::fmt::Write as _;
 use std::rc::Rc;
 use yew::prelude::*;

@@ -1,6 +1,7 @@
-//! Views. Invariant: each receives snapshot pieces as props (`Rc`, compared by pointer)
-//! and the App's stable `Cbs`; none holds simulation state of its own, only UI state
-//! (drafts of form fields, hover, filters).
+//! Views. Invariants: each receives snapshot pieces as props (`Rc`, compared by pointer)
+//! and narrow callbacks the App made once (or one `Callback<Action>` for a panel that
+//! issues many actions); none imports `app` or holds simulation state of its own, only
+//! UI state (drafts of form fields, hover, filters).
 
 pub mod controls;
 pub mod data;
@@ -14,12 +15,13 @@ pub mod metrics;
 pub mod operate;
 pub mod ring;
 pub mod settings;
+pub mod tabs;
 pub mod txn;
 
 use yew::prelude::*;
 
 /// The feedback line next to a control: nothing, a success, or an error.
-pub fn note_view(note: &crate::ui::app::Note, testid: &'static str) -> Html {
+pub fn note_view(note: &crate::ui::state::Note, testid: &'static str) -> Html {
     match note {
         None => html! {},
         Some(Ok(t)) => {

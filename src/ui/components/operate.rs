@@ -4,9 +4,9 @@
 
 use crate::sim::{parse_form, FormOp};
 use crate::sim::{DcId, Event as SimEvent, EventKind, ReqId, SimConfig, TableId, UserCommand};
-use crate::ui::app::{Cbs, Note, Topo};
 use crate::ui::components::{input_value, note_view};
 use crate::ui::fmt;
+use crate::ui::state::{Note, Topo};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -14,10 +14,11 @@ use yew::prelude::*;
 pub struct Props {
     pub config: Rc<SimConfig>,
     pub topo: Rc<Topo>,
-    pub cbs: Cbs,
     pub note: Note,
     pub last_op: Option<ReqId>,
     pub events: Rc<Vec<SimEvent>>,
+    /// Issue the parsed operation (an `Issue` command).
+    pub on_issue: Callback<UserCommand>,
 }
 
 const OPS: [(&str, &str, FormOp); 4] = [
@@ -50,7 +51,7 @@ pub fn operate_panel(p: &Props) -> Html {
             key.clone(),
             cols.clone(),
             error.clone(),
-            p.cbs.issue.clone(),
+            p.on_issue.clone(),
         );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();

@@ -7,9 +7,9 @@
 
 use crate::sim::{region_dc, PlacementKind, SimConfig, MAX_DCS, MIN_DCS};
 use crate::sim::{DcId, UserCommand};
-use crate::ui::app::{Cbs, Note, Origin, RingView, Topo};
 use crate::ui::components::note_view;
 use crate::ui::fmt;
+use crate::ui::state::{Note, RingView, Topo};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -36,9 +36,10 @@ pub struct Props {
     pub ring: Rc<RingView>,
     pub topo: Rc<Topo>,
     pub config: Rc<SimConfig>,
-    pub cbs: Cbs,
     pub note: Note,
     pub selected_dc: Option<DcId>,
+    /// Placement and membership commands (refusals show in `note`).
+    pub on_command: Callback<UserCommand>,
 }
 
 #[function_component(RingPanel)]
@@ -56,7 +57,7 @@ pub fn ring_panel(p: &Props) -> Html {
 
     // Placement switch.
     let toggle = {
-        let cmd = p.cbs.cmd.clone();
+        let cmd = p.on_command.clone();
         let cfg = p.config.clone();
         Callback::from(move |_: MouseEvent| {
             let mut c = (*cfg).clone();
@@ -64,7 +65,7 @@ pub fn ring_panel(p: &Props) -> Html {
                 PlacementKind::Modulo => PlacementKind::Ring,
                 PlacementKind::Ring => PlacementKind::Modulo,
             };
-            cmd.emit((UserCommand::Configure(Box::new(c)), Origin::Ring));
+            cmd.emit(UserCommand::Configure(Box::new(c)));
         })
     };
 
@@ -73,23 +74,23 @@ pub fn ring_panel(p: &Props) -> Html {
         .map(region_dc)
         .find(|spec| !names.iter().any(|(_, nm)| *nm == spec.name));
     let add = {
-        let cmd = p.cbs.cmd.clone();
+        let cmd = p.on_command.clone();
         let spec = next_region.clone();
         Callback::from(move |_: MouseEvent| {
             if let Some(s) = spec.clone() {
-                cmd.emit((UserCommand::AddDc(s), Origin::Ring));
+                cmd.emit(UserCommand::AddDc(s));
             }
         })
     };
     let members = names.iter().map(|(id, name)| {
         let id = *id;
-        let cmd = p.cbs.cmd.clone();
+        let cmd = p.on_command.clone();
         html! {
             <li key={id.0}>
                 <span class={classes!("swatch", fmt::dc_bg(id))} />{ name.clone() }
                 <button class="small danger" data-testid={format!("remove-dc-{}", id.0)} disabled={n <= MIN_DCS}
                     title="Remove this DC from the cluster (its rows move to the others)"
-                    onclick={Callback::from(move |_: MouseEvent| cmd.emit((UserCommand::RemoveDc(id), Origin::Ring)))}>{ "remove" }</button>
+                    onclick={Callback::from(move |_: MouseEvent| cmd.emit(UserCommand::RemoveDc(id)))}>{ "remove" }</button>
             </li>
         }
     });

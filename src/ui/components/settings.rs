@@ -1,201 +1,24 @@
 //! Settings: every field `UserCommand::Configure` accepts, the latency matrix and link
 //! cuts, partitions, a new run (seed, DC count) and scenario export / import.
 //!
-//! Invariants: the form edits a draft; nothing reaches the simulation until "Apply", and
-//! then only a config that parsed and passed `SimConfig::validate` (the core re-checks).
-//! Each problem is shown next to the field it concerns; the running sim is kept. While the
-//! draft is untouched it follows the live config.
+//! Invariants: the form edits text drafts; nothing reaches the simulation until "Apply",
+//! and then only a config every field of which parsed through the core's schema
+//! (`fields::FIELDS`: bounds and parsers shared with the URL and `SimConfig::validate`)
+//! and that passed `validate` (the core re-checks). Each problem is shown next to the
+//! field it concerns; the running sim is kept. While the drafts are untouched they follow
+//! the live config.
 
+use crate::sim::fields::{self, Field, Kind};
 use crate::sim::parse_mode;
-use crate::sim::{ConfigError, DcId, UserCommand};
-use crate::sim::{
-    KeyDistribution, PlacementKind, ReadConsistency, ReadPolicy, ReplicationMode, SimConfig,
-    MAX_DCS, MIN_DCS,
-};
-use crate::ui::app::{Cbs, Note, Origin, Topo};
+use crate::sim::{DcId, SimConfig, UserCommand};
 use crate::ui::components::{input_checked, input_value, note_view};
 use crate::ui::fmt;
+use crate::ui::state::{Action, Note, Origin, Topo};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use yew::prelude::*;
 
-/// A numeric setting: its key (testids, errors), label, unit, getter and checked setter.
-struct NumField {
-    key: &'static str,
-    label: &'static str,
-    unit: &'static str,
-    get: fn(&SimConfig) -> u64,
-    set: fn(&mut SimConfig, u64) -> Result<(), String>,
-}
-
-fn small<T: TryFrom<u64>>(v: u64) -> Result<T, String> {
-    T::try_from(v).map_err(|_| "That number is far too large.".to_string())
-}
-
-const FIELDS: &[NumField] = &[
-    NumField {
-        key: "replication_factor",
-        label: "Replication factor R",
-        unit: "copies",
-        get: |c| c.replication_factor as u64,
-        set: |c, v| {
-            c.replication_factor = small(v)?;
-            Ok(())
-        },
-    },
-    NumField {
-        key: "vnodes",
-        label: "Virtual nodes per DC",
-        unit: "",
-        get: |c| c.vnodes as u64,
-        set: |c, v| {
-            c.vnodes = small(v)?;
-            Ok(())
-        },
-    },
-    NumField {
-        key: "heartbeat_interval_ms",
-        label: "Heartbeat interval",
-        unit: "ms",
-        get: |c| c.heartbeat_interval_ms,
-        set: |c, v| {
-            c.heartbeat_interval_ms = v;
-            Ok(())
-        },
-    },
-    NumField {
-        key: "suspect_after_ms",
-        label: "Suspect after silence",
-        unit: "ms",
-        get: |c| c.suspect_after_ms,
-        set: |c, v| {
-            c.suspect_after_ms = v;
-            Ok(())
-        },
-    },
-    NumField {
-        key: "dead_after_ms",
-        label: "Dead after silence",
-        unit: "ms",
-        get: |c| c.dead_after_ms,
-        set: |c, v| {
-            c.dead_after_ms = v;
-            Ok(())
-        },
-    },
-    NumField {
-        key: "replication_interval_ms",
-        label: "Replication interval (async)",
-        unit: "ms",
-        get: |c| c.replication_interval_ms,
-        set: |c, v| {
-            c.replication_interval_ms = v;
-            Ok(())
-        },
-    },
-    NumField {
-        key: "replication_batch",
-        label: "Replication batch",
-        unit: "entries",
-        get: |c| c.replication_batch as u64,
-        set: |c, v| {
-            c.replication_batch = small(v)?;
-            Ok(())
-        },
-    },
-    NumField {
-        key: "txn_timeout_ms",
-        label: "Transaction timeout",
-        unit: "ms",
-        get: |c| c.txn_timeout_ms,
-        set: |c, v| {
-            c.txn_timeout_ms = v;
-            Ok(())
-        },
-    },
-    NumField {
-        key: "request_timeout_ms",
-        label: "Request timeout",
-        unit: "ms",
-        get: |c| c.request_timeout_ms,
-        set: |c, v| {
-            c.request_timeout_ms = v;
-            Ok(())
-        },
-    },
-    NumField {
-        key: "ops_per_sec",
-        label: "Workload rate",
-        unit: "ops/s",
-        get: |c| c.workload.ops_per_sec as u64,
-        set: |c, v| {
-            c.workload.ops_per_sec = small(v)?;
-            Ok(())
-        },
-    },
-    NumField {
-        key: "read_pct",
-        label: "Reads",
-        unit: "%",
-        get: |c| c.workload.read_pct as u64,
-        set: |c, v| {
-            c.workload.read_pct = small(v)?;
-            Ok(())
-        },
-    },
-    NumField {
-        key: "write_pct",
-        label: "Writes",
-        unit: "%",
-        get: |c| c.workload.write_pct as u64,
-        set: |c, v| {
-            c.workload.write_pct = small(v)?;
-            Ok(())
-        },
-    },
-    NumField {
-        key: "txn_pct",
-        label: "Transactions",
-        unit: "%",
-        get: |c| c.workload.txn_pct as u64,
-        set: |c, v| {
-            c.workload.txn_pct = small(v)?;
-            Ok(())
-        },
-    },
-    NumField {
-        key: "keys",
-        label: "Keys",
-        unit: "k0…",
-        get: |c| c.workload.keys as u64,
-        set: |c, v| {
-            c.workload.keys = small(v)?;
-            Ok(())
-        },
-    },
-    NumField {
-        key: "loss_permille",
-        label: "Message loss",
-        unit: "‰",
-        get: |c| c.loss_permille as u64,
-        set: |c, v| {
-            c.loss_permille = small(v)?;
-            Ok(())
-        },
-    },
-    NumField {
-        key: "jitter_ms",
-        label: "Latency jitter",
-        unit: "ms",
-        get: |c| c.jitter_ms as u64,
-        set: |c, v| {
-            c.jitter_ms = small(v)?;
-            Ok(())
-        },
-    },
-];
-
-/// Groups of fields, in display order.
+/// Groups of fields (keys of `fields::FIELDS`), in display order.
 const GROUPS: &[(&str, &[&str])] = &[
     (
         "Placement & replication",
@@ -204,79 +27,61 @@ const GROUPS: &[(&str, &[&str])] = &[
             "vnodes",
             "replication_interval_ms",
             "replication_batch",
+            "placement",
         ],
     ),
     (
         "Failure detection",
-        &["heartbeat_interval_ms", "suspect_after_ms", "dead_after_ms"],
+        &[
+            "heartbeat_interval_ms",
+            "suspect_after_ms",
+            "dead_after_ms",
+            "failover",
+        ],
     ),
     ("Timeouts", &["txn_timeout_ms", "request_timeout_ms"]),
-    ("Reads", &[]),
+    ("Reads", &["read_policy", "read_consistency"]),
     (
         "Workload",
-        &["ops_per_sec", "read_pct", "write_pct", "txn_pct", "keys"],
+        &[
+            "ops_per_sec",
+            "read_pct",
+            "write_pct",
+            "txn_pct",
+            "keys",
+            "distribution",
+        ],
     ),
     ("Network", &["loss_permille", "jitter_ms"]),
 ];
 
-/// The field a validation error belongs to (`None`: the form as a whole).
-fn field_of(e: &ConfigError, cfg: &SimConfig) -> Option<String> {
-    use ConfigError as E;
-    Some(match e {
-        E::Jitter(_) => "jitter_ms".into(),
-        E::Loss(_) => "loss_permille".into(),
-        E::Vnodes(_) => "vnodes".into(),
-        E::ReplicationFactor { .. } => "replication_factor".into(),
-        E::WriteQuorum { table, .. } => format!(
-            "mode-{}",
-            cfg.tables
-                .iter()
-                .position(|t| &t.name == table)
-                .unwrap_or(0)
-        ),
-        E::HeartbeatInterval(_) => "heartbeat_interval_ms".into(),
-        E::Silences { .. } => "suspect_after_ms".into(),
-        E::ReplicationInterval(_) => "replication_interval_ms".into(),
-        E::ReplicationBatch(_) => "replication_batch".into(),
-        E::TxnTimeout(_) => "txn_timeout_ms".into(),
-        E::RequestTimeout(_) => "request_timeout_ms".into(),
-        E::Rate(_) => "ops_per_sec".into(),
-        E::Mix(..) => "txn_pct".into(),
-        E::Keys(_) => "keys".into(),
-        _ => return None,
-    })
-}
-
-fn mode_text(m: ReplicationMode) -> String {
-    match m {
-        ReplicationMode::Async => "async".into(),
-        ReplicationMode::SemiSync => "semisync".into(),
-        ReplicationMode::Sync => "sync".into(),
-        ReplicationMode::Quorum(w) => format!("quorum{w}"),
-    }
+/// The fields the form edits, in display order.
+fn form_fields() -> impl Iterator<Item = &'static Field> {
+    GROUPS
+        .iter()
+        .flat_map(|(_, keys)| keys.iter())
+        .filter_map(|k| fields::field(k))
 }
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub config: Rc<SimConfig>,
     pub topo: Rc<Topo>,
-    pub cbs: Cbs,
     pub settings_note: Note,
     pub latency_note: Note,
     pub network_note: Note,
     pub new_run_note: Note,
     pub scenario_note: Note,
     pub export: Option<AttrValue>,
+    /// Commands (settings, latency, links, partitions), notes, new run, import, export.
+    pub on_action: Callback<Action>,
 }
 
 pub enum Msg {
-    Num(usize, String),
+    /// A form field's text changed (by key).
+    Text(&'static str, String),
+    /// Table `i`'s replication mode text changed.
     Mode(usize, String),
-    Placement(String),
-    Policy(String),
-    Consistency(String),
-    Distribution(String),
-    Failover(bool),
     Apply,
     Reset,
     Latency(DcId, DcId, String),
@@ -290,8 +95,9 @@ pub enum Msg {
 }
 
 pub struct SettingsPanel {
-    draft: SimConfig,
-    texts: Vec<String>,
+    /// Drafts of the form fields, by key, as typed.
+    texts: BTreeMap<&'static str, String>,
+    /// Drafts of each table's replication mode.
     modes: Vec<String>,
     errors: BTreeMap<String, String>,
     general: Option<String>,
@@ -306,40 +112,27 @@ pub struct SettingsPanel {
 
 impl SettingsPanel {
     fn load(&mut self, cfg: &SimConfig) {
-        self.draft = cfg.clone();
-        self.texts = FIELDS.iter().map(|f| (f.get)(cfg).to_string()).collect();
-        self.modes = cfg.tables.iter().map(|t| mode_text(t.mode)).collect();
+        self.texts = form_fields().map(|f| (f.key, f.text(cfg))).collect();
+        self.modes = cfg.tables.iter().map(|t| t.mode.to_string()).collect();
         self.errors.clear();
         self.general = None;
         self.dirty = false;
     }
 
-    /// Parses the draft into a config, or records per-field errors.
-    fn build(&mut self, base: &SimConfig) -> Option<SimConfig> {
+    fn text(&self, key: &str) -> &str {
+        self.texts.get(key).map(String::as_str).unwrap_or("")
+    }
+
+    /// Parses the drafts into the live config, or records per-field errors.
+    fn build(&mut self, live: &SimConfig) -> Option<SimConfig> {
         self.errors.clear();
         self.general = None;
-        let mut c = self.draft.clone();
-        // Only the fields this form edits come from the draft; the rest is live.
-        c.dcs = base.dcs.clone();
-        c.latency_ms = base.latency_ms.clone();
-        c.seed = base.seed;
-        c.workload.client_dcs = base.workload.client_dcs.clone();
-        for (f, text) in FIELDS.iter().zip(&self.texts) {
-            match text.trim().parse::<u64>() {
-                Ok(v) => {
-                    if let Err(e) = (f.set)(&mut c, v) {
-                        self.errors.insert(f.key.into(), e);
-                    }
-                }
-                Err(_) => {
-                    self.errors.insert(
-                        f.key.into(),
-                        format!(
-                            "{}: type a whole number ({:.20} is not one).",
-                            f.label, text
-                        ),
-                    );
-                }
+        // Only the fields this form edits come from the drafts; the rest is live.
+        let mut c = live.clone();
+        for f in form_fields() {
+            let text = self.text(f.key).to_string();
+            if let Err(e) = f.apply(&mut c, &text) {
+                self.errors.insert(f.key.into(), f.form_message(&e, &text));
             }
         }
         for (i, text) in self.modes.iter().enumerate() {
@@ -350,7 +143,7 @@ impl SettingsPanel {
                     }
                 }
                 Err(e) => {
-                    self.errors.insert(format!("mode-{i}"), e.to_string());
+                    self.errors.insert(fields::mode_key(i), e.to_string());
                 }
             }
         }
@@ -361,7 +154,7 @@ impl SettingsPanel {
         let mut probe = c.clone();
         probe.workload.client_dcs.clear();
         if let Err(e) = probe.validate() {
-            match field_of(&e, &probe) {
+            match e.field() {
                 Some(k) => {
                     self.errors.insert(k, e.to_string());
                 }
@@ -372,44 +165,58 @@ impl SettingsPanel {
         Some(c)
     }
 
-    fn num_input(&self, ctx: &Context<Self>, key: &str) -> Html {
-        let Some(i) = FIELDS.iter().position(|f| f.key == key) else {
-            return html! {};
-        };
-        let f = &FIELDS[i];
-        let err = self.errors.get(f.key);
-        let id = format!("field-{}", f.key);
-        html! {
-            <div key={f.key} class="field">
-                <label for={id.clone()}>{ f.label }</label>
-                <span class="input-unit">
-                    <input id={id.clone()} type="text" inputmode="numeric" data-testid={id} value={self.texts[i].clone()}
-                        aria-invalid={err.is_some().to_string()} oninput={ctx.link().callback(move |e: InputEvent| Msg::Num(i, input_value(&e)))} />
-                    <span class="unit">{ f.unit }</span>
-                </span>
-                if let Some(e) = err { <p class="note err" data-testid={format!("field-error-{}", f.key)}>{ e.clone() }</p> }
-            </div>
+    /// A new run's config: the live settings on the typed DC count and seed.
+    fn new_run(&self, live: &SimConfig) -> Result<SimConfig, String> {
+        let mut c = live.clone();
+        for (key, text) in [("seed", &self.new_seed), ("dcs", &self.new_dcs)] {
+            if let Some(f) = fields::field(key) {
+                f.apply(&mut c, text)
+                    .map_err(|e| f.form_message(&e, text))?;
+            }
         }
+        c.validate().map_err(|e| e.to_string())?;
+        Ok(c)
     }
 
-    fn select(
-        &self,
-        ctx: &Context<Self>,
-        key: &'static str,
-        label: &'static str,
-        options: &[(&'static str, &'static str)],
-        current: &str,
-        msg: fn(String) -> Msg,
-    ) -> Html {
-        let opts = options.iter().map(
-            |(v, l)| html! { <option key={*v} value={*v} selected={*v == current}>{ *l }</option> },
-        );
+    /// One form field, drawn by its kind: a text input, a select or a checkbox.
+    fn field(&self, ctx: &Context<Self>, f: &'static Field) -> Html {
+        let key = f.key;
         let id = format!("field-{key}");
-        html! {
-            <div key={key} class="field">
-                <label for={id.clone()}>{ label }</label>
-                <select id={id.clone()} data-testid={id} onchange={ctx.link().callback(move |e: Event| msg(input_value(&e)))}>{ for opts }</select>
-            </div>
+        let text = self.text(key);
+        let err = self.errors.get(key);
+        let err_note = err.map(|e| html! { <p class="note err" data-testid={format!("field-error-{key}")}>{ e.clone() }</p> });
+        let link = ctx.link();
+        match f.kind {
+            Kind::Num { .. } => html! {
+                <div key={key} class="field">
+                    <label for={id.clone()}>{ f.label }</label>
+                    <span class="input-unit">
+                        <input id={id.clone()} type="text" inputmode="numeric" data-testid={id} value={text.to_string()}
+                            aria-invalid={err.is_some().to_string()} oninput={link.callback(move |e: InputEvent| Msg::Text(key, input_value(&e)))} />
+                        <span class="unit">{ f.unit }</span>
+                    </span>
+                    { for err_note }
+                </div>
+            },
+            Kind::Word { options, .. } => {
+                let opts = options.iter().map(
+                    |(v, l)| html! { <option key={*v} value={*v} selected={*v == text}>{ *l }</option> },
+                );
+                html! {
+                    <div key={key} class="field">
+                        <label for={id.clone()}>{ f.label }</label>
+                        <select id={id.clone()} data-testid={id} onchange={link.callback(move |e: Event| Msg::Text(key, input_value(&e)))}>{ for opts }</select>
+                        { for err_note }
+                    </div>
+                }
+            }
+            Kind::Flag { .. } => html! {
+                <div key={key} class="field check">
+                    <label><input type="checkbox" data-testid={id} checked={text == "true"}
+                        onchange={link.callback(move |e: Event| Msg::Text(key, input_checked(&e).to_string()))} />{ format!(" {}", f.label) }</label>
+                    { for err_note }
+                </div>
+            },
         }
     }
 }
@@ -421,8 +228,7 @@ impl Component for SettingsPanel {
     fn create(ctx: &Context<Self>) -> Self {
         let cfg = &ctx.props().config;
         let mut s = SettingsPanel {
-            draft: (**cfg).clone(),
-            texts: vec![],
+            texts: BTreeMap::new(),
             modes: vec![],
             errors: BTreeMap::new(),
             general: None,
@@ -458,11 +264,10 @@ impl Component for SettingsPanel {
 
     fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
         let p = ctx.props();
+        let act = &p.on_action;
         match msg {
-            Msg::Num(i, v) => {
-                if let Some(t) = self.texts.get_mut(i) {
-                    *t = v;
-                }
+            Msg::Text(key, v) => {
+                self.texts.insert(key, v);
                 self.dirty = true;
             }
             Msg::Mode(i, v) => {
@@ -471,63 +276,26 @@ impl Component for SettingsPanel {
                 }
                 self.dirty = true;
             }
-            Msg::Placement(v) => {
-                self.draft.placement = if v == "ring" {
-                    PlacementKind::Ring
-                } else {
-                    PlacementKind::Modulo
-                };
-                self.dirty = true;
-            }
-            Msg::Policy(v) => {
-                self.draft.read_policy = match v.as_str() {
-                    "roundrobin" => ReadPolicy::RoundRobin,
-                    "leastloaded" => ReadPolicy::LeastLoaded,
-                    "nearest" => ReadPolicy::Nearest,
-                    _ => ReadPolicy::Hash,
-                };
-                self.dirty = true;
-            }
-            Msg::Consistency(v) => {
-                self.draft.read_consistency = match v.as_str() {
-                    "quorum" => ReadConsistency::Quorum,
-                    "owner" => ReadConsistency::Owner,
-                    _ => ReadConsistency::One,
-                };
-                self.dirty = true;
-            }
-            Msg::Distribution(v) => {
-                self.draft.workload.distribution = if v == "zipf" {
-                    KeyDistribution::Zipf
-                } else {
-                    KeyDistribution::Uniform
-                };
-                self.dirty = true;
-            }
-            Msg::Failover(b) => {
-                self.draft.failover = b;
-                self.dirty = true;
-            }
-            Msg::Apply => {
-                if let Some(c) = self.build(&p.config) {
-                    // The draft now equals what is sent: follow the live config again.
+            Msg::Apply => match self.build(&p.config) {
+                Some(c) => {
+                    // The drafts now equal what is sent: follow the live config again.
                     self.dirty = false;
-                    p.cbs
-                        .cmd
-                        .emit((UserCommand::Configure(Box::new(c)), Origin::Settings));
-                } else {
-                    p.cbs.note.emit((Origin::Settings, None));
+                    act.emit(Action::Command(
+                        UserCommand::Configure(Box::new(c)),
+                        Origin::Settings,
+                    ));
                 }
-            }
+                None => act.emit(Action::Note(Origin::Settings, None)),
+            },
             Msg::Reset => {
                 let cfg = p.config.clone();
                 self.load(&cfg);
-                p.cbs.note.emit((Origin::Settings, None));
+                act.emit(Action::Note(Origin::Settings, None));
             }
             Msg::Latency(a, b, v) => match v.trim().parse::<u32>() {
                 Ok(ms) => {
                     self.latency_error = None;
-                    p.cbs.cmd.emit((
+                    act.emit(Action::Command(
                         UserCommand::SetLatency { from: a, to: b, ms },
                         Origin::Latency,
                     ));
@@ -539,7 +307,7 @@ impl Component for SettingsPanel {
                         fmt::dc_name(&p.topo.names, b),
                         v
                     ));
-                    p.cbs.note.emit((Origin::Latency, None));
+                    act.emit(Action::Note(Origin::Latency, None));
                 }
             },
             Msg::PartitionPick(d, on) => {
@@ -557,69 +325,30 @@ impl Component for SettingsPanel {
                     .filter(|d| p.topo.names.iter().any(|n| n.0 == *d))
                     .collect();
                 if group.is_empty() || group.len() == p.topo.names.len() {
-                    p.cbs.note.emit((
+                    act.emit(Action::Note(
                         Origin::Network,
                         Some(Err(
                             "Tick some (not all) DCs to cut them off from the rest.".into(),
                         )),
                     ));
                 } else {
-                    p.cbs
-                        .cmd
-                        .emit((UserCommand::Partition(group), Origin::Network));
+                    act.emit(Action::Command(
+                        UserCommand::Partition(group),
+                        Origin::Network,
+                    ));
                 }
             }
             Msg::NewSeed(v) => self.new_seed = v,
             Msg::NewDcs(v) => self.new_dcs = v,
-            Msg::NewRun => {
-                self.new_error = None;
-                let seed = self.new_seed.trim().parse::<u64>();
-                let n = self.new_dcs.trim().parse::<usize>();
-                match (seed, n) {
-                    (Err(_), _) => {
-                        self.new_error = Some(format!(
-                            "Seed: type a whole number from 0 to {} ({:.20} is not one).",
-                            u64::MAX,
-                            self.new_seed
-                        ))
-                    }
-                    (_, Err(_)) => {
-                        self.new_error = Some(format!(
-                            "Datacenters: type a number from {MIN_DCS} to {MAX_DCS}."
-                        ))
-                    }
-                    (_, Ok(n)) if !(MIN_DCS..=MAX_DCS).contains(&n) => {
-                        self.new_error = Some(format!(
-                            "Datacenters: a run needs {MIN_DCS} to {MAX_DCS}; got {n}."
-                        ))
-                    }
-                    (Ok(seed), Ok(n)) => {
-                        // Same settings as now, on n fresh DCs with default latencies.
-                        let live = &p.config;
-                        let mut c = SimConfig::with_dcs(n);
-                        let keep = SimConfig {
-                            dcs: c.dcs.clone(),
-                            latency_ms: c.latency_ms.clone(),
-                            ..(**live).clone()
-                        };
-                        c = keep;
-                        c.seed = seed;
-                        c.replication_factor = c.replication_factor.min(n as u8);
-                        c.workload.client_dcs.clear();
-                        for t in &mut c.tables {
-                            if let ReplicationMode::Quorum(w) = t.mode {
-                                t.mode = ReplicationMode::Quorum(w.min(c.replication_factor));
-                            }
-                        }
-                        match c.validate() {
-                            Ok(()) => p.cbs.new_run.emit(c),
-                            Err(e) => self.new_error = Some(e.to_string()),
-                        }
-                    }
+            Msg::NewRun => match self.new_run(&p.config) {
+                Ok(c) => {
+                    self.new_error = None;
+                    act.emit(Action::NewRun(Box::new(c)));
                 }
-            }
+                Err(e) => self.new_error = Some(e),
+            },
             Msg::ScenarioText(t) => self.scenario = t,
-            Msg::Import => p.cbs.import.emit(self.scenario.clone()),
+            Msg::Import => act.emit(Action::Import(self.scenario.clone())),
         }
         true
     }
@@ -627,65 +356,27 @@ impl Component for SettingsPanel {
     fn view(&self, ctx: &Context<Self>) -> Html {
         let p = ctx.props();
         let link = ctx.link();
-        let d = &self.draft;
         let groups = GROUPS.iter().map(|(title, keys)| {
-            let extra = match *title {
-                "Placement & replication" => {
-                    let modes = p.config.tables.iter().enumerate().map(|(i, t)| {
-                        let key = format!("mode-{i}");
-                        let err = self.errors.get(&key);
-                        html! {
-                            <div key={key.clone()} class="field">
-                                <label for={format!("field-{key}")}>{ format!("Replication of {}", t.name) }</label>
-                                <input id={format!("field-{key}")} type="text" data-testid={format!("field-{key}")} value={self.modes.get(i).cloned().unwrap_or_default()}
-                                    aria-invalid={err.is_some().to_string()} placeholder="async | semisync | sync | quorumN"
-                                    oninput={link.callback(move |e: InputEvent| Msg::Mode(i, input_value(&e)))} />
-                                if let Some(e) = err { <p class="note err" data-testid={format!("field-error-{key}")}>{ e.clone() }</p> }
-                            </div>
-                        }
-                    });
+            let modes = (*title == "Placement & replication").then(|| {
+                p.config.tables.iter().enumerate().map(|(i, t)| {
+                    let key = fields::mode_key(i);
+                    let err = self.errors.get(&key);
                     html! {
-                        <>
-                            { self.select(ctx, "placement", "Placement", &[("modulo", "Modulo (SHA-1 mod N)"), ("ring", "Ring (consistent hashing)")],
-                                if d.placement == PlacementKind::Ring { "ring" } else { "modulo" }, Msg::Placement) }
-                            { for modes }
-                        </>
+                        <div key={key.clone()} class="field">
+                            <label for={format!("field-{key}")}>{ format!("Replication of {}", t.name) }</label>
+                            <input id={format!("field-{key}")} type="text" data-testid={format!("field-{key}")} value={self.modes.get(i).cloned().unwrap_or_default()}
+                                aria-invalid={err.is_some().to_string()} placeholder="async | semisync | sync | quorumN"
+                                oninput={link.callback(move |e: InputEvent| Msg::Mode(i, input_value(&e)))} />
+                            if let Some(e) = err { <p class="note err" data-testid={format!("field-error-{key}")}>{ e.clone() }</p> }
+                        </div>
                     }
-                }
-                "Failure detection" => html! {
-                    <div class="field check">
-                        <label><input type="checkbox" data-testid="field-failover" checked={d.failover}
-                            onchange={link.callback(|e: Event| Msg::Failover(input_checked(&e)))} />{ " Fail over when a majority sees an owner dead" }</label>
-                    </div>
-                },
-                "Reads" => {
-                    let policy = match d.read_policy {
-                        ReadPolicy::Hash => "hash",
-                        ReadPolicy::RoundRobin => "roundrobin",
-                        ReadPolicy::LeastLoaded => "leastloaded",
-                        ReadPolicy::Nearest => "nearest",
-                    };
-                    let cons = match d.read_consistency {
-                        ReadConsistency::One => "one",
-                        ReadConsistency::Quorum => "quorum",
-                        ReadConsistency::Owner => "owner",
-                    };
-                    html! {
-                        <>
-                            { self.select(ctx, "read_policy", "Read load balancing", &[("hash", "Hash (the seed's)"), ("roundrobin", "Round robin"), ("leastloaded", "Least loaded"), ("nearest", "Nearest")], policy, Msg::Policy) }
-                            { self.select(ctx, "read_consistency", "Read consistency", &[("one", "One (may be stale)"), ("quorum", "Quorum"), ("owner", "Owner only")], cons, Msg::Consistency) }
-                        </>
-                    }
-                }
-                "Workload" => self.select(ctx, "distribution", "Key distribution", &[("zipf", "Zipf (hot keys)"), ("uniform", "Uniform")],
-                    if d.workload.distribution == KeyDistribution::Zipf { "zipf" } else { "uniform" }, Msg::Distribution),
-                _ => html! {},
-            };
+                }).collect::<Html>()
+            });
             html! {
                 <fieldset key={*title} class="group">
                     <legend>{ *title }</legend>
-                    { for keys.iter().map(|k| self.num_input(ctx, k)) }
-                    { extra }
+                    { for keys.iter().filter_map(|k| fields::field(k)).map(|f| self.field(ctx, f)) }
+                    { for modes }
                 </fieldset>
             }
         });
@@ -703,7 +394,7 @@ impl Component for SettingsPanel {
                 let l = p.topo.links.iter().find(|l| l.from == a && l.to == b);
                 let ms = l.map(|l| l.latency_ms).unwrap_or(0);
                 let cut = l.is_some_and(|l| l.cut);
-                let toggle = p.cbs.toggle_link.clone();
+                let toggle = p.on_action.clone();
                 html! {
                     <td key={b.0} class={classes!(cut.then_some("cut"))}>
                         <input type="text" inputmode="numeric" class="lat" data-testid={format!("latency-{}-{}", a.0, b.0)} value={ms.to_string()}
@@ -711,7 +402,7 @@ impl Component for SettingsPanel {
                             onchange={link.callback(move |e: Event| Msg::Latency(a, b, input_value(&e)))} />
                         <button class={classes!("cut-btn", cut.then_some("on"))} data-testid={format!("cut-{}-{}", a.0, b.0)}
                             title={if cut { "heal this direction" } else { "cut this direction" }} aria-pressed={cut.to_string()}
-                            onclick={Callback::from(move |_: MouseEvent| toggle.emit((a, b)))}>{ "✂" }</button>
+                            onclick={Callback::from(move |_: MouseEvent| toggle.emit(Action::ToggleLink(a, b)))}>{ "✂" }</button>
                     </td>
                 }
             });
@@ -727,14 +418,10 @@ impl Component for SettingsPanel {
                 </label>
             }
         });
-        let heal_all = {
-            let cmd = p.cbs.cmd.clone();
-            Callback::from(move |_: MouseEvent| cmd.emit((UserCommand::HealAll, Origin::Network)))
-        };
-        let export = {
-            let cb = p.cbs.export.clone();
-            Callback::from(move |_: MouseEvent| cb.emit(()))
-        };
+        let heal_all = p
+            .on_action
+            .reform(|_: MouseEvent| Action::Command(UserCommand::HealAll, Origin::Network));
+        let export = p.on_action.reform(|_: MouseEvent| Action::Export);
 
         html! {
             <div class="settings-panel">

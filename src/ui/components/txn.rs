@@ -9,8 +9,8 @@
 use crate::sim::MsgKind;
 use crate::sim::{CoordState, PartState};
 use crate::sim::{DcId, SimTime, TxnId, TxnMsg, TxnTrace};
-use crate::ui::app::{Cbs, Topo};
 use crate::ui::fmt;
+use crate::ui::state::Topo;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -29,7 +29,7 @@ pub struct Props {
     pub topo: Rc<Topo>,
     pub now: SimTime,
     pub selected: Option<TxnId>,
-    pub cbs: Cbs,
+    pub on_select: Callback<Option<TxnId>>,
 }
 
 impl Props {
@@ -47,7 +47,7 @@ impl PartialEq for Props {
         let same = Rc::ptr_eq(&self.txns, &o.txns)
             && Rc::ptr_eq(&self.topo, &o.topo)
             && self.selected == o.selected
-            && self.cbs == o.cbs;
+            && self.on_select == o.on_select;
         if !same {
             return false;
         }
@@ -363,7 +363,7 @@ pub fn txn_panel(p: &Props) -> Html {
         let id = t.id;
         let sel = p.selected == Some(id);
         let doubt = t.part_states.values().any(|v| v.last().is_some_and(|x| x.1 == PartState::InDoubt));
-        let select = p.cbs.select_txn.clone();
+        let select = p.on_select.clone();
         let out = outcome(t);
         html! {
             <li key={id.0}>

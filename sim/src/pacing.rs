@@ -1,0 +1,145 @@
+//! Pacing: how much simulated time a front end's tick may run, from the speed a person
+//! chose and the wall time that passed.
+//!
+//! Invariants:
+//! - No clock is read here: wall time arrives as an argument (as quinn-proto's
+//!   `handle_timeout(now)`), so pacing is tested natively with made-up durations.
+//! - Paused, nothing is owed; pausing drops any fraction of a millisecond still owed, so
+//!   Play resumes from a clean slate and Step stays exact.
+//! - The speed slider is a position `0..=SPEED_MAX` mapped log-linearly onto
+//!   `MIN_SPEED..=MIN_SPEED·1000` (position 434 ≈ 1×); the page's `speed` input uses it.
+//! - Floating point only paces the run; it never decides what the simulation does (the
+//!   instants commands are applied at are recorded, so a replay is exact).
+
+/// Highest speed slider position.
+pub const SPEED_MAX: u32 = 1000;
+/// Speed at position 0: simulated ms per wall ms.
+pub const MIN_SPEED: f64 = 0.05;
+/// Longest wall-time step taken in one tick (a throttled background tab resumes gently).
+pub const MAX_WALL_DT_MS: f64 = 250.0;
+/// Wall time one tick may spend simulating; past it the run falls behind the requested
+/// speed (and says so) rather than freezing the page.
+pub const TICK_BUDGET_MS: f64 = 22.0;
+
+/// Speed factor (simulated ms per wall ms) of slider position `pos`.
+pub fn speed_of(pos: u32) -> f64 {
+    MIN_SPEED * 1000f64.powf(pos.min(SPEED_MAX) as f64 / SPEED_MAX as f64)
+}
+
+/// Slider position nearest to `speed` (1× ≈ 434).
+pub fn pos_of_speed(speed: f64) -> u32 {
+    ((speed / MIN_SPEED).ln() / 1000f64.ln() * SPEED_MAX as f64)
+        .round()
+        .clamp(0.0, SPEED_MAX as f64) as u32
+}
+
+/// Running or paused, the chosen speed, the simulated time still owed and the speed
+/// actually reached.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pacing {
+    pos: u32,
+    running: bool,
+    /// Sub-millisecond remainder of simulated time still owed.
+    carry: f64,
+    /// Speed reached (smoothed) while the run cannot keep up with the chosen one.
+    achieved: Option<f64>,
+}
+
+impl Pacing {
+    /// At 1×, running or paused.
+    pub fn new(running: bool) -> Pacing {
+        Pacing {
+            pos: pos_of_speed(1.0),
+            running,
+            carry: 0.0,
+            achieved: None,
+        }
+    }
+
+    /// Whether ticks advance the run.
+    pub fn running(&self) -> bool {
+        self.running
+    }
+
+    /// Ticks advance the run again.
+    pub fn play(&mut self) {
+        self.running = true;
+    }
+
+    /// Ticks stop advancing the run; nothing stays owed.
+    pub fn pause(&mut self) {
+        self.running = false;
+        self.carry = 0.0;
+    }
+
+    /// Drops the fraction of a millisecond still owed (a new run starts clean).
+    pub(crate) fn forget_owed(&mut self) {
+        self.carry = 0.0;
+    }
+
+    /// The slider position.
+    pub fn pos(&self) -> u32 {
+        self.pos
+    }
+
+    /// Sets the slider position (clamped to `0..=SPEED_MAX`).
+    pub fn set_pos(&mut self, pos: u32) {
+        self.pos = pos.min(SPEED_MAX);
+    }
+
+    /// Moves the slider by `by` positions (clamped), as the `+` / `-` keys do.
+    pub fn nudge(&mut self, by: i32) {
+        self.pos = (self.pos as i64 + by as i64).clamp(0, SPEED_MAX as i64) as u32;
+    }
+
+    /// The chosen speed: simulated ms per wall ms.
+    pub fn speed(&self) -> f64 {
+        speed_of(self.pos)
+    }
+
+    /// The speed reached, while the run cannot keep up with the chosen one.
+    pub fn achieved(&self) -> Option<f64> {
+        self.achieved
+    }
+
+    /// Whole simulated milliseconds owed after `wall_dt_ms` of wall time (clamped to
+    /// `0..=MAX_WALL_DT_MS`); the fraction is kept for the next tick. 0 while paused.
+    pub fn owe(&mut self, wall_dt_ms: f64) -> u64 {
+        if !self.running {
+            return 0;
+        }
+        self.carry += clamp_dt(wall_dt_ms) * self.speed();
+        let whole = self.carry.floor();
+        if whole < 1.0 {
+            return 0;
+        }
+        self.carry -= whole;
+        whole as u64
+    }
+
+    /// Records how far a tick got: `sim_ms` of simulated time in `wall_dt_ms` of wall time,
+    /// and whether it stopped early because its wall budget ran out (what it could not
+    /// run is then dropped, not owed).
+    pub fn note_rate(&mut self, sim_ms: u64, wall_dt_ms: f64, behind: bool) {
+        if behind {
+            self.carry = 0.0;
+        }
+        let rate = sim_ms as f64 / clamp_dt(wall_dt_ms).max(1.0);
+        self.achieved = match (behind, self.achieved) {
+            (true, Some(a)) => Some(0.8 * a + 0.2 * rate),
+            (true, None) => Some(rate),
+            // Caught up again once the rate is within 10% of the chosen speed.
+            (false, Some(a)) if rate < 0.9 * self.speed() => Some(0.8 * a + 0.2 * rate),
+            (false, _) => None,
+        };
+    }
+}
+
+fn clamp_dt(wall_dt_ms: f64) -> f64 {
+    // Written out rather than `clamp`: a NaN (or a clock going back) owes nothing.
+    if wall_dt_ms > 0.0 {
+        wall_dt_ms.min(MAX_WALL_DT_MS)
+    } else {
+        0.0
+    }
+}

@@ -1,0 +1,150 @@
+//! The settings schema (`fields::FIELDS`): every bound and parser is used the same way by
+//! the URL parameters, the settings form and `SimConfig::validate`.
+#![cfg(not(target_arch = "wasm32"))]
+
+use tablestore_sim::config::{KeyDistribution, PlacementKind, ReadPolicy, SimConfig};
+use tablestore_sim::fields::{self, FieldError, Kind, FIELDS};
+use tablestore_sim::scenario::config_from_query;
+
+#[test]
+fn every_numeric_field_round_trips_at_its_bounds_and_refuses_past_them() {
+    for f in &FIELDS {
+        let Kind::Num { min, max, get, set } = f.kind else {
+            continue;
+        };
+        for v in [min, max] {
+            let mut c = SimConfig::default();
+            set(&mut c, v);
+            assert_eq!(get(&c), v, "{} at {v}", f.key);
+            assert_eq!(f.parse_num(&format!(" {v} ")), Ok(v), "{}", f.key);
+        }
+        if min > 0 {
+            assert_eq!(
+                f.parse_num(&(min - 1).to_string()),
+                Err(FieldError::OutOfRange {
+                    value: min - 1,
+                    min,
+                    max
+                })
+            );
+        }
+        if max < u64::MAX {
+            let e = f.parse_num(&(max + 1).to_string()).unwrap_err();
+            assert!(f.form_message(&e, "").starts_with(f.label), "{}", f.key);
+            assert!(
+                f.url_message(&e, "").contains("must be between"),
+                "{}",
+                f.key
+            );
+        }
+        assert_eq!(f.parse_num("soon"), Err(FieldError::NotANumber));
+    }
+}
+
+#[test]
+fn the_default_config_shows_and_reads_back_every_field() {
+    let base = SimConfig::default();
+    assert!(base.validate().is_ok());
+    // `mode` sets every table at once (a URL switch); the default's tables differ.
+    for f in FIELDS.iter().filter(|f| f.key != "mode") {
+        let mut c = base.clone();
+        f.apply(&mut c, &f.text(&base))
+            .unwrap_or_else(|e| panic!("{}: {e:?}", f.key));
+        assert_eq!(c, base, "{} reads back what it shows", f.key);
+    }
+}
+
+#[test]
+fn keys_and_parameters_are_unique() {
+    for (i, f) in FIELDS.iter().enumerate() {
+        assert!(FIELDS[..i].iter().all(|o| o.key != f.key), "{}", f.key);
+        if let Some(p) = f.param {
+            assert!(FIELDS[..i].iter().all(|o| o.param != Some(p)), "{p}");
+            assert_eq!(fields::by_param(p).map(|x| x.key), Some(f.key));
+        }
+        assert_eq!(fields::field(f.key).map(|x| x.label), Some(f.label));
+    }
+}
+
+#[test]
+fn words_use_the_cores_parsers_not_silent_defaults() {
+    let mut c = SimConfig::default();
+    let placement = fields::field("placement").unwrap();
+    placement.apply(&mut c, "ring").unwrap();
+    assert_eq!(c.placement, PlacementKind::Ring);
+    let before = c.clone();
+    let e = placement.apply(&mut c, "banana").unwrap_err();
+    assert!(matches!(e, FieldError::Invalid(_)));
+    assert_eq!(c, before, "a refused word changes nothing");
+    for key in ["read_policy", "read_consistency", "distribution", "mode"] {
+        let f = fields::field(key).unwrap();
+        assert!(f.apply(&mut c, "banana").is_err(), "{key}");
+    }
+    fields::field("read_policy")
+        .unwrap()
+        .apply(&mut c, "nearest")
+        .unwrap();
+    assert_eq!(c.read_policy, ReadPolicy::Nearest);
+    fields::field("distribution")
+        .unwrap()
+        .apply(&mut c, "uniform")
+        .unwrap();
+    assert_eq!(c.workload.distribution, KeyDistribution::Uniform);
+}
+
+#[test]
+fn validate_reports_a_bound_under_the_fields_key() {
+    let c = SimConfig {
+        heartbeat_interval_ms: 10,
+        ..SimConfig::default()
+    };
+    let e = c.validate().unwrap_err();
+    assert_eq!(e.field().as_deref(), Some("heartbeat_interval_ms"));
+    assert!(e.to_string().contains("50 to 10000 ms"), "{e}");
+    let c = SimConfig {
+        jitter_ms: 5_000,
+        ..SimConfig::default()
+    };
+    assert_eq!(
+        c.validate().unwrap_err().field().as_deref(),
+        Some("jitter_ms")
+    );
+}
+
+#[test]
+fn url_parameters_keep_their_names_and_meanings() {
+    let c = config_from_query(
+        "?seed=7&dcs=6&placement=ring&r=2&vnodes=8&mode=quorum2&rate=50&keys=90&zipf=0&policy=nearest&read=quorum&loss=5&failover=off",
+    )
+    .unwrap();
+    assert_eq!(c.seed, 7);
+    assert_eq!(c.dcs.len(), 6);
+    assert_eq!(c.placement, PlacementKind::Ring);
+    assert_eq!(c.replication_factor, 2);
+    assert_eq!(c.vnodes, 8);
+    assert_eq!(c.workload.ops_per_sec, 50);
+    assert_eq!(c.workload.keys, 90);
+    assert_eq!(c.workload.distribution, KeyDistribution::Uniform);
+    assert_eq!(c.loss_permille, 5);
+    assert!(!c.failover);
+    // `dcs` applies first wherever it stands: the other parameters act on those DCs.
+    let a = config_from_query("?r=2&dcs=3").unwrap();
+    let b = config_from_query("?dcs=3&r=2").unwrap();
+    assert_eq!(a, b);
+    assert_eq!(a.replication_factor, 2);
+    assert!(config_from_query("?r=4&dcs=3").is_err());
+    // Each DC count gives exactly the catalogue config.
+    for n in 2..=16 {
+        let c = config_from_query(&format!("?dcs={n}")).unwrap();
+        assert_eq!(c, SimConfig::with_dcs(n));
+    }
+    let e = config_from_query("?colour=red").unwrap_err();
+    assert!(
+        e.0.ends_with("Known: seed, dcs, placement, r, vnodes, mode, rate, keys, zipf, policy, read, loss, failover."),
+        "{e}"
+    );
+    let e = config_from_query("?vnodes=many").unwrap_err();
+    assert_eq!(e.0, "URL parameter vnodes=many is not a number.");
+    let e = config_from_query("?loss=900").unwrap_err();
+    assert_eq!(e.0, "URL parameter loss=900 must be between 0 and 500.");
+}

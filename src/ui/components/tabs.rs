@@ -1,0 +1,45 @@
+//! The tab bar over the panels, with badges: findings (red if any is a violation) and
+//! 2PC participants prepared or in doubt.
+//! Invariant: it only emits the chosen tab; the badges are the snapshot's.
+
+use crate::sim::Finding;
+use crate::ui::state::Tab;
+use std::rc::Rc;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub current: Tab,
+    pub findings: Rc<Vec<Finding>>,
+    /// 2PC records prepared or in doubt, over all DCs.
+    pub in_doubt: usize,
+    pub on_tab: Callback<Tab>,
+}
+
+#[function_component(TabBar)]
+pub fn tab_bar(p: &Props) -> Html {
+    let tabs = Tab::ALL.iter().map(|&t| {
+        let badge = match t {
+            Tab::Findings if !p.findings.is_empty() => {
+                // Red only for violations; expected findings (a setting's price) are amber.
+                let bad = p.findings.iter().any(|f| f.kind.is_violation());
+                html! { <span class={classes!("badge", (!bad).then_some("warn"))} data-testid="findings-count"
+                    data-violations={bad.to_string()}>{ p.findings.len() }</span> }
+            }
+            Tab::Txn if p.in_doubt > 0 => {
+                html! { <span class="badge warn" title="participants prepared or in doubt">{ p.in_doubt }</span> }
+            }
+            _ => html! {},
+        };
+        let on_tab = p.on_tab.clone();
+        html! {
+            <button key={t.key()} role="tab" aria-selected={(t == p.current).to_string()}
+                class={classes!("tab", (t == p.current).then_some("active"))}
+                data-testid={format!("tab-{}", t.key())}
+                onclick={Callback::from(move |_| on_tab.emit(t))}>
+                { t.title() }{ badge }
+            </button>
+        }
+    });
+    html! { <nav class="tabs" role="tablist">{ for tabs }</nav> }
+}

@@ -1,0 +1,242 @@
+//! What the UI's components share with the App: the one `Action` type its reducer takes,
+//! the small types of the view state, and the snapshot pieces the views draw.
+//!
+//! Invariants:
+//! - Components import from here (and from `fmt` and the core), never from `app`: the
+//!   imports run components → state → core and app → {components, state}, without a
+//!   circle (`python3 /work/shared/tools/rust_circles.py .` checks it).
+//! - `Action` is the only message of `App::update`. A component either sends actions
+//!   through one `Callback<Action>` (panels that issue many) or calls a narrow callback
+//!   (`Callback<DcId>`, …) the App made once, so props compare equal between renders.
+//! - Nothing here owns or mutates the `Sim`; the run lives in the core's `Session`.
+
+pub mod pieces;
+pub mod view;
+
+pub use crate::sim::SPEED_MAX;
+pub use pieces::{Pieces, RingView, Topo, ViewRow};
+pub use view::ViewState;
+
+use crate::sim::{
+    Breakpoint, CoordState, DcId, EventKind, Hit, MsgKind, SimConfig, SimTime, TxnId, UserCommand,
+};
+use crate::ui::fmt;
+use yew::AttrValue;
+
+/// Everything that can happen to the App: a person's intent, or the clock's tick.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    // ---- the run (reduced through the core's `Session`)
+    /// The interval fired: run the simulated time the wall time bought.
+    Tick,
+    Play,
+    Pause,
+    TogglePlay,
+    /// Run exactly one event (or the next scheduled command), paused.
+    Step,
+    Breakpoint(Option<Breakpoint>),
+    /// Speed slider position, `0..=SPEED_MAX`.
+    Speed(u32),
+    /// Move the speed slider by this many positions.
+    SpeedBy(i32),
+    /// Apply a command; a refusal is shown at `Origin`. An `Issue` from Operate also
+    /// remembers its request id to show the result.
+    Command(UserCommand, Origin),
+    /// Kill the DC if it is up, revive it if down.
+    ToggleDc(DcId),
+    /// Cut the link direction if it is up, heal it if cut.
+    ToggleLink(DcId, DcId),
+    NewRun(Box<SimConfig>),
+    /// Import a scenario's text: a new run that replays it.
+    Import(String),
+    Export,
+    // ---- the view (reduced by `ViewState::reduce`)
+    SelectTxn(Option<TxnId>),
+    /// Select a DC; selecting the selected one clears the selection.
+    SelectDc(Option<DcId>),
+    /// Jump to a moment: select the txn (and show the 2PC tab) and / or the DC of a log
+    /// entry or finding.
+    Focus {
+        txn: Option<TxnId>,
+        dc: Option<DcId>,
+    },
+    Tab(Tab),
+    /// Hide or show one kind of message on the map.
+    ToggleKind(MsgKind),
+    /// Set (or clear) the note next to a control.
+    Note(Origin, Note),
+    DismissError,
+    CycleTheme,
+    ToggleLarge,
+    ToggleHelp,
+    CloseHelp,
+}
+
+impl Action {
+    /// The action of a keyboard shortcut (see the help overlay), if `key` is one.
+    pub fn of_key(key: &str) -> Option<Action> {
+        Some(match key {
+            " " => Action::TogglePlay,
+            "s" | "S" => Action::Step,
+            "+" | "=" => Action::SpeedBy(100),
+            "-" | "_" => Action::SpeedBy(-100),
+            "?" => Action::ToggleHelp,
+            "Escape" => Action::CloseHelp,
+            _ => return None,
+        })
+    }
+}
+
+/// The panels of the tab bar.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Tab {
+    Ring,
+    Txn,
+    Data,
+    Metrics,
+    Log,
+    Findings,
+    Settings,
+    Operate,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 8] = [
+        Tab::Ring,
+        Tab::Txn,
+        Tab::Data,
+        Tab::Metrics,
+        Tab::Log,
+        Tab::Findings,
+        Tab::Settings,
+        Tab::Operate,
+    ];
+
+    /// The `tab-<key>` test hook.
+    pub fn key(self) -> &'static str {
+        match self {
+            Tab::Ring => "ring",
+            Tab::Txn => "txn",
+            Tab::Data => "data",
+            Tab::Metrics => "metrics",
+            Tab::Log => "log",
+            Tab::Findings => "findings",
+            Tab::Settings => "settings",
+            Tab::Operate => "operate",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Ring => "Placement",
+            Tab::Txn => "2PC",
+            Tab::Data => "Data",
+            Tab::Metrics => "Metrics",
+            Tab::Log => "Event log",
+            Tab::Findings => "Checker",
+            Tab::Settings => "Settings",
+            Tab::Operate => "Operate",
+        }
+    }
+}
+
+/// Where a command came from, so its refusal is shown next to that control.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// No place of its own: the page's error banner.
+    Banner,
+    Settings,
+    Latency,
+    Network,
+    Ring,
+    Operate,
+    NewRun,
+    Scenario,
+}
+
+/// How many origins there are (the notes array's length).
+pub const ORIGINS: usize = 8;
+
+/// Feedback for one control: `Ok(text)` or `Err(text)`.
+pub type Note = Option<Result<AttrValue, AttrValue>>;
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Theme {
+    Auto,
+    Light,
+    Dark,
+}
+
+impl Theme {
+    /// The theme the toggle switches to.
+    pub fn next(self) -> Theme {
+        match self {
+            Theme::Auto => Theme::Light,
+            Theme::Light => Theme::Dark,
+            Theme::Dark => Theme::Auto,
+        }
+    }
+}
+
+/// Where the run stopped at a breakpoint: the event that hit it, explained.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BreakpointHit {
+    pub kind: Breakpoint,
+    /// The event's sequence number (a new hit has a new one).
+    pub seq: u64,
+    pub at: SimTime,
+    pub text: AttrValue,
+    pub txn: Option<TxnId>,
+    pub dc: Option<DcId>,
+}
+
+impl BreakpointHit {
+    /// Explains the core's `Hit` in words, naming DCs by `names` and tables by `cfg`.
+    pub fn explain(hit: &Hit, names: &fmt::Names, cfg: &SimConfig) -> BreakpointHit {
+        let e = &hit.event;
+        let name = |d: DcId| fmt::dc_name(names, d);
+        let text = match &e.kind {
+            EventKind::Coord { txn, state } => {
+                let what = if *state == CoordState::Committed {
+                    "COMMIT"
+                } else {
+                    "ABORT"
+                };
+                let coord = e.dc.map(name).unwrap_or_else(|| "the coordinator".into());
+                format!(
+                    "Paused: {txn}'s coordinator {coord} has decided {what}; its decision has not left yet — kill it now to see participants block in doubt."
+                )
+            }
+            EventKind::FailoverIssued {
+                table,
+                shard,
+                term,
+                old,
+                new,
+            } => {
+                let table = cfg
+                    .tables
+                    .get(table.0 as usize)
+                    .map(|t| t.name.clone())
+                    .unwrap_or_else(|| format!("table {}", table.0));
+                let (old, new) = (name(*old), name(*new));
+                format!(
+                    "Paused: a failover was issued for {table} {shard}: {old} → {new} (term {term}) — watch the new primary take over; revive {old} later to see it step down."
+                )
+            }
+            EventKind::Finding { index, kind } => format!(
+                "Paused: the checker reported a finding (#{index}, {}) — open the Checker tab to see what broke and why.",
+                kind.label()
+            ),
+            _ => String::from("Paused at the breakpoint."),
+        };
+        BreakpointHit {
+            kind: hit.breakpoint,
+            seq: e.seq,
+            at: e.at,
+            text: text.into(),
+            txn: hit.txn,
+            dc: hit.dc,
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! What the person looks at, apart from the run: the tab, the selection, hidden message
+//! kinds, the notes next to controls, presentation — and its reducer.
+//!
+//! Invariants:
+//! - `reduce` handles exactly the view actions (see `Action`) and touches nothing else;
+//!   the run's actions go to the core's `Session` (in `app`).
+//! - A note belongs to one `Origin`; `Origin::Banner`'s note is the page's error banner.
+//! - Starting a new run (`forget_run`) clears what pointed into the old one: selections,
+//!   the last manual request, the breakpoint hit.
+
+use super::{Action, BreakpointHit, Note, Origin, Tab, Theme, ORIGINS};
+use crate::sim::{Breakpoint, DcId, MsgKind, ReqId, TxnId};
+use yew::AttrValue;
+
+pub struct ViewState {
+    pub tab: Tab,
+    pub selected_txn: Option<TxnId>,
+    pub selected_dc: Option<DcId>,
+    /// Bit `k` set: message kind `k` is hidden on the map.
+    pub hidden_kinds: u32,
+    pub theme: Theme,
+    pub large: bool,
+    pub help: bool,
+    /// The banner's text (URL errors, refused commands without a place of their own).
+    pub error: Option<String>,
+    notes: [Note; ORIGINS],
+    /// The last exported scenario text, shown in the scenario box.
+    pub export: Option<AttrValue>,
+    /// The last manual request, whose result the Operate panel shows.
+    pub last_op: Option<ReqId>,
+    /// Why the run is paused at a breakpoint, until Play / Step / a new run.
+    pub hit: Option<BreakpointHit>,
+}
+
+/// The bit of a message kind in `hidden_kinds`.
+pub fn kind_bit(k: MsgKind) -> u32 {
+    1 << (k as u32)
+}
+
+impl ViewState {
+    /// The start: the 2PC tab, nothing selected, `error` in the banner.
+    pub fn new(error: Option<String>) -> ViewState {
+        ViewState {
+            tab: Tab::Txn,
+            selected_txn: None,
+            selected_dc: None,
+            hidden_kinds: 0,
+            theme: Theme::Auto,
+            large: false,
+            help: false,
+            error,
+            notes: Default::default(),
+            export: None,
+            last_op: None,
+            hit: None,
+        }
+    }
+
+    /// The note next to the controls of `o`.
+    pub fn note(&self, o: Origin) -> Note {
+        self.notes[o as usize].clone()
+    }
+
+    /// Sets the note of `o`; the banner keeps only errors.
+    pub fn set_note(&mut self, o: Origin, n: Note) {
+        if o == Origin::Banner {
+            self.error = n.and_then(|r| r.err()).map(|s| s.to_string());
+        } else {
+            self.notes[o as usize] = n;
+        }
+    }
+
+    /// Shows a breakpoint hit; at a 2PC decision also selects the transaction in the
+    /// 2PC tab, so its diagram shows.
+    pub fn show_hit(&mut self, hit: BreakpointHit) {
+        if hit.kind == Breakpoint::TxnDecision {
+            if let Some(t) = hit.txn {
+                self.selected_txn = Some(t);
+                self.tab = Tab::Txn;
+            }
+        }
+        self.hit = Some(hit);
+    }
+
+    /// Forgets what pointed into the previous run.
+    pub fn forget_run(&mut self) {
+        self.selected_txn = None;
+        self.selected_dc = None;
+        self.last_op = None;
+        self.hit = None;
+    }
+
+    /// Reduces a view action; returns whether the page changes. Run actions are not
+    /// handled here (false).
+    pub fn reduce(&mut self, action: Action) -> bool {
+        match action {
+            Action::SelectTxn(t) => self.selected_txn = t,
+            Action::SelectDc(d) => {
+                self.selected_dc = if self.selected_dc == d { None } else { d };
+            }
+            Action::Focus { txn, dc } => {
+                if let Some(t) = txn {
+                    self.selected_txn = Some(t);
+                    self.tab = Tab::Txn;
+                }
+                if dc.is_some() {
+                    self.selected_dc = dc;
+                }
+            }
+            Action::Tab(t) => self.tab = t,
+            Action::ToggleKind(k) => self.hidden_kinds ^= kind_bit(k),
+            Action::Note(o, n) => self.set_note(o, n),
+            Action::DismissError => self.error = None,
+            Action::CycleTheme => self.theme = self.theme.next(),
+            Action::ToggleLarge => self.large = !self.large,
+            Action::ToggleHelp => self.help = !self.help,
+            Action::CloseHelp => self.help = false,
+            _ => return false,
+        }
+        true
+    }
+}
