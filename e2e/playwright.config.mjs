@@ -54,7 +54,7 @@ export default defineConfig({
   retries: CI ? 1 : 0,
   forbidOnly: CI,
   timeout: Number(process.env.E2E_STORY_TIMEOUT_MS || 90_000),
-  globalTimeout: 20 * 60_000,
+  globalTimeout: 30 * 60_000,
 
   reporter: [
     ["list"],
