@@ -75,7 +75,8 @@ endef
 E2E_STORY ?=
 define e2e_tests
 	@echo "==> end-to-end: playwright test (e2e/playwright.config.mjs)"
-	cd e2e && E2E_STORY='$(E2E_STORY)' PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 ./node_modules/.bin/playwright test
+	cd e2e && E2E_STORY='$(E2E_STORY)' $(if $(E2E_DIST),E2E_DIST='$(abspath $(E2E_DIST))') \
+		PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 ./node_modules/.bin/playwright test
 endef
 
 .PHONY: help tools serve test test-native test-web dist e2e bench frametime clean

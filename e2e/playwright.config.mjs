@@ -42,6 +42,8 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const TARGET = path.resolve(HERE, "..", "target");
 const CI = !!process.env.CI && process.env.CI !== "false";
 const STORY = process.env.E2E_STORY || "";
+// Relative to where playwright runs (`make e2e` resolves it from the repository root).
+const DIST = path.resolve(process.env.E2E_DIST || path.join(HERE, "..", "dist"));
 // Traces are recorded for every story and kept for the failed ones. By default without DOM
 // snapshots: the stories poll the page every 100 ms, every read is a traced action, and a
 // snapshot of the whole page per action runs on the page's main thread, competing with
@@ -86,6 +88,7 @@ export default defineConfig({
 
   webServer: {
     command: "node serve.mjs",
+    env: { E2E_DIST: DIST },
     wait: { stdout: /on http:\/\/127\.0\.0\.1:(?<e2e_port>\d+)/ },
     stdout: "ignore",
     stderr: "pipe",
