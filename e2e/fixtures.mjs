@@ -8,6 +8,8 @@
 // At the end (pass or fail) the page is saved to target/screenshots/<story>.png and
 // attached to the HTML report.
 //
+// The stories rely on the data-testid contract documented in the UI's source (src/ui/).
+//
 // Adding a story: a new stories/<story>.spec.mjs with
 //   import { test } from "../fixtures.mjs";
 //   test("<story>", async ({ t }) => { await t.step("...", async () => { ... }); });
