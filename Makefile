@@ -8,7 +8,7 @@
 #   make frametime          frame time of the built page with 16 DCs (e2e/frametime.mjs)
 #   make dist               release build into dist/ (relative paths: publish the folder anywhere)
 #   make single             dist/ as one self-contained file: dist-single/tablestore.html
-#   make e2e                release build, then the end-to-end browser test only
+#   make e2e                release build, then the end-to-end stories only (E2E_STORY=kill: one)
 #   make clean              remove build outputs
 #
 # Every target first runs scripts/tools.sh for the tools it needs (idempotent; installs
@@ -75,9 +75,13 @@ define release_build
 	$(TRUNK) build --release --public-url ./
 endef
 
+# End-to-end stories: @playwright/test with e2e/playwright.config.mjs (system Chromium; it
+# serves dist/ itself). Its last line is `N passed, N failed`; reports go to target/.
+E2E_STORY ?=
 define e2e_tests
-	@echo "==> end-to-end: node e2e/run.mjs"
-	node e2e/run.mjs
+	@echo "==> end-to-end: playwright test (e2e/playwright.config.mjs)"
+	cd e2e && E2E_STORY='$(E2E_STORY)' $(if $(E2E_DIST),E2E_DIST='$(abspath $(E2E_DIST))') \
+		PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 ./node_modules/.bin/playwright test
 endef
 
 .PHONY: help tools serve test test-native test-web dist single e2e bench bench-wasm frametime clean

@@ -12,8 +12,10 @@ import path from "node:path";
 import os from "node:os";
 import fs from "node:fs";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
-import { CHROMIUM_ARGS, startServer, withTimeout } from "./lib.mjs";
+// The browser API of the playwright-core that @playwright/test bundles (same Chromium, same
+// flags, same static server as the stories; no test runner: this is a measurement).
+import { chromium } from "@playwright/test";
+import { CHROMIUM, CHROMIUM_ARGS, startServer, withTimeout } from "./lib.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const DIST = path.resolve(process.env.E2E_DIST || path.join(ROOT, "dist"));
@@ -57,7 +59,7 @@ async function main() {
   const base = `http://127.0.0.1:${server.address().port}`;
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "frametime-"));
   const browser = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    executablePath: CHROMIUM,
     headless: true,
     args: CHROMIUM_ARGS,
     viewport: { width: 1600, height: 1000 },

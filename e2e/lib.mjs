@@ -1,10 +1,14 @@
-// Shared by the e2e stories (run.mjs) and the frame-time measurement (frametime.mjs):
-// the static server for dist/, the Chromium flags that work on this machine, timeouts.
+// Shared by the e2e stories (playwright.config.mjs, serve.mjs) and the frame-time
+// measurement (frametime.mjs): the static server for dist/, the Chromium binary and the
+// flags that work on this machine, a promise timeout.
 
 import http from "node:http";
 import fs from "node:fs";
 import fsp from "node:fs/promises";
 import path from "node:path";
+
+/** The system browser (Debian's chromium package); nothing is ever downloaded. */
+export const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 
 export const CHROMIUM_ARGS = [
   "--no-sandbox",
@@ -34,8 +38,8 @@ const MIME = {
   ".woff2": "font/woff2",
 };
 
-/** Serves `root` on 127.0.0.1 at an ephemeral port; resolves to the http.Server. */
-export function startServer(root) {
+/** Serves `root` on 127.0.0.1 at `port` (0: an ephemeral one); resolves to the http.Server. */
+export function startServer(root, port = 0) {
   const server = http.createServer(async (req, res) => {
     try {
       const url = new URL(req.url, "http://127.0.0.1");
@@ -68,7 +72,7 @@ export function startServer(root) {
   });
   return new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve(server));
+    server.listen(port, "127.0.0.1", () => resolve(server));
   });
 }
 

@@ -6,7 +6,7 @@
 # Usage: scripts/tools.sh [GROUP...]
 #   serve | dist  rust wasm32 target, wasm-bindgen-cli, trunk, npm (wasm-opt)
 #   web           rust wasm32 target, wasm-bindgen-cli (wasm-bindgen-test-runner), chromium
-#   e2e           npm (playwright-core), chromium
+#   e2e           npm (@playwright/test), chromium
 #   native | bench  nothing beyond cargo itself
 #   test | all    everything (the default)
 #   env           print `export PATH=...` for your shell: eval "$(scripts/tools.sh env)"
@@ -18,7 +18,9 @@
 #   apt: chromium, chromium-driver (+ fonts-liberation) -> /usr/bin/chromium, /usr/bin/chromedriver
 #   cargo install wasm-bindgen-cli   -> ~/.cargo/bin (version = wasm-bindgen in Cargo.lock)
 #   cargo install trunk              -> ~/.cargo/bin (TRUNK_VERSION below)
-#   npm ci in e2e/                   -> e2e/node_modules (playwright-core, binaryen's wasm-opt)
+#   npm ci in e2e/                   -> e2e/node_modules (@playwright/test, binaryen's wasm-opt);
+#                                       PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1: the tests use the
+#                                       apt chromium, playwright never fetches a browser
 #
 # PATH: e2e/node_modules/.bin (wasm-opt 132) and ~/.cargo/bin must come first; the Makefile
 # exports that PATH itself, and `env` prints it for interactive shells.
@@ -109,10 +111,12 @@ ensure_npm() {
     local stamp="$NPM_DIR/node_modules/.package-lock.json"
     if [ ! -f "$stamp" ] \
         || [ ! -f "$NPM_DIR/node_modules/binaryen/package.json" ] \
-        || [ ! -f "$NPM_DIR/node_modules/playwright-core/package.json" ] \
+        || [ ! -f "$NPM_DIR/node_modules/@playwright/test/package.json" ] \
         || [ "$NPM_DIR/package-lock.json" -nt "$stamp" ] \
         || [ "$NPM_DIR/package.json" -nt "$stamp" ]; then
         log "installing npm packages in e2e/"
+        # No browser download, whatever a package's install step would do.
+        export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
         if [ -f "$NPM_DIR/package-lock.json" ] && [ ! "$NPM_DIR/package.json" -nt "$NPM_DIR/package-lock.json" ]; then
             (cd "$NPM_DIR" && npm ci --no-audit --no-fund)
         else
