@@ -70,9 +70,10 @@ endef
 # path (/, /any/sub/path/, a project-pages prefix) on any static host. (`trunk serve`
 # keeps the default "/": it cannot serve a relative public URL.)
 define release_build
-	@echo "==> release build: trunk build --release --public-url ./ (into dist/)"
+	@echo "==> release build: trunk build --release --public-url ./ (into dist/), one-file page (dist-single/)"
 	cargo fetch --quiet
 	$(TRUNK) build --release --public-url ./
+	node scripts/single.mjs dist dist-single/tablestore.html
 endef
 
 # End-to-end stories: @playwright/test with e2e/playwright.config.mjs (system Chromium; it
@@ -115,9 +116,9 @@ dist:
 	$(TOOLS) dist
 	$(release_build)
 
-# One file that runs from disk (file://), no server: styles, JS glue and wasm inlined.
+# One file that runs from disk (file://), no server: styles, JS glue and wasm inlined
+# (the release build writes it next to dist/; scripts/single.mjs).
 single: dist
-	node scripts/single.mjs dist dist-single/tablestore.html
 
 e2e:
 	$(TOOLS) dist e2e

@@ -39,11 +39,17 @@ const MIME = {
 };
 
 /** Serves `root` on 127.0.0.1 at `port` (0: an ephemeral one); resolves to the http.Server. */
+/** The folder the server also publishes the page under, as a school's web space or a
+ * project-pages site would (`http://host/course/week3/playground/`). */
+export const SUBPATH = "/course/week3/playground/";
+
+/** Serves `root` at `/` and, the same files, at SUBPATH. */
 export function startServer(root, port = 0) {
   const server = http.createServer(async (req, res) => {
     try {
       const url = new URL(req.url, "http://127.0.0.1");
       let rel = decodeURIComponent(url.pathname);
+      if (rel.startsWith(SUBPATH)) rel = rel.slice(SUBPATH.length - 1);
       if (rel.endsWith("/")) rel += "index.html";
       const file = path.resolve(root, "." + rel);
       if (file !== root && !file.startsWith(root + path.sep)) {
