@@ -4,14 +4,14 @@
 //! accepts, and returns either a value that passed validation or an `InputError` whose
 //! text says what to fix. Nothing here touches a running simulation.
 
+use super::commands::UserCommand;
 use super::config::{
     KeyDistribution, PlacementKind, ReadConsistency, ReadPolicy, ReplicationMode, SimConfig,
 };
 use super::ids::{DcId, TableId};
-use super::node::ClientOp;
 use super::table::{Pk, Value, WriteKind, WriteOp};
 use super::time::SimTime;
-use super::UserCommand;
+use super::vocab::ClientOp;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 

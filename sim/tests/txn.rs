@@ -3,8 +3,8 @@
 
 mod common;
 use common::*;
-use tablestore_sim::node::{CoordState, PartState};
 use tablestore_sim::{Breakpoint, DcId, EventKind, Sim, TableId, TxnId, UserCommand};
+use tablestore_sim::{CoordState, PartState};
 
 fn part_states(sim: &Sim, txn: TxnId) -> Vec<(DcId, PartState)> {
     let t = sim.txn(txn).expect("traced");
