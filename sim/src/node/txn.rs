@@ -366,17 +366,9 @@ impl Node {
         if !rec.state.is_unresolved() {
             return;
         }
-        if rec.state == PartState::Prepared {
-            rec.state = PartState::InDoubt;
-            out.fact(Fact::Part {
-                txn,
-                state: PartState::InDoubt,
-                coordinator: rec.coordinator,
-                locks: rec.writes.len(),
-            });
-        }
-        out.send(rec.coordinator, Msg::QueryDecision { txn });
-        out.timer(ctx.cfg.txn_timeout_ms, Timer::TxnInDoubt(txn));
+        let newly = rec.state == PartState::Prepared;
+        rec.state = PartState::InDoubt;
+        ask_decision(ctx, txn, rec, newly, out);
     }
 
     /// Recovery: finish what the durable 2PC records say is unfinished.
@@ -418,19 +410,27 @@ impl Node {
                 for (w, _) in &rec.writes {
                     self.vol.locks.insert((w.table, w.pk.clone()), txn);
                 }
-                out.fact(Fact::Part {
-                    txn,
-                    state: PartState::InDoubt,
-                    coordinator: rec.coordinator,
-                    locks: rec.writes.len(),
-                });
-                out.send(rec.coordinator, Msg::QueryDecision { txn });
+                ask_decision(ctx, txn, rec, true, out);
             }
-            out.timer(ctx.cfg.txn_timeout_ms, Timer::TxnInDoubt(txn));
         }
         out.fact(Fact::Recovered {
             in_doubt,
             redo_decisions: redo,
         });
     }
+}
+
+/// Participant `rec` of `txn` is in doubt: report it (when it just became so), ask the
+/// coordinator for the decision, and ask again after the timeout.
+fn ask_decision(ctx: &Ctx, txn: TxnId, rec: &PartRecord, report: bool, out: &mut Out) {
+    if report {
+        out.fact(Fact::Part {
+            txn,
+            state: PartState::InDoubt,
+            coordinator: rec.coordinator,
+            locks: rec.writes.len(),
+        });
+    }
+    out.send(rec.coordinator, Msg::QueryDecision { txn });
+    out.timer(ctx.cfg.txn_timeout_ms, Timer::TxnInDoubt(txn));
 }
