@@ -1,8 +1,6 @@
 //! Failover: majority-driven, to the most up-to-date replica, fenced by epochs.
-#![cfg(not(target_arch = "wasm32"))]
 
-mod common;
-use common::*;
+use crate::common::*;
 use tablestore_sim::{DcId, EventKind, Sim, TableId, UserCommand};
 
 #[test]

@@ -1,8 +1,6 @@
 //! Two-phase commit across DCs: commit, abort on NO, blocking in doubt, recovery.
-#![cfg(not(target_arch = "wasm32"))]
 
-mod common;
-use common::*;
+use crate::common::*;
 use tablestore_sim::{Breakpoint, DcId, EventKind, Sim, TableId, TxnId, UserCommand};
 use tablestore_sim::{CoordState, PartState};
 
