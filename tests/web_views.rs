@@ -15,12 +15,12 @@ use common::{
 use std::rc::Rc;
 use std::time::Duration;
 use tablestore_playground::sim::config::{region_dc, PlacementKind, ReplicationMode};
-use tablestore_playground::sim::node::{CoordState, PartState};
-use tablestore_playground::sim::snapshot::Snapshot;
+use tablestore_playground::sim::Snapshot;
 use tablestore_playground::sim::{
     Breakpoint, DcId, EventKind, FindingKind, MsgKind, PeerState, Sim, SimConfig, SimTime, TableId,
     TxnId, TxnTrace, UserCommand,
 };
+use tablestore_playground::sim::{CoordState, PartState};
 use tablestore_playground::ui::components::{
     controls::{Controls, Props as ControlsProps},
     data::{DataPanel, Props as DataProps},

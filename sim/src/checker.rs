@@ -6,16 +6,17 @@
 //! protocol promised otherwise, `Expected` when it is the documented price of the chosen
 //! setting (e.g. `Async` losing unshipped writes on failover) — reported, never silent.
 
-use super::config::{ReadConsistency, ReplicationMode};
-use super::ids::{DcId, ReqId, ShardId, TableId, TxnId};
-use super::msg::OpResult;
-use super::node::{ClientOp, Node, PartState, ShardKey};
-use super::placement::Placement;
-use super::table::{pk_text, Epoch, LogPos, Pk};
-use super::time::SimTime;
+use crate::config::{ReadConsistency, ReplicationMode};
+use crate::ids::{DcId, ReqId, ShardId, TableId, TxnId};
+use crate::node::Node;
+use crate::placement::Placement;
+use crate::table::{partition_text, pk_text, Epoch, LogPos, Pk};
+use crate::time::SimTime;
+use crate::vocab::{ClientOp, OpResult, PartState, ShardKey};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
+/// What kind of finding.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum FindingKind {
     /// A transaction committed at one participant and aborted at another.
@@ -41,6 +42,7 @@ pub enum FindingKind {
 }
 
 impl FindingKind {
+    /// Every kind, in a fixed order.
     pub const ALL: [FindingKind; 8] = [
         FindingKind::Atomicity,
         FindingKind::Durability,
@@ -52,6 +54,7 @@ impl FindingKind {
         FindingKind::StuckInDoubt,
     ];
 
+    /// A broken promise (as opposed to the documented price of a setting).
     pub fn is_violation(self) -> bool {
         matches!(
             self,
@@ -63,6 +66,7 @@ impl FindingKind {
         )
     }
 
+    /// The name the page shows.
     pub fn label(self) -> &'static str {
         match self {
             FindingKind::Atomicity => "2PC atomicity",
@@ -77,21 +81,31 @@ impl FindingKind {
     }
 }
 
+/// Something the checker found, with what explains it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
+    /// When it was found.
     pub at: SimTime,
+    /// Its kind.
     pub kind: FindingKind,
+    /// What was found.
     pub text: String,
+    /// The row keys involved.
     pub keys: Vec<String>,
+    /// The transaction involved, if any.
     pub txn: Option<TxnId>,
+    /// The fault(s) that explain it.
     pub cause: String,
 }
 
 /// A fault the user (or a schedule) injected, remembered to explain findings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FaultNote {
+    /// When it was injected.
     pub at: SimTime,
+    /// What it was.
     pub text: String,
+    /// The DCs it touched.
     pub dcs: Vec<DcId>,
 }
 
@@ -109,6 +123,7 @@ struct Acked {
 /// How a client operation ended, as the client saw it.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Outcome {
+    /// It took effect.
     Ok,
     /// Refused or aborted: it had no effect.
     Fail,
@@ -119,24 +134,35 @@ pub enum Outcome {
 /// One completed client operation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryEntry {
+    /// The request.
     pub req: ReqId,
+    /// The API name.
     pub op: String,
+    /// The row keys it touched.
     pub keys: Vec<String>,
+    /// When it was invoked.
     pub invoked: SimTime,
+    /// When it completed.
     pub completed: SimTime,
+    /// How it ended.
     pub outcome: Outcome,
     /// What a read returned (`#index eTerm`, or `none`), or where a write landed.
     pub value: Option<String>,
+    /// The DC that answered, if known.
     pub served_by: Option<DcId>,
 }
 
+/// The most history entries kept.
 pub const HISTORY_CAP: usize = 20_000;
 
+/// The live invariant checker.
 #[derive(Clone, Debug, Default)]
 pub struct Checker {
+    /// Every finding so far.
     pub findings: Vec<Finding>,
     /// The most recent client operations (at most `HISTORY_CAP`).
     pub history: std::collections::VecDeque<HistoryEntry>,
+    /// The most recent injected faults (at most 512), to explain findings.
     pub faults: Vec<FaultNote>,
     /// Acknowledged writes not yet known safe, by write id.
     acked: BTreeMap<u64, Acked>,
@@ -152,25 +178,27 @@ pub struct Checker {
     in_doubt: BTreeMap<(TxnId, DcId), SimTime>,
     reported_divergence: BTreeSet<(ShardKey, DcId)>,
     reported_stuck: BTreeSet<(TxnId, DcId)>,
+    /// Reads found stale.
     pub stale_reads: u64,
+    /// Reads checked.
     pub reads: u64,
 }
 
-pub struct CheckCtx<'a> {
-    pub now: SimTime,
-    pub nodes: &'a BTreeMap<DcId, Node>,
-    pub modes: &'a [ReplicationMode],
-    pub placement: &'a Placement,
-    pub replication_factor: usize,
-    pub consistency: ReadConsistency,
+pub(crate) struct CheckCtx<'a> {
+    pub(crate) now: SimTime,
+    pub(crate) nodes: &'a BTreeMap<DcId, Node>,
+    pub(crate) modes: &'a [ReplicationMode],
+    pub(crate) placement: &'a Placement,
+    pub(crate) replication_factor: usize,
+    pub(crate) consistency: ReadConsistency,
     /// For a write's completion: replicas (besides the one that acknowledged it) that had
     /// been up and reachable long enough that any correct primary counted them live.
-    pub stable_live: Option<usize>,
-    pub table_names: &'a [String],
+    pub(crate) stable_live: Option<usize>,
+    pub(crate) table_names: &'a [String],
 }
 
 impl CheckCtx<'_> {
-    pub fn table_name(&self, t: TableId) -> String {
+    pub(crate) fn table_name(&self, t: TableId) -> String {
         self.table_names
             .get(t.0 as usize)
             .cloned()
@@ -179,7 +207,7 @@ impl CheckCtx<'_> {
 }
 
 impl Checker {
-    pub fn note_fault(&mut self, at: SimTime, text: String, dcs: Vec<DcId>) {
+    pub(crate) fn note_fault(&mut self, at: SimTime, text: String, dcs: Vec<DcId>) {
         self.faults.push(FaultNote { at, text, dcs });
         if self.faults.len() > 512 {
             self.faults.remove(0);
@@ -215,6 +243,7 @@ impl Checker {
         });
     }
 
+    /// How many findings are violations.
     pub fn violations(&self) -> usize {
         self.findings
             .iter()
@@ -222,11 +251,12 @@ impl Checker {
             .count()
     }
 
+    /// How many findings are of `kind`.
     pub fn count(&self, kind: FindingKind) -> usize {
         self.findings.iter().filter(|f| f.kind == kind).count()
     }
 
-    pub fn on_appended(&mut self, now: SimTime, key: ShardKey, pos: LogPos, write_id: u64) {
+    pub(crate) fn on_appended(&mut self, now: SimTime, key: ShardKey, pos: LogPos, write_id: u64) {
         self.appended.insert(write_id, (key, pos, now));
         if let Some((pk, at)) = self.txn_writes.remove(&write_id) {
             self.acked.insert(
@@ -243,7 +273,7 @@ impl Checker {
         }
     }
 
-    pub fn on_epoch(
+    pub(crate) fn on_epoch(
         &mut self,
         c: &CheckCtx,
         key: ShardKey,
@@ -327,7 +357,7 @@ impl Checker {
     }
 
     /// A client operation completed (at its frontend).
-    pub fn on_op_done(
+    pub(crate) fn on_op_done(
         &mut self,
         c: &CheckCtx,
         req: ReqId,
@@ -458,9 +488,7 @@ impl Checker {
                         })
                     }
                     ReadConsistency::Owner => {
-                        let shard = c
-                            .placement
-                            .shard_of(&pk.first().map(|v| v.hash_text()).unwrap_or_default());
+                        let shard = c.placement.shard_of(&partition_text(pk));
                         let current = self.latest_epoch.get(&(*table, shard)).map(|&(_, p)| p);
                         let deposed = matches!((served_by, current), (Some(d), Some(p)) if d != p);
                         let cause = served_by.map(|d| self.fault_of(d)).unwrap_or_default();
@@ -488,7 +516,7 @@ impl Checker {
         result: &OpResult,
         served_by: Option<DcId>,
     ) {
-        use super::msg::OpError;
+        use crate::vocab::OpError;
         let keys = match op {
             ClientOp::Get { pk, .. } => vec![pk_text(pk)],
             ClientOp::Write(w) => vec![pk_text(&w.pk)],
@@ -530,40 +558,37 @@ impl Checker {
         });
     }
 
-    pub fn on_part(&mut self, now: SimTime, dc: DcId, txn: TxnId, state: PartState) {
-        match state {
-            PartState::Prepared | PartState::InDoubt => {
-                self.in_doubt.entry((txn, dc)).or_insert(now);
-            }
-            PartState::Committed | PartState::Aborted => {
-                self.in_doubt.remove(&(txn, dc));
-                let o = self.outcomes.entry(txn).or_default();
-                if state == PartState::Committed {
-                    o.0.insert(dc)
-                } else {
-                    o.1.insert(dc)
-                };
-                if !o.0.is_empty() && !o.1.is_empty() {
-                    let text = format!(
-                        "{txn} committed at {:?} but aborted at {:?}",
-                        o.0.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
-                        o.1.iter().map(|d| d.to_string()).collect::<Vec<_>>()
-                    );
-                    self.find(
-                        now,
-                        FindingKind::Atomicity,
-                        text,
-                        vec![],
-                        Some(txn),
-                        "the coordinator's decision was not unanimous".into(),
-                    );
-                }
-            }
+    pub(crate) fn on_part(&mut self, now: SimTime, dc: DcId, txn: TxnId, state: PartState) {
+        if state.is_unresolved() {
+            self.in_doubt.entry((txn, dc)).or_insert(now);
+            return;
+        }
+        self.in_doubt.remove(&(txn, dc));
+        let o = self.outcomes.entry(txn).or_default();
+        if state == PartState::Committed {
+            o.0.insert(dc)
+        } else {
+            o.1.insert(dc)
+        };
+        if !o.0.is_empty() && !o.1.is_empty() {
+            let text = format!(
+                "{txn} committed at {:?} but aborted at {:?}",
+                o.0.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
+                o.1.iter().map(|d| d.to_string()).collect::<Vec<_>>()
+            );
+            self.find(
+                now,
+                FindingKind::Atomicity,
+                text,
+                vec![],
+                Some(txn),
+                "the coordinator's decision was not unanimous".into(),
+            );
         }
     }
 
     /// Checks that hold once every DC is up, every link healed, since `healthy_since`.
-    pub fn check_settled(&mut self, c: &CheckCtx, healthy_since: SimTime, settle_ms: u64) {
+    pub(crate) fn check_settled(&mut self, c: &CheckCtx, healthy_since: SimTime, settle_ms: u64) {
         if c.now.since(healthy_since) < settle_ms {
             return;
         }
@@ -627,7 +652,7 @@ impl Checker {
 
     /// Forgets acknowledged writes every replica already holds (they can no longer be lost
     /// by failover), and old bookkeeping.
-    pub fn prune(&mut self, c: &CheckCtx) {
+    pub(crate) fn prune(&mut self, c: &CheckCtx) {
         let replicas = |s: ShardId| c.placement.replicas(s);
         self.acked.retain(|_, a| {
             !replicas(a.key.1).iter().all(|d| {
@@ -649,7 +674,7 @@ impl Checker {
     }
 
     /// After a reconfiguration shard ids change meaning: forget per-shard bookkeeping.
-    pub fn reset_shards(&mut self) {
+    pub(crate) fn reset_shards(&mut self) {
         self.acked.clear();
         self.appended.clear();
         self.latest_epoch.clear();

@@ -9,6 +9,7 @@ use super::ids::{DcId, ShardId};
 use serde::{Deserialize, Serialize};
 use sha1::{Digest, Sha1};
 
+/// The SHA-1 digest of `data`.
 pub fn sha1(data: &[u8]) -> [u8; 20] {
     let mut h = Sha1::new();
     h.update(data);
@@ -32,16 +33,22 @@ pub fn token(data: &str) -> u64 {
 /// A member of the placement: a DC and the name its virtual nodes are hashed from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Member {
+    /// Its id.
     pub id: DcId,
+    /// Its name (the ring's virtual nodes hash it).
     pub name: String,
 }
 
+/// Where each partition key lives: its shard, and the shard's replicas (owner first).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Placement {
+    /// Modulo or ring.
     pub kind: PlacementKind,
     /// Sorted by id.
     pub members: Vec<Member>,
+    /// Copies of each shard (owner included), at most the member count.
     pub replication_factor: u8,
+    /// Virtual nodes per member on the ring.
     pub vnodes: u32,
     /// Ring positions `(token, dc)`, sorted by token. Built for both strategies so the UI
     /// can draw the ring whichever strategy is active.
@@ -49,6 +56,7 @@ pub struct Placement {
 }
 
 impl Placement {
+    /// A placement of `kind` over `members` with `r` replicas.
     pub fn new(kind: PlacementKind, mut members: Vec<Member>, r: u8, vnodes: u32) -> Placement {
         members.sort_by_key(|m| m.id);
         let mut ring: Vec<(u64, DcId)> = members
@@ -65,10 +73,12 @@ impl Placement {
         }
     }
 
+    /// The members' ids, in id order.
     pub fn member_ids(&self) -> Vec<DcId> {
         self.members.iter().map(|m| m.id).collect()
     }
 
+    /// How many shards there are (members under modulo, virtual nodes on the ring).
     pub fn shard_count(&self) -> u32 {
         match self.kind {
             PlacementKind::Modulo => self.members.len() as u32,
@@ -76,6 +86,7 @@ impl Placement {
         }
     }
 
+    /// The shard a partition key (its hash text) belongs to.
     pub fn shard_of(&self, partition_key: &str) -> ShardId {
         match self.kind {
             PlacementKind::Modulo => {
@@ -125,6 +136,7 @@ impl Placement {
         out
     }
 
+    /// The DC that owns a partition key initially (its shard's first replica).
     pub fn owner_of(&self, partition_key: &str) -> DcId {
         self.replicas(self.shard_of(partition_key))[0]
     }
@@ -135,6 +147,7 @@ impl Placement {
         Placement::new(self.kind, members, r, self.vnodes)
     }
 
+    /// The same members under another strategy.
     pub fn with_kind(&self, kind: PlacementKind) -> Placement {
         Placement::new(
             kind,
@@ -148,13 +161,19 @@ impl Placement {
 /// How many of `keys` change owner when the member list changes, under each strategy.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MoveReport {
+    /// Keys examined.
     pub keys: u64,
+    /// Of those, how many change owner under modulo.
     pub modulo_moved: u64,
+    /// Of those, how many change owner on the ring.
     pub ring_moved: u64,
+    /// Members before.
     pub from_members: usize,
+    /// Members after.
     pub to_members: usize,
 }
 
+/// How many of `keys` change owner going from `before` to `after_members`, under both strategies.
 pub fn move_report<'a>(
     before: &Placement,
     after_members: Vec<Member>,

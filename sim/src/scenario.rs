@@ -9,14 +9,14 @@
 use super::config::SimConfig;
 use super::fields::{self, err, FIELDS};
 // The word parsers and their error belong to the settings schema; they stay reachable here.
+use super::commands::UserCommand;
 pub use super::fields::{
     parse_consistency, parse_distribution, parse_mode, parse_placement, parse_policy, InputError,
 };
 use super::ids::{DcId, TableId};
-use super::node::ClientOp;
 use super::table::{Pk, Value, WriteKind, WriteOp};
 use super::time::SimTime;
-use super::UserCommand;
+use super::vocab::ClientOp;
 use serde::{Deserialize, Serialize};
 
 pub const MAX_SCENARIO_BYTES: usize = 256 * 1024;

@@ -16,23 +16,9 @@
 use crate::config::{ConfigError, SimConfig};
 use crate::pacing::{Pacing, TICK_BUDGET_MS};
 use crate::scenario::{Scenario, ScheduledCommand};
-use crate::{Breakpoint, CommandError, CoordState, DcId, Event, EventKind, Sim, SimTime, TxnId};
+use crate::{Breakpoint, CommandError, DcId, Event, EventKind, Sim, SimTime, TxnId};
 use crate::{ReqId, UserCommand};
 use std::collections::VecDeque;
-
-impl Breakpoint {
-    /// Whether the run stops right after an event of this kind.
-    pub fn hits(self, kind: &EventKind) -> bool {
-        match (self, kind) {
-            (Breakpoint::TxnDecision, EventKind::Coord { state, .. }) => {
-                matches!(state, CoordState::Committed | CoordState::Aborted)
-            }
-            (Breakpoint::Failover, EventKind::FailoverIssued { .. }) => true,
-            (Breakpoint::Finding, EventKind::Finding { .. }) => true,
-            _ => false,
-        }
-    }
-}
 
 /// The event a breakpoint stopped at, and what it points at.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -279,7 +265,7 @@ impl Session {
         let event = self
             .sim
             .events()
-            .filter(|e| e.seq > after && bp.hits(&e.kind))
+            .filter(|e| e.seq > after && bp.hit_by(&e.kind))
             .last()?
             .clone();
         let (txn, dc) = match &event.kind {

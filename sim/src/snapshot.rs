@@ -4,23 +4,29 @@
 //! can hold it across frames while the simulation moves on. Everything the page draws
 //! comes from here, so everything it shows is a fact of the simulation.
 
-use super::checker::Finding;
-use super::config::{PlacementKind, SimConfig};
-use super::detector::PeerState;
-use super::ids::{DcId, ShardId, TableId, TxnId};
-use super::msg::MsgKind;
-use super::node::PartState;
-use super::placement::{token, MoveReport};
-use super::table::{pk_text, Epoch};
-use super::time::SimTime;
-use super::{Counters, Event, MetricPoint, Sim, TxnTrace};
+use crate::checker::Finding;
+use crate::config::{region_dc, PlacementKind, SimConfig};
+use crate::ids::{DcId, ShardId, TableId, TxnId};
+use crate::placement::{token, MoveReport};
+use crate::record::{Counters, Event, MetricPoint, TxnTrace};
+use crate::sim::Sim;
+use crate::table::{pk_text, Epoch, Pk};
+use crate::time::SimTime;
+use crate::vocab::{MsgKind, PeerState};
+use std::collections::BTreeSet;
 
+/// One DC, as the page draws it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DcSnap {
+    /// Its id.
     pub id: DcId,
+    /// Its name.
     pub name: String,
+    /// Map position, across.
     pub x: u32,
+    /// Map position, down.
     pub y: u32,
+    /// Whether it is up.
     pub up: bool,
     /// Live rows stored here (all copies).
     pub rows: usize,
@@ -34,122 +40,177 @@ pub struct DcSnap {
     pub locks: usize,
 }
 
+/// One direction of a link.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LinkSnap {
+    /// Sending side.
     pub from: DcId,
+    /// Receiving side.
     pub to: DcId,
+    /// One-way latency.
     pub latency_ms: u32,
+    /// Whether it is cut.
     pub cut: bool,
 }
 
+/// A message in flight between two DCs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MsgSnap {
+    /// Its sequence number.
     pub seq: u64,
+    /// Its sender.
     pub src: DcId,
+    /// Its destination.
     pub dst: DcId,
+    /// When it left.
     pub send_at: SimTime,
+    /// When it arrives.
     pub deliver_at: SimTime,
+    /// What it is.
     pub kind: MsgKind,
+    /// Its transaction, for a 2PC message.
     pub txn: Option<TxnId>,
 }
 
+/// One shard of one table.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ShardSnap {
+    /// The table.
     pub table: TableId,
+    /// The shard.
     pub shard: ShardId,
+    /// Its replicas under the placement, owner first.
     pub replicas: Vec<DcId>,
     /// The primary as the majority of live DCs know it (ties: newest epoch).
     pub primary: DcId,
+    /// The primary's epoch.
     pub epoch: Epoch,
+    /// Live rows at the primary.
     pub rows: usize,
     /// Per replica: (dc, entries behind the primary, ms behind).
     pub lag: Vec<(DcId, u64, u64)>,
 }
 
+/// A virtual node on the ring.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RingPoint {
     /// Position on the ring in millionths of a turn.
     pub ppm: u32,
+    /// Its DC.
     pub dc: DcId,
 }
 
+/// A workload key placed on the ring.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RingKey {
+    /// The key.
     pub key: String,
+    /// Its position, in millionths of a turn.
     pub ppm: u32,
     /// Owner and replicas under the active placement.
     pub replicas: Vec<DcId>,
 }
 
+/// Everything the page draws, copied out of the simulation at one instant.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Snapshot {
+    /// Simulated time.
     pub now: SimTime,
+    /// The run's seed.
     pub seed: u64,
+    /// The trace hash so far.
     pub trace_hash: u64,
+    /// The settings in force, with the live DC list and latencies.
     pub config: SimConfig,
+    /// Every DC.
     pub dcs: Vec<DcSnap>,
+    /// Every direction of every link.
     pub links: Vec<LinkSnap>,
+    /// Messages in flight between DCs.
     pub in_flight: Vec<MsgSnap>,
+    /// Every shard.
     pub shards: Vec<ShardSnap>,
+    /// The placement strategy in force.
     pub placement: PlacementKind,
+    /// The ring's virtual nodes.
     pub ring: Vec<RingPoint>,
+    /// Workload keys on the ring.
     pub ring_keys: Vec<RingKey>,
+    /// The most recent 2PC traces.
     pub txns: Vec<TxnTrace>,
+    /// The most recent events.
     pub events: Vec<Event>,
+    /// Running totals.
     pub counters: Counters,
+    /// Every finding.
     pub findings: Vec<Finding>,
+    /// The per-second metrics.
     pub metrics: Vec<MetricPoint>,
+    /// What the last membership change moved.
     pub last_moves: Option<MoveReport>,
 }
 
 /// One row key across DCs, for the data view's staleness map.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeySnap {
+    /// The key, as text.
     pub pk: String,
+    /// Its shard.
     pub shard: ShardId,
+    /// Its shard's primary.
     pub primary: DcId,
+    /// The primary's epoch.
     pub epoch: Epoch,
     /// Per replica: its copy's version index and how many versions it is behind the
     /// primary (None: the DC holds no copy of this row).
     pub copies: Vec<(DcId, Option<CopySnap>)>,
 }
 
+/// One DC's copy of a row.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CopySnap {
+    /// Its version's log index.
     pub index: u64,
+    /// Its version's term.
     pub term: u32,
+    /// A tombstone.
     pub deleted: bool,
+    /// Its cells, as `col=value` text.
     pub value: String,
+    /// Versions of the row the primary has that this copy lacks.
     pub behind: u64,
 }
 
+/// One table's rows across DCs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TableSnap {
+    /// The table.
     pub table: TableId,
+    /// Its name.
     pub name: String,
+    /// Its first keys (in key order).
     pub keys: Vec<KeySnap>,
+    /// Rows in all.
     pub total_rows: usize,
 }
 
-pub const SNAPSHOT_EVENTS: usize = 400;
-pub const SNAPSHOT_TXNS: usize = 60;
-pub const RING_KEYS: usize = 96;
+pub(crate) const SNAPSHOT_EVENTS: usize = 400;
+pub(crate) const SNAPSHOT_TXNS: usize = 60;
+pub(crate) const RING_KEYS: usize = 96;
 
 fn ppm(t: u64) -> u32 {
     (((t >> 32) * 1_000_000) >> 32) as u32
 }
 
 impl Sim {
+    /// The picture of the simulation the page draws, now.
     pub fn snapshot(&self) -> Snapshot {
         let ids = self.dc_ids();
         let dcs = ids
             .iter()
             .map(|&id| {
-                let n = self.node(id).expect("listed");
-                let spec = self
-                    .dc_spec(id)
-                    .cloned()
-                    .unwrap_or_else(|| super::config::region_dc(0));
+                let n = &self.world.nodes[&id];
+                let spec = self.dc_spec(id).cloned().unwrap_or_else(|| region_dc(0));
                 DcSnap {
                     id,
                     name: spec.name,
@@ -163,12 +224,7 @@ impl Sim {
                         .filter(|&&o| o != id)
                         .map(|&o| (o, self.view(id, o)))
                         .collect(),
-                    in_doubt: n
-                        .durable
-                        .part
-                        .values()
-                        .filter(|r| matches!(r.state, PartState::Prepared | PartState::InDoubt))
-                        .count(),
+                    in_doubt: n.unresolved_parts(),
                     locks: n.vol.locks.len(),
                 }
             })
@@ -254,33 +310,17 @@ impl Sim {
         }
     }
 
-    /// The authoritative primary of a shard: the newest epoch any live DC knows.
-    fn current_meta(&self, key: (TableId, ShardId)) -> Option<(Epoch, DcId)> {
-        self.dc_ids()
-            .into_iter()
-            .filter_map(|d| self.node(d))
-            .filter(|n| n.is_up())
-            .filter_map(|n| n.meta(key).map(|m| (m.epoch, m.primary)))
-            .max()
-    }
-
+    /// Every shard of every table: replicas, primary, epoch, rows, lag.
     pub fn shard_snaps(&self) -> Vec<ShardSnap> {
         let p = self.placement();
-        let ctx = super::node::Ctx {
-            now: self.now(),
-            cfg: self.config(),
-            placement: p,
-            latency: &self.network().latency,
-        };
+        let ctx = self.world.ctx();
         let mut out = Vec::new();
         for t in 0..self.config().tables.len() as u16 {
             for s in 0..p.shard_count() {
                 let key = (TableId(t), ShardId(s));
                 let replicas = p.replicas(ShardId(s));
-                let (epoch, primary) = self
-                    .current_meta(key)
-                    .unwrap_or((Epoch::default(), replicas[0]));
-                let pn = self.node(primary);
+                let (epoch, primary) = self.current_primary(key);
+                let pn = self.world.nodes.get(&primary);
                 let rows = pn
                     .and_then(|n| n.durable.stores.get(&key))
                     .map(|st| st.live_rows())
@@ -309,13 +349,11 @@ impl Sim {
         let mut out = Vec::new();
         for (ti, spec) in self.config().tables.iter().enumerate() {
             let table = TableId(ti as u16);
-            let mut pks: std::collections::BTreeSet<super::table::Pk> = Default::default();
-            for d in self.dc_ids() {
-                if let Some(n) = self.node(d) {
-                    for (k, st) in &n.durable.stores {
-                        if k.0 == table {
-                            pks.extend(st.rows.keys().cloned());
-                        }
+            let mut pks: BTreeSet<Pk> = BTreeSet::new();
+            for n in self.world.nodes.values() {
+                for (k, st) in &n.durable.stores {
+                    if k.0 == table {
+                        pks.extend(st.rows.keys().cloned());
                     }
                 }
             }
@@ -324,10 +362,12 @@ impl Sim {
             for pk in pks.into_iter().take(max_keys) {
                 let shard = self.shard_of(&pk);
                 let key = (table, shard);
-                let (epoch, primary) = self
-                    .current_meta(key)
-                    .unwrap_or((Epoch::default(), p.replicas(shard)[0]));
-                let primary_store = self.node(primary).and_then(|n| n.durable.stores.get(&key));
+                let (epoch, primary) = self.current_primary(key);
+                let primary_store = self
+                    .world
+                    .nodes
+                    .get(&primary)
+                    .and_then(|n| n.durable.stores.get(&key));
                 let primary_pos = primary_store
                     .and_then(|s| s.rows.get(&pk))
                     .map(|r| r.version.pos);
@@ -336,7 +376,9 @@ impl Sim {
                     .into_iter()
                     .map(|d| {
                         let row = self
-                            .node(d)
+                            .world
+                            .nodes
+                            .get(&d)
                             .and_then(|n| n.durable.stores.get(&key))
                             .and_then(|s| s.rows.get(&pk));
                         let snap = row.map(|r| {

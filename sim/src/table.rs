@@ -10,9 +10,12 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
+/// A cell value.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Value {
+    /// An integer.
     Int(i64),
+    /// A string.
     Str(String),
 }
 
@@ -39,6 +42,12 @@ impl Value {
 /// A primary key: one value per PK column, the first being the partition key.
 pub type Pk = Vec<Value>;
 
+/// The text placement hashes for a row: its partition key (the first PK column).
+pub fn partition_text(pk: &Pk) -> String {
+    pk.first().map(Value::hash_text).unwrap_or_default()
+}
+
+/// A whole primary key as text (`a/b/…`), for display and read routing.
 pub fn pk_text(pk: &Pk) -> String {
     pk.iter()
         .map(|v| v.hash_text())
@@ -52,7 +61,9 @@ pub fn pk_text(pk: &Pk) -> String {
     Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
 pub struct Epoch {
+    /// Bumped by every failover or reconfiguration.
     pub term: u32,
+    /// The DC that started the term (`u16::MAX`: a reconfiguration).
     pub by: u16,
 }
 
@@ -68,59 +79,73 @@ impl fmt::Display for Epoch {
     Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
 pub struct LogPos {
+    /// The epoch of the primary that appended the entry.
     pub epoch: Epoch,
+    /// 1-based index in the shard's log.
     pub index: u64,
 }
 
 /// The version stored with every cell.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Version {
+    /// The log position of the write.
     pub pos: LogPos,
     /// DC that accepted the write (the primary at the time).
     pub origin: DcId,
+    /// When the primary accepted it.
     pub at: SimTime,
 }
 
+/// What a write does to its row.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum WriteKind {
     /// Replace the row.
     Put(Vec<(String, Value)>),
     /// Set some columns and delete others; creates the row if absent.
     Update {
+        /// Columns to set.
         set: Vec<(String, Value)>,
+        /// Columns to delete.
         delete: Vec<String>,
     },
+    /// Delete the row (leaves a tombstone).
     Delete,
 }
 
+/// One row write.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct WriteOp {
+    /// The table written.
     pub table: TableId,
+    /// The row's primary key.
     pub pk: Pk,
+    /// What it does.
     pub kind: WriteKind,
 }
 
-impl WriteOp {
-    pub fn partition_text(&self) -> String {
-        self.pk.first().map(Value::hash_text).unwrap_or_default()
-    }
-}
-
+/// One entry of a shard's log.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct LogEntry {
+    /// Where it sits (same position ⇒ same write, on every DC).
     pub pos: LogPos,
+    /// The write.
     pub op: WriteOp,
+    /// The primary that appended it.
     pub origin: DcId,
+    /// When it was appended.
     pub at: SimTime,
     /// Unique per write in the run; lets the checker follow a write across DCs.
     pub write_id: u64,
 }
 
+/// A row as a DC stores it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Row {
+    /// Each column's value and the version that wrote it.
     pub cells: BTreeMap<String, (Value, Version)>,
     /// Version of the last write to the row (a delete leaves a tombstone).
     pub version: Version,
+    /// A tombstone.
     pub deleted: bool,
     /// The write that produced this state.
     pub write_id: u64,
@@ -129,15 +154,19 @@ pub struct Row {
 /// One DC's copy of one shard of one table.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ShardStore {
+    /// The log, entry `i` at `log[i-1]`.
     pub log: Vec<LogEntry>,
+    /// The rows the log implies.
     pub rows: BTreeMap<Pk, Row>,
 }
 
 impl ShardStore {
+    /// The last entry's position (the default when empty).
     pub fn last(&self) -> LogPos {
         self.log.last().map(|e| e.pos).unwrap_or_default()
     }
 
+    /// The last entry's index (0 when empty).
     pub fn last_index(&self) -> u64 {
         self.log.len() as u64
     }
@@ -150,6 +179,7 @@ impl ShardStore {
         self.log.get(index as usize - 1).map(|e| e.pos.epoch)
     }
 
+    /// Entry `index` (1-based), if present.
     pub fn entry(&self, index: u64) -> Option<&LogEntry> {
         if index == 0 {
             None
@@ -158,6 +188,7 @@ impl ShardStore {
         }
     }
 
+    /// Appends the next entry and applies it.
     pub fn append(&mut self, e: LogEntry) {
         debug_assert_eq!(e.pos.index, self.last_index() + 1);
         apply(&mut self.rows, &e);
@@ -177,6 +208,7 @@ impl ShardStore {
         dropped
     }
 
+    /// Rows that are not tombstones.
     pub fn live_rows(&self) -> usize {
         self.rows.values().filter(|r| !r.deleted).count()
     }

@@ -11,12 +11,15 @@ use std::fmt;
 pub struct SimTime(pub u64);
 
 impl SimTime {
+    /// The start of the run.
     pub const ZERO: SimTime = SimTime(0);
 
+    /// Milliseconds since the start.
     pub fn ms(self) -> u64 {
         self.0
     }
 
+    /// `ms` later (saturating).
     pub fn plus(self, ms: u64) -> SimTime {
         SimTime(self.0.saturating_add(ms))
     }

@@ -5,14 +5,16 @@
 //! microseconds so high rates stay exact; Zipf weights are integers (no floating point can
 //! differ between targets).
 
-use super::config::{KeyDistribution, SimConfig, WorkloadSpec};
-use super::ids::{DcId, TableId};
-use super::node::ClientOp;
-use super::rng::Rng;
-use super::table::{Pk, Value, WriteKind, WriteOp};
+use crate::config::{KeyDistribution, SimConfig, WorkloadSpec};
+use crate::ids::{DcId, TableId};
+use crate::rng::Rng;
+use crate::table::{Pk, Value, WriteKind, WriteOp};
+use crate::vocab::ClientOp;
 
+/// The seeded generator of client operations.
 #[derive(Clone, Debug)]
 pub struct Workload {
+    /// Its own stream, forked from the simulation's.
     pub rng: Rng,
     /// Cumulative integer weights for Zipf(1) over the keys.
     zipf_cdf: Vec<u64>,
@@ -21,6 +23,7 @@ pub struct Workload {
 }
 
 impl Workload {
+    /// A generator drawing from `rng`, shaped by `spec`.
     pub fn new(rng: Rng, spec: &WorkloadSpec) -> Workload {
         let mut w = Workload {
             rng,
@@ -49,6 +52,7 @@ impl Workload {
         self.rng.range(1, (2 * mean).max(2) - 1)
     }
 
+    /// The next key's index under the configured distribution.
     pub fn key_index(&mut self, spec: &WorkloadSpec) -> u32 {
         match spec.distribution {
             KeyDistribution::Uniform => self.rng.below(u64::from(spec.keys.max(1))) as u32,

@@ -1,8 +1,6 @@
 //! Read routing policies and read consistency.
-#![cfg(not(target_arch = "wasm32"))]
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::collections::BTreeMap;
 use tablestore_sim::config::{ReadConsistency, ReadPolicy};
 use tablestore_sim::{DcId, Sim, TableId};

@@ -1,8 +1,6 @@
 //! Heartbeats and per-DC failure detection.
-#![cfg(not(target_arch = "wasm32"))]
 
-mod common;
-use common::*;
+use crate::common::*;
 use tablestore_sim::{DcId, PeerState, Sim, UserCommand};
 
 #[test]

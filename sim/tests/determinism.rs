@@ -1,9 +1,7 @@
 //! Same seed + same commands ⇒ same trace, here and in the browser (the app's tests/web.rs compares
 //! against the same golden value in sim/tests/reference_trace.txt).
-#![cfg(not(target_arch = "wasm32"))]
 
-mod common;
-use common::*;
+use crate::common::*;
 use tablestore_sim::trace::reference_trace;
 use tablestore_sim::{DcId, Sim, SimConfig, UserCommand};
 

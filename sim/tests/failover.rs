@@ -1,8 +1,6 @@
 //! Failover: majority-driven, to the most up-to-date replica, fenced by epochs.
-#![cfg(not(target_arch = "wasm32"))]
 
-mod common;
-use common::*;
+use crate::common::*;
 use tablestore_sim::{DcId, EventKind, Sim, TableId, UserCommand};
 
 #[test]
@@ -25,9 +23,7 @@ fn a_partitioned_minority_cannot_fail_over_the_majoritys_owners() {
     });
     assert!(!issued_by_minority, "the minority issued a failover");
     let minority_view = sim
-        .node(DcId(4))
-        .unwrap()
-        .meta((TableId(0), sim.shard_of(&pk(&majority_key))))
+        .shard_meta(DcId(4), (TableId(0), sim.shard_of(&pk(&majority_key))))
         .unwrap()
         .clone();
     assert_eq!(minority_view.primary, DcId(0), "DC0 still leads its shard");
@@ -73,7 +69,7 @@ fn failover_picks_the_most_up_to_date_live_replica_and_the_old_owner_steps_down(
     sim.apply(UserCommand::Revive(owner)).unwrap();
     sim.advance_by(3_000);
     let key = (TableId(0), sim.shard_of(&pk(&k)));
-    let meta = sim.node(owner).unwrap().meta(key).unwrap().clone();
+    let meta = sim.shard_meta(owner, key).unwrap().clone();
     assert_eq!(meta.primary, ahead);
     assert_eq!(meta.epoch, e);
     assert!(sim

@@ -2,10 +2,8 @@
 //!
 //! `FAULT_SCHEDULES=N` changes how many run (default 10 000); `FAULT_SEED=S` replays one
 //! seed and prints its schedule. A failure prints each failing seed's schedule.
-#![cfg(not(target_arch = "wasm32"))]
 
-mod common;
-use common::schedule::{run, run_many, Modes};
+use crate::common::schedule::{run, run_many, Modes};
 use std::collections::BTreeMap;
 use tablestore_sim::{Bugs, FindingKind};
 
@@ -16,7 +14,7 @@ fn count() -> u64 {
         .unwrap_or(10_000)
 }
 
-fn summarize(outcomes: &[common::schedule::Outcome]) -> BTreeMap<FindingKind, usize> {
+fn summarize(outcomes: &[crate::common::schedule::Outcome]) -> BTreeMap<FindingKind, usize> {
     let mut by = BTreeMap::new();
     for o in outcomes {
         for (k, n) in &o.findings {

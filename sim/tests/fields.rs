@@ -1,6 +1,5 @@
 //! The settings schema (`fields::FIELDS`): every bound and parser is used the same way by
 //! the URL parameters, the settings form and `SimConfig::validate`.
-#![cfg(not(target_arch = "wasm32"))]
 
 use tablestore_sim::config::{KeyDistribution, PlacementKind, ReadPolicy, SimConfig};
 use tablestore_sim::fields::{self, FieldError, Kind, FIELDS};

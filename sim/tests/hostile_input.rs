@@ -1,9 +1,7 @@
 //! Everything a person can type or paste goes through a parser or validator that never
 //! panics, and a refused command leaves the running simulation exactly as it was.
-#![cfg(not(target_arch = "wasm32"))]
 
-mod common;
-use common::*;
+use crate::common::*;
 use proptest::prelude::*;
 use tablestore_sim::config::{ReplicationMode, SimConfig};
 use tablestore_sim::scenario::{

@@ -1,8 +1,6 @@
 //! The WAN: latency (editable), loss, one-way cuts, partitions; drops are events.
-#![cfg(not(target_arch = "wasm32"))]
 
-mod common;
-use common::*;
+use crate::common::*;
 use tablestore_sim::net::DropReason;
 use tablestore_sim::{DcId, EventKind, MsgKind, Sim, UserCommand};
 

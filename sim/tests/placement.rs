@@ -1,8 +1,6 @@
 //! Placement: the seed's modulo rule, the ring, replica sets, and how many rows move.
-#![cfg(not(target_arch = "wasm32"))]
 
-mod common;
-use common::*;
+use crate::common::*;
 use tablestore_sim::config::PlacementKind;
 use tablestore_sim::placement::{move_report, sha1, sha1_mod, Member, Placement};
 use tablestore_sim::{DcId, Sim, TableId, UserCommand};

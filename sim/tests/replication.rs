@@ -1,8 +1,6 @@
 //! Replication modes, catch-up, and what failover does to acknowledged writes.
-#![cfg(not(target_arch = "wasm32"))]
 
-mod common;
-use common::*;
+use crate::common::*;
 use tablestore_sim::config::ReplicationMode;
 use tablestore_sim::{DcId, FindingKind, Sim, TableId, UserCommand};
 

@@ -1,10 +1,8 @@
 //! A session — replay and pacing — natively, with made-up wall times: recorded commands
 //! replay exactly, imported ones wait for their moment, ticks turn wall time into
 //! simulated time at the chosen speed and within a wall budget, breakpoints pause.
-#![cfg(not(target_arch = "wasm32"))]
 
-mod common;
-use common::*;
+use crate::common::*;
 use tablestore_sim::pacing::{pos_of_speed, speed_of, MAX_WALL_DT_MS, SPEED_MAX};
 use tablestore_sim::scenario::{Scenario, ScheduledCommand};
 use tablestore_sim::trace::reference_trace;
@@ -225,8 +223,8 @@ fn a_breakpoint_stops_a_tick_on_its_event_and_pauses() {
     assert_eq!(s.sim().now(), h.event.at, "the clock stays on the event");
     assert!(!s.pacing().running());
     assert_eq!(s.tick(33.0, free), None, "paused at the hit");
-    assert!(Breakpoint::TxnDecision.hits(&h.event.kind));
-    assert!(!Breakpoint::Failover.hits(&h.event.kind));
+    assert!(Breakpoint::TxnDecision.hit_by(&h.event.kind));
+    assert!(!Breakpoint::Failover.hit_by(&h.event.kind));
 
     // A new run keeps the breakpoint and the speed, and starts clean.
     s.pacing_mut().set_pos(700);

@@ -1,8 +1,6 @@
 //! Tables: PutRow, GetRow, UpdateRow, DeleteRow, GetRange; every cell versioned.
-#![cfg(not(target_arch = "wasm32"))]
 
-mod common;
-use common::*;
+use crate::common::*;
 use tablestore_sim::table::{Value, WriteKind, WriteOp};
 use tablestore_sim::{ClientOp, DcId, Sim, TableId};
 

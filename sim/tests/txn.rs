@@ -1,10 +1,8 @@
 //! Two-phase commit across DCs: commit, abort on NO, blocking in doubt, recovery.
-#![cfg(not(target_arch = "wasm32"))]
 
-mod common;
-use common::*;
-use tablestore_sim::node::{CoordState, PartState};
+use crate::common::*;
 use tablestore_sim::{Breakpoint, DcId, EventKind, Sim, TableId, TxnId, UserCommand};
+use tablestore_sim::{CoordState, PartState};
 
 fn part_states(sim: &Sim, txn: TxnId) -> Vec<(DcId, PartState)> {
     let t = sim.txn(txn).expect("traced");

@@ -1,5 +1,4 @@
 //! The seeded workload: rate, mix, key distribution, client home DCs.
-#![cfg(not(target_arch = "wasm32"))]
 
 use std::collections::BTreeMap;
 use tablestore_sim::config::{KeyDistribution, SimConfig};

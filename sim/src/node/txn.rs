@@ -12,47 +12,15 @@
 //!   decided and resends what it had; a participant re-takes the locks of every prepared
 //!   transaction and asks for the outcome.
 
-use super::ids::{DcId, ReqId, TxnId};
-use super::msg::{Msg, OpError, OpResult, ServerOp};
-use super::node::{AckTo, CoordState, Ctx, Fact, Node, Out, PartState, Timer};
-use super::table::{LogPos, WriteOp};
-use super::time::SimTime;
-use std::collections::{BTreeMap, BTreeSet};
-
-/// The coordinator's durable record of a transaction.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CoordRecord {
-    pub req: ReqId,
-    pub started: SimTime,
-    pub participants: BTreeMap<DcId, Vec<(WriteOp, u64)>>,
-    pub state: CoordState,
-    /// The decision, once there is one (kept after `Ended`).
-    pub commit: Option<bool>,
-}
-
-/// What the coordinator forgets in a crash.
-#[derive(Clone, Debug, Default)]
-pub struct CoordVolatile {
-    pub votes: BTreeMap<DcId, bool>,
-    pub acks: BTreeSet<DcId>,
-}
-
-/// A participant's durable record.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PartRecord {
-    pub coordinator: DcId,
-    pub writes: Vec<(WriteOp, u64)>,
-    pub state: PartState,
-}
+use super::state::{AckTo, CoordRecord, CoordVolatile, PartRecord};
+use super::{Ctx, Node};
+use crate::ids::{DcId, ReqId, TxnId};
+use crate::table::{LogPos, WriteOp};
+use crate::vocab::{CoordState, Fact, Msg, OpError, OpResult, Out, PartState, ServerOp, Timer};
+use std::collections::BTreeMap;
 
 impl Node {
-    pub(crate) fn begin_txn(
-        &mut self,
-        ctx: &Ctx,
-        req: ReqId,
-        writes: Vec<WriteOp>,
-        out: &mut Vec<Out>,
-    ) {
+    pub(crate) fn begin_txn(&mut self, ctx: &Ctx, req: ReqId, writes: Vec<WriteOp>, out: &mut Out) {
         let txn = TxnId(req.0);
         let mut groups: BTreeMap<DcId, Vec<(WriteOp, u64)>> = BTreeMap::new();
         for (i, w) in writes.into_iter().enumerate() {
@@ -64,14 +32,11 @@ impl Node {
         }
         let participants: Vec<DcId> = groups.keys().copied().collect();
         // The record is written (and reported) before any PREPARE leaves.
-        let prepares: Vec<Out> = groups
+        let prepares: Vec<(DcId, Msg)> = groups
             .iter()
-            .map(|(&p, ws)| Out::Send {
-                dst: p,
-                msg: Msg::Prepare {
-                    txn,
-                    writes: ws.clone(),
-                },
+            .map(|(&p, ws)| {
+                let writes = ws.clone();
+                (p, Msg::Prepare { txn, writes })
             })
             .collect();
         self.durable.coord.insert(
@@ -85,16 +50,15 @@ impl Node {
             },
         );
         self.vol.coord.insert(txn, CoordVolatile::default());
-        out.push(Out::Fact(Fact::Coord {
+        out.fact(Fact::Coord {
             txn,
             state: CoordState::Working,
             participants,
-        }));
-        out.extend(prepares);
-        out.push(Out::Timer {
-            after: ctx.cfg.txn_timeout_ms,
-            timer: Timer::TxnVotes(txn),
         });
+        for (dst, msg) in prepares {
+            out.send(dst, msg);
+        }
+        out.timer(ctx.cfg.txn_timeout_ms, Timer::TxnVotes(txn));
     }
 
     pub(crate) fn on_prepare(
@@ -103,19 +67,19 @@ impl Node {
         from: DcId,
         txn: TxnId,
         writes: Vec<(WriteOp, u64)>,
-        out: &mut Vec<Out>,
+        out: &mut Out,
     ) {
         if let Some(rec) = self.durable.part.get(&txn) {
             // A resent PREPARE: repeat the vote we gave.
             let yes = rec.state != PartState::Aborted;
-            out.push(Out::Send {
-                dst: from,
-                msg: Msg::Vote {
+            out.send(
+                from,
+                Msg::Vote {
                     txn,
                     yes,
                     reason: String::new(),
                 },
-            });
+            );
             return;
         }
         let mut refusal = None;
@@ -142,20 +106,20 @@ impl Node {
                     state: PartState::Aborted,
                 },
             );
-            out.push(Out::Fact(Fact::Part {
+            out.fact(Fact::Part {
                 txn,
                 state: PartState::Aborted,
                 coordinator: from,
                 locks: 0,
-            }));
-            out.push(Out::Send {
-                dst: from,
-                msg: Msg::Vote {
+            });
+            out.send(
+                from,
+                Msg::Vote {
                     txn,
                     yes: false,
                     reason,
                 },
-            });
+            );
             return;
         }
         for (w, _) in &writes {
@@ -170,34 +134,24 @@ impl Node {
                 state: PartState::Prepared,
             },
         );
-        out.push(Out::Fact(Fact::Part {
+        out.fact(Fact::Part {
             txn,
             state: PartState::Prepared,
             coordinator: from,
             locks,
-        }));
-        out.push(Out::Send {
-            dst: from,
-            msg: Msg::Vote {
+        });
+        out.send(
+            from,
+            Msg::Vote {
                 txn,
                 yes: true,
                 reason: String::new(),
             },
-        });
-        out.push(Out::Timer {
-            after: ctx.cfg.txn_timeout_ms,
-            timer: Timer::TxnInDoubt(txn),
-        });
+        );
+        out.timer(ctx.cfg.txn_timeout_ms, Timer::TxnInDoubt(txn));
     }
 
-    pub(crate) fn on_vote(
-        &mut self,
-        _ctx: &Ctx,
-        from: DcId,
-        txn: TxnId,
-        yes: bool,
-        out: &mut Vec<Out>,
-    ) {
+    pub(crate) fn on_vote(&mut self, _ctx: &Ctx, from: DcId, txn: TxnId, yes: bool, out: &mut Out) {
         let Some(rec) = self.durable.coord.get(&txn) else {
             return;
         };
@@ -216,7 +170,7 @@ impl Node {
     }
 
     /// Writes the decision durably, answers the client, and sends it to every participant.
-    fn decide(&mut self, txn: TxnId, commit: bool, why: &str, out: &mut Vec<Out>) {
+    fn decide(&mut self, txn: TxnId, commit: bool, why: &str, out: &mut Out) {
         let Some(rec) = self.durable.coord.get_mut(&txn) else {
             return;
         };
@@ -228,11 +182,11 @@ impl Node {
         rec.commit = Some(commit);
         let req = rec.req;
         let participants: Vec<DcId> = rec.participants.keys().copied().collect();
-        out.push(Out::Fact(Fact::Coord {
+        out.fact(Fact::Coord {
             txn,
             state: rec.state,
             participants,
-        }));
+        });
         // An abort is final at once; a commit is reported to the client at END, once every
         // participant has applied (and replicated, per its table's mode) its writes.
         if !commit {
@@ -240,13 +194,10 @@ impl Node {
         }
         // The record is durable now; the decision leaves on the next event (`coord_resend`),
         // so a crash can fall between the two phases — exactly the window 2PC blocks on.
-        out.push(Out::Timer {
-            after: 0,
-            timer: Timer::TxnResend(txn),
-        });
+        out.timer(0, Timer::TxnResend(txn));
     }
 
-    pub(crate) fn coord_vote_timeout(&mut self, _ctx: &Ctx, txn: TxnId, out: &mut Vec<Out>) {
+    pub(crate) fn coord_vote_timeout(&mut self, _ctx: &Ctx, txn: TxnId, out: &mut Out) {
         if self
             .durable
             .coord
@@ -258,7 +209,7 @@ impl Node {
     }
 
     /// Timer: resend the decision to participants that have not acknowledged it.
-    pub(crate) fn coord_resend(&mut self, ctx: &Ctx, txn: TxnId, out: &mut Vec<Out>) {
+    pub(crate) fn coord_resend(&mut self, ctx: &Ctx, txn: TxnId, out: &mut Out) {
         let Some(rec) = self.durable.coord.get(&txn) else {
             return;
         };
@@ -274,25 +225,13 @@ impl Node {
             .unwrap_or_default();
         for &p in rec.participants.keys() {
             if !acks.contains(&p) {
-                out.push(Out::Send {
-                    dst: p,
-                    msg: Msg::Decision { txn, commit },
-                });
+                out.send(p, Msg::Decision { txn, commit });
             }
         }
-        out.push(Out::Timer {
-            after: ctx.cfg.txn_timeout_ms,
-            timer: Timer::TxnResend(txn),
-        });
+        out.timer(ctx.cfg.txn_timeout_ms, Timer::TxnResend(txn));
     }
 
-    pub(crate) fn on_decision_ack(
-        &mut self,
-        _ctx: &Ctx,
-        from: DcId,
-        txn: TxnId,
-        out: &mut Vec<Out>,
-    ) {
+    pub(crate) fn on_decision_ack(&mut self, _ctx: &Ctx, from: DcId, txn: TxnId, out: &mut Out) {
         let Some(rec) = self.durable.coord.get_mut(&txn) else {
             return;
         };
@@ -301,11 +240,11 @@ impl Node {
         if rec.state != CoordState::Ended && rec.participants.keys().all(|p| v.acks.contains(p)) {
             rec.state = CoordState::Ended;
             let participants = rec.participants.keys().copied().collect();
-            out.push(Out::Fact(Fact::Coord {
+            out.fact(Fact::Coord {
                 txn,
                 state: CoordState::Ended,
                 participants,
-            }));
+            });
             if rec.commit == Some(true) {
                 let req = rec.req;
                 let copies = rec.participants.len() as u8;
@@ -319,28 +258,19 @@ impl Node {
         }
     }
 
-    pub(crate) fn on_query_decision(
-        &mut self,
-        _ctx: &Ctx,
-        from: DcId,
-        txn: TxnId,
-        out: &mut Vec<Out>,
-    ) {
+    pub(crate) fn on_query_decision(&mut self, _ctx: &Ctx, from: DcId, txn: TxnId, out: &mut Out) {
         match self.durable.coord.get(&txn) {
             // Still collecting votes: the decision will be sent when it exists.
             Some(r) if r.commit.is_none() => {}
-            Some(r) => out.push(Out::Send {
-                dst: from,
-                msg: Msg::Decision {
+            Some(r) => out.send(
+                from,
+                Msg::Decision {
                     txn,
                     commit: r.commit == Some(true),
                 },
-            }),
+            ),
             // No record: presumed abort.
-            None => out.push(Out::Send {
-                dst: from,
-                msg: Msg::Decision { txn, commit: false },
-            }),
+            None => out.send(from, Msg::Decision { txn, commit: false }),
         }
     }
 
@@ -350,13 +280,13 @@ impl Node {
         from: DcId,
         txn: TxnId,
         commit: bool,
-        out: &mut Vec<Out>,
+        out: &mut Out,
     ) {
         let pending = self
             .durable
             .part
             .get(&txn)
-            .filter(|r| matches!(r.state, PartState::Prepared | PartState::InDoubt))
+            .filter(|r| r.state.is_unresolved())
             .cloned();
         let mut waiting = false;
         if let Some(rec) = pending {
@@ -372,13 +302,13 @@ impl Node {
                     } else {
                         // Failed over while prepared: hand the write to the new primary.
                         let dst = self.primary_of(key);
-                        out.push(Out::Send {
+                        out.send(
                             dst,
-                            msg: Msg::Request {
+                            Msg::Request {
                                 req: ReqId(0),
                                 op: ServerOp::Write { op: w, write_id },
                             },
-                        });
+                        );
                         self.txn_write_settled(txn);
                     }
                 }
@@ -398,18 +328,15 @@ impl Node {
             if let Some(r) = self.durable.part.get_mut(&txn) {
                 r.state = state;
             }
-            out.push(Out::Fact(Fact::Part {
+            out.fact(Fact::Part {
                 txn,
                 state,
                 coordinator: rec.coordinator,
                 locks: 0,
-            }));
+            });
         }
         if !waiting {
-            out.push(Out::Send {
-                dst: from,
-                msg: Msg::DecisionAck { txn },
-            });
+            out.send(from, Msg::DecisionAck { txn });
         }
     }
 
@@ -432,36 +359,20 @@ impl Node {
 
     /// Timer: a prepared participant without a decision becomes (or stays) in doubt and
     /// asks the coordinator again.
-    pub(crate) fn part_in_doubt_tick(&mut self, ctx: &Ctx, txn: TxnId, out: &mut Vec<Out>) {
+    pub(crate) fn part_in_doubt_tick(&mut self, ctx: &Ctx, txn: TxnId, out: &mut Out) {
         let Some(rec) = self.durable.part.get_mut(&txn) else {
             return;
         };
-        match rec.state {
-            PartState::Prepared | PartState::InDoubt => {
-                if rec.state == PartState::Prepared {
-                    rec.state = PartState::InDoubt;
-                    out.push(Out::Fact(Fact::Part {
-                        txn,
-                        state: PartState::InDoubt,
-                        coordinator: rec.coordinator,
-                        locks: rec.writes.len(),
-                    }));
-                }
-                out.push(Out::Send {
-                    dst: rec.coordinator,
-                    msg: Msg::QueryDecision { txn },
-                });
-                out.push(Out::Timer {
-                    after: ctx.cfg.txn_timeout_ms,
-                    timer: Timer::TxnInDoubt(txn),
-                });
-            }
-            PartState::Committed | PartState::Aborted => {}
+        if !rec.state.is_unresolved() {
+            return;
         }
+        let newly = rec.state == PartState::Prepared;
+        rec.state = PartState::InDoubt;
+        ask_decision(ctx, txn, rec, newly, out);
     }
 
     /// Recovery: finish what the durable 2PC records say is unfinished.
-    pub(crate) fn replay_txn_log(&mut self, ctx: &Ctx, out: &mut Vec<Out>) {
+    pub(crate) fn replay_txn_log(&mut self, ctx: &Ctx, out: &mut Out) {
         let mut redo = 0;
         let coord: Vec<TxnId> = self
             .durable
@@ -489,7 +400,7 @@ impl Node {
             .durable
             .part
             .iter()
-            .filter(|(_, r)| matches!(r.state, PartState::Prepared | PartState::InDoubt))
+            .filter(|(_, r)| r.state.is_unresolved())
             .map(|(t, _)| *t)
             .collect();
         for txn in parts {
@@ -499,25 +410,27 @@ impl Node {
                 for (w, _) in &rec.writes {
                     self.vol.locks.insert((w.table, w.pk.clone()), txn);
                 }
-                out.push(Out::Fact(Fact::Part {
-                    txn,
-                    state: PartState::InDoubt,
-                    coordinator: rec.coordinator,
-                    locks: rec.writes.len(),
-                }));
-                out.push(Out::Send {
-                    dst: rec.coordinator,
-                    msg: Msg::QueryDecision { txn },
-                });
+                ask_decision(ctx, txn, rec, true, out);
             }
-            out.push(Out::Timer {
-                after: ctx.cfg.txn_timeout_ms,
-                timer: Timer::TxnInDoubt(txn),
-            });
         }
-        out.push(Out::Fact(Fact::Recovered {
+        out.fact(Fact::Recovered {
             in_doubt,
             redo_decisions: redo,
-        }));
+        });
     }
+}
+
+/// Participant `rec` of `txn` is in doubt: report it (when it just became so), ask the
+/// coordinator for the decision, and ask again after the timeout.
+fn ask_decision(ctx: &Ctx, txn: TxnId, rec: &PartRecord, report: bool, out: &mut Out) {
+    if report {
+        out.fact(Fact::Part {
+            txn,
+            state: PartState::InDoubt,
+            coordinator: rec.coordinator,
+            locks: rec.writes.len(),
+        });
+    }
+    out.send(rec.coordinator, Msg::QueryDecision { txn });
+    out.timer(ctx.cfg.txn_timeout_ms, Timer::TxnInDoubt(txn));
 }

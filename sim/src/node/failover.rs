@@ -7,14 +7,14 @@
 //! primary is the live replica with the most up-to-date log (epoch, then index). Epochs
 //! are `(term, issuer)`, so two concurrent issuers never produce equal epochs.
 
-use super::detector::PeerState;
-use super::ids::DcId;
-use super::msg::Msg;
-use super::node::{Ctx, Fact, Node, Out, PrimaryState, ShardKey};
-use super::table::{Epoch, LogPos};
+use super::state::PrimaryState;
+use super::{Ctx, Node};
+use crate::ids::DcId;
+use crate::table::{Epoch, LogPos};
+use crate::vocab::{Fact, Msg, Out, PeerState, ShardKey};
 
 impl Node {
-    pub(crate) fn failover_tick(&mut self, ctx: &Ctx, out: &mut Vec<Out>) {
+    pub(crate) fn failover_tick(&mut self, ctx: &Ctx, out: &mut Out) {
         if !ctx.cfg.failover {
             return;
         }
@@ -61,24 +61,24 @@ impl Node {
                     term: old_epoch.term + 1,
                     by: self.id.0,
                 };
-                out.push(Out::Fact(Fact::FailoverIssued {
+                out.fact(Fact::FailoverIssued {
                     table: key.0,
                     shard: key.1,
                     epoch,
                     old: x,
                     new,
-                }));
+                });
                 for &d in &members {
                     if d != self.id {
-                        out.push(Out::Send {
-                            dst: d,
-                            msg: Msg::NewEpoch {
+                        out.send(
+                            d,
+                            Msg::NewEpoch {
                                 table: key.0,
                                 shard: key.1,
                                 epoch,
                                 primary: new,
                             },
-                        });
+                        );
                     }
                 }
                 self.adopt_epoch(ctx, key, epoch, new, out);
@@ -114,7 +114,7 @@ impl Node {
         key: ShardKey,
         epoch: Epoch,
         primary: DcId,
-        out: &mut Vec<Out>,
+        out: &mut Out,
     ) {
         let Some(m) = self.durable.meta.get(&key).cloned() else {
             return;
@@ -134,12 +134,12 @@ impl Node {
                 .get(&key)
                 .map(|s| s.last())
                 .unwrap_or_default();
-            out.push(Out::Fact(Fact::Promoted {
+            out.fact(Fact::Promoted {
                 table: key.0,
                 shard: key.1,
                 epoch,
                 last,
-            }));
+            });
             self.ship(ctx, key, out);
         } else {
             self.step_down(ctx, key, epoch, primary, out);

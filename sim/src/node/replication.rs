@@ -8,12 +8,12 @@
 //! replica, `Sync` after every replica the primary does not consider dead, `Quorum(w)` after
 //! w copies.
 
-use super::config::ReplicationMode;
-use super::detector::PeerState;
-use super::ids::DcId;
-use super::msg::{Msg, OpError, OpResult};
-use super::node::{AckTo, Ctx, Fact, Node, Out, PendingAck, ShardKey};
-use super::table::{Epoch, LogEntry, LogPos, WriteOp};
+use super::state::{AckTo, PendingAck};
+use super::{Ctx, Node};
+use crate::config::ReplicationMode;
+use crate::ids::DcId;
+use crate::table::{Epoch, LogEntry, LogPos, WriteOp};
+use crate::vocab::{Fact, Msg, OpError, OpResult, Out, PeerState, ShardKey};
 
 impl Node {
     /// Appends a write as primary and acknowledges it per the table's mode.
@@ -25,7 +25,7 @@ impl Node {
         op: WriteOp,
         write_id: u64,
         reply: Option<AckTo>,
-        out: &mut Vec<Out>,
+        out: &mut Out,
     ) {
         let epoch = self.meta(key).map(|m| m.epoch).unwrap_or_default();
         let Some(store) = self.durable.stores.get_mut(&key) else {
@@ -42,12 +42,12 @@ impl Node {
             at: ctx.now,
             write_id,
         });
-        out.push(Out::Fact(Fact::Appended {
+        out.fact(Fact::Appended {
             table: key.0,
             shard: key.1,
             pos,
             write_id,
-        }));
+        });
         let mode = ctx.mode(key.0);
         if let Some(to) = reply {
             let ack_now = matches!(mode, ReplicationMode::Async) || self.bugs.ack_before_sync;
@@ -86,7 +86,7 @@ impl Node {
     }
 
     /// Answers every pending write that now has enough copies.
-    pub(crate) fn check_pending(&mut self, ctx: &Ctx, key: ShardKey, out: &mut Vec<Out>) {
+    pub(crate) fn check_pending(&mut self, ctx: &Ctx, key: ShardKey, out: &mut Out) {
         let need = self.copies_needed(ctx, key);
         let Some(ps) = self.vol.primaries.get_mut(&key) else {
             return;
@@ -106,11 +106,11 @@ impl Node {
         }
     }
 
-    fn acknowledge(&mut self, p: &PendingAck, copies: usize, out: &mut Vec<Out>) {
+    fn acknowledge(&mut self, p: &PendingAck, copies: usize, out: &mut Out) {
         match p.to {
-            AckTo::Client { dst, req } => out.push(Out::Send {
+            AckTo::Client { dst, req } => out.send(
                 dst,
-                msg: Msg::Response {
+                Msg::Response {
                     req,
                     result: OpResult::Written {
                         pos: p.pos,
@@ -118,17 +118,14 @@ impl Node {
                         copies: copies as u8,
                     },
                 },
-            }),
+            ),
             AckTo::Txn(txn) => {
                 if let Some((coord, n)) = self.vol.txn_waiting.get_mut(&txn) {
                     *n = n.saturating_sub(1);
                     if *n == 0 {
                         let dst = *coord;
                         self.vol.txn_waiting.remove(&txn);
-                        out.push(Out::Send {
-                            dst,
-                            msg: Msg::DecisionAck { txn },
-                        });
+                        out.send(dst, Msg::DecisionAck { txn });
                     }
                 }
             }
@@ -136,7 +133,7 @@ impl Node {
     }
 
     /// Sends each lagging replica the next batch after what it is known to hold.
-    pub(crate) fn ship(&mut self, ctx: &Ctx, key: ShardKey, out: &mut Vec<Out>) {
+    pub(crate) fn ship(&mut self, ctx: &Ctx, key: ShardKey, out: &mut Out) {
         let Some(meta) = self.meta(key) else { return };
         let epoch = meta.epoch;
         let Some(store) = self.durable.stores.get(&key) else {
@@ -160,9 +157,9 @@ impl Node {
             };
             let entries: Vec<LogEntry> =
                 store.log[m as usize..(m + batch).min(last) as usize].to_vec();
-            out.push(Out::Send {
-                dst: d,
-                msg: Msg::Replicate {
+            out.send(
+                d,
+                Msg::Replicate {
                     table: key.0,
                     shard: key.1,
                     epoch,
@@ -170,13 +167,13 @@ impl Node {
                     entries,
                     last,
                 },
-            });
+            );
         }
     }
 
     /// Timer: ship every shard this DC is primary of. Resending from the last
     /// acknowledged index makes lost batches harmless.
-    pub(crate) fn replication_tick(&mut self, ctx: &Ctx, out: &mut Vec<Out>) {
+    pub(crate) fn replication_tick(&mut self, ctx: &Ctx, out: &mut Out) {
         let keys: Vec<ShardKey> = self
             .durable
             .meta
@@ -200,13 +197,13 @@ impl Node {
         prev: LogPos,
         entries: Vec<LogEntry>,
         leader_last: u64,
-        out: &mut Vec<Out>,
+        out: &mut Out,
     ) {
         let mine = self.meta(key).map(|m| m.epoch).unwrap_or_default();
-        let ack = |ok: bool, epoch: Epoch, primary: DcId, last: u64, out: &mut Vec<Out>| {
-            out.push(Out::Send {
-                dst: from,
-                msg: Msg::ReplicateAck {
+        let ack = |ok: bool, epoch: Epoch, primary: DcId, last: u64, out: &mut Out| {
+            out.send(
+                from,
+                Msg::ReplicateAck {
                     table: key.0,
                     shard: key.1,
                     epoch,
@@ -214,7 +211,7 @@ impl Node {
                     ok,
                     last,
                 },
-            });
+            );
         };
         if epoch < mine {
             // Fencing: a deposed primary learns it is deposed, and who replaced it.
@@ -244,11 +241,11 @@ impl Node {
                 // Diverged: drop our suffix from `prev` on; the primary backs up.
                 let dropped = store.truncate_after(prev.index.saturating_sub(1));
                 let last = store.last_index();
-                out.push(Out::Fact(Fact::Truncated {
+                out.fact(Fact::Truncated {
                     table: key.0,
                     shard: key.1,
                     dropped: dropped.iter().map(|e| (e.pos, e.write_id)).collect(),
-                }));
+                });
                 return ack(false, epoch, from, last, out);
             }
             Some(_) => {}
@@ -262,11 +259,11 @@ impl Node {
                 Some(have) if have.pos == e.pos => {}
                 Some(_) => {
                     let dropped = store.truncate_after(e.pos.index - 1);
-                    out.push(Out::Fact(Fact::Truncated {
+                    out.fact(Fact::Truncated {
                         table: key.0,
                         shard: key.1,
                         dropped: dropped.iter().map(|e| (e.pos, e.write_id)).collect(),
-                    }));
+                    });
                     store.append(e);
                 }
                 None if idx == store.last_index() + 1 => store.append(e),
@@ -282,11 +279,11 @@ impl Node {
                 .all(|e| e.pos.epoch < epoch)
         {
             let dropped = store.truncate_after(leader_last);
-            out.push(Out::Fact(Fact::Truncated {
+            out.fact(Fact::Truncated {
                 table: key.0,
                 shard: key.1,
                 dropped: dropped.iter().map(|e| (e.pos, e.write_id)).collect(),
-            }));
+            });
         }
         ack(true, epoch, from, verified.min(store.last_index()), out);
     }
@@ -301,7 +298,7 @@ impl Node {
         primary: DcId,
         ok: bool,
         last: u64,
-        out: &mut Vec<Out>,
+        out: &mut Out,
     ) {
         let Some(meta) = self.meta(key).cloned() else {
             return;
@@ -334,7 +331,7 @@ impl Node {
         key: ShardKey,
         epoch: Epoch,
         new_primary: DcId,
-        out: &mut Vec<Out>,
+        out: &mut Out,
     ) {
         let was_primary = self.is_primary(key);
         if let Some(m) = self.durable.meta.get_mut(&key) {
@@ -347,28 +344,28 @@ impl Node {
             for p in ps.pending.values() {
                 // Transactions: the coordinator resends its decision and gets an ack then.
                 if let AckTo::Client { dst, req } = p.to {
-                    out.push(Out::Send {
+                    out.send(
                         dst,
-                        msg: Msg::Response {
+                        Msg::Response {
                             req,
                             result: OpResult::Err(OpError::Fenced),
                         },
-                    });
+                    );
                 }
             }
         }
         if was_primary {
-            out.push(Out::Fact(Fact::SteppedDown {
+            out.fact(Fact::SteppedDown {
                 table: key.0,
                 shard: key.1,
                 epoch,
-            }));
+            });
         }
     }
 
     /// Lag of each replica behind this primary: (dc, entries behind, ms since the oldest
     /// entry it lacks was written).
-    pub fn replica_lag(&self, ctx: &Ctx, key: ShardKey) -> Vec<(DcId, u64, u64)> {
+    pub(crate) fn replica_lag(&self, ctx: &Ctx, key: ShardKey) -> Vec<(DcId, u64, u64)> {
         let Some(store) = self.durable.stores.get(&key) else {
             return vec![];
         };

@@ -4,12 +4,12 @@
 //! requests, the latency table); replicas it considers dead are skipped unless every
 //! replica is, and ties always break by DC id.
 
-use super::config::ReadPolicy;
-use super::detector::PeerState;
-use super::ids::DcId;
-use super::node::{Ctx, Node, ShardKey};
-use super::placement::sha1_mod;
-use super::table::{pk_text, Pk};
+use super::{Ctx, Node};
+use crate::config::ReadPolicy;
+use crate::ids::DcId;
+use crate::placement::sha1_mod;
+use crate::table::{pk_text, Pk};
+use crate::vocab::{PeerState, ShardKey};
 
 impl Node {
     fn live_replicas(&self, ctx: &Ctx, key: ShardKey) -> Vec<DcId> {

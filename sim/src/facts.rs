@@ -1,0 +1,278 @@
+//! What the world makes of what nodes report: each `Fact` becomes events, counters, 2PC
+//! traces and checker calls; once a simulated second the metrics close and the
+//! settled-state checks run.
+//!
+//! Invariants: facts are observed, never acted on — nothing here changes a node or sends a
+//! message; the checker sees the world god's-eye through `checking` only; every finding
+//! the checker adds is recorded as an event at once (so a `Finding` breakpoint stops
+//! right after it).
+
+use crate::checker::{CheckCtx, Checker};
+use crate::config::ReplicationMode;
+use crate::ids::DcId;
+use crate::record::EventKind;
+use crate::sim::Sim;
+use crate::table::Pk;
+use crate::vocab::{ClientOp, Fact, OpResult, ShardKey};
+use std::collections::BTreeMap;
+
+impl Sim {
+    /// Runs `f` with the checker and the god's-eye view of the world it checks.
+    fn checking<R>(
+        &mut self,
+        stable_live: Option<usize>,
+        f: impl FnOnce(&mut Checker, &CheckCtx) -> R,
+    ) -> R {
+        let w = &self.world;
+        let modes: Vec<ReplicationMode> = w.cfg.tables.iter().map(|t| t.mode).collect();
+        let names: Vec<String> = w.cfg.tables.iter().map(|t| t.name.clone()).collect();
+        let c = CheckCtx {
+            now: w.now,
+            nodes: &w.nodes,
+            modes: &modes,
+            placement: &w.placement,
+            replication_factor: w.placement.replication_factor as usize,
+            consistency: w.cfg.read_consistency,
+            stable_live,
+            table_names: &names,
+        };
+        f(&mut self.checker, &c)
+    }
+
+    pub(crate) fn on_fact(&mut self, dc: DcId, f: Fact) {
+        let before = self.checker.findings.len();
+        let now = self.world.now;
+        let kind = match f {
+            Fact::View { target, from, to } => Some(EventKind::View { target, from, to }),
+            Fact::FailoverIssued {
+                table,
+                shard,
+                epoch,
+                old,
+                new,
+            } => {
+                self.rec.counters.failovers += 1;
+                Some(EventKind::FailoverIssued {
+                    table,
+                    shard,
+                    term: epoch.term,
+                    old,
+                    new,
+                })
+            }
+            Fact::Promoted {
+                table,
+                shard,
+                epoch,
+                last,
+            } => {
+                let old = self.replaced_primary((table, shard), dc);
+                self.checking(None, |ch, c| ch.on_epoch(c, (table, shard), epoch, dc, old));
+                Some(EventKind::Promoted {
+                    table,
+                    shard,
+                    term: epoch.term,
+                    last_index: last.index,
+                })
+            }
+            Fact::SteppedDown {
+                table,
+                shard,
+                epoch,
+            } => Some(EventKind::SteppedDown {
+                table,
+                shard,
+                term: epoch.term,
+            }),
+            Fact::Appended {
+                table,
+                shard,
+                pos,
+                write_id,
+            } => {
+                self.checker.on_appended(now, (table, shard), pos, write_id);
+                None
+            }
+            Fact::Truncated {
+                table,
+                shard,
+                dropped,
+            } => Some(EventKind::Truncated {
+                table,
+                shard,
+                entries: dropped.len() as u64,
+            }),
+            Fact::OpDone {
+                req,
+                op,
+                invoked,
+                result,
+                served_by,
+            } => {
+                let stable_live = match (&op, served_by) {
+                    (ClientOp::Write(w), Some(p)) => Some(self.stable_live_replicas(&w.pk, p)),
+                    _ => None,
+                };
+                self.checking(stable_live, |ch, c| {
+                    ch.on_op_done(c, req, &op, invoked, &result, served_by)
+                });
+                let latency = now.since(invoked);
+                self.rec.count_op(&op, &result, latency);
+                self.rec.counters.stale_reads = self.checker.stale_reads;
+                Some(EventKind::Op {
+                    req,
+                    label: op.label().to_string(),
+                    ok: result.is_ok(),
+                    detail: describe_result(&result, served_by),
+                    latency_ms: latency,
+                })
+            }
+            Fact::Coord {
+                txn,
+                state,
+                participants,
+            } => {
+                self.rec.note_coord(now, dc, txn, state, participants);
+                self.rec.count_coord(state);
+                Some(EventKind::Coord { txn, state })
+            }
+            Fact::Part {
+                txn, state, locks, ..
+            } => {
+                self.checker.on_part(now, dc, txn, state);
+                self.rec.note_part(now, dc, txn, state, locks);
+                Some(EventKind::Part { txn, state })
+            }
+            Fact::Recovered {
+                in_doubt,
+                redo_decisions,
+            } => Some(EventKind::Recovered {
+                in_doubt,
+                redo: redo_decisions,
+            }),
+        };
+        if let Some(k) = kind {
+            self.record(Some(dc), k);
+        }
+        self.record_new_findings(before);
+    }
+
+    /// The primary a promotion replaced, as the checker explains it: the DC most
+    /// recently named primary of the shard by any node other than the new one.
+    fn replaced_primary(&self, key: ShardKey, new: DcId) -> Option<DcId> {
+        self.newest_claim(key, |n, m| n.id != new && m.primary != new)
+            .map(|(_, p)| p)
+            .or_else(|| Some(self.world.placement.replicas(key.1)[0]))
+    }
+
+    /// Replicas of a row's shard, other than `primary`, that are up, linked both ways to
+    /// it, and untouched by any fault for longer than the detector needs to notice —
+    /// so any correct primary counts them live. Under message loss none are sure.
+    fn stable_live_replicas(&self, pk: &Pk, primary: DcId) -> usize {
+        let w = &self.world;
+        if w.net.loss_permille > 0 {
+            return 0;
+        }
+        let horizon = w.cfg.dead_after_ms + 2 * w.cfg.heartbeat_interval_ms;
+        w.placement
+            .replicas(self.shard_of(pk))
+            .into_iter()
+            .filter(|&d| d != primary)
+            .filter(|&d| w.is_up(d) && !w.net.is_cut(primary, d) && !w.net.is_cut(d, primary))
+            .filter(|d| {
+                self.last_fault
+                    .get(d)
+                    .is_none_or(|&t| w.now.since(t) > horizon)
+            })
+            .count()
+    }
+
+    /// Notes that a fault touched `dcs` now (see `stable_live_replicas`).
+    pub(crate) fn touch(&mut self, dcs: &[DcId]) {
+        for &d in dcs {
+            self.last_fault.insert(d, self.world.now);
+        }
+    }
+
+    fn record_new_findings(&mut self, before: usize) {
+        for i in before..self.checker.findings.len() {
+            let kind = self.checker.findings[i].kind;
+            self.record(None, EventKind::Finding { index: i, kind });
+        }
+    }
+
+    /// Once a second: close the metrics bucket, run the settled-state checks, prune.
+    pub(crate) fn tick(&mut self) {
+        let in_doubt = self
+            .world
+            .nodes
+            .values()
+            .map(|n| n.unresolved_parts())
+            .sum();
+        let lag = self.lag_by_dc();
+        self.rec
+            .close_second(self.world.now, in_doubt, self.checker.stale_reads, lag);
+        let before = self.checker.findings.len();
+        let healthy_since = self.healthy_since;
+        let settle = self.settle_ms();
+        self.checking(None, |ch, c| {
+            if let Some(since) = healthy_since {
+                ch.check_settled(c, since, settle);
+            }
+            ch.prune(c);
+        });
+        self.record_new_findings(before);
+    }
+
+    /// Worst replication lag (ms) of any shard replica at each DC, as the live primaries
+    /// see it.
+    fn lag_by_dc(&self) -> Vec<(DcId, u64)> {
+        let ctx = self.world.ctx();
+        let mut worst: BTreeMap<DcId, u64> = self.world.nodes.keys().map(|&d| (d, 0)).collect();
+        for n in self.world.nodes.values().filter(|n| n.is_up()) {
+            for key in n.vol.primaries.keys() {
+                for (d, _, ms) in n.replica_lag(&ctx, *key) {
+                    let w = worst.entry(d).or_insert(0);
+                    *w = (*w).max(ms);
+                }
+            }
+        }
+        worst.into_iter().collect()
+    }
+
+    /// Starts or stops the settle clock: healthy means every DC up, every link healed.
+    pub(crate) fn update_health(&mut self) {
+        let w = &self.world;
+        let healthy = w.nodes.values().all(|n| n.is_up()) && w.net.cut.is_empty();
+        match (healthy, self.healthy_since) {
+            (true, None) => self.healthy_since = Some(w.now),
+            (false, Some(_)) => self.healthy_since = None,
+            _ => {}
+        }
+    }
+}
+
+fn describe_result(r: &OpResult, by: Option<DcId>) -> String {
+    let by = by.map(|d| format!(" by {d}")).unwrap_or_default();
+    match r {
+        OpResult::Row(Some(row)) if !row.deleted => format!(
+            "row at #{} ({}){by}",
+            row.version.pos.index, row.version.pos.epoch
+        ),
+        OpResult::Row(_) => format!("no row{by}"),
+        OpResult::Written { pos, copies, .. } => {
+            if pos.index == 0 {
+                format!("committed{by}")
+            } else {
+                format!(
+                    "written at #{} ({}), {copies} cop{}{by}",
+                    pos.index,
+                    pos.epoch,
+                    if *copies == 1 { "y" } else { "ies" }
+                )
+            }
+        }
+        OpResult::Rows(rows) => format!("{} row(s)", rows.len()),
+        OpResult::Err(e) => format!("{e:?}{by}"),
+    }
+}

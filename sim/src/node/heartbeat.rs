@@ -1,0 +1,105 @@
+//! Heartbeats: every DC tells every peer it is alive, with its detector view, the
+//! failover epochs it knows and its log positions.
+//!
+//! Invariants: a heartbeat is the only way a view, an epoch or a position spreads without
+//! a protocol exchange; a DC re-evaluates its detector (see `detector`) before it sends, so
+//! what it gossips is what it believes at that instant. Positions are kept as received:
+//! only a failover reads them.
+
+use super::Ctx;
+use super::Node;
+use crate::ids::DcId;
+use crate::table::LogPos;
+use crate::vocab::{Fact, Msg, Out, PeerState, ShardInfo, ShardKey};
+use std::rc::Rc;
+
+impl Node {
+    /// Timer: re-evaluate every peer, then tell every peer we are alive (with our view
+    /// and what we know of shards).
+    pub(crate) fn heartbeat_tick(&mut self, ctx: &Ctx, out: &mut Out) {
+        let changes =
+            self.vol
+                .detector
+                .evaluate(ctx.now, ctx.cfg.suspect_after_ms, ctx.cfg.dead_after_ms);
+        let any_dead_change = changes
+            .iter()
+            .any(|&(_, a, b)| a == PeerState::Dead || b == PeerState::Dead);
+        for (target, from, to) in changes {
+            out.fact(Fact::View { target, from, to });
+        }
+        if any_dead_change {
+            // `Sync` waits for the replicas we consider live: that set just changed.
+            let keys: Vec<_> = self.vol.primaries.keys().copied().collect();
+            for k in keys {
+                self.check_pending(ctx, k, out);
+            }
+        }
+        let view: Rc<[(DcId, PeerState)]> = self.vol.detector.view().into();
+        let epochs: Rc<[ShardInfo]> = self.shard_infos().into();
+        let positions: Rc<[(ShardKey, LogPos)]> = self.positions().into();
+        let peers: Vec<DcId> = self.peers(ctx).collect();
+        for dst in peers {
+            out.send(
+                dst,
+                Msg::Heartbeat {
+                    view: view.clone(),
+                    epochs: epochs.clone(),
+                    positions: positions.clone(),
+                },
+            );
+        }
+    }
+
+    pub(crate) fn on_heartbeat(
+        &mut self,
+        ctx: &Ctx,
+        from: DcId,
+        view: Rc<[(DcId, PeerState)]>,
+        epochs: Rc<[ShardInfo]>,
+        positions: Rc<[(ShardKey, LogPos)]>,
+        out: &mut Out,
+    ) {
+        if let Some((old, new)) = self.vol.detector.heard(ctx.now, from) {
+            out.fact(Fact::View {
+                target: from,
+                from: old,
+                to: new,
+            });
+        }
+        self.vol.gossip.insert(from, view.iter().copied().collect());
+        for info in epochs.iter() {
+            let key = (info.table, info.shard);
+            let mine = self.meta(key).map(|m| m.epoch);
+            if mine.is_some_and(|e| info.epoch > e) {
+                self.adopt_epoch(ctx, key, info.epoch, info.primary, out);
+            }
+        }
+        // Kept as received: only a failover reads them.
+        self.vol.progress.insert(from, positions);
+    }
+
+    /// Shards whose primary a failover moved (their epoch was issued by a DC, not by the
+    /// initial placement or a reconfiguration), for gossip.
+    fn shard_infos(&self) -> Vec<ShardInfo> {
+        self.durable
+            .meta
+            .iter()
+            .filter(|(_, m)| m.epoch.term > 0 && m.epoch.by != u16::MAX)
+            .map(|(k, m)| ShardInfo {
+                table: k.0,
+                shard: k.1,
+                epoch: m.epoch,
+                primary: m.primary,
+            })
+            .collect()
+    }
+
+    /// The last log position of every shard this DC stores, sorted by shard.
+    fn positions(&self) -> Vec<(ShardKey, LogPos)> {
+        self.durable
+            .stores
+            .iter()
+            .map(|(k, s)| (*k, s.last()))
+            .collect()
+    }
+}

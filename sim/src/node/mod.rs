@@ -1,0 +1,316 @@
+//! A datacenter as a sans-IO state machine.
+//!
+//! Invariants: a `Node` changes only in its own methods — the handlers `on_message`,
+//! `on_timer`, `on_client`, the lifecycle `start`, `crash` and `recover`, and the
+//! administrative `adopt_layout` and `forget_peer` the world calls on a membership change;
+//! it never sends anything itself, it appends effects to an `Out` that the world routes.
+//! State is split in two (see `state`): `Durable` survives a crash (shard logs, epochs,
+//! 2PC records), `Volatile` does not and is rebuilt from `Durable` on recovery.
+//!
+//! One child per mechanism, each an `impl Node` block over the shared state:
+//! `client` (front end and serving), `replication`, `heartbeat`, `failover`, `txn` (2PC),
+//! `balancer` (read routing); `detector` and `state` are plain data they share.
+
+mod balancer;
+mod client;
+mod detector;
+mod failover;
+mod heartbeat;
+mod replication;
+mod state;
+mod txn;
+
+pub use state::ShardMeta;
+
+use crate::config::{ReplicationMode, SimConfig};
+use crate::ids::{DcId, ShardId, TableId};
+use crate::placement::Placement;
+use crate::table::{partition_text, Epoch, Pk, ShardStore};
+use crate::time::SimTime;
+use crate::vocab::{Msg, OpError, OpResult, Out, PeerState, ShardKey, Timer};
+use detector::Detector;
+use serde::{Deserialize, Serialize};
+use state::{Durable, NodeStatus, PendingKind, Volatile};
+use std::collections::BTreeMap;
+
+/// Deliberately broken protocol variants. They exist only so tests can show the checker
+/// catches each kind of bug; the page never turns them on.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Bugs {
+    /// The coordinator commits on the first YES vote.
+    pub commit_without_all_votes: bool,
+    /// Primaries acknowledge writes before replicating them, whatever the mode.
+    pub ack_before_sync: bool,
+    /// A revived DC does not replay its 2PC records.
+    pub skip_log_replay_on_revive: bool,
+    /// Replicas append whatever they are sent without checking the entry before it.
+    pub replica_skips_prev_check: bool,
+    /// A quorum read returns the first answer instead of the newest of a majority.
+    pub quorum_read_takes_first: bool,
+}
+
+/// Everything a node may read besides its own state: configuration, placement, and the
+/// latency table (a stand-in for RTTs a real DC would measure).
+pub(crate) struct Ctx<'a> {
+    pub(crate) now: SimTime,
+    pub(crate) cfg: &'a SimConfig,
+    pub(crate) placement: &'a Placement,
+    latency: &'a BTreeMap<(DcId, DcId), u32>,
+}
+
+impl<'a> Ctx<'a> {
+    /// The one way a context is made (the world borrows just these parts of itself).
+    pub(crate) fn new(
+        now: SimTime,
+        cfg: &'a SimConfig,
+        placement: &'a Placement,
+        latency: &'a BTreeMap<(DcId, DcId), u32>,
+    ) -> Ctx<'a> {
+        Ctx {
+            now,
+            cfg,
+            placement,
+            latency,
+        }
+    }
+
+    pub(crate) fn mode(&self, table: TableId) -> ReplicationMode {
+        self.cfg
+            .tables
+            .get(table.0 as usize)
+            .map(|t| t.mode)
+            .unwrap_or(ReplicationMode::Async)
+    }
+
+    pub(crate) fn shard_of(&self, pk: &Pk) -> ShardId {
+        self.placement.shard_of(&partition_text(pk))
+    }
+
+    pub(crate) fn latency(&self, a: DcId, b: DcId) -> u32 {
+        if a == b {
+            0
+        } else {
+            self.latency.get(&(a, b)).copied().unwrap_or(u32::MAX)
+        }
+    }
+}
+
+/// One datacenter.
+pub(crate) struct Node {
+    pub(crate) id: DcId,
+    status: NodeStatus,
+    /// Bumped on every crash so timers armed before it are ignored.
+    pub(crate) incarnation: u32,
+    pub(crate) durable: Durable,
+    pub(crate) vol: Volatile,
+    /// Deliberate protocol bugs, used only to prove the checker can see them.
+    bugs: Bugs,
+}
+
+impl Node {
+    /// A node that knows the placement but has not started its timers (see `start`).
+    pub(crate) fn new(id: DcId, ctx: &Ctx, bugs: Bugs) -> Node {
+        let mut n = Node {
+            id,
+            status: NodeStatus::Up,
+            incarnation: 0,
+            durable: Durable::default(),
+            vol: Volatile::default(),
+            bugs,
+        };
+        n.install_placement(ctx);
+        n
+    }
+
+    /// (Re)builds routing knowledge and empty copies for a placement.
+    fn install_placement(&mut self, ctx: &Ctx) {
+        self.durable.meta.clear();
+        for t in 0..ctx.cfg.tables.len() as u16 {
+            for s in 0..ctx.placement.shard_count() {
+                let key = (TableId(t), ShardId(s));
+                let reps = ctx.placement.replicas(ShardId(s));
+                self.durable.meta.insert(
+                    key,
+                    ShardMeta {
+                        epoch: Epoch::default(),
+                        primary: reps[0],
+                    },
+                );
+                if reps.contains(&self.id) {
+                    self.durable.stores.entry(key).or_default();
+                }
+            }
+        }
+    }
+
+    pub(crate) fn is_up(&self) -> bool {
+        self.status == NodeStatus::Up
+    }
+
+    pub(crate) fn peers<'a>(&self, ctx: &'a Ctx) -> impl Iterator<Item = DcId> + 'a {
+        let me = self.id;
+        ctx.placement
+            .members
+            .iter()
+            .map(|m| m.id)
+            .filter(move |&d| d != me)
+    }
+
+    /// Timers every running node keeps.
+    pub(crate) fn start(&mut self, ctx: &Ctx, out: &mut Out) {
+        self.vol.detector = Detector::new(ctx.now, self.peers(ctx));
+        // Stagger by id so heartbeats do not all leave at the same millisecond.
+        let hb = ctx.cfg.heartbeat_interval_ms;
+        out.timer(1 + (self.id.0 as u64 * 37) % hb, Timer::Heartbeat);
+        let ri = ctx.cfg.replication_interval_ms;
+        out.timer(1 + (self.id.0 as u64 * 53) % ri, Timer::ReplicationTick);
+    }
+
+    pub(crate) fn crash(&mut self) {
+        self.status = NodeStatus::Down;
+        self.incarnation += 1;
+        self.vol = Volatile::default();
+    }
+
+    /// Restarts from the durable state: the detector starts fresh, 2PC records are
+    /// replayed (see `txn::replay_txn_log`).
+    pub(crate) fn recover(&mut self, ctx: &Ctx, out: &mut Out) {
+        self.status = NodeStatus::Up;
+        self.vol = Volatile::default();
+        self.start(ctx, out);
+        if !self.bugs.skip_log_replay_on_revive {
+            self.replay_txn_log(ctx, out);
+        }
+    }
+
+    /// A membership or placement change (stop-the-world, see `admin`): adopt the new
+    /// placement in `epoch`, replace every shard copy this DC holds by the new layout's
+    /// copy (a DC that is down keeps empty copies and catches up by log shipping), and
+    /// forget the primary and gossip bookkeeping of the old shards.
+    pub(crate) fn adopt_layout(
+        &mut self,
+        ctx: &Ctx,
+        epoch: Epoch,
+        copies: &BTreeMap<ShardKey, ShardStore>,
+    ) {
+        self.durable.stores.clear();
+        self.install_placement(ctx);
+        for m in self.durable.meta.values_mut() {
+            m.epoch = epoch;
+        }
+        if self.is_up() {
+            for (key, store) in self.durable.stores.iter_mut() {
+                *store = copies.get(key).cloned().unwrap_or_default();
+            }
+        }
+        self.vol.primaries.clear();
+        self.vol.progress.clear();
+    }
+
+    /// `peer` left the membership: stop watching it and drop what it gossiped.
+    pub(crate) fn forget_peer(&mut self, peer: DcId) {
+        self.vol.detector.forget(peer);
+        self.vol.gossip.remove(&peer);
+    }
+
+    pub(crate) fn meta(&self, key: ShardKey) -> Option<&ShardMeta> {
+        self.durable.meta.get(&key)
+    }
+
+    pub(crate) fn is_primary(&self, key: ShardKey) -> bool {
+        self.meta(key)
+            .map(|m| m.primary == self.id)
+            .unwrap_or(false)
+    }
+
+    pub(crate) fn primary_of(&self, key: ShardKey) -> DcId {
+        self.meta(key).map(|m| m.primary).unwrap_or(self.id)
+    }
+
+    pub(crate) fn view_of(&self, peer: DcId) -> PeerState {
+        if peer == self.id {
+            PeerState::Alive
+        } else {
+            self.vol.detector.state(peer)
+        }
+    }
+
+    /// 2PC participant records still waiting for their decision.
+    pub(crate) fn unresolved_parts(&self) -> usize {
+        self.durable
+            .part
+            .values()
+            .filter(|r| r.state.is_unresolved())
+            .count()
+    }
+
+    pub(crate) fn on_timer(&mut self, ctx: &Ctx, timer: Timer, out: &mut Out) {
+        match timer {
+            Timer::Heartbeat => {
+                self.heartbeat_tick(ctx, out);
+                self.failover_tick(ctx, out);
+                out.timer(ctx.cfg.heartbeat_interval_ms, Timer::Heartbeat);
+            }
+            Timer::ReplicationTick => {
+                self.replication_tick(ctx, out);
+                out.timer(ctx.cfg.replication_interval_ms, Timer::ReplicationTick);
+            }
+            Timer::Request(req) => {
+                if let Some(p) = self.vol.pending.remove(&req) {
+                    if let PendingKind::Single { target, .. } = p.kind {
+                        self.dec_outstanding(target);
+                    }
+                    out.fact(crate::vocab::Fact::OpDone {
+                        req,
+                        op: p.op,
+                        invoked: p.invoked,
+                        result: OpResult::Err(OpError::Timeout),
+                        served_by: None,
+                    });
+                }
+            }
+            Timer::TxnVotes(txn) => self.coord_vote_timeout(ctx, txn, out),
+            Timer::TxnInDoubt(txn) => self.part_in_doubt_tick(ctx, txn, out),
+            Timer::TxnResend(txn) => self.coord_resend(ctx, txn, out),
+        }
+    }
+
+    pub(crate) fn on_message(&mut self, ctx: &Ctx, from: DcId, msg: Msg, out: &mut Out) {
+        match msg {
+            Msg::Heartbeat {
+                view,
+                epochs,
+                positions,
+            } => self.on_heartbeat(ctx, from, view, epochs, positions, out),
+            Msg::Replicate {
+                table,
+                shard,
+                epoch,
+                prev,
+                entries,
+                last,
+            } => self.on_replicate(ctx, from, (table, shard), epoch, prev, entries, last, out),
+            Msg::ReplicateAck {
+                table,
+                shard,
+                epoch,
+                primary,
+                ok,
+                last,
+            } => self.on_replicate_ack(ctx, from, (table, shard), epoch, primary, ok, last, out),
+            Msg::Request { req, op } => self.serve(ctx, from, req, op, out),
+            Msg::Response { req, result } => self.on_response(ctx, from, req, result, out),
+            Msg::Prepare { txn, writes } => self.on_prepare(ctx, from, txn, writes, out),
+            Msg::Vote { txn, yes, .. } => self.on_vote(ctx, from, txn, yes, out),
+            Msg::Decision { txn, commit } => self.on_decision(ctx, from, txn, commit, out),
+            Msg::DecisionAck { txn } => self.on_decision_ack(ctx, from, txn, out),
+            Msg::QueryDecision { txn } => self.on_query_decision(ctx, from, txn, out),
+            Msg::NewEpoch {
+                table,
+                shard,
+                epoch,
+                primary,
+            } => self.adopt_epoch(ctx, (table, shard), epoch, primary, out),
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! A node's state, as data: what survives a crash (`Durable`) and what does not
+//! (`Volatile`), with the sub-state each mechanism keeps.
+//!
+//! Invariants: `Volatile` is always rebuildable from `Durable` (recovery starts from
+//! `Volatile::default()`); nothing here has behaviour — the mechanisms in the sibling
+//! modules change it, only from a node's handlers. Kept apart from `Node` so the
+//! mechanisms and the node import it without importing each other.
+
+use super::detector::Detector;
+use crate::ids::{DcId, ReqId, TableId, TxnId};
+use crate::table::{Epoch, LogPos, Pk, Row, ShardStore, WriteOp};
+use crate::time::SimTime;
+use crate::vocab::{ClientOp, CoordState, PartState, PeerState, ShardKey};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Who leads a shard, as one DC knows it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ShardMeta {
+    /// The epoch the primary leads in.
+    pub epoch: Epoch,
+    /// The shard's primary.
+    pub primary: DcId,
+}
+
+/// What survives a crash.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Durable {
+    pub(crate) stores: BTreeMap<ShardKey, ShardStore>,
+    pub(crate) meta: BTreeMap<ShardKey, ShardMeta>,
+    pub(crate) coord: BTreeMap<TxnId, CoordRecord>,
+    pub(crate) part: BTreeMap<TxnId, PartRecord>,
+}
+
+/// What a crash forgets.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Volatile {
+    pub(crate) detector: Detector,
+    /// The latest view each peer gossiped.
+    pub(crate) gossip: BTreeMap<DcId, BTreeMap<DcId, PeerState>>,
+    /// Each peer's last gossiped log positions (sorted by shard).
+    pub(crate) progress: BTreeMap<DcId, std::rc::Rc<[(ShardKey, LogPos)]>>,
+    pub(crate) primaries: BTreeMap<ShardKey, PrimaryState>,
+    pub(crate) pending: BTreeMap<ReqId, PendingReq>,
+    pub(crate) outstanding: BTreeMap<DcId, u32>,
+    pub(crate) round_robin: u64,
+    pub(crate) coord: BTreeMap<TxnId, CoordVolatile>,
+    pub(crate) locks: BTreeMap<(TableId, Pk), TxnId>,
+    /// Committed transactions whose writes are still replicating here: (coordinator, n).
+    pub(crate) txn_waiting: BTreeMap<TxnId, (DcId, usize)>,
+}
+
+/// Up or down; a down node handles nothing.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub(crate) enum NodeStatus {
+    Up,
+    Down,
+}
+
+// ------------------------------------------------------------------ replication
+
+/// The primary's bookkeeping for one shard.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct PrimaryState {
+    /// Highest index each replica is known to hold.
+    pub(crate) match_index: BTreeMap<DcId, u64>,
+    /// Client writes waiting for enough copies, by log index.
+    pub(crate) pending: BTreeMap<u64, PendingAck>,
+    /// Replicas that have acknowledged this primary in its epoch (until then they are
+    /// sent a batch even when nothing is new, so they can drop a stale suffix).
+    pub(crate) confirmed: BTreeSet<DcId>,
+}
+
+/// Who is waiting for a write to reach enough copies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum AckTo {
+    /// A client request (through its frontend DC).
+    Client { dst: DcId, req: ReqId },
+    /// This participant's DecisionAck for a committed transaction.
+    Txn(TxnId),
+}
+
+/// A write waiting for copies.
+#[derive(Clone, Debug)]
+pub(crate) struct PendingAck {
+    pub(crate) to: AckTo,
+    pub(crate) pos: LogPos,
+    pub(crate) write_id: u64,
+}
+
+// ------------------------------------------------------------------ client front end
+
+/// What a frontend waits for, per kind of request.
+#[derive(Clone, Debug)]
+pub(crate) enum PendingKind {
+    Single {
+        target: DcId,
+        tries: u8,
+    },
+    Quorum {
+        need: usize,
+        asked: usize,
+        got: Vec<(DcId, Option<Row>)>,
+        failed: usize,
+    },
+    Scatter {
+        waiting: BTreeSet<DcId>,
+        rows: Vec<(Pk, Row)>,
+    },
+    /// A transaction: the coordinator here answers when it ends.
+    Txn,
+}
+
+/// A client request the frontend has not answered yet.
+#[derive(Clone, Debug)]
+pub(crate) struct PendingReq {
+    pub(crate) op: ClientOp,
+    pub(crate) invoked: SimTime,
+    pub(crate) kind: PendingKind,
+}
+
+// ------------------------------------------------------------------ two-phase commit
+
+/// The coordinator's durable record of a transaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct CoordRecord {
+    pub(crate) req: ReqId,
+    pub(crate) started: SimTime,
+    pub(crate) participants: BTreeMap<DcId, Vec<(WriteOp, u64)>>,
+    pub(crate) state: CoordState,
+    /// The decision, once there is one (kept after `Ended`).
+    pub(crate) commit: Option<bool>,
+}
+
+/// What the coordinator forgets in a crash.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct CoordVolatile {
+    pub(crate) votes: BTreeMap<DcId, bool>,
+    pub(crate) acks: BTreeSet<DcId>,
+}
+
+/// A participant's durable record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct PartRecord {
+    pub(crate) coordinator: DcId,
+    pub(crate) writes: Vec<(WriteOp, u64)>,
+    pub(crate) state: PartState,
+}

@@ -1,0 +1,201 @@
+//! Read-only questions about a running simulation (the UI's snapshot is in `snapshot`).
+//!
+//! Invariant: nothing here changes the simulation; every answer is computed from the
+//! world as it is now.
+
+use crate::checker::{Checker, Finding};
+use crate::config::{DcSpec, SimConfig};
+use crate::ids::{DcId, ReqId, ShardId, TableId, TxnId};
+use crate::net::{Envelope, Network};
+use crate::node::{Node, ShardMeta};
+use crate::placement::{MoveReport, Placement};
+use crate::record::{Breakpoint, Counters, Event, MetricPoint, TxnTrace};
+use crate::sim::Sim;
+use crate::table::{partition_text, Epoch, Pk, Row};
+use crate::time::SimTime;
+use crate::vocab::{PeerState, ShardKey};
+
+impl Sim {
+    /// Current simulated time.
+    pub fn now(&self) -> SimTime {
+        self.world.now
+    }
+
+    /// Instant of the next pending event.
+    pub fn next_event_at(&self) -> Option<SimTime> {
+        self.world.next_at()
+    }
+
+    /// Stop `advance_to` at the next instance of `bp` (None: never stop early).
+    pub fn set_breakpoint(&mut self, bp: Option<Breakpoint>) {
+        self.rec.breakpoint = bp;
+    }
+
+    /// The breakpoint set, if any.
+    pub fn breakpoint(&self) -> Option<Breakpoint> {
+        self.rec.breakpoint
+    }
+
+    /// Events processed since the start (for benchmarks).
+    pub fn steps(&self) -> u64 {
+        self.world.steps
+    }
+
+    /// The settings in force.
+    pub fn config(&self) -> &SimConfig {
+        &self.world.cfg
+    }
+
+    /// The run's fingerprint so far.
+    pub fn trace_hash(&self) -> u64 {
+        self.rec.trace.value()
+    }
+
+    /// The live invariant checker.
+    pub fn checker(&self) -> &Checker {
+        &self.checker
+    }
+
+    /// Everything the checker found so far.
+    pub fn findings(&self) -> &[Finding] {
+        &self.checker.findings
+    }
+
+    /// Running totals.
+    pub fn counters(&self) -> &Counters {
+        &self.rec.counters
+    }
+
+    /// The event log (the most recent `EVENT_LOG_CAP` events), oldest first.
+    pub fn events(&self) -> impl Iterator<Item = &Event> {
+        self.rec.events.iter()
+    }
+
+    /// The placement in force.
+    pub fn placement(&self) -> &Placement {
+        &self.world.placement
+    }
+
+    /// Every DC of the run, in id order.
+    pub fn dc_ids(&self) -> Vec<DcId> {
+        self.world.nodes.keys().copied().collect()
+    }
+
+    /// Whether DC `d` exists and is up.
+    pub fn is_up(&self, d: DcId) -> bool {
+        self.world.is_up(d)
+    }
+
+    /// `observer`'s own view of `target` (None while `observer` is down or unknown).
+    pub fn view(&self, observer: DcId, target: DcId) -> Option<PeerState> {
+        let n = self.world.nodes.get(&observer)?;
+        if !n.is_up() {
+            return None;
+        }
+        Some(n.view_of(target))
+    }
+
+    /// Who `dc` believes leads shard `key`, in which epoch.
+    pub fn shard_meta(&self, dc: DcId, key: (TableId, ShardId)) -> Option<&ShardMeta> {
+        self.world.nodes.get(&dc)?.meta(key)
+    }
+
+    /// The 2PC trace of transaction `t` (if still kept).
+    pub fn txn(&self, t: TxnId) -> Option<&TxnTrace> {
+        self.rec.txns.get(&t)
+    }
+
+    /// The kept 2PC traces, oldest first.
+    pub fn txns(&self) -> impl DoubleEndedIterator<Item = &TxnTrace> {
+        self.rec.txns.values()
+    }
+
+    /// What the last membership change moved.
+    pub fn last_moves(&self) -> Option<&MoveReport> {
+        self.last_moves.as_ref()
+    }
+
+    /// One point per simulated second (the most recent `METRIC_POINTS`).
+    pub fn metrics(&self) -> impl Iterator<Item = &MetricPoint> {
+        self.rec.metrics.iter()
+    }
+
+    /// The messages in flight, by sequence number.
+    pub fn in_flight(&self) -> impl Iterator<Item = &Envelope> {
+        self.world.net.in_flight.values()
+    }
+
+    /// The network: latencies, cut links, messages in flight.
+    pub fn network(&self) -> &Network {
+        &self.world.net
+    }
+
+    /// DC `d`'s name and map position.
+    pub fn dc_spec(&self, d: DcId) -> Option<&DcSpec> {
+        self.world.dcs.get(&d)
+    }
+
+    /// The shard a row with primary key `pk` lives in (in any table).
+    pub fn shard_of(&self, pk: &Pk) -> ShardId {
+        self.world.placement.shard_of(&partition_text(pk))
+    }
+
+    /// The copy of a row that `dc` stores, if any.
+    pub fn row_at(&self, dc: DcId, table: TableId, pk: &Pk) -> Option<&Row> {
+        let key = (table, self.shard_of(pk));
+        self.world
+            .nodes
+            .get(&dc)?
+            .durable
+            .stores
+            .get(&key)?
+            .rows
+            .get(pk)
+    }
+
+    /// The shard's primary and epoch as the live DCs know it (newest epoch wins).
+    pub fn primary_for(&self, table: TableId, pk: &Pk) -> (DcId, Epoch) {
+        let (epoch, primary) = self.current_primary((table, self.shard_of(pk)));
+        (primary, epoch)
+    }
+
+    /// A client request id's next value (the next op issued gets this id).
+    pub fn next_req(&self) -> ReqId {
+        ReqId(self.next_req)
+    }
+
+    /// How long after a full heal the settled-state invariants must hold: long enough
+    /// for every detector to see everyone alive again, decisions to be re-asked, and
+    /// replicas to catch up.
+    pub fn settle_ms(&self) -> u64 {
+        let c = &self.world.cfg;
+        2 * c.dead_after_ms + 3 * c.txn_timeout_ms + 3 * c.replication_interval_ms + 2_000
+    }
+
+    // ------------------------------------------------------------ for the crate
+
+    /// The authoritative primary of a shard: the newest epoch any live DC knows (the
+    /// placement's owner in the initial epoch when no live DC knows one).
+    pub(crate) fn current_primary(&self, key: ShardKey) -> (Epoch, DcId) {
+        self.newest_claim(key, |n, _| n.is_up())
+            .unwrap_or_else(|| (Epoch::default(), self.world.placement.replicas(key.1)[0]))
+    }
+
+    /// The newest (epoch, primary) of a shard among the claims `accept` lets through —
+    /// the one way every "who leads this shard" question is answered.
+    pub(crate) fn newest_claim(
+        &self,
+        key: ShardKey,
+        accept: impl Fn(&Node, &ShardMeta) -> bool,
+    ) -> Option<(Epoch, DcId)> {
+        self.world
+            .nodes
+            .values()
+            .filter_map(|n| {
+                n.meta(key)
+                    .filter(|m| accept(n, m))
+                    .map(|m| (m.epoch, m.primary))
+            })
+            .max()
+    }
+}

@@ -1,0 +1,456 @@
+//! The vocabulary every part of the core shares: what a client asks (`ClientOp`), what
+//! crosses a link (`Msg`), what a node arms (`Timer`), what it reports (`Fact`), what it
+//! asks the world to do (`Out`), and the state enums.
+//!
+//! Invariants: this module is a leaf — it imports nothing of the crate but the plain data
+//! modules (`ids`, `time`, `table`), so every mechanism can use it without an import
+//! circle. Messages: every byte of state that crosses a link travels in a `Msg`; a node
+//! learns nothing about another node except through them. Effects are data: a handler
+//! never acts, it appends to its `Out`, and the world carries the effects out in order.
+
+use crate::ids::{DcId, ReqId, ShardId, TableId, TxnId};
+use crate::table::{Epoch, LogEntry, LogPos, Pk, Row, WriteKind, WriteOp};
+use crate::time::SimTime;
+use serde::{Deserialize, Serialize};
+use std::rc::Rc;
+
+/// A shard of a table: the unit of placement, replication and failover.
+pub(crate) type ShardKey = (TableId, ShardId);
+
+/// An operation a client hands to the frontend of its home DC.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ClientOp {
+    /// GetRow: one row by primary key.
+    Get {
+        /// The table read.
+        table: TableId,
+        /// The row's primary key.
+        pk: Pk,
+    },
+    /// PutRow, UpdateRow or DeleteRow.
+    Write(WriteOp),
+    /// GetRange: rows with `start <= pk < end`, at most `limit`.
+    Range {
+        /// The table read.
+        table: TableId,
+        /// First key (inclusive).
+        start: Pk,
+        /// Last key (exclusive).
+        end: Pk,
+        /// At most this many rows.
+        limit: u32,
+    },
+    /// A multi-row transaction (2PC when it spans primaries).
+    Txn(Vec<WriteOp>),
+}
+
+impl ClientOp {
+    /// The Tablestore API name of the operation.
+    pub fn label(&self) -> &'static str {
+        match self {
+            ClientOp::Get { .. } => "GetRow",
+            ClientOp::Write(w) => match w.kind {
+                WriteKind::Put(_) => "PutRow",
+                WriteKind::Update { .. } => "UpdateRow",
+                WriteKind::Delete => "DeleteRow",
+            },
+            ClientOp::Range { .. } => "GetRange",
+            ClientOp::Txn(_) => "Transaction",
+        }
+    }
+}
+
+/// A timer a node arms; it fires back into the same node (unless the node crashed since).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub(crate) enum Timer {
+    Heartbeat,
+    ReplicationTick,
+    Request(ReqId),
+    TxnVotes(TxnId),
+    TxnInDoubt(TxnId),
+    TxnResend(TxnId),
+}
+
+/// Coordinator-side state of a transaction.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum CoordState {
+    /// PREPARE sent, collecting votes.
+    Working,
+    /// Decided commit (durably), before every participant acknowledged.
+    Committed,
+    /// Decided abort (durably), before every participant acknowledged.
+    Aborted,
+    /// Every participant acknowledged the decision; the END record is written.
+    Ended,
+}
+
+/// Participant-side state of a transaction.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum PartState {
+    /// Voted YES; rows locked; waiting for the decision.
+    Prepared,
+    /// Voted YES and the decision is overdue: may not decide alone, keeps its locks.
+    InDoubt,
+    /// Applied the commit.
+    Committed,
+    /// Aborted (voted NO, or learned the abort).
+    Aborted,
+}
+
+impl PartState {
+    /// Voted YES and still waiting for the decision (holding its locks).
+    pub fn is_unresolved(self) -> bool {
+        matches!(self, PartState::Prepared | PartState::InDoubt)
+    }
+}
+
+/// One DC's opinion of a peer, from the heartbeats it hears.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum PeerState {
+    /// Heard from recently.
+    Alive,
+    /// Silent longer than suspect-after.
+    Suspect,
+    /// Silent longer than dead-after.
+    Dead,
+}
+
+impl PeerState {
+    /// Lower-case name for the page.
+    pub fn label(self) -> &'static str {
+        match self {
+            PeerState::Alive => "alive",
+            PeerState::Suspect => "suspect",
+            PeerState::Dead => "dead",
+        }
+    }
+}
+
+/// Facts a node reports to the world: the event log, the checker and the UI read them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Fact {
+    View {
+        target: DcId,
+        from: PeerState,
+        to: PeerState,
+    },
+    FailoverIssued {
+        table: TableId,
+        shard: ShardId,
+        epoch: Epoch,
+        old: DcId,
+        new: DcId,
+    },
+    Promoted {
+        table: TableId,
+        shard: ShardId,
+        epoch: Epoch,
+        last: LogPos,
+    },
+    SteppedDown {
+        table: TableId,
+        shard: ShardId,
+        epoch: Epoch,
+    },
+    Appended {
+        table: TableId,
+        shard: ShardId,
+        pos: LogPos,
+        write_id: u64,
+    },
+    Truncated {
+        table: TableId,
+        shard: ShardId,
+        dropped: Vec<(LogPos, u64)>,
+    },
+    OpDone {
+        req: ReqId,
+        op: ClientOp,
+        invoked: SimTime,
+        result: OpResult,
+        served_by: Option<DcId>,
+    },
+    Coord {
+        txn: TxnId,
+        state: CoordState,
+        participants: Vec<DcId>,
+    },
+    Part {
+        txn: TxnId,
+        state: PartState,
+        coordinator: DcId,
+        locks: usize,
+    },
+    Recovered {
+        in_doubt: usize,
+        redo_decisions: usize,
+    },
+}
+
+/// One thing a handler asks the world to do.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Effect {
+    Send { dst: DcId, msg: Msg },
+    Timer { after: u64, timer: Timer },
+    Fact(Fact),
+}
+
+/// A handler's effects, in the order it asked for them (as stateright's `Out`): the
+/// helpers keep call sites to one line.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Out(Vec<Effect>);
+
+impl Out {
+    /// Send `msg` to `dst` (to itself: delivered locally, at once).
+    pub(crate) fn send(&mut self, dst: DcId, msg: Msg) {
+        self.0.push(Effect::Send { dst, msg });
+    }
+
+    /// Fire `timer` back into this node after `after` ms.
+    pub(crate) fn timer(&mut self, after: u64, timer: Timer) {
+        self.0.push(Effect::Timer { after, timer });
+    }
+
+    /// Report `fact` to the world.
+    pub(crate) fn fact(&mut self, fact: Fact) {
+        self.0.push(Effect::Fact(fact));
+    }
+}
+
+impl IntoIterator for Out {
+    type Item = Effect;
+    type IntoIter = std::vec::IntoIter<Effect>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+/// A shard whose primary a failover moved, gossiped in heartbeats so every DC — and a
+/// revived one — learns the newest epoch.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub(crate) struct ShardInfo {
+    pub(crate) table: TableId,
+    pub(crate) shard: ShardId,
+    pub(crate) epoch: Epoch,
+    pub(crate) primary: DcId,
+}
+
+/// What a frontend asks a serving DC to do for a client request.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub(crate) enum ServerOp {
+    /// `need_primary`: refuse unless this DC is the shard's primary (reads at `Owner`).
+    Read {
+        table: TableId,
+        pk: Pk,
+        need_primary: bool,
+    },
+    Write {
+        op: WriteOp,
+        write_id: u64,
+    },
+    Range {
+        table: TableId,
+        start: Pk,
+        end: Pk,
+        limit: u32,
+    },
+}
+
+/// Why a request failed, as the client sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub(crate) enum OpError {
+    /// The receiver is not the shard's primary; it believes `hint` is.
+    NotPrimary { hint: DcId },
+    /// A 2PC transaction holds a lock on the key.
+    Locked { txn: TxnId },
+    /// The primary lost its role (a newer epoch exists) before the write was acknowledged;
+    /// the write may or may not survive.
+    Fenced,
+    /// Nothing answered in time.
+    Timeout,
+    /// The client's home DC is down or no replica is reachable.
+    Unavailable(String),
+    /// The transaction aborted, and why.
+    Aborted(String),
+}
+
+/// What a request returned.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub(crate) enum OpResult {
+    Row(Option<Row>),
+    /// `copies`: how many DCs held the write when it was acknowledged.
+    Written {
+        pos: LogPos,
+        write_id: u64,
+        copies: u8,
+    },
+    Rows(Vec<(Pk, Row)>),
+    Err(OpError),
+}
+
+impl OpResult {
+    /// Anything but an error.
+    pub(crate) fn is_ok(&self) -> bool {
+        !matches!(self, OpResult::Err(_))
+    }
+}
+
+/// A message between DCs.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Msg {
+    /// The payload is shared (`Rc`), not copied, between the copies sent to each peer.
+    Heartbeat {
+        /// The sender's detector view.
+        view: Rc<[(DcId, PeerState)]>,
+        /// Shards with a failover epoch, as the sender knows them.
+        epochs: Rc<[ShardInfo]>,
+        /// The sender's last log position of every shard it stores, sorted by shard.
+        positions: Rc<[(ShardKey, LogPos)]>,
+    },
+    Replicate {
+        table: TableId,
+        shard: ShardId,
+        epoch: Epoch,
+        prev: LogPos,
+        entries: Vec<LogEntry>,
+        /// The primary's last index: a replica drops older-epoch entries beyond it.
+        last: u64,
+    },
+    ReplicateAck {
+        table: TableId,
+        shard: ShardId,
+        epoch: Epoch,
+        /// The primary of `epoch` as the replica knows it (for a deposed primary).
+        primary: DcId,
+        ok: bool,
+        /// The replica's last index that agrees with the primary (or its log end on a
+        /// mismatch), so the primary knows where to resume.
+        last: u64,
+    },
+    Request {
+        req: ReqId,
+        op: ServerOp,
+    },
+    Response {
+        req: ReqId,
+        result: OpResult,
+    },
+    Prepare {
+        txn: TxnId,
+        writes: Vec<(WriteOp, u64)>,
+    },
+    Vote {
+        txn: TxnId,
+        yes: bool,
+        reason: String,
+    },
+    Decision {
+        txn: TxnId,
+        commit: bool,
+    },
+    DecisionAck {
+        txn: TxnId,
+    },
+    QueryDecision {
+        txn: TxnId,
+    },
+    NewEpoch {
+        table: TableId,
+        shard: ShardId,
+        epoch: Epoch,
+        primary: DcId,
+    },
+}
+
+/// The kind of a message, for colouring and filtering in the UI.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum MsgKind {
+    /// Liveness, with the sender's view, epochs and log positions.
+    Heartbeat,
+    /// A batch of log entries from a primary.
+    Replicate,
+    /// A replica's answer to a batch.
+    ReplicateAck,
+    /// A client request forwarded by its frontend.
+    Request,
+    /// The answer to a request.
+    Response,
+    /// 2PC phase one.
+    Prepare,
+    /// A participant's YES or NO.
+    Vote,
+    /// 2PC phase two: commit or abort.
+    Decision,
+    /// A participant applied the decision.
+    DecisionAck,
+    /// An in-doubt participant asks for the decision.
+    QueryDecision,
+    /// A failover's new primary and epoch.
+    NewEpoch,
+}
+
+impl MsgKind {
+    /// Every kind, in a fixed order (bit `i` of a filter mask is `ALL[i]`).
+    pub const ALL: [MsgKind; 11] = [
+        MsgKind::Heartbeat,
+        MsgKind::Replicate,
+        MsgKind::ReplicateAck,
+        MsgKind::Request,
+        MsgKind::Response,
+        MsgKind::Prepare,
+        MsgKind::Vote,
+        MsgKind::Decision,
+        MsgKind::DecisionAck,
+        MsgKind::QueryDecision,
+        MsgKind::NewEpoch,
+    ];
+
+    /// The name the page shows.
+    pub fn label(self) -> &'static str {
+        match self {
+            MsgKind::Heartbeat => "heartbeat",
+            MsgKind::Replicate => "replicate",
+            MsgKind::ReplicateAck => "replicate-ack",
+            MsgKind::Request => "client request",
+            MsgKind::Response => "client response",
+            MsgKind::Prepare => "PREPARE",
+            MsgKind::Vote => "VOTE",
+            MsgKind::Decision => "COMMIT/ABORT",
+            MsgKind::DecisionAck => "ACK",
+            MsgKind::QueryDecision => "decision query",
+            MsgKind::NewEpoch => "new epoch",
+        }
+    }
+}
+
+impl Msg {
+    /// The message's kind.
+    pub(crate) fn kind(&self) -> MsgKind {
+        match self {
+            Msg::Heartbeat { .. } => MsgKind::Heartbeat,
+            Msg::Replicate { .. } => MsgKind::Replicate,
+            Msg::ReplicateAck { .. } => MsgKind::ReplicateAck,
+            Msg::Request { .. } => MsgKind::Request,
+            Msg::Response { .. } => MsgKind::Response,
+            Msg::Prepare { .. } => MsgKind::Prepare,
+            Msg::Vote { .. } => MsgKind::Vote,
+            Msg::Decision { .. } => MsgKind::Decision,
+            Msg::DecisionAck { .. } => MsgKind::DecisionAck,
+            Msg::QueryDecision { .. } => MsgKind::QueryDecision,
+            Msg::NewEpoch { .. } => MsgKind::NewEpoch,
+        }
+    }
+
+    /// The transaction a 2PC message belongs to.
+    pub(crate) fn txn(&self) -> Option<TxnId> {
+        match self {
+            Msg::Prepare { txn, .. }
+            | Msg::Vote { txn, .. }
+            | Msg::Decision { txn, .. }
+            | Msg::DecisionAck { txn }
+            | Msg::QueryDecision { txn } => Some(*txn),
+            _ => None,
+        }
+    }
+}
