@@ -340,6 +340,33 @@ async fn bad_url_shows_error_and_runs_defaults() {
 }
 
 #[wasm_bindgen_test]
+async fn a_url_with_bad_parameters_keeps_the_valid_ones_and_names_the_bad_ones() {
+    let root = fresh_root();
+    let props = AppProps {
+        query: Some("?dcs=3&colour=red&rate=abc".into()),
+        autoplay: false,
+    };
+    let handle = yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
+    assert!(
+        wait_for(3_000, || count(&root, "[data-testid=error]") == 1).await,
+        "bad URL parameters show the banner"
+    );
+    let text = root
+        .query_selector("[data-testid=error]")
+        .unwrap()
+        .unwrap()
+        .text_content()
+        .unwrap();
+    assert!(text.contains("colour"), "names the unknown one: {text}");
+    assert!(
+        text.contains("rate=abc"),
+        "names the unparsable one: {text}"
+    );
+    assert_eq!(dc_ids(&root).len(), 3, "the valid dcs=3 is kept");
+    handle.destroy();
+}
+
+#[wasm_bindgen_test]
 fn fatal_errors_are_shown_in_the_page() {
     // What the panic hook calls: a visible `[data-testid=error]` banner (and the console).
     tablestore_playground::ui::show_fatal("boom from a test");

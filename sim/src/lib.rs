@@ -69,8 +69,8 @@ pub use record::{
     METRIC_POINTS, TXN_TRACE_CAP,
 };
 pub use scenario::{
-    config_from_query, parse_form, parse_mode, parse_scenario, scenario_json, FormOp, InputError,
-    Scenario, ScheduledCommand,
+    config_from_query, parse_form, parse_mode, parse_scenario, scenario_json, settings_from_query,
+    FormOp, InputError, QuerySettings, Scenario, ScheduledCommand,
 };
 pub use session::{Hit, Progress, Session};
 pub use sim::Sim;

@@ -87,11 +87,41 @@ pub fn scenario_json(sc: &Scenario) -> String {
 /// each parameter is a field of `fields::FIELDS` (its `param`), parsed and bounded there.
 /// `dcs` is applied first wherever it stands, since it rebuilds the DC list the other
 /// parameters apply to. Unknown parameters are an error too, so a typo is never silently
-/// ignored.
+/// ignored. Strict: any refused parameter is an error naming every one refused; the page
+/// uses `settings_from_query`, which keeps the valid ones.
 pub fn config_from_query(query: &str) -> Result<SimConfig, InputError> {
+    let q = settings_from_query(query);
+    if q.problems.is_empty() {
+        Ok(q.cfg)
+    } else {
+        Err(InputError(q.problems.join(" ")))
+    }
+}
+
+/// What a page makes of its URL parameters: every valid one applied, and one message per
+/// parameter it refused, all at once (a shared link with one typo keeps the rest).
+#[derive(Clone, Debug)]
+pub struct QuerySettings {
+    /// The settings: the defaults changed by every valid parameter, or the defaults alone
+    /// when the valid ones together break a rule across fields (`defaults_only`).
+    pub cfg: SimConfig,
+    /// What was refused and why, one sentence each, in the order the URL has them.
+    pub problems: Vec<String>,
+    /// The valid parameters together were invalid, so none was applied.
+    pub defaults_only: bool,
+}
+
+/// Settings from URL parameters, keeping every valid one (see `QuerySettings`). `dcs` is
+/// applied first, whatever its position, so the latency matrix and tables fit it.
+pub fn settings_from_query(query: &str) -> QuerySettings {
+    let defaults = |problem: String| QuerySettings {
+        cfg: SimConfig::default(),
+        problems: vec![problem],
+        defaults_only: true,
+    };
     let q = query.trim_start_matches('?');
     if q.len() > 2048 {
-        return err("The URL parameters are too long.");
+        return defaults("The URL parameters are too long.".into());
     }
     let mut pairs: Vec<(&str, &str)> = q
         .split('&')
@@ -101,19 +131,42 @@ pub fn config_from_query(query: &str) -> Result<SimConfig, InputError> {
     // A stable sort: the order of the other parameters stays.
     pairs.sort_by_key(|(k, _)| *k != "dcs");
     let mut cfg = SimConfig::default();
+    let mut problems = Vec::new();
+    let mut unknown = Vec::new();
     for (k, v) in pairs {
         let Some(f) = fields::by_param(k) else {
-            let known: Vec<&str> = FIELDS.iter().filter_map(|f| f.param).collect();
-            return err(format!(
-                "Unknown URL parameter {k:.40}. Known: {}.",
-                known.join(", ")
-            ));
+            unknown.push(format!("{k:.40}"));
+            continue;
         };
-        f.apply(&mut cfg, v)
-            .map_err(|e| InputError(f.url_message(&e, v)))?;
+        // A refused value leaves the setting as it was (`apply` writes only on success).
+        if let Err(e) = f.apply(&mut cfg, v) {
+            problems.push(f.url_message(&e, v));
+        }
     }
-    cfg.validate().map_err(|e| InputError(e.to_string()))?;
-    Ok(cfg)
+    if !unknown.is_empty() {
+        let known: Vec<&str> = FIELDS.iter().filter_map(|f| f.param).collect();
+        let s = if unknown.len() == 1 { "" } else { "s" };
+        problems.push(format!(
+            "Unknown URL parameter{s} {}. Known: {}.",
+            unknown.join(", "),
+            known.join(", ")
+        ));
+    }
+    match cfg.validate() {
+        Ok(()) => QuerySettings {
+            cfg,
+            problems,
+            defaults_only: false,
+        },
+        Err(e) => {
+            problems.push(e.to_string());
+            QuerySettings {
+                cfg: SimConfig::default(),
+                problems,
+                defaults_only: true,
+            }
+        }
+    }
 }
 
 /// A value typed in a form: an integer if it parses as one, otherwise a string (quotes

@@ -3,7 +3,7 @@
 
 use tablestore_sim::config::{KeyDistribution, PlacementKind, ReadPolicy, SimConfig};
 use tablestore_sim::fields::{self, FieldError, Kind, FIELDS};
-use tablestore_sim::scenario::config_from_query;
+use tablestore_sim::scenario::{config_from_query, settings_from_query};
 
 #[test]
 fn every_numeric_field_round_trips_at_its_bounds_and_refuses_past_them() {
@@ -146,4 +146,42 @@ fn url_parameters_keep_their_names_and_meanings() {
     assert_eq!(e.0, "URL parameter vnodes=many is not a number.");
     let e = config_from_query("?loss=900").unwrap_err();
     assert_eq!(e.0, "URL parameter loss=900 must be between 0 and 500.");
+}
+
+#[test]
+fn a_link_with_bad_parameters_keeps_the_valid_ones_and_names_every_bad_one() {
+    let q = settings_from_query("?seed=7&colour=red&dcs=99&rate=50&mode=fast&size=xl&keys=90");
+    assert!(!q.defaults_only);
+    // The valid ones are applied...
+    assert_eq!(q.cfg.seed, 7);
+    assert_eq!(q.cfg.workload.ops_per_sec, 50);
+    assert_eq!(q.cfg.workload.keys, 90);
+    // ...the refused ones keep their defaults...
+    assert_eq!(q.cfg.dcs.len(), SimConfig::default().dcs.len());
+    assert_eq!(q.cfg.tables, SimConfig::default().tables);
+    // ...and each refused one is named, once, in one list of messages.
+    let all = q.problems.join(" ");
+    assert_eq!(q.problems.len(), 3, "{all}");
+    assert!(all.contains("dcs=99"), "{all}");
+    assert!(all.contains("fast"), "{all}");
+    assert!(
+        all.contains("Unknown URL parameters colour, size."),
+        "{all}"
+    );
+    // The strict form refuses the link with the same messages.
+    assert_eq!(
+        config_from_query("?seed=7&colour=red&dcs=99&rate=50&mode=fast&size=xl&keys=90")
+            .unwrap_err()
+            .0,
+        all
+    );
+    // Valid parameters that break a rule together fall back to the defaults, and say why.
+    let q = settings_from_query("?dcs=3&r=4&seed=9");
+    assert!(q.defaults_only);
+    assert_eq!(q.cfg, SimConfig::default());
+    assert_eq!(q.problems.len(), 1);
+    // A clean link has no problem.
+    let q = settings_from_query("?seed=3&dcs=4");
+    assert!(q.problems.is_empty() && !q.defaults_only);
+    assert_eq!(q.cfg.dcs.len(), 4);
 }

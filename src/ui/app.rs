@@ -12,8 +12,8 @@
 //! - Callbacks handed to components are made once in `create`, so props compare equal.
 
 use crate::sim::{
-    config_from_query, parse_scenario, scenario_json, DcId, MsgKind, Progress, Session, SimConfig,
-    TableSnap, TxnId, UserCommand,
+    parse_scenario, scenario_json, settings_from_query, DcId, MsgKind, Progress, Session,
+    SimConfig, TableSnap, TxnId, UserCommand,
 };
 use crate::ui::components::{
     controls::Controls, data::DataPanel, dcs::DcTable, findings::FindingsPanel, help::Help,
@@ -192,14 +192,18 @@ impl Component for App {
                 .and_then(|w| w.location().search().ok())
                 .unwrap_or_default(),
         };
-        let (cfg, error) = match config_from_query(&query) {
-            Ok(c) => (c, None),
-            Err(e) => (
-                SimConfig::default(),
-                Some(format!("{e} Running with the default settings instead.")),
-            ),
-        };
-        // `config_from_query` validated the config; the default is valid by construction.
+        // Every valid parameter is kept; every refused one is named, all in one message.
+        let q = settings_from_query(&query);
+        let error = (!q.problems.is_empty()).then(|| {
+            let then = if q.defaults_only {
+                "Running with the default settings instead."
+            } else {
+                "The other parameters are applied."
+            };
+            format!("{} {then}", q.problems.join(" "))
+        });
+        let cfg = q.cfg;
+        // `settings_from_query` validated the config; the default is valid by construction.
         let (session, error) = match Session::new(cfg, props.autoplay) {
             Ok(s) => (s, error),
             Err(e) => match Session::new(SimConfig::default(), props.autoplay) {
