@@ -311,17 +311,18 @@ async fn breakpoint_pauses_at_a_2pc_decision() {
     handle.destroy();
 }
 
-#[wasm_bindgen_test]
-async fn bad_url_shows_error_and_runs_defaults() {
+/// Mounts the App on `query` and waits for its error banner; returns the root, the
+/// handle and the banner's text.
+async fn mount_with_bad_url(query: &str) -> (web_sys::Element, yew::AppHandle<App>, String) {
     let root = fresh_root();
     let props = AppProps {
-        query: Some("?dcs=99".into()),
+        query: Some(query.to_string().into()),
         autoplay: false,
     };
     let handle = yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
     assert!(
         wait_for(3_000, || count(&root, "[data-testid=error]") == 1).await,
-        "a bad URL parameter shows the banner"
+        "bad URL parameters ({query}) show the banner"
     );
     let text = root
         .query_selector("[data-testid=error]")
@@ -329,6 +330,12 @@ async fn bad_url_shows_error_and_runs_defaults() {
         .unwrap()
         .text_content()
         .unwrap();
+    (root, handle, text)
+}
+
+#[wasm_bindgen_test]
+async fn bad_url_shows_error_and_runs_defaults() {
+    let (root, handle, text) = mount_with_bad_url("?dcs=99").await;
     assert!(
         text.contains("dcs"),
         "the message names the parameter: {text}"
@@ -341,22 +348,7 @@ async fn bad_url_shows_error_and_runs_defaults() {
 
 #[wasm_bindgen_test]
 async fn a_url_with_bad_parameters_keeps_the_valid_ones_and_names_the_bad_ones() {
-    let root = fresh_root();
-    let props = AppProps {
-        query: Some("?dcs=3&colour=red&rate=abc".into()),
-        autoplay: false,
-    };
-    let handle = yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
-    assert!(
-        wait_for(3_000, || count(&root, "[data-testid=error]") == 1).await,
-        "bad URL parameters show the banner"
-    );
-    let text = root
-        .query_selector("[data-testid=error]")
-        .unwrap()
-        .unwrap()
-        .text_content()
-        .unwrap();
+    let (root, handle, text) = mount_with_bad_url("?dcs=3&colour=red&rate=abc").await;
     assert!(text.contains("colour"), "names the unknown one: {text}");
     assert!(
         text.contains("rate=abc"),
