@@ -16,7 +16,7 @@ use crate::placement::{self, Member, Placement};
 use crate::record::EventKind;
 use crate::sim::Sim;
 use crate::table::{
-    partition_text, Epoch, LogEntry, LogPos, Pk, Row, ShardStore, WriteKind, WriteOp,
+    partition_text, Body, Epoch, LogEntry, LogPos, Pk, Row, ShardStore, WriteKind, WriteOp,
 };
 use crate::vocab::{Msg, ShardKey};
 use std::collections::{BTreeMap, BTreeSet};
@@ -214,10 +214,12 @@ impl Sim {
             };
             st.append(LogEntry {
                 pos,
-                op: WriteOp { table: t, pk, kind },
+                body: Body::Write {
+                    op: WriteOp { table: t, pk, kind },
+                    write_id: row.write_id,
+                },
                 origin: row.version.origin,
                 at: row.version.at,
-                write_id: row.write_id,
             });
         }
         let ids: Vec<DcId> = self.world.nodes.keys().copied().collect();

@@ -113,11 +113,30 @@ pub struct FaultNote {
 struct Acked {
     key: ShardKey,
     pk: Pk,
+    /// Where the write sits (for a transaction row: where its COMMIT was last appended;
+    /// the default position if no COMMIT was appended before the client heard).
     pos: LogPos,
     copies: u8,
     at: SimTime,
     /// Copies the mode promised at acknowledgement, given the replicas surely live then.
     promised: u8,
+    /// For a transaction row, its transaction: the row is held by a copy of the shard
+    /// whose log has the transaction's PREPARE (still to be applied) or its COMMIT.
+    txn: Option<TxnId>,
+}
+
+impl Acked {
+    /// Whether `store` holds this acknowledged write (or, for a transaction row, will
+    /// apply it: its intent is there and the transaction committed).
+    fn held_by(&self, store: &crate::table::ShardStore) -> bool {
+        match self.txn {
+            Some(txn) => {
+                store.intents.contains_key(&txn)
+                    || matches!(store.resolved.get(&txn), Some((true, _)))
+            }
+            None => store.entry(self.pos.index).map(|e| e.pos) == Some(self.pos),
+        }
+    }
 }
 
 /// How a client operation ended, as the client saw it.
@@ -168,16 +187,16 @@ pub struct Checker {
     acked: BTreeMap<u64, Acked>,
     /// Where each write was appended by a primary: (shard, position, when).
     appended: BTreeMap<u64, (ShardKey, LogPos, SimTime)>,
-    /// Committed transactions' writes, acknowledged before their positions are known.
-    txn_writes: BTreeMap<u64, (Pk, SimTime)>,
     /// The newest epoch any DC adopted, per shard.
     latest_epoch: BTreeMap<ShardKey, (Epoch, DcId)>,
     /// Last acknowledged plain write per row: (pos, write id, copies, acked at).
     last_write: BTreeMap<(TableId, Pk), (LogPos, u64, u8, SimTime)>,
-    outcomes: BTreeMap<TxnId, (BTreeSet<DcId>, BTreeSet<DcId>)>,
-    in_doubt: BTreeMap<(TxnId, DcId), SimTime>,
+    /// Participant shards that applied each transaction's commit, and its abort.
+    outcomes: BTreeMap<TxnId, (BTreeSet<ShardKey>, BTreeSet<ShardKey>)>,
+    /// Participant shards prepared and undecided, since when.
+    in_doubt: BTreeMap<(TxnId, ShardKey), SimTime>,
     reported_divergence: BTreeSet<(ShardKey, DcId)>,
-    reported_stuck: BTreeSet<(TxnId, DcId)>,
+    reported_stuck: BTreeSet<(TxnId, ShardKey)>,
     /// Reads found stale.
     pub stale_reads: u64,
     /// Reads checked.
@@ -191,9 +210,9 @@ pub(crate) struct CheckCtx<'a> {
     pub(crate) placement: &'a Placement,
     pub(crate) replication_factor: usize,
     pub(crate) consistency: ReadConsistency,
-    /// For a write's completion: replicas (besides the one that acknowledged it) that had
+    /// For a write's completion, per row written: replicas (besides the primary) that had
     /// been up and reachable long enough that any correct primary counted them live.
-    pub(crate) stable_live: Option<usize>,
+    pub(crate) stable_live: Vec<usize>,
     pub(crate) table_names: &'a [String],
 }
 
@@ -258,18 +277,12 @@ impl Checker {
 
     pub(crate) fn on_appended(&mut self, now: SimTime, key: ShardKey, pos: LogPos, write_id: u64) {
         self.appended.insert(write_id, (key, pos, now));
-        if let Some((pk, at)) = self.txn_writes.remove(&write_id) {
-            self.acked.insert(
-                write_id,
-                Acked {
-                    key,
-                    pk,
-                    pos,
-                    copies: 1,
-                    at,
-                    promised: 1,
-                },
-            );
+        // A transaction row acknowledged before its COMMIT reached the current primary.
+        if let Some(a) = self.acked.get_mut(&write_id) {
+            if a.txn.is_some() && pos > a.pos {
+                a.pos = pos;
+                a.key = key;
+            }
         }
     }
 
@@ -301,7 +314,7 @@ impl Checker {
         let lost: Vec<u64> = self
             .acked
             .iter()
-            .filter(|(_, a)| a.key == key && store.entry(a.pos.index).map(|e| e.pos) != Some(a.pos))
+            .filter(|(_, a)| a.key == key && !a.held_by(store))
             .map(|(&w, _)| w)
             .collect();
         let cause = match old {
@@ -379,75 +392,48 @@ impl Checker {
                 let Some(&(key, _, _)) = self.appended.get(write_id) else {
                     return;
                 };
-                let live = c.stable_live.unwrap_or(0);
-                let promised = match c
-                    .modes
-                    .get(key.0 .0 as usize)
-                    .copied()
-                    .unwrap_or(ReplicationMode::Async)
-                {
-                    ReplicationMode::Async => 1,
-                    ReplicationMode::SemiSync => 1 + live.min(1),
-                    ReplicationMode::Sync => 1 + live,
-                    ReplicationMode::Quorum(w) => w as usize,
-                } as u8;
+                let live = c.stable_live.first().copied().unwrap_or(0);
                 let a = Acked {
                     key,
                     pk: w.pk.clone(),
                     pos: *pos,
                     copies: *copies,
                     at: c.now,
-                    promised,
+                    promised: promised(c, key, live),
+                    txn: None,
                 };
-                // Acknowledged by a primary already deposed: check against the new one now.
-                if let Some(&(e, p)) = self.latest_epoch.get(&key) {
-                    if e > pos.epoch {
-                        let have = c
-                            .nodes
-                            .get(&p)
-                            .and_then(|n| n.durable.stores.get(&key))
-                            .and_then(|s| s.entry(pos.index))
-                            .map(|e| e.pos);
-                        if have != Some(*pos) {
-                            let cause = format!(
-                                "acknowledged by a deposed primary after {p} took over in {e}; {}",
-                                self.fault_of(p)
-                            );
-                            self.report_lost(c, *write_id, &a, &cause, 1);
-                            return;
-                        }
+                if self.on_acked(c, *write_id, a) {
+                    let slot = self
+                        .last_write
+                        .entry((w.table, w.pk.clone()))
+                        .or_insert((*pos, *write_id, *copies, c.now));
+                    if *pos >= slot.0 {
+                        *slot = (*pos, *write_id, *copies, c.now);
                     }
-                }
-                self.acked.insert(*write_id, a);
-                let slot = self
-                    .last_write
-                    .entry((w.table, w.pk.clone()))
-                    .or_insert((*pos, *write_id, *copies, c.now));
-                if *pos >= slot.0 {
-                    *slot = (*pos, *write_id, *copies, c.now);
                 }
             }
-            (ClientOp::Txn(ws), OpResult::Written { .. }) => {
+            (ClientOp::Txn(ws), OpResult::Committed { shards }) => {
+                // Each row is a write acknowledged with the copies its shard's COMMIT had,
+                // and checked exactly as a plain write is.
                 for (i, w) in ws.iter().enumerate() {
                     let id = (req.0 << 8) | (i as u64 + 1);
-                    match self.appended.get(&id) {
-                        Some(&(key, pos, _)) => {
-                            self.acked.insert(
-                                id,
-                                Acked {
-                                    key,
-                                    pk: w.pk.clone(),
-                                    pos,
-                                    copies: 1,
-                                    at: c.now,
-                                    promised: 1,
-                                },
-                            );
-                        }
-                        None => {
-                            self.txn_writes.insert(id, (w.pk.clone(), c.now));
-                        }
-                    }
+                    let key = (w.table, c.placement.shard_of(&partition_text(&w.pk)));
+                    let pos = match self.appended.get(&id) {
+                        Some(&(k, pos, _)) if k == key => pos,
+                        _ => LogPos::default(),
+                    };
+                    let live = c.stable_live.get(i).copied().unwrap_or(0);
+                    let copies = shards.iter().find(|s| s.0 == key).map_or(0, |s| s.2);
+                    let a = Acked {
+                        key,
+                        pk: w.pk.clone(),
+                        pos,
+                        copies,
+                        at: c.now,
+                        promised: promised(c, key, live),
+                        txn: Some(TxnId(req.0)),
+                    };
+                    self.on_acked(c, id, a);
                 }
             }
             (ClientOp::Get { table, pk }, OpResult::Row(row)) => {
@@ -507,6 +493,35 @@ impl Checker {
         }
     }
 
+    /// Tracks an acknowledged write until every replica holds it; if the shard's current
+    /// primary (newer than the one that acknowledged it, or lacking a transaction row)
+    /// already does not hold it, it is lost now. True when it is tracked.
+    fn on_acked(&mut self, c: &CheckCtx, write_id: u64, a: Acked) -> bool {
+        let current = self.latest_epoch.get(&a.key).copied();
+        let check = match (current, a.txn) {
+            (Some((e, p)), None) if e > a.pos.epoch => Some((
+                p,
+                format!("acknowledged by a deposed primary after {p} took over in {e}"),
+            )),
+            (Some((_, p)), Some(_)) => Some((p, format!("{p} leads the shard"))),
+            (None, Some(_)) => {
+                let p = c.placement.replicas(a.key.1)[0];
+                Some((p, format!("{p} leads the shard")))
+            }
+            _ => None,
+        };
+        if let Some((p, why)) = check {
+            let store = c.nodes.get(&p).and_then(|n| n.durable.stores.get(&a.key));
+            if !store.is_some_and(|s| a.held_by(s)) {
+                let cause = format!("{why} without it; {}", self.fault_of(p));
+                self.report_lost(c, write_id, &a, &cause, 1);
+                return false;
+            }
+        }
+        self.acked.insert(write_id, a);
+        true
+    }
+
     fn record_history(
         &mut self,
         now: SimTime,
@@ -540,6 +555,7 @@ impl Checker {
                 (pos.index > 0).then(|| format!("#{} {}", pos.index, pos.epoch)),
             ),
             OpResult::Rows(rows) => (Outcome::Ok, Some(format!("{} rows", rows.len()))),
+            OpResult::Committed { .. } => (Outcome::Ok, None),
             OpResult::Err(OpError::Timeout | OpError::Fenced) => (Outcome::Unknown, None),
             OpResult::Err(_) => (Outcome::Fail, None),
         };
@@ -558,23 +574,28 @@ impl Checker {
         });
     }
 
-    pub(crate) fn on_part(&mut self, now: SimTime, dc: DcId, txn: TxnId, state: PartState) {
+    pub(crate) fn on_part(&mut self, now: SimTime, key: ShardKey, txn: TxnId, state: PartState) {
         if state.is_unresolved() {
-            self.in_doubt.entry((txn, dc)).or_insert(now);
+            self.in_doubt.entry((txn, key)).or_insert(now);
             return;
         }
-        self.in_doubt.remove(&(txn, dc));
+        self.in_doubt.remove(&(txn, key));
         let o = self.outcomes.entry(txn).or_default();
         if state == PartState::Committed {
-            o.0.insert(dc)
+            o.0.insert(key)
         } else {
-            o.1.insert(dc)
+            o.1.insert(key)
         };
         if !o.0.is_empty() && !o.1.is_empty() {
+            let shards = |s: &BTreeSet<ShardKey>| {
+                s.iter()
+                    .map(|(t, sh)| format!("t{}/{sh}", t.0))
+                    .collect::<Vec<_>>()
+            };
             let text = format!(
                 "{txn} committed at {:?} but aborted at {:?}",
-                o.0.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
-                o.1.iter().map(|d| d.to_string()).collect::<Vec<_>>()
+                shards(&o.0),
+                shards(&o.1)
             );
             self.find(
                 now,
@@ -592,8 +613,20 @@ impl Checker {
         if c.now.since(healthy_since) < settle_ms {
             return;
         }
-        // Liveness: nothing prepared before the heal is still undecided.
-        let stuck: Vec<((TxnId, DcId), SimTime)> = self
+        // Liveness: nothing prepared before the heal is still undecided. An intent counts
+        // while a primary still holds it: one truncated from a deposed primary's log (it
+        // never reached a replica) was never a vote the coordinator needed.
+        self.in_doubt.retain(|(txn, key), _| {
+            c.nodes.values().any(|n| {
+                n.is_up()
+                    && n.is_primary(*key)
+                    && n.durable
+                        .stores
+                        .get(key)
+                        .is_some_and(|s| s.intents.contains_key(txn))
+            })
+        });
+        let stuck: Vec<((TxnId, ShardKey), SimTime)> = self
             .in_doubt
             .iter()
             .filter(|(k, &t)| {
@@ -601,11 +634,18 @@ impl Checker {
             })
             .map(|(k, t)| (*k, *t))
             .collect();
-        for ((txn, dc), since) in stuck {
-            self.reported_stuck.insert((txn, dc));
+        for ((txn, key), since) in stuck {
+            self.reported_stuck.insert((txn, key));
+            let dc = c.placement.replicas(key.1)[0];
+            let leader = c
+                .nodes
+                .values()
+                .find(|n| n.is_up() && n.is_primary(key))
+                .map(|n| n.id)
+                .unwrap_or(dc);
             self.find(c.now, FindingKind::StuckInDoubt,
-                format!("{txn} is still in doubt at {dc} (prepared at t={since}) although every DC has been up and healed since t={healthy_since}"),
-                vec![], Some(txn), self.fault_of(dc));
+                format!("{txn} is still in doubt at {} {} led by {leader} (prepared at t={since}) although every DC has been up and healed since t={healthy_since}", c.table_name(key.0), key.1),
+                vec![], Some(txn), self.fault_of(leader));
         }
         // Convergence: each replica's log is a prefix of its primary's.
         let mut diverged = Vec::new();
@@ -659,14 +699,15 @@ impl Checker {
                 c.nodes
                     .get(d)
                     .and_then(|n| n.durable.stores.get(&a.key))
-                    .and_then(|s| s.entry(a.pos.index))
-                    .map(|e| e.pos)
-                    == Some(a.pos)
+                    .is_some_and(|s| match a.txn {
+                        // Pruned once applied everywhere (an intent alone can still go).
+                        Some(t) => matches!(s.resolved.get(&t), Some((true, _))),
+                        None => a.held_by(s),
+                    })
             })
         });
         let horizon = c.now.0.saturating_sub(120_000);
         self.appended.retain(|_, (_, _, t)| t.0 >= horizon);
-        self.txn_writes.retain(|_, (_, t)| t.0 >= horizon);
         if self.outcomes.len() > 50_000 {
             let keep: Vec<TxnId> = self.outcomes.keys().rev().take(25_000).copied().collect();
             self.outcomes.retain(|k, _| keep.contains(k));
@@ -680,6 +721,22 @@ impl Checker {
         self.latest_epoch.clear();
         self.reported_divergence.clear();
     }
+}
+
+/// Copies `key`'s mode promised for a write acknowledged now, given `live` replicas (besides
+/// the primary) that any correct primary counted live.
+fn promised(c: &CheckCtx, key: ShardKey, live: usize) -> u8 {
+    (match c
+        .modes
+        .get(key.0 .0 as usize)
+        .copied()
+        .unwrap_or(ReplicationMode::Async)
+    {
+        ReplicationMode::Async => 1,
+        ReplicationMode::SemiSync => 1 + live.min(1),
+        ReplicationMode::Sync => 1 + live,
+        ReplicationMode::Quorum(w) => w as usize,
+    }) as u8
 }
 
 /// A write as people know it: the client request, and the row within a transaction.

@@ -20,7 +20,7 @@ impl Sim {
     /// Runs `f` with the checker and the god's-eye view of the world it checks.
     fn checking<R>(
         &mut self,
-        stable_live: Option<usize>,
+        stable_live: Vec<usize>,
         f: impl FnOnce(&mut Checker, &CheckCtx) -> R,
     ) -> R {
         let w = &self.world;
@@ -67,7 +67,9 @@ impl Sim {
                 last,
             } => {
                 let old = self.replaced_primary((table, shard), dc);
-                self.checking(None, |ch, c| ch.on_epoch(c, (table, shard), epoch, dc, old));
+                self.checking(vec![], |ch, c| {
+                    ch.on_epoch(c, (table, shard), epoch, dc, old)
+                });
                 Some(EventKind::Promoted {
                     table,
                     shard,
@@ -110,8 +112,23 @@ impl Sim {
                 served_by,
             } => {
                 let stable_live = match (&op, served_by) {
-                    (ClientOp::Write(w), Some(p)) => Some(self.stable_live_replicas(&w.pk, p)),
-                    _ => None,
+                    (ClientOp::Write(w), Some(p)) => vec![self.stable_live_replicas(&w.pk, p)],
+                    // A transaction's rows: as the DC that acknowledged each shard saw them.
+                    (ClientOp::Txn(ws), _) => {
+                        let shards = match &result {
+                            OpResult::Committed { shards } => shards.clone(),
+                            _ => vec![],
+                        };
+                        ws.iter()
+                            .map(|w| {
+                                let key = (w.table, self.shard_of(&w.pk));
+                                let by = shards.iter().find(|s| s.0 == key).map(|s| s.1);
+                                let p = by.unwrap_or(self.world.placement.replicas(key.1)[0]);
+                                self.stable_live_replicas(&w.pk, p)
+                            })
+                            .collect()
+                    }
+                    _ => vec![],
                 };
                 self.checking(stable_live, |ch, c| {
                     ch.on_op_done(c, req, &op, invoked, &result, served_by)
@@ -137,9 +154,13 @@ impl Sim {
                 Some(EventKind::Coord { txn, state })
             }
             Fact::Part {
-                txn, state, locks, ..
+                txn,
+                key,
+                state,
+                locks,
+                ..
             } => {
-                self.checker.on_part(now, dc, txn, state);
+                self.checker.on_part(now, key, txn, state);
                 self.rec.note_part(now, dc, txn, state, locks);
                 Some(EventKind::Part { txn, state })
             }
@@ -215,7 +236,7 @@ impl Sim {
         let before = self.checker.findings.len();
         let healthy_since = self.healthy_since;
         let settle = self.settle_ms();
-        self.checking(None, |ch, c| {
+        self.checking(vec![], |ch, c| {
             if let Some(since) = healthy_since {
                 ch.check_settled(c, since, settle);
             }
@@ -260,17 +281,19 @@ fn describe_result(r: &OpResult, by: Option<DcId>) -> String {
             row.version.pos.index, row.version.pos.epoch
         ),
         OpResult::Row(_) => format!("no row{by}"),
-        OpResult::Written { pos, copies, .. } => {
-            if pos.index == 0 {
-                format!("committed{by}")
-            } else {
-                format!(
-                    "written at #{} ({}), {copies} cop{}{by}",
-                    pos.index,
-                    pos.epoch,
-                    if *copies == 1 { "y" } else { "ies" }
-                )
-            }
+        OpResult::Written { pos, copies, .. } => format!(
+            "written at #{} ({}), {copies} cop{}{by}",
+            pos.index,
+            pos.epoch,
+            if *copies == 1 { "y" } else { "ies" }
+        ),
+        OpResult::Committed { shards } => {
+            let fewest = shards.iter().map(|s| s.2).min().unwrap_or(0);
+            format!(
+                "committed in {} shard(s), at least {fewest} cop{} each{by}",
+                shards.len(),
+                if fewest == 1 { "y" } else { "ies" }
+            )
         }
         OpResult::Rows(rows) => format!("{} row(s)", rows.len()),
         OpResult::Err(e) => format!("{e:?}{by}"),

@@ -225,7 +225,7 @@ impl Sim {
                         .map(|&o| (o, self.view(id, o)))
                         .collect(),
                     in_doubt: n.unresolved_parts(),
-                    locks: n.vol.locks.len(),
+                    locks: n.locked_rows(),
                 }
             })
             .collect();
@@ -389,7 +389,7 @@ impl Sim {
                                         .iter()
                                         .rev()
                                         .take_while(|e| e.pos > r.version.pos)
-                                        .filter(|e| e.op.pk == pk)
+                                        .filter(|e| e.body.writes_row(&pk))
                                         .count() as u64
                                 })
                                 .unwrap_or(0);

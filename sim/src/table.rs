@@ -1,10 +1,15 @@
 //! Rows, versions, and one DC's copy of a shard: its durable log and the rows it implies.
 //!
-//! Invariants: `rows` is always exactly the result of applying `log` in order to an empty
-//! table; log entry `i` (1-based) sits at `log[i-1]`; an entry's position `(epoch, index)`
-//! identifies it across DCs (same position ⇒ same write).
+//! Invariants: `rows`, `intents` and `resolved` are always exactly the result of applying
+//! `log` in order to an empty shard; log entry `i` (1-based) sits at `log[i-1]`; an entry's
+//! position `(epoch, index)` identifies it across DCs (same position ⇒ same entry).
+//!
+//! A shard is a 2PC participant as a replica group (as in Spanner): a transaction's
+//! PREPARE is a log entry holding its writes as intents, which lock their rows; a later
+//! COMMIT entry applies them, an ABORT entry drops them. Whoever holds the log holds the
+//! locks, so a primary promoted after a failover inherits them.
 
-use super::ids::{DcId, TableId};
+use super::ids::{DcId, TableId, TxnId};
 use super::time::SimTime;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -123,19 +128,92 @@ pub struct WriteOp {
     pub kind: WriteKind,
 }
 
+/// What a log entry does.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Body {
+    /// A plain row write. `write_id` is unique per write in the run; it lets the checker
+    /// follow a write across DCs.
+    Write {
+        /// The write.
+        op: WriteOp,
+        /// Its id.
+        write_id: u64,
+    },
+    /// A 2PC participant's PREPARE: the transaction's writes to this shard, as intents
+    /// that lock their rows until a COMMIT or ABORT entry.
+    Prepare {
+        /// The transaction.
+        txn: TxnId,
+        /// Its coordinator, asked for the decision when it is overdue.
+        coordinator: DcId,
+        /// The writes (with their write ids) it will apply if it commits.
+        writes: Vec<(WriteOp, u64)>,
+    },
+    /// The decision COMMIT: applies the transaction's writes, releases its locks.
+    Commit {
+        /// The transaction.
+        txn: TxnId,
+        /// Its writes to this shard (a copy of the PREPARE's).
+        writes: Vec<(WriteOp, u64)>,
+    },
+    /// The decision ABORT: drops the transaction's intents, releases its locks.
+    Abort {
+        /// The transaction.
+        txn: TxnId,
+    },
+}
+
+impl Body {
+    /// The row writes this entry applies, with their write ids.
+    pub fn applied(&self) -> Vec<(&WriteOp, u64)> {
+        match self {
+            Body::Write { op, write_id } => vec![(op, *write_id)],
+            Body::Commit { writes, .. } => writes.iter().map(|(w, id)| (w, *id)).collect(),
+            Body::Prepare { .. } | Body::Abort { .. } => Vec::new(),
+        }
+    }
+
+    /// Whether this entry writes row `pk` of its shard.
+    pub fn writes_row(&self, pk: &Pk) -> bool {
+        self.applied().iter().any(|(w, _)| &w.pk == pk)
+    }
+}
+
 /// One entry of a shard's log.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct LogEntry {
-    /// Where it sits (same position ⇒ same write, on every DC).
+    /// Where it sits (same position ⇒ same entry, on every DC).
     pub pos: LogPos,
-    /// The write.
-    pub op: WriteOp,
+    /// What it does.
+    pub body: Body,
     /// The primary that appended it.
     pub origin: DcId,
     /// When it was appended.
     pub at: SimTime,
-    /// Unique per write in the run; lets the checker follow a write across DCs.
-    pub write_id: u64,
+}
+
+impl LogEntry {
+    /// `(position, write id)` of every row write this entry applies (what the checker
+    /// follows).
+    pub fn write_ids(&self) -> impl Iterator<Item = (LogPos, u64)> + '_ {
+        self.body
+            .applied()
+            .into_iter()
+            .map(move |(_, id)| (self.pos, id))
+    }
+}
+
+/// A prepared transaction's hold on a shard, as its log implies it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Intent {
+    /// Its coordinator.
+    pub coordinator: DcId,
+    /// Its writes to this shard.
+    pub writes: Vec<(WriteOp, u64)>,
+    /// Where its PREPARE entry sits.
+    pub pos: LogPos,
+    /// When the PREPARE was appended.
+    pub at: SimTime,
 }
 
 /// A row as a DC stores it.
@@ -158,6 +236,12 @@ pub struct ShardStore {
     pub log: Vec<LogEntry>,
     /// The rows the log implies.
     pub rows: BTreeMap<Pk, Row>,
+    /// Prepared transactions without a decision entry yet (their rows are locked).
+    pub intents: BTreeMap<TxnId, Intent>,
+    /// Row locks: the prepared transaction holding each locked row.
+    pub locks: BTreeMap<Pk, TxnId>,
+    /// Decided transactions: commit (true) or abort, and where the decision entry sits.
+    pub resolved: BTreeMap<TxnId, (bool, u64)>,
 }
 
 impl ShardStore {
@@ -191,7 +275,7 @@ impl ShardStore {
     /// Appends the next entry and applies it.
     pub fn append(&mut self, e: LogEntry) {
         debug_assert_eq!(e.pos.index, self.last_index() + 1);
-        apply(&mut self.rows, &e);
+        self.apply(&e);
         self.log.push(e);
     }
 
@@ -202,10 +286,73 @@ impl ShardStore {
         }
         let dropped = self.log.split_off(index as usize);
         self.rows.clear();
-        for e in &self.log {
-            apply(&mut self.rows, e);
+        self.intents.clear();
+        self.locks.clear();
+        self.resolved.clear();
+        let log = std::mem::take(&mut self.log);
+        for e in &log {
+            self.apply(e);
         }
+        self.log = log;
         dropped
+    }
+
+    /// The row writes of every entry, newest first, with the entry's position.
+    pub fn writes_rev(&self) -> impl Iterator<Item = (LogPos, &WriteOp)> + '_ {
+        self.log
+            .iter()
+            .rev()
+            .flat_map(|e| e.body.applied().into_iter().map(move |(w, _)| (e.pos, w)))
+    }
+
+    fn apply(&mut self, e: &LogEntry) {
+        let ver = Version {
+            pos: e.pos,
+            origin: e.origin,
+            at: e.at,
+        };
+        match &e.body {
+            Body::Write { op, write_id } => apply_write(&mut self.rows, op, *write_id, &ver),
+            Body::Prepare {
+                txn,
+                coordinator,
+                writes,
+            } => {
+                for (w, _) in writes {
+                    self.locks.insert(w.pk.clone(), *txn);
+                }
+                self.intents.insert(
+                    *txn,
+                    Intent {
+                        coordinator: *coordinator,
+                        writes: writes.clone(),
+                        pos: e.pos,
+                        at: e.at,
+                    },
+                );
+            }
+            Body::Commit { txn, writes } => {
+                self.release(*txn);
+                self.resolved.insert(*txn, (true, e.pos.index));
+                for (w, id) in writes {
+                    apply_write(&mut self.rows, w, *id, &ver);
+                }
+            }
+            Body::Abort { txn } => {
+                self.release(*txn);
+                self.resolved.insert(*txn, (false, e.pos.index));
+            }
+        }
+    }
+
+    fn release(&mut self, txn: TxnId) {
+        if let Some(i) = self.intents.remove(&txn) {
+            for (w, _) in &i.writes {
+                if self.locks.get(&w.pk) == Some(&txn) {
+                    self.locks.remove(&w.pk);
+                }
+            }
+        }
     }
 
     /// Rows that are not tombstones.
@@ -214,28 +361,24 @@ impl ShardStore {
     }
 }
 
-fn apply(rows: &mut BTreeMap<Pk, Row>, e: &LogEntry) {
-    let ver = Version {
-        pos: e.pos,
-        origin: e.origin,
-        at: e.at,
-    };
+fn apply_write(rows: &mut BTreeMap<Pk, Row>, op: &WriteOp, write_id: u64, ver: &Version) {
+    let ver = ver.clone();
     let fresh = |ver: &Version| Row {
         cells: BTreeMap::new(),
         version: ver.clone(),
         deleted: false,
-        write_id: e.write_id,
+        write_id,
     };
-    match &e.op.kind {
+    match &op.kind {
         WriteKind::Put(cols) => {
             let mut row = fresh(&ver);
             for (c, v) in cols {
                 row.cells.insert(c.clone(), (v.clone(), ver.clone()));
             }
-            rows.insert(e.op.pk.clone(), row);
+            rows.insert(op.pk.clone(), row);
         }
         WriteKind::Update { set, delete } => {
-            let row = rows.entry(e.op.pk.clone()).or_insert_with(|| fresh(&ver));
+            let row = rows.entry(op.pk.clone()).or_insert_with(|| fresh(&ver));
             if row.deleted {
                 row.cells.clear();
                 row.deleted = false;
@@ -247,12 +390,12 @@ fn apply(rows: &mut BTreeMap<Pk, Row>, e: &LogEntry) {
                 row.cells.remove(c);
             }
             row.version = ver;
-            row.write_id = e.write_id;
+            row.write_id = write_id;
         }
         WriteKind::Delete => {
             let mut row = fresh(&ver);
             row.deleted = true;
-            rows.insert(e.op.pk.clone(), row);
+            rows.insert(op.pk.clone(), row);
         }
     }
 }

@@ -67,7 +67,6 @@ pub(crate) enum Timer {
     ReplicationTick,
     Request(ReqId),
     TxnVotes(TxnId),
-    TxnInDoubt(TxnId),
     TxnResend(TxnId),
 }
 
@@ -175,8 +174,10 @@ pub(crate) enum Fact {
         state: CoordState,
         participants: Vec<DcId>,
     },
+    /// A participant shard's state changed at the DC leading it.
     Part {
         txn: TxnId,
+        key: ShardKey,
         state: PartState,
         coordinator: DcId,
         locks: usize,
@@ -286,6 +287,12 @@ pub(crate) enum OpResult {
         copies: u8,
     },
     Rows(Vec<(Pk, Row)>),
+    /// A transaction committed: each participant shard, the DC that acknowledged its
+    /// COMMIT entry, and the copies its rows are promised (the fewer of the PREPARE's when
+    /// the shard voted YES and the COMMIT's when it acknowledged).
+    Committed {
+        shards: Vec<(ShardKey, DcId, u8)>,
+    },
     Err(OpError),
 }
 
@@ -336,24 +343,36 @@ pub(crate) enum Msg {
         req: ReqId,
         result: OpResult,
     },
+    /// To the primary of participant shard `key`.
     Prepare {
         txn: TxnId,
+        key: ShardKey,
         writes: Vec<(WriteOp, u64)>,
     },
+    /// Shard `key`'s vote, sent once its PREPARE entry is durable under the table's mode.
+    /// `copies`: how many DCs held the PREPARE entry when the shard voted YES.
     Vote {
         txn: TxnId,
+        key: ShardKey,
         yes: bool,
+        copies: u8,
         reason: String,
     },
     Decision {
         txn: TxnId,
+        key: ShardKey,
         commit: bool,
     },
+    /// Shard `key` applied the decision; its entry is durable with `copies` copies.
     DecisionAck {
         txn: TxnId,
+        key: ShardKey,
+        copies: u8,
     },
+    /// A primary holding `txn`'s intents on `key` asks for the overdue decision.
     QueryDecision {
         txn: TxnId,
+        key: ShardKey,
     },
     NewEpoch {
         table: TableId,
@@ -448,8 +467,8 @@ impl Msg {
             Msg::Prepare { txn, .. }
             | Msg::Vote { txn, .. }
             | Msg::Decision { txn, .. }
-            | Msg::DecisionAck { txn }
-            | Msg::QueryDecision { txn } => Some(*txn),
+            | Msg::DecisionAck { txn, .. }
+            | Msg::QueryDecision { txn, .. } => Some(*txn),
             _ => None,
         }
     }

@@ -312,17 +312,16 @@ impl Node {
                 if primary != self.id {
                     return reply(OpResult::Err(OpError::NotPrimary { hint: primary }), out);
                 }
-                if let Some(&txn) = self.vol.locks.get(&(op.table, op.pk.clone())) {
+                let locked = self
+                    .durable
+                    .stores
+                    .get(&key)
+                    .and_then(|s| s.locks.get(&op.pk));
+                if let Some(&txn) = locked {
                     return reply(OpResult::Err(OpError::Locked { txn }), out);
                 }
-                self.primary_write(
-                    ctx,
-                    key,
-                    op,
-                    write_id,
-                    Some(AckTo::Client { dst: from, req }),
-                    out,
-                );
+                let to = AckTo::Client { dst: from, req };
+                self.primary_write(ctx, key, op, write_id, to, out);
             }
             ServerOp::Range {
                 table,

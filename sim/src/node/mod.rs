@@ -47,6 +47,9 @@ pub struct Bugs {
     pub replica_skips_prev_check: bool,
     /// A quorum read returns the first answer instead of the newest of a majority.
     pub quorum_read_takes_first: bool,
+    /// A 2PC participant votes YES as soon as its PREPARE is in its own log, before the
+    /// entry has the copies its table's mode needs (a participant that is one DC).
+    pub vote_before_prepare_is_durable: bool,
 }
 
 /// Everything a node may read besides its own state: configuration, placement, and the
@@ -235,20 +238,12 @@ impl Node {
         }
     }
 
-    /// 2PC participant records still waiting for their decision.
-    pub(crate) fn unresolved_parts(&self) -> usize {
-        self.durable
-            .part
-            .values()
-            .filter(|r| r.state.is_unresolved())
-            .count()
-    }
-
     pub(crate) fn on_timer(&mut self, ctx: &Ctx, timer: Timer, out: &mut Out) {
         match timer {
             Timer::Heartbeat => {
                 self.heartbeat_tick(ctx, out);
                 self.failover_tick(ctx, out);
+                self.txn_tick(ctx, out);
                 out.timer(ctx.cfg.heartbeat_interval_ms, Timer::Heartbeat);
             }
             Timer::ReplicationTick => {
@@ -269,8 +264,7 @@ impl Node {
                     });
                 }
             }
-            Timer::TxnVotes(txn) => self.coord_vote_timeout(ctx, txn, out),
-            Timer::TxnInDoubt(txn) => self.part_in_doubt_tick(ctx, txn, out),
+            Timer::TxnVotes(txn) => self.coord_vote_timeout(txn, out),
             Timer::TxnResend(txn) => self.coord_resend(ctx, txn, out),
         }
     }
@@ -300,11 +294,21 @@ impl Node {
             } => self.on_replicate_ack(ctx, from, (table, shard), epoch, primary, ok, last, out),
             Msg::Request { req, op } => self.serve(ctx, from, req, op, out),
             Msg::Response { req, result } => self.on_response(ctx, from, req, result, out),
-            Msg::Prepare { txn, writes } => self.on_prepare(ctx, from, txn, writes, out),
-            Msg::Vote { txn, yes, .. } => self.on_vote(ctx, from, txn, yes, out),
-            Msg::Decision { txn, commit } => self.on_decision(ctx, from, txn, commit, out),
-            Msg::DecisionAck { txn } => self.on_decision_ack(ctx, from, txn, out),
-            Msg::QueryDecision { txn } => self.on_query_decision(ctx, from, txn, out),
+            Msg::Prepare { txn, key, writes } => self.on_prepare(ctx, from, txn, key, writes, out),
+            Msg::Vote {
+                txn,
+                key,
+                yes,
+                copies,
+                ..
+            } => self.on_vote(txn, key, yes, copies, out),
+            Msg::Decision { txn, key, commit } => {
+                self.on_decision(ctx, from, txn, key, commit, out)
+            }
+            Msg::DecisionAck { txn, key, copies } => {
+                self.on_decision_ack(from, txn, key, copies, out)
+            }
+            Msg::QueryDecision { txn, key } => self.on_query_decision(from, txn, key, out),
             Msg::NewEpoch {
                 table,
                 shard,

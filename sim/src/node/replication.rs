@@ -12,56 +12,118 @@ use super::state::{AckTo, PendingAck};
 use super::{Ctx, Node};
 use crate::config::ReplicationMode;
 use crate::ids::DcId;
-use crate::table::{Epoch, LogEntry, LogPos, WriteOp};
+use crate::table::{Body, Epoch, LogEntry, LogPos, WriteOp};
 use crate::vocab::{Fact, Msg, OpError, OpResult, Out, PeerState, ShardKey};
 
 impl Node {
-    /// Appends a write as primary and acknowledges it per the table's mode.
-    /// `reply`: who asked (None for writes applied by a 2PC commit).
+    /// Appends a client's plain write as primary and acknowledges it per the table's mode.
     pub(crate) fn primary_write(
         &mut self,
         ctx: &Ctx,
         key: ShardKey,
         op: WriteOp,
         write_id: u64,
-        reply: Option<AckTo>,
+        reply: AckTo,
         out: &mut Out,
     ) {
+        let body = Body::Write { op, write_id };
+        self.primary_append(ctx, key, body, write_id, Some(reply), out);
+    }
+
+    /// Appends an entry as primary; `reply` (if any) is told once the entry is durable
+    /// under the table's mode (at once under `Async`). Returns where the entry sits.
+    pub(crate) fn primary_append(
+        &mut self,
+        ctx: &Ctx,
+        key: ShardKey,
+        body: Body,
+        write_id: u64,
+        reply: Option<AckTo>,
+        out: &mut Out,
+    ) -> Option<LogPos> {
         let epoch = self.meta(key).map(|m| m.epoch).unwrap_or_default();
-        let Some(store) = self.durable.stores.get_mut(&key) else {
-            return;
-        };
+        let store = self.durable.stores.get_mut(&key)?;
         let pos = LogPos {
             epoch,
             index: store.last_index() + 1,
         };
-        store.append(LogEntry {
+        let entry = LogEntry {
             pos,
-            op,
+            body,
             origin: self.id,
             at: ctx.now,
-            write_id,
-        });
-        out.fact(Fact::Appended {
-            table: key.0,
-            shard: key.1,
-            pos,
-            write_id,
-        });
+        };
+        for (pos, write_id) in entry.write_ids() {
+            out.fact(Fact::Appended {
+                table: key.0,
+                shard: key.1,
+                pos,
+                write_id,
+            });
+        }
+        store.append(entry);
         let mode = ctx.mode(key.0);
+        let ack_now = matches!(mode, ReplicationMode::Async) || self.bugs.ack_before_sync;
         if let Some(to) = reply {
-            let ack_now = matches!(mode, ReplicationMode::Async) || self.bugs.ack_before_sync;
             let p = PendingAck { to, pos, write_id };
             if ack_now {
-                self.acknowledge(&p, 1, out);
+                self.acknowledge(key, &p, 1, out);
             } else {
                 let ps = self.vol.primaries.entry(key).or_default();
                 ps.pending.insert(pos.index, p);
             }
         }
-        if !matches!(mode, ReplicationMode::Async) && !self.bugs.ack_before_sync {
+        if !ack_now {
             self.ship(ctx, key, out);
             self.check_pending(ctx, key, out);
+        }
+        Some(pos)
+    }
+
+    /// Whether entry `index` of `key` already has the copies its mode needs, and how many.
+    pub(crate) fn durable_copies(&self, ctx: &Ctx, key: ShardKey, index: u64) -> Option<usize> {
+        if matches!(ctx.mode(key.0), ReplicationMode::Async) || self.bugs.ack_before_sync {
+            return Some(1);
+        }
+        let ps = self.vol.primaries.get(&key)?;
+        let copies = 1 + ps.match_index.values().filter(|&&m| m >= index).count();
+        (copies >= self.copies_needed(ctx, key)).then_some(copies)
+    }
+
+    /// Makes sure `reply` hears of entry `index` once it is durable (at once if it is).
+    pub(crate) fn reply_when_durable(
+        &mut self,
+        ctx: &Ctx,
+        key: ShardKey,
+        index: u64,
+        reply: AckTo,
+        out: &mut Out,
+    ) {
+        let Some(pos) = self
+            .durable
+            .stores
+            .get(&key)
+            .and_then(|s| s.entry(index))
+            .map(|e| e.pos)
+        else {
+            return;
+        };
+        let p = PendingAck {
+            to: reply,
+            pos,
+            write_id: 0,
+        };
+        match self.durable_copies(ctx, key, index) {
+            Some(copies) => self.acknowledge(key, &p, copies, out),
+            None => {
+                self.vol
+                    .primaries
+                    .entry(key)
+                    .or_default()
+                    .pending
+                    .insert(index, p);
+                self.ship(ctx, key, out);
+            }
         }
     }
 
@@ -102,11 +164,11 @@ impl Node {
             ps.pending.remove(&p.pos.index);
         }
         for (p, copies) in done {
-            self.acknowledge(&p, copies, out);
+            self.acknowledge(key, &p, copies, out);
         }
     }
 
-    fn acknowledge(&mut self, p: &PendingAck, copies: usize, out: &mut Out) {
+    fn acknowledge(&mut self, key: ShardKey, p: &PendingAck, copies: usize, out: &mut Out) {
         match p.to {
             AckTo::Client { dst, req } => out.send(
                 dst,
@@ -119,16 +181,15 @@ impl Node {
                     },
                 },
             ),
-            AckTo::Txn(txn) => {
-                if let Some((coord, n)) = self.vol.txn_waiting.get_mut(&txn) {
-                    *n = n.saturating_sub(1);
-                    if *n == 0 {
-                        let dst = *coord;
-                        self.vol.txn_waiting.remove(&txn);
-                        out.send(dst, Msg::DecisionAck { txn });
-                    }
-                }
-            }
+            AckTo::Vote { txn, coordinator } => self.vote_yes(key, txn, coordinator, copies, out),
+            AckTo::Decided { txn, coordinator } => out.send(
+                coordinator,
+                Msg::DecisionAck {
+                    txn,
+                    key,
+                    copies: copies.min(u8::MAX as usize) as u8,
+                },
+            ),
         }
     }
 
@@ -244,7 +305,7 @@ impl Node {
                 out.fact(Fact::Truncated {
                     table: key.0,
                     shard: key.1,
-                    dropped: dropped.iter().map(|e| (e.pos, e.write_id)).collect(),
+                    dropped: dropped.iter().flat_map(LogEntry::write_ids).collect(),
                 });
                 return ack(false, epoch, from, last, out);
             }
@@ -262,7 +323,7 @@ impl Node {
                     out.fact(Fact::Truncated {
                         table: key.0,
                         shard: key.1,
-                        dropped: dropped.iter().map(|e| (e.pos, e.write_id)).collect(),
+                        dropped: dropped.iter().flat_map(LogEntry::write_ids).collect(),
                     });
                     store.append(e);
                 }
@@ -282,7 +343,7 @@ impl Node {
             out.fact(Fact::Truncated {
                 table: key.0,
                 shard: key.1,
-                dropped: dropped.iter().map(|e| (e.pos, e.write_id)).collect(),
+                dropped: dropped.iter().flat_map(LogEntry::write_ids).collect(),
             });
         }
         ack(true, epoch, from, verified.min(store.last_index()), out);
@@ -342,7 +403,8 @@ impl Node {
         }
         if let Some(ps) = self.vol.primaries.remove(&key) {
             for p in ps.pending.values() {
-                // Transactions: the coordinator resends its decision and gets an ack then.
+                // 2PC: the coordinator's vote timeout or decision resend reaches the new
+                // primary, which answers once the entry is durable there.
                 if let AckTo::Client { dst, req } = p.to {
                     out.send(
                         dst,

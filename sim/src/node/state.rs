@@ -7,10 +7,10 @@
 //! mechanisms and the node import it without importing each other.
 
 use super::detector::Detector;
-use crate::ids::{DcId, ReqId, TableId, TxnId};
+use crate::ids::{DcId, ReqId, TxnId};
 use crate::table::{Epoch, LogPos, Pk, Row, ShardStore, WriteOp};
 use crate::time::SimTime;
-use crate::vocab::{ClientOp, CoordState, PartState, PeerState, ShardKey};
+use crate::vocab::{ClientOp, CoordState, PeerState, ShardKey};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -29,7 +29,6 @@ pub(crate) struct Durable {
     pub(crate) stores: BTreeMap<ShardKey, ShardStore>,
     pub(crate) meta: BTreeMap<ShardKey, ShardMeta>,
     pub(crate) coord: BTreeMap<TxnId, CoordRecord>,
-    pub(crate) part: BTreeMap<TxnId, PartRecord>,
 }
 
 /// What a crash forgets.
@@ -45,9 +44,9 @@ pub(crate) struct Volatile {
     pub(crate) outstanding: BTreeMap<DcId, u32>,
     pub(crate) round_robin: u64,
     pub(crate) coord: BTreeMap<TxnId, CoordVolatile>,
-    pub(crate) locks: BTreeMap<(TableId, Pk), TxnId>,
-    /// Committed transactions whose writes are still replicating here: (coordinator, n).
-    pub(crate) txn_waiting: BTreeMap<TxnId, (DcId, usize)>,
+    /// Intents of shards this DC leads whose decision is overdue: when it last asked the
+    /// coordinator (the participant is in doubt from the first ask on).
+    pub(crate) asked: BTreeMap<(ShardKey, TxnId), SimTime>,
 }
 
 /// Up or down; a down node handles nothing.
@@ -76,8 +75,10 @@ pub(crate) struct PrimaryState {
 pub(crate) enum AckTo {
     /// A client request (through its frontend DC).
     Client { dst: DcId, req: ReqId },
-    /// This participant's DecisionAck for a committed transaction.
-    Txn(TxnId),
+    /// This participant shard's YES vote, once its PREPARE entry is durable.
+    Vote { txn: TxnId, coordinator: DcId },
+    /// This participant shard's DecisionAck, once its COMMIT / ABORT entry is durable.
+    Decided { txn: TxnId, coordinator: DcId },
 }
 
 /// A write waiting for copies.
@@ -126,7 +127,8 @@ pub(crate) struct PendingReq {
 pub(crate) struct CoordRecord {
     pub(crate) req: ReqId,
     pub(crate) started: SimTime,
-    pub(crate) participants: BTreeMap<DcId, Vec<(WriteOp, u64)>>,
+    /// The participant shards and the writes each gets.
+    pub(crate) participants: BTreeMap<ShardKey, Vec<(WriteOp, u64)>>,
     pub(crate) state: CoordState,
     /// The decision, once there is one (kept after `Ended`).
     pub(crate) commit: Option<bool>,
@@ -135,14 +137,8 @@ pub(crate) struct CoordRecord {
 /// What the coordinator forgets in a crash.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct CoordVolatile {
-    pub(crate) votes: BTreeMap<DcId, bool>,
-    pub(crate) acks: BTreeSet<DcId>,
-}
-
-/// A participant's durable record.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct PartRecord {
-    pub(crate) coordinator: DcId,
-    pub(crate) writes: Vec<(WriteOp, u64)>,
-    pub(crate) state: PartState,
+    /// Each shard's vote, and the copies its PREPARE had when it voted YES.
+    pub(crate) votes: BTreeMap<ShardKey, (bool, u8)>,
+    /// Shards that acknowledged the decision: who did, and the copies its entry had.
+    pub(crate) acks: BTreeMap<ShardKey, (DcId, u8)>,
 }

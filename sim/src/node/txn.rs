@@ -1,42 +1,48 @@
-//! Two-phase commit across the primaries of the shards a transaction writes.
+//! Two-phase commit whose participants are shards — replica groups — not DCs.
 //!
 //! Invariants:
 //! - The coordinator (the client's home DC) writes its record before sending PREPARE and
 //!   its decision before sending it; with no record at all, the answer is ABORT (presumed
-//!   abort). It commits only with a YES from every participant.
-//! - A participant votes YES only if it is the primary of every shard it is asked to write
-//!   and no other transaction locks those rows; it writes PREPARED (durably) and holds
-//!   the row locks before voting. Having voted YES it never decides alone: past the timeout
-//!   it is `InDoubt`, keeps its locks, and keeps asking the coordinator.
-//! - On recovery every node replays its records: a coordinator aborts what it had not
-//!   decided and resends what it had; a participant re-takes the locks of every prepared
-//!   transaction and asks for the outcome.
+//!   abort). It commits only with a YES from every participant shard.
+//! - A participant shard's PREPARE is an entry in the shard's replication log holding the
+//!   writes as intents (see `table::Body`); the intents lock their rows wherever the log
+//!   is, so a primary promoted after a failover inherits them. The primary votes YES only
+//!   once that entry is durable under the table's mode (as a client write would be
+//!   acknowledged), and NO, without writing anything, if it is not the primary or a row is
+//!   locked by another transaction.
+//! - The decision is a COMMIT or ABORT entry appended by whoever is the shard's primary
+//!   when the decision reaches it; the participant acknowledges it only once that entry is
+//!   durable there. A DC that is not the primary ignores PREPARE results and decisions
+//!   (the coordinator resends them to the primary it learns of). Nothing is forwarded.
+//! - Having voted YES, a shard never decides alone: the primary holding an intent whose
+//!   decision is overdue is in doubt, keeps the locks and keeps asking the coordinator
+//!   (`txn_tick`, from any primary: the one that voted, or one promoted since).
+//! - On recovery a coordinator aborts what it had not decided and resends what it had.
 
-use super::state::{AckTo, CoordRecord, CoordVolatile, PartRecord};
+use super::state::{AckTo, CoordRecord, CoordVolatile};
 use super::{Ctx, Node};
 use crate::ids::{DcId, ReqId, TxnId};
-use crate::table::{LogPos, WriteOp};
-use crate::vocab::{CoordState, Fact, Msg, OpError, OpResult, Out, PartState, ServerOp, Timer};
+use crate::table::{Body, WriteOp};
+use crate::vocab::{CoordState, Fact, Msg, OpError, OpResult, Out, PartState, ShardKey, Timer};
 use std::collections::BTreeMap;
 
 impl Node {
     pub(crate) fn begin_txn(&mut self, ctx: &Ctx, req: ReqId, writes: Vec<WriteOp>, out: &mut Out) {
         let txn = TxnId(req.0);
-        let mut groups: BTreeMap<DcId, Vec<(WriteOp, u64)>> = BTreeMap::new();
+        let mut groups: BTreeMap<ShardKey, Vec<(WriteOp, u64)>> = BTreeMap::new();
         for (i, w) in writes.into_iter().enumerate() {
             let key = (w.table, ctx.shard_of(&w.pk));
             groups
-                .entry(self.primary_of(key))
+                .entry(key)
                 .or_default()
                 .push((w, (req.0 << 8) | (i as u64 + 1)));
         }
-        let participants: Vec<DcId> = groups.keys().copied().collect();
         // The record is written (and reported) before any PREPARE leaves.
         let prepares: Vec<(DcId, Msg)> = groups
             .iter()
-            .map(|(&p, ws)| {
+            .map(|(&key, ws)| {
                 let writes = ws.clone();
-                (p, Msg::Prepare { txn, writes })
+                (self.primary_of(key), Msg::Prepare { txn, key, writes })
             })
             .collect();
         self.durable.coord.insert(
@@ -53,7 +59,7 @@ impl Node {
         out.fact(Fact::Coord {
             txn,
             state: CoordState::Working,
-            participants,
+            participants: self.participant_dcs(txn),
         });
         for (dst, msg) in prepares {
             out.send(dst, msg);
@@ -61,107 +67,154 @@ impl Node {
         out.timer(ctx.cfg.txn_timeout_ms, Timer::TxnVotes(txn));
     }
 
+    /// The DCs this coordinator believes lead its participant shards (for the diagram).
+    fn participant_dcs(&self, txn: TxnId) -> Vec<DcId> {
+        let mut dcs: Vec<DcId> = self
+            .durable
+            .coord
+            .get(&txn)
+            .map(|r| r.participants.keys().map(|&k| self.primary_of(k)).collect())
+            .unwrap_or_default();
+        dcs.sort_unstable();
+        dcs.dedup();
+        dcs
+    }
+
     pub(crate) fn on_prepare(
         &mut self,
         ctx: &Ctx,
         from: DcId,
         txn: TxnId,
+        key: ShardKey,
         writes: Vec<(WriteOp, u64)>,
         out: &mut Out,
     ) {
-        if let Some(rec) = self.durable.part.get(&txn) {
-            // A resent PREPARE: repeat the vote we gave.
-            let yes = rec.state != PartState::Aborted;
+        let refuse = |reason: String, out: &mut Out| {
             out.send(
                 from,
                 Msg::Vote {
                     txn,
-                    yes,
-                    reason: String::new(),
-                },
-            );
-            return;
-        }
-        let mut refusal = None;
-        for (w, _) in &writes {
-            let key = (w.table, ctx.shard_of(&w.pk));
-            if !self.is_primary(key) || !self.durable.stores.contains_key(&key) {
-                refusal = Some(format!("{} is not the primary of {}", self.id, key.1));
-                break;
-            }
-            if let Some(&other) = self.vol.locks.get(&(w.table, w.pk.clone())) {
-                if other != txn {
-                    refusal = Some(format!("row locked by {other}"));
-                    break;
-                }
-            }
-        }
-        if let Some(reason) = refusal {
-            // Not yet voted YES, so it may abort alone.
-            self.durable.part.insert(
-                txn,
-                PartRecord {
-                    coordinator: from,
-                    writes,
-                    state: PartState::Aborted,
-                },
-            );
-            out.fact(Fact::Part {
-                txn,
-                state: PartState::Aborted,
-                coordinator: from,
-                locks: 0,
-            });
-            out.send(
-                from,
-                Msg::Vote {
-                    txn,
+                    key,
                     yes: false,
+                    copies: 0,
+                    reason,
+                },
+            );
+        };
+        let Some(store) = self
+            .durable
+            .stores
+            .get(&key)
+            .filter(|_| self.is_primary(key))
+        else {
+            return refuse(format!("{} is not the primary of {}", self.id, key.1), out);
+        };
+        if let Some(&(commit, _)) = store.resolved.get(&txn) {
+            // Decided already (a resent PREPARE): a commit means this shard voted YES.
+            let reason = if commit {
+                String::new()
+            } else {
+                "aborted".into()
+            };
+            out.send(
+                from,
+                Msg::Vote {
+                    txn,
+                    key,
+                    yes: commit,
+                    copies: 1,
                     reason,
                 },
             );
             return;
         }
-        for (w, _) in &writes {
-            self.vol.locks.insert((w.table, w.pk.clone()), txn);
+        if let Some(i) = store.intents.get(&txn) {
+            // A resent PREPARE: vote again once the entry is durable here.
+            let index = i.pos.index;
+            let coordinator = i.coordinator;
+            return self.reply_when_durable(ctx, key, index, AckTo::Vote { txn, coordinator }, out);
         }
-        let locks = writes.len();
-        self.durable.part.insert(
-            txn,
-            PartRecord {
+        if let Some(&other) = writes.iter().find_map(|(w, _)| store.locks.get(&w.pk)) {
+            // Not prepared, so it may refuse alone: nothing to write (presumed abort).
+            out.fact(Fact::Part {
+                txn,
+                key,
+                state: PartState::Aborted,
                 coordinator: from,
-                writes,
-                state: PartState::Prepared,
-            },
-        );
-        out.fact(Fact::Part {
+                locks: 0,
+            });
+            return refuse(format!("row locked by {other}"), out);
+        }
+        let body = Body::Prepare {
             txn,
-            state: PartState::Prepared,
             coordinator: from,
-            locks,
-        });
+            writes,
+        };
+        if self.bugs.vote_before_prepare_is_durable {
+            // Broken variant: YES before the PREPARE has any copy beyond this DC.
+            self.primary_append(ctx, key, body, 0, None, out);
+            return self.vote_yes(key, txn, from, 1, out);
+        }
+        let reply = AckTo::Vote {
+            txn,
+            coordinator: from,
+        };
+        self.primary_append(ctx, key, body, 0, Some(reply), out);
+    }
+
+    /// Shard `key`'s PREPARE entry is durable: report it and vote YES.
+    pub(crate) fn vote_yes(
+        &mut self,
+        key: ShardKey,
+        txn: TxnId,
+        coordinator: DcId,
+        copies: usize,
+        out: &mut Out,
+    ) {
+        if let Some(i) = self
+            .durable
+            .stores
+            .get(&key)
+            .and_then(|s| s.intents.get(&txn))
+        {
+            out.fact(Fact::Part {
+                txn,
+                key,
+                state: PartState::Prepared,
+                coordinator,
+                locks: i.writes.len(),
+            });
+        }
         out.send(
-            from,
+            coordinator,
             Msg::Vote {
                 txn,
+                key,
                 yes: true,
+                copies: copies.min(u8::MAX as usize) as u8,
                 reason: String::new(),
             },
         );
-        out.timer(ctx.cfg.txn_timeout_ms, Timer::TxnInDoubt(txn));
     }
 
-    pub(crate) fn on_vote(&mut self, _ctx: &Ctx, from: DcId, txn: TxnId, yes: bool, out: &mut Out) {
+    pub(crate) fn on_vote(
+        &mut self,
+        txn: TxnId,
+        key: ShardKey,
+        yes: bool,
+        copies: u8,
+        out: &mut Out,
+    ) {
         let Some(rec) = self.durable.coord.get(&txn) else {
             return;
         };
-        if rec.state != CoordState::Working {
+        if rec.state != CoordState::Working || !rec.participants.contains_key(&key) {
             return;
         }
         let n = rec.participants.len();
         let v = self.vol.coord.entry(txn).or_default();
-        v.votes.insert(from, yes);
-        let yeses = v.votes.values().filter(|&&y| y).count();
+        v.votes.insert(key, (yes, copies));
+        let yeses = v.votes.values().filter(|v| v.0).count();
         if !yes {
             self.decide(txn, false, "a participant voted NO", out);
         } else if yeses == n || self.bugs.commit_without_all_votes {
@@ -169,8 +222,9 @@ impl Node {
         }
     }
 
-    /// Writes the decision durably, answers the client, and sends it to every participant.
+    /// Writes the decision durably, answers the client (for an abort), and sends it.
     fn decide(&mut self, txn: TxnId, commit: bool, why: &str, out: &mut Out) {
+        let participants = self.participant_dcs(txn);
         let Some(rec) = self.durable.coord.get_mut(&txn) else {
             return;
         };
@@ -181,14 +235,13 @@ impl Node {
         };
         rec.commit = Some(commit);
         let req = rec.req;
-        let participants: Vec<DcId> = rec.participants.keys().copied().collect();
         out.fact(Fact::Coord {
             txn,
             state: rec.state,
             participants,
         });
         // An abort is final at once; a commit is reported to the client at END, once every
-        // participant has applied (and replicated, per its table's mode) its writes.
+        // participant shard has made its COMMIT entry durable under its table's mode.
         if !commit {
             self.finish_txn_request(req, OpResult::Err(OpError::Aborted(why.to_string())), out);
         }
@@ -197,7 +250,7 @@ impl Node {
         out.timer(0, Timer::TxnResend(txn));
     }
 
-    pub(crate) fn coord_vote_timeout(&mut self, _ctx: &Ctx, txn: TxnId, out: &mut Out) {
+    pub(crate) fn coord_vote_timeout(&mut self, txn: TxnId, out: &mut Out) {
         if self
             .durable
             .coord
@@ -208,7 +261,8 @@ impl Node {
         }
     }
 
-    /// Timer: resend the decision to participants that have not acknowledged it.
+    /// Timer: resend the decision to the shards that have not acknowledged it, each at the
+    /// primary this DC now believes leads it.
     pub(crate) fn coord_resend(&mut self, ctx: &Ctx, txn: TxnId, out: &mut Out) {
         let Some(rec) = self.durable.coord.get(&txn) else {
             return;
@@ -217,29 +271,35 @@ impl Node {
         if rec.state == CoordState::Ended {
             return;
         }
-        let acks = self
-            .vol
-            .coord
-            .get(&txn)
-            .map(|v| v.acks.clone())
-            .unwrap_or_default();
-        for &p in rec.participants.keys() {
-            if !acks.contains(&p) {
-                out.send(p, Msg::Decision { txn, commit });
+        let acks = self.vol.coord.get(&txn).map(|v| &v.acks);
+        for &key in rec.participants.keys() {
+            if !acks.is_some_and(|a| a.contains_key(&key)) {
+                out.send(self.primary_of(key), Msg::Decision { txn, key, commit });
             }
         }
         out.timer(ctx.cfg.txn_timeout_ms, Timer::TxnResend(txn));
     }
 
-    pub(crate) fn on_decision_ack(&mut self, _ctx: &Ctx, from: DcId, txn: TxnId, out: &mut Out) {
+    pub(crate) fn on_decision_ack(
+        &mut self,
+        from: DcId,
+        txn: TxnId,
+        key: ShardKey,
+        copies: u8,
+        out: &mut Out,
+    ) {
+        let participants = self.participant_dcs(txn);
         let Some(rec) = self.durable.coord.get_mut(&txn) else {
             return;
         };
+        if rec.commit.is_none() || !rec.participants.contains_key(&key) {
+            return;
+        }
         let v = self.vol.coord.entry(txn).or_default();
-        v.acks.insert(from);
-        if rec.state != CoordState::Ended && rec.participants.keys().all(|p| v.acks.contains(p)) {
+        v.acks.entry(key).or_insert((from, copies));
+        if rec.state != CoordState::Ended && rec.participants.keys().all(|p| v.acks.contains_key(p))
+        {
             rec.state = CoordState::Ended;
-            let participants = rec.participants.keys().copied().collect();
             out.fact(Fact::Coord {
                 txn,
                 state: CoordState::Ended,
@@ -247,18 +307,33 @@ impl Node {
             });
             if rec.commit == Some(true) {
                 let req = rec.req;
-                let copies = rec.participants.len() as u8;
-                let result = OpResult::Written {
-                    pos: LogPos::default(),
-                    write_id: txn.0 << 8,
-                    copies,
-                };
-                self.finish_txn_request(req, result, out);
+                // A row is as safe as the weaker of its shard's PREPARE (until applied) and
+                // COMMIT; a COMMIT with no copy means the PREPARE was lost before it.
+                let shards = v
+                    .acks
+                    .iter()
+                    .map(|(&k, &(d, commit))| {
+                        let prepare = v.votes.get(&k).map_or(0, |v| v.1);
+                        let copies = if commit == 0 {
+                            prepare
+                        } else {
+                            commit.min(prepare)
+                        };
+                        (k, d, copies)
+                    })
+                    .collect();
+                self.finish_txn_request(req, OpResult::Committed { shards }, out);
             }
         }
     }
 
-    pub(crate) fn on_query_decision(&mut self, _ctx: &Ctx, from: DcId, txn: TxnId, out: &mut Out) {
+    pub(crate) fn on_query_decision(
+        &mut self,
+        from: DcId,
+        txn: TxnId,
+        key: ShardKey,
+        out: &mut Out,
+    ) {
         match self.durable.coord.get(&txn) {
             // Still collecting votes: the decision will be sent when it exists.
             Some(r) if r.commit.is_none() => {}
@@ -266,11 +341,19 @@ impl Node {
                 from,
                 Msg::Decision {
                     txn,
+                    key,
                     commit: r.commit == Some(true),
                 },
             ),
             // No record: presumed abort.
-            None => out.send(from, Msg::Decision { txn, commit: false }),
+            None => out.send(
+                from,
+                Msg::Decision {
+                    txn,
+                    key,
+                    commit: false,
+                },
+            ),
         }
     }
 
@@ -279,99 +362,131 @@ impl Node {
         ctx: &Ctx,
         from: DcId,
         txn: TxnId,
+        key: ShardKey,
         commit: bool,
         out: &mut Out,
     ) {
-        let pending = self
-            .durable
-            .part
-            .get(&txn)
-            .filter(|r| r.state.is_unresolved())
-            .cloned();
-        let mut waiting = false;
-        if let Some(rec) = pending {
-            if commit {
-                self.vol
-                    .txn_waiting
-                    .insert(txn, (from, rec.writes.len() + 1));
-                for (w, write_id) in rec.writes.iter().cloned() {
-                    let key = (w.table, ctx.shard_of(&w.pk));
-                    self.vol.locks.remove(&(w.table, w.pk.clone()));
-                    if self.is_primary(key) {
-                        self.primary_write(ctx, key, w, write_id, Some(AckTo::Txn(txn)), out);
-                    } else {
-                        // Failed over while prepared: hand the write to the new primary.
-                        let dst = self.primary_of(key);
-                        out.send(
-                            dst,
-                            Msg::Request {
-                                req: ReqId(0),
-                                op: ServerOp::Write { op: w, write_id },
-                            },
-                        );
-                        self.txn_write_settled(txn);
-                    }
-                }
-                // The extra count held the ack back until every write was issued.
-                waiting = !self.txn_write_settled(txn);
-            }
-            for (w, _) in &rec.writes {
-                if self.vol.locks.get(&(w.table, w.pk.clone())) == Some(&txn) {
-                    self.vol.locks.remove(&(w.table, w.pk.clone()));
-                }
-            }
-            let state = if commit {
-                PartState::Committed
-            } else {
-                PartState::Aborted
-            };
-            if let Some(r) = self.durable.part.get_mut(&txn) {
-                r.state = state;
-            }
-            out.fact(Fact::Part {
-                txn,
-                state,
-                coordinator: rec.coordinator,
-                locks: 0,
-            });
+        if !self.is_primary(key) {
+            // Only the shard's primary decides for it; the coordinator finds it on resend.
+            return;
         }
-        if !waiting {
-            out.send(from, Msg::DecisionAck { txn });
-        }
-    }
-
-    /// One of a committed transaction's writes no longer needs waiting for; true when none
-    /// are left (the DecisionAck may go).
-    fn txn_write_settled(&mut self, txn: TxnId) -> bool {
-        match self.vol.txn_waiting.get_mut(&txn) {
-            Some((_, n)) => {
-                *n = n.saturating_sub(1);
-                if *n == 0 {
-                    self.vol.txn_waiting.remove(&txn);
-                    true
-                } else {
-                    false
-                }
-            }
-            None => true,
-        }
-    }
-
-    /// Timer: a prepared participant without a decision becomes (or stays) in doubt and
-    /// asks the coordinator again.
-    pub(crate) fn part_in_doubt_tick(&mut self, ctx: &Ctx, txn: TxnId, out: &mut Out) {
-        let Some(rec) = self.durable.part.get_mut(&txn) else {
+        let Some(store) = self.durable.stores.get(&key) else {
             return;
         };
-        if !rec.state.is_unresolved() {
-            return;
+        let reply = AckTo::Decided {
+            txn,
+            coordinator: from,
+        };
+        if let Some(&(_, index)) = store.resolved.get(&txn) {
+            return self.reply_when_durable(ctx, key, index, reply, out);
         }
-        let newly = rec.state == PartState::Prepared;
-        rec.state = PartState::InDoubt;
-        ask_decision(ctx, txn, rec, newly, out);
+        let state = if commit {
+            PartState::Committed
+        } else {
+            PartState::Aborted
+        };
+        let Some(intent) = store.intents.get(&txn) else {
+            // Never prepared here (a NO vote, a lost PREPARE) — or the PREPARE was lost by
+            // a failover, which only a mode that acknowledges before replicating allows.
+            // Nothing to apply; zero copies tells the coordinator (and the checker) so.
+            out.fact(Fact::Part {
+                txn,
+                key,
+                state,
+                coordinator: from,
+                locks: 0,
+            });
+            out.send(
+                from,
+                Msg::DecisionAck {
+                    txn,
+                    key,
+                    copies: 0,
+                },
+            );
+            return;
+        };
+        let coordinator = intent.coordinator;
+        let body = if commit {
+            Body::Commit {
+                txn,
+                writes: intent.writes.clone(),
+            }
+        } else {
+            Body::Abort { txn }
+        };
+        self.vol.asked.remove(&(key, txn));
+        out.fact(Fact::Part {
+            txn,
+            key,
+            state,
+            coordinator,
+            locks: 0,
+        });
+        self.primary_append(ctx, key, body, 0, Some(reply), out);
     }
 
-    /// Recovery: finish what the durable 2PC records say is unfinished.
+    /// Heartbeat tick: every intent of a shard this DC leads whose decision is overdue is
+    /// in doubt; ask its coordinator (again, once per timeout).
+    pub(crate) fn txn_tick(&mut self, ctx: &Ctx, out: &mut Out) {
+        let timeout = ctx.cfg.txn_timeout_ms;
+        let mut ask = Vec::new();
+        for (&key, store) in &self.durable.stores {
+            if store.intents.is_empty() || !self.is_primary(key) {
+                continue;
+            }
+            for (&txn, i) in &store.intents {
+                if ctx.now.since(i.at) < timeout {
+                    continue;
+                }
+                match self.vol.asked.get(&(key, txn)) {
+                    Some(&t) if ctx.now.since(t) < timeout => {}
+                    seen => ask.push((key, txn, i.coordinator, i.writes.len(), seen.is_none())),
+                }
+            }
+        }
+        self.vol.asked.retain(|(key, txn), _| {
+            self.durable
+                .stores
+                .get(key)
+                .is_some_and(|s| s.intents.contains_key(txn))
+        });
+        for (key, txn, coordinator, locks, first) in ask {
+            if first {
+                out.fact(Fact::Part {
+                    txn,
+                    key,
+                    state: PartState::InDoubt,
+                    coordinator,
+                    locks,
+                });
+            }
+            self.vol.asked.insert((key, txn), ctx.now);
+            out.send(coordinator, Msg::QueryDecision { txn, key });
+        }
+    }
+
+    /// Intents (prepared, undecided) in the shards this DC leads.
+    pub(crate) fn unresolved_parts(&self) -> usize {
+        self.led_stores().map(|s| s.intents.len()).sum()
+    }
+
+    /// Rows locked by 2PC in the shards this DC leads.
+    pub(crate) fn locked_rows(&self) -> usize {
+        self.led_stores().map(|s| s.locks.len()).sum()
+    }
+
+    fn led_stores(&self) -> impl Iterator<Item = &crate::table::ShardStore> + '_ {
+        self.durable
+            .stores
+            .iter()
+            .filter(|(k, _)| self.is_primary(**k))
+            .map(|(_, s)| s)
+    }
+
+    /// Recovery: finish what the coordinator's durable records say is unfinished. (The
+    /// participant side needs nothing: its intents are in the shard logs, and `txn_tick`
+    /// asks about them if this DC still leads those shards.)
     pub(crate) fn replay_txn_log(&mut self, ctx: &Ctx, out: &mut Out) {
         let mut redo = 0;
         let coord: Vec<TxnId> = self
@@ -395,42 +510,9 @@ impl Node {
                 self.coord_resend(ctx, txn, out);
             }
         }
-        let mut in_doubt = 0;
-        let parts: Vec<TxnId> = self
-            .durable
-            .part
-            .iter()
-            .filter(|(_, r)| r.state.is_unresolved())
-            .map(|(t, _)| *t)
-            .collect();
-        for txn in parts {
-            in_doubt += 1;
-            if let Some(rec) = self.durable.part.get_mut(&txn) {
-                rec.state = PartState::InDoubt;
-                for (w, _) in &rec.writes {
-                    self.vol.locks.insert((w.table, w.pk.clone()), txn);
-                }
-                ask_decision(ctx, txn, rec, true, out);
-            }
-        }
         out.fact(Fact::Recovered {
-            in_doubt,
+            in_doubt: self.unresolved_parts(),
             redo_decisions: redo,
         });
     }
-}
-
-/// Participant `rec` of `txn` is in doubt: report it (when it just became so), ask the
-/// coordinator for the decision, and ask again after the timeout.
-fn ask_decision(ctx: &Ctx, txn: TxnId, rec: &PartRecord, report: bool, out: &mut Out) {
-    if report {
-        out.fact(Fact::Part {
-            txn,
-            state: PartState::InDoubt,
-            coordinator: rec.coordinator,
-            locks: rec.writes.len(),
-        });
-    }
-    out.send(rec.coordinator, Msg::QueryDecision { txn });
-    out.timer(ctx.cfg.txn_timeout_ms, Timer::TxnInDoubt(txn));
 }
