@@ -155,3 +155,15 @@ fn quorum_reads_that_take_the_first_answer_are_stale_and_caught() {
         FindingKind::StaleRead,
     );
 }
+
+#[test]
+fn a_participant_that_votes_before_its_prepare_is_replicated_loses_committed_rows_and_is_caught() {
+    caught(
+        Bugs {
+            vote_before_prepare_is_durable: true,
+            ..Bugs::default()
+        },
+        Modes::AllSync,
+        FindingKind::Durability,
+    );
+}

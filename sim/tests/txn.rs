@@ -234,3 +234,109 @@ fn the_trace_shows_every_prepare_including_ones_dropped_at_send() {
         "the others are in flight"
     );
 }
+
+/// Issue 9, reproduction 1: a transaction over a row of DC1 and a row of DC2, coordinated
+/// by DC3, every table Sync, paused at the decision; DC1 dies. Returns the sim (DC1 down,
+/// the decision durable at DC3 and not yet sent), the two keys and the transaction.
+fn decided_then_participant_dies() -> (Sim, String, String, TxnId) {
+    let mut c = with_mode(
+        quiet_config(5),
+        tablestore_sim::config::ReplicationMode::Sync,
+    );
+    // Votes wait for the PREPARE to reach every replica: give them the default time.
+    c.txn_timeout_ms = 2_000;
+    // The client waits through the failover for the END.
+    c.request_timeout_ms = 20_000;
+    let mut sim = Sim::new(c).unwrap();
+    sim.advance_to(t(500));
+    let (ka, kb) = (key_owned_by(&sim, DcId(1)), key_owned_by(&sim, DcId(2)));
+    let txn = TxnId(sim.next_req().0);
+    sim.set_breakpoint(Some(Breakpoint::TxnDecision));
+    sim.apply(UserCommand::Issue {
+        home: DcId(3),
+        op: txn_over(&[ka.clone(), kb.clone()]),
+    })
+    .unwrap();
+    assert!(
+        run_to_breakpoint(&mut sim, 5_000),
+        "the coordinator decided"
+    );
+    let decided = sim.txn(txn).unwrap().coord_states.last().unwrap().1;
+    assert_eq!(decided, CoordState::Committed);
+    sim.set_breakpoint(None);
+    sim.apply(UserCommand::Kill(DcId(1))).unwrap();
+    (sim, ka, kb, txn)
+}
+
+/// The write id of a transaction's `i`-th row (0-based), as the core numbers them.
+fn txn_row(txn: TxnId, i: u64) -> u64 {
+    (txn.0 << 8) | (i + 1)
+}
+
+#[test]
+fn a_primary_promoted_after_a_failover_inherits_the_prepared_rows_locks_and_commits_them() {
+    let (mut sim, ka, kb, txn) = decided_then_participant_dies();
+    // Hold the decision back: the coordinator cannot reach anyone.
+    for d in sim.dc_ids() {
+        if d != DcId(3) {
+            sim.apply(UserCommand::CutLink {
+                from: DcId(3),
+                to: d,
+            })
+            .unwrap();
+        }
+    }
+    sim.advance_by(3_000);
+    let (p, _) = sim.primary_for(TableId(0), &pk(&ka));
+    assert_ne!(p, DcId(1), "{ka}'s shard failed over");
+    // The new primary holds the transaction's lock: a plain write must wait for it.
+    let r = run_op(&mut sim, DcId(4), put(&ka, 99), 1_500).expect("answered");
+    assert!(
+        !r.0 && r.1.contains("Locked"),
+        "the lock survived the failover: {r:?}"
+    );
+    sim.apply(UserCommand::HealAll).unwrap();
+    sim.advance_by(3_000);
+    let done = op_outcome(&sim, txn.0).expect("the transaction completed");
+    assert!(done.0, "committed: {done:?}");
+    let (p, _) = sim.primary_for(TableId(0), &pk(&ka));
+    let (q, _) = sim.primary_for(TableId(0), &pk(&kb));
+    assert_eq!(
+        sim.row_at(p, TableId(0), &pk(&ka)).map(|r| r.write_id),
+        Some(txn_row(txn, 0))
+    );
+    assert_eq!(
+        sim.row_at(q, TableId(0), &pk(&kb)).map(|r| r.write_id),
+        Some(txn_row(txn, 1))
+    );
+    // DC1 comes back with its stale copy and converges on the new primary's.
+    sim.apply(UserCommand::Revive(DcId(1))).unwrap();
+    sim.advance_by(5_000);
+    assert_eq!(
+        sim.row_at(DcId(1), TableId(0), &pk(&ka))
+            .map(|r| r.write_id),
+        Some(txn_row(txn, 0))
+    );
+    assert_eq!(sim.checker().violations(), 0, "{:?}", sim.findings());
+}
+
+#[test]
+fn a_participant_revived_mid_failover_cannot_acknowledge_the_commit_for_its_shard() {
+    let (mut sim, ka, _kb, txn) = decided_then_participant_dies();
+    // DC1 returns just after its shard failed over: it may apply the COMMIT in its stale
+    // epoch, but only the new primary's durable COMMIT may be acknowledged.
+    sim.advance_by(2_250);
+    sim.apply(UserCommand::Revive(DcId(1))).unwrap();
+    sim.advance_by(6_000);
+    let done = op_outcome(&sim, txn.0).expect("the transaction completed");
+    assert!(done.0, "committed: {done:?}");
+    let key = (TableId(0), sim.shard_of(&pk(&ka)));
+    for d in sim.placement().replicas(key.1) {
+        assert_eq!(
+            sim.row_at(d, TableId(0), &pk(&ka)).map(|r| r.write_id),
+            Some(txn_row(txn, 0)),
+            "{d} holds the committed row"
+        );
+    }
+    assert_eq!(sim.checker().violations(), 0, "{:?}", sim.findings());
+}
