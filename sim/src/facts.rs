@@ -161,7 +161,9 @@ impl Sim {
                 ..
             } => {
                 self.checker.on_part(now, key, txn, state);
-                self.rec.note_part(now, dc, txn, state, locks);
+                let table = self.world.cfg.tables.get(key.0 .0 as usize);
+                let shard = format!("{} {}", table.map_or("?", |t| t.name.as_str()), key.1);
+                self.rec.note_part(now, dc, txn, shard, state, locks);
                 Some(EventKind::Part { txn, state })
             }
             Fact::Recovered {

@@ -320,6 +320,10 @@ pub struct TxnTrace {
     pub part_states: BTreeMap<DcId, Vec<(SimTime, PartState)>>,
     /// Row locks each participant held at its last state change.
     pub locks: BTreeMap<DcId, usize>,
+    /// The participant shards each DC acted for ("users s3"): a participant is a shard's
+    /// replica group, so a DC promoted after a failover takes over its shard's part.
+    #[serde(default)]
+    pub shards: BTreeMap<DcId, Vec<String>>,
     /// Its messages.
     pub msgs: Vec<TxnMsg>,
 }
@@ -449,6 +453,7 @@ impl Recorder {
             coord_states: vec![],
             part_states: BTreeMap::new(),
             locks: BTreeMap::new(),
+            shards: BTreeMap::new(),
             msgs: vec![],
         });
         t.coord_states.push((now, state));
@@ -463,10 +468,18 @@ impl Recorder {
         now: SimTime,
         dc: DcId,
         txn: TxnId,
+        shard: String,
         state: PartState,
         locks: usize,
     ) {
         if let Some(t) = self.txns.get_mut(&txn) {
+            if !t.participants.contains(&dc) {
+                t.participants.push(dc);
+            }
+            let shards = t.shards.entry(dc).or_default();
+            if !shards.contains(&shard) {
+                shards.push(shard);
+            }
             t.part_states.entry(dc).or_default().push((now, state));
             t.locks.insert(dc, locks);
         }

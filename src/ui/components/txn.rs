@@ -234,6 +234,9 @@ fn diagram(t: &TxnTrace, topo: &Topo, now: SimTime) -> Html {
                 <circle class={fmt::dc_fill(d)} cx={format!("{x:.1}")} cy="16" r="7" />
                 <text class="lane-name" x={format!("{x:.1}")} y="38">{ fmt::dc_name(&topo.names, d) }</text>
                 <text class="lane-role" x={format!("{x:.1}")} y="50">{ role }</text>
+                if let Some(sh) = t.shards.get(&d) {
+                    <text class="lane-role" x={format!("{x:.1}")} y="61">{ sh.join(", ") }</text>
+                }
             </g>
         }
     });
@@ -389,6 +392,7 @@ pub fn txn_panel(p: &Props) -> Html {
                     data-state={fmt::part_label(s)}>
                     <span class={classes!("swatch", fmt::dc_bg(d))} />
                     <strong>{ fmt::dc_name(names, d) }</strong>{ " " }{ fmt::part_text(s) }
+                    if let Some(sh) = t.shards.get(&d) { <span class="muted">{ format!(" for {}", sh.join(", ")) }</span> }
                     if locks > 0 { <span class="locks" title="row locks held">{ format!(" · holds {locks} lock{}", if locks == 1 { "" } else { "s" }) }</span> }
                 </li>
             }
