@@ -509,9 +509,26 @@ async fn an_embedded_2pc_view_pauses_at_the_decision_of_this_run() {
 }
 
 #[wasm_bindgen_test]
-async fn the_page_parameters_set_tab_speed_and_breakpoint() {
-    let (root, handle) = mount_until("?tab=metrics&speed=2&pause_at=failover", "metrics").await;
+async fn the_page_parameters_set_tab_speed_breakpoint_and_play() {
+    let root = fresh_root();
+    let props = AppProps {
+        query: Some("?tab=metrics&speed=2&pause_at=failover&play=0".into()),
+        autoplay: true,
+    };
+    let handle = yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
+    assert!(wait_for(3_000, || count(&root, "[data-testid=metrics]") == 1).await);
     assert_eq!(count(&root, "[data-testid=error]"), 0);
+    // play=0: paused at the start, although the App would autoplay.
+    assert_eq!(
+        count(&root, "[data-testid=play]"),
+        1,
+        "play=0 starts paused"
+    );
+    sleep(200).await;
+    assert_eq!(
+        attr(&root, "[data-testid=sim-time]", "data-ms").as_deref(),
+        Some("0")
+    );
     let speed: f64 = attr(&root, "[data-testid=speed-label]", "data-speed")
         .unwrap()
         .parse()
@@ -530,13 +547,16 @@ async fn the_page_parameters_set_tab_speed_and_breakpoint() {
 
 #[wasm_bindgen_test]
 async fn bad_page_parameters_are_named_and_the_page_still_loads() {
-    let (root, handle, text) =
-        mount_with_bad_url("?dcs=3&embed=timeline&speed=fast&tab=nope&pause_at=soon&spede=2").await;
+    let (root, handle, text) = mount_with_bad_url(
+        "?dcs=3&embed=timeline&speed=fast&tab=nope&pause_at=soon&play=maybe&spede=2",
+    )
+    .await;
     for bad in [
         "embed=timeline",
         "speed=fast",
         "tab=nope",
         "pause_at=soon",
+        "play=maybe",
         "spede",
     ] {
         assert!(text.contains(bad), "names {bad}: {text}");

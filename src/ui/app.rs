@@ -294,10 +294,11 @@ impl Component for App {
             format!("{} {then}", q.problems.join(" "))
         });
         let cfg = q.cfg;
+        let autoplay = page.play.unwrap_or(props.autoplay);
         // `settings_from_query` validated the config; the default is valid by construction.
-        let (session, error) = match Session::new(cfg, props.autoplay) {
+        let (session, error) = match Session::new(cfg, autoplay) {
             Ok(s) => (s, error),
-            Err(e) => match Session::new(SimConfig::default(), props.autoplay) {
+            Err(e) => match Session::new(SimConfig::default(), autoplay) {
                 Ok(s) => (
                     s,
                     Some(format!("{e} Running with the default settings instead.")),

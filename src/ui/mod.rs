@@ -6,7 +6,7 @@
 //!   `state::Action`s; it also owns the web glue from `web` (Interval, clock, keys).
 //! - `state`: what components share — `Action`, `Tab`, `Embed`, `Origin`, `Note`, `Theme`,
 //!   `BreakpointHit`, the snapshot pieces (`Topo`, `RingView`, …), `ViewState`, and the
-//!   page's own URL parameters (`state::url`: `embed`, `tab`, `speed`, `pause_at`).
+//!   page's own URL parameters (`state::url`: `embed`, `tab`, `speed`, `pause_at`, `play`).
 //! - `components`: one view per file; props are snapshot pieces and narrow callbacks.
 //! - `fmt`: text and colour helpers; `web`: wall clock, key listener, theme attribute.
 //!

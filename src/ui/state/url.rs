@@ -1,5 +1,5 @@
 //! The page's own URL parameters — how the page shows the run, not what the run is:
-//! `embed`, `tab`, `speed` and `pause_at`. The run's settings (`seed`, `dcs`, …) are the
+//! `embed`, `tab`, `speed`, `pause_at` and `play`. The run's settings (`seed`, `dcs`, …) are the
 //! core's (`fields::FIELDS`, read by `settings_from_query_with`, which skips the names in
 //! `PAGE_PARAMS` and lists them among the known ones).
 //!
@@ -24,8 +24,8 @@ pub struct PageParam {
 }
 
 /// The page's parameters, in the order docs/URL.md lists them. Their values: `Embed::ALL`,
-/// `Tab::ALL`, a speed factor within the slider's range, `BREAKPOINTS`.
-pub const PAGE_PARAMS: [PageParam; 4] = [
+/// `Tab::ALL`, a speed factor within the slider's range, `BREAKPOINTS`, on / off.
+pub const PAGE_PARAMS: [PageParam; 5] = [
     PageParam {
         name: "embed",
         default: "none (the whole page)",
@@ -42,10 +42,14 @@ pub const PAGE_PARAMS: [PageParam; 4] = [
         name: "pause_at",
         default: "`none`",
     },
+    PageParam {
+        name: "play",
+        default: "`1`",
+    },
 ];
 
 /// The names of `PAGE_PARAMS`, for `settings_from_query_with`.
-pub fn page_param_names() -> [&'static str; 4] {
+pub fn page_param_names() -> [&'static str; 5] {
     PAGE_PARAMS.map(|p| p.name)
 }
 
@@ -58,6 +62,8 @@ pub struct PageParams {
     pub speed_pos: Option<u32>,
     /// `Some(None)`: `pause_at=none`.
     pub pause_at: Option<Option<Breakpoint>>,
+    /// Start running (`play=1`) or paused (`play=0`).
+    pub play: Option<bool>,
 }
 
 /// The `key=value` pairs of a query, in order (no percent-decoding, as the settings).
@@ -128,6 +134,17 @@ fn parse_pause_at(v: &str) -> Result<Option<Breakpoint>, String> {
     })
 }
 
+/// `1` / `true` / `on` or `0` / `false` / `off`.
+fn parse_play(v: &str) -> Result<bool, String> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "on" | "yes" => Ok(true),
+        "0" | "false" | "off" | "no" => Ok(false),
+        _ => Err(format!(
+            "URL parameter play={v:.40} is not 1 (start running) or 0 (start paused)."
+        )),
+    }
+}
+
 impl PageParams {
     /// Reads the page's parameters from `query`, skipping the settings; returns them and
     /// one message per refused value, in URL order. A later repeat of a parameter wins.
@@ -144,6 +161,7 @@ impl PageParams {
                 "tab" => parse_tab(v).map(|t| p.tab = Some(t)),
                 "speed" => parse_speed(v).map(|s| p.speed_pos = Some(s)),
                 "pause_at" => parse_pause_at(v).map(|b| p.pause_at = Some(b)),
+                "play" => parse_play(v).map(|b| p.play = Some(b)),
                 _ => Ok(()),
             };
             if let Err(e) = res {
