@@ -10,6 +10,8 @@
 //! - A refused command leaves the sim unchanged and its message lands next to the control
 //!   that sent it (`Origin`).
 //! - Callbacks handed to components are made once in `create`, so props compare equal.
+//! - `?embed=<view>` changes only the layout (`embed_view`: that view and `EmbedBar`);
+//!   the reducer, the session and the components are the whole page's.
 
 use crate::sim::{
     parse_scenario, scenario_json, settings_from_query_with, DcId, MsgKind, Progress, Session,
@@ -296,7 +298,7 @@ impl Component for App {
         let cfg = q.cfg;
         let autoplay = page.play.unwrap_or(props.autoplay);
         // `settings_from_query` validated the config; the default is valid by construction.
-        let (session, error) = match Session::new(cfg, autoplay) {
+        let (mut session, error) = match Session::new(cfg, autoplay) {
             Ok(s) => (s, error),
             Err(e) => match Session::new(SimConfig::default(), autoplay) {
                 Ok(s) => (
@@ -312,7 +314,7 @@ impl Component for App {
             Interval::new(TICK_MS, move || link.send_message(Action::Tick))
         };
         let cbs = Callbacks::new(link);
-        let mut session = session;
+        // The page's own parameters: how the run is paced and shown.
         let mut view = ViewState::new(error);
         if let Some(pos) = page.speed_pos {
             session.pacing_mut().set_pos(pos);
