@@ -374,3 +374,251 @@ fn fatal_errors_are_shown_in_the_page() {
         .contains("boom from a test"));
     banner.remove();
 }
+
+/// Mounts the App on `query` (paused) and waits for `[data-testid=<testid>]`.
+async fn mount_until(query: &str, testid: &str) -> (web_sys::Element, yew::AppHandle<App>) {
+    let root = fresh_root();
+    let props = AppProps {
+        query: Some(query.to_string().into()),
+        autoplay: false,
+    };
+    let handle = yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
+    assert!(
+        wait_for(3_000, || count(&root, &format!("[data-testid={testid}]"))
+            == 1)
+        .await,
+        "{query} shows [data-testid={testid}]"
+    );
+    (root, handle)
+}
+
+#[wasm_bindgen_test]
+async fn an_embed_shows_one_view_and_the_run_controls_only() {
+    // What each view must show in its box (a hook of the view itself).
+    let views = [
+        ("map", "[data-testid=dc-0]"),
+        ("ring", "[data-testid=placement-toggle]"),
+        ("txn", ".txn-panel"),
+        ("data", "[data-testid=data-table-pick]"),
+        ("metrics", "[data-testid=metrics]"),
+    ];
+    for (view, inside) in views {
+        let query = format!("?dcs=3&embed={view}&seed=7");
+        let (root, handle) = mount_until(&query, &format!("embed-{view}")).await;
+        assert_eq!(
+            attr(&root, "[data-testid=app]", "data-embed").as_deref(),
+            Some(view)
+        );
+        let body = root
+            .query_selector(&format!("[data-testid=embed-{view}]"))
+            .unwrap()
+            .unwrap();
+        assert!(
+            wait_for(2_000, || body.query_selector(inside).unwrap().is_some()).await,
+            "embed={view} shows {inside} in its box"
+        );
+        // The controls it needs...
+        for hook in ["play", "step", "sim-time", "speed", "embed-open-full"] {
+            assert_eq!(
+                count(&root, &format!("[data-testid={hook}]")),
+                1,
+                "{view}: {hook}"
+            );
+        }
+        // ...and no page chrome: no header, tabs, side panel, other views or banner.
+        for chrome in [
+            "header.topbar",
+            "[role=tablist]",
+            "[data-testid=tab-txn]",
+            "[data-testid=datacenters]",
+            "[data-testid=detector-matrix]",
+            "[data-testid=breakpoint]",
+            "[data-testid=theme-toggle]",
+            "[data-testid=error]",
+        ] {
+            assert_eq!(count(&root, chrome), 0, "{view} shows no {chrome}");
+        }
+        let others = ["map", "ring", "txn", "data", "metrics"];
+        for other in others.iter().filter(|o| **o != view) {
+            assert_eq!(count(&root, &format!("[data-testid=embed-{other}]")), 0);
+        }
+        if view != "map" {
+            assert_eq!(count(&root, "svg.map"), 0, "{view} shows no map");
+        }
+        // The full playground: the same parameters, without embed, open on the same view.
+        let full = attr(&root, "[data-testid=embed-open-full]", "href").unwrap();
+        let want = if view == "map" {
+            "?dcs=3&seed=7".to_string()
+        } else {
+            format!("?dcs=3&seed=7&tab={view}")
+        };
+        assert_eq!(full, want);
+        assert_eq!(
+            attr(&root, "[data-testid=embed-open-full]", "target").as_deref(),
+            Some("_blank")
+        );
+        // The controls obey: stepping moves the clock (the first events may be at 0 ms).
+        assert!(
+            wait_for(2_000, || {
+                click(&root, "[data-testid=step]");
+                attr(&root, "[data-testid=sim-time]", "data-ms").is_some_and(|ms| ms != "0")
+            })
+            .await,
+            "{view}: step moves the clock"
+        );
+        handle.destroy();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn an_embedded_2pc_view_pauses_at_the_decision_of_this_run() {
+    let root = fresh_root();
+    let props = AppProps {
+        query: Some("?seed=5&rate=80&embed=txn&pause_at=txn-decision&speed=10".into()),
+        autoplay: true,
+    };
+    let handle = yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
+    assert!(
+        wait_for(20_000, || count(&root, "[data-testid=breakpoint-hit]") == 1).await,
+        "the breakpoint never hit"
+    );
+    assert_eq!(
+        attr(&root, "[data-testid=breakpoint-hit]", "data-kind").as_deref(),
+        Some("txn-decision")
+    );
+    assert_eq!(
+        count(&root, "[data-testid=play]"),
+        1,
+        "a hit pauses the run"
+    );
+    let txn = attr(&root, "[data-testid=breakpoint-hit]", "data-txn").expect("a txn");
+    assert!(
+        wait_for(1_000, || attr(
+            &root,
+            "[data-testid=txn-diagram]",
+            "data-txn"
+        ) == Some(txn.clone()))
+        .await,
+        "the embedded diagram shows the decided transaction"
+    );
+    assert!(root
+        .query_selector("[data-testid=embed-txn] [data-testid=txn-diagram]")
+        .unwrap()
+        .is_some());
+    handle.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn the_page_parameters_set_tab_speed_breakpoint_and_play() {
+    let root = fresh_root();
+    let props = AppProps {
+        query: Some("?tab=metrics&speed=2&pause_at=failover&play=0".into()),
+        autoplay: true,
+    };
+    let handle = yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
+    assert!(wait_for(3_000, || count(&root, "[data-testid=metrics]") == 1).await);
+    assert_eq!(count(&root, "[data-testid=error]"), 0);
+    // play=0: paused at the start, although the App would autoplay.
+    assert_eq!(
+        count(&root, "[data-testid=play]"),
+        1,
+        "play=0 starts paused"
+    );
+    sleep(200).await;
+    assert_eq!(
+        attr(&root, "[data-testid=sim-time]", "data-ms").as_deref(),
+        Some("0")
+    );
+    let speed: f64 = attr(&root, "[data-testid=speed-label]", "data-speed")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((speed - 2.0).abs() < 0.02, "speed {speed}");
+    let bp = root
+        .query_selector("[data-testid=breakpoint]")
+        .unwrap()
+        .unwrap()
+        .dyn_into::<web_sys::HtmlSelectElement>()
+        .unwrap()
+        .value();
+    assert_eq!(bp, "failover");
+    handle.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn bad_page_parameters_are_named_and_the_page_still_loads() {
+    let (root, handle, text) = mount_with_bad_url(
+        "?dcs=3&embed=timeline&speed=fast&tab=nope&pause_at=soon&play=maybe&spede=2",
+    )
+    .await;
+    for bad in [
+        "embed=timeline",
+        "speed=fast",
+        "tab=nope",
+        "pause_at=soon",
+        "play=maybe",
+        "spede",
+    ] {
+        assert!(text.contains(bad), "names {bad}: {text}");
+    }
+    // An unknown view: the whole page, with the valid parameters.
+    assert_eq!(count(&root, "[data-testid=tab-txn]"), 1);
+    assert_eq!(dc_ids(&root).len(), 3, "the valid dcs=3 is kept");
+    handle.destroy();
+    let (_root, handle, text) = mount_with_bad_url("?speed=100").await;
+    assert!(
+        text.contains("speed=100 must be between 0.05 and 50"),
+        "{text}"
+    );
+    handle.destroy();
+}
+
+/// docs/URL.md's table has a row for every page parameter, with its values and default,
+/// and no row for a parameter the page does not know. (The settings' rows are checked
+/// natively, against `fields::FIELDS`, in sim/tests/fields.rs.)
+#[wasm_bindgen_test]
+fn the_url_doc_documents_every_page_parameter() {
+    use tablestore_playground::sim::fields::FIELDS;
+    use tablestore_playground::ui::state::url::PAGE_PARAMS;
+    use tablestore_playground::ui::state::{Embed, Tab, BREAKPOINTS};
+    let doc = include_str!("../docs/URL.md");
+    let rows: Vec<&str> = doc.lines().filter(|l| l.starts_with("| `")).collect();
+    let row = |name: &str| {
+        rows.iter()
+            .find(|r| r.starts_with(&format!("| `{name}` |")))
+            .unwrap_or_else(|| panic!("docs/URL.md has no row for `{name}`"))
+            .to_string()
+    };
+    let words = |name: &str, values: Vec<&str>| {
+        let r = row(name);
+        for v in values {
+            assert!(
+                r.contains(&format!("`{v}`")),
+                "row of {name} lacks `{v}`: {r}"
+            );
+        }
+    };
+    words("embed", Embed::ALL.iter().map(|e| e.key()).collect());
+    words("tab", Tab::ALL.iter().map(|t| t.key()).collect());
+    words("pause_at", BREAKPOINTS.iter().map(|(_, k)| *k).collect());
+    let (lo, hi) = (
+        tablestore_playground::sim::speed_of(0),
+        tablestore_playground::sim::speed_of(tablestore_playground::sim::SPEED_MAX),
+    );
+    assert!(
+        row("speed").contains(&format!("{lo} to {hi}")),
+        "{}",
+        row("speed")
+    );
+    for p in &PAGE_PARAMS {
+        assert!(row(p.name).contains(p.default), "default of {}", p.name);
+    }
+    for r in &rows {
+        let name = r.trim_start_matches("| `").split('`').next().unwrap_or("");
+        assert!(
+            FIELDS.iter().any(|f| f.param == Some(name))
+                || PAGE_PARAMS.iter().any(|p| p.name == name),
+            "docs/URL.md documents `{name}`, which the page does not know"
+        );
+    }
+}

@@ -70,7 +70,7 @@ pub use record::{
 };
 pub use scenario::{
     config_from_query, parse_form, parse_mode, parse_scenario, scenario_json, settings_from_query,
-    FormOp, InputError, QuerySettings, Scenario, ScheduledCommand,
+    settings_from_query_with, FormOp, InputError, QuerySettings, Scenario, ScheduledCommand,
 };
 pub use session::{Hit, Progress, Session};
 pub use sim::Sim;

@@ -114,6 +114,14 @@ pub struct QuerySettings {
 /// Settings from URL parameters, keeping every valid one (see `QuerySettings`). `dcs` is
 /// applied first, whatever its position, so the latency matrix and tables fit it.
 pub fn settings_from_query(query: &str) -> QuerySettings {
+    settings_from_query_with(query, &[])
+}
+
+/// As `settings_from_query`, for a page that reads some parameters of its own (`page`:
+/// e.g. `embed`, `tab`, `speed`): those are neither settings nor unknown — they are
+/// skipped here (the page parses them) and named among the known ones in the message
+/// about an unknown parameter.
+pub fn settings_from_query_with(query: &str, page: &[&str]) -> QuerySettings {
     let defaults = |problem: String| QuerySettings {
         cfg: SimConfig::default(),
         problems: vec![problem],
@@ -134,6 +142,9 @@ pub fn settings_from_query(query: &str) -> QuerySettings {
     let mut problems = Vec::new();
     let mut unknown = Vec::new();
     for (k, v) in pairs {
+        if page.contains(&k) {
+            continue;
+        }
         let Some(f) = fields::by_param(k) else {
             unknown.push(format!("{k:.40}"));
             continue;
@@ -144,7 +155,11 @@ pub fn settings_from_query(query: &str) -> QuerySettings {
         }
     }
     if !unknown.is_empty() {
-        let known: Vec<&str> = FIELDS.iter().filter_map(|f| f.param).collect();
+        let known: Vec<&str> = FIELDS
+            .iter()
+            .filter_map(|f| f.param)
+            .chain(page.iter().copied())
+            .collect();
         let s = if unknown.len() == 1 { "" } else { "s" };
         problems.push(format!(
             "Unknown URL parameter{s} {}. Known: {}.",

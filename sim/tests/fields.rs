@@ -3,7 +3,7 @@
 
 use tablestore_sim::config::{KeyDistribution, PlacementKind, ReadPolicy, SimConfig};
 use tablestore_sim::fields::{self, FieldError, Kind, FIELDS};
-use tablestore_sim::scenario::{config_from_query, settings_from_query};
+use tablestore_sim::scenario::{config_from_query, settings_from_query, settings_from_query_with};
 
 #[test]
 fn every_numeric_field_round_trips_at_its_bounds_and_refuses_past_them() {
@@ -184,4 +184,65 @@ fn a_link_with_bad_parameters_keeps_the_valid_ones_and_names_every_bad_one() {
     let q = settings_from_query("?seed=3&dcs=4");
     assert!(q.problems.is_empty() && !q.defaults_only);
     assert_eq!(q.cfg.dcs.len(), 4);
+}
+
+#[test]
+fn a_page_reads_its_own_parameters_and_the_settings_skip_them() {
+    let page = ["embed", "tab"];
+    let q = settings_from_query_with("?embed=txn&seed=4&tab=bogus&colour=red", &page);
+    assert_eq!(q.cfg.seed, 4);
+    // The page's parameters are neither settings nor unknown (their values are the
+    // page's to check), and the message about an unknown one lists them as known.
+    assert_eq!(q.problems.len(), 1, "{:?}", q.problems);
+    assert!(
+        q.problems[0].starts_with("Unknown URL parameter colour. Known: seed,"),
+        "{}",
+        q.problems[0]
+    );
+    assert!(
+        q.problems[0].ends_with("failover, embed, tab."),
+        "{}",
+        q.problems[0]
+    );
+    // Without the page's list they are unknown, as before.
+    let q = settings_from_query("?embed=txn&seed=4");
+    assert!(
+        q.problems[0].contains("Unknown URL parameter embed."),
+        "{:?}",
+        q.problems
+    );
+}
+
+/// docs/URL.md has one row per URL parameter of `FIELDS`, giving its bounds (numbers) or
+/// choices (words) and its default as the code has them, so the table a teacher reads
+/// stays true. (The page's own parameters are checked by tests/web.rs.)
+#[test]
+fn the_url_doc_gives_every_setting_parameter_its_bounds_and_default() {
+    let doc = include_str!("../../docs/URL.md");
+    let rows: Vec<&str> = doc.lines().filter(|l| l.starts_with("| `")).collect();
+    let defaults = SimConfig::default();
+    let mut problems = Vec::new();
+    for f in &FIELDS {
+        let Some(p) = f.param else {
+            continue;
+        };
+        let Some(row) = rows.iter().find(|r| r.starts_with(&format!("| `{p}` |"))) else {
+            problems.push(format!("no row for `{p}`"));
+            continue;
+        };
+        let mut want = vec![format!("`{}`", f.text(&defaults))];
+        match f.kind {
+            Kind::Num { min, max, .. } => want.push(format!("{min} to {max}")),
+            Kind::Word { options, .. } => {
+                want.extend(options.iter().map(|(v, _)| format!("`{v}`")));
+            }
+            Kind::Flag { .. } => {}
+        }
+        for w in want {
+            if !row.contains(&w) {
+                problems.push(format!("the row of `{p}` lacks {w}: {row}"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "docs/URL.md:\n{}", problems.join("\n"));
 }

@@ -10,18 +10,21 @@
 //! - A refused command leaves the sim unchanged and its message lands next to the control
 //!   that sent it (`Origin`).
 //! - Callbacks handed to components are made once in `create`, so props compare equal.
+//! - `?embed=<view>` changes only the layout (`embed_view`: that view and `EmbedBar`);
+//!   the reducer, the session and the components are the whole page's.
 
 use crate::sim::{
-    parse_scenario, scenario_json, settings_from_query, DcId, MsgKind, Progress, Session,
+    parse_scenario, scenario_json, settings_from_query_with, DcId, MsgKind, Progress, Session,
     SimConfig, TableSnap, TxnId, UserCommand,
 };
 use crate::ui::components::{
-    controls::Controls, data::DataPanel, dcs::DcTable, findings::FindingsPanel, help::Help,
-    log::LogPanel, map::WorldMap, matrix::DetectorMatrix, metrics::MetricsPanel,
+    controls::Controls, data::DataPanel, dcs::DcTable, embed::EmbedBar, findings::FindingsPanel,
+    help::Help, log::LogPanel, map::WorldMap, matrix::DetectorMatrix, metrics::MetricsPanel,
     operate::OperatePanel, ring::RingPanel, settings::SettingsPanel, tabs::TabBar, txn::TxnPanel,
 };
 use crate::ui::state::pieces::keep_or;
-use crate::ui::state::{Action, BreakpointHit, Origin, Pieces, Tab, ViewState};
+use crate::ui::state::url::{full_page_query, page_param_names};
+use crate::ui::state::{Action, BreakpointHit, Embed, Origin, PageParams, Pieces, Tab, ViewState};
 use crate::ui::web::{self, KeyListener, WallClock};
 use gloo_timers::callback::Interval;
 use std::rc::Rc;
@@ -100,6 +103,8 @@ pub struct App {
     data: DataRows,
     /// What the person looks at.
     view: ViewState,
+    /// An embedded view's link to the full playground (`?…`, the same parameters).
+    full_href: AttrValue,
     clock: WallClock,
     _interval: Interval,
     _keys: Option<KeyListener>,
@@ -109,7 +114,7 @@ pub struct App {
 impl App {
     fn snapshot(&mut self) {
         self.pieces.update(self.session.sim().snapshot());
-        if self.view.tab == Tab::Data {
+        if self.view.shows(Tab::Data) {
             self.refresh_data(false);
         }
     }
@@ -180,6 +185,91 @@ impl App {
     }
 }
 
+impl App {
+    /// The error banner, if there is an error.
+    fn error_banner(&self) -> Option<Html> {
+        self.view.error.as_ref().map(|e| {
+            let dismiss = self.cbs.action.reform(|_: MouseEvent| Action::DismissError);
+            html! {
+                <div class="error-banner" role="alert" data-testid="error">
+                    <span>{ e.clone() }</span>
+                    <button class="ghost" data-testid="error-dismiss" onclick={dismiss} title="Dismiss">{ "✕" }</button>
+                </div>
+            }
+        })
+    }
+
+    fn map(&self) -> Html {
+        let (p, v, cbs) = (&self.pieces, &self.view, &self.cbs);
+        html! {
+            <WorldMap snap={p.snap.clone()} topo={p.topo.clone()} selected_txn={v.selected_txn}
+                selected_dc={v.selected_dc} hidden_kinds={v.hidden_kinds}
+                on_select={cbs.select_dc.clone()} on_toggle_link={cbs.toggle_link.clone()} on_toggle_kind={cbs.toggle_kind.clone()} />
+        }
+    }
+
+    /// The panel of `tab`.
+    fn panel(&self, tab: Tab) -> Html {
+        let (p, v, cbs) = (&self.pieces, &self.view, &self.cbs);
+        match tab {
+            Tab::Ring => html! {
+                <RingPanel ring={p.ring.clone()} topo={p.topo.clone()} config={p.config.clone()} note={v.note(Origin::Ring)}
+                    selected_dc={v.selected_dc} on_command={cbs.ring_command.clone()} />
+            },
+            Tab::Txn => html! {
+                <TxnPanel txns={p.txns.clone()} topo={p.topo.clone()} now={p.snap.now} selected={v.selected_txn}
+                    on_select={cbs.select_txn.clone()} />
+            },
+            Tab::Data => html! {
+                <DataPanel data={self.data.rows.clone()} snap={p.snap.clone()} topo={p.topo.clone()} />
+            },
+            Tab::Metrics => {
+                html! { <MetricsPanel metrics={p.metrics.clone()} topo={p.topo.clone()} /> }
+            }
+            Tab::Log => html! {
+                <LogPanel events={p.events.clone()} topo={p.topo.clone()} selected_dc={v.selected_dc} selected_txn={v.selected_txn}
+                    on_focus={cbs.focus.clone()} />
+            },
+            Tab::Findings => html! {
+                <FindingsPanel findings={p.findings.clone()} selected_txn={v.selected_txn} on_focus={cbs.focus.clone()} />
+            },
+            Tab::Settings => html! {
+                <SettingsPanel config={p.config.clone()} topo={p.topo.clone()}
+                    settings_note={v.note(Origin::Settings)} latency_note={v.note(Origin::Latency)} network_note={v.note(Origin::Network)}
+                    new_run_note={v.note(Origin::NewRun)} scenario_note={v.note(Origin::Scenario)} export={v.export.clone()}
+                    on_action={cbs.action.clone()} />
+            },
+            Tab::Operate => html! {
+                <OperatePanel config={p.config.clone()} topo={p.topo.clone()} note={v.note(Origin::Operate)}
+                    last_op={v.last_op} events={p.events.clone()} on_issue={cbs.issue.clone()} />
+            },
+        }
+    }
+
+    /// One view alone, filling the page (an iframe): the embed bar, the error banner if
+    /// any, and the view in a box that scrolls or scales inside itself.
+    fn embed_view(&self, e: Embed) -> Html {
+        let p = &self.pieces;
+        let pacing = self.session.pacing();
+        let body = match e.tab() {
+            Some(tab) => self.panel(tab),
+            None => self.map(),
+        };
+        html! {
+            <div class="app embed" data-testid="app" data-embed={e.key()}>
+                <EmbedBar view={e} running={pacing.running()} speed_pos={pacing.pos()} speed={pacing.speed()}
+                    achieved={pacing.achieved()} now={p.snap.now} hit={self.view.hit.clone()}
+                    full_href={self.full_href.clone()} on_action={self.cbs.action.clone()} />
+                { for self.error_banner() }
+                <section class={classes!("embed-body", format!("embed-{}", e.key()))} data-testid={format!("embed-{}", e.key())}
+                    aria-label={e.title()}>
+                    { body }
+                </section>
+            </div>
+        }
+    }
+}
+
 impl Component for App {
     type Message = Action;
     type Properties = AppProps;
@@ -192,8 +282,11 @@ impl Component for App {
                 .and_then(|w| w.location().search().ok())
                 .unwrap_or_default(),
         };
-        // Every valid parameter is kept; every refused one is named, all in one message.
-        let q = settings_from_query(&query);
+        // Every valid parameter is kept; every refused one is named, all in one message:
+        // the run's settings (the core's), then the page's own (`embed`, `tab`, …).
+        let mut q = settings_from_query_with(&query, &page_param_names());
+        let (page, page_problems) = PageParams::from_query(&query);
+        q.problems.extend(page_problems);
         let error = (!q.problems.is_empty()).then(|| {
             let then = if q.defaults_only {
                 "Running with the default settings instead."
@@ -203,10 +296,11 @@ impl Component for App {
             format!("{} {then}", q.problems.join(" "))
         });
         let cfg = q.cfg;
+        let autoplay = page.play.unwrap_or(props.autoplay);
         // `settings_from_query` validated the config; the default is valid by construction.
-        let (session, error) = match Session::new(cfg, props.autoplay) {
+        let (mut session, error) = match Session::new(cfg, autoplay) {
             Ok(s) => (s, error),
-            Err(e) => match Session::new(SimConfig::default(), props.autoplay) {
+            Err(e) => match Session::new(SimConfig::default(), autoplay) {
                 Ok(s) => (
                     s,
                     Some(format!("{e} Running with the default settings instead.")),
@@ -220,19 +314,42 @@ impl Component for App {
             Interval::new(TICK_MS, move || link.send_message(Action::Tick))
         };
         let cbs = Callbacks::new(link);
-        let app = App {
+        // The page's own parameters: how the run is paced and shown.
+        let mut view = ViewState::new(error);
+        if let Some(pos) = page.speed_pos {
+            session.pacing_mut().set_pos(pos);
+        }
+        if let Some(bp) = page.pause_at {
+            session.set_breakpoint(bp);
+        }
+        if let Some(t) = page.tab {
+            view.tab = t;
+        }
+        let full_href = match page.embed {
+            Some(e) => {
+                view.embed(e);
+                full_page_query(&query, e).into()
+            }
+            None => AttrValue::default(),
+        };
+        let mut app = App {
             pieces: Pieces::new(session.sim().snapshot()),
             session,
             data: DataRows {
                 rows: Rc::new(Vec::new()),
                 at: f64::NEG_INFINITY,
             },
-            view: ViewState::new(error),
+            view,
+            full_href,
             clock: WallClock::new(),
             _interval: interval,
             _keys: KeyListener::install(cbs.action.clone()),
             cbs,
         };
+        // An embedded data view is on screen from the start, before any tick.
+        if app.view.shows(Tab::Data) {
+            app.refresh_data(true);
+        }
         app
     }
 
@@ -355,48 +472,11 @@ impl Component for App {
         let v = &self.view;
         let cbs = &self.cbs;
         let pacing = self.session.pacing();
-        let error = v.error.as_ref().map(|e| {
-            let dismiss = cbs.action.reform(|_: MouseEvent| Action::DismissError);
-            html! {
-                <div class="error-banner" role="alert" data-testid="error">
-                    <span>{ e.clone() }</span>
-                    <button class="ghost" data-testid="error-dismiss" onclick={dismiss} title="Dismiss">{ "✕" }</button>
-                </div>
-            }
-        });
-        let panel = match v.tab {
-            Tab::Ring => html! {
-                <RingPanel ring={p.ring.clone()} topo={p.topo.clone()} config={p.config.clone()} note={v.note(Origin::Ring)}
-                    selected_dc={v.selected_dc} on_command={cbs.ring_command.clone()} />
-            },
-            Tab::Txn => html! {
-                <TxnPanel txns={p.txns.clone()} topo={p.topo.clone()} now={p.snap.now} selected={v.selected_txn}
-                    on_select={cbs.select_txn.clone()} />
-            },
-            Tab::Data => html! {
-                <DataPanel data={self.data.rows.clone()} snap={p.snap.clone()} topo={p.topo.clone()} />
-            },
-            Tab::Metrics => {
-                html! { <MetricsPanel metrics={p.metrics.clone()} topo={p.topo.clone()} /> }
-            }
-            Tab::Log => html! {
-                <LogPanel events={p.events.clone()} topo={p.topo.clone()} selected_dc={v.selected_dc} selected_txn={v.selected_txn}
-                    on_focus={cbs.focus.clone()} />
-            },
-            Tab::Findings => html! {
-                <FindingsPanel findings={p.findings.clone()} selected_txn={v.selected_txn} on_focus={cbs.focus.clone()} />
-            },
-            Tab::Settings => html! {
-                <SettingsPanel config={p.config.clone()} topo={p.topo.clone()}
-                    settings_note={v.note(Origin::Settings)} latency_note={v.note(Origin::Latency)} network_note={v.note(Origin::Network)}
-                    new_run_note={v.note(Origin::NewRun)} scenario_note={v.note(Origin::Scenario)} export={v.export.clone()}
-                    on_action={cbs.action.clone()} />
-            },
-            Tab::Operate => html! {
-                <OperatePanel config={p.config.clone()} topo={p.topo.clone()} note={v.note(Origin::Operate)}
-                    last_op={v.last_op} events={p.events.clone()} on_issue={cbs.issue.clone()} />
-            },
-        };
+        if let Some(e) = v.embed {
+            return self.embed_view(e);
+        }
+        let error = self.error_banner();
+        let panel = self.panel(v.tab);
         let in_doubt: usize = p.snap.dcs.iter().map(|d| d.in_doubt).sum();
         html! {
             <div class={classes!("app", v.large.then_some("large"))} data-testid="app">
@@ -406,11 +486,7 @@ impl Component for App {
                     on_action={cbs.action.clone()} />
                 { for error }
                 <main class="layout">
-                    <section class="panel map-panel" aria-label="World map">
-                        <WorldMap snap={p.snap.clone()} topo={p.topo.clone()} selected_txn={v.selected_txn}
-                            selected_dc={v.selected_dc} hidden_kinds={v.hidden_kinds}
-                            on_select={cbs.select_dc.clone()} on_toggle_link={cbs.toggle_link.clone()} on_toggle_kind={cbs.toggle_kind.clone()} />
-                    </section>
+                    <section class="panel map-panel" aria-label="World map">{ self.map() }</section>
                     <section class="panel side" aria-label="Datacenters and failure detectors">
                         <DcTable snap={p.snap.clone()} selected_dc={v.selected_dc}
                             on_toggle={cbs.toggle_dc.clone()} on_select={cbs.select_dc.clone()} />

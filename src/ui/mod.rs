@@ -4,8 +4,9 @@
 //! `web` is used by `app` only):
 //! - `app`: the one component that owns the run (the core's `Session`) and reduces
 //!   `state::Action`s; it also owns the web glue from `web` (Interval, clock, keys).
-//! - `state`: what components share — `Action`, `Tab`, `Origin`, `Note`, `Theme`,
-//!   `BreakpointHit`, the snapshot pieces (`Topo`, `RingView`, …) and `ViewState`.
+//! - `state`: what components share — `Action`, `Tab`, `Embed`, `Origin`, `Note`, `Theme`,
+//!   `BreakpointHit`, the snapshot pieces (`Topo`, `RingView`, …), `ViewState`, and the
+//!   page's own URL parameters (`state::url`: `embed`, `tab`, `speed`, `pause_at`, `play`).
 //! - `components`: one view per file; props are snapshot pieces and narrow callbacks.
 //! - `fmt`: text and colour helpers; `web`: wall clock, key listener, theme attribute.
 //!
@@ -24,12 +25,14 @@
 //!
 //! | testid                    | what                                                         |
 //! |---------------------------|--------------------------------------------------------------|
-//! | `app`                     | root element                                                 |
+//! | `app`                     | root element; `data-embed` = the embedded view (`?embed=<view>`), absent on the whole page |
+//! | `embed-<view>`            | the view's box of an embed (map, ring, txn, data, metrics): the one view shown, with no header, tabs or side panel; it scrolls or scales inside itself |
+//! | `embed-open-full`         | an embed's link to the full playground: the same URL parameters without `embed` (plus `tab=<view>`), `target=_blank` |
 //! | `error`                   | global error banner (URL errors, refused commands, panics); present only on errors |
 //! | `error-dismiss`           | closes the banner (not for panics)                           |
 //! | `sim-time`                | sim time; `data-ms` = integer ms                             |
 //! | `seed`                    | the run's seed (text)                                        |
-//! | `play` / `pause` / `step` | controls; `step` runs exactly one event (`Sim::step`)        |
+//! | `play` / `pause` / `step` | controls; `step` runs exactly one event (`Sim::step`); an embed has them too (and `sim-time`, `speed`, `speed-label`, `breakpoint-hit`) |
 //! | `speed`                   | range input 0..=1000; speed = 0.05 × 1000^(value/1000) (500 ≈ 1.58×, 434 ≈ 1×) |
 //! | `speed-label`             | the speed as text, `data-speed` = the factor                 |
 //! | `dc-<id>`                 | a DC on the map (`<g>`); `data-state` = up \| down; with a DC selected, `data-seen` = alive \| suspect \| dead (the selected DC's own view) |
@@ -47,7 +50,7 @@
 //! | `txn-diagram`             | the sequence diagram of the selected transaction            |
 //! | `data-table-<table>`      | data view table (table index)                                |
 //! | `data-key-<table>-<pk>`   | a data view row; `data-primary` = owner DC id, `data-epoch` = the shard's epoch term |
-//! | `breakpoint`              | select "pause at": `none` \| `txn-decision` \| `failover` \| `finding` |
+//! | `breakpoint`              | select "pause at": `none` \| `txn-decision` \| `failover` \| `finding` (the values of `?pause_at=`) |
 //! | `breakpoint-hit`          | why the run paused at the breakpoint; `data-kind` (as above), `data-seq`, `data-ms`, `data-txn`, `data-dc` |
 //! | `metrics`                 | the metrics panel                                            |
 //! | `log`, `log-entry-<seq>`  | event log and its entries; `log-dc`, `log-cat-<category>`, `log-heartbeats` filters |

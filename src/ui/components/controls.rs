@@ -4,7 +4,7 @@
 use crate::sim::{Breakpoint, SimTime};
 use crate::ui::components::input_value;
 use crate::ui::fmt;
-use crate::ui::state::{Action, BreakpointHit, Theme, SPEED_MAX};
+use crate::ui::state::{bp_parse, Action, BreakpointHit, Theme, SPEED_MAX};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -26,24 +26,11 @@ pub struct Props {
     pub on_action: Callback<Action>,
 }
 
-/// The `<select>` value of a breakpoint setting (also the hit note's `data-kind`).
-pub fn bp_key(bp: Option<Breakpoint>) -> &'static str {
-    match bp {
-        None => "none",
-        Some(Breakpoint::TxnDecision) => "txn-decision",
-        Some(Breakpoint::Failover) => "failover",
-        Some(Breakpoint::Finding) => "finding",
-    }
-}
+pub use crate::ui::state::bp_key;
 
-/// Inverse of `bp_key`; anything unknown means no breakpoint.
+/// The breakpoint a `<select>` value names; anything unknown means no breakpoint.
 pub fn bp_from_key(k: &str) -> Option<Breakpoint> {
-    match k {
-        "txn-decision" => Some(Breakpoint::TxnDecision),
-        "failover" => Some(Breakpoint::Failover),
-        "finding" => Some(Breakpoint::Finding),
-        _ => None,
-    }
+    bp_parse(k).flatten()
 }
 
 const BP_CHOICES: [(Option<Breakpoint>, &str); 4] = [

@@ -11,10 +11,12 @@
 //! - Nothing here owns or mutates the `Sim`; the run lives in the core's `Session`.
 
 pub mod pieces;
+pub mod url;
 pub mod view;
 
 pub use crate::sim::SPEED_MAX;
 pub use pieces::{Pieces, RingView, Topo, ViewRow};
+pub use url::PageParams;
 pub use view::ViewState;
 
 use crate::sim::{
@@ -138,6 +140,83 @@ impl Tab {
             Tab::Operate => "Operate",
         }
     }
+}
+
+/// A view shown on its own, for an iframe (`?embed=<key>`): that view and the run
+/// controls, no page chrome.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Embed {
+    Map,
+    Ring,
+    Txn,
+    Data,
+    Metrics,
+}
+
+impl Embed {
+    pub const ALL: [Embed; 5] = [
+        Embed::Map,
+        Embed::Ring,
+        Embed::Txn,
+        Embed::Data,
+        Embed::Metrics,
+    ];
+
+    /// The `embed=` value, and the `embed-<key>` test hook of the view's box.
+    pub fn key(self) -> &'static str {
+        match self {
+            Embed::Map => "map",
+            Embed::Ring => "ring",
+            Embed::Txn => "txn",
+            Embed::Data => "data",
+            Embed::Metrics => "metrics",
+        }
+    }
+
+    /// The tab that shows the same view in the full page (the map has none: it is always
+    /// there).
+    pub fn tab(self) -> Option<Tab> {
+        match self {
+            Embed::Map => None,
+            Embed::Ring => Some(Tab::Ring),
+            Embed::Txn => Some(Tab::Txn),
+            Embed::Data => Some(Tab::Data),
+            Embed::Metrics => Some(Tab::Metrics),
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Embed::Map => "World map",
+            Embed::Ring => "Placement",
+            Embed::Txn => "2PC",
+            Embed::Data => "Data",
+            Embed::Metrics => "Metrics",
+        }
+    }
+}
+
+/// The breakpoint choices, as the `breakpoint` select and the `pause_at=` URL parameter
+/// name them (also the hit note's `data-kind`).
+pub const BREAKPOINTS: [(Option<Breakpoint>, &str); 4] = [
+    (None, "none"),
+    (Some(Breakpoint::TxnDecision), "txn-decision"),
+    (Some(Breakpoint::Failover), "failover"),
+    (Some(Breakpoint::Finding), "finding"),
+];
+
+/// The name of a breakpoint setting (see `BREAKPOINTS`).
+pub fn bp_key(bp: Option<Breakpoint>) -> &'static str {
+    BREAKPOINTS
+        .iter()
+        .find(|(b, _)| *b == bp)
+        .map(|(_, k)| *k)
+        .unwrap_or("none")
+}
+
+/// The breakpoint setting named `k`; `None` if no setting has that name.
+pub fn bp_parse(k: &str) -> Option<Option<Breakpoint>> {
+    BREAKPOINTS.iter().find(|(_, n)| *n == k).map(|(b, _)| *b)
 }
 
 /// Where a command came from, so its refusal is shown next to that control.

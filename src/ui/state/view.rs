@@ -8,12 +8,14 @@
 //! - Starting a new run (`forget_run`) clears what pointed into the old one: selections,
 //!   the last manual request, the breakpoint hit.
 
-use super::{Action, BreakpointHit, Note, Origin, Tab, Theme, ORIGINS};
+use super::{Action, BreakpointHit, Embed, Note, Origin, Tab, Theme, ORIGINS};
 use crate::sim::{Breakpoint, DcId, MsgKind, ReqId, TxnId};
 use yew::AttrValue;
 
 pub struct ViewState {
     pub tab: Tab,
+    /// The one view shown, with no page chrome (`?embed=<view>`); `None`: the whole page.
+    pub embed: Option<Embed>,
     pub selected_txn: Option<TxnId>,
     pub selected_dc: Option<DcId>,
     /// Bit `k` set: message kind `k` is hidden on the map.
@@ -42,6 +44,7 @@ impl ViewState {
     pub fn new(error: Option<String>) -> ViewState {
         ViewState {
             tab: Tab::Txn,
+            embed: None,
             selected_txn: None,
             selected_dc: None,
             hidden_kinds: 0,
@@ -53,6 +56,23 @@ impl ViewState {
             export: None,
             last_op: None,
             hit: None,
+        }
+    }
+
+    /// Shows only `view` (an embed); its tab, if it has one, becomes the current tab.
+    pub fn embed(&mut self, view: Embed) {
+        self.embed = Some(view);
+        if let Some(t) = view.tab() {
+            self.tab = t;
+        }
+    }
+
+    /// Whether the panel of `tab` is on screen: the current tab of the whole page, or the
+    /// embedded view.
+    pub fn shows(&self, tab: Tab) -> bool {
+        match self.embed {
+            Some(e) => e.tab() == Some(tab),
+            None => self.tab == tab,
         }
     }
 
