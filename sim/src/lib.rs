@@ -19,7 +19,7 @@
 //! - a datacenter: `node`, one child per mechanism (client front end, replication,
 //!   heartbeats, failover, 2PC, balancer), speaking the leaf `vocab`;
 //! - data and rules: `table`, `placement`, `net`, `workload`, `checker`, `config`,
-//!   `scenario`; leaves: `ids`, `time`, `rng`.
+//!   `scenario`; seeded fault schedules and the settle step: `schedule`; leaves: `ids`, `time`, `rng`.
 #![warn(unreachable_pub, missing_docs)]
 
 mod admin;
@@ -41,6 +41,7 @@ mod record;
 pub mod rng;
 #[allow(missing_docs)] // Owned by the UI work (a field schema is landing there).
 pub mod scenario;
+pub mod schedule;
 pub mod session;
 mod sim;
 mod snapshot;

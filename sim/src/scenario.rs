@@ -41,6 +41,11 @@ pub struct ScheduledCommand {
 pub struct Scenario {
     pub config: SimConfig,
     pub commands: Vec<ScheduledCommand>,
+    /// Where a headless run ends (the runner's `run` stops here before reading the end
+    /// state; absent: at the last command). Optional, so files without it (every file
+    /// the page exported before it existed) still load; the page ignores it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<SimTime>,
 }
 
 pub fn parse_scenario(text: &str) -> Result<Scenario, InputError> {

@@ -141,6 +141,7 @@ impl Session {
                 .chain(self.pending.iter())
                 .cloned()
                 .collect(),
+            until: None,
         }
     }
 

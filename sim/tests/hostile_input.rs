@@ -26,6 +26,7 @@ fn valid_scenario_text() -> String {
                 cmd: UserCommand::Revive(DcId(1)),
             },
         ],
+        until: None,
     };
     scenario_json(&sc)
 }
