@@ -232,6 +232,8 @@ impl Sim {
     pub(crate) fn issue(&mut self, home: DcId, op: ClientOp) {
         let req = ReqId(self.next_req);
         self.next_req += 1;
+        let (now, seq) = (self.world.now, self.rec.counters.events);
+        self.checker.note_invoked(req, home, seq, now, &op);
         if !self.world.is_up(home) {
             let result = OpResult::Err(OpError::Unavailable(format!(
                 "client's home {home} is down"

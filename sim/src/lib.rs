@@ -31,6 +31,7 @@ pub mod config;
 mod facts;
 #[allow(missing_docs)] // The settings schema (one place for keys, bounds and parsers).
 pub mod fields;
+pub mod history;
 mod ids;
 pub mod net;
 mod node;
