@@ -39,6 +39,7 @@ pub mod pacing;
 pub mod placement;
 mod queries;
 mod record;
+pub mod report;
 pub mod rng;
 #[allow(missing_docs)] // Owned by the UI work (a field schema is landing there).
 pub mod scenario;

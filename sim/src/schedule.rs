@@ -26,6 +26,7 @@ use crate::config::{
     region_dc, KeyDistribution, PlacementKind, ReadConsistency, ReplicationMode, SimConfig, MAX_DCS,
 };
 use crate::ids::DcId;
+use crate::report::CommandInfo;
 use crate::rng::Rng;
 use crate::scenario::{Scenario, ScheduledCommand};
 use crate::sim::Sim;
@@ -306,4 +307,28 @@ pub fn settle(sim: &mut Sim) -> SimTime {
     let _ = sim.apply(UserCommand::Configure(Box::new(quiet)));
     sim.advance_to(healed.plus(sim.settle_ms() + SETTLE_EXTRA_MS));
     healed
+}
+
+/// A command as one line of text (a `Configure` names the settings schedules change).
+pub fn describe(c: &UserCommand) -> String {
+    match c {
+        UserCommand::Configure(c) => format!(
+            "configure: loss {}‰, jitter {} ms, R={}, {:?}, {} ops/s",
+            c.loss_permille, c.jitter_ms, c.replication_factor, c.placement, c.workload.ops_per_sec
+        ),
+        UserCommand::AddDc(spec) => format!("AddDc({})", spec.name),
+        other => format!("{other:?}"),
+    }
+}
+
+/// What `play` did, for a `RunReport`.
+pub fn command_infos(applied: &[Applied]) -> Vec<CommandInfo> {
+    applied
+        .iter()
+        .map(|a| CommandInfo {
+            at: a.scheduled.at,
+            what: describe(&a.scheduled.cmd),
+            refused: a.result.as_ref().err().map(|e| e.to_string()),
+        })
+        .collect()
 }

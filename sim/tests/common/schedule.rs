@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use tablestore_sim::config::SimConfig;
-use tablestore_sim::schedule::{play, schedule, settle, ScheduleOptions};
-use tablestore_sim::{Bugs, FindingKind, Sim, UserCommand};
+use tablestore_sim::schedule::{describe, play, schedule, settle, ScheduleOptions};
+use tablestore_sim::{Bugs, FindingKind, Sim};
 
 pub use tablestore_sim::schedule::Modes;
 
@@ -71,16 +71,6 @@ pub fn run_with(seed: u64, opts: ScheduleOptions, bugs: Bugs) -> Outcome {
         findings,
         violations,
         report,
-    }
-}
-
-fn describe(c: &UserCommand) -> String {
-    match c {
-        UserCommand::Configure(c) => format!(
-            "configure: loss {}‰, jitter {} ms, R={}, {:?}",
-            c.loss_permille, c.jitter_ms, c.replication_factor, c.placement
-        ),
-        other => format!("{other:?}"),
     }
 }
 
