@@ -13,6 +13,7 @@ use crate::sim::Sim;
 use crate::table::pk_text;
 use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// The report format's version.
 pub const FORMAT: u32 = 1;
@@ -47,6 +48,9 @@ pub struct RunReport {
     pub history: Vec<HistoryEntry>,
     /// Every DC's copy of every shard.
     pub final_state: Vec<CopyState>,
+    /// The shard of every row key the history names, under the placement at the end
+    /// (a key's shard is where to look for it in `final_state`).
+    pub key_shards: BTreeMap<String, u32>,
     /// The checker's findings, in the order found.
     pub findings: Vec<FindingInfo>,
     /// Findings that are violations.
@@ -173,6 +177,21 @@ impl Sim {
                 });
             }
         }
+        let mut key_shards = BTreeMap::new();
+        for e in &history {
+            let keys = e
+                .writes
+                .iter()
+                .map(|r| &r.key)
+                .chain(e.reads.iter().map(|r| &r.key));
+            for k in keys {
+                if !key_shards.contains_key(k) {
+                    // The partition key is the first '/'-separated part (see `pk_text`).
+                    let partition = k.split('/').next().unwrap_or_default();
+                    key_shards.insert(k.clone(), w.placement.shard_of(partition).0);
+                }
+            }
+        }
         // Table, then shard, then DC: copies of one shard sit together.
         final_state.sort_by(|a, b| (&a.table, a.shard, a.dc).cmp(&(&b.table, b.shard, b.dc)));
         RunReport {
@@ -205,6 +224,7 @@ impl Sim {
             commands,
             history,
             final_state,
+            key_shards,
             findings: self
                 .checker
                 .findings
