@@ -379,7 +379,7 @@ fn generated_schedules_pass_the_scenario_validation() {
 }
 
 fn arb_dc() -> impl Strategy<Value = DcId> {
-    (0u16..8).prop_map(DcId)
+    (0u16..5).prop_map(DcId)
 }
 
 fn arb_pk() -> impl Strategy<Value = tablestore_sim::table::Pk> {
