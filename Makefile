@@ -2,7 +2,8 @@
 #
 #   make serve              build (release) and serve on http://127.0.0.1:8080, rebuilding on change
 #   make serve PORT=9000    ... on another port
-#   make test               native tests, browser (wasm) tests, release build, end-to-end test
+#   make test               native tests + 10 000-schedule sweep, browser (wasm) tests, release build, end-to-end test
+#   make sweep              the fault-schedule sweep alone (SWEEP_COUNT=10000, SWEEP_FLAGS="--admin")
 #   make bench              simulation benchmark (sim/benches/sim.rs), natively
 #   make bench-wasm         the same benchmark in headless Chromium (tests/wasm_bench.rs)
 #   make frametime          frame time of the built page with 16 DCs (e2e/frametime.mjs)
@@ -56,9 +57,19 @@ WEB_TEST_ENV := \
 	WASM_BINDGEN_TEST_TIMEOUT=300 \
 	WASM_BINDGEN_TEST_DRIVER_TIMEOUT=30
 
+# The sweep is the 10 000 fault schedules, run by the headless runner so its summary line
+# (`fault schedules: N checked, V violations`) shows in the output (cargo test captures a
+# passing test's output); it exits non-zero on any violation. The core's own
+# fault-schedule test then runs fewer (FAULT_SCHEDULES) rather than the same 10 000 again.
+# Same NATIVE_TEST_ENV as the tests, so the core is built once for both.
+SWEEP_COUNT ?= 10000
+TEST_FAULT_SCHEDULES ?= 1000
+
 define native_tests
-	@echo "==> native tests: cargo test --release -p tablestore-sim"
-	$(NATIVE_TEST_ENV) cargo test --release -p tablestore-sim
+	@echo "==> native tests: cargo test --release -p tablestore-sim -p tablestore-sim-cli"
+	$(NATIVE_TEST_ENV) FAULT_SCHEDULES=$(TEST_FAULT_SCHEDULES) cargo test --release -p tablestore-sim -p tablestore-sim-cli
+	@echo "==> fault-schedule sweep: tablestore-sim sweep --from 1 --count $(SWEEP_COUNT)"
+	$(NATIVE_TEST_ENV) cargo run --quiet --release -p tablestore-sim-cli -- sweep --from 1 --count $(SWEEP_COUNT)
 endef
 
 define web_tests
@@ -85,10 +96,10 @@ define e2e_tests
 		PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 ./node_modules/.bin/playwright test
 endef
 
-.PHONY: help tools serve test test-native test-web dist single e2e bench bench-wasm frametime clean
+.PHONY: help tools serve test test-native test-web sweep dist single e2e bench bench-wasm frametime clean
 
 help:
-	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
 
 tools:
 	$(TOOLS) test
@@ -107,6 +118,10 @@ test:
 
 test-native:
 	$(native_tests)
+
+SWEEP_FLAGS ?=
+sweep:
+	$(NATIVE_TEST_ENV) cargo run --quiet --release -p tablestore-sim-cli -- sweep --from 1 --count $(SWEEP_COUNT) $(SWEEP_FLAGS)
 
 test-web:
 	$(TOOLS) web

@@ -7,12 +7,13 @@
 //! setting (e.g. `Async` losing unshipped writes on failover) — reported, never silent.
 
 use crate::config::{ReadConsistency, ReplicationMode};
+use crate::history::{images, Invocation, OpKind, RowRead, RowWrite, VersionImage, OPEN_CAP};
 use crate::ids::{DcId, ReqId, ShardId, TableId, TxnId};
 use crate::node::Node;
 use crate::placement::Placement;
 use crate::table::{partition_text, pk_text, Epoch, LogPos, Pk};
 use crate::time::SimTime;
-use crate::vocab::{ClientOp, OpResult, PartState, ShardKey};
+use crate::vocab::{ClientOp, OpError, OpResult, PartState, ShardKey};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -169,6 +170,25 @@ pub struct HistoryEntry {
     pub value: Option<String>,
     /// The DC that answered, if known.
     pub served_by: Option<DcId>,
+    /// What kind of operation.
+    pub kind: OpKind,
+    /// The table's name (None: a transaction across tables).
+    pub table: Option<String>,
+    /// The client's home DC (its front end).
+    pub home: Option<DcId>,
+    /// Events recorded before the invocation (see `history` for the order rule).
+    pub invoked_seq: u64,
+    /// Events recorded before the completion.
+    pub completed_seq: u64,
+    /// The transaction (a transaction's id is its request's).
+    pub txn: Option<TxnId>,
+    /// The rows it asked to write, with the values sent.
+    pub writes: Vec<RowWrite>,
+    /// The rows it read, with their versions (ok reads only).
+    pub reads: Vec<RowRead>,
+    /// Where an acknowledged plain write landed (None for a transaction: its rows'
+    /// positions are not known to the client).
+    pub landed: Option<VersionImage>,
 }
 
 /// The most history entries kept.
@@ -201,6 +221,8 @@ pub struct Checker {
     pub stale_reads: u64,
     /// Reads checked.
     pub reads: u64,
+    /// Requests invoked and not yet completed: where and when (for the history).
+    invocations: BTreeMap<ReqId, Invocation>,
 }
 
 pub(crate) struct CheckCtx<'a> {
@@ -214,6 +236,8 @@ pub(crate) struct CheckCtx<'a> {
     /// been up and reachable long enough that any correct primary counted them live.
     pub(crate) stable_live: Vec<usize>,
     pub(crate) table_names: &'a [String],
+    /// Events recorded so far (orders the history within an instant).
+    pub(crate) events: u64,
 }
 
 impl CheckCtx<'_> {
@@ -226,6 +250,60 @@ impl CheckCtx<'_> {
 }
 
 impl Checker {
+    /// A client at `home` invoked `req` after `seq` recorded events (for the history).
+    pub(crate) fn note_invoked(
+        &mut self,
+        req: ReqId,
+        home: DcId,
+        seq: u64,
+        at: SimTime,
+        op: &ClientOp,
+    ) {
+        if self.invocations.len() >= OPEN_CAP {
+            self.invocations.pop_first();
+        }
+        let op = op.clone();
+        self.invocations
+            .insert(req, Invocation { home, seq, at, op });
+    }
+
+    /// Requests invoked and never completed (their front end crashed, or they are still
+    /// running), as history entries with outcome `Unknown`, `completed` = `now` and
+    /// `completed_seq` = `u64::MAX` (concurrent with everything after their invocation).
+    pub fn open_requests(&self, now: SimTime, table_names: &[String]) -> Vec<HistoryEntry> {
+        let name = |t: TableId| {
+            table_names
+                .get(t.0 as usize)
+                .cloned()
+                .unwrap_or_else(|| format!("table#{}", t.0))
+        };
+        self.invocations
+            .iter()
+            .map(|(&req, i)| {
+                let (table, writes, _) = images(&i.op, &OpResult::Err(OpError::Timeout), name);
+                HistoryEntry {
+                    req,
+                    op: i.op.label().to_string(),
+                    keys: op_keys(&i.op),
+                    invoked: i.at,
+                    completed: now,
+                    outcome: Outcome::Unknown,
+                    value: None,
+                    served_by: None,
+                    kind: OpKind::of(&i.op),
+                    table,
+                    home: Some(i.home),
+                    invoked_seq: i.seq,
+                    completed_seq: u64::MAX,
+                    txn: matches!(i.op, ClientOp::Txn(_)).then_some(TxnId(req.0)),
+                    writes,
+                    reads: vec![],
+                    landed: None,
+                }
+            })
+            .collect()
+    }
+
     pub(crate) fn note_fault(&mut self, at: SimTime, text: String, dcs: Vec<DcId>) {
         self.faults.push(FaultNote { at, text, dcs });
         if self.faults.len() > 512 {
@@ -379,7 +457,7 @@ impl Checker {
         result: &OpResult,
         served_by: Option<DcId>,
     ) {
-        self.record_history(c.now, req, op, invoked, result, served_by);
+        self.record_history(c, req, op, invoked, result, served_by);
         match (op, result) {
             (
                 ClientOp::Write(w),
@@ -524,22 +602,14 @@ impl Checker {
 
     fn record_history(
         &mut self,
-        now: SimTime,
+        c: &CheckCtx,
         req: ReqId,
         op: &ClientOp,
         invoked: SimTime,
         result: &OpResult,
         served_by: Option<DcId>,
     ) {
-        use crate::vocab::OpError;
-        let keys = match op {
-            ClientOp::Get { pk, .. } => vec![pk_text(pk)],
-            ClientOp::Write(w) => vec![pk_text(&w.pk)],
-            ClientOp::Range { start, end, .. } => {
-                vec![format!("{}..{}", pk_text(start), pk_text(end))]
-            }
-            ClientOp::Txn(ws) => ws.iter().map(|w| pk_text(&w.pk)).collect(),
-        };
+        let keys = op_keys(op);
         let (outcome, value) = match result {
             OpResult::Row(r) => (
                 Outcome::Ok,
@@ -559,6 +629,17 @@ impl Checker {
             OpResult::Err(OpError::Timeout | OpError::Fenced) => (Outcome::Unknown, None),
             OpResult::Err(_) => (Outcome::Fail, None),
         };
+        let landed = match result {
+            OpResult::Written { pos, .. } if pos.index > 0 => served_by.map(|d| VersionImage {
+                term: pos.epoch.term,
+                epoch_by: pos.epoch.by,
+                index: pos.index,
+                origin: d.0,
+            }),
+            _ => None,
+        };
+        let (table, writes, reads) = images(op, result, |t| c.table_name(t));
+        let inv = self.invocations.remove(&req);
         if self.history.len() == HISTORY_CAP {
             self.history.pop_front();
         }
@@ -567,10 +648,19 @@ impl Checker {
             op: op.label().to_string(),
             keys,
             invoked,
-            completed: now,
+            completed: c.now,
             outcome,
             value,
             served_by,
+            kind: OpKind::of(op),
+            table,
+            home: inv.as_ref().map(|i| i.home),
+            invoked_seq: inv.as_ref().map(|i| i.seq).unwrap_or(0),
+            completed_seq: c.events,
+            txn: matches!(op, ClientOp::Txn(_)).then_some(TxnId(req.0)),
+            writes,
+            reads,
+            landed,
         });
     }
 
@@ -737,6 +827,18 @@ fn promised(c: &CheckCtx, key: ShardKey, live: usize) -> u8 {
         ReplicationMode::Sync => 1 + live,
         ReplicationMode::Quorum(w) => w as usize,
     }) as u8
+}
+
+/// The row keys an operation touches, as text.
+fn op_keys(op: &ClientOp) -> Vec<String> {
+    match op {
+        ClientOp::Get { pk, .. } => vec![pk_text(pk)],
+        ClientOp::Write(w) => vec![pk_text(&w.pk)],
+        ClientOp::Range { start, end, .. } => {
+            vec![format!("{}..{}", pk_text(start), pk_text(end))]
+        }
+        ClientOp::Txn(ws) => ws.iter().map(|w| pk_text(&w.pk)).collect(),
+    }
 }
 
 /// A write as people know it: the client request, and the row within a transaction.

@@ -232,6 +232,8 @@ impl Sim {
     pub(crate) fn issue(&mut self, home: DcId, op: ClientOp) {
         let req = ReqId(self.next_req);
         self.next_req += 1;
+        let (now, seq) = (self.world.now, self.rec.counters.events);
+        self.checker.note_invoked(req, home, seq, now, &op);
         if !self.world.is_up(home) {
             let result = OpResult::Err(OpError::Unavailable(format!(
                 "client's home {home} is down"
@@ -312,7 +314,12 @@ pub fn validate_op(cfg: &SimConfig, op: &ClientOp) -> Result<(), String> {
     match op {
         ClientOp::Get { table, pk } => check_pk(*table, pk),
         ClientOp::Write(w) => check_write(w),
-        ClientOp::Range { table, limit, .. } => {
+        ClientOp::Range {
+            table,
+            limit,
+            start,
+            end,
+        } => {
             check_pk(
                 *table,
                 &vec![
@@ -325,6 +332,14 @@ pub fn validate_op(cfg: &SimConfig, op: &ClientOp) -> Result<(), String> {
             )?;
             if *limit == 0 || *limit > 1000 {
                 return Err("A range limit must be 1 to 1000.".into());
+            }
+            // Served with `BTreeMap::range`, which panics on a reversed range.
+            if start > end {
+                return Err(format!(
+                    "A range's start ({}) must not come after its end ({}).",
+                    crate::table::pk_text(start),
+                    crate::table::pk_text(end)
+                ));
             }
             Ok(())
         }

@@ -35,6 +35,7 @@ impl Sim {
             consistency: w.cfg.read_consistency,
             stable_live,
             table_names: &names,
+            events: self.rec.counters.events,
         };
         f(&mut self.checker, &c)
     }

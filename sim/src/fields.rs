@@ -660,7 +660,12 @@ impl SimConfig {
             });
         }
         let w = &self.workload;
-        if w.read_pct + w.write_pct + w.txn_pct != 100 {
+        // Checked: each is bounded above, but a sum of untrusted u32s must never wrap.
+        let sum = w
+            .read_pct
+            .checked_add(w.write_pct)
+            .and_then(|s| s.checked_add(w.txn_pct));
+        if sum != Some(100) {
             return Err(E::Mix(w.read_pct, w.write_pct, w.txn_pct));
         }
         for d in &w.client_dcs {

@@ -19,7 +19,7 @@
 //! - a datacenter: `node`, one child per mechanism (client front end, replication,
 //!   heartbeats, failover, 2PC, balancer), speaking the leaf `vocab`;
 //! - data and rules: `table`, `placement`, `net`, `workload`, `checker`, `config`,
-//!   `scenario`; leaves: `ids`, `time`, `rng`.
+//!   `scenario`; seeded fault schedules and the settle step: `schedule`; leaves: `ids`, `time`, `rng`.
 #![warn(unreachable_pub, missing_docs)]
 
 mod admin;
@@ -31,6 +31,7 @@ pub mod config;
 mod facts;
 #[allow(missing_docs)] // The settings schema (one place for keys, bounds and parsers).
 pub mod fields;
+pub mod history;
 mod ids;
 pub mod net;
 mod node;
@@ -38,9 +39,11 @@ pub mod pacing;
 pub mod placement;
 mod queries;
 mod record;
+pub mod report;
 pub mod rng;
 #[allow(missing_docs)] // Owned by the UI work (a field schema is landing there).
 pub mod scenario;
+pub mod schedule;
 pub mod session;
 mod sim;
 mod snapshot;

@@ -6,7 +6,8 @@
 //! settings form and `SimConfig::validate` share one set of bounds and parsers. Nothing
 //! here touches a running simulation.
 
-use super::config::SimConfig;
+use super::commands::validate_op;
+use super::config::{SimConfig, MAX_DCS, MAX_LATENCY_MS, MAX_NAME_LEN, MIN_DCS};
 use super::fields::{self, err, FIELDS};
 // The word parsers and their error belong to the settings schema; they stay reachable here.
 use super::commands::UserCommand;
@@ -30,7 +31,8 @@ pub const MAX_FIELD_CHARS: usize = 512;
 pub struct ScheduledCommand {
     pub at: SimTime,
     /// Omit it in a hand-written scenario: the command then runs after every event of
-    /// its instant.
+    /// its instant. The rule (`Sim::run_until`): every event before `at` runs first;
+    /// the count only orders the command among the events of the instant `at`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_events: Option<u64>,
     pub cmd: UserCommand,
@@ -41,6 +43,11 @@ pub struct ScheduledCommand {
 pub struct Scenario {
     pub config: SimConfig,
     pub commands: Vec<ScheduledCommand>,
+    /// Where a headless run ends (the runner's `run` stops here before reading the end
+    /// state; absent: at the last command). Optional, so files without it (every file
+    /// the page exported before it existed) still load; the page ignores it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<SimTime>,
 }
 
 pub fn parse_scenario(text: &str) -> Result<Scenario, InputError> {
@@ -61,22 +68,133 @@ pub fn parse_scenario(text: &str) -> Result<Scenario, InputError> {
             "A scenario holds at most {MAX_SCENARIO_COMMANDS} commands."
         ));
     }
-    if sc.commands.windows(2).any(|w| w[0].at > w[1].at) {
-        return err("Scenario commands must be in time order.");
-    }
-    if sc
-        .commands
-        .windows(2)
-        .any(|w| matches!((w[0].after_events, w[1].after_events), (Some(a), Some(b)) if a > b))
-    {
-        return err("Scenario commands must be in event order (after_events may not decrease).");
-    }
-    if let Some(last) = sc.commands.last() {
-        if last.at.0 > 24 * 3600 * 1000 {
+    let mut last_at = SimTime::ZERO;
+    let mut last_count: Option<(usize, u64)> = None;
+    // DC ids a command may name: the initial ones, plus one per AddDc before it.
+    let mut dc_ids = sc.config.dcs.len();
+    for (i, c) in sc.commands.iter().enumerate() {
+        let no = i + 1;
+        if c.at < last_at {
+            return err(format!(
+                "Scenario commands must be in time order: command {no} is at {} ms, before the one above it ({} ms).",
+                c.at.0, last_at.0
+            ));
+        }
+        last_at = c.at;
+        if let Some(n) = c.after_events {
+            if let Some((j, m)) = last_count.filter(|&(_, m)| n < m) {
+                return err(format!(
+                    "Scenario commands must be in event order: command {no} comes after {n} events, command {j} after {m}."
+                ));
+            }
+            last_count = Some((no, n));
+        }
+        if c.at.0 > MAX_SCENARIO_MS {
             return err("Scenario commands must fall within the first 24 hours.");
         }
+        validate_command(&sc.config, dc_ids, &c.cmd)
+            .map_err(|e| InputError(format!("Command {no} ({}): {e}", command_name(&c.cmd))))?;
+        if matches!(c.cmd, UserCommand::AddDc(_)) {
+            dc_ids += 1;
+        }
+    }
+    if sc.until.is_some_and(|u| u.0 > MAX_SCENARIO_MS) {
+        return err("A scenario must end within the first 24 hours.");
     }
     Ok(sc)
+}
+
+/// The latest instant a scenario may name (24 hours).
+pub const MAX_SCENARIO_MS: u64 = 24 * 3600 * 1000;
+
+fn command_name(c: &UserCommand) -> &'static str {
+    match c {
+        UserCommand::Kill(_) => "Kill",
+        UserCommand::Revive(_) => "Revive",
+        UserCommand::CutLink { .. } => "CutLink",
+        UserCommand::HealLink { .. } => "HealLink",
+        UserCommand::Partition(_) => "Partition",
+        UserCommand::HealAll => "HealAll",
+        UserCommand::SetLatency { .. } => "SetLatency",
+        UserCommand::AddDc(_) => "AddDc",
+        UserCommand::RemoveDc(_) => "RemoveDc",
+        UserCommand::Configure(_) => "Configure",
+        UserCommand::Issue { .. } => "Issue",
+    }
+}
+
+/// Checks one imported command on its own, before anything runs: DC ids that can exist
+/// (`dc_ids` of them so far: ids are never reused), latencies and positions in bounds,
+/// settings that pass every rule that does not depend on the live DC list (the DC list
+/// and latencies are not changed by `Configure`), operations that fit the schema
+/// (ranges with start ≤ end). What depends on the run (a DC being up, say) is checked
+/// when the command is applied, and a refusal there changes nothing.
+fn validate_command(cfg: &SimConfig, dc_ids: usize, cmd: &UserCommand) -> Result<(), String> {
+    let dc = |d: DcId| {
+        if (d.0 as usize) < dc_ids {
+            Ok(())
+        } else {
+            Err(format!(
+                "there is no datacenter {d} at this point (ids 0 to {})",
+                dc_ids.saturating_sub(1)
+            ))
+        }
+    };
+    let pair = |a: DcId, b: DcId| {
+        dc(a)?;
+        dc(b)?;
+        if a == b {
+            return Err("a link joins two different datacenters".to_string());
+        }
+        Ok(())
+    };
+    match cmd {
+        UserCommand::Kill(d) | UserCommand::Revive(d) | UserCommand::RemoveDc(d) => dc(*d),
+        UserCommand::CutLink { from, to } | UserCommand::HealLink { from, to } => pair(*from, *to),
+        UserCommand::SetLatency { from, to, ms } => {
+            pair(*from, *to)?;
+            if *ms == 0 || *ms > MAX_LATENCY_MS {
+                return Err(format!("latency {ms} ms is not 1 to {MAX_LATENCY_MS} ms"));
+            }
+            Ok(())
+        }
+        UserCommand::Partition(group) => {
+            if group.len() > MAX_DCS {
+                return Err(format!("a partition names at most {MAX_DCS} datacenters"));
+            }
+            group.iter().try_for_each(|&d| dc(d))
+        }
+        UserCommand::HealAll => Ok(()),
+        UserCommand::AddDc(spec) => {
+            if spec.name.trim().is_empty() || spec.name.chars().count() > MAX_NAME_LEN {
+                return Err(format!(
+                    "a datacenter needs a name of 1 to {MAX_NAME_LEN} characters"
+                ));
+            }
+            if spec.x > 1000 || spec.y > 500 {
+                return Err("a datacenter's position is within 1000 × 500".to_string());
+            }
+            Ok(())
+        }
+        UserCommand::Configure(new) => {
+            // Validate on a DC list that fits: Configure keeps the live one.
+            let mut probe = (**new).clone();
+            let n = probe
+                .dcs
+                .len()
+                .max(usize::from(probe.replication_factor))
+                .clamp(MIN_DCS, MAX_DCS);
+            let fresh = SimConfig::with_dcs(n);
+            probe.dcs = fresh.dcs;
+            probe.latency_ms = fresh.latency_ms;
+            probe.workload.client_dcs.clear();
+            probe.validate().map_err(|e| e.to_string())
+        }
+        UserCommand::Issue { home, op } => {
+            dc(*home)?;
+            validate_op(cfg, op)
+        }
+    }
 }
 
 pub fn scenario_json(sc: &Scenario) -> String {

@@ -141,6 +141,7 @@ impl Session {
                 .chain(self.pending.iter())
                 .cloned()
                 .collect(),
+            until: None,
         }
     }
 
@@ -182,8 +183,11 @@ impl Session {
         let mut replayed = None;
         let next = self.sim.next_event_at();
         let steps = self.sim.steps();
+        // `Sim::run_until`'s rule: due once no event is left before its instant, and,
+        // within its instant, once its event count is reached.
         let due = self.pending.front().is_some_and(|e| {
-            e.after_events.is_some_and(|n| steps >= n) || next.is_none_or(|n| e.at < n)
+            next.is_none_or(|n| e.at < n)
+                || (next == Some(e.at) && e.after_events.is_some_and(|n| steps >= n))
         });
         match self.pending.pop_front() {
             Some(e) if due => {

@@ -132,11 +132,21 @@ impl Sim {
         self.run(t, u64::MAX)
     }
 
-    /// Replays up to the moment a command was recorded at: events up to `at`, but no
-    /// more than `after_events` events in all (when given). Returns true if it stopped
-    /// at the breakpoint instead.
+    /// Replays up to the moment a command was recorded at. The rule: every event before
+    /// the instant `at` runs, whatever `after_events` says; events *of* the instant `at`
+    /// run while fewer than `after_events` events ran in all (all of them when `None`).
+    /// The count only orders a command among the events of its own instant, so a file
+    /// with a count that is too small (`after_events: 0` and a far `at`) cannot make the
+    /// clock jump past events still pending. Returns true if it stopped at the
+    /// breakpoint instead.
     pub fn run_until(&mut self, at: SimTime, after_events: Option<u64>) -> bool {
-        self.run(at, after_events.unwrap_or(u64::MAX))
+        let Some(n) = after_events else {
+            return self.run(at, u64::MAX);
+        };
+        if at.0 > 0 && self.run(SimTime(at.0 - 1), u64::MAX) {
+            return true;
+        }
+        self.run(at, n)
     }
 
     /// `advance_to` `ms` from now.

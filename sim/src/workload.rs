@@ -3,7 +3,9 @@
 //! Invariants: the generator owns a stream forked from the simulation's RNG, so the ops it
 //! produces depend only on the seed and the workload settings; arrivals are spaced in
 //! microseconds so high rates stay exact; Zipf weights are integers (no floating point can
-//! differ between targets).
+//! differ between targets). Every value the workload writes is unique within the run (a
+//! counter, not a draw), so a history checker can tell which write produced a stored
+//! value without trusting the simulator's versions.
 
 use crate::config::{KeyDistribution, SimConfig, WorkloadSpec};
 use crate::ids::{DcId, TableId};
@@ -20,6 +22,8 @@ pub struct Workload {
     zipf_cdf: Vec<u64>,
     /// Next arrival, in microseconds of simulated time.
     pub next_at_us: u64,
+    /// The last value written (each written cell gets the next one).
+    pub last_value: i64,
 }
 
 impl Workload {
@@ -29,6 +33,7 @@ impl Workload {
             rng,
             zipf_cdf: Vec::new(),
             next_at_us: 0,
+            last_value: 0,
         };
         w.reshape(spec);
         w
@@ -73,6 +78,12 @@ impl Workload {
         pk
     }
 
+    /// A value never written before in this run.
+    fn fresh_value(&mut self) -> Value {
+        self.last_value += 1;
+        Value::Int(self.last_value)
+    }
+
     fn write(&mut self, cfg: &SimConfig, spec: &WorkloadSpec) -> WriteOp {
         let table = TableId(self.rng.below(cfg.tables.len() as u64) as u16);
         let pk = self.pk(cfg, table, spec);
@@ -81,13 +92,13 @@ impl Workload {
         let kind = if roll < 80 || cols.is_empty() {
             WriteKind::Put(
                 cols.iter()
-                    .map(|c| (c.clone(), Value::Int(self.rng.below(1000) as i64)))
+                    .map(|c| (c.clone(), self.fresh_value()))
                     .collect(),
             )
         } else if roll < 95 {
             let c = cols[self.rng.below(cols.len() as u64) as usize].clone();
             WriteKind::Update {
-                set: vec![(c, Value::Int(self.rng.below(1000) as i64))],
+                set: vec![(c, self.fresh_value())],
                 delete: vec![],
             }
         } else {

@@ -93,6 +93,7 @@ fn imported_commands_wait_for_their_instant() {
     let sc = Scenario {
         config: busy(4),
         commands: vec![at(3_000, UserCommand::Kill(DcId(2)))],
+        until: None,
     };
     s.import(sc).unwrap();
     let p = s.advance_to(t(2_999));
@@ -114,6 +115,7 @@ fn a_refused_scheduled_command_is_reported_and_the_run_goes_on() {
     let sc = Scenario {
         config: busy(5),
         commands: vec![at(1_000, UserCommand::Revive(DcId(1)))],
+        until: None,
     };
     s.import(sc).unwrap();
     let p = s.advance_to(t(2_000));
@@ -143,6 +145,7 @@ fn step_runs_one_event_or_the_next_scheduled_command_and_pauses() {
     r.import(Scenario {
         config: cfg,
         commands: vec![at(0, UserCommand::Kill(DcId(0)))],
+        until: None,
     })
     .unwrap();
     let p = r.step();

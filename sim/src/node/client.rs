@@ -335,7 +335,8 @@ impl Node {
                     .stores
                     .range((table, ShardId(0))..=(table, ShardId(u32::MAX)))
                 {
-                    if self.primary_of(*k) != self.id {
+                    // `range` panics on start > end; `validate_op` refuses those already.
+                    if self.primary_of(*k) != self.id || start > end {
                         continue;
                     }
                     for (pk, r) in st.rows.range(start.clone()..end.clone()) {
