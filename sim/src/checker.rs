@@ -210,7 +210,9 @@ pub struct Checker {
     /// The newest epoch any DC adopted, per shard.
     latest_epoch: BTreeMap<ShardKey, (Epoch, DcId)>,
     /// Last acknowledged plain write per row: (pos, write id, copies, acked at).
-    last_write: BTreeMap<(TableId, Pk), (LogPos, u64, u8, SimTime)>,
+    /// (… and the number of events recorded when it was acknowledged: reads are ordered
+    /// against it by event, not by millisecond).
+    last_write: BTreeMap<(TableId, Pk), (LogPos, u64, u8, SimTime, u64)>,
     /// Participant shards that applied each transaction's commit, and its abort.
     outcomes: BTreeMap<TxnId, (BTreeSet<ShardKey>, BTreeSet<ShardKey>)>,
     /// Participant shards prepared and undecided, since when.
@@ -457,6 +459,8 @@ impl Checker {
         result: &OpResult,
         served_by: Option<DcId>,
     ) {
+        // Read before `record_history` closes the invocation.
+        let invoked_seq = self.invocations.get(&req).map(|i| i.seq);
         self.record_history(c, req, op, invoked, result, served_by);
         match (op, result) {
             (
@@ -481,13 +485,7 @@ impl Checker {
                     txn: None,
                 };
                 if self.on_acked(c, *write_id, a) {
-                    let slot = self
-                        .last_write
-                        .entry((w.table, w.pk.clone()))
-                        .or_insert((*pos, *write_id, *copies, c.now));
-                    if *pos >= slot.0 {
-                        *slot = (*pos, *write_id, *copies, c.now);
-                    }
+                    self.note_last_write(c, w.table, &w.pk, *pos, *write_id, *copies);
                 }
             }
             (ClientOp::Txn(ws), OpResult::Committed { shards }) => {
@@ -511,17 +509,25 @@ impl Checker {
                         promised: promised(c, key, live),
                         txn: Some(TxnId(req.0)),
                     };
-                    self.on_acked(c, id, a);
+                    if self.on_acked(c, id, a) && pos.index > 0 {
+                        self.note_last_write(c, w.table, &w.pk, pos, id, copies);
+                    }
                 }
             }
             (ClientOp::Get { table, pk }, OpResult::Row(row)) => {
                 self.reads += 1;
-                let Some(&(pos, write_id, copies, acked_at)) =
+                let Some(&(pos, write_id, copies, acked_at, acked_seq)) =
                     self.last_write.get(&(*table, pk.clone()))
                 else {
                     return;
                 };
-                if acked_at > invoked {
+                // Only a write acknowledged before the read was invoked must be seen; in
+                // the same millisecond, the event order decides.
+                let concurrent = match invoked_seq {
+                    Some(s) => acked_seq >= s,
+                    None => acked_at >= invoked,
+                };
+                if concurrent {
                     return;
                 }
                 let seen = row.as_ref().map(|r| r.version.pos);
@@ -598,6 +604,23 @@ impl Checker {
         }
         self.acked.insert(write_id, a);
         true
+    }
+
+    /// Remembers the newest acknowledged write of a row, for the stale-read check.
+    fn note_last_write(
+        &mut self,
+        c: &CheckCtx,
+        table: TableId,
+        pk: &Pk,
+        pos: LogPos,
+        write_id: u64,
+        copies: u8,
+    ) {
+        let now = (pos, write_id, copies, c.now, c.events);
+        let slot = self.last_write.entry((table, pk.clone())).or_insert(now);
+        if pos >= slot.0 {
+            *slot = now;
+        }
     }
 
     fn record_history(
