@@ -10,7 +10,7 @@ use crate::config::{ReadConsistency, ReplicationMode};
 use crate::ids::{DcId, ReqId, ShardId, TableId, TxnId};
 use crate::node::Node;
 use crate::placement::Placement;
-use crate::table::{partition_text, pk_text, Epoch, LogPos, Pk};
+use crate::table::{partition_text, pk_text, Epoch, LogPos, Pk, ShardStore};
 use crate::time::SimTime;
 use crate::vocab::{ClientOp, OpResult, PartState, ShardKey};
 use serde::{Deserialize, Serialize};
@@ -34,7 +34,8 @@ pub enum FindingKind {
     /// The same, but explained by the settings (no quorum overlap, a deposed primary
     /// without a read lease).
     StaleReadExplained,
-    /// After heal and quiet, a replica's log is not a prefix of its primary's.
+    /// After heal and quiet, a replica's log is not a prefix of its primary's (entries and
+    /// the rows they imply compared, not only positions).
     Divergence,
     /// A transaction is still in doubt after every DC has been up and healed past the
     /// timeout.
@@ -170,6 +171,9 @@ pub struct Checker {
     appended: BTreeMap<u64, (ShardKey, LogPos, SimTime)>,
     /// Committed transactions' writes, acknowledged before their positions are known.
     txn_writes: BTreeMap<u64, (Pk, SimTime)>,
+    /// Writes whose entry a membership change did not carry over, with its cause: if
+    /// their acknowledgement arrives later, they are lost.
+    lost_in_layout: BTreeMap<u64, String>,
     /// The newest epoch any DC adopted, per shard.
     latest_epoch: BTreeMap<ShardKey, (Epoch, DcId)>,
     /// Last acknowledged plain write per row: (pos, write id, copies, acked at).
@@ -328,14 +332,15 @@ impl Checker {
             .get(a.key.0 .0 as usize)
             .copied()
             .unwrap_or(ReplicationMode::Async);
-        // A loss is a violation when the write had every copy, or fewer copies than the
-        // mode promised given the replicas that were surely live; otherwise it is the
-        // documented price of acknowledging with fewer copies.
+        // The promise table (docs/REPLICATION.md), row by row: a loss the table promises
+        // against is a violation; only what the table names as the price is not.
         let kind = match mode {
             ReplicationMode::Async => FindingKind::AsyncWriteLost,
-            _ if (a.copies as usize) >= c.replication_factor || a.copies < a.promised => {
-                FindingKind::Durability
-            }
+            // Fewer copies than a correct primary would have waited for.
+            _ if a.copies < a.promised => FindingKind::Durability,
+            ReplicationMode::Quorum(w) if w >= 2 && a.copies >= w => FindingKind::Durability,
+            ReplicationMode::SemiSync if a.copies >= 2 => FindingKind::Durability,
+            _ if (a.copies as usize) >= c.replication_factor => FindingKind::Durability,
             _ => FindingKind::DegradedWriteLost,
         };
         self.last_write.retain(|_, v| v.1 != write_id);
@@ -376,9 +381,19 @@ impl Checker {
                     copies,
                 },
             ) => {
-                let Some(&(key, _, _)) = self.appended.get(write_id) else {
+                if let Some(cause) = self.lost_in_layout.remove(write_id) {
+                    // Its entry did not survive a membership change made before this
+                    // acknowledgement arrived.
+                    let a = self.pending_loss(c, w, *pos, *copies);
+                    self.report_lost(c, *write_id, &a, &cause, 1);
+                    return;
+                }
+                // Where the write is now (a membership change may have moved it since it
+                // was appended; the response still names the old position).
+                let Some(&(key, pos, _)) = self.appended.get(write_id) else {
                     return;
                 };
+                let pos = &pos;
                 let live = c.stable_live.unwrap_or(0);
                 let promised = match c
                     .modes
@@ -622,12 +637,12 @@ impl Checker {
                 else {
                     continue;
                 };
+                // Contents, not only positions: the same position holding another write
+                // (or the same log implying other rows) is a divergence too.
                 let n = store.last_index().min(p.last_index());
-                let bad = (1..=n)
-                    .rev()
-                    .take(64)
-                    .any(|i| store.entry(i).map(|e| e.pos) != p.entry(i).map(|e| e.pos))
-                    || store.last_index() > p.last_index();
+                let bad = (1..=n).rev().take(64).any(|i| store.entry(i) != p.entry(i))
+                    || store.last_index() > p.last_index()
+                    || (store.last_index() == p.last_index() && store.rows != p.rows);
                 if bad && !self.reported_divergence.contains(&(*key, dc)) {
                     diverged.push((*key, dc, primary));
                 }
@@ -673,13 +688,98 @@ impl Checker {
         }
     }
 
-    /// After a reconfiguration shard ids change meaning: forget per-shard bookkeeping.
-    pub(crate) fn reset_shards(&mut self) {
-        self.acked.clear();
-        self.appended.clear();
-        self.latest_epoch.clear();
+    /// An acknowledgement arriving for a write whose position is no longer tracked.
+    fn pending_loss(
+        &self,
+        c: &CheckCtx,
+        w: &crate::table::WriteOp,
+        pos: LogPos,
+        copies: u8,
+    ) -> Acked {
+        let shard = c.placement.shard_of(&partition_text(&w.pk));
+        Acked {
+            key: (w.table, shard),
+            pk: w.pk.clone(),
+            pos,
+            copies,
+            at: c.now,
+            promised: copies,
+        }
+    }
+
+    /// A membership or placement change (`c` still shows the old layout): shard ids change
+    /// meaning, so everything tracked is moved to where the change put it, by write id.
+    /// An acknowledged write is present if its entry is in the copy the change took for
+    /// its old shard: it then lives on in its row's new entry (or was overwritten by a
+    /// later write of that log, which is not a loss). Absent, it is lost, graded by the
+    /// promise table like a failover loss, with the change named as the cause.
+    pub(crate) fn relayout(&mut self, c: &CheckCtx, r: &Relayout) {
+        let present = |key: ShardKey, pos: LogPos| {
+            r.sources
+                .get(&key)
+                .and_then(|s| s.entry(pos.index))
+                .map(|e| e.pos)
+                == Some(pos)
+        };
+        let acked = std::mem::take(&mut self.acked);
+        let mut lost = Vec::new();
+        for (w, mut a) in acked {
+            if !present(a.key, a.pos) {
+                lost.push((w, a));
+                continue;
+            }
+            if let Some(&(key, pos)) = r.placed.get(&w) {
+                let made = r.copies.get(&key).copied().unwrap_or(0);
+                a.key = key;
+                a.pos = pos;
+                a.copies = made;
+                a.promised = a.promised.min(made);
+                self.acked.insert(w, a);
+            }
+        }
+        let n = lost.len();
+        for (w, a) in lost {
+            self.report_lost(c, w, &a, &r.cause, n);
+        }
+        let appended = std::mem::take(&mut self.appended);
+        for (w, (key, pos, at)) in appended {
+            if let Some(&(k, p)) = r.placed.get(&w) {
+                self.appended.insert(w, (k, p, at));
+            } else if !present(key, pos) {
+                self.lost_in_layout.insert(w, r.cause.clone());
+            }
+        }
+        self.last_write
+            .retain(|_, slot| match r.placed.get(&slot.1) {
+                Some(&(_, p)) => {
+                    slot.0 = p;
+                    true
+                }
+                None => false,
+            });
+        self.latest_epoch = r
+            .primaries
+            .iter()
+            .map(|(&k, &p)| (k, (r.epoch, p)))
+            .collect();
         self.reported_divergence.clear();
     }
+}
+
+/// What a membership or placement change did, for `Checker::relayout`.
+pub(crate) struct Relayout<'a> {
+    /// Each old shard's copy the change took its rows from.
+    pub(crate) sources: &'a BTreeMap<ShardKey, ShardStore>,
+    /// Where each row's surviving write now sits: new shard and position, by write id.
+    pub(crate) placed: &'a BTreeMap<u64, (ShardKey, LogPos)>,
+    /// How many up replicas received each new shard's copy.
+    pub(crate) copies: &'a BTreeMap<ShardKey, u8>,
+    /// Each new shard's primary.
+    pub(crate) primaries: &'a BTreeMap<ShardKey, DcId>,
+    /// The new layout's epoch.
+    pub(crate) epoch: Epoch,
+    /// The change, as a finding names it.
+    pub(crate) cause: String,
 }
 
 /// A write as people know it: the client request, and the row within a transaction.

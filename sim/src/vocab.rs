@@ -361,6 +361,23 @@ pub(crate) enum Msg {
         epoch: Epoch,
         primary: DcId,
     },
+    /// A failover's first round (see `node::failover`): stop accepting entries of epochs
+    /// below `epoch` and report your last log position.
+    FenceQuery {
+        table: TableId,
+        shard: ShardId,
+        epoch: Epoch,
+    },
+    /// The answer: fenced at `epoch` until `until`, holding up to `last` (`ok`), or refused
+    /// because the replica already knows `epoch` or newer (then `epoch` is what it knows).
+    FenceReply {
+        table: TableId,
+        shard: ShardId,
+        epoch: Epoch,
+        ok: bool,
+        last: LogPos,
+        until: SimTime,
+    },
 }
 
 /// The kind of a message, for colouring and filtering in the UI.
@@ -438,7 +455,10 @@ impl Msg {
             Msg::Decision { .. } => MsgKind::Decision,
             Msg::DecisionAck { .. } => MsgKind::DecisionAck,
             Msg::QueryDecision { .. } => MsgKind::QueryDecision,
-            Msg::NewEpoch { .. } => MsgKind::NewEpoch,
+            // The fencing round is part of a failover: shown as epoch traffic.
+            Msg::NewEpoch { .. } | Msg::FenceQuery { .. } | Msg::FenceReply { .. } => {
+                MsgKind::NewEpoch
+            }
         }
     }
 

@@ -315,6 +315,11 @@ impl Node {
                 if let Some(&txn) = self.vol.locks.get(&(op.table, op.pk.clone())) {
                     return reply(OpResult::Err(OpError::Locked { txn }), out);
                 }
+                if self.fenced_below(ctx, key).is_some() {
+                    // A failover round fenced this shard: the write is refused, not applied.
+                    let why = format!("{} is fenced by a failover in progress", key.1);
+                    return reply(OpResult::Err(OpError::Unavailable(why)), out);
+                }
                 self.primary_write(
                     ctx,
                     key,

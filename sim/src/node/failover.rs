@@ -1,17 +1,50 @@
 //! Failover: moving a shard's primary role when its owner is dead.
 //!
-//! Invariants: a DC issues a new epoch for a shard only when (a) it sees the current
-//! primary dead, (b) a strict majority of *all* members — itself plus peers it sees alive,
-//! by their gossiped views — see it dead too, and (c) it is the lowest-id member it sees
-//! alive. A minority partition therefore never fails over the majority's primaries. The new
-//! primary is the live replica with the most up-to-date log (epoch, then index). Epochs
-//! are `(term, issuer)`, so two concurrent issuers never produce equal epochs.
+//! Invariants:
+//! - A DC starts a failover for a shard only when (a) it sees the current primary dead,
+//!   (b) a strict majority of *all* members — itself plus peers it sees alive, by their
+//!   gossiped views — see it dead too, and (c) it is the lowest-id member it sees alive. A
+//!   minority partition therefore never fails over the majority's primaries.
+//! - Epochs are `(term, issuer)`, so two concurrent issuers never produce equal epochs; a
+//!   new epoch's term is above the old primary's and above any term a fenced replica
+//!   reported (so above every epoch that exists for the shard).
+//! - Modes that promise more than the primary's own copy (`SemiSync`, `Sync`,
+//!   `Quorum(w ≥ 2)`) promote only after a *fencing round* (as a Raft vote): the issuer
+//!   asks the replicas to stop accepting older epochs and report their last position, and
+//!   promotes the newest (epoch, then index) only once enough replicas answered to
+//!   intersect every write quorum — `R − w + 1` for `Quorum(w)`, `R − 1` for `SemiSync`
+//!   (it acknowledges with 2 copies), every other replica it sees alive for `Sync`. A
+//!   fenced replica's last position cannot grow from the old primary any more, so the
+//!   newest answer holds every write acknowledged with the promised copies. Too few
+//!   answers: no failover — the shard stays unavailable (CAP's price, shown honestly).
+//! - Fences are leases (`fence_lease_ms`): a round that never completes (its issuer died)
+//!   does not block the old primary forever; a round completes only with answers whose
+//!   lease still has half its length to run.
+//! - `Async` and `Quorum(1)` promise only the primary's copy: they promote at once, from
+//!   gossiped positions (what a lost write then costs is the documented price).
 
-use super::state::PrimaryState;
+use super::state::{PrimaryState, Promotion};
 use super::{Ctx, Node};
+use crate::config::ReplicationMode;
 use crate::ids::DcId;
 use crate::table::{Epoch, LogPos};
+use crate::time::SimTime;
 use crate::vocab::{Fact, Msg, Out, PeerState, ShardKey};
+
+/// How long a fence holds (ms): several detector periods, so a round has time to finish.
+fn fence_lease_ms(ctx: &Ctx) -> u64 {
+    4 * ctx.cfg.dead_after_ms.max(ctx.cfg.heartbeat_interval_ms)
+}
+
+/// What a promotion must hear before it may pick the newest replica.
+enum Need {
+    /// Nothing: promote at once from gossip (the mode promises only the primary's copy).
+    Nothing,
+    /// This many fenced replicas (any of them, the old primary included).
+    Replicas(usize),
+    /// Every replica other than the old primary that the issuer sees alive (at least one).
+    EveryLive,
+}
 
 impl Node {
     pub(crate) fn failover_tick(&mut self, ctx: &Ctx, out: &mut Out) {
@@ -25,6 +58,8 @@ impl Node {
             .copied()
             .find(|&d| self.view_of(d) == PeerState::Alive);
         if leader != Some(self.id) {
+            // Another DC leads failovers now; it runs its own rounds.
+            self.vol.promotions.clear();
             return;
         }
         for &x in &members {
@@ -49,41 +84,275 @@ impl Node {
                 .map(|(k, m)| (*k, m.epoch))
                 .collect();
             for (key, old_epoch) in orphaned {
-                let reps = ctx.placement.replicas(key.1);
-                let best = reps
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, &d)| d != x && self.view_of(d) == PeerState::Alive)
-                    .map(|(i, &d)| (self.known_last(key, d), std::cmp::Reverse(i), d))
-                    .max();
-                let Some((_, _, new)) = best else { continue };
-                let epoch = Epoch {
-                    term: old_epoch.term + 1,
-                    by: self.id.0,
-                };
-                out.fact(Fact::FailoverIssued {
-                    table: key.0,
-                    shard: key.1,
-                    epoch,
-                    old: x,
-                    new,
-                });
-                for &d in &members {
-                    if d != self.id {
-                        out.send(
-                            d,
-                            Msg::NewEpoch {
-                                table: key.0,
-                                shard: key.1,
-                                epoch,
-                                primary: new,
-                            },
-                        );
-                    }
+                match self.need(ctx, key) {
+                    Need::Nothing => self.promote_from_gossip(ctx, key, old_epoch, x, out),
+                    _ => self.start_round(ctx, key, old_epoch, x),
                 }
-                self.adopt_epoch(ctx, key, epoch, new, out);
             }
         }
+        // Rounds already started go on even if the old primary is heard again: its own
+        // answer (it holds every write it acknowledged) then completes them.
+        let keys: Vec<ShardKey> = self.vol.promotions.keys().copied().collect();
+        for key in keys {
+            self.drive_round(ctx, key, out);
+        }
+    }
+
+    fn need(&self, ctx: &Ctx, key: ShardKey) -> Need {
+        if self.bugs.promote_without_quorum_intersection {
+            return Need::Nothing;
+        }
+        let r = ctx.placement.replicas(key.1).len();
+        match ctx.mode(key.0) {
+            ReplicationMode::Async => Need::Nothing,
+            ReplicationMode::Quorum(w) if w <= 1 => Need::Nothing,
+            ReplicationMode::Quorum(w) => Need::Replicas((r + 1).saturating_sub(w as usize)),
+            ReplicationMode::SemiSync => Need::Replicas(r.saturating_sub(1).max(1)),
+            ReplicationMode::Sync => Need::EveryLive,
+        }
+    }
+
+    /// The immediate promotion: the live replica with the newest gossiped position.
+    fn promote_from_gossip(
+        &mut self,
+        ctx: &Ctx,
+        key: ShardKey,
+        old_epoch: Epoch,
+        x: DcId,
+        out: &mut Out,
+    ) {
+        let reps = ctx.placement.replicas(key.1);
+        let best = reps
+            .iter()
+            .enumerate()
+            .filter(|(_, &d)| d != x && self.view_of(d) == PeerState::Alive)
+            .map(|(i, &d)| (self.known_last(key, d), std::cmp::Reverse(i), d))
+            .max();
+        let Some((_, _, new)) = best else { return };
+        let epoch = self.next_epoch(key, old_epoch);
+        self.issue(ctx, key, epoch, x, new, out);
+    }
+
+    /// The epoch a failover of `key` issues: above the old primary's, above any fence or
+    /// term a replica reported, above what this DC knows.
+    fn next_epoch(&self, key: ShardKey, old_epoch: Epoch) -> Epoch {
+        let mine = self.meta(key).map(|m| m.epoch.term).unwrap_or(0);
+        let fence = self.durable.fences.get(&key).map(|f| f.0.term).unwrap_or(0);
+        let floor = self.vol.term_floor.get(&key).copied().unwrap_or(0);
+        Epoch {
+            term: old_epoch.term.max(mine).max(fence).max(floor) + 1,
+            by: self.id.0,
+        }
+    }
+
+    fn start_round(&mut self, ctx: &Ctx, key: ShardKey, old_epoch: Epoch, x: DcId) {
+        if self.vol.promotions.contains_key(&key) {
+            return;
+        }
+        let epoch = self.next_epoch(key, old_epoch);
+        self.vol.promotions.insert(
+            key,
+            Promotion {
+                epoch,
+                old: x,
+                heard: Default::default(),
+            },
+        );
+        if ctx.placement.replicas(key.1).contains(&self.id) {
+            if let Some((last, until)) = self.fence(ctx, key, epoch) {
+                if let Some(p) = self.vol.promotions.get_mut(&key) {
+                    p.heard.insert(self.id, (last, until));
+                }
+            }
+        }
+    }
+
+    /// Completes the round if enough fenced replicas answered; asks the others again.
+    fn drive_round(&mut self, ctx: &Ctx, key: ShardKey, out: &mut Out) {
+        let Some(p) = self.vol.promotions.get(&key).cloned() else {
+            return;
+        };
+        if self.meta(key).is_some_and(|m| m.epoch >= p.epoch) {
+            // Someone (maybe this DC) already issued this epoch or a newer one.
+            self.vol.promotions.remove(&key);
+            return;
+        }
+        let margin = fence_lease_ms(ctx) / 2;
+        let fresh: Vec<(DcId, LogPos)> = p
+            .heard
+            .iter()
+            .filter(|(_, (_, until))| until.0 >= ctx.now.0 + margin)
+            .map(|(&d, (pos, _))| (d, *pos))
+            .collect();
+        let reps = ctx.placement.replicas(key.1);
+        let enough = match self.need(ctx, key) {
+            Need::Nothing => !fresh.is_empty(),
+            Need::Replicas(k) => fresh.len() >= k,
+            Need::EveryLive => {
+                !fresh.is_empty()
+                    && reps
+                        .iter()
+                        .filter(|&&d| d != p.old && self.view_of(d) == PeerState::Alive)
+                        .all(|d| fresh.iter().any(|(h, _)| h == d))
+            }
+        };
+        if enough {
+            let best = fresh
+                .iter()
+                .filter_map(|&(d, pos)| {
+                    let i = reps.iter().position(|&r| r == d)?;
+                    Some((pos, std::cmp::Reverse(i), d))
+                })
+                .max();
+            if let Some((_, _, new)) = best {
+                self.vol.promotions.remove(&key);
+                self.issue(ctx, key, p.epoch, p.old, new, out);
+                return;
+            }
+        }
+        // Ask (again) every replica whose fresh answer is missing, the old primary too.
+        for d in reps {
+            if d != self.id && !fresh.iter().any(|(h, _)| *h == d) {
+                out.send(
+                    d,
+                    Msg::FenceQuery {
+                        table: key.0,
+                        shard: key.1,
+                        epoch: p.epoch,
+                    },
+                );
+            }
+        }
+    }
+
+    /// Announces `new` as `key`'s primary in `epoch` to every member and adopts it here.
+    fn issue(
+        &mut self,
+        ctx: &Ctx,
+        key: ShardKey,
+        epoch: Epoch,
+        old: DcId,
+        new: DcId,
+        out: &mut Out,
+    ) {
+        out.fact(Fact::FailoverIssued {
+            table: key.0,
+            shard: key.1,
+            epoch,
+            old,
+            new,
+        });
+        for d in ctx.placement.member_ids() {
+            if d != self.id {
+                out.send(
+                    d,
+                    Msg::NewEpoch {
+                        table: key.0,
+                        shard: key.1,
+                        epoch,
+                        primary: new,
+                    },
+                );
+            }
+        }
+        self.adopt_epoch(ctx, key, epoch, new, out);
+    }
+
+    /// Promises to accept no entry of an epoch below `epoch` for a lease; returns this
+    /// copy's last position and the lease's end, or None if `epoch` is not newer than
+    /// what this DC already knows (leads in, or promised).
+    fn fence(&mut self, ctx: &Ctx, key: ShardKey, epoch: Epoch) -> Option<(LogPos, SimTime)> {
+        let mine = self.meta(key).map(|m| m.epoch).unwrap_or_default();
+        let fenced = self
+            .durable
+            .fences
+            .get(&key)
+            .map(|f| f.0)
+            .unwrap_or_default();
+        if epoch <= mine || epoch < fenced {
+            return None;
+        }
+        let until = ctx.now.plus(fence_lease_ms(ctx));
+        self.durable.fences.insert(key, (epoch, until));
+        let last = self
+            .durable
+            .stores
+            .get(&key)
+            .map(|s| s.last())
+            .unwrap_or_default();
+        Some((last, until))
+    }
+
+    /// The epoch below which `key` accepts nothing now (a live fence), if any.
+    pub(crate) fn fenced_below(&self, ctx: &Ctx, key: ShardKey) -> Option<Epoch> {
+        let (e, until) = self.durable.fences.get(&key)?;
+        let mine = self.meta(key).map(|m| m.epoch).unwrap_or_default();
+        (*until > ctx.now && *e > mine).then_some(*e)
+    }
+
+    pub(crate) fn on_fence_query(
+        &mut self,
+        ctx: &Ctx,
+        from: DcId,
+        key: ShardKey,
+        epoch: Epoch,
+        out: &mut Out,
+    ) {
+        let (ok, last, until, known) = match self.fence(ctx, key, epoch) {
+            Some((last, until)) => (true, last, until, epoch),
+            None => {
+                let mine = self.meta(key).map(|m| m.epoch).unwrap_or_default();
+                let fenced = self
+                    .durable
+                    .fences
+                    .get(&key)
+                    .map(|f| f.0)
+                    .unwrap_or_default();
+                (false, LogPos::default(), ctx.now, mine.max(fenced))
+            }
+        };
+        out.send(
+            from,
+            Msg::FenceReply {
+                table: key.0,
+                shard: key.1,
+                epoch: known,
+                ok,
+                last,
+                until,
+            },
+        );
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn on_fence_reply(
+        &mut self,
+        ctx: &Ctx,
+        from: DcId,
+        key: ShardKey,
+        epoch: Epoch,
+        ok: bool,
+        last: LogPos,
+        until: SimTime,
+        out: &mut Out,
+    ) {
+        let Some(p) = self.vol.promotions.get_mut(&key) else {
+            return;
+        };
+        if !ok {
+            if epoch >= p.epoch {
+                // The replica knows this epoch or a newer one: start over above it.
+                let floor = self.vol.term_floor.entry(key).or_insert(0);
+                *floor = (*floor).max(epoch.term);
+                self.vol.promotions.remove(&key);
+            }
+            return;
+        }
+        if epoch != p.epoch {
+            return;
+        }
+        p.heard.insert(from, (last, until));
+        self.drive_round(ctx, key, out);
     }
 
     /// The last log position of `d`'s copy as this DC knows it.
