@@ -174,6 +174,9 @@ pub struct Checker {
     /// Writes whose entry a membership change did not carry over, with its cause: if
     /// their acknowledgement arrives later, they are lost.
     lost_in_layout: BTreeMap<u64, String>,
+    /// When the last membership change happened: positions before and after it are not
+    /// comparable, so a read that spans it is not judged.
+    layout_at: Option<SimTime>,
     /// The newest epoch any DC adopted, per shard.
     latest_epoch: BTreeMap<ShardKey, (Epoch, DcId)>,
     /// Last acknowledged plain write per row: (pos, write id, copies, acked at).
@@ -327,6 +330,20 @@ impl Checker {
     }
 
     fn report_lost(&mut self, c: &CheckCtx, write_id: u64, a: &Acked, cause: &str, n: usize) {
+        self.report_lost_as(c, write_id, a, cause, n, None);
+    }
+
+    /// `report_lost`, with the kind decided by the caller when it knows better than the
+    /// table (a membership change that dropped a write an up replica held).
+    fn report_lost_as(
+        &mut self,
+        c: &CheckCtx,
+        write_id: u64,
+        a: &Acked,
+        cause: &str,
+        n: usize,
+        kind: Option<FindingKind>,
+    ) {
         let mode = c
             .modes
             .get(a.key.0 .0 as usize)
@@ -334,7 +351,7 @@ impl Checker {
             .unwrap_or(ReplicationMode::Async);
         // The promise table (docs/REPLICATION.md), row by row: a loss the table promises
         // against is a violation; only what the table names as the price is not.
-        let kind = match mode {
+        let kind_by_table = match mode {
             ReplicationMode::Async => FindingKind::AsyncWriteLost,
             // Fewer copies than a correct primary would have waited for.
             _ if a.copies < a.promised => FindingKind::Durability,
@@ -343,12 +360,13 @@ impl Checker {
             _ if (a.copies as usize) >= c.replication_factor => FindingKind::Durability,
             _ => FindingKind::DegradedWriteLost,
         };
+        let kind = kind.unwrap_or(kind_by_table);
         self.last_write.retain(|_, v| v.1 != write_id);
         self.find(
             c.now,
             kind,
             format!(
-                "{} to {} (acknowledged at t={} with {} cop{}) was lost by failover; {n} acknowledged write(s) of this shard lost",
+                "{} to {} (acknowledged at t={} with {} cop{}) was lost; {n} acknowledged write(s) of this shard lost",
                 write_label(write_id),
                 pk_text(&a.pk),
                 a.at,
@@ -472,7 +490,7 @@ impl Checker {
                 else {
                     return;
                 };
-                if acked_at > invoked {
+                if acked_at > invoked || self.layout_at.is_some_and(|t| invoked <= t) {
                     return;
                 }
                 let seen = row.as_ref().map(|r| r.version.pos);
@@ -739,7 +757,26 @@ impl Checker {
         }
         let n = lost.len();
         for (w, a) in lost {
-            self.report_lost(c, w, &a, &r.cause, n);
+            // A change may only lose what no up replica held (the table's price); dropping
+            // a copy that was there to take is a broken promise whatever the mode.
+            let holder = c.nodes.iter().find(|(_, node)| {
+                node.is_up()
+                    && node
+                        .durable
+                        .stores
+                        .get(&a.key)
+                        .and_then(|s| s.entry(a.pos.index))
+                        .map(|e| e.pos)
+                        == Some(a.pos)
+            });
+            match holder {
+                Some((&d, _)) => {
+                    let cause = format!("{}; {d} was up and held it", r.cause);
+                    let kind = Some(FindingKind::Durability);
+                    self.report_lost_as(c, w, &a, &cause, n, kind)
+                }
+                None => self.report_lost(c, w, &a, &r.cause, n),
+            }
         }
         let appended = std::mem::take(&mut self.appended);
         for (w, (key, pos, at)) in appended {
@@ -763,6 +800,7 @@ impl Checker {
             .map(|(&k, &p)| (k, (r.epoch, p)))
             .collect();
         self.reported_divergence.clear();
+        self.layout_at = Some(c.now);
     }
 }
 
