@@ -15,10 +15,14 @@ pub enum Modes {
     Mixed,
     AllAsync,
     AllSync,
+    AllQuorum,
 }
 
 pub struct Outcome {
     pub seed: u64,
+    /// Administrative commands applied and refused (admin schedules only).
+    pub admin_applied: usize,
+    pub admin_refused: usize,
     pub findings: BTreeMap<FindingKind, usize>,
     pub violations: usize,
     /// The schedule and the first violations, ready to print.
@@ -48,6 +52,7 @@ pub fn config_for(seed: u64, modes: Modes) -> SimConfig {
             Modes::Mixed => pick(&mut r, c.replication_factor),
             Modes::AllAsync => ReplicationMode::Async,
             Modes::AllSync => ReplicationMode::Sync,
+            Modes::AllQuorum => ReplicationMode::Quorum(c.replication_factor / 2 + 1),
         };
     }
     c.read_consistency = match r.below(3) {
@@ -113,27 +118,131 @@ pub fn faults_for(seed: u64, n: usize, span: u64) -> Vec<(SimTime, UserCommand)>
         .collect()
 }
 
+/// A membership or placement change in a schedule, made concrete against the live
+/// settings when it is applied (see `admin_command`).
+#[derive(Clone, Debug)]
+pub enum Admin {
+    /// Add the region catalogue's DC number `i` (beyond the initial ones: names stay unique).
+    Add(usize),
+    /// Remove DC `id` (may be refused, or name a DC already removed).
+    Remove(u16),
+    /// Switch the placement strategy.
+    Placement(PlacementKind),
+    /// Change the replication factor.
+    R(u8),
+}
+
+/// The seed's administrative changes: 1 to 3 within the first `span` ms, on a run that
+/// starts with `n` DCs. Kept apart from `faults_for` so the two can move separately.
+pub fn admin_faults_for(seed: u64, n: usize, span: u64) -> Vec<(SimTime, Admin)> {
+    let mut r = Rng::new(seed ^ 0xad31);
+    let count = 1 + r.below(3);
+    let mut times: Vec<u64> = (0..count).map(|_| 800 + r.below(span - 800)).collect();
+    times.sort_unstable();
+    let mut added = 0usize;
+    times
+        .into_iter()
+        .map(|at| {
+            let step = match r.below(4) {
+                0 => {
+                    added += 1;
+                    Admin::Add(n + added - 1)
+                }
+                1 => Admin::Remove(r.below((n + added) as u64) as u16),
+                2 => Admin::Placement(if r.below(2) == 0 {
+                    PlacementKind::Modulo
+                } else {
+                    PlacementKind::Ring
+                }),
+                _ => Admin::R(1 + r.below(3) as u8),
+            };
+            (SimTime(at), step)
+        })
+        .collect()
+}
+
+/// `step` as a command against the live settings.
+pub fn admin_command(sim: &Sim, step: &Admin) -> UserCommand {
+    match step {
+        Admin::Add(i) => UserCommand::AddDc(tablestore_sim::config::region_dc(*i)),
+        Admin::Remove(d) => UserCommand::RemoveDc(DcId(*d)),
+        Admin::Placement(k) => {
+            let mut c = sim.config().clone();
+            c.placement = *k;
+            UserCommand::Configure(Box::new(c))
+        }
+        Admin::R(rf) => {
+            let mut c = sim.config().clone();
+            c.replication_factor = *rf;
+            UserCommand::Configure(Box::new(c))
+        }
+    }
+}
+
 /// Runs one schedule: faults for `span` ms, then heal everything and wait past the
 /// settle time so the settled-state invariants are checked.
 pub fn run(seed: u64, modes: Modes, bugs: Bugs) -> Outcome {
-    let cfg = config_for(seed, modes);
+    run_with(seed, modes, bugs, false)
+}
+
+/// `run`, with the seed's administrative changes mixed in when `admin` is set.
+pub fn run_with(seed: u64, modes: Modes, bugs: Bugs, admin: bool) -> Outcome {
+    let mut cfg = config_for(seed, modes);
+    if admin && seed % 2 == 1 {
+        // A layout change waits for every transaction to be resolved (it is refused while
+        // one is not), which under a busy transactional workload and faults is rare: half
+        // the admin schedules write without transactions, so changes do apply.
+        cfg.workload.write_pct += cfg.workload.txn_pct;
+        cfg.workload.txn_pct = 0;
+    }
     let n = cfg.dcs.len();
     let span = 10_000;
-    let faults = faults_for(seed, n, span);
+    // Faults name DCs by id; after a removal some name a DC that is gone (refused).
+    let mut steps: Vec<(SimTime, Result<UserCommand, Admin>)> = faults_for(seed, n, span)
+        .into_iter()
+        .map(|(at, c)| (at, Ok(c)))
+        .collect();
+    if admin {
+        steps.extend(
+            admin_faults_for(seed, n, span)
+                .into_iter()
+                .map(|(at, a)| (at, Err(a))),
+        );
+        steps.sort_by_key(|(at, _)| *at);
+    }
     let mut sim = Sim::with_bugs(cfg, bugs).expect("generated configs are valid");
     let mut applied = Vec::new();
-    for (at, cmd) in &faults {
+    let (mut admin_applied, mut admin_refused) = (0, 0);
+    for (at, step) in &steps {
         sim.advance_to(*at);
-        let cmd = match cmd {
-            UserCommand::Configure(c) => {
+        let cmd = match step {
+            Ok(UserCommand::Configure(c)) => {
                 let mut live = sim.config().clone();
                 live.loss_permille = c.loss_permille;
                 UserCommand::Configure(Box::new(live))
             }
-            other => other.clone(),
+            Ok(other) => other.clone(),
+            Err(a) => admin_command(&sim, a),
         };
         let res = sim.apply(cmd.clone());
-        applied.push((*at, describe(&cmd), res.is_ok()));
+        if step.is_err() {
+            if res.is_ok() {
+                admin_applied += 1;
+            } else {
+                admin_refused += 1;
+            }
+        }
+        let what = match (&step, &res) {
+            (Err(a), Err(e)) => {
+                if std::env::var("ADMIN_DEBUG").is_ok() {
+                    eprintln!("REFUSED {a:?}: {e}");
+                }
+                format!("{a:?}: {e}")
+            }
+            (Err(a), Ok(())) => format!("{a:?}"),
+            _ => describe(&cmd),
+        };
+        applied.push((*at, what, res.is_ok()));
     }
     sim.advance_to(SimTime(span));
     let _ = sim.apply(UserCommand::HealAll);
@@ -185,6 +294,8 @@ pub fn run(seed: u64, modes: Modes, bugs: Bugs) -> Outcome {
     }
     Outcome {
         seed,
+        admin_applied,
+        admin_refused,
         findings,
         violations,
         report,
@@ -210,6 +321,17 @@ fn short_config(c: &SimConfig) -> String {
 
 /// Runs `count` schedules from `first_seed` on two threads; results in seed order.
 pub fn run_many(first_seed: u64, count: u64, modes: Modes, bugs: Bugs) -> Vec<Outcome> {
+    run_many_with(first_seed, count, modes, bugs, false)
+}
+
+/// `run_many`, with administrative changes mixed in when `admin` is set.
+pub fn run_many_with(
+    first_seed: u64,
+    count: u64,
+    modes: Modes,
+    bugs: Bugs,
+    admin: bool,
+) -> Vec<Outcome> {
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2)
@@ -220,7 +342,7 @@ pub fn run_many(first_seed: u64, count: u64, modes: Modes, bugs: Bugs) -> Vec<Ou
                 s.spawn(move || {
                     (first_seed..first_seed + count)
                         .filter(|seed| seed % threads == t)
-                        .map(|seed| run(seed, modes, bugs))
+                        .map(|seed| run_with(seed, modes, bugs, admin))
                         .collect::<Vec<_>>()
                 })
             })
