@@ -3,9 +3,14 @@
 //!
 //! Invariants: a settings change is validated against the live DC list, latencies and
 //! seed before anything changes; a refused change changes nothing. A membership or
-//! placement change is stop-the-world (see `reconfigure`): the world computes the new
-//! layout's copies and each node installs them through its own `adopt_layout` — the world
-//! never writes a node's fields.
+//! placement change is stop-the-world (see `reconfigure`) and keeps every acknowledged
+//! write the mode promised (docs/REPLICATION.md): it is planned completely — refused while
+//! a transaction is unresolved, while a shard has too few replicas up to intersect its
+//! write quorums, or below R or a write quorum — before anything changes; each shard's
+//! source is the newest copy by (epoch, index); its epoch is above every epoch anywhere;
+//! the world computes the new layout's copies and each node installs them through its own
+//! `adopt_layout` — the world never writes a node's fields — and the checker remaps what
+//! it tracks instead of forgetting it.
 
 use crate::checker::Relayout;
 use crate::commands::CommandError;

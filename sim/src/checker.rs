@@ -21,12 +21,16 @@ use std::collections::{BTreeMap, BTreeSet};
 pub enum FindingKind {
     /// A transaction committed at one participant and aborted at another.
     Atomicity,
-    /// An acknowledged write held by every replica (or required to be) was lost.
+    /// An acknowledged write whose mode promised it would survive was lost (the promise
+    /// table in docs/REPLICATION.md: `Quorum(w)` with ≥ w copies, `SemiSync` with 2,
+    /// `Sync` with R, fewer copies than a correct primary waits for, or a copy an up
+    /// replica held dropped by a membership change).
     Durability,
     /// An `Async` write acknowledged before it was shipped was lost by failover.
     AsyncWriteLost,
-    /// A write acknowledged with fewer copies than replicas (`SemiSync`, `Quorum`, or
-    /// `Sync` while a replica was considered dead) was lost when the copies died.
+    /// A write acknowledged with fewer copies than the table's promise covers
+    /// (`Quorum(1)`, `SemiSync` with 1, `Sync` with fewer than R while its primary counted
+    /// the others dead) was lost when the replicas holding it were unreachable.
     DegradedWriteLost,
     /// A read at `Owner` or `Quorum` returned something older than the last write
     /// acknowledged before it started, where the protocol promised it would not.

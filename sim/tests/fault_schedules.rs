@@ -80,6 +80,18 @@ fn async_and_sync_over_the_same_seeds() {
     assert_eq!(fs.get(&FindingKind::Durability).copied().unwrap_or(0), 0);
 }
 
+#[test]
+fn quorum_over_the_same_seeds() {
+    // Every table Quorum(R/2+1): a loss of a write acknowledged with its quorum is a
+    // violation (docs/REPLICATION.md), so none may be found.
+    let n = (count() / 10).max(50);
+    let q = run_many(100_000, n, Modes::AllQuorum, Bugs::default());
+    let fq = summarize(&q);
+    println!("quorum over {n} seeds: {fq:?}");
+    assert_eq!(q.iter().map(|o| o.violations).sum::<usize>(), 0);
+    assert_eq!(fq.get(&FindingKind::Durability).copied().unwrap_or(0), 0);
+}
+
 /// Schedules that also add and remove DCs, switch placement and change R: every
 /// invariant still holds. `ADMIN_SCHEDULES=N` changes how many (default: a tenth of
 /// `FAULT_SCHEDULES`, at least 200); `ADMIN_SEED=S` replays one; `ADMIN_DEBUG=1` prints
