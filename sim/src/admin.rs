@@ -362,6 +362,8 @@ impl Sim {
                         | Msg::NewEpoch { .. }
                         | Msg::FenceQuery { .. }
                         | Msg::FenceReply { .. }
+                        | Msg::FenceStatus { .. }
+                        | Msg::FenceRelease { .. }
                         | Msg::Heartbeat { .. }
                 )
             })

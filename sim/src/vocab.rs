@@ -368,7 +368,21 @@ pub(crate) enum Msg {
         shard: ShardId,
         epoch: Epoch,
     },
-    /// The answer: fenced at `epoch` until `until`, holding up to `last` (`ok`), or refused
+    /// A fenced replica whose fence has stood for its lease asks the round's issuer
+    /// whether the round still stands (answered by `NewEpoch` or `FenceRelease`).
+    FenceStatus {
+        table: TableId,
+        shard: ShardId,
+        epoch: Epoch,
+    },
+    /// The issuer abandoned the round of `epoch` (and will never complete it): the fence
+    /// may go.
+    FenceRelease {
+        table: TableId,
+        shard: ShardId,
+        epoch: Epoch,
+    },
+    /// The answer: fenced at `epoch` (asking the issuer again from `until`), holding up to `last` (`ok`), or refused
     /// because the replica already knows `epoch` or newer (then `epoch` is what it knows).
     FenceReply {
         table: TableId,
@@ -456,9 +470,11 @@ impl Msg {
             Msg::DecisionAck { .. } => MsgKind::DecisionAck,
             Msg::QueryDecision { .. } => MsgKind::QueryDecision,
             // The fencing round is part of a failover: shown as epoch traffic.
-            Msg::NewEpoch { .. } | Msg::FenceQuery { .. } | Msg::FenceReply { .. } => {
-                MsgKind::NewEpoch
-            }
+            Msg::NewEpoch { .. }
+            | Msg::FenceQuery { .. }
+            | Msg::FenceReply { .. }
+            | Msg::FenceStatus { .. }
+            | Msg::FenceRelease { .. } => MsgKind::NewEpoch,
         }
     }
 

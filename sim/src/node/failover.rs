@@ -17,9 +17,12 @@
 //!   fenced replica's last position cannot grow from the old primary any more, so the
 //!   newest answer holds every write acknowledged with the promised copies. Too few
 //!   answers: no failover — the shard stays unavailable (CAP's price, shown honestly).
-//! - Fences are leases (`fence_lease_ms`): a round that never completes (its issuer died)
-//!   does not block the old primary forever; a round completes only with answers whose
-//!   lease still has half its length to run.
+//! - A fence holds until the replica learns an epoch at least as new, or until the round's
+//!   issuer says it abandoned the round (`FenceStatus` / `FenceRelease`, asked once the
+//!   fence has stood for `fence_lease_ms`): it never lapses by time alone, because the
+//!   issuer may have completed the round while its `NewEpoch` is still on its way (or cut
+//!   off) — a lapsed fence would then accept the deposed primary's writes. An issuer that
+//!   releases a round never completes it (its next round for the shard goes above it).
 //! - `Async` and `Quorum(1)` promise only the primary's copy: they promote at once, from
 //!   gossiped positions (what a lost write then costs is the documented price).
 
@@ -31,7 +34,8 @@ use crate::table::{Epoch, LogPos};
 use crate::time::SimTime;
 use crate::vocab::{Fact, Msg, Out, PeerState, ShardKey};
 
-/// How long a fence holds (ms): several detector periods, so a round has time to finish.
+/// How long a fence stands before its replica asks the issuer whether the round still
+/// stands (ms): several detector periods, so a round normally finishes first.
 fn fence_lease_ms(ctx: &Ctx) -> u64 {
     4 * ctx.cfg.dead_after_ms.max(ctx.cfg.heartbeat_interval_ms)
 }
@@ -48,6 +52,7 @@ enum Need {
 
 impl Node {
     pub(crate) fn failover_tick(&mut self, ctx: &Ctx, out: &mut Out) {
+        self.recheck_fences(ctx, out);
         if !ctx.cfg.failover {
             return;
         }
@@ -177,13 +182,9 @@ impl Node {
             self.vol.promotions.remove(&key);
             return;
         }
-        let margin = fence_lease_ms(ctx) / 2;
-        let fresh: Vec<(DcId, LogPos)> = p
-            .heard
-            .iter()
-            .filter(|(_, (_, until))| until.0 >= ctx.now.0 + margin)
-            .map(|(&d, (pos, _))| (d, *pos))
-            .collect();
+        // Every answer still holds: a fence stands until this DC completes the round or
+        // releases it (see `on_fence_status`).
+        let fresh: Vec<(DcId, LogPos)> = p.heard.iter().map(|(&d, (pos, _))| (d, *pos)).collect();
         let reps = ctx.placement.replicas(key.1);
         let enough = match self.need(ctx, key) {
             Need::Nothing => !fresh.is_empty(),
@@ -258,8 +259,9 @@ impl Node {
         self.adopt_epoch(ctx, key, epoch, new, out);
     }
 
-    /// Promises to accept no entry of an epoch below `epoch` for a lease; returns this
-    /// copy's last position and the lease's end, or None if `epoch` is not newer than
+    /// Promises to accept no entry of an epoch below `epoch` (until this DC learns that
+    /// epoch or the issuer releases it); returns this copy's last position and when to ask
+    /// the issuer, or None if `epoch` is not newer than
     /// what this DC already knows (leads in, or promised).
     fn fence(&mut self, ctx: &Ctx, key: ShardKey, epoch: Epoch) -> Option<(LogPos, SimTime)> {
         let mine = self.meta(key).map(|m| m.epoch).unwrap_or_default();
@@ -284,10 +286,100 @@ impl Node {
     }
 
     /// The epoch below which `key` accepts nothing now (a live fence), if any.
-    pub(crate) fn fenced_below(&self, ctx: &Ctx, key: ShardKey) -> Option<Epoch> {
-        let (e, until) = self.durable.fences.get(&key)?;
+    pub(crate) fn fenced_below(&self, _ctx: &Ctx, key: ShardKey) -> Option<Epoch> {
+        let (e, _) = self.durable.fences.get(&key)?;
         let mine = self.meta(key).map(|m| m.epoch).unwrap_or_default();
-        (*until > ctx.now && *e > mine).then_some(*e)
+        (*e > mine).then_some(*e)
+    }
+
+    /// Timer (every heartbeat): for each fence that has stood for its lease without this
+    /// DC learning its epoch, ask the round's issuer whether the round still stands.
+    fn recheck_fences(&mut self, ctx: &Ctx, out: &mut Out) {
+        let stale: Vec<(ShardKey, Epoch)> = self
+            .durable
+            .fences
+            .iter()
+            .filter(|(k, (e, until))| {
+                *until <= ctx.now && self.meta(**k).is_some_and(|m| m.epoch < *e)
+            })
+            .map(|(k, (e, _))| (*k, *e))
+            .collect();
+        for (key, epoch) in stale {
+            let issuer = DcId(epoch.by);
+            if issuer == self.id {
+                self.on_fence_status(self.id, key, epoch, out);
+            } else {
+                out.send(
+                    issuer,
+                    Msg::FenceStatus {
+                        table: key.0,
+                        shard: key.1,
+                        epoch,
+                    },
+                );
+            }
+            // Ask again a heartbeat or more later, not at every tick.
+            if let Some(f) = self.durable.fences.get_mut(&key) {
+                f.1 = ctx.now.plus(ctx.cfg.dead_after_ms.max(1));
+            }
+        }
+    }
+
+    /// A fenced replica asks whether the round of `epoch` still stands: it was completed
+    /// (answer with the epoch this DC knows), is still running (no answer: the replica
+    /// stays fenced and asks again), or was abandoned (release it, and make sure this DC
+    /// never completes that round).
+    pub(crate) fn on_fence_status(
+        &mut self,
+        from: DcId,
+        key: ShardKey,
+        epoch: Epoch,
+        out: &mut Out,
+    ) {
+        let Some(m) = self.meta(key).cloned() else {
+            return;
+        };
+        if m.epoch >= epoch {
+            let msg = Msg::NewEpoch {
+                table: key.0,
+                shard: key.1,
+                epoch: m.epoch,
+                primary: m.primary,
+            };
+            if from != self.id {
+                out.send(from, msg);
+            }
+            return;
+        }
+        if self
+            .vol
+            .promotions
+            .get(&key)
+            .is_some_and(|p| p.epoch == epoch)
+        {
+            return;
+        }
+        let floor = self.vol.term_floor.entry(key).or_insert(0);
+        *floor = (*floor).max(epoch.term);
+        if from == self.id {
+            self.on_fence_release(key, epoch);
+        } else {
+            out.send(
+                from,
+                Msg::FenceRelease {
+                    table: key.0,
+                    shard: key.1,
+                    epoch,
+                },
+            );
+        }
+    }
+
+    /// The issuer abandoned the round of `epoch`: drop the fence if it is that round's.
+    pub(crate) fn on_fence_release(&mut self, key: ShardKey, epoch: Epoch) {
+        if self.durable.fences.get(&key).is_some_and(|f| f.0 == epoch) {
+            self.durable.fences.remove(&key);
+        }
     }
 
     pub(crate) fn on_fence_query(

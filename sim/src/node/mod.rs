@@ -402,6 +402,16 @@ impl Node {
                 last,
                 until,
             } => self.on_fence_reply(ctx, from, (table, shard), epoch, ok, last, until, out),
+            Msg::FenceStatus {
+                table,
+                shard,
+                epoch,
+            } => self.on_fence_status(from, (table, shard), epoch, out),
+            Msg::FenceRelease {
+                table,
+                shard,
+                epoch,
+            } => self.on_fence_release((table, shard), epoch),
         }
     }
 }
