@@ -61,6 +61,9 @@ impl Sim {
         self.world.dcs.insert(id, spec.clone());
         let out = self.world.add_node(id, self.bugs);
         self.route(id, out);
+        // A fresh DC is not "surely live" for the checker until detectors have had time
+        // to hear it (see `stable_live_replicas`).
+        self.touch(&[id]);
         let out = self
             .world
             .on_node(id, |n, ctx, out| n.adopt_layout(ctx, &layout, out));
@@ -310,6 +313,18 @@ impl Sim {
                         self.dc_list(&reps)
                     )));
                 }
+                let promise = copies_promised(self.mode_of(key.0), reps.len());
+                if has_rows && live.len() < promise {
+                    let down: Vec<DcId> = reps.iter().copied().filter(|&d| !up(d)).collect();
+                    return Err(CommandError::Refused(format!(
+                        "Cannot {why}: under the new layout {} {} would have only {} replica(s) up, fewer than the {promise} copies its {} writes were acknowledged with. Revive {} first.",
+                        self.table_name(key.0),
+                        key.1,
+                        live.len(),
+                        self.mode_of(key.0),
+                        self.dc_list(&down)
+                    )));
+                }
                 primaries.insert(key, live.first().copied().unwrap_or(reps[0]));
                 made.insert(key, live.len() as u8);
             }
@@ -444,6 +459,15 @@ impl Sim {
             .cloned()
     }
 
+    fn mode_of(&self, t: TableId) -> ReplicationMode {
+        self.world
+            .cfg
+            .tables
+            .get(t.0 as usize)
+            .map(|s| s.mode)
+            .unwrap_or(ReplicationMode::Async)
+    }
+
     fn table_name(&self, t: TableId) -> String {
         self.world
             .cfg
@@ -519,6 +543,18 @@ fn copies_to_consult(mode: ReplicationMode, r: usize) -> usize {
     match mode {
         ReplicationMode::Quorum(w) if w >= 2 => (r + 1).saturating_sub(w as usize).max(1),
         ReplicationMode::SemiSync => r.saturating_sub(1).max(1),
+        _ => 1,
+    }
+}
+
+/// Copies a write of `mode` is acknowledged with at least (replicas allowing): a new
+/// layout must be able to give each shard that many up replicas, or it would silently
+/// weaken what was promised. (`Sync` counts live replicas only: a down one is as a dead
+/// one, and its writes are degraded, as without a change.)
+fn copies_promised(mode: ReplicationMode, r: usize) -> usize {
+    match mode {
+        ReplicationMode::Quorum(w) => (w as usize).min(r),
+        ReplicationMode::SemiSync => 2.min(r),
         _ => 1,
     }
 }

@@ -178,6 +178,9 @@ pub struct Checker {
     /// Writes whose entry a membership change did not carry over, with its cause: if
     /// their acknowledgement arrives later, they are lost.
     lost_in_layout: BTreeMap<u64, String>,
+    /// Copies a membership change gave a write whose acknowledgement was still on its way:
+    /// the acknowledgement's count is from the old layout.
+    layout_copies: BTreeMap<u64, u8>,
     /// When the last membership change happened: positions before and after it are not
     /// comparable, so a read that spans it is not judged.
     layout_at: Option<SimTime>,
@@ -416,6 +419,8 @@ impl Checker {
                     return;
                 };
                 let pos = &pos;
+                let cap = self.layout_copies.remove(write_id);
+                let copies = &cap.map_or(*copies, |made| (*copies).min(made));
                 let live = c.stable_live.unwrap_or(0);
                 let promised = match c
                     .modes
@@ -428,6 +433,7 @@ impl Checker {
                     ReplicationMode::Sync => 1 + live,
                     ReplicationMode::Quorum(w) => w as usize,
                 } as u8;
+                let promised = cap.map_or(promised, |made| promised.min(made));
                 let a = Acked {
                     key,
                     pk: w.pk.clone(),
@@ -786,18 +792,33 @@ impl Checker {
         for (w, (key, pos, at)) in appended {
             if let Some(&(k, p)) = r.placed.get(&w) {
                 self.appended.insert(w, (k, p, at));
+                self.layout_copies
+                    .insert(w, r.copies.get(&k).copied().unwrap_or(0));
             } else if !present(key, pos) {
                 self.lost_in_layout.insert(w, r.cause.clone());
             }
         }
-        self.last_write
-            .retain(|_, slot| match r.placed.get(&slot.1) {
-                Some(&(_, p)) => {
-                    slot.0 = p;
-                    true
-                }
-                None => false,
-            });
+        // Each row's last acknowledged write is tracked again in its new place, even if
+        // it had been pruned as safe: the new layout may hold it on fewer replicas.
+        let mut slots = std::mem::take(&mut self.last_write);
+        slots.retain(|(_, pk), slot| match r.placed.get(&slot.1) {
+            Some(&(key, p)) => {
+                slot.0 = p;
+                let made = r.copies.get(&key).copied().unwrap_or(0);
+                slot.2 = slot.2.min(made);
+                self.acked.entry(slot.1).or_insert_with(|| Acked {
+                    key,
+                    pk: pk.clone(),
+                    pos: p,
+                    copies: made,
+                    at: slot.3,
+                    promised: made,
+                });
+                true
+            }
+            None => false,
+        });
+        self.last_write = slots;
         self.latest_epoch = r
             .primaries
             .iter()

@@ -228,6 +228,17 @@ impl Node {
                 *store = layout.copies.get(key).cloned().unwrap_or_default();
             }
         }
+        // A DC that joins is introduced as alive (as a removed one is forgotten): unknown
+        // peers count as dead, which would make Sync primaries skip the new replica and
+        // the failover leader fail its shards over before its first heartbeat.
+        if self.is_up() {
+            let joined: Vec<DcId> = self.peers(ctx).collect();
+            for p in joined {
+                if !self.vol.detector.knows(p) {
+                    let _ = self.vol.detector.heard(ctx.now, p);
+                }
+            }
+        }
         // Fences, rounds and gossip were about the old shards (and below this epoch).
         self.durable.fences.clear();
         self.vol.promotions.clear();
