@@ -3,15 +3,23 @@
 //!
 //! Invariants: a settings change is validated against the live DC list, latencies and
 //! seed before anything changes; a refused change changes nothing. A membership or
-//! placement change is stop-the-world (see `reconfigure`): the world computes the new
-//! layout's copies and each node installs them through its own `adopt_layout` — the world
-//! never writes a node's fields.
+//! placement change is stop-the-world (see `reconfigure`) and keeps every acknowledged
+//! write the mode promised (docs/REPLICATION.md): it is planned completely — refused while
+//! a transaction is unresolved, while a shard has too few replicas up to intersect its
+//! write quorums, or below R or a write quorum — before anything changes; each shard's
+//! source is the newest copy by (epoch, index); its epoch is above every epoch anywhere;
+//! the world computes the new layout's copies and each node installs them through its own
+//! `adopt_layout` — the world never writes a node's fields — and the checker remaps what
+//! it tracks instead of forgetting it.
 
+use crate::checker::Relayout;
 use crate::commands::CommandError;
 use crate::config::{
-    default_latency, latency_matrix, ConfigError, DcSpec, SimConfig, MAX_DCS, MIN_DCS,
+    default_latency, latency_matrix, ConfigError, DcSpec, ReplicationMode, SimConfig, MAX_DCS,
+    MIN_DCS,
 };
 use crate::ids::{DcId, ShardId, TableId};
+use crate::node::Layout;
 use crate::placement::{self, Member, Placement};
 use crate::record::EventKind;
 use crate::sim::Sim;
@@ -35,6 +43,15 @@ impl Sim {
         probe.workload.client_dcs.clear();
         probe.validate().map_err(CommandError::Config)?;
         let id = DcId(self.next_dc);
+        let mut members = self.world.members();
+        members.push(Member {
+            id,
+            name: spec.name.clone(),
+        });
+        let placement = self.world.placement.with_members(members);
+        // Plan and install the layout first (it refuses without changing anything); the
+        // node joins right after, empty, and receives its copies by log shipping.
+        let layout = self.reconfigure(placement, format!("add {} ({id})", spec.name), Some(id))?;
         self.next_dc += 1;
         for (&o, other) in &self.world.dcs {
             let ms = default_latency(&spec, other);
@@ -44,21 +61,42 @@ impl Sim {
         self.world.dcs.insert(id, spec.clone());
         let out = self.world.add_node(id, self.bugs);
         self.route(id, out);
-        let members = self.world.members();
-        self.reconfigure(
-            self.world.placement.with_members(members),
-            format!("added {} ({id})", spec.name),
-        );
+        // A fresh DC is not "surely live" for the checker until detectors have had time
+        // to hear it (see `stable_live_replicas`).
+        self.touch(&[id]);
+        let out = self
+            .world
+            .on_node(id, |n, ctx, out| n.adopt_layout(ctx, &layout, out));
+        self.route(id, out);
         Ok(())
     }
 
-    /// Removes a DC after moving its rows to the placement without it.
+    /// Removes a DC after moving its rows to the placement without it. Refused (nothing
+    /// changes) when fewer DCs would remain than the replication factor or a table's write
+    /// quorum, or when `reconfigure` refuses (unresolved transactions, too few replicas up).
     pub(crate) fn remove_dc(&mut self, d: DcId) -> Result<(), CommandError> {
         self.known(d)?;
         if self.world.nodes.len() <= MIN_DCS {
             return Err(CommandError::TooFewDcs);
         }
         let name = self.dc_name(d);
+        let left = self.world.nodes.len() - 1;
+        let r = self.world.cfg.replication_factor as usize;
+        if left < r {
+            return Err(CommandError::Refused(format!(
+                "Cannot remove {name} ({d}): {left} datacenters would remain, fewer than the replication factor R = {r}. Lower R first."
+            )));
+        }
+        for t in &self.world.cfg.tables {
+            if let ReplicationMode::Quorum(w) = t.mode {
+                if left < w as usize {
+                    return Err(CommandError::Refused(format!(
+                        "Cannot remove {name} ({d}): table {} writes to a quorum of {w}, and only {left} datacenters would remain. Lower its quorum first.",
+                        t.name
+                    )));
+                }
+            }
+        }
         let members: Vec<Member> = self
             .world
             .members()
@@ -66,7 +104,7 @@ impl Sim {
             .filter(|m| m.id != d)
             .collect();
         let placement = self.world.placement.with_members(members);
-        self.reconfigure(placement, format!("removed {name} ({d})"));
+        self.reconfigure(placement, format!("remove {name} ({d})"), None)?;
         self.world.nodes.remove(&d);
         self.world.dcs.remove(&d);
         self.world.net.cut.retain(|&(a, b)| a != d && b != d);
@@ -114,6 +152,28 @@ impl Sim {
             ));
         }
         new.workload.client_dcs = clients;
+        let placement_changed = new.placement != self.world.cfg.placement
+            || new.vnodes != self.world.cfg.vnodes
+            || new.replication_factor != self.world.cfg.replication_factor;
+        if placement_changed {
+            // The layout change is planned (and may be refused) before anything changes;
+            // it is planned under the table modes in force, which are the ones the
+            // acknowledged writes were promised under.
+            let p = Placement::new(
+                new.placement,
+                self.world.members(),
+                new.replication_factor,
+                new.vnodes,
+            );
+            self.reconfigure(
+                p,
+                format!(
+                    "switch to placement {:?}, R={}, {} vnodes",
+                    new.placement, new.replication_factor, new.vnodes
+                ),
+                None,
+            )?;
+        }
         let old = std::mem::replace(&mut self.world.cfg, new);
         self.world.net.jitter_ms = self.world.cfg.jitter_ms;
         self.world.net.loss_permille = self.world.cfg.loss_permille;
@@ -133,71 +193,86 @@ impl Sim {
         if !text.is_empty() {
             self.record(None, EventKind::Setting { text });
         }
-        let placement_changed = old.placement != self.world.cfg.placement
-            || old.vnodes != self.world.cfg.vnodes
-            || old.replication_factor != self.world.cfg.replication_factor;
-        if placement_changed {
-            let p = Placement::new(
-                self.world.cfg.placement,
-                self.world.members(),
-                self.world.cfg.replication_factor,
-                self.world.cfg.vnodes,
-            );
-            self.reconfigure(
-                p,
-                format!(
-                    "placement {:?}, R={}, {} vnodes",
-                    self.world.cfg.placement,
-                    self.world.cfg.replication_factor,
-                    self.world.cfg.vnodes
-                ),
-            );
-        }
         Ok(())
     }
 
-    /// A membership or placement change. This is an administrative, stop-the-world
-    /// operation: each row's newest copy (from the current primary, or the most
-    /// up-to-date live replica) is copied to the DCs that hold it under the new placement,
-    /// new shard logs start in a fresh epoch, and replication traffic for the old shards
-    /// is discarded. A DC that is down gets its new copies when it comes back, by the
-    /// usual log shipping.
-    fn reconfigure(&mut self, new: Placement, why: String) {
-        let keys: Vec<String> = self.all_partition_keys();
-        let report = placement::move_report(
-            &self.world.placement,
-            new.members.clone(),
-            keys.iter().map(|s| s.as_str()),
-        );
-        let old_p = std::mem::replace(&mut self.world.placement, new);
-        // Gather each row's authoritative copy.
-        let mut rows: BTreeMap<(TableId, Pk), Row> = BTreeMap::new();
-        let mut moved = 0u64;
+    /// A membership or placement change, stop-the-world: plan it (refusing with a
+    /// `CommandError` and changing nothing when it could lose an acknowledged write or a
+    /// transaction's state), then install it. `joining`: a DC being added (up, empty).
+    ///
+    /// The rules, each where it is enforced:
+    /// - no transaction may be unresolved (`unresolved_txns`): a layout change rebuilds the
+    ///   shard logs that 2PC state depends on;
+    /// - each old shard's source is the newest copy by (epoch, index) among its replicas
+    ///   that are up, and enough of them must be up to intersect every write quorum of the
+    ///   table's mode (`copies_to_consult`) — never "an up DC that believes it is primary";
+    /// - the new epoch is above every epoch that exists anywhere (failover epochs, fences
+    ///   and down DCs' logs included);
+    /// - each new shard's primary is an up replica that receives the copy, so a DC revived
+    ///   later (with an empty copy) never leads the layout's epoch;
+    /// - down DCs keep their old copies (`Node::adopt_layout`); writes waiting for copies
+    ///   are answered `Fenced` (outcome unknown); the checker remaps what it tracks.
+    fn reconfigure(
+        &mut self,
+        new: Placement,
+        why: String,
+        joining: Option<DcId>,
+    ) -> Result<Layout, CommandError> {
+        let open = self.unresolved_txns();
+        if !open.is_empty() {
+            let names: Vec<String> = open.iter().take(8).map(|t| t.to_string()).collect();
+            return Err(CommandError::Refused(format!(
+                "Cannot {why} while {} transaction(s) are unresolved ({}{}): a layout change rebuilds the shard logs their 2PC state depends on. Let them finish (revive their coordinators and participants, heal the links) and try again.",
+                open.len(),
+                names.join(", "),
+                if open.len() > names.len() { ", …" } else { "" }
+            )));
+        }
+        let old_p = self.world.placement.clone();
+        let up = |d: DcId| Some(d) == joining || self.world.is_up(d);
+        // Each old shard's newest copy, from enough replicas.
+        let mut sources: BTreeMap<ShardKey, ShardStore> = BTreeMap::new();
         for t in 0..self.world.cfg.tables.len() as u16 {
             for s in 0..old_p.shard_count() {
                 let key = (TableId(t), ShardId(s));
-                let source = self.best_copy(&old_p, key);
+                let source = if self.bugs.copy_from_any_believed_primary {
+                    self.believed_primary_copy(&old_p, key)
+                } else {
+                    Some(self.newest_copy(&old_p, key)?)
+                };
                 if let Some(store) = source {
-                    for (pk, row) in &store.rows {
-                        let text = partition_text(pk);
-                        if old_p.owner_of(&text) != self.world.placement.owner_of(&text) {
-                            moved += 1;
-                        }
-                        rows.insert((TableId(t), pk.clone()), row.clone());
-                    }
+                    sources.insert(key, store);
                 }
             }
         }
-        self.config_version += 1;
-        let epoch = Epoch {
-            term: self.config_version,
-            by: u16::MAX,
-        };
-        // Build the new shards' logs: one entry per row, in a fresh epoch.
-        let mut stores: BTreeMap<(TableId, ShardId), ShardStore> = BTreeMap::new();
+        // Every row's newest copy (rows of one table live in one shard at a time).
+        let mut rows: BTreeMap<(TableId, Pk), Row> = BTreeMap::new();
+        let mut moved_rows = 0u64;
+        for (key, store) in &sources {
+            for (pk, row) in &store.rows {
+                let text = partition_text(pk);
+                if old_p.owner_of(&text) != new.owner_of(&text) {
+                    moved_rows += 1;
+                }
+                rows.insert((key.0, pk.clone()), row.clone());
+            }
+        }
+        let term = self
+            .world
+            .nodes
+            .values()
+            .map(|n| n.max_term())
+            .max()
+            .unwrap_or(0)
+            .max(self.config_version)
+            + 1;
+        let epoch = Epoch { term, by: u16::MAX };
+        // The new shards' logs: one entry per row, in the new epoch.
+        let mut copies: BTreeMap<ShardKey, ShardStore> = BTreeMap::new();
+        let mut placed: BTreeMap<u64, (ShardKey, LogPos)> = BTreeMap::new();
         for ((t, pk), row) in rows {
-            let s = self.world.placement.shard_of(&partition_text(&pk));
-            let st = stores.entry((t, s)).or_default();
+            let s = new.shard_of(&partition_text(&pk));
+            let st = copies.entry((t, s)).or_default();
             let pos = LogPos {
                 epoch,
                 index: st.last_index() + 1,
@@ -212,6 +287,7 @@ impl Sim {
                         .collect(),
                 )
             };
+            placed.insert(row.write_id, ((t, s), pos));
             st.append(LogEntry {
                 pos,
                 body: Body::Write {
@@ -222,14 +298,74 @@ impl Sim {
                 at: row.version.at,
             });
         }
+        // Each new shard's primary: its first replica that is up.
+        let mut primaries: BTreeMap<ShardKey, DcId> = BTreeMap::new();
+        let mut made: BTreeMap<ShardKey, u8> = BTreeMap::new();
+        for t in 0..self.world.cfg.tables.len() as u16 {
+            for s in 0..new.shard_count() {
+                let key = (TableId(t), ShardId(s));
+                let reps = new.replicas(ShardId(s));
+                let live: Vec<DcId> = reps.iter().copied().filter(|&d| up(d)).collect();
+                let has_rows = copies.get(&key).is_some_and(|c| !c.log.is_empty());
+                if live.is_empty() && has_rows {
+                    return Err(CommandError::Refused(format!(
+                        "Cannot {why}: under the new layout {} {} would be stored only on {}, all down, so no up DC could take its rows. Revive one of them first.",
+                        self.table_name(key.0),
+                        key.1,
+                        self.dc_list(&reps)
+                    )));
+                }
+                let promise = copies_promised(self.mode_of(key.0), reps.len());
+                if has_rows && live.len() < promise {
+                    let down: Vec<DcId> = reps.iter().copied().filter(|&d| !up(d)).collect();
+                    return Err(CommandError::Refused(format!(
+                        "Cannot {why}: under the new layout {} {} would have only {} replica(s) up, fewer than the {promise} copies its {} writes were acknowledged with. Revive {} first.",
+                        self.table_name(key.0),
+                        key.1,
+                        live.len(),
+                        self.mode_of(key.0),
+                        self.dc_list(&down)
+                    )));
+                }
+                primaries.insert(key, live.first().copied().unwrap_or(reps[0]));
+                made.insert(key, live.len() as u8);
+            }
+        }
+        // Nothing has changed yet; from here on the change happens.
+        let report = placement::move_report(
+            &old_p,
+            new.members.clone(),
+            self.all_partition_keys().iter().map(|s| s.as_str()),
+        );
+        let cause = format!("membership change at t={}: {why}", self.world.now);
+        self.checking(vec![], |ch, c| {
+            ch.relayout(
+                c,
+                &Relayout {
+                    sources: &sources,
+                    placed: &placed,
+                    copies: &made,
+                    primaries: &primaries,
+                    epoch,
+                    cause: cause.clone(),
+                },
+            )
+        });
+        self.world.placement = new;
+        self.config_version = term;
+        let layout = Layout {
+            epoch,
+            copies,
+            primaries,
+        };
         let ids: Vec<DcId> = self.world.nodes.keys().copied().collect();
         for id in ids {
-            // Installing a layout has no effects to route.
-            let _ = self
+            let out = self
                 .world
-                .on_node(id, |n, ctx, _| n.adopt_layout(ctx, epoch, &stores));
+                .on_node(id, |n, ctx, out| n.adopt_layout(ctx, &layout, out));
+            self.route(id, out);
         }
-        // Replication traffic for old shard ids is meaningless now.
+        // Replication and failover traffic for old shard ids is meaningless now.
         let stale: Vec<u64> = self
             .world
             .net
@@ -241,6 +377,10 @@ impl Sim {
                     Msg::Replicate { .. }
                         | Msg::ReplicateAck { .. }
                         | Msg::NewEpoch { .. }
+                        | Msg::FenceQuery { .. }
+                        | Msg::FenceReply { .. }
+                        | Msg::FenceStatus { .. }
+                        | Msg::FenceRelease { .. }
                         | Msg::Heartbeat { .. }
                 )
             })
@@ -249,18 +389,60 @@ impl Sim {
         for s in stale {
             self.world.net.in_flight.remove(&s);
         }
-        self.checker.reset_shards();
+        let all: Vec<DcId> = self.world.dcs.keys().copied().collect();
+        self.checker.note_fault(self.world.now, cause, all);
         let text = format!(
-            "{why}: {moved} row(s) moved owner; over {} keys, modulo would move {} and ring {}",
+            "{why}: {moved_rows} row(s) moved owner; over {} keys, modulo would move {} and ring {}",
             report.keys, report.modulo_moved, report.ring_moved
         );
         self.last_moves = Some(report);
         self.record(None, EventKind::Reconfigured { text });
+        Ok(layout)
     }
 
-    /// The newest copy of a shard: the primary's if it is up, else the live replica with
-    /// the highest log position.
-    fn best_copy(&self, p: &Placement, key: ShardKey) -> Option<ShardStore> {
+    /// The newest copy of a shard by (epoch, index) among its replicas that are up,
+    /// refusing when too few are up to be sure it holds every acknowledged write.
+    fn newest_copy(&self, p: &Placement, key: ShardKey) -> Result<ShardStore, CommandError> {
+        let reps = p.replicas(key.1);
+        let r = reps.len();
+        let mode = self
+            .world
+            .cfg
+            .tables
+            .get(key.0 .0 as usize)
+            .map(|t| t.mode)
+            .unwrap_or(ReplicationMode::Async);
+        let need = copies_to_consult(mode, r);
+        let live: Vec<(usize, &ShardStore)> = reps
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| self.world.is_up(**d))
+            .filter_map(|(i, d)| Some((i, self.world.nodes.get(d)?.durable.stores.get(&key)?)))
+            .collect();
+        if live.len() < need {
+            let down: Vec<DcId> = reps
+                .iter()
+                .copied()
+                .filter(|&d| !self.world.is_up(d))
+                .collect();
+            return Err(CommandError::Refused(format!(
+                "Cannot change the layout: {} {} ({mode}) has {} of its {r} replicas up, and {need} must be up to be sure to hold every acknowledged write. Revive {} first.",
+                self.table_name(key.0),
+                key.1,
+                live.len(),
+                self.dc_list(&down)
+            )));
+        }
+        Ok(live
+            .into_iter()
+            .max_by_key(|(i, s)| (s.last(), std::cmp::Reverse(*i)))
+            .map(|(_, s)| s.clone())
+            .unwrap_or_default())
+    }
+
+    /// The broken variant (`Bugs::copy_from_any_believed_primary`): any up replica that
+    /// believes it is primary, else the up replica with the highest position.
+    fn believed_primary_copy(&self, p: &Placement, key: ShardKey) -> Option<ShardStore> {
         let reps = p.replicas(key.1);
         let primary = reps
             .iter()
@@ -277,6 +459,32 @@ impl Sim {
             .filter_map(|n| n.durable.stores.get(&key))
             .max_by_key(|s| s.last())
             .cloned()
+    }
+
+    fn mode_of(&self, t: TableId) -> ReplicationMode {
+        self.world
+            .cfg
+            .tables
+            .get(t.0 as usize)
+            .map(|s| s.mode)
+            .unwrap_or(ReplicationMode::Async)
+    }
+
+    fn table_name(&self, t: TableId) -> String {
+        self.world
+            .cfg
+            .tables
+            .get(t.0 as usize)
+            .map(|s| s.name.clone())
+            .unwrap_or_else(|| format!("table#{}", t.0))
+    }
+
+    fn dc_list(&self, ds: &[DcId]) -> String {
+        let names: Vec<String> = ds
+            .iter()
+            .map(|&d| format!("{} ({d})", self.dc_name(d)))
+            .collect();
+        names.join(", ")
     }
 
     fn all_partition_keys(&self) -> Vec<String> {
@@ -326,4 +534,29 @@ fn describe_changes(a: &SimConfig, b: &SimConfig) -> String {
         ));
     }
     parts.join("; ")
+}
+
+/// How many of a shard's `r` replicas a new layout (or a failover) must consult to be
+/// sure to see every write acknowledged under `mode` (see docs/REPLICATION.md): a write
+/// quorum of w copies intersects any R − w + 1 replicas; `SemiSync` writes have 2 copies;
+/// `Async`, `Quorum(1)` and `Sync` promise nothing a single replica could not hold (a
+/// `Sync` write has a copy on every replica its primary counted live).
+fn copies_to_consult(mode: ReplicationMode, r: usize) -> usize {
+    match mode {
+        ReplicationMode::Quorum(w) if w >= 2 => (r + 1).saturating_sub(w as usize).max(1),
+        ReplicationMode::SemiSync => r.saturating_sub(1).max(1),
+        _ => 1,
+    }
+}
+
+/// Copies a write of `mode` is acknowledged with at least (replicas allowing): a new
+/// layout must be able to give each shard that many up replicas, or it would silently
+/// weaken what was promised. (`Sync` counts live replicas only: a down one is as a dead
+/// one, and its writes are degraded, as without a change.)
+fn copies_promised(mode: ReplicationMode, r: usize) -> usize {
+    match mode {
+        ReplicationMode::Quorum(w) => (w as usize).min(r),
+        ReplicationMode::SemiSync => 2.min(r),
+        _ => 1,
+    }
 }

@@ -11,7 +11,7 @@ use crate::history::{images, Invocation, OpKind, RowRead, RowWrite, VersionImage
 use crate::ids::{DcId, ReqId, ShardId, TableId, TxnId};
 use crate::node::Node;
 use crate::placement::Placement;
-use crate::table::{partition_text, pk_text, Epoch, LogPos, Pk};
+use crate::table::{partition_text, pk_text, Epoch, LogPos, Pk, ShardStore};
 use crate::time::SimTime;
 use crate::vocab::{ClientOp, OpError, OpResult, PartState, ShardKey};
 use serde::{Deserialize, Serialize};
@@ -22,12 +22,16 @@ use std::collections::{BTreeMap, BTreeSet};
 pub enum FindingKind {
     /// A transaction committed at one participant and aborted at another.
     Atomicity,
-    /// An acknowledged write held by every replica (or required to be) was lost.
+    /// An acknowledged write whose mode promised it would survive was lost (the promise
+    /// table in docs/REPLICATION.md: `Quorum(w)` with ≥ w copies, `SemiSync` with 2,
+    /// `Sync` with R, fewer copies than a correct primary waits for, or a copy an up
+    /// replica held dropped by a membership change).
     Durability,
     /// An `Async` write acknowledged before it was shipped was lost by failover.
     AsyncWriteLost,
-    /// A write acknowledged with fewer copies than replicas (`SemiSync`, `Quorum`, or
-    /// `Sync` while a replica was considered dead) was lost when the copies died.
+    /// A write acknowledged with fewer copies than the table's promise covers
+    /// (`Quorum(1)`, `SemiSync` with 1, `Sync` with fewer than R while its primary counted
+    /// the others dead) was lost when the replicas holding it were unreachable.
     DegradedWriteLost,
     /// A read at `Owner` or `Quorum` returned something older than the last write
     /// acknowledged before it started, where the protocol promised it would not.
@@ -35,7 +39,8 @@ pub enum FindingKind {
     /// The same, but explained by the settings (no quorum overlap, a deposed primary
     /// without a read lease).
     StaleReadExplained,
-    /// After heal and quiet, a replica's log is not a prefix of its primary's.
+    /// After heal and quiet, a replica's log is not a prefix of its primary's (entries and
+    /// the rows they imply compared, not only positions).
     Divergence,
     /// A transaction is still in doubt after every DC has been up and healed past the
     /// timeout.
@@ -207,6 +212,15 @@ pub struct Checker {
     acked: BTreeMap<u64, Acked>,
     /// Where each write was appended by a primary: (shard, position, when).
     appended: BTreeMap<u64, (ShardKey, LogPos, SimTime)>,
+    /// Writes whose entry a membership change did not carry over, with its cause: if
+    /// their acknowledgement arrives later, they are lost.
+    lost_in_layout: BTreeMap<u64, String>,
+    /// Copies a membership change gave a write whose acknowledgement was still on its way:
+    /// the acknowledgement's count is from the old layout.
+    layout_copies: BTreeMap<u64, u8>,
+    /// When the last membership change happened: positions before and after it are not
+    /// comparable, so a read that spans it is not judged.
+    layout_at: Option<SimTime>,
     /// The newest epoch any DC adopted, per shard.
     latest_epoch: BTreeMap<ShardKey, (Epoch, DcId)>,
     /// Last acknowledged plain write per row: (pos, write id, copies, acked at).
@@ -416,27 +430,43 @@ impl Checker {
     }
 
     fn report_lost(&mut self, c: &CheckCtx, write_id: u64, a: &Acked, cause: &str, n: usize) {
+        self.report_lost_as(c, write_id, a, cause, n, None);
+    }
+
+    /// `report_lost`, with the kind decided by the caller when it knows better than the
+    /// table (a membership change that dropped a write an up replica held).
+    fn report_lost_as(
+        &mut self,
+        c: &CheckCtx,
+        write_id: u64,
+        a: &Acked,
+        cause: &str,
+        n: usize,
+        kind: Option<FindingKind>,
+    ) {
         let mode = c
             .modes
             .get(a.key.0 .0 as usize)
             .copied()
             .unwrap_or(ReplicationMode::Async);
-        // A loss is a violation when the write had every copy, or fewer copies than the
-        // mode promised given the replicas that were surely live; otherwise it is the
-        // documented price of acknowledging with fewer copies.
-        let kind = match mode {
+        // The promise table (docs/REPLICATION.md), row by row: a loss the table promises
+        // against is a violation; only what the table names as the price is not.
+        let kind_by_table = match mode {
             ReplicationMode::Async => FindingKind::AsyncWriteLost,
-            _ if (a.copies as usize) >= c.replication_factor || a.copies < a.promised => {
-                FindingKind::Durability
-            }
+            // Fewer copies than a correct primary would have waited for.
+            _ if a.copies < a.promised => FindingKind::Durability,
+            ReplicationMode::Quorum(w) if w >= 2 && a.copies >= w => FindingKind::Durability,
+            ReplicationMode::SemiSync if a.copies >= 2 => FindingKind::Durability,
+            _ if (a.copies as usize) >= c.replication_factor => FindingKind::Durability,
             _ => FindingKind::DegradedWriteLost,
         };
+        let kind = kind.unwrap_or(kind_by_table);
         self.last_write.retain(|_, v| v.1 != write_id);
         self.find(
             c.now,
             kind,
             format!(
-                "{} to {} (acknowledged at t={} with {} cop{}) was lost by failover; {n} acknowledged write(s) of this shard lost",
+                "{} to {} (acknowledged at t={} with {} cop{}) was lost; {n} acknowledged write(s) of this shard lost",
                 write_label(write_id),
                 pk_text(&a.pk),
                 a.at,
@@ -471,17 +501,31 @@ impl Checker {
                     copies,
                 },
             ) => {
-                let Some(&(key, _, _)) = self.appended.get(write_id) else {
+                if let Some(cause) = self.lost_in_layout.remove(write_id) {
+                    // Its entry did not survive a membership change made before this
+                    // acknowledgement arrived.
+                    let a = self.pending_loss(c, w, *pos, *copies);
+                    self.report_lost(c, *write_id, &a, &cause, 1);
+                    return;
+                }
+                // Where the write is now (a membership change may have moved it since it
+                // was appended; the response still names the old position).
+                let Some(&(key, pos, _)) = self.appended.get(write_id) else {
                     return;
                 };
+                let pos = &pos;
+                let cap = self.layout_copies.remove(write_id);
+                let copies = &cap.map_or(*copies, |made| (*copies).min(made));
                 let live = c.stable_live.first().copied().unwrap_or(0);
+                let promised = promised(c, key, live);
+                let promised = cap.map_or(promised, |made| promised.min(made));
                 let a = Acked {
                     key,
                     pk: w.pk.clone(),
                     pos: *pos,
                     copies: *copies,
                     at: c.now,
-                    promised: promised(c, key, live),
+                    promised,
                     txn: None,
                 };
                 if self.on_acked(c, *write_id, a) {
@@ -509,9 +553,9 @@ impl Checker {
                         promised: promised(c, key, live),
                         txn: Some(TxnId(req.0)),
                     };
-                    if self.on_acked(c, id, a) && pos.index > 0 {
-                        self.note_last_write(c, w.table, &w.pk, pos, id, copies);
-                    }
+                    // Not a `last_write` for the stale-read check yet: a row whose COMMIT
+                    // must be re-applied by a new primary has no stable position to read.
+                    self.on_acked(c, id, a);
                 }
             }
             (ClientOp::Get { table, pk }, OpResult::Row(row)) => {
@@ -527,7 +571,8 @@ impl Checker {
                     Some(s) => acked_seq >= s,
                     None => acked_at >= invoked,
                 };
-                if concurrent {
+                // Positions from before a membership change are not comparable.
+                if concurrent || self.layout_at.is_some_and(|t| invoked <= t) {
                     return;
                 }
                 let seen = row.as_ref().map(|r| r.version.pos);
@@ -775,12 +820,12 @@ impl Checker {
                 else {
                     continue;
                 };
+                // Contents, not only positions: the same position holding another write
+                // (or the same log implying other rows) is a divergence too.
                 let n = store.last_index().min(p.last_index());
-                let bad = (1..=n)
-                    .rev()
-                    .take(64)
-                    .any(|i| store.entry(i).map(|e| e.pos) != p.entry(i).map(|e| e.pos))
-                    || store.last_index() > p.last_index();
+                let bad = (1..=n).rev().take(64).any(|i| store.entry(i) != p.entry(i))
+                    || store.last_index() > p.last_index()
+                    || (store.last_index() == p.last_index() && store.rows != p.rows);
                 if bad && !self.reported_divergence.contains(&(*key, dc)) {
                     diverged.push((*key, dc, primary));
                 }
@@ -827,13 +872,138 @@ impl Checker {
         }
     }
 
-    /// After a reconfiguration shard ids change meaning: forget per-shard bookkeeping.
-    pub(crate) fn reset_shards(&mut self) {
-        self.acked.clear();
-        self.appended.clear();
-        self.latest_epoch.clear();
-        self.reported_divergence.clear();
+    /// An acknowledgement arriving for a write whose position is no longer tracked.
+    fn pending_loss(
+        &self,
+        c: &CheckCtx,
+        w: &crate::table::WriteOp,
+        pos: LogPos,
+        copies: u8,
+    ) -> Acked {
+        let shard = c.placement.shard_of(&partition_text(&w.pk));
+        Acked {
+            key: (w.table, shard),
+            pk: w.pk.clone(),
+            pos,
+            copies,
+            at: c.now,
+            promised: copies,
+            txn: None,
+        }
     }
+
+    /// A membership or placement change (`c` still shows the old layout): shard ids change
+    /// meaning, so everything tracked is moved to where the change put it, by write id.
+    /// An acknowledged write is present if its entry is in the copy the change took for
+    /// its old shard: it then lives on in its row's new entry (or was overwritten by a
+    /// later write of that log, which is not a loss). Absent, it is lost, graded by the
+    /// promise table like a failover loss, with the change named as the cause.
+    pub(crate) fn relayout(&mut self, c: &CheckCtx, r: &Relayout) {
+        let present_at = |key: ShardKey, pos: LogPos| {
+            r.sources
+                .get(&key)
+                .and_then(|s| s.entry(pos.index))
+                .map(|e| e.pos)
+                == Some(pos)
+        };
+        let present = |a: &Acked| r.sources.get(&a.key).is_some_and(|s| a.held_by(s));
+        let acked = std::mem::take(&mut self.acked);
+        let mut lost = Vec::new();
+        for (w, mut a) in acked {
+            if !present(&a) {
+                lost.push((w, a));
+                continue;
+            }
+            if let Some(&(key, pos)) = r.placed.get(&w) {
+                let made = r.copies.get(&key).copied().unwrap_or(0);
+                a.key = key;
+                a.pos = pos;
+                a.copies = made;
+                a.promised = a.promised.min(made);
+                // In the new layout a transaction's row is a plain entry of its own.
+                a.txn = None;
+                self.acked.insert(w, a);
+            }
+        }
+        let n = lost.len();
+        for (w, a) in lost {
+            // A change may only lose what no up replica held (the table's price); dropping
+            // a copy that was there to take is a broken promise whatever the mode.
+            let holder = c.nodes.iter().find(|(_, node)| {
+                node.is_up()
+                    && node
+                        .durable
+                        .stores
+                        .get(&a.key)
+                        .and_then(|s| s.entry(a.pos.index))
+                        .map(|e| e.pos)
+                        == Some(a.pos)
+            });
+            match holder {
+                Some((&d, _)) => {
+                    let cause = format!("{}; {d} was up and held it", r.cause);
+                    let kind = Some(FindingKind::Durability);
+                    self.report_lost_as(c, w, &a, &cause, n, kind)
+                }
+                None => self.report_lost(c, w, &a, &r.cause, n),
+            }
+        }
+        let appended = std::mem::take(&mut self.appended);
+        for (w, (key, pos, at)) in appended {
+            if let Some(&(k, p)) = r.placed.get(&w) {
+                self.appended.insert(w, (k, p, at));
+                self.layout_copies
+                    .insert(w, r.copies.get(&k).copied().unwrap_or(0));
+            } else if !present_at(key, pos) {
+                self.lost_in_layout.insert(w, r.cause.clone());
+            }
+        }
+        // Each row's last acknowledged write is tracked again in its new place, even if
+        // it had been pruned as safe: the new layout may hold it on fewer replicas.
+        let mut slots = std::mem::take(&mut self.last_write);
+        slots.retain(|(_, pk), slot| match r.placed.get(&slot.1) {
+            Some(&(key, p)) => {
+                slot.0 = p;
+                let made = r.copies.get(&key).copied().unwrap_or(0);
+                slot.2 = slot.2.min(made);
+                self.acked.entry(slot.1).or_insert_with(|| Acked {
+                    key,
+                    pk: pk.clone(),
+                    pos: p,
+                    copies: made,
+                    at: slot.3,
+                    promised: made,
+                    txn: None,
+                });
+                true
+            }
+            None => false,
+        });
+        self.last_write = slots;
+        self.latest_epoch = r
+            .primaries
+            .iter()
+            .map(|(&k, &p)| (k, (r.epoch, p)))
+            .collect();
+        self.reported_divergence.clear();
+        self.layout_at = Some(c.now);
+    }
+}
+
+/// What a membership or placement change did, for `Checker::relayout`.
+pub(crate) struct Relayout<'a> {
+    /// Each old shard's copy the change took its rows from.
+    pub(crate) sources: &'a BTreeMap<ShardKey, ShardStore>,
+    /// Where each row's surviving write now sits: new shard and position, by write id.
+    pub(crate) placed: &'a BTreeMap<u64, (ShardKey, LogPos)>,
+    /// How many up replicas received each new shard's copy.
+    pub(crate) copies: &'a BTreeMap<ShardKey, u8>,
+    /// Each new shard's primary.
+    pub(crate) primaries: &'a BTreeMap<ShardKey, DcId>,
+    /// The new layout's epoch.
+    pub(crate) epoch: Epoch,
+    /// The change, as a finding names it.
+    pub(crate) cause: String,
 }
 
 /// Copies `key`'s mode promised for a write acknowledged now, given `live` replicas (besides

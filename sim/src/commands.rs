@@ -85,6 +85,9 @@ pub enum CommandError {
     TooManyDcs,
     /// The operation does not fit the schema (the text says how).
     BadOp(String),
+    /// A membership or placement change that could lose an acknowledged write or a
+    /// transaction's state (the text names what blocks it and what to do).
+    Refused(String),
 }
 
 impl fmt::Display for CommandError {
@@ -99,7 +102,7 @@ impl fmt::Display for CommandError {
                 write!(f, "At least {MIN_DCS} datacenters must remain.")
             }
             CommandError::TooManyDcs => write!(f, "At most {MAX_DCS} datacenters."),
-            CommandError::BadOp(s) => write!(f, "{s}"),
+            CommandError::BadOp(s) | CommandError::Refused(s) => write!(f, "{s}"),
         }
     }
 }

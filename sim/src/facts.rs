@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 
 impl Sim {
     /// Runs `f` with the checker and the god's-eye view of the world it checks.
-    fn checking<R>(
+    pub(crate) fn checking<R>(
         &mut self,
         stable_live: Vec<usize>,
         f: impl FnOnce(&mut Checker, &CheckCtx) -> R,

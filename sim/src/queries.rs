@@ -172,6 +172,22 @@ impl Sim {
         2 * c.dead_after_ms + 3 * c.txn_timeout_ms + 3 * c.replication_interval_ms + 2_000
     }
 
+    /// Every transaction some DC still has work for (a coordinator that has not ended
+    /// it, a participant prepared or in doubt, or committed writes still replicating), up
+    /// or down, in id order. The one answer to "is any transaction unresolved, which ones"
+    /// (a membership change is refused while this is not empty).
+    pub fn unresolved_txns(&self) -> Vec<TxnId> {
+        let mut all: Vec<TxnId> = self
+            .world
+            .nodes
+            .values()
+            .flat_map(|n| n.open_txns())
+            .collect();
+        all.sort_unstable();
+        all.dedup();
+        all
+    }
+
     // ------------------------------------------------------------ for the crate
 
     /// The authoritative primary of a shard: the newest epoch any live DC knows (the

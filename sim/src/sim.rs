@@ -44,7 +44,8 @@ pub struct Sim {
     pub(crate) next_req: u64,
     /// The next DC id (ids are never reused).
     pub(crate) next_dc: u16,
-    /// Reconfigurations so far: the term of the next layout's epoch.
+    /// The term of the last layout's epoch (0: the initial placement); a new layout goes
+    /// above it and above every term any DC holds (see `admin::reconfigure`).
     pub(crate) config_version: u32,
     /// What the last membership change moved.
     pub(crate) last_moves: Option<MoveReport>,

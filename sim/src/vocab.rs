@@ -380,6 +380,37 @@ pub(crate) enum Msg {
         epoch: Epoch,
         primary: DcId,
     },
+    /// A failover's first round (see `node::failover`): stop accepting entries of epochs
+    /// below `epoch` and report your last log position.
+    FenceQuery {
+        table: TableId,
+        shard: ShardId,
+        epoch: Epoch,
+    },
+    /// A fenced replica whose fence has stood for its lease asks the round's issuer
+    /// whether the round still stands (answered by `NewEpoch` or `FenceRelease`).
+    FenceStatus {
+        table: TableId,
+        shard: ShardId,
+        epoch: Epoch,
+    },
+    /// The issuer abandoned the round of `epoch` (and will never complete it): the fence
+    /// may go.
+    FenceRelease {
+        table: TableId,
+        shard: ShardId,
+        epoch: Epoch,
+    },
+    /// The answer: fenced at `epoch` (asking the issuer again from `until`), holding up to `last` (`ok`), or refused
+    /// because the replica already knows `epoch` or newer (then `epoch` is what it knows).
+    FenceReply {
+        table: TableId,
+        shard: ShardId,
+        epoch: Epoch,
+        ok: bool,
+        last: LogPos,
+        until: SimTime,
+    },
 }
 
 /// The kind of a message, for colouring and filtering in the UI.
@@ -457,7 +488,12 @@ impl Msg {
             Msg::Decision { .. } => MsgKind::Decision,
             Msg::DecisionAck { .. } => MsgKind::DecisionAck,
             Msg::QueryDecision { .. } => MsgKind::QueryDecision,
-            Msg::NewEpoch { .. } => MsgKind::NewEpoch,
+            // The fencing round is part of a failover: shown as epoch traffic.
+            Msg::NewEpoch { .. }
+            | Msg::FenceQuery { .. }
+            | Msg::FenceReply { .. }
+            | Msg::FenceStatus { .. }
+            | Msg::FenceRelease { .. } => MsgKind::NewEpoch,
         }
     }
 

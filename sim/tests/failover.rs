@@ -1,7 +1,9 @@
 //! Failover: majority-driven, to the most up-to-date replica, fenced by epochs.
 
 use crate::common::*;
-use tablestore_sim::{DcId, EventKind, Sim, TableId, UserCommand};
+use tablestore_sim::config::ReplicationMode;
+use tablestore_sim::table::Value;
+use tablestore_sim::{Bugs, DcId, EventKind, Sim, TableId, UserCommand};
 
 #[test]
 fn a_partitioned_minority_cannot_fail_over_the_majoritys_owners() {
@@ -94,4 +96,93 @@ fn with_failover_off_nothing_moves() {
     assert_eq!(sim.primary_for(TableId(0), &pk(&k)).0, DcId(2));
     let r = run_op(&mut sim, DcId(0), put(&k, 1), 4_000).unwrap();
     assert!(!r.0, "writes to a dead owner fail without failover: {r:?}");
+}
+
+/// Issue 9, item 5: Quorum(2) of R = 3 (and SemiSync, which acknowledges with 2 copies).
+/// The primary and one replica are cut off together right after a write reaches both;
+/// the majority sees only the third replica. Main promoted it and lost the write, graded
+/// "degraded". Returns the run, the key and the write's acknowledgement.
+fn two_copies_cut_off(mode: ReplicationMode, bugs: Bugs) -> (Sim, String, (bool, String)) {
+    let mut sim = Sim::with_bugs(with_mode(quiet_config(5), mode), bugs).unwrap();
+    sim.advance_to(t(500));
+    let owner = DcId(1);
+    let k = key_owned_by(&sim, owner);
+    let reps = sim.placement().replicas(sim.shard_of(&pk(&k)));
+    assert!(run_op(&mut sim, DcId(0), put(&k, 1), 2_000).unwrap().0);
+    // Only the primary and reps[1] hear the next write.
+    sim.apply(UserCommand::Partition(vec![reps[0], reps[1]]))
+        .unwrap();
+    let r = run_op(&mut sim, reps[0], put(&k, 2), 2_000).unwrap();
+    sim.advance_by(5_000);
+    (sim, k, r)
+}
+
+fn balance_at(sim: &Sim, d: DcId, k: &str) -> Option<Value> {
+    sim.row_at(d, TableId(0), &pk(k))
+        .and_then(|r| r.cells.get("balance").map(|(v, _)| v.clone()))
+}
+
+#[test]
+fn quorum_and_semisync_failover_never_loses_a_write_acknowledged_with_its_quorum() {
+    for mode in [ReplicationMode::Quorum(2), ReplicationMode::SemiSync] {
+        let (mut sim, k, r) = two_copies_cut_off(mode, Bugs::default());
+        assert!(r.0 && r.1.contains("2 copies"), "{mode}: {r:?}");
+        // The majority reaches one replica of three: too few to intersect every write
+        // quorum, so the shard stays with its (unreachable) primary.
+        let (p, e) = sim.primary_for(TableId(0), &pk(&k));
+        assert_eq!((p, e.term), (DcId(1), 0), "{mode}: no failover");
+        sim.apply(UserCommand::HealAll).unwrap();
+        sim.advance_by(sim.settle_ms() + 2_000);
+        let (p, _) = sim.primary_for(TableId(0), &pk(&k));
+        for d in sim.placement().replicas(sim.shard_of(&pk(&k))) {
+            assert_eq!(
+                balance_at(&sim, d, &k),
+                Some(Value::Int(2)),
+                "{mode} at {d}"
+            );
+        }
+        let _ = p;
+        let bad: Vec<_> = sim
+            .findings()
+            .iter()
+            .filter(|f| {
+                f.kind.is_violation() || f.kind == tablestore_sim::FindingKind::DegradedWriteLost
+            })
+            .collect();
+        assert!(bad.is_empty(), "{mode}: {bad:?}");
+    }
+}
+
+#[test]
+fn promoting_without_quorum_intersection_loses_the_write_and_the_checker_says_durability() {
+    let bugs = Bugs {
+        promote_without_quorum_intersection: true,
+        ..Bugs::default()
+    };
+    for mode in [ReplicationMode::Quorum(2), ReplicationMode::SemiSync] {
+        let (sim, k, r) = two_copies_cut_off(mode, bugs);
+        assert!(r.0, "{r:?}");
+        let lost: Vec<_> = sim
+            .findings()
+            .iter()
+            .filter(|f| f.kind == tablestore_sim::FindingKind::Durability && f.keys.contains(&k))
+            .collect();
+        assert!(!lost.is_empty(), "{mode}: {:?}", sim.findings());
+    }
+}
+
+#[test]
+fn a_majority_still_fails_over_a_quorum_shard_when_enough_replicas_answer() {
+    // Quorum(2) of 3 with only the primary dead: two replicas answer the fencing round.
+    let mut sim = Sim::new(with_mode(quiet_config(5), ReplicationMode::Quorum(2))).unwrap();
+    sim.advance_to(t(500));
+    let k = key_owned_by(&sim, DcId(1));
+    assert!(run_op(&mut sim, DcId(0), put(&k, 5), 2_000).unwrap().0);
+    sim.apply(UserCommand::Kill(DcId(1))).unwrap();
+    sim.advance_by(4_000);
+    let (p, e) = sim.primary_for(TableId(0), &pk(&k));
+    assert!(p != DcId(1) && e.term >= 1, "{p} in {e}");
+    assert_eq!(balance_at(&sim, p, &k), Some(Value::Int(5)));
+    let r = run_op(&mut sim, DcId(0), put(&k, 6), 3_000).unwrap();
+    assert!(r.0, "{r:?}");
 }

@@ -3,8 +3,9 @@
 //! `FAULT_SCHEDULES=N` changes how many run (default 10 000); `FAULT_SEED=S` replays one
 //! seed and prints its schedule. A failure prints each failing seed's schedule.
 
-use crate::common::schedule::{run, run_many, Modes};
+use crate::common::schedule::{run, run_many, run_many_with, run_with, Modes};
 use std::collections::BTreeMap;
+use tablestore_sim::schedule::ScheduleOptions;
 use tablestore_sim::{Bugs, FindingKind};
 
 fn count() -> u64 {
@@ -105,9 +106,75 @@ fn async_sync_and_quorum_over_the_same_seeds() {
     );
 }
 
+#[test]
+fn quorum_over_the_same_seeds() {
+    // Every table Quorum(R/2+1): a loss of a write acknowledged with its quorum is a
+    // violation (docs/REPLICATION.md), so none may be found.
+    let n = (count() / 10).max(50);
+    let q = run_many(100_000, n, Modes::AllQuorum, Bugs::default());
+    let fq = summarize(&q);
+    println!("quorum over {n} seeds: {fq:?}");
+    assert_eq!(q.iter().map(|o| o.violations).sum::<usize>(), 0);
+    assert_eq!(fq.get(&FindingKind::Durability).copied().unwrap_or(0), 0);
+}
+
+/// Schedules that also add and remove DCs, switch placement and change R: every
+/// invariant still holds. `ADMIN_SCHEDULES=N` changes how many (default: a tenth of
+/// `FAULT_SCHEDULES`, at least 200); `ADMIN_SEED=S` replays one; `ADMIN_DEBUG=1` prints
+/// every refused change with its message.
+#[test]
+fn admin_schedules_hold_every_invariant() {
+    if let Some(seed) = std::env::var("ADMIN_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        let o = run_with(
+            seed,
+            ScheduleOptions {
+                modes: Modes::Mixed,
+                admin: true,
+            },
+            Bugs::default(),
+        );
+        println!(
+            "seed {seed}: {} violations, findings {:?}\n{}",
+            o.violations, o.findings, o.report
+        );
+        assert_eq!(o.violations, 0);
+        return;
+    }
+    let n = std::env::var("ADMIN_SCHEDULES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or((count() / 10).max(200));
+    let outcomes = run_many_with(1, n, Modes::Mixed, Bugs::default(), true);
+    let violations: usize = outcomes.iter().map(|o| o.violations).sum();
+    let applied: usize = outcomes.iter().map(|o| o.admin_applied).sum();
+    let refused: usize = outcomes.iter().map(|o| o.admin_refused).sum();
+    println!(
+        "admin schedules: {} checked, {violations} violations; {applied} admin changes applied, {refused} refused",
+        outcomes.len()
+    );
+    println!("findings by kind: {:?}", summarize(&outcomes));
+    let failing: Vec<_> = outcomes.iter().filter(|o| o.violations > 0).collect();
+    for o in failing.iter().take(5) {
+        println!("{}", o.report);
+    }
+    assert!(applied > 0, "some admin changes apply");
+    assert!(
+        failing.is_empty(),
+        "{} admin schedule(s) violated an invariant; replay with ADMIN_SEED=<seed>",
+        failing.len()
+    );
+}
+
 /// The checker is not blind: each deliberately broken protocol is caught.
 fn caught(bugs: Bugs, modes: Modes, kind: FindingKind) {
-    let outcomes = run_many(500_000, 400, modes, bugs);
+    caught_in(bugs, modes, kind, false)
+}
+
+fn caught_in(bugs: Bugs, modes: Modes, kind: FindingKind, admin: bool) {
+    let outcomes = run_many_with(500_000, 400, modes, bugs, admin);
     let hits: usize = outcomes
         .iter()
         .map(|o| o.findings.get(&kind).copied().unwrap_or(0))
@@ -189,6 +256,31 @@ fn a_participant_that_votes_before_its_prepare_is_replicated_loses_committed_row
             ..Bugs::default()
         },
         Modes::AllSync,
+        FindingKind::Durability,
+    );
+}
+
+#[test]
+fn copying_from_any_believed_primary_on_a_membership_change_is_caught() {
+    caught_in(
+        Bugs {
+            copy_from_any_believed_primary: true,
+            ..Bugs::default()
+        },
+        Modes::AllQuorum,
+        FindingKind::Durability,
+        true,
+    );
+}
+
+#[test]
+fn promoting_without_quorum_intersection_loses_quorum_writes_and_is_caught() {
+    caught(
+        Bugs {
+            promote_without_quorum_intersection: true,
+            ..Bugs::default()
+        },
+        Modes::AllQuorum,
         FindingKind::Durability,
     );
 }

@@ -13,6 +13,7 @@ mod failover;
 mod fault_schedules;
 mod fields;
 mod hostile_input;
+mod membership;
 mod network;
 mod placement;
 mod replication;

@@ -302,6 +302,12 @@ impl Node {
                     return reply(OpResult::Err(OpError::NotPrimary { hint: primary }), out);
                 }
                 match self.durable.stores.get(&key) {
+                    // A row under a 2PC intent may be about to change: the read waits for
+                    // the decision (the client retries), as reads of locked rows do.
+                    Some(st) if st.locks.contains_key(&pk) => {
+                        let txn = st.locks[&pk];
+                        reply(OpResult::Err(OpError::Locked { txn }), out)
+                    }
                     Some(st) => reply(OpResult::Row(st.rows.get(&pk).cloned()), out),
                     None => reply(OpResult::Err(OpError::NotPrimary { hint: primary }), out),
                 }
@@ -319,6 +325,11 @@ impl Node {
                     .and_then(|s| s.locks.get(&op.pk));
                 if let Some(&txn) = locked {
                     return reply(OpResult::Err(OpError::Locked { txn }), out);
+                }
+                if self.fenced_below(ctx, key).is_some() {
+                    // A failover round fenced this shard: the write is refused, not applied.
+                    let why = format!("{} is fenced by a failover in progress", key.1);
+                    return reply(OpResult::Err(OpError::Unavailable(why)), out);
                 }
                 let to = AckTo::Client { dst: from, req };
                 self.primary_write(ctx, key, op, write_id, to, out);

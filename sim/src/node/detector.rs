@@ -93,6 +93,11 @@ impl Detector {
         self.peers.iter().map(|(&p, v)| (p, v.state)).collect()
     }
 
+    /// Whether `peer` is watched at all (a DC that joined may not be yet).
+    pub(crate) fn knows(&self, peer: DcId) -> bool {
+        self.peers.contains_key(&peer)
+    }
+
     /// Stops watching a peer that left the membership.
     pub(crate) fn forget(&mut self, peer: DcId) {
         self.peers.remove(&peer);

@@ -23,7 +23,7 @@ mod txn;
 pub use state::ShardMeta;
 
 use crate::config::{ReplicationMode, SimConfig};
-use crate::ids::{DcId, ShardId, TableId};
+use crate::ids::{DcId, ShardId, TableId, TxnId};
 use crate::placement::Placement;
 use crate::table::{partition_text, Epoch, Pk, ShardStore};
 use crate::time::SimTime;
@@ -50,6 +50,22 @@ pub struct Bugs {
     /// A 2PC participant votes YES as soon as its PREPARE is in its own log, before the
     /// entry has the copies its table's mode needs (a participant that is one DC).
     pub vote_before_prepare_is_durable: bool,
+    /// A membership or placement change copies each shard from any up DC that believes it
+    /// is the primary (a deposed one may), not from the newest copy by (epoch, index).
+    pub copy_from_any_believed_primary: bool,
+    /// Failover promotes at once from gossiped positions in every mode, without a fencing
+    /// round that hears from enough replicas to intersect every write quorum.
+    pub promote_without_quorum_intersection: bool,
+}
+
+/// A new layout, as a membership or placement change installs it on every node.
+pub(crate) struct Layout {
+    /// The layout's epoch: above every epoch that exists anywhere.
+    pub(crate) epoch: Epoch,
+    /// Each new shard's copy (the newest copy of each of its rows).
+    pub(crate) copies: BTreeMap<ShardKey, ShardStore>,
+    /// Each new shard's primary: a replica that is up and receives the copy.
+    pub(crate) primaries: BTreeMap<ShardKey, DcId>,
 }
 
 /// Everything a node may read besides its own state: configuration, placement, and the
@@ -186,28 +202,98 @@ impl Node {
         }
     }
 
-    /// A membership or placement change (stop-the-world, see `admin`): adopt the new
-    /// placement in `epoch`, replace every shard copy this DC holds by the new layout's
-    /// copy (a DC that is down keeps empty copies and catches up by log shipping), and
-    /// forget the primary and gossip bookkeeping of the old shards.
-    pub(crate) fn adopt_layout(
-        &mut self,
-        ctx: &Ctx,
-        epoch: Epoch,
-        copies: &BTreeMap<ShardKey, ShardStore>,
-    ) {
-        self.durable.stores.clear();
+    /// A membership or placement change (stop-the-world, see `admin`): leave every
+    /// primary role (clients still waiting for copies are told `Fenced`: outcome unknown,
+    /// their write may be in the new layout), adopt the new placement in `layout.epoch`
+    /// with the primaries it names, and take the new copies. A DC that is up replaces its
+    /// old copies (their newest content is in the new copies); a DC that is down keeps its
+    /// old copies aside, untouched (`retired`), and starts the new shards empty — it
+    /// catches up by log shipping when revived, and an empty log can never pose as the
+    /// layout's log because the primaries are up DCs that hold the copies.
+    pub(crate) fn adopt_layout(&mut self, ctx: &Ctx, layout: &Layout, out: &mut Out) {
+        let leading: Vec<ShardKey> = self.vol.primaries.keys().copied().collect();
+        for key in leading {
+            self.step_down(ctx, key, layout.epoch, self.id, out);
+        }
+        let old = std::mem::take(&mut self.durable.stores);
+        if !self.is_up() && old.values().any(|s| !s.log.is_empty()) {
+            self.durable.retired.push(old);
+        }
         self.install_placement(ctx);
-        for m in self.durable.meta.values_mut() {
-            m.epoch = epoch;
+        for (key, m) in self.durable.meta.iter_mut() {
+            m.epoch = layout.epoch;
+            if let Some(&p) = layout.primaries.get(key) {
+                m.primary = p;
+            }
         }
         if self.is_up() {
             for (key, store) in self.durable.stores.iter_mut() {
-                *store = copies.get(key).cloned().unwrap_or_default();
+                *store = layout.copies.get(key).cloned().unwrap_or_default();
             }
         }
+        // A DC that joins is introduced as alive (as a removed one is forgotten): unknown
+        // peers count as dead, which would make Sync primaries skip the new replica and
+        // the failover leader fail its shards over before its first heartbeat.
+        if self.is_up() {
+            let joined: Vec<DcId> = self.peers(ctx).collect();
+            for p in joined {
+                if !self.vol.detector.knows(p) {
+                    let _ = self.vol.detector.heard(ctx.now, p);
+                }
+            }
+        }
+        // Fences, rounds and gossip were about the old shards (and below this epoch).
+        self.durable.fences.clear();
+        self.vol.promotions.clear();
+        self.vol.term_floor.clear();
         self.vol.primaries.clear();
         self.vol.progress.clear();
+        let mine: Vec<ShardKey> = self
+            .durable
+            .meta
+            .iter()
+            .filter(|(_, m)| m.primary == self.id)
+            .map(|(k, _)| *k)
+            .collect();
+        if self.is_up() {
+            for key in mine {
+                self.vol
+                    .primaries
+                    .insert(key, state::PrimaryState::default());
+            }
+        }
+    }
+
+    /// The newest term this DC has seen anywhere in its durable state (epochs it follows,
+    /// fences it promised, entries it stores, retired copies included).
+    pub(crate) fn max_term(&self) -> u32 {
+        let metas = self.durable.meta.values().map(|m| m.epoch.term);
+        let fences = self.durable.fences.values().map(|f| f.0.term);
+        let logs = self
+            .durable
+            .stores
+            .values()
+            .chain(self.durable.retired.iter().flat_map(|r| r.values()))
+            .map(|s| s.log.iter().map(|e| e.pos.epoch.term).max().unwrap_or(0));
+        metas.chain(fences).chain(logs).max().unwrap_or(0)
+    }
+
+    /// Transactions this DC still has work for: as coordinator (not yet ended — which
+    /// covers a commit still replicating at a participant), or an intent (a PREPARE
+    /// without its decision) in any shard copy it holds.
+    pub(crate) fn open_txns(&self) -> Vec<TxnId> {
+        let coord = self
+            .durable
+            .coord
+            .iter()
+            .filter(|(_, r)| r.state != crate::vocab::CoordState::Ended)
+            .map(|(t, _)| *t);
+        let intents = self
+            .durable
+            .stores
+            .values()
+            .flat_map(|s| s.intents.keys().copied());
+        coord.chain(intents).collect()
     }
 
     /// `peer` left the membership: stop watching it and drop what it gossiped.
@@ -315,6 +401,29 @@ impl Node {
                 epoch,
                 primary,
             } => self.adopt_epoch(ctx, (table, shard), epoch, primary, out),
+            Msg::FenceQuery {
+                table,
+                shard,
+                epoch,
+            } => self.on_fence_query(ctx, from, (table, shard), epoch, out),
+            Msg::FenceReply {
+                table,
+                shard,
+                epoch,
+                ok,
+                last,
+                until,
+            } => self.on_fence_reply(ctx, from, (table, shard), epoch, ok, last, until, out),
+            Msg::FenceStatus {
+                table,
+                shard,
+                epoch,
+            } => self.on_fence_status(from, (table, shard), epoch, out),
+            Msg::FenceRelease {
+                table,
+                shard,
+                epoch,
+            } => self.on_fence_release((table, shard), epoch),
         }
     }
 }

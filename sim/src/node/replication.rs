@@ -278,6 +278,11 @@ impl Node {
             // Fencing: a deposed primary learns it is deposed, and who replaced it.
             return ack(false, mine, self.primary_of(key), 0, out);
         }
+        if self.fenced_below(ctx, key).is_some_and(|f| epoch < f) {
+            // Promised to a failover round (see `failover`): no older epoch's entries. No
+            // answer either: the old primary learns the new epoch when it is issued.
+            return;
+        }
         if epoch > mine || self.primary_of(key) != from {
             self.adopt_epoch(ctx, key, epoch, from, out);
         }

@@ -29,6 +29,12 @@ pub(crate) struct Durable {
     pub(crate) stores: BTreeMap<ShardKey, ShardStore>,
     pub(crate) meta: BTreeMap<ShardKey, ShardMeta>,
     pub(crate) coord: BTreeMap<TxnId, CoordRecord>,
+    /// Failover fences this DC promised (see `failover`): no entry of an older epoch is
+    /// accepted for the shard before the instant given. Durable: a promise survives a crash.
+    pub(crate) fences: BTreeMap<ShardKey, (Epoch, SimTime)>,
+    /// Shard copies of earlier layouts, kept when a membership change found this DC down
+    /// (a down DC's durable state is never erased; nothing serves from these).
+    pub(crate) retired: Vec<BTreeMap<ShardKey, ShardStore>>,
 }
 
 /// What a crash forgets.
@@ -47,6 +53,11 @@ pub(crate) struct Volatile {
     /// Intents of shards this DC leads whose decision is overdue: when it last asked the
     /// coordinator (the participant is in doubt from the first ask on).
     pub(crate) asked: BTreeMap<(ShardKey, TxnId), SimTime>,
+    /// Failovers this DC leads that wait for enough fenced replicas (see `failover`).
+    pub(crate) promotions: BTreeMap<ShardKey, Promotion>,
+    /// Per shard, the newest term a refused fencing round reported: the next round's
+    /// epoch goes above it.
+    pub(crate) term_floor: BTreeMap<ShardKey, u32>,
 }
 
 /// Up or down; a down node handles nothing.
@@ -87,6 +98,17 @@ pub(crate) struct PendingAck {
     pub(crate) to: AckTo,
     pub(crate) pos: LogPos,
     pub(crate) write_id: u64,
+}
+
+// ------------------------------------------------------------------ failover
+
+/// A failover in its fencing round: the epoch it will issue, the primary it replaces, and
+/// each fenced replica's last position and how long its fence holds.
+#[derive(Clone, Debug)]
+pub(crate) struct Promotion {
+    pub(crate) epoch: Epoch,
+    pub(crate) old: DcId,
+    pub(crate) heard: BTreeMap<DcId, (LogPos, SimTime)>,
 }
 
 // ------------------------------------------------------------------ client front end

@@ -109,6 +109,12 @@ impl Node {
         else {
             return refuse(format!("{} is not the primary of {}", self.id, key.1), out);
         };
+        if self.fenced_below(ctx, key).is_some() {
+            return refuse(
+                format!("{} is fenced by a failover in progress", key.1),
+                out,
+            );
+        }
         if let Some(&(commit, _)) = store.resolved.get(&txn) {
             // Decided already (a resent PREPARE): a commit means this shard voted YES.
             let reason = if commit {
@@ -366,8 +372,9 @@ impl Node {
         commit: bool,
         out: &mut Out,
     ) {
-        if !self.is_primary(key) {
-            // Only the shard's primary decides for it; the coordinator finds it on resend.
+        if !self.is_primary(key) || self.fenced_below(ctx, key).is_some() {
+            // Only the shard's unfenced primary decides for it; the coordinator's resend
+            // finds the primary the failover settles on.
             return;
         }
         let Some(store) = self.durable.stores.get(&key) else {

@@ -15,6 +15,9 @@ pub struct Outcome {
     pub violations: usize,
     /// The schedule and the first violations, ready to print.
     pub report: String,
+    /// Membership / placement / R changes applied and refused (admin schedules only).
+    pub admin_applied: usize,
+    pub admin_refused: usize,
 }
 
 /// Runs one schedule (`tablestore_sim::schedule`): its faults over the fault span, then
@@ -29,6 +32,18 @@ pub fn run_with(seed: u64, opts: ScheduleOptions, bugs: Bugs) -> Outcome {
     let mut sim = Sim::with_bugs(sc.config.clone(), bugs).expect("generated configs are valid");
     let applied = play(&mut sim, &sc);
     let healed = settle(&mut sim);
+    let is_admin = |c: &tablestore_sim::UserCommand| {
+        use tablestore_sim::UserCommand as U;
+        matches!(c, U::AddDc(_) | U::RemoveDc(_))
+    };
+    let admin_applied = applied
+        .iter()
+        .filter(|a| is_admin(&a.scheduled.cmd) && a.result.is_ok())
+        .count();
+    let admin_refused = applied
+        .iter()
+        .filter(|a| is_admin(&a.scheduled.cmd) && a.result.is_err())
+        .count();
     let mut findings = BTreeMap::new();
     for f in sim.findings() {
         *findings.entry(f.kind).or_insert(0) += 1;
@@ -71,6 +86,8 @@ pub fn run_with(seed: u64, opts: ScheduleOptions, bugs: Bugs) -> Outcome {
         findings,
         violations,
         report,
+        admin_applied,
+        admin_refused,
     }
 }
 
@@ -86,6 +103,18 @@ fn short_config(c: &SimConfig) -> String {
 
 /// Runs `count` schedules from `first_seed` on two threads; results in seed order.
 pub fn run_many(first_seed: u64, count: u64, modes: Modes, bugs: Bugs) -> Vec<Outcome> {
+    run_many_with(first_seed, count, modes, bugs, false)
+}
+
+/// The same, with or without admin changes in the schedules.
+pub fn run_many_with(
+    first_seed: u64,
+    count: u64,
+    modes: Modes,
+    bugs: Bugs,
+    admin: bool,
+) -> Vec<Outcome> {
+    let opts = ScheduleOptions { modes, admin };
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2)
@@ -96,7 +125,7 @@ pub fn run_many(first_seed: u64, count: u64, modes: Modes, bugs: Bugs) -> Vec<Ou
                 s.spawn(move || {
                     (first_seed..first_seed + count)
                         .filter(|seed| seed % threads == t)
-                        .map(|seed| run(seed, modes, bugs))
+                        .map(|seed| run_with(seed, opts, bugs))
                         .collect::<Vec<_>>()
                 })
             })
