@@ -198,16 +198,21 @@ impl Sim {
             return 0;
         }
         let horizon = w.cfg.dead_after_ms + 2 * w.cfg.heartbeat_interval_ms;
+        let recent = |d: &DcId| {
+            self.last_fault
+                .get(d)
+                .is_some_and(|&t| w.now.since(t) <= horizon)
+        };
+        // A primary just cut off or revived may still see every replica dead.
+        if recent(&primary) {
+            return 0;
+        }
         w.placement
             .replicas(self.shard_of(pk))
             .into_iter()
             .filter(|&d| d != primary)
             .filter(|&d| w.is_up(d) && !w.net.is_cut(primary, d) && !w.net.is_cut(d, primary))
-            .filter(|d| {
-                self.last_fault
-                    .get(d)
-                    .is_none_or(|&t| w.now.since(t) > horizon)
-            })
+            .filter(|d| !recent(d))
             .count()
     }
 

@@ -387,7 +387,7 @@ impl Node {
                 yes,
                 copies,
                 ..
-            } => self.on_vote(txn, key, yes, copies, out),
+            } => self.on_vote(from, txn, key, yes, copies, out),
             Msg::Decision { txn, key, commit } => {
                 self.on_decision(ctx, from, txn, key, commit, out)
             }

@@ -159,8 +159,8 @@ pub(crate) struct CoordRecord {
 /// What the coordinator forgets in a crash.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct CoordVolatile {
-    /// Each shard's vote, and the copies its PREPARE had when it voted YES.
-    pub(crate) votes: BTreeMap<ShardKey, (bool, u8)>,
+    /// Each shard's vote, the copies its PREPARE had when it voted YES, and who voted.
+    pub(crate) votes: BTreeMap<ShardKey, (bool, u8, DcId)>,
     /// Shards that acknowledged the decision: who did, and the copies its entry had.
     pub(crate) acks: BTreeMap<ShardKey, (DcId, u8)>,
 }

@@ -205,6 +205,7 @@ impl Node {
 
     pub(crate) fn on_vote(
         &mut self,
+        from: DcId,
         txn: TxnId,
         key: ShardKey,
         yes: bool,
@@ -219,7 +220,7 @@ impl Node {
         }
         let n = rec.participants.len();
         let v = self.vol.coord.entry(txn).or_default();
-        v.votes.insert(key, (yes, copies));
+        v.votes.insert(key, (yes, copies, from));
         let yeses = v.votes.values().filter(|v| v.0).count();
         if !yes {
             self.decide(txn, false, "a participant voted NO", out);
@@ -319,13 +320,13 @@ impl Node {
                     .acks
                     .iter()
                     .map(|(&k, &(d, commit))| {
-                        let prepare = v.votes.get(&k).map_or(0, |v| v.1);
-                        let copies = if commit == 0 {
-                            prepare
+                        let (prepare, voter) = v.votes.get(&k).map_or((0, d), |v| (v.1, v.2));
+                        if commit == 0 {
+                            // Lost before its COMMIT: as safe as the PREPARE its voter kept.
+                            (k, voter, prepare)
                         } else {
-                            commit.min(prepare)
-                        };
-                        (k, d, copies)
+                            (k, d, commit.min(prepare))
+                        }
                     })
                     .collect();
                 self.finish_txn_request(req, OpResult::Committed { shards }, out);
