@@ -229,6 +229,9 @@ pub struct Checker {
     last_write: BTreeMap<(TableId, Pk), (LogPos, u64, u8, SimTime, u64)>,
     /// Participant shards that applied each transaction's commit, and its abort.
     outcomes: BTreeMap<TxnId, (BTreeSet<ShardKey>, BTreeSet<ShardKey>)>,
+    /// Replicas surely live (see `CheckCtx::stable_live`) for each participant shard's
+    /// primary when it voted YES: a row lost with its PREPARE was promised what held then.
+    vote_live: BTreeMap<(TxnId, ShardKey), usize>,
     /// Participant shards prepared and undecided, since when.
     in_doubt: BTreeMap<(TxnId, ShardKey), SimTime>,
     reported_divergence: BTreeSet<(ShardKey, DcId)>,
@@ -542,7 +545,12 @@ impl Checker {
                         Some(&(k, pos, _)) if k == key => pos,
                         _ => LogPos::default(),
                     };
-                    let live = c.stable_live.get(i).copied().unwrap_or(0);
+                    // What the mode promised when the shard voted, if that was less sure.
+                    let now_live = c.stable_live.get(i).copied().unwrap_or(0);
+                    let live = self
+                        .vote_live
+                        .get(&(TxnId(req.0), key))
+                        .map_or(now_live, |&v| v.min(now_live));
                     let copies = shards.iter().find(|s| s.0 == key).map_or(0, |s| s.2);
                     let a = Acked {
                         key,
@@ -730,6 +738,15 @@ impl Checker {
             reads,
             landed,
         });
+    }
+
+    /// Shard `key` voted YES for `txn` with `live` replicas surely live.
+    pub(crate) fn on_vote_live(&mut self, txn: TxnId, key: ShardKey, live: usize) {
+        if self.vote_live.len() >= 100_000 {
+            self.vote_live.pop_first();
+        }
+        let v = self.vote_live.entry((txn, key)).or_insert(live);
+        *v = (*v).min(live);
     }
 
     pub(crate) fn on_part(&mut self, now: SimTime, key: ShardKey, txn: TxnId, state: PartState) {

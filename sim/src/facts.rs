@@ -9,11 +9,11 @@
 
 use crate::checker::{CheckCtx, Checker};
 use crate::config::ReplicationMode;
-use crate::ids::DcId;
+use crate::ids::{DcId, TableId};
 use crate::record::EventKind;
 use crate::sim::Sim;
 use crate::table::Pk;
-use crate::vocab::{ClientOp, Fact, OpResult, ShardKey};
+use crate::vocab::{ClientOp, Fact, OpResult, PartState, ShardKey};
 use std::collections::BTreeMap;
 
 impl Sim {
@@ -161,6 +161,10 @@ impl Sim {
                 locks,
                 ..
             } => {
+                if state == PartState::Prepared {
+                    let live = self.stable_live_of(key, dc);
+                    self.checker.on_vote_live(txn, key, live);
+                }
                 self.checker.on_part(now, key, txn, state);
                 let table = self.world.cfg.tables.get(key.0 .0 as usize);
                 let shard = format!("{} {}", table.map_or("?", |t| t.name.as_str()), key.1);
@@ -193,6 +197,11 @@ impl Sim {
     /// it, and untouched by any fault for longer than the detector needs to notice —
     /// so any correct primary counts them live. Under message loss none are sure.
     fn stable_live_replicas(&self, pk: &Pk, primary: DcId) -> usize {
+        self.stable_live_of((TableId(0), self.shard_of(pk)), primary)
+    }
+
+    /// The same for shard `key` (only its shard id matters: every table shares placement).
+    fn stable_live_of(&self, key: ShardKey, primary: DcId) -> usize {
         let w = &self.world;
         if w.net.loss_permille > 0 {
             return 0;
@@ -208,7 +217,7 @@ impl Sim {
             return 0;
         }
         w.placement
-            .replicas(self.shard_of(pk))
+            .replicas(key.1)
             .into_iter()
             .filter(|&d| d != primary)
             .filter(|&d| w.is_up(d) && !w.net.is_cut(primary, d) && !w.net.is_cut(d, primary))
