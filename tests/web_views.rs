@@ -459,7 +459,11 @@ async fn ring_draws_every_vnode_and_key_of_the_snapshot() {
     let mut sim = Sim::new(c).unwrap();
     sim.advance_to(SimTime(2_000));
     sim.apply(UserCommand::AddDc(region_dc(4))).unwrap();
+    // The change waits for the workload's open transactions (a drain), then runs.
     sim.advance_to(SimTime(3_000));
+    while sim.draining().is_some() && sim.now() < SimTime(10_000) {
+        sim.advance_by(100);
+    }
     let snap = sim.snapshot();
     let rv = ring_view(&snap);
     let root = mount::<RingPanel>(RingProps {

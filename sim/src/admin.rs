@@ -13,7 +13,7 @@
 //! it tracks instead of forgetting it.
 
 use crate::checker::Relayout;
-use crate::commands::CommandError;
+use crate::commands::{txn_list, CommandError, UserCommand};
 use crate::config::{
     default_latency, latency_matrix, ConfigError, DcSpec, ReplicationMode, SimConfig, MAX_DCS,
     MIN_DCS,
@@ -26,10 +26,91 @@ use crate::sim::Sim;
 use crate::table::{
     partition_text, Body, Epoch, LogEntry, LogPos, Pk, Row, ShardStore, WriteKind, WriteOp,
 };
+use crate::time::SimTime;
 use crate::vocab::{Msg, ShardKey};
 use std::collections::{BTreeMap, BTreeSet};
 
+/// A layout change waiting for open transactions to finish. While it waits, new
+/// transactions are refused at admission (`Sim::issue`); single-row operations go on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Drain {
+    /// The change, as the user asked it.
+    pub(crate) cmd: UserCommand,
+    /// The change, in words.
+    pub(crate) what: String,
+    /// When it started waiting.
+    pub(crate) since: SimTime,
+}
+
 impl Sim {
+    /// A membership, placement or settings change. A layout change with transactions
+    /// open becomes a drain: it runs (or is refused, in the event log) as soon as they
+    /// have all finished. A second change while one waits is refused.
+    pub(crate) fn admin(&mut self, cmd: UserCommand) -> Result<(), CommandError> {
+        if let Some(d) = &self.drain {
+            return Err(CommandError::Refused(format!(
+                "Cannot change the layout yet: \"{}\" is waiting for {} open transaction(s) to finish ({}). Revive their coordinators and participants and heal the links if they are stuck.",
+                d.what,
+                self.unresolved_txns().len(),
+                txn_list(&self.unresolved_txns())
+            )));
+        }
+        match self.admin_now(cmd.clone()) {
+            Err(CommandError::Unresolved { what, txns }) => {
+                let text = format!(
+                    "{what} waits for {} open transaction(s) ({}) to finish; new transactions are refused until then",
+                    txns.len(),
+                    txn_list(&txns)
+                );
+                self.record(None, EventKind::AdminWaiting { text });
+                self.drain = Some(Drain {
+                    cmd,
+                    what,
+                    since: self.world.now,
+                });
+                Ok(())
+            }
+            r => r,
+        }
+    }
+
+    fn admin_now(&mut self, cmd: UserCommand) -> Result<(), CommandError> {
+        match cmd {
+            UserCommand::AddDc(spec) => self.add_dc(spec),
+            UserCommand::RemoveDc(d) => self.remove_dc(d),
+            UserCommand::Configure(new) => self.configure(*new),
+            other => Err(CommandError::BadOp(format!(
+                "{other:?} is not a membership or settings change"
+            ))),
+        }
+    }
+
+    /// After every event while a drain waits: once no transaction is open, run the change.
+    pub(crate) fn finish_drain(&mut self) {
+        if self.drain.is_none() || !self.unresolved_txns().is_empty() {
+            return;
+        }
+        let Some(d) = self.drain.take() else { return };
+        match self.admin_now(d.cmd.clone()) {
+            Ok(()) => {}
+            // Cannot happen (nothing is open), but never lose the change.
+            Err(CommandError::Unresolved { .. }) => self.drain = Some(d),
+            Err(e) => {
+                let text = format!(
+                    "{} was refused once the transactions had finished: {e}",
+                    d.what
+                );
+                self.record(None, EventKind::AdminWaiting { text });
+            }
+        }
+        self.update_health();
+    }
+
+    /// The change waiting for transactions to finish, in words, and since when.
+    pub fn draining(&self) -> Option<(String, SimTime)> {
+        self.drain.as_ref().map(|d| (d.what.clone(), d.since))
+    }
+
     /// Adds a DC and moves rows to the placement that includes it.
     pub(crate) fn add_dc(&mut self, spec: DcSpec) -> Result<(), CommandError> {
         if self.world.nodes.len() >= MAX_DCS {
@@ -220,13 +301,12 @@ impl Sim {
     ) -> Result<Layout, CommandError> {
         let open = self.unresolved_txns();
         if !open.is_empty() {
-            let names: Vec<String> = open.iter().take(8).map(|t| t.to_string()).collect();
-            return Err(CommandError::Refused(format!(
-                "Cannot {why} while {} transaction(s) are unresolved ({}{}): a layout change rebuilds the shard logs their 2PC state depends on. Let them finish (revive their coordinators and participants, heal the links) and try again.",
-                open.len(),
-                names.join(", "),
-                if open.len() > names.len() { ", …" } else { "" }
-            )));
+            // A layout change rebuilds the shard logs their 2PC state depends on: the
+            // caller drains them first (`admin`).
+            return Err(CommandError::Unresolved {
+                what: why,
+                txns: open,
+            });
         }
         let old_p = self.world.placement.clone();
         let up = |d: DcId| Some(d) == joining || self.world.is_up(d);

@@ -11,7 +11,7 @@ use crate::history::{images, Invocation, OpKind, RowRead, RowWrite, VersionImage
 use crate::ids::{DcId, ReqId, ShardId, TableId, TxnId};
 use crate::node::Node;
 use crate::placement::Placement;
-use crate::table::{partition_text, pk_text, Epoch, LogPos, Pk, ShardStore};
+use crate::table::{partition_text, pk_text, Epoch, LogPos, Pk, ShardStore, WriteOp};
 use crate::time::SimTime;
 use crate::vocab::{ClientOp, OpError, OpResult, PartState, ShardKey};
 use serde::{Deserialize, Serialize};
@@ -299,7 +299,8 @@ impl Checker {
         self.invocations
             .iter()
             .map(|(&req, i)| {
-                let (table, writes, _) = images(&i.op, &OpResult::Err(OpError::Timeout), name);
+                let (table, writes, _) =
+                    images(&i.op, &OpResult::Err(OpError::Timeout), name, |_| None);
                 HistoryEntry {
                     req,
                     op: i.op.label().to_string(),
@@ -615,8 +616,17 @@ impl Checker {
                         let current = self.latest_epoch.get(&(*table, shard)).map(|&(_, p)| p);
                         let deposed = matches!((served_by, current), (Some(d), Some(p)) if d != p);
                         let cause = served_by.map(|d| self.fault_of(d)).unwrap_or_default();
-                        Some(if deposed {
-                            (FindingKind::StaleReadExplained, format!("served by {by}, a primary that had not yet learnt it was deposed (no read lease); {cause}"))
+                        // Only modes that fail over without a fencing round have no read
+                        // lease (node::lease): elsewhere a deposed primary must refuse.
+                        let mode = c.modes.get(table.0 as usize).copied();
+                        let leased = !matches!(
+                            mode,
+                            Some(ReplicationMode::Async | ReplicationMode::Quorum(0 | 1))
+                        );
+                        Some(if deposed && !leased {
+                            (FindingKind::StaleReadExplained, format!("served by {by}, a primary that had not yet learnt it was deposed (a {} table promotes without a fencing round, so its owner reads have no lease); {cause}", mode.map(|m| format!("{m:?}")).unwrap_or_default()))
+                        } else if deposed {
+                            (FindingKind::StaleRead, format!("served by {by}, a primary deposed while it still counted a read lease; {cause}"))
                         } else {
                             unexplained
                         })
@@ -714,7 +724,15 @@ impl Checker {
             }),
             _ => None,
         };
-        let (table, writes, reads) = images(op, result, |t| c.table_name(t));
+        let copies_of = |w: &WriteOp| match result {
+            OpResult::Written { copies, .. } => Some(*copies),
+            OpResult::Committed { shards } => {
+                let key = (w.table, c.placement.shard_of(&partition_text(&w.pk)));
+                shards.iter().find(|s| s.0 == key).map(|s| s.2)
+            }
+            _ => None,
+        };
+        let (table, writes, reads) = images(op, result, |t| c.table_name(t), copies_of);
         let inv = self.invocations.remove(&req);
         if self.history.len() == HISTORY_CAP {
             self.history.pop_front();

@@ -88,6 +88,14 @@ pub enum CommandError {
     /// A membership or placement change that could lose an acknowledged write or a
     /// transaction's state (the text names what blocks it and what to do).
     Refused(String),
+    /// A layout change must wait for these transactions to finish. `Sim::apply` never
+    /// returns it: it turns the change into a drain (`Sim::admin`).
+    Unresolved {
+        /// The change, in words.
+        what: String,
+        /// The transactions it waits for.
+        txns: Vec<crate::ids::TxnId>,
+    },
 }
 
 impl fmt::Display for CommandError {
@@ -103,11 +111,28 @@ impl fmt::Display for CommandError {
             }
             CommandError::TooManyDcs => write!(f, "At most {MAX_DCS} datacenters."),
             CommandError::BadOp(s) | CommandError::Refused(s) => write!(f, "{s}"),
+            CommandError::Unresolved { what, txns } => write!(
+                f,
+                "Cannot {what} while {} transaction(s) are unresolved ({}).",
+                txns.len(),
+                txn_list(txns)
+            ),
         }
     }
 }
 
 impl std::error::Error for CommandError {}
+
+/// Up to eight transaction ids, then "…".
+pub(crate) fn txn_list(txns: &[crate::ids::TxnId]) -> String {
+    let names: Vec<String> = txns.iter().take(8).map(|t| t.to_string()).collect();
+    let more = if txns.len() > names.len() {
+        ", …"
+    } else {
+        ""
+    };
+    format!("{}{more}", names.join(", "))
+}
 
 impl Sim {
     /// Carries out `cmd` now, or refuses it and changes nothing.
@@ -218,9 +243,10 @@ impl Sim {
                 self.world.net.latency.insert((from, to), ms);
                 self.record(None, EventKind::LatencySet { from, to, ms });
             }
-            UserCommand::AddDc(spec) => self.add_dc(spec)?,
-            UserCommand::RemoveDc(d) => self.remove_dc(d)?,
-            UserCommand::Configure(new) => self.configure(*new)?,
+            cmd
+            @ (UserCommand::AddDc(_) | UserCommand::RemoveDc(_) | UserCommand::Configure(_)) => {
+                self.admin(cmd)?
+            }
             UserCommand::Issue { home, op } => {
                 self.known(home)?;
                 validate_op(&self.world.cfg, &op).map_err(CommandError::BadOp)?;
@@ -237,10 +263,16 @@ impl Sim {
         self.next_req += 1;
         let (now, seq) = (self.world.now, self.rec.counters.events);
         self.checker.note_invoked(req, home, seq, now, &op);
-        if !self.world.is_up(home) {
-            let result = OpResult::Err(OpError::Unavailable(format!(
-                "client's home {home} is down"
-            )));
+        let refused = if !self.world.is_up(home) {
+            Some(format!("client's home {home} is down"))
+        } else if self.drain.is_some() && matches!(op, ClientOp::Txn(_)) {
+            // Admission control while a layout change drains: no new 2PC state.
+            Some("a membership change is waiting for the open transactions to finish; new transactions start once it is done".to_string())
+        } else {
+            None
+        };
+        if let Some(why) = refused {
+            let result = OpResult::Err(OpError::Unavailable(why));
             let invoked = self.world.now;
             let done = Fact::OpDone {
                 req,

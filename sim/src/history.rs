@@ -132,6 +132,11 @@ pub struct RowWrite {
     pub set: Vec<(String, Value)>,
     /// Columns deleted (an update).
     pub unset: Vec<String>,
+    /// The copies the acknowledgement reported for this row (primary included): a
+    /// plain write's `n copies`, a transaction row its shard's. None: not acknowledged.
+    /// What the mode promises for that many copies is docs/REPLICATION.md's table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copies: Option<u8>,
 }
 
 impl RowWrite {
@@ -147,6 +152,7 @@ impl RowWrite {
             kind: OpKind::of(&ClientOp::Write(w.clone())),
             set,
             unset,
+            copies: None,
         }
     }
 }
@@ -167,10 +173,15 @@ pub(crate) fn images(
     op: &ClientOp,
     result: &OpResult,
     name: impl Fn(TableId) -> String,
+    copies_of: impl Fn(&WriteOp) -> Option<u8>,
 ) -> (Option<String>, Vec<RowWrite>, Vec<RowRead>) {
+    let write = |w: &WriteOp| RowWrite {
+        copies: copies_of(w),
+        ..RowWrite::of(w, name(w.table))
+    };
     let writes: Vec<RowWrite> = match op {
-        ClientOp::Write(w) => vec![RowWrite::of(w, name(w.table))],
-        ClientOp::Txn(ws) => ws.iter().map(|w| RowWrite::of(w, name(w.table))).collect(),
+        ClientOp::Write(w) => vec![write(w)],
+        ClientOp::Txn(ws) => ws.iter().map(write).collect(),
         _ => vec![],
     };
     let reads = match (op, result) {

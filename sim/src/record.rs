@@ -183,6 +183,11 @@ pub enum EventKind {
         /// Its kind.
         kind: FindingKind,
     },
+    /// A membership or placement change waits for open transactions to finish (a drain).
+    AdminWaiting {
+        /// Which change waits, and for what (or why it was refused once it could run).
+        text: String,
+    },
     /// Membership or placement changed.
     Reconfigured {
         /// What changed and how many rows moved.
@@ -212,7 +217,9 @@ impl EventKind {
             EventKind::Op { .. } => "client",
             EventKind::Coord { .. } | EventKind::Part { .. } | EventKind::Recovered { .. } => "2pc",
             EventKind::Finding { .. } => "checker",
-            EventKind::Reconfigured { .. } | EventKind::Setting { .. } => "config",
+            EventKind::Reconfigured { .. }
+            | EventKind::AdminWaiting { .. }
+            | EventKind::Setting { .. } => "config",
         }
     }
 }

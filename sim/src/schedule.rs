@@ -251,9 +251,10 @@ pub fn faults_for(seed: u64, cfg: &SimConfig, span: u64, admin: bool) -> Vec<Sch
 pub fn schedule(seed: u64, opts: ScheduleOptions) -> Scenario {
     let mut config = config_for(seed, opts.modes);
     if opts.admin && seed % 2 == 1 {
-        // A layout change is refused while any transaction is unresolved, which under a
-        // busy transactional workload and faults is rare: half the admin schedules write
-        // without transactions, so their changes do apply.
+        // A layout change waits for every open transaction (a drain), so under a busy
+        // transactional workload it runs late or, behind a dead coordinator, not before
+        // the settle: half the admin schedules write without transactions, so their
+        // changes apply at once, among the faults.
         config.workload.write_pct += config.workload.txn_pct;
         config.workload.txn_pct = 0;
     }

@@ -55,6 +55,8 @@ pub struct Sim {
     pub(crate) last_fault: BTreeMap<DcId, SimTime>,
     /// Since when every DC is up and every link healed (None: not now).
     pub(crate) healthy_since: Option<SimTime>,
+    /// A layout change waiting for open transactions to finish (see `admin::Drain`).
+    pub(crate) drain: Option<crate::admin::Drain>,
 }
 
 impl Sim {
@@ -82,6 +84,7 @@ impl Sim {
             bugs,
             last_fault: BTreeMap::new(),
             healthy_since: Some(SimTime::ZERO),
+            drain: None,
         };
         let ids: Vec<DcId> = sim.world.dcs.keys().copied().collect();
         for id in ids {
@@ -122,6 +125,9 @@ impl Sim {
                 self.tick();
                 self.world.push(self.world.now.plus(1000), Ev::Tick);
             }
+        }
+        if self.drain.is_some() {
+            self.finish_drain();
         }
         true
     }

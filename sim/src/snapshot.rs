@@ -148,6 +148,8 @@ pub struct Snapshot {
     pub metrics: Vec<MetricPoint>,
     /// What the last membership change moved.
     pub last_moves: Option<MoveReport>,
+    /// A layout change waiting for open transactions to finish, in words.
+    pub draining: Option<String>,
 }
 
 /// One row key across DCs, for the data view's staleness map.
@@ -307,6 +309,14 @@ impl Sim {
             findings: self.findings().to_vec(),
             metrics: self.metrics().cloned().collect(),
             last_moves: self.last_moves().cloned(),
+            draining: self.draining().map(|(what, since)| {
+                let open = self.unresolved_txns();
+                format!(
+                    "{what}: waiting since t={since} for {} open transaction(s) ({}); new transactions are refused until then",
+                    open.len(),
+                    crate::commands::txn_list(&open)
+                )
+            }),
         }
     }
 

@@ -72,6 +72,14 @@ pub struct Epoch {
     pub by: u16,
 }
 
+impl Epoch {
+    /// A failover epoch, which heartbeats gossip (the initial epoch and a layout's are
+    /// installed on every DC at once).
+    pub(crate) fn is_gossiped(&self) -> bool {
+        self.term > 0 && self.by != u16::MAX
+    }
+}
+
 impl fmt::Display for Epoch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "e{}", self.term)

@@ -314,6 +314,13 @@ pub(crate) enum Msg {
         epochs: Rc<[ShardInfo]>,
         /// The sender's last log position of every shard it stores, sorted by shard.
         positions: Rc<[(ShardKey, LogPos)]>,
+        /// When it was sent.
+        sent: SimTime,
+        /// The `sent` of the newest heartbeat the sender received from the destination
+        /// (the destination's read lease, see `node::lease`).
+        echo: Option<SimTime>,
+        /// Shards the sender is fenced for by a failover round it answered.
+        fenced: Rc<[ShardKey]>,
     },
     Replicate {
         table: TableId,

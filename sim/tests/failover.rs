@@ -186,3 +186,90 @@ fn a_majority_still_fails_over_a_quorum_shard_when_enough_replicas_answer() {
     let r = run_op(&mut sim, DcId(0), put(&k, 6), 3_000).unwrap();
     assert!(r.0, "{r:?}");
 }
+
+/// Five DCs in `mode`, `Owner` reads; `k` (owned by DC1) written 1, DC1 partitioned from
+/// the rest until the majority failed over its shard, then k written 2 through DC0.
+/// Returns the sim and the outcome of an `Owner` read of k by a client at DC1.
+fn owner_read_at_a_deposed_primary(
+    mode: ReplicationMode,
+    bugs: Bugs,
+) -> (Sim, String, (bool, String)) {
+    let mut c = with_mode(quiet_config(5), mode);
+    c.read_consistency = tablestore_sim::config::ReadConsistency::Owner;
+    let mut sim = Sim::with_bugs(c, bugs).unwrap();
+    sim.advance_to(t(500));
+    let k = key_owned_by(&sim, DcId(1));
+    assert!(run_op(&mut sim, DcId(0), put(&k, 1), 2_000).unwrap().0);
+    sim.apply(UserCommand::Partition(vec![DcId(1)])).unwrap();
+    sim.advance_by(4_000);
+    let (p, e) = sim.primary_for(TableId(0), &pk(&k));
+    assert!(
+        p != DcId(1) && e.term >= 1,
+        "{mode}: failed over to {p} in {e}"
+    );
+    let w = run_op(&mut sim, DcId(0), put(&k, 2), 2_000).unwrap();
+    assert!(w.0, "{mode}: {w:?}");
+    let r = run_op(&mut sim, DcId(1), get(&k), 2_000).unwrap();
+    (sim, k, r)
+}
+
+#[test]
+fn a_deposed_primary_without_a_read_lease_refuses_owner_reads() {
+    for mode in [
+        ReplicationMode::Sync,
+        ReplicationMode::SemiSync,
+        ReplicationMode::Quorum(2),
+    ] {
+        let (sim, _, r) = owner_read_at_a_deposed_primary(mode, Bugs::default());
+        assert!(!r.0 && r.1.contains("lease"), "{mode}: {r:?}");
+        let bad: Vec<_> = sim
+            .findings()
+            .iter()
+            .filter(|f| f.kind.is_violation())
+            .collect();
+        assert!(bad.is_empty(), "{mode}: {bad:?}");
+    }
+}
+
+#[test]
+fn owner_reads_without_a_lease_are_stale_and_the_checker_says_stale_read() {
+    let bugs = Bugs {
+        owner_reads_without_lease: true,
+        ..Bugs::default()
+    };
+    for mode in [ReplicationMode::Sync, ReplicationMode::Quorum(2)] {
+        let (sim, k, r) = owner_read_at_a_deposed_primary(mode, bugs);
+        assert!(r.0, "{mode}: the deposed primary served it: {r:?}");
+        let stale: Vec<_> = sim
+            .findings()
+            .iter()
+            .filter(|f| f.kind == tablestore_sim::FindingKind::StaleRead && f.keys.contains(&k))
+            .collect();
+        assert!(!stale.is_empty(), "{mode}: {:?}", sim.findings());
+    }
+}
+
+#[test]
+fn a_healthy_primary_holds_its_read_lease_in_every_mode() {
+    for mode in [
+        ReplicationMode::Sync,
+        ReplicationMode::SemiSync,
+        ReplicationMode::Quorum(2),
+        ReplicationMode::Async,
+    ] {
+        let mut c = with_mode(quiet_config(5), mode);
+        c.read_consistency = tablestore_sim::config::ReadConsistency::Owner;
+        let mut sim = Sim::new(c).unwrap();
+        sim.advance_to(t(1_000));
+        for owner in sim.dc_ids() {
+            let k = key_owned_by(&sim, owner);
+            for home in sim.dc_ids() {
+                let r = run_op(&mut sim, home, get(&k), 2_000).unwrap();
+                assert!(
+                    r.0,
+                    "{mode}: read of {k} (owner {owner}) from {home}: {r:?}"
+                );
+            }
+        }
+    }
+}

@@ -6,7 +6,7 @@ use crate::common::*;
 use tablestore_sim::config::{region_dc, PlacementKind, ReplicationMode};
 use tablestore_sim::table::Value;
 use tablestore_sim::{
-    Bugs, CommandError, DcId, FindingKind, Sim, SimConfig, TableId, TxnId, UserCommand,
+    Bugs, CommandError, DcId, EventKind, FindingKind, Sim, SimConfig, TableId, TxnId, UserCommand,
 };
 
 fn balance(sim: &Sim, d: DcId, k: &str) -> Option<Value> {
@@ -237,8 +237,9 @@ fn removing_a_dc_below_a_write_quorum_or_r_is_refused() {
 }
 
 #[test]
-fn removing_a_dc_with_an_unresolved_transaction_is_refused_naming_it() {
-    // Main removed the coordinator: its participants stayed in doubt forever.
+fn removing_a_dc_with_an_unresolved_transaction_drains_it_first() {
+    // Main removed the coordinator: its participants stayed in doubt forever. Now the
+    // change waits for the transaction (new ones are refused meanwhile), then runs.
     let mut sim = Sim::new(quiet_config(5)).unwrap();
     sim.advance_to(t(500));
     let keys = spread_keys(&sim, DcId(0));
@@ -251,28 +252,56 @@ fn removing_a_dc_with_an_unresolved_transaction_is_refused_naming_it() {
     sim.advance_by(1);
     let txn = TxnId(req.0);
     assert_eq!(sim.unresolved_txns(), vec![txn]);
-    let err = sim
-        .apply(UserCommand::RemoveDc(DcId(0)))
-        .expect_err("refused");
+    // The worst instant: the coordinator dies with the transaction open.
+    sim.apply(UserCommand::Kill(DcId(0))).unwrap();
+    sim.apply(UserCommand::RemoveDc(DcId(0)))
+        .expect("accepted as a drain");
+    let (what, _) = sim.draining().expect("waiting");
+    assert!(what.contains("remove"), "{what}");
+    let shown = sim.snapshot().draining.unwrap_or_default();
     assert!(
-        matches!(err, CommandError::Refused(_)) && err.to_string().contains(&txn.to_string()),
-        "{err}"
+        shown.contains(&txn.to_string()),
+        "the page names it: {shown}"
     );
+    assert_eq!(sim.dc_ids().len(), 5, "nothing changed yet");
+    // A second layout change is refused, naming the transaction it waits for.
     let mut c = sim.config().clone();
     c.replication_factor = 2;
     let err = sim
         .apply(UserCommand::Configure(Box::new(c.clone())))
-        .expect_err("an R change waits for the transaction too");
-    assert!(err.to_string().contains(&txn.to_string()), "{err}");
-    assert_eq!(sim.config().replication_factor, 3, "nothing changed");
-    // Once it has ended, the same changes go through.
-    sim.advance_by(3_000);
+        .expect_err("one change at a time");
+    assert!(
+        matches!(err, CommandError::Refused(_)) && err.to_string().contains(&txn.to_string()),
+        "{err}"
+    );
+    // New transactions are refused at admission; single-row writes go on.
+    let more = spread_keys(&sim, DcId(1));
+    let r = run_op(&mut sim, DcId(1), txn_over(&more), 2_000).unwrap();
+    assert!(!r.0 && r.1.contains("waiting"), "{r:?}");
+    let free = (0..)
+        .map(|i| format!("k{i}"))
+        .find(|k| !keys.contains(k))
+        .unwrap();
+    let r = run_op(&mut sim, DcId(1), put(&free, 9), 2_000).unwrap();
+    assert!(r.0, "{r:?}");
+    // It waits as long as the coordinator is down (its participants are in doubt).
+    sim.advance_by(5_000);
+    assert!(sim.draining().is_some());
+    assert_eq!(sim.dc_ids().len(), 5);
+    // Revived, the coordinator finishes the transaction, and the removal runs.
+    sim.apply(UserCommand::Revive(DcId(0))).unwrap();
+    sim.advance_by(5_000);
     assert!(sim.unresolved_txns().is_empty());
-    sim.apply(UserCommand::RemoveDc(DcId(0))).unwrap();
+    assert!(sim.draining().is_none());
+    assert!(!sim.dc_ids().contains(&DcId(0)), "DC0 removed");
     settle(&mut sim);
+    let committed = sim.events().any(|e| {
+        matches!(&e.kind, EventKind::Coord { txn: t, state } if *t == txn && format!("{state:?}") == "Committed")
+    });
     for k in &keys {
         let (p, _) = sim.primary_for(TableId(0), &pk(k));
-        assert_eq!(balance(&sim, p, k), Some(Value::Int(1)), "{k}");
+        let want = if committed { Some(Value::Int(1)) } else { None };
+        assert_eq!(balance(&sim, p, k), want, "{k} (committed: {committed})");
     }
     assert!(violations(&sim).is_empty(), "{:?}", violations(&sim));
 }

@@ -210,6 +210,7 @@ pub fn event_text(e: &Event, names: &Names) -> String {
         }
         EventKind::Finding { index, kind } => format!("checker finding #{index}: {}", kind.label()),
         EventKind::Reconfigured { text } => format!("reconfigured: {text}"),
+        EventKind::AdminWaiting { text } => format!("waiting: {text}"),
         EventKind::Setting { text } => format!("setting: {text}"),
     }
 }

@@ -44,6 +44,7 @@
 //! | `placement-toggle`        | switch Modulo ↔ Ring; `data-placement` = modulo \| ring      |
 //! | `add-dc` / `remove-dc-<id>` | membership changes                                         |
 //! | `moved-rows`              | last move report; `data-modulo`, `data-ring`, `data-keys`    |
+//! | `admin-waiting`           | a layout change waiting for open transactions (present only while it waits) |
 //! | `ring-key-<key>`          | a key on the ring (click to select)                          |
 //! | `txn-<id>`                | a transaction in the 2PC list; `data-state` = coordinator state |
 //! | `txn-part-<txn>-<dc>`     | participant badge; `data-state` = prepared \| indoubt \| committed \| aborted \| none |

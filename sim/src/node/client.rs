@@ -301,6 +301,11 @@ impl Node {
                 if need_primary && primary != self.id {
                     return reply(OpResult::Err(OpError::NotPrimary { hint: primary }), out);
                 }
+                if need_primary {
+                    if let Err(why) = self.read_lease(ctx, key) {
+                        return reply(OpResult::Err(OpError::Unavailable(why)), out);
+                    }
+                }
                 match self.durable.stores.get(&key) {
                     // A row under a 2PC intent may be about to change: the read waits for
                     // the decision (the client retries), as reads of locked rows do.

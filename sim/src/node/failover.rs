@@ -163,7 +163,7 @@ impl Node {
                 heard: Default::default(),
             },
         );
-        if ctx.placement.replicas(key.1).contains(&self.id) {
+        if ctx.placement.replicas(key.1).contains(&self.id) && !self.fence_deferred(ctx, key) {
             if let Some((last, until)) = self.fence(ctx, key, epoch) {
                 if let Some(p) = self.vol.promotions.get_mut(&key) {
                     p.heard.insert(self.id, (last, until));
@@ -209,6 +209,17 @@ impl Node {
                 self.vol.promotions.remove(&key);
                 self.issue(ctx, key, p.epoch, p.old, new, out);
                 return;
+            }
+        }
+        // This DC's own answer, once its lease promise to the old primary has lapsed.
+        if reps.contains(&self.id)
+            && !p.heard.contains_key(&self.id)
+            && !self.fence_deferred(ctx, key)
+        {
+            if let Some((last, until)) = self.fence(ctx, key, p.epoch) {
+                if let Some(p) = self.vol.promotions.get_mut(&key) {
+                    p.heard.insert(self.id, (last, until));
+                }
             }
         }
         // Ask (again) every replica whose fresh answer is missing, the old primary too.
@@ -390,6 +401,10 @@ impl Node {
         epoch: Epoch,
         out: &mut Out,
     ) {
+        if self.fence_deferred(ctx, key) {
+            // Bound by the old primary's read lease: the issuer asks again next tick.
+            return;
+        }
         let (ok, last, until, known) = match self.fence(ctx, key, epoch) {
             Some((last, until)) => (true, last, until, epoch),
             None => {

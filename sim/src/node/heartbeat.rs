@@ -10,8 +10,19 @@ use super::Ctx;
 use super::Node;
 use crate::ids::DcId;
 use crate::table::LogPos;
+use crate::time::SimTime;
 use crate::vocab::{Fact, Msg, Out, PeerState, ShardInfo, ShardKey};
 use std::rc::Rc;
+
+/// A received heartbeat's payload (`Msg::Heartbeat`'s fields).
+pub(crate) struct Heartbeat {
+    pub(crate) view: Rc<[(DcId, PeerState)]>,
+    pub(crate) epochs: Rc<[ShardInfo]>,
+    pub(crate) positions: Rc<[(ShardKey, LogPos)]>,
+    pub(crate) sent: SimTime,
+    pub(crate) echo: Option<SimTime>,
+    pub(crate) fenced: Rc<[ShardKey]>,
+}
 
 impl Node {
     /// Timer: re-evaluate every peer, then tell every peer we are alive (with our view
@@ -37,6 +48,13 @@ impl Node {
         let view: Rc<[(DcId, PeerState)]> = self.vol.detector.view().into();
         let epochs: Rc<[ShardInfo]> = self.shard_infos().into();
         let positions: Rc<[(ShardKey, LogPos)]> = self.positions().into();
+        let fenced: Rc<[ShardKey]> = self
+            .durable
+            .fences
+            .keys()
+            .filter(|&&k| self.fenced_below(ctx, k).is_some())
+            .copied()
+            .collect();
         let peers: Vec<DcId> = self.peers(ctx).collect();
         for dst in peers {
             out.send(
@@ -45,20 +63,29 @@ impl Node {
                     view: view.clone(),
                     epochs: epochs.clone(),
                     positions: positions.clone(),
+                    sent: ctx.now,
+                    echo: self.vol.hb_recv.get(&dst).map(|&(_, sent)| sent),
+                    fenced: fenced.clone(),
                 },
             );
         }
     }
 
-    pub(crate) fn on_heartbeat(
-        &mut self,
-        ctx: &Ctx,
-        from: DcId,
-        view: Rc<[(DcId, PeerState)]>,
-        epochs: Rc<[ShardInfo]>,
-        positions: Rc<[(ShardKey, LogPos)]>,
-        out: &mut Out,
-    ) {
+    pub(crate) fn on_heartbeat(&mut self, ctx: &Ctx, from: DcId, hb: Heartbeat, out: &mut Out) {
+        let Heartbeat {
+            view,
+            epochs,
+            positions,
+            sent,
+            echo,
+            fenced,
+        } = hb;
+        // Bound by this heartbeat until `sent`'s receipt + lease (see `lease`).
+        let slot = self.vol.hb_recv.entry(from).or_insert((ctx.now, sent));
+        if sent >= slot.1 {
+            *slot = (ctx.now, sent);
+            self.vol.peer_fenced.insert(from, fenced.clone());
+        }
         if let Some((old, new)) = self.vol.detector.heard(ctx.now, from) {
             out.fact(Fact::View {
                 target: from,
@@ -74,6 +101,8 @@ impl Node {
                 self.adopt_epoch(ctx, key, info.epoch, info.primary, out);
             }
         }
+        // After adopting: a newer epoch just deposed this DC, and vouches for nothing.
+        self.note_echo(from, echo, &epochs, &fenced);
         // Kept as received: only a failover reads them.
         self.vol.progress.insert(from, positions);
     }
@@ -84,7 +113,7 @@ impl Node {
         self.durable
             .meta
             .iter()
-            .filter(|(_, m)| m.epoch.term > 0 && m.epoch.by != u16::MAX)
+            .filter(|(_, m)| m.epoch.is_gossiped())
             .map(|(k, m)| ShardInfo {
                 table: k.0,
                 shard: k.1,

@@ -16,6 +16,7 @@ mod client;
 mod detector;
 mod failover;
 mod heartbeat;
+mod lease;
 mod replication;
 mod state;
 mod txn;
@@ -56,6 +57,9 @@ pub struct Bugs {
     /// Failover promotes at once from gossiped positions in every mode, without a fencing
     /// round that hears from enough replicas to intersect every write quorum.
     pub promote_without_quorum_intersection: bool,
+    /// A primary serves `Owner` reads without a read lease (a deposed primary that has not
+    /// heard of its successor serves stale rows).
+    pub owner_reads_without_lease: bool,
 }
 
 /// A new layout, as a membership or placement change installs it on every node.
@@ -178,6 +182,7 @@ impl Node {
     /// Timers every running node keeps.
     pub(crate) fn start(&mut self, ctx: &Ctx, out: &mut Out) {
         self.vol.detector = Detector::new(ctx.now, self.peers(ctx));
+        self.vol.booted = ctx.now;
         // Stagger by id so heartbeats do not all leave at the same millisecond.
         let hb = ctx.cfg.heartbeat_interval_ms;
         out.timer(1 + (self.id.0 as u64 * 37) % hb, Timer::Heartbeat);
@@ -361,7 +366,20 @@ impl Node {
                 view,
                 epochs,
                 positions,
-            } => self.on_heartbeat(ctx, from, view, epochs, positions, out),
+                sent,
+                echo,
+                fenced,
+            } => {
+                let hb = heartbeat::Heartbeat {
+                    view,
+                    epochs,
+                    positions,
+                    sent,
+                    echo,
+                    fenced,
+                };
+                self.on_heartbeat(ctx, from, hb, out)
+            }
             Msg::Replicate {
                 table,
                 shard,

@@ -58,6 +58,15 @@ pub(crate) struct Volatile {
     /// Per shard, the newest term a refused fencing round reported: the next round's
     /// epoch goes above it.
     pub(crate) term_floor: BTreeMap<ShardKey, u32>,
+    /// When this DC (re)started: it answers no fencing round for a lease after.
+    pub(crate) booted: SimTime,
+    /// Per peer, when its newest heartbeat arrived and when that heartbeat was sent.
+    pub(crate) hb_recv: BTreeMap<DcId, (SimTime, SimTime)>,
+    /// Per peer, the shards its newest heartbeat said it is fenced for.
+    pub(crate) peer_fenced: BTreeMap<DcId, std::rc::Rc<[ShardKey]>>,
+    /// Per (shard this DC leads, replica): the epoch and the echoed send instant the
+    /// replica vouched for (see `lease`).
+    pub(crate) lease_echo: BTreeMap<(ShardKey, DcId), (Epoch, SimTime)>,
 }
 
 /// Up or down; a down node handles nothing.

@@ -269,6 +269,9 @@ pub fn ring_panel(p: &Props) -> Html {
                     { match &next_region { Some(s) => format!("Add DC ({})", s.name), None => "Add DC".to_string() } }
                 </button>
                 { note_view(&p.note, "ring-error") }
+                if let Some(w) = &rv.draining {
+                    <p class="note waiting" role="status" data-testid="admin-waiting">{ w.clone() }</p>
+                }
                 { for moves }
                 if rv.last_moves.is_none() {
                     <p class="caption">{ "Add or remove a DC to compare how many rows move under modulo and under the ring." }</p>

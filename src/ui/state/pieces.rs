@@ -21,6 +21,8 @@ pub struct RingView {
     pub ring: Vec<RingPoint>,
     pub keys: Vec<RingKey>,
     pub last_moves: Option<MoveReport>,
+    /// A layout change waiting for open transactions (a drain), in words.
+    pub draining: Option<String>,
     pub vnodes: u32,
     pub r: u8,
 }
@@ -123,6 +125,7 @@ fn ring_view(s: &mut Snapshot) -> RingView {
         ring: std::mem::take(&mut s.ring),
         keys: std::mem::take(&mut s.ring_keys),
         last_moves: s.last_moves.clone(),
+        draining: s.draining.clone(),
         vnodes: s.config.vnodes,
         r: s.config.replication_factor,
     }
