@@ -15,8 +15,8 @@
 use crate::checker::Relayout;
 use crate::commands::{txn_list, CommandError, UserCommand};
 use crate::config::{
-    default_latency, latency_matrix, ConfigError, DcSpec, ReplicationMode, SimConfig, MAX_DCS,
-    MIN_DCS,
+    default_latency, latency_matrix, ConfigError, DcSpec, PlacementKind, ReplicationMode,
+    SimConfig, MAX_DCS, MIN_DCS,
 };
 use crate::ids::{DcId, ShardId, TableId};
 use crate::node::Layout;
@@ -31,22 +31,70 @@ use crate::vocab::{Msg, ShardKey};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A layout change waiting for open transactions to finish. While it waits, new
-/// transactions are refused at admission (`Sim::issue`); single-row operations go on.
+/// transactions are refused at admission (`Sim::issue`); single-row operations and
+/// settings changes that keep the layout go on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Drain {
-    /// The change, as the user asked it.
-    pub(crate) cmd: UserCommand,
+    /// The change.
+    pub(crate) change: LayoutChange,
     /// The change, in words.
     pub(crate) what: String,
     /// When it started waiting.
     pub(crate) since: SimTime,
 }
 
+/// The layout part of a command: what a drain defers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum LayoutChange {
+    AddDc(DcSpec),
+    RemoveDc(DcId),
+    /// Placement, replication factor and vnodes; the rest of the settings are whatever
+    /// is in force when the change runs (a `Configure` applies its other settings at once).
+    Placement {
+        kind: PlacementKind,
+        r: u8,
+        vnodes: u32,
+    },
+}
+
 impl Sim {
     /// A membership, placement or settings change. A layout change with transactions
     /// open becomes a drain: it runs (or is refused, in the event log) as soon as they
-    /// have all finished. A second change while one waits is refused.
+    /// have all finished; a `Configure`'s other settings apply at once. A second layout
+    /// change while one waits is refused; settings that keep the layout are not.
     pub(crate) fn admin(&mut self, cmd: UserCommand) -> Result<(), CommandError> {
+        let (change, rest) = match cmd {
+            UserCommand::AddDc(spec) => (Some(LayoutChange::AddDc(spec)), None),
+            UserCommand::RemoveDc(d) => (Some(LayoutChange::RemoveDc(d)), None),
+            UserCommand::Configure(new) => {
+                let cur = &self.world.cfg;
+                let layout = (new.placement, new.replication_factor, new.vnodes);
+                if layout == (cur.placement, cur.replication_factor, cur.vnodes) {
+                    (None, Some(*new))
+                } else {
+                    let mut rest = (*new).clone();
+                    (rest.placement, rest.replication_factor, rest.vnodes) =
+                        (cur.placement, cur.replication_factor, cur.vnodes);
+                    let change = LayoutChange::Placement {
+                        kind: new.placement,
+                        r: new.replication_factor,
+                        vnodes: new.vnodes,
+                    };
+                    (Some(change), Some(rest))
+                }
+            }
+            other => {
+                return Err(CommandError::BadOp(format!(
+                    "{other:?} is not a membership or settings change"
+                )))
+            }
+        };
+        let Some(change) = change else {
+            return match rest {
+                Some(cfg) => self.configure(cfg),
+                None => Ok(()),
+            };
+        };
         if let Some(d) = &self.drain {
             return Err(CommandError::Refused(format!(
                 "Cannot change the layout yet: \"{}\" is waiting for {} open transaction(s) to finish ({}). Revive their coordinators and participants and heal the links if they are stuck.",
@@ -55,8 +103,12 @@ impl Sim {
                 txn_list(&self.unresolved_txns())
             )));
         }
-        match self.admin_now(cmd.clone()) {
+        match self.layout_now(change.clone(), rest.clone()) {
             Err(CommandError::Unresolved { what, txns }) => {
+                // The settings that keep the layout apply now; the layout waits.
+                if let Some(cfg) = rest {
+                    self.configure(cfg)?;
+                }
                 let text = format!(
                     "{what} waits for {} open transaction(s) ({}) to finish; new transactions are refused until then",
                     txns.len(),
@@ -64,7 +116,7 @@ impl Sim {
                 );
                 self.record(None, EventKind::AdminWaiting { text });
                 self.drain = Some(Drain {
-                    cmd,
+                    change,
                     what,
                     since: self.world.now,
                 });
@@ -74,14 +126,21 @@ impl Sim {
         }
     }
 
-    fn admin_now(&mut self, cmd: UserCommand) -> Result<(), CommandError> {
-        match cmd {
-            UserCommand::AddDc(spec) => self.add_dc(spec),
-            UserCommand::RemoveDc(d) => self.remove_dc(d),
-            UserCommand::Configure(new) => self.configure(*new),
-            other => Err(CommandError::BadOp(format!(
-                "{other:?} is not a membership or settings change"
-            ))),
+    /// Runs a layout change now (refusing with `Unresolved` while transactions are open);
+    /// `rest`: the settings a `Configure` sets besides the layout (None: those in force).
+    fn layout_now(
+        &mut self,
+        change: LayoutChange,
+        rest: Option<SimConfig>,
+    ) -> Result<(), CommandError> {
+        match change {
+            LayoutChange::AddDc(spec) => self.add_dc(spec),
+            LayoutChange::RemoveDc(d) => self.remove_dc(d),
+            LayoutChange::Placement { kind, r, vnodes } => {
+                let mut cfg = rest.unwrap_or_else(|| self.world.cfg.clone());
+                (cfg.placement, cfg.replication_factor, cfg.vnodes) = (kind, r, vnodes);
+                self.configure(cfg)
+            }
         }
     }
 
@@ -91,7 +150,7 @@ impl Sim {
             return;
         }
         let Some(d) = self.drain.take() else { return };
-        match self.admin_now(d.cmd.clone()) {
+        match self.layout_now(d.change.clone(), None) {
             Ok(()) => {}
             // Cannot happen (nothing is open), but never lose the change.
             Err(CommandError::Unresolved { .. }) => self.drain = Some(d),

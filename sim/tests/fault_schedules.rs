@@ -284,3 +284,15 @@ fn promoting_without_quorum_intersection_loses_quorum_writes_and_is_caught() {
         FindingKind::Durability,
     );
 }
+
+#[test]
+fn owner_reads_without_a_read_lease_are_stale_and_caught() {
+    caught(
+        Bugs {
+            owner_reads_without_lease: true,
+            ..Bugs::default()
+        },
+        Modes::AllQuorum,
+        FindingKind::StaleRead,
+    );
+}
