@@ -13,11 +13,12 @@
 //! it tracks instead of forgetting it.
 
 use crate::checker::Relayout;
-use crate::commands::{txn_list, CommandError, UserCommand};
+use crate::commands::{CommandError, UserCommand};
 use crate::config::{
-    default_latency, latency_matrix, ConfigError, DcSpec, PlacementKind, ReplicationMode,
-    SimConfig, MAX_DCS, MIN_DCS,
+    default_latency, latency_matrix, ConfigError, DcSpec, ReplicationMode, SimConfig, MAX_DCS,
+    MIN_DCS,
 };
+use crate::drain::{txn_list, Drain, LayoutChange};
 use crate::ids::{DcId, ShardId, TableId};
 use crate::node::Layout;
 use crate::placement::{self, Member, Placement};
@@ -29,33 +30,6 @@ use crate::table::{
 use crate::time::SimTime;
 use crate::vocab::{Msg, ShardKey};
 use std::collections::{BTreeMap, BTreeSet};
-
-/// A layout change waiting for open transactions to finish. While it waits, new
-/// transactions are refused at admission (`Sim::issue`); single-row operations and
-/// settings changes that keep the layout go on.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Drain {
-    /// The change.
-    pub(crate) change: LayoutChange,
-    /// The change, in words.
-    pub(crate) what: String,
-    /// When it started waiting.
-    pub(crate) since: SimTime,
-}
-
-/// The layout part of a command: what a drain defers.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum LayoutChange {
-    AddDc(DcSpec),
-    RemoveDc(DcId),
-    /// Placement, replication factor and vnodes; the rest of the settings are whatever
-    /// is in force when the change runs (a `Configure` applies its other settings at once).
-    Placement {
-        kind: PlacementKind,
-        r: u8,
-        vnodes: u32,
-    },
-}
 
 impl Sim {
     /// A membership, placement or settings change. A layout change with transactions

@@ -115,24 +115,13 @@ impl fmt::Display for CommandError {
                 f,
                 "Cannot {what} while {} transaction(s) are unresolved ({}).",
                 txns.len(),
-                txn_list(txns)
+                crate::drain::txn_list(txns)
             ),
         }
     }
 }
 
 impl std::error::Error for CommandError {}
-
-/// Up to eight transaction ids, then "…".
-pub(crate) fn txn_list(txns: &[crate::ids::TxnId]) -> String {
-    let names: Vec<String> = txns.iter().take(8).map(|t| t.to_string()).collect();
-    let more = if txns.len() > names.len() {
-        ", …"
-    } else {
-        ""
-    };
-    format!("{}{more}", names.join(", "))
-}
 
 impl Sim {
     /// Carries out `cmd` now, or refuses it and changes nothing.

@@ -28,6 +28,7 @@ pub mod checker;
 mod commands;
 #[allow(missing_docs)] // Owned by the UI work (a field schema is landing there).
 pub mod config;
+mod drain;
 mod facts;
 #[allow(missing_docs)] // The settings schema (one place for keys, bounds and parsers).
 pub mod fields;

@@ -56,7 +56,7 @@ pub struct Sim {
     /// Since when every DC is up and every link healed (None: not now).
     pub(crate) healthy_since: Option<SimTime>,
     /// A layout change waiting for open transactions to finish (see `admin::Drain`).
-    pub(crate) drain: Option<crate::admin::Drain>,
+    pub(crate) drain: Option<crate::drain::Drain>,
 }
 
 impl Sim {

@@ -314,7 +314,7 @@ impl Sim {
                 format!(
                     "{what}: waiting since t={since} for {} open transaction(s) ({}); new transactions are refused until then",
                     open.len(),
-                    crate::commands::txn_list(&open)
+                    crate::drain::txn_list(&open)
                 )
             }),
         }
