@@ -303,25 +303,29 @@ impl OpResult {
     }
 }
 
+/// A heartbeat's payload. The lists are shared (`Rc`), not copied, between the copies
+/// sent to each peer.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Heartbeat {
+    /// The sender's detector view.
+    pub(crate) view: Rc<[(DcId, PeerState)]>,
+    /// Shards with a failover epoch, as the sender knows them.
+    pub(crate) epochs: Rc<[ShardInfo]>,
+    /// The sender's last log position of every shard it stores, sorted by shard.
+    pub(crate) positions: Rc<[(ShardKey, LogPos)]>,
+    /// When it was sent.
+    pub(crate) sent: SimTime,
+    /// The `sent` of the newest heartbeat the sender received from the destination
+    /// (the destination's read lease, see `node::lease`).
+    pub(crate) echo: Option<SimTime>,
+    /// Shards the sender is fenced for by a failover round it answered.
+    pub(crate) fenced: Rc<[ShardKey]>,
+}
+
 /// A message between DCs.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Msg {
-    /// The payload is shared (`Rc`), not copied, between the copies sent to each peer.
-    Heartbeat {
-        /// The sender's detector view.
-        view: Rc<[(DcId, PeerState)]>,
-        /// Shards with a failover epoch, as the sender knows them.
-        epochs: Rc<[ShardInfo]>,
-        /// The sender's last log position of every shard it stores, sorted by shard.
-        positions: Rc<[(ShardKey, LogPos)]>,
-        /// When it was sent.
-        sent: SimTime,
-        /// The `sent` of the newest heartbeat the sender received from the destination
-        /// (the destination's read lease, see `node::lease`).
-        echo: Option<SimTime>,
-        /// Shards the sender is fenced for by a failover round it answered.
-        fenced: Rc<[ShardKey]>,
-    },
+    Heartbeat(Heartbeat),
     Replicate {
         table: TableId,
         shard: ShardId,

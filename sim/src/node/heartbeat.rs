@@ -10,19 +10,8 @@ use super::Ctx;
 use super::Node;
 use crate::ids::DcId;
 use crate::table::LogPos;
-use crate::time::SimTime;
-use crate::vocab::{Fact, Msg, Out, PeerState, ShardInfo, ShardKey};
+use crate::vocab::{Fact, Heartbeat, Msg, Out, PeerState, ShardInfo, ShardKey};
 use std::rc::Rc;
-
-/// A received heartbeat's payload (`Msg::Heartbeat`'s fields).
-pub(crate) struct Heartbeat {
-    pub(crate) view: Rc<[(DcId, PeerState)]>,
-    pub(crate) epochs: Rc<[ShardInfo]>,
-    pub(crate) positions: Rc<[(ShardKey, LogPos)]>,
-    pub(crate) sent: SimTime,
-    pub(crate) echo: Option<SimTime>,
-    pub(crate) fenced: Rc<[ShardKey]>,
-}
 
 impl Node {
     /// Timer: re-evaluate every peer, then tell every peer we are alive (with our view
@@ -59,14 +48,14 @@ impl Node {
         for dst in peers {
             out.send(
                 dst,
-                Msg::Heartbeat {
+                Msg::Heartbeat(Heartbeat {
                     view: view.clone(),
                     epochs: epochs.clone(),
                     positions: positions.clone(),
                     sent: ctx.now,
                     echo: self.vol.hb_recv.get(&dst).map(|&(_, sent)| sent),
                     fenced: fenced.clone(),
-                },
+                }),
             );
         }
     }

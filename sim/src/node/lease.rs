@@ -78,14 +78,7 @@ impl Node {
         fenced: &[ShardKey],
     ) {
         let Some(echo) = echo else { return };
-        let led: Vec<ShardKey> = self
-            .durable
-            .meta
-            .iter()
-            .filter(|(_, m)| m.primary == self.id)
-            .map(|(k, _)| *k)
-            .collect();
-        for key in led {
+        for key in self.led_shards() {
             let Some(mine) = self.meta(key).map(|m| m.epoch) else {
                 continue;
             };

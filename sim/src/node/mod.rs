@@ -253,13 +253,7 @@ impl Node {
         self.vol.term_floor.clear();
         self.vol.primaries.clear();
         self.vol.progress.clear();
-        let mine: Vec<ShardKey> = self
-            .durable
-            .meta
-            .iter()
-            .filter(|(_, m)| m.primary == self.id)
-            .map(|(k, _)| *k)
-            .collect();
+        let mine = self.led_shards();
         if self.is_up() {
             for key in mine {
                 self.vol
@@ -309,6 +303,16 @@ impl Node {
 
     pub(crate) fn meta(&self, key: ShardKey) -> Option<&ShardMeta> {
         self.durable.meta.get(&key)
+    }
+
+    /// The shards this DC believes it leads.
+    pub(crate) fn led_shards(&self) -> Vec<ShardKey> {
+        self.durable
+            .meta
+            .iter()
+            .filter(|(_, m)| m.primary == self.id)
+            .map(|(k, _)| *k)
+            .collect()
     }
 
     pub(crate) fn is_primary(&self, key: ShardKey) -> bool {
@@ -362,24 +366,7 @@ impl Node {
 
     pub(crate) fn on_message(&mut self, ctx: &Ctx, from: DcId, msg: Msg, out: &mut Out) {
         match msg {
-            Msg::Heartbeat {
-                view,
-                epochs,
-                positions,
-                sent,
-                echo,
-                fenced,
-            } => {
-                let hb = heartbeat::Heartbeat {
-                    view,
-                    epochs,
-                    positions,
-                    sent,
-                    echo,
-                    fenced,
-                };
-                self.on_heartbeat(ctx, from, hb, out)
-            }
+            Msg::Heartbeat(hb) => self.on_heartbeat(ctx, from, hb, out),
             Msg::Replicate {
                 table,
                 shard,
