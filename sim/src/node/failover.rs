@@ -275,13 +275,7 @@ impl Node {
     /// the issuer, or None if `epoch` is not newer than
     /// what this DC already knows (leads in, or promised).
     fn fence(&mut self, ctx: &Ctx, key: ShardKey, epoch: Epoch) -> Option<(LogPos, SimTime)> {
-        let mine = self.meta(key).map(|m| m.epoch).unwrap_or_default();
-        let fenced = self
-            .durable
-            .fences
-            .get(&key)
-            .map(|f| f.0)
-            .unwrap_or_default();
+        let (mine, fenced) = self.epoch_and_fence(key);
         if epoch <= mine || epoch < fenced {
             return None;
         }
@@ -294,6 +288,18 @@ impl Node {
             .map(|s| s.last())
             .unwrap_or_default();
         Some((last, until))
+    }
+
+    /// The epoch this DC knows for `key` and the epoch of its fence (default: none).
+    fn epoch_and_fence(&self, key: ShardKey) -> (Epoch, Epoch) {
+        let mine = self.meta(key).map(|m| m.epoch).unwrap_or_default();
+        let fenced = self
+            .durable
+            .fences
+            .get(&key)
+            .map(|f| f.0)
+            .unwrap_or_default();
+        (mine, fenced)
     }
 
     /// The epoch below which `key` accepts nothing now (a live fence), if any.
@@ -408,13 +414,7 @@ impl Node {
         let (ok, last, until, known) = match self.fence(ctx, key, epoch) {
             Some((last, until)) => (true, last, until, epoch),
             None => {
-                let mine = self.meta(key).map(|m| m.epoch).unwrap_or_default();
-                let fenced = self
-                    .durable
-                    .fences
-                    .get(&key)
-                    .map(|f| f.0)
-                    .unwrap_or_default();
+                let (mine, fenced) = self.epoch_and_fence(key);
                 (false, LogPos::default(), ctx.now, mine.max(fenced))
             }
         };
