@@ -3,7 +3,7 @@
 #   make serve              build (release) and serve on http://127.0.0.1:8080, rebuilding on change
 #   make serve PORT=9000    ... on another port
 #   make test               native tests + 10 000-schedule sweep, browser (wasm) tests, release build, end-to-end test
-#   make sweep              the fault-schedule sweep alone (SWEEP_COUNT=10000, SWEEP_FLAGS="--admin")
+#   make sweep              the fault-schedule sweep alone (SWEEP_COUNT=10000, SWEEP_FLAGS="--admin"; make test runs it with --admin)
 #   make bench              simulation benchmark (sim/benches/sim.rs), natively
 #   make bench-wasm         the same benchmark in headless Chromium (tests/wasm_bench.rs)
 #   make frametime          frame time of the built page with 16 DCs (e2e/frametime.mjs)
@@ -57,7 +57,9 @@ WEB_TEST_ENV := \
 	WASM_BINDGEN_TEST_TIMEOUT=300 \
 	WASM_BINDGEN_TEST_DRIVER_TIMEOUT=30
 
-# The sweep is the 10 000 fault schedules, run by the headless runner so its summary line
+# The sweep is the 10 000 fault schedules with membership and settings changes (`--admin`:
+# AddDc, RemoveDc, placement and R switches, latency, up to 50 % loss, jitter), run by the
+# headless runner so its summary line
 # (`fault schedules: N checked, V violations`) shows in the output (cargo test captures a
 # passing test's output); it exits non-zero on any violation. The core's own
 # fault-schedule test then runs fewer (FAULT_SCHEDULES) rather than the same 10 000 again.
@@ -68,8 +70,8 @@ TEST_FAULT_SCHEDULES ?= 1000
 define native_tests
 	@echo "==> native tests: cargo test --release -p tablestore-sim -p tablestore-sim-cli"
 	$(NATIVE_TEST_ENV) FAULT_SCHEDULES=$(TEST_FAULT_SCHEDULES) cargo test --release -p tablestore-sim -p tablestore-sim-cli
-	@echo "==> fault-schedule sweep: tablestore-sim sweep --from 1 --count $(SWEEP_COUNT)"
-	$(NATIVE_TEST_ENV) cargo run --quiet --release -p tablestore-sim-cli -- sweep --from 1 --count $(SWEEP_COUNT)
+	@echo "==> fault-schedule sweep: tablestore-sim sweep --from 1 --count $(SWEEP_COUNT) --admin"
+	$(NATIVE_TEST_ENV) cargo run --quiet --release -p tablestore-sim-cli -- sweep --from 1 --count $(SWEEP_COUNT) --admin
 endef
 
 define web_tests
