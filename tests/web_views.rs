@@ -705,9 +705,16 @@ async fn txn_panel_keeps_its_selection_by_id_as_new_transactions_arrive() {
     let held = txn_rows(&root);
     // No new row comes in; the newest rows keep their places (only the oldest may drop
     // out of the snapshot, at the bottom).
-    assert!(held.iter().all(|r| before.contains(r)), "no new row while held");
+    assert!(
+        held.iter().all(|r| before.contains(r)),
+        "no new row while held"
+    );
     assert!(held.len() > 50);
-    assert_eq!(held[..50], before[..50], "rows do not move under the pointer");
+    assert_eq!(
+        held[..50],
+        before[..50],
+        "rows do not move under the pointer"
+    );
     let arrived: usize = testid_attr(&root, "txn-list-new", "data-count")
         .parse()
         .unwrap();

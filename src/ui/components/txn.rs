@@ -372,7 +372,10 @@ pub fn txn_panel(p: &Props) -> Html {
     let (rows, arrived): (Vec<&TxnTrace>, usize) = match &*held {
         Some(order) => {
             let by_id: BTreeMap<TxnId, &TxnTrace> = p.txns.iter().map(|t| (t.id, t)).collect();
-            let rows: Vec<&TxnTrace> = order.iter().filter_map(|id| by_id.get(id).copied()).collect();
+            let rows: Vec<&TxnTrace> = order
+                .iter()
+                .filter_map(|id| by_id.get(id).copied())
+                .collect();
             (rows.clone(), p.txns.len() - rows.len())
         }
         None => (p.txns.iter().rev().collect(), 0),
