@@ -376,7 +376,8 @@ pub fn txn_panel(p: &Props) -> Html {
                 .iter()
                 .filter_map(|id| by_id.get(id).copied())
                 .collect();
-            (rows.clone(), p.txns.len() - rows.len())
+            let arrived = p.txns.len() - rows.len();
+            (rows, arrived)
         }
         None => (p.txns.iter().rev().collect(), 0),
     };
