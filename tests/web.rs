@@ -291,7 +291,8 @@ async fn breakpoint_pauses_at_a_2pc_decision() {
         matches!(state.as_deref(), Some("committed" | "aborted")),
         "coordinator state {state:?}"
     );
-    // The setting stays; Play clears the note and runs on.
+    // The breakpoint fired once: the select is back on `none`; Play clears the note and
+    // runs on.
     assert_eq!(
         root.query_selector("[data-testid=breakpoint]")
             .unwrap()
@@ -299,9 +300,12 @@ async fn breakpoint_pauses_at_a_2pc_decision() {
             .dyn_into::<web_sys::HtmlSelectElement>()
             .unwrap()
             .value(),
-        "txn-decision"
+        "none"
     );
-    select(&root, "[data-testid=breakpoint]", "none");
+    assert_eq!(
+        attr(&root, "[data-testid=breakpoint]", "data-armed").as_deref(),
+        Some("none")
+    );
     click(&root, "[data-testid=play]");
     assert!(wait_for(1_000, || count(&root, "[data-testid=breakpoint-hit]") == 0).await);
     assert!(

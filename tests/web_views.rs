@@ -617,6 +617,132 @@ async fn txn_panel_lists_the_snapshots_transactions_and_participant_states() {
     }
 }
 
+/// Issues `n` transactions from DC 4 over other keys, one every 100 ms.
+fn more_txns(sim: &mut Sim, n: usize) {
+    for i in 0..n {
+        let keys: Vec<String> = (0..2).map(|j| format!("y{i}-{j}")).collect();
+        sim.apply(UserCommand::Issue {
+            home: DcId(4),
+            op: txn_over(&keys),
+        })
+        .unwrap();
+        sim.advance_by(100);
+    }
+}
+
+fn txn_rows(root: &Element) -> Vec<String> {
+    all(root, "button.txn-item")
+        .iter()
+        .map(|e| attr_of(e, "data-testid"))
+        .collect()
+}
+
+fn pointer(root: &Element, kind: &str) {
+    let ev = web_sys::MouseEvent::new(kind).unwrap();
+    by_testid(root, "txn-list").dispatch_event(&ev).unwrap();
+}
+
+/// The list selects by id: a click names the transaction of the row, and the selection
+/// (with the App's pinned snapshot) stays on it however many newer transactions arrive;
+/// while the pointer is over the list its rows hold still.
+#[wasm_bindgen_test]
+async fn txn_panel_keeps_its_selection_by_id_as_new_transactions_arrive() {
+    let (mut sim, doubt) = in_doubt_sim();
+    let picked = Rc::new(std::cell::Cell::new(None::<TxnId>));
+    let on_select = {
+        let picked = picked.clone();
+        Callback::from(move |t: Option<TxnId>| picked.set(t))
+    };
+    let props = |sim: &Sim, selected: Option<TxnId>| {
+        let snap = sim.snapshot_pinning(selected);
+        TxnProps {
+            txns: Rc::new(snap.txns.clone()),
+            topo: topo(&snap),
+            now: snap.now,
+            selected,
+            on_select: on_select.clone(),
+        }
+    };
+    let root = fresh_root();
+    let mut handle =
+        yew::Renderer::<TxnPanel>::with_root_and_props(root.clone(), props(&sim, None)).render();
+    tick().await;
+    click(&by_testid(&root, &format!("txn-{}", doubt.0)));
+    assert_eq!(picked.get(), Some(doubt), "a click selects the row's id");
+
+    // Many newer transactions than a snapshot lists: the selected one stays shown.
+    more_txns(&mut sim, 70);
+    assert!(
+        !sim.snapshot().txns.iter().any(|t| t.id == doubt),
+        "the plain snapshot has dropped it"
+    );
+    handle.update(props(&sim, Some(doubt)));
+    tick().await;
+    assert_eq!(
+        testid_attr(&root, "txn-diagram", "data-txn"),
+        doubt.0.to_string(),
+        "new transactions do not steal the diagram"
+    );
+    assert_eq!(
+        testid_attr(&root, &format!("txn-{}", doubt.0), "aria-pressed"),
+        "true"
+    );
+    let newest = sim.txns().last().unwrap().id;
+    assert_eq!(
+        txn_rows(&root).first().cloned(),
+        Some(format!("txn-{}", newest.0)),
+        "newest first"
+    );
+
+    // The pointer over the list holds its rows where they are.
+    pointer(&root, "mouseenter");
+    tick().await;
+    assert_eq!(testid_attr(&root, "txn-list", "data-held"), "true");
+    let before = txn_rows(&root);
+    more_txns(&mut sim, 3);
+    handle.update(props(&sim, Some(doubt)));
+    tick().await;
+    let held = txn_rows(&root);
+    // No new row comes in; the newest rows keep their places (only the oldest may drop
+    // out of the snapshot, at the bottom).
+    assert!(
+        held.iter().all(|r| before.contains(r)),
+        "no new row while held"
+    );
+    assert!(held.len() > 50);
+    assert_eq!(
+        held[..50],
+        before[..50],
+        "rows do not move under the pointer"
+    );
+    let arrived: usize = testid_attr(&root, "txn-list-new", "data-count")
+        .parse()
+        .unwrap();
+    assert!(arrived >= 3, "{arrived} new");
+    // A click on the third row picks the transaction that was drawn there.
+    let third = &all(&root, "button.txn-item")[2];
+    click(third);
+    assert_eq!(
+        picked.get().map(|t| format!("txn-{}", t.0)),
+        Some(before[2].clone())
+    );
+    assert_eq!(
+        testid_attr(&root, "txn-diagram", "data-txn"),
+        doubt.0.to_string(),
+        "the selection is the App's: it changes when the props do"
+    );
+
+    // The pointer leaves: the new ones show, newest first.
+    pointer(&root, "mouseleave");
+    tick().await;
+    assert_eq!(testid_attr(&root, "txn-list", "data-held"), "false");
+    assert_eq!(count(&root, "[data-testid=txn-list-new]"), 0);
+    let newest = sim.txns().last().unwrap().id;
+    assert_eq!(txn_rows(&root)[0], format!("txn-{}", newest.0));
+    assert!(txn_rows(&root).contains(&format!("txn-{}", doubt.0)));
+    handle.destroy();
+}
+
 // ------------------------------------------------------------------ data view
 
 #[wasm_bindgen_test]
@@ -1005,6 +1131,7 @@ async fn controls_show_the_snapshots_clock_and_seed() {
         large: false,
         pending: 0,
         breakpoint: None,
+        keep_breakpoint: false,
         hit: None,
         on_action: Callback::noop(),
     })

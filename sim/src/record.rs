@@ -5,7 +5,8 @@
 //! the breakpoint flag that stops `advance_to`. Every recorded event is folded into the
 //! trace hash in order, and the hash is computed identically on 32- and 64-bit targets
 //! (every length and discriminant is widened to 64 bits before hashing). Every buffer is
-//! bounded (`EVENT_LOG_CAP`, `METRIC_POINTS`, `TXN_TRACE_CAP`).
+//! bounded (`EVENT_LOG_CAP`, `METRIC_POINTS`, `TXN_TRACE_CAP`; over the last, ended
+//! transactions are dropped before unresolved ones).
 
 use crate::checker::FindingKind;
 use crate::ids::{DcId, ReqId, ShardId, TableId, TxnId};
@@ -34,6 +35,11 @@ pub enum Breakpoint {
     Failover,
     /// The checker reported a finding.
     Finding,
+    /// A client's single-row write (PutRow, UpdateRow, DeleteRow) was acknowledged OK —
+    /// the moment to kill its primary to lose an async write.
+    WriteAcked,
+    /// A 2PC coordinator wrote its record and sent PREPARE to every participant.
+    PrepareSent,
 }
 
 impl Breakpoint {
@@ -45,8 +51,21 @@ impl Breakpoint {
             }
             (Breakpoint::Failover, EventKind::FailoverIssued { .. }) => true,
             (Breakpoint::Finding, EventKind::Finding { .. }) => true,
+            (Breakpoint::WriteAcked, EventKind::Op { ok, label, .. }) => {
+                *ok && ClientOp::is_write_label(label)
+            }
+            // `Working` is reported once per transaction, in the reaction that sends its
+            // PREPAREs (`Node::begin_txn`).
+            (Breakpoint::PrepareSent, EventKind::Coord { state, .. }) => {
+                *state == CoordState::Working
+            }
             _ => false,
         }
+    }
+
+    /// Whether a hit points at a transaction the 2PC view should show.
+    pub fn is_txn(self) -> bool {
+        matches!(self, Breakpoint::TxnDecision | Breakpoint::PrepareSent)
     }
 }
 
@@ -464,8 +483,22 @@ impl Recorder {
             msgs: vec![],
         });
         t.coord_states.push((now, state));
+        // Over the cap, the oldest ended trace goes first: an unresolved transaction (one
+        // a person watches block in doubt) outlives the ones that finished after it.
         while self.txns.len() > TXN_TRACE_CAP {
-            self.txns.pop_first();
+            let ended = self
+                .txns
+                .iter()
+                .find(|(_, t)| t.coord_states.last().map(|x| x.1) == Some(CoordState::Ended))
+                .map(|(id, _)| *id);
+            match ended {
+                Some(id) => {
+                    self.txns.remove(&id);
+                }
+                None => {
+                    self.txns.pop_first();
+                }
+            }
         }
     }
 

@@ -10,8 +10,13 @@
 //!   gets there by ticks, `advance_to` or single steps.
 //! - No clock is read here: a tick is given the wall time that passed and a way to ask how
 //!   much wall time it has spent so far (as quinn-proto's `handle_timeout(now)`).
-//! - The breakpoint rule lives in one place, `Breakpoint::hits`.
-//! - A new run or an import keeps the breakpoint, the speed and running / paused.
+//! - The breakpoint rule lives in one place, `Breakpoint::hit_by`.
+//! - A breakpoint fires once: the hit that pauses the run (by a tick, `advance_to` or a
+//!   step) disarms it, unless "keep armed" is on, which leaves it set for the next hit.
+//!   Arming and disarming only change where the run stops, never what it does (the
+//!   trace is the same with or without breakpoints).
+//! - A new run or an import keeps the breakpoint, "keep armed", the speed and running /
+//!   paused.
 
 use crate::config::{ConfigError, SimConfig};
 use crate::pacing::{Pacing, TICK_BUDGET_MS};
@@ -53,6 +58,8 @@ pub struct Session {
     /// Commands of an imported scenario not yet reached, in order.
     pending: VecDeque<ScheduledCommand>,
     pacing: Pacing,
+    /// Keep the breakpoint armed after a hit (else a hit disarms it).
+    keep: bool,
 }
 
 impl Session {
@@ -64,6 +71,7 @@ impl Session {
             recorded: Vec::new(),
             pending: VecDeque::new(),
             pacing: Pacing::new(running),
+            keep: false,
         })
     }
 
@@ -111,14 +119,26 @@ impl Session {
         &mut self.pacing
     }
 
-    /// Stop at the next instance of `bp` (None: never stop early).
+    /// Stop at the next instance of `bp` (None: never stop early). Unless
+    /// `keeps_breakpoint`, the hit disarms it.
     pub fn set_breakpoint(&mut self, bp: Option<Breakpoint>) {
         self.sim.set_breakpoint(bp);
     }
 
-    /// The breakpoint in force.
+    /// The breakpoint armed, if any (`None` after a hit disarmed it).
     pub fn breakpoint(&self) -> Option<Breakpoint> {
         self.sim.breakpoint()
+    }
+
+    /// Keep the breakpoint armed after each hit (true), or let a hit disarm it (false,
+    /// the default).
+    pub fn set_keep_breakpoint(&mut self, keep: bool) {
+        self.keep = keep;
+    }
+
+    /// Whether a hit leaves the breakpoint armed.
+    pub fn keeps_breakpoint(&self) -> bool {
+        self.keep
     }
 
     /// Commands applied so far, each with its moment.
@@ -203,7 +223,7 @@ impl Session {
             }
         }
         Progress {
-            hit: self.hit_since(before),
+            hit: self.take_hit_since(before),
             replayed,
         }
     }
@@ -260,7 +280,16 @@ impl Session {
     /// Pauses on the breakpoint's event.
     fn stop_at_hit(&mut self, before: u64) -> Option<Hit> {
         self.pacing.pause();
-        self.hit_since(before)
+        self.take_hit_since(before)
+    }
+
+    /// The hit after event `after`, if any; disarms the breakpoint then, unless kept.
+    fn take_hit_since(&mut self, after: u64) -> Option<Hit> {
+        let hit = self.hit_since(after);
+        if hit.is_some() && !self.keep {
+            self.sim.set_breakpoint(None);
+        }
+        hit
     }
 
     /// The newest event after event `after` (a seq) that hits the breakpoint.

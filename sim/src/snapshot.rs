@@ -3,6 +3,10 @@
 //! Invariant: a snapshot is a copy; nothing in it points into the simulation, so the UI
 //! can hold it across frames while the simulation moves on. Everything the page draws
 //! comes from here, so everything it shows is a fact of the simulation.
+//!
+//! `txns` holds the newest transactions (`SNAPSHOT_TXNS`) in id order, plus a pinned one
+//! (`snapshot_pinning`: the one a person selected) while the run still traces it, so a
+//! selection is never pushed out of the picture by newer transactions.
 
 use crate::checker::Finding;
 use crate::config::{region_dc, PlacementKind, SimConfig};
@@ -207,6 +211,12 @@ fn ppm(t: u64) -> u32 {
 impl Sim {
     /// The picture of the simulation the page draws, now.
     pub fn snapshot(&self) -> Snapshot {
+        self.snapshot_pinning(None)
+    }
+
+    /// `snapshot`, with transaction `pinned`'s trace among `txns` (in id order) even when
+    /// it is older than the newest `SNAPSHOT_TXNS`, as long as the run still traces it.
+    pub fn snapshot_pinning(&self, pinned: Option<TxnId>) -> Snapshot {
         let ids = self.dc_ids();
         let dcs = ids
             .iter()
@@ -275,6 +285,11 @@ impl Sim {
         }
         let mut txns: Vec<TxnTrace> = self.txns().rev().take(SNAPSHOT_TXNS).cloned().collect();
         txns.reverse();
+        if let Some(id) = pinned {
+            if let (Err(at), Some(t)) = (txns.binary_search_by_key(&id, |t| t.id), self.txn(id)) {
+                txns.insert(at, t.clone());
+            }
+        }
         let events: Vec<Event> = {
             let all: Vec<&Event> = self.events().collect();
             all[all.len().saturating_sub(SNAPSHOT_EVENTS)..]

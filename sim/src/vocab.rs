@@ -58,6 +58,12 @@ impl ClientOp {
             ClientOp::Txn(_) => "Transaction",
         }
     }
+
+    /// Whether `label` (as `label` gives it, e.g. in `EventKind::Op`) names a single-row
+    /// write.
+    pub fn is_write_label(label: &str) -> bool {
+        matches!(label, "PutRow" | "UpdateRow" | "DeleteRow")
+    }
 }
 
 /// A timer a node arms; it fires back into the same node (unless the node crashed since).

@@ -7,7 +7,8 @@ use tablestore_sim::pacing::{pos_of_speed, speed_of, MAX_WALL_DT_MS, SPEED_MAX};
 use tablestore_sim::scenario::{Scenario, ScheduledCommand};
 use tablestore_sim::trace::reference_trace;
 use tablestore_sim::{
-    Breakpoint, CommandError, CoordState, DcId, EventKind, Session, SimConfig, SimTime, UserCommand,
+    Breakpoint, CommandError, CoordState, DcId, EventKind, Hit, MsgKind, Progress, ReqId, Session,
+    SimConfig, SimTime, UserCommand,
 };
 
 fn busy(seed: u64) -> SimConfig {
@@ -231,8 +232,10 @@ fn a_breakpoint_stops_a_tick_on_its_event_and_pauses() {
     assert_eq!(s.tick(33.0, free), None, "paused at the hit");
     assert!(Breakpoint::TxnDecision.hit_by(&h.event.kind));
     assert!(!Breakpoint::Failover.hit_by(&h.event.kind));
+    assert_eq!(s.breakpoint(), None, "the hit disarmed it");
 
     // A new run keeps the breakpoint and the speed, and starts clean.
+    s.set_breakpoint(Some(Breakpoint::TxnDecision));
     s.pacing_mut().set_pos(700);
     s.new_run(busy(9)).unwrap();
     assert_eq!(s.breakpoint(), Some(Breakpoint::TxnDecision));
@@ -257,4 +260,192 @@ fn the_speed_slider_is_log_linear() {
     assert_eq!(s.pacing().pos(), SPEED_MAX);
     s.pacing_mut().nudge(-20_000);
     assert_eq!(s.pacing().pos(), 0);
+}
+
+/// Ticks a running session until a tick stops at a hit (at most `ticks` ticks).
+fn tick_to_hit(s: &mut Session, ticks: usize) -> Option<Hit> {
+    for _ in 0..ticks {
+        if let Some(Progress { hit: Some(h), .. }) = s.tick(33.0, free) {
+            return Some(h);
+        }
+    }
+    None
+}
+
+#[test]
+fn a_breakpoint_fires_once_and_disarms() {
+    let mut s = Session::new(busy(5), true).unwrap();
+    assert!(!s.keeps_breakpoint(), "fires once by default");
+    s.set_breakpoint(Some(Breakpoint::TxnDecision));
+    let h = tick_to_hit(&mut s, 2_000).expect("a transaction decided");
+    assert_eq!(h.breakpoint, Breakpoint::TxnDecision);
+    assert_eq!(s.breakpoint(), None, "the hit disarmed it");
+    assert!(!s.pacing().running());
+    // Played on, it runs past later decisions without stopping.
+    let decided = s.sim().counters().txns_committed + s.sim().counters().txns_aborted;
+    s.pacing_mut().play();
+    assert_eq!(tick_to_hit(&mut s, 300), None, "no second stop");
+    assert!(s.pacing().running());
+    let later = s.sim().counters().txns_committed + s.sim().counters().txns_aborted;
+    assert!(
+        later > decided + 1,
+        "decisions went by: {decided} → {later}"
+    );
+
+    // `advance_to` and single steps disarm it the same way.
+    s.set_breakpoint(Some(Breakpoint::TxnDecision));
+    let until = s.sim().now().plus(60_000);
+    assert!(s.advance_to(until).hit.is_some());
+    assert_eq!(s.breakpoint(), None);
+    assert!(s.advance_to(s.sim().now().plus(5_000)).hit.is_none());
+    s.set_breakpoint(Some(Breakpoint::TxnDecision));
+    let mut stepped = None;
+    for _ in 0..200_000 {
+        if let Some(h) = s.step().hit {
+            stepped = Some(h);
+            break;
+        }
+    }
+    assert!(stepped.is_some(), "a step reached a decision");
+    assert_eq!(s.breakpoint(), None, "a step's hit disarms too");
+}
+
+#[test]
+fn keep_armed_refires_at_each_next_event() {
+    let mut s = Session::new(busy(5), true).unwrap();
+    s.set_keep_breakpoint(true);
+    s.set_breakpoint(Some(Breakpoint::TxnDecision));
+    let mut hits = Vec::new();
+    for _ in 0..3 {
+        let h = tick_to_hit(&mut s, 2_000).expect("a decision");
+        assert_eq!(s.breakpoint(), Some(Breakpoint::TxnDecision), "still armed");
+        assert!(!s.pacing().running());
+        hits.push(h);
+        s.pacing_mut().play();
+    }
+    assert!(hits.windows(2).all(|w| w[0].event.seq < w[1].event.seq));
+    assert!(hits.windows(2).all(|w| w[0].txn != w[1].txn), "{hits:?}");
+    // Kept across a new run, and turned off again: the next hit disarms.
+    s.new_run(busy(6)).unwrap();
+    assert!(s.keeps_breakpoint());
+    s.set_keep_breakpoint(false);
+    assert!(tick_to_hit(&mut s, 2_000).is_some());
+    assert_eq!(s.breakpoint(), None);
+}
+
+#[test]
+fn write_acked_stops_right_after_a_single_write_is_acknowledged() {
+    let mut s = Session::new(busy(5), false).unwrap();
+    s.set_breakpoint(Some(Breakpoint::WriteAcked));
+    let h = s
+        .advance_to(t(30_000))
+        .hit
+        .expect("a write was acknowledged");
+    let EventKind::Op { ok, label, .. } = &h.event.kind else {
+        panic!("{h:?}");
+    };
+    assert!(*ok);
+    assert!(
+        matches!(label.as_str(), "PutRow" | "UpdateRow" | "DeleteRow"),
+        "{label}"
+    );
+    assert_eq!(s.sim().now(), h.event.at);
+    assert_eq!(h.dc, h.event.dc);
+    // It is the first one: no acknowledged single write before it.
+    let earlier = s
+        .sim()
+        .events()
+        .filter(|e| e.seq < h.event.seq && Breakpoint::WriteAcked.hit_by(&e.kind))
+        .count();
+    assert_eq!(earlier, 0);
+    // Reads, failed writes and transactions do not hit it.
+    let op = |label: &str, ok: bool| EventKind::Op {
+        req: ReqId(1),
+        label: label.into(),
+        ok,
+        detail: String::new(),
+        latency_ms: 1,
+    };
+    assert!(Breakpoint::WriteAcked.hit_by(&op("UpdateRow", true)));
+    assert!(Breakpoint::WriteAcked.hit_by(&op("DeleteRow", true)));
+    assert!(!Breakpoint::WriteAcked.hit_by(&op("PutRow", false)));
+    assert!(!Breakpoint::WriteAcked.hit_by(&op("GetRow", true)));
+    assert!(!Breakpoint::WriteAcked.hit_by(&op("GetRange", true)));
+    assert!(!Breakpoint::WriteAcked.hit_by(&op("Transaction", true)));
+}
+
+#[test]
+fn prepare_sent_stops_when_a_coordinator_sends_prepare() {
+    let mut s = Session::new(busy(5), false).unwrap();
+    s.set_breakpoint(Some(Breakpoint::PrepareSent));
+    let h = s.advance_to(t(30_000)).hit.expect("a transaction began");
+    assert_eq!(
+        h.event.kind,
+        EventKind::Coord {
+            txn: h.txn.expect("names its transaction"),
+            state: CoordState::Working
+        }
+    );
+    assert!(Breakpoint::PrepareSent.is_txn() && Breakpoint::TxnDecision.is_txn());
+    assert!(!Breakpoint::WriteAcked.is_txn());
+    let trace = s.sim().txn(h.txn.unwrap()).expect("traced");
+    assert_eq!(h.dc, Some(trace.coordinator));
+    // Its PREPAREs are out, and nothing came back yet.
+    assert!(
+        trace.msgs.iter().any(|m| m.kind == MsgKind::Prepare),
+        "{trace:?}"
+    );
+    assert!(trace.msgs.iter().all(|m| m.kind == MsgKind::Prepare));
+    assert!(trace.part_states.values().all(|v| v.is_empty()));
+    assert!(!Breakpoint::PrepareSent.hit_by(&EventKind::Coord {
+        txn: h.txn.unwrap(),
+        state: CoordState::Committed
+    }));
+    assert!(!Breakpoint::TxnDecision.hit_by(&h.event.kind));
+}
+
+#[test]
+fn breakpoints_never_change_the_run() {
+    let plain = {
+        let mut s = Session::new(busy(8), false).unwrap();
+        s.advance_to(t(20_000));
+        s.sim().trace_hash()
+    };
+    for bp in [
+        Breakpoint::TxnDecision,
+        Breakpoint::PrepareSent,
+        Breakpoint::WriteAcked,
+        Breakpoint::Finding,
+        Breakpoint::Failover,
+    ] {
+        let mut s = Session::new(busy(8), false).unwrap();
+        s.set_keep_breakpoint(true);
+        s.set_breakpoint(Some(bp));
+        let mut stops = 0;
+        while s.advance_to(t(20_000)).hit.is_some() {
+            stops += 1;
+        }
+        assert_eq!(s.sim().now(), t(20_000));
+        assert_eq!(s.sim().trace_hash(), plain, "{bp:?} after {stops} stops");
+    }
+}
+
+#[test]
+fn a_pinned_transaction_stays_in_the_snapshot() {
+    let mut s = Session::new(busy(5), false).unwrap();
+    s.set_breakpoint(Some(Breakpoint::PrepareSent));
+    let first = s.advance_to(t(30_000)).hit.and_then(|h| h.txn).unwrap();
+    while s.sim().txns().filter(|x| x.id > first).count() <= 70 {
+        s.advance_to(s.sim().now().plus(1_000));
+    }
+    assert!(s.sim().txn(first).is_some(), "still traced");
+    assert!(!s.sim().snapshot().txns.iter().any(|x| x.id == first));
+    let pinned = s.sim().snapshot_pinning(Some(first)).txns;
+    let plain = s.sim().snapshot().txns;
+    assert_eq!(pinned.len(), plain.len() + 1);
+    assert_eq!(pinned[0].id, first, "in id order: the oldest first");
+    assert!(pinned.windows(2).all(|w| w[0].id < w[1].id));
+    // Pinning one already listed adds nothing.
+    let newest = plain.last().unwrap().id;
+    assert_eq!(s.sim().snapshot_pinning(Some(newest)).txns, plain);
 }

@@ -113,7 +113,9 @@ pub struct App {
 
 impl App {
     fn snapshot(&mut self) {
-        self.pieces.update(self.session.sim().snapshot());
+        // The selected transaction stays in the picture however many newer ones arrive.
+        let snap = self.session.sim().snapshot_pinning(self.view.selected_txn);
+        self.pieces.update(snap);
         if self.view.shows(Tab::Data) {
             self.refresh_data(false);
         }
@@ -373,6 +375,7 @@ impl Component for App {
                 self.snapshot();
             }
             A::Breakpoint(bp) => self.session.set_breakpoint(bp),
+            A::KeepBreakpoint(keep) => self.session.set_keep_breakpoint(keep),
             A::Speed(pos) => self.session.pacing_mut().set_pos(pos),
             A::SpeedBy(by) => self.session.pacing_mut().nudge(by),
             A::Command(cmd, origin) => {
@@ -462,6 +465,12 @@ impl Component for App {
                 self.view.reduce(A::CycleTheme);
                 web::apply_theme(self.view.theme);
             }
+            select @ (A::SelectTxn(_) | A::Focus { .. }) => {
+                self.view.reduce(select);
+                // A transaction picked from the log or the checker may be older than the
+                // snapshot's newest ones: take it into the picture now, even paused.
+                self.snapshot();
+            }
             view => return self.view.reduce(view),
         }
         true
@@ -482,7 +491,8 @@ impl Component for App {
             <div class={classes!("app", v.large.then_some("large"))} data-testid="app">
                 <Controls running={pacing.running()} speed_pos={pacing.pos()} speed={pacing.speed()} achieved={pacing.achieved()}
                     now={p.snap.now} seed={p.snap.seed} theme={v.theme} large={v.large}
-                    pending={self.session.pending()} breakpoint={self.session.breakpoint()} hit={v.hit.clone()}
+                    pending={self.session.pending()} breakpoint={self.session.breakpoint()}
+                    keep_breakpoint={self.session.keeps_breakpoint()} hit={v.hit.clone()}
                     on_action={cbs.action.clone()} />
                 { for error }
                 <main class="layout">

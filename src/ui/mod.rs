@@ -47,11 +47,14 @@
 //! | `admin-waiting`           | a layout change waiting for open transactions (present only while it waits) |
 //! | `ring-key-<key>`          | a key on the ring (click to select)                          |
 //! | `txn-<id>`                | a transaction in the 2PC list; `data-state` = coordinator state |
+//! | `txn-list`                | the 2PC list, newest first; `data-held` = "true" while its order is held (pointer over it) |
+//! | `txn-list-new`            | how many transactions arrived while the list's order was held (shown then only) |
 //! | `txn-part-<txn>-<dc>`     | participant badge; `data-state` = prepared \| indoubt \| committed \| aborted \| none |
 //! | `txn-diagram`             | the sequence diagram of the selected transaction            |
 //! | `data-table-<table>`      | data view table (table index)                                |
 //! | `data-key-<table>-<pk>`   | a data view row; `data-primary` = owner DC id, `data-epoch` = the shard's epoch term |
-//! | `breakpoint`              | select "pause at": `none` \| `txn-decision` \| `failover` \| `finding` (the values of `?pause_at=`) |
+//! | `breakpoint`              | select "pause at": `none` \| `txn-decision` \| `failover` \| `finding` \| `write-acked` \| `prepare-sent` (the values of `?pause_at=`); its value and `data-armed` are the breakpoint armed now: a hit disarms it (back to `none`) unless kept armed |
+//! | `breakpoint-keep`         | checkbox "keep armed": the breakpoint stays armed after each hit |
 //! | `breakpoint-hit`          | why the run paused at the breakpoint; `data-kind` (as above), `data-seq`, `data-ms`, `data-txn`, `data-dc` |
 //! | `metrics`                 | the metrics panel                                            |
 //! | `log`, `log-entry-<seq>`  | event log and its entries; `log-dc`, `log-cat-<category>`, `log-heartbeats` filters |

@@ -1,8 +1,11 @@
 //! The top bar: title, clock, run controls, speed, seed and presentation toggles.
-//! Invariant: it only emits intents; the clock it shows is the snapshot's.
+//! Invariants: it only emits intents; the clock it shows is the snapshot's. The
+//! breakpoint select always shows the breakpoint armed now (`none` once a hit disarmed
+//! it): its DOM value is set from the props after every render, not left to the
+//! `selected` attributes, which a browser ignores once a person picked an option.
 
 use crate::sim::{Breakpoint, SimTime};
-use crate::ui::components::input_value;
+use crate::ui::components::{input_checked, input_value};
 use crate::ui::fmt;
 use crate::ui::state::{bp_parse, Action, BreakpointHit, Theme, SPEED_MAX};
 use yew::prelude::*;
@@ -19,7 +22,10 @@ pub struct Props {
     pub theme: Theme,
     pub large: bool,
     pub pending: usize,
+    /// The breakpoint armed now (`None` once a hit disarmed it).
     pub breakpoint: Option<Breakpoint>,
+    /// Keep the breakpoint armed after each hit.
+    pub keep_breakpoint: bool,
     /// Where the run last stopped at the breakpoint (cleared by Play / Step).
     pub hit: Option<BreakpointHit>,
     /// Play, pause, step, breakpoint, speed and the presentation toggles.
@@ -33,9 +39,11 @@ pub fn bp_from_key(k: &str) -> Option<Breakpoint> {
     bp_parse(k).flatten()
 }
 
-const BP_CHOICES: [(Option<Breakpoint>, &str); 4] = [
+const BP_CHOICES: [(Option<Breakpoint>, &str); 6] = [
     (None, "never"),
     (Some(Breakpoint::TxnDecision), "next 2PC decision"),
+    (Some(Breakpoint::PrepareSent), "next PREPARE sent"),
+    (Some(Breakpoint::WriteAcked), "next write acknowledged"),
     (Some(Breakpoint::Failover), "next failover"),
     (Some(Breakpoint::Finding), "next finding"),
 ];
@@ -53,6 +61,20 @@ pub fn controls(p: &Props) -> Html {
     };
     let emit = |a: Action| act.reform(move |_: MouseEvent| a.clone());
     let on_bp = act.reform(|e: Event| Action::Breakpoint(bp_from_key(&input_value(&e))));
+    let on_keep = act.reform(|e: Event| Action::KeepBreakpoint(input_checked(&e)));
+    // The select shows what is armed, also after a hit disarmed it.
+    let bp_select = use_node_ref();
+    {
+        let select = bp_select.clone();
+        let armed = bp_key(p.breakpoint);
+        use_effect(move || {
+            if let Some(s) = select.cast::<web_sys::HtmlSelectElement>() {
+                if s.value() != armed {
+                    s.set_value(armed);
+                }
+            }
+        });
+    }
     let bp_options = BP_CHOICES.iter().map(|&(bp, text)| {
         html! { <option key={bp_key(bp)} value={bp_key(bp)} selected={bp == p.breakpoint}>{ text }</option> }
     });
@@ -105,9 +127,13 @@ pub fn controls(p: &Props) -> Html {
                         }
                     </span>
                 </label>
-                <label class="speed bp" title="Breakpoint: pause the run right after the chosen kind of event">
+                <label class="speed bp" title="Breakpoint: pause the run right after the next event of the chosen kind; it then returns to never, unless kept armed">
                     <span>{ "pause at" }</span>
-                    <select data-testid="breakpoint" aria-label="Breakpoint: pause at" onchange={on_bp}>{ for bp_options }</select>
+                    <select ref={bp_select} data-testid="breakpoint" data-armed={bp_key(p.breakpoint)} aria-label="Breakpoint: pause at" onchange={on_bp}>{ for bp_options }</select>
+                </label>
+                <label class="speed bp-keep" title="Keep the breakpoint armed after each hit (otherwise it fires once)">
+                    <input type="checkbox" data-testid="breakpoint-keep" checked={p.keep_breakpoint} onchange={on_keep} />
+                    <span>{ "keep armed" }</span>
                 </label>
             </div>
             <div class="view-controls">
@@ -118,7 +144,7 @@ pub fn controls(p: &Props) -> Html {
             </div>
             if p.breakpoint.is_some() || p.hit.is_some() {
                 <div class="bp-row">
-                    <p class="caption">{ "Breakpoint: the run pauses right after the chosen event, with the clock on that instant, so you can act then (kill a DC, cut a link) before anything else happens; Play or Step goes on." }</p>
+                    <p class="caption">{ "Breakpoint: the run pauses right after the next event of the chosen kind, with the clock on that instant, so you can act then (kill a DC, cut a link) before anything else happens; Play or Step goes on. It fires once and returns to never, unless \"keep armed\" is on." }</p>
                     { for hit }
                 </div>
             }

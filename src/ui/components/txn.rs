@@ -5,12 +5,19 @@
 //! Invariants: everything drawn is the `TxnTrace` of the snapshot; long idle gaps are
 //! compressed on the time axis (and marked ≈) so a transaction blocked in doubt for a
 //! minute still shows its first milliseconds legibly; the axis stays monotonic.
+//!
+//! The list selects by transaction id (`selected`), never by row. It shows the newest
+//! first, but while the pointer is over it its order is held: rows present when the
+//! pointer came in keep their places (new ones are counted, not inserted), so a click
+//! lands on the row that was under the pointer. The App keeps the selected transaction
+//! in the snapshot (`Sim::snapshot_pinning`), so new transactions never push it out.
 
 use crate::sim::MsgKind;
 use crate::sim::{CoordState, PartState};
 use crate::sim::{DcId, SimTime, TxnId, TxnMsg, TxnTrace};
 use crate::ui::fmt;
 use crate::ui::state::Topo;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -358,11 +365,36 @@ fn diagram(t: &TxnTrace, topo: &Topo, now: SimTime) -> Html {
 #[function_component(TxnPanel)]
 pub fn txn_panel(p: &Props) -> Html {
     let names = &p.topo.names;
-    let shown = p
-        .selected
-        .and_then(|id| p.txns.iter().find(|t| t.id == id))
-        .or_else(|| p.txns.last());
-    let items = p.txns.iter().rev().map(|t| {
+    let shown = p.shown();
+    // The ids in the list's order (newest first) when the pointer came in; `None`: not
+    // held, the list follows the snapshot.
+    let held = use_state(|| None::<Rc<Vec<TxnId>>>);
+    let (rows, arrived): (Vec<&TxnTrace>, usize) = match &*held {
+        Some(order) => {
+            let by_id: BTreeMap<TxnId, &TxnTrace> = p.txns.iter().map(|t| (t.id, t)).collect();
+            let rows: Vec<&TxnTrace> = order
+                .iter()
+                .filter_map(|id| by_id.get(id).copied())
+                .collect();
+            let arrived = p.txns.len() - rows.len();
+            (rows, arrived)
+        }
+        None => (p.txns.iter().rev().collect(), 0),
+    };
+    let on_enter = {
+        let held = held.clone();
+        let order: Rc<Vec<TxnId>> = Rc::new(rows.iter().map(|t| t.id).collect());
+        Callback::from(move |_: MouseEvent| {
+            if held.is_none() {
+                held.set(Some(order.clone()));
+            }
+        })
+    };
+    let on_leave = {
+        let held = held.clone();
+        Callback::from(move |_: MouseEvent| held.set(None))
+    };
+    let items = rows.into_iter().map(|t| {
         let id = t.id;
         let sel = p.selected == Some(id);
         let doubt = t.part_states.values().any(|v| v.last().is_some_and(|x| x.1 == PartState::InDoubt));
@@ -415,12 +447,21 @@ pub fn txn_panel(p: &Props) -> Html {
     html! {
         <div class="txn-panel">
             <div class="txn-list-wrap">
-                <h2>{ "Transactions" }</h2>
+                <h2>
+                    { "Transactions" }
+                    if arrived > 0 {
+                        <span class="muted txn-new" data-testid="txn-list-new" data-count={arrived.to_string()}
+                            title="The list holds still while the pointer is over it; move the pointer away to show the new ones">
+                            { format!(" +{arrived} new") }
+                        </span>
+                    }
+                </h2>
                 <p class="caption">{ "Multi-row writes across partitions owned by several DCs run two-phase commit." }</p>
                 if p.txns.is_empty() {
                     <p class="muted">{ "No transaction yet — the workload issues some, or use Operate → Transaction." }</p>
                 }
-                <ul class="txn-list plain">{ for items }</ul>
+                <ul class="txn-list plain" data-testid="txn-list" data-held={held.is_some().to_string()}
+                    onmouseenter={on_enter} onmouseleave={on_leave}>{ for items }</ul>
             </div>
             { for detail }
         </div>

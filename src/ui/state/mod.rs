@@ -36,7 +36,10 @@ pub enum Action {
     TogglePlay,
     /// Run exactly one event (or the next scheduled command), paused.
     Step,
+    /// Arm a breakpoint (it fires once unless kept armed), or disarm it (`None`).
     Breakpoint(Option<Breakpoint>),
+    /// Keep the breakpoint armed after each hit (the "keep armed" checkbox).
+    KeepBreakpoint(bool),
     /// Speed slider position, `0..=SPEED_MAX`.
     Speed(u32),
     /// Move the speed slider by this many positions.
@@ -197,12 +200,14 @@ impl Embed {
 }
 
 /// The breakpoint choices, as the `breakpoint` select and the `pause_at=` URL parameter
-/// name them (also the hit note's `data-kind`).
-pub const BREAKPOINTS: [(Option<Breakpoint>, &str); 4] = [
+/// name them (also the hit note's `data-kind`). Names are a public API: only add.
+pub const BREAKPOINTS: [(Option<Breakpoint>, &str); 6] = [
     (None, "none"),
     (Some(Breakpoint::TxnDecision), "txn-decision"),
     (Some(Breakpoint::Failover), "failover"),
     (Some(Breakpoint::Finding), "finding"),
+    (Some(Breakpoint::WriteAcked), "write-acked"),
+    (Some(Breakpoint::PrepareSent), "prepare-sent"),
 ];
 
 /// The name of a breakpoint setting (see `BREAKPOINTS`).
@@ -274,14 +279,22 @@ impl BreakpointHit {
     pub fn explain(hit: &Hit, names: &fmt::Names, cfg: &SimConfig) -> BreakpointHit {
         let e = &hit.event;
         let name = |d: DcId| fmt::dc_name(names, d);
+        let coord = || e.dc.map(name).unwrap_or_else(|| "the coordinator".into());
         let text = match &e.kind {
+            EventKind::Coord {
+                txn,
+                state: CoordState::Working,
+            } => format!(
+                "Paused: {txn}'s coordinator {} has sent PREPARE to its participants; no vote is back yet — kill a participant or cut a link now to see the transaction abort, or the coordinator to see it presumed aborted.",
+                coord()
+            ),
             EventKind::Coord { txn, state } => {
                 let what = if *state == CoordState::Committed {
                     "COMMIT"
                 } else {
                     "ABORT"
                 };
-                let coord = e.dc.map(name).unwrap_or_else(|| "the coordinator".into());
+                let coord = coord();
                 format!(
                     "Paused: {txn}'s coordinator {coord} has decided {what}; its decision has not left yet — kill it now to see participants block in doubt."
                 )
@@ -307,6 +320,15 @@ impl BreakpointHit {
                 "Paused: the checker reported a finding (#{index}, {}) — open the Checker tab to see what broke and why.",
                 kind.label()
             ),
+            EventKind::Op {
+                req, label, detail, ..
+            } => {
+                let at = e.dc.map(|d| format!(" at {}", name(d))).unwrap_or_default();
+                format!(
+                    "Paused: {label} #{}{at} was acknowledged ({detail}) — kill the key's primary now: under async replication the write may not have reached any replica yet.",
+                    req.0
+                )
+            }
             _ => String::from("Paused at the breakpoint."),
         };
         BreakpointHit {

@@ -5,11 +5,13 @@
 //! - `reduce` handles exactly the view actions (see `Action`) and touches nothing else;
 //!   the run's actions go to the core's `Session` (in `app`).
 //! - A note belongs to one `Origin`; `Origin::Banner`'s note is the page's error banner.
+//! - The selected transaction is an id, changed only by the person (select, focus) or by
+//!   a transaction breakpoint's hit; new transactions never change it.
 //! - Starting a new run (`forget_run`) clears what pointed into the old one: selections,
 //!   the last manual request, the breakpoint hit.
 
 use super::{Action, BreakpointHit, Embed, Note, Origin, Tab, Theme, ORIGINS};
-use crate::sim::{Breakpoint, DcId, MsgKind, ReqId, TxnId};
+use crate::sim::{DcId, MsgKind, ReqId, TxnId};
 use yew::AttrValue;
 
 pub struct ViewState {
@@ -90,10 +92,11 @@ impl ViewState {
         }
     }
 
-    /// Shows a breakpoint hit; at a 2PC decision also selects the transaction in the
-    /// 2PC tab, so its diagram shows.
+    /// Shows a breakpoint hit; at a transaction breakpoint (a 2PC decision, PREPARE sent)
+    /// also selects the transaction in the 2PC tab, so its diagram shows — and stays, as
+    /// any selection does, until the person picks another (or another hit selects its).
     pub fn show_hit(&mut self, hit: BreakpointHit) {
-        if hit.kind == Breakpoint::TxnDecision {
+        if hit.kind.is_txn() {
             if let Some(t) = hit.txn {
                 self.selected_txn = Some(t);
                 self.tab = Tab::Txn;
