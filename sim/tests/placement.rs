@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use tablestore_sim::config::region_dc;
 use tablestore_sim::config::PlacementKind;
 use tablestore_sim::placement::{move_report, sha1, sha1_mod, Member, Placement};
-use tablestore_sim::{DcId, MoveReport, Sim, TableId, UserCommand};
+use tablestore_sim::{DcId, LookupError, MoveReport, Sim, TableId, UserCommand};
 
 fn members(n: u16) -> Vec<Member> {
     (0..n)
@@ -263,4 +263,98 @@ fn the_move_report_counts_every_change_over_the_stored_keys() {
     let rep = change_and_check(&mut sim, UserCommand::RemoveDc(DcId(0)), "remove (ring)");
     assert_eq!(rep.moved, rep.ring_moved);
     assert!(rep.ring_moved < rep.modulo_moved, "{rep:?}");
+}
+
+// ---------------------------------------------------------------- the key lookup
+
+#[test]
+fn lookup_explains_a_keys_place_with_the_placements_own_numbers() {
+    let mut sim = Sim::new(quiet_config(4)).unwrap();
+    for i in 0..20 {
+        run_op(&mut sim, DcId(0), put(&format!("k{i}"), i), 3_000);
+    }
+    sim.advance_by(2_000);
+    let l = sim.lookup(TableId(0), "hello").unwrap();
+    assert_eq!(l.sha1_hex, "aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d");
+    assert_eq!(
+        (l.modulo.n, l.modulo.bucket),
+        (4, 1),
+        "int(sha1(hello)) % 4 = 1"
+    );
+    assert_eq!(l.placement, PlacementKind::Modulo);
+    assert_eq!(l.owner(), Some(DcId(1)));
+    assert_eq!(l.replicas, sim.placement().replicas(l.shard));
+    assert!(
+        l.copies.iter().all(|c| c.version.is_none()),
+        "never written"
+    );
+
+    for i in 0..20 {
+        let k = format!("k{i}");
+        let l = sim.lookup(TableId(0), &k).unwrap();
+        assert_eq!(l.owner(), Some(sim.placement().owner_of(&k)));
+        assert_eq!(l.modulo.bucket, sha1_mod(&k, 4));
+        assert_eq!(l.shard, sim.shard_of(&pk(&k)));
+        assert_eq!(l.primary, sim.primary_for(TableId(0), &pk(&k)).0);
+        let ring = l.ring.as_ref().unwrap();
+        assert_eq!(
+            ring.replicas[0],
+            owner_independent(sim.placement(), PlacementKind::Ring, &k)
+        );
+        for c in &l.copies {
+            let row = sim.row_at(c.dc, TableId(0), &pk(&k)).unwrap();
+            let v = c.version.as_ref().unwrap();
+            assert_eq!(
+                (v.index, v.term, v.rows),
+                (row.version.pos.index, row.version.pos.epoch.term, 1)
+            );
+        }
+    }
+
+    // A placement switch moves the answer: the ring owner is now the owner.
+    let k = (0..20)
+        .map(|i| format!("k{i}"))
+        .find(|k| {
+            let l = sim.lookup(TableId(0), k).unwrap();
+            l.modulo.replicas[0] != l.ring.as_ref().unwrap().replicas[0]
+        })
+        .expect("some key has different owners");
+    let ring_owner = sim.lookup(TableId(0), &k).unwrap().ring.unwrap().replicas[0];
+    let cmd = switch_to(&sim, PlacementKind::Ring);
+    sim.apply(cmd).unwrap();
+    sim.advance_by(1_000);
+    let l = sim.lookup(TableId(0), &k).unwrap();
+    assert_eq!(
+        (l.placement, l.owner(), l.primary),
+        (PlacementKind::Ring, Some(ring_owner), ring_owner)
+    );
+    assert_eq!(l.shard.0, l.ring.as_ref().unwrap().vnode);
+    assert!(
+        l.copies.iter().all(|c| c.version.is_some()),
+        "copied to the new replicas: {l:?}"
+    );
+
+    // Killing the owner: after the failover the primary is another replica.
+    sim.apply(UserCommand::Kill(ring_owner)).unwrap();
+    sim.advance_by(5_000);
+    let l = sim.lookup(TableId(0), &k).unwrap();
+    assert_eq!(l.owner(), Some(ring_owner));
+    assert_ne!(l.primary, ring_owner, "{l:?}");
+    assert!(l.replicas.contains(&l.primary));
+    assert!(!l.copies[0].up);
+
+    // Bad input is an error with a message, never a panic.
+    assert_eq!(sim.lookup(TableId(0), ""), Err(LookupError::EmptyKey));
+    assert!(matches!(
+        sim.lookup(TableId(9), "k1"),
+        Err(LookupError::UnknownTable(9))
+    ));
+    assert!(matches!(
+        sim.lookup(TableId(0), &"x".repeat(10_000)),
+        Err(LookupError::TooLong(_))
+    ));
+    assert!(!LookupError::EmptyKey.to_string().is_empty());
+    assert_eq!(sim.table_named("users"), Some(TableId(0)));
+    // Any text is a key, including spaces and non-ASCII.
+    assert!(sim.lookup(TableId(1), " é ✓ ").is_ok());
 }
