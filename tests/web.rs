@@ -626,3 +626,67 @@ fn the_url_doc_documents_every_page_parameter() {
         );
     }
 }
+
+/// Types into an `<input>` the way a person does: new value, then a bubbling `input` event.
+fn type_into(root: &web_sys::Element, sel: &str, value: &str) {
+    let el = root
+        .query_selector(sel)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no {sel}"));
+    let f = js_sys::Function::new_with_args(
+        "el, v",
+        "el.value = v; el.dispatchEvent(new Event('input', { bubbles: true }));",
+    );
+    f.call2(&wasm_bindgen::JsValue::NULL, &el, &value.into())
+        .unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn the_key_lookup_follows_a_membership_change() {
+    use tablestore_playground::sim::placement::{hex, sha1, sha1_mod};
+    // Modulo over DCs 0..3, then 0..4 after adding one: a key whose bucket changes.
+    let key = (0..100)
+        .map(|i| format!("k{i}"))
+        .find(|k| sha1_mod(k, 4) != sha1_mod(k, 5))
+        .unwrap();
+    let root = fresh_root();
+    let props = AppProps {
+        query: Some("?dcs=4&rate=0&tab=ring".into()),
+        autoplay: true,
+    };
+    let handle = yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
+    assert!(wait_for(3_000, || count(&root, "[data-testid=key-lookup]") == 1).await);
+    // Nothing typed yet: a message, no result.
+    assert_eq!(count(&root, "[data-testid=key-lookup-error]"), 1);
+    assert_eq!(count(&root, "[data-testid=key-lookup-result]"), 0);
+    type_into(&root, "[data-testid=key-lookup]", &key);
+    assert!(
+        wait_for(2_000, || count(&root, "[data-testid=key-lookup-result]")
+            == 1)
+        .await
+    );
+    let res = |name: &str| attr(&root, "[data-testid=key-lookup-result]", name);
+    assert_eq!(res("data-sha1"), Some(hex(&sha1(key.as_bytes()))));
+    assert_eq!(res("data-owner"), Some(sha1_mod(&key, 4).to_string()));
+    assert_eq!(res("data-placement").as_deref(), Some("modulo"));
+    let reps = res("data-replicas").unwrap();
+    assert_eq!(reps.split(' ').count(), 3, "R = 3: {reps}");
+    assert!(reps.starts_with(&sha1_mod(&key, 4).to_string()));
+    // A fifth DC moves the key: the answer follows the run.
+    click(&root, "[data-testid=add-dc]");
+    let want = sha1_mod(&key, 5).to_string();
+    assert!(
+        wait_for(3_000, || res("data-owner") == Some(want.clone())).await,
+        "owner {:?} after adding a DC, want {want}",
+        res("data-owner")
+    );
+    // An empty key: the message again.
+    type_into(&root, "[data-testid=key-lookup]", "");
+    assert!(
+        wait_for(2_000, || count(&root, "[data-testid=key-lookup-error]")
+            == 1)
+        .await
+    );
+    assert_eq!(count(&root, "[data-testid=key-lookup-result]"), 0);
+    handle.destroy();
+}

@@ -27,13 +27,14 @@ use tablestore_playground::ui::components::{
     dcs::{DcTable, Props as DcProps},
     findings::{FindingsPanel, Props as FindingsProps},
     log::{LogPanel, Props as LogProps},
+    lookup::{KeyLookupPanel, Props as LookupProps},
     map::{Props as MapProps, WorldMap},
     matrix::{DetectorMatrix, Props as MatrixProps},
     metrics::{MetricsPanel, Props as MetricsProps},
     ring::{Props as RingProps, RingPanel},
     txn::{Props as TxnProps, TxnPanel},
 };
-use tablestore_playground::ui::state::{Pieces, RingView, Theme, Topo, ViewRow};
+use tablestore_playground::ui::state::{lookup_view, Pieces, RingView, Theme, Topo, ViewRow};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::Element;
@@ -546,6 +547,94 @@ async fn ring_draws_every_vnode_and_key_of_the_snapshot() {
         testid_attr(&root, "moved-rows", "data-keys"),
         m.keys.to_string()
     );
+}
+
+#[wasm_bindgen_test]
+async fn key_lookup_shows_the_cores_answer_for_the_typed_key() {
+    let mut c = quiet_config(4);
+    c.placement = PlacementKind::Ring;
+    c.vnodes = 8;
+    let mut sim = Sim::new(c).unwrap();
+    sim.advance_to(SimTime(500));
+    let key = key_owned_by(&sim, DcId(1));
+    assert_eq!(
+        run_op(&mut sim, DcId(0), put(&key, 7), 3_000).map(|r| r.0),
+        Some(true)
+    );
+    // Kill the owner: after the failover the primary is another replica.
+    sim.apply(UserCommand::Kill(DcId(1))).unwrap();
+    sim.advance_by(5_000);
+    let snap = sim.snapshot();
+    let want = sim.lookup(TableId(0), &key).unwrap();
+    assert_ne!(want.primary, DcId(1), "failed over: {want:?}");
+    let root = mount::<KeyLookupPanel>(LookupProps {
+        lookup: Rc::new(lookup_view(&sim, TableId(0), &key)),
+        topo: topo(&snap),
+        config: Rc::new(snap.config.clone()),
+        on_lookup: Callback::noop(),
+    })
+    .await;
+    let input = one(&root, "[data-testid=key-lookup]")
+        .dyn_into::<web_sys::HtmlInputElement>()
+        .unwrap();
+    assert_eq!(input.value(), key);
+    assert_eq!(
+        testid_attr(&root, "key-lookup-result", "data-sha1"),
+        want.sha1_hex
+    );
+    assert_eq!(testid_attr(&root, "key-lookup-result", "data-owner"), "1");
+    let reps: Vec<String> = want.replicas.iter().map(|d| d.0.to_string()).collect();
+    assert_eq!(
+        testid_attr(&root, "key-lookup-result", "data-replicas"),
+        reps.join(" ")
+    );
+    assert_eq!(
+        testid_attr(&root, "key-lookup-result", "data-primary"),
+        want.primary.0.to_string()
+    );
+    assert_eq!(
+        testid_attr(&root, "key-lookup-result", "data-placement"),
+        "ring"
+    );
+    let result = text(&by_testid(&root, "key-lookup-result"));
+    assert!(result.contains(&want.sha1_hex), "{result}");
+    let m = &want.modulo;
+    assert!(
+        result.contains(&format!("mod {} = {}", m.n, m.bucket)),
+        "{result}"
+    );
+    let vnode = want.ring.as_ref().unwrap().vnode;
+    assert!(
+        result.contains(&format!("vnode #{vnode} of 32")),
+        "{result}"
+    );
+    // Each replica's row version, as the core reports it (the dead owner's copy too).
+    for c in &want.copies {
+        let v = c.version.as_ref().expect("written before the kill");
+        let row = sim.row_at(c.dc, TableId(0), &pk(&key)).unwrap();
+        assert_eq!(
+            (v.term, v.index),
+            (row.version.pos.epoch.term, row.version.pos.index)
+        );
+        let id = format!("key-lookup-copy-{}", c.dc.0);
+        assert_eq!(
+            testid_attr(&root, &id, "data-version"),
+            format!("{}.{}", v.term, v.index)
+        );
+        assert_eq!(testid_attr(&root, &id, "data-up"), c.up.to_string());
+    }
+
+    // An empty key: the core's message, no result.
+    let root = mount::<KeyLookupPanel>(LookupProps {
+        lookup: Rc::new(lookup_view(&sim, TableId(0), "")),
+        topo: topo(&snap),
+        config: Rc::new(snap.config.clone()),
+        on_lookup: Callback::noop(),
+    })
+    .await;
+    assert_eq!(count(&root, "[data-testid=key-lookup-result]"), 0);
+    let msg = text(&by_testid(&root, "key-lookup-error"));
+    assert!(msg.contains("partition key"), "{msg}");
 }
 
 // ------------------------------------------------------------------ 2PC

@@ -445,9 +445,10 @@ impl Sim {
             }
         }
         // Nothing has changed yet; from here on the change happens.
+        // One key set for every count: the partition keys stored anywhere now.
         let report = placement::move_report(
             &old_p,
-            new.members.clone(),
+            &new,
             self.all_partition_keys().iter().map(|s| s.as_str()),
         );
         let cause = format!("membership change at t={}: {why}", self.world.now);
@@ -505,8 +506,13 @@ impl Sim {
         let all: Vec<DcId> = self.world.dcs.keys().copied().collect();
         self.checker.note_fault(self.world.now, cause, all);
         let text = format!(
-            "{why}: {moved_rows} row(s) moved owner; over {} keys, modulo would move {} and ring {}",
-            report.keys, report.modulo_moved, report.ring_moved
+            "{why}: {} of {} stored key(s) changed owner ({moved_rows} row(s)); for the member change alone ({} → {} DCs), modulo would move {} and the ring {}",
+            report.moved,
+            report.keys,
+            report.from_members,
+            report.to_members,
+            report.modulo_moved,
+            report.ring_moved
         );
         self.last_moves = Some(report);
         self.record(None, EventKind::Reconfigured { text });

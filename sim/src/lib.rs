@@ -15,7 +15,8 @@
 //! - what is recorded (event log, trace hash, counters, metrics, 2PC traces): `record`,
 //!   fed by `facts` (what the world makes of what nodes report);
 //! - user commands and their validation: `commands`; settings and membership: `admin`;
-//!   read-only questions: `queries`, and the UI's picture: `snapshot`;
+//!   read-only questions: `queries`, where one key lives: `lookup`, and the UI's
+//!   picture: `snapshot`;
 //! - a datacenter: `node`, one child per mechanism (client front end, replication,
 //!   heartbeats, failover, 2PC, balancer), speaking the leaf `vocab`;
 //! - data and rules: `table`, `placement`, `net`, `workload`, `checker`, `config`,
@@ -34,6 +35,7 @@ mod facts;
 pub mod fields;
 pub mod history;
 mod ids;
+mod lookup;
 pub mod net;
 mod node;
 pub mod pacing;
@@ -65,6 +67,9 @@ pub use config::{
 };
 pub use fields::{Field, FieldError, FIELDS};
 pub use ids::{DcId, ReqId, ShardId, TableId, TxnId};
+pub use lookup::{
+    CopyVersion, KeyLookup, LookupCopy, LookupError, ModuloPlace, RingPlace, LOOKUP_KEY_MAX,
+};
 pub use node::{Bugs, ShardMeta};
 pub use pacing::{pos_of_speed, speed_of, Pacing, SPEED_MAX};
 pub use placement::MoveReport;

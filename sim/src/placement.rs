@@ -3,6 +3,9 @@
 //! Invariants: placement is a pure function of (strategy, member list, replication factor,
 //! key); a shard's replica list holds `min(R, members)` distinct DCs, the owner first;
 //! `Modulo` is exactly the seed's `int(sha1(key), 16) % N` over the member list in id order.
+//! The digest, its `mod N` and its ring token are computed here only (`sha1`,
+//! `digest_mod`, `digest_token`); everything that explains a key's place (the lookup, the
+//! move report) calls these, never a second copy of the arithmetic.
 
 use super::config::PlacementKind;
 use super::ids::{DcId, ShardId};
@@ -18,16 +21,35 @@ pub fn sha1(data: &[u8]) -> [u8; 20] {
 
 /// `int(sha1(key).hexdigest(), 16) % n`, computed exactly over all 160 bits.
 pub fn sha1_mod(key: &str, n: u64) -> u64 {
+    digest_mod(&sha1(key.as_bytes()), n)
+}
+
+/// `int(digest) % n` for a 160-bit digest read big-endian, exactly (n = 0 is read as 1).
+pub fn digest_mod(digest: &[u8; 20], n: u64) -> u64 {
     debug_assert!(n > 0);
-    sha1(key.as_bytes())
+    digest
         .iter()
         .fold(0u64, |r, &b| ((r << 8) | u64::from(b)) % n.max(1))
 }
 
 /// The top 64 bits of SHA-1: a position on the ring.
 pub fn token(data: &str) -> u64 {
-    let h = sha1(data.as_bytes());
+    digest_token(&sha1(data.as_bytes()))
+}
+
+/// The top 64 bits of a digest: its position on the ring.
+pub fn digest_token(h: &[u8; 20]) -> u64 {
     u64::from_be_bytes([h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]])
+}
+
+/// A ring position (token) in millionths of a turn.
+pub fn ppm(t: u64) -> u32 {
+    (((t >> 32) * 1_000_000) >> 32) as u32
+}
+
+/// A digest as 40 lowercase hex digits (as Python's `hexdigest()`).
+pub fn hex(digest: &[u8; 20]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A member of the placement: a DC and the name its virtual nodes are hashed from.
@@ -88,11 +110,15 @@ impl Placement {
 
     /// The shard a partition key (its hash text) belongs to.
     pub fn shard_of(&self, partition_key: &str) -> ShardId {
-        match self.kind {
-            PlacementKind::Modulo => {
-                ShardId(sha1_mod(partition_key, self.members.len() as u64) as u32)
-            }
-            PlacementKind::Ring => ShardId(self.ring_index(token(partition_key)) as u32),
+        self.shard_of_digest(self.kind, &sha1(partition_key.as_bytes()))
+    }
+
+    /// The shard a key with SHA-1 `digest` would belong to under `kind` over these
+    /// members: its modulo bucket `int(digest) % N`, or the index of its ring vnode.
+    pub fn shard_of_digest(&self, kind: PlacementKind, digest: &[u8; 20]) -> ShardId {
+        match kind {
+            PlacementKind::Modulo => ShardId(digest_mod(digest, self.members.len() as u64) as u32),
+            PlacementKind::Ring => ShardId(self.ring_index(digest_token(digest)) as u32),
         }
     }
 
@@ -108,9 +134,15 @@ impl Placement {
 
     /// The shard's replicas, owner first.
     pub fn replicas(&self, shard: ShardId) -> Vec<DcId> {
+        self.replicas_as(self.kind, shard)
+    }
+
+    /// The replicas, owner first, of shard `shard` of `kind` over these members (a
+    /// modulo bucket or a ring vnode index), whichever strategy is active.
+    pub fn replicas_as(&self, kind: PlacementKind, shard: ShardId) -> Vec<DcId> {
         let want = (self.replication_factor as usize).min(self.members.len());
         let mut out = Vec::with_capacity(want);
-        match self.kind {
+        match kind {
             PlacementKind::Modulo => {
                 let n = self.members.len();
                 for k in 0..n {
@@ -158,45 +190,67 @@ impl Placement {
     }
 }
 
-/// How many of `keys` change owner when the member list changes, under each strategy.
+/// How many of a key set change owner in one membership or placement change: what the
+/// change really did, and what a change of the member list alone would do under each
+/// strategy. Every count is over the same `keys`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MoveReport {
     /// Keys examined.
     pub keys: u64,
-    /// Of those, how many change owner under modulo.
+    /// Of those, how many change owner under modulo: `Modulo` over the members before
+    /// vs `Modulo` over the members after (0 when the member list is unchanged).
     pub modulo_moved: u64,
-    /// Of those, how many change owner on the ring.
+    /// Of those, how many change owner on the ring: the ring over the members (and
+    /// vnodes) before vs after (0 when neither changed).
     pub ring_moved: u64,
+    /// Of those, how many changed owner in this change: the placement before (its
+    /// strategy and members) vs the placement after. For a strategy switch this is
+    /// the move, while `modulo_moved` and `ring_moved` are 0.
+    pub moved: u64,
+    /// The strategy before.
+    pub from_kind: PlacementKind,
+    /// The strategy after.
+    pub to_kind: PlacementKind,
     /// Members before.
     pub from_members: usize,
     /// Members after.
     pub to_members: usize,
 }
 
-/// How many of `keys` change owner going from `before` to `after_members`, under both strategies.
+/// How many of `keys` change owner going from placement `before` to `after`: really
+/// (`moved`), and under each strategy with the same member lists (and vnode counts).
 pub fn move_report<'a>(
     before: &Placement,
-    after_members: Vec<Member>,
+    after: &Placement,
     keys: impl Iterator<Item = &'a str>,
 ) -> MoveReport {
-    let modulo_a = before.with_kind(PlacementKind::Modulo);
-    let ring_a = before.with_kind(PlacementKind::Ring);
-    let modulo_b = modulo_a.with_members(after_members.clone());
-    let ring_b = ring_a.with_members(after_members);
     let mut rep = MoveReport {
         keys: 0,
         modulo_moved: 0,
         ring_moved: 0,
+        moved: 0,
+        from_kind: before.kind,
+        to_kind: after.kind,
         from_members: before.members.len(),
-        to_members: modulo_b.members.len(),
+        to_members: after.members.len(),
+    };
+    let owner = |p: &Placement, kind: PlacementKind, d: &[u8; 20]| {
+        p.replicas_as(kind, p.shard_of_digest(kind, d))
+            .first()
+            .copied()
     };
     for k in keys {
+        let d = sha1(k.as_bytes());
         rep.keys += 1;
-        if modulo_a.owner_of(k) != modulo_b.owner_of(k) {
+        let (m, r) = (PlacementKind::Modulo, PlacementKind::Ring);
+        if owner(before, m, &d) != owner(after, m, &d) {
             rep.modulo_moved += 1;
         }
-        if ring_a.owner_of(k) != ring_b.owner_of(k) {
+        if owner(before, r, &d) != owner(after, r, &d) {
             rep.ring_moved += 1;
+        }
+        if owner(before, before.kind, &d) != owner(after, after.kind, &d) {
+            rep.moved += 1;
         }
     }
     rep

@@ -11,7 +11,7 @@
 use crate::checker::Finding;
 use crate::config::{region_dc, PlacementKind, SimConfig};
 use crate::ids::{DcId, ShardId, TableId, TxnId};
-use crate::placement::{token, MoveReport};
+use crate::placement::{ppm, token, MoveReport};
 use crate::record::{Counters, Event, MetricPoint, TxnTrace};
 use crate::sim::Sim;
 use crate::table::{pk_text, Epoch, Pk};
@@ -203,10 +203,6 @@ pub struct TableSnap {
 pub(crate) const SNAPSHOT_EVENTS: usize = 400;
 pub(crate) const SNAPSHOT_TXNS: usize = 60;
 pub(crate) const RING_KEYS: usize = 96;
-
-fn ppm(t: u64) -> u32 {
-    (((t >> 32) * 1_000_000) >> 32) as u32
-}
 
 impl Sim {
     /// The picture of the simulation the page draws, now.

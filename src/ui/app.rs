@@ -15,16 +15,20 @@
 
 use crate::sim::{
     parse_scenario, scenario_json, settings_from_query_with, DcId, MsgKind, Progress, Session,
-    SimConfig, TableSnap, TxnId, UserCommand,
+    SimConfig, TableId, TableSnap, TxnId, UserCommand,
 };
 use crate::ui::components::{
     controls::Controls, data::DataPanel, dcs::DcTable, embed::EmbedBar, findings::FindingsPanel,
-    help::Help, log::LogPanel, map::WorldMap, matrix::DetectorMatrix, metrics::MetricsPanel,
-    operate::OperatePanel, ring::RingPanel, settings::SettingsPanel, tabs::TabBar, txn::TxnPanel,
+    help::Help, log::LogPanel, lookup::KeyLookupPanel, map::WorldMap, matrix::DetectorMatrix,
+    metrics::MetricsPanel, operate::OperatePanel, ring::RingPanel, settings::SettingsPanel,
+    tabs::TabBar, txn::TxnPanel,
 };
 use crate::ui::state::pieces::keep_or;
 use crate::ui::state::url::{full_page_query, page_param_names};
-use crate::ui::state::{Action, BreakpointHit, Embed, Origin, PageParams, Pieces, Tab, ViewState};
+use crate::ui::state::{
+    lookup_view, Action, BreakpointHit, Embed, LookupView, Origin, PageParams, Pieces, Tab,
+    ViewState,
+};
 use crate::ui::web::{self, KeyListener, WallClock};
 use gloo_timers::callback::Interval;
 use std::rc::Rc;
@@ -66,6 +70,7 @@ struct Callbacks {
     select_txn: Callback<Option<TxnId>>,
     focus: Callback<(Option<TxnId>, Option<DcId>)>,
     ring_command: Callback<UserCommand>,
+    lookup: Callback<(TableId, String)>,
     issue: Callback<UserCommand>,
     tab: Callback<Tab>,
     help: Callback<()>,
@@ -82,6 +87,7 @@ impl Callbacks {
             select_txn: link.callback(Action::SelectTxn),
             focus: link.callback(|(txn, dc)| Action::Focus { txn, dc }),
             ring_command: link.callback(|c| Action::Command(c, Origin::Ring)),
+            lookup: link.callback(|(t, k)| Action::Lookup(t, k)),
             issue: link.callback(|c| Action::Command(c, Origin::Operate)),
             tab: link.callback(Action::Tab),
             help: link.callback(|_| Action::ToggleHelp),
@@ -101,6 +107,8 @@ pub struct App {
     /// The last snapshot, cut into pieces that keep their `Rc` while unchanged.
     pieces: Pieces,
     data: DataRows,
+    /// The placement tab's key lookup: the core's answer for the typed key, now.
+    lookup: Rc<LookupView>,
     /// What the person looks at.
     view: ViewState,
     /// An embedded view's link to the full playground (`?…`, the same parameters).
@@ -119,6 +127,19 @@ impl App {
         if self.view.shows(Tab::Data) {
             self.refresh_data(false);
         }
+        if self.view.shows(Tab::Ring) {
+            self.refresh_lookup();
+        }
+    }
+
+    /// Asks the core again where the typed key lives (a placement or membership change,
+    /// a failover or a write moves the answer); keeps the `Rc` while it is unchanged.
+    fn refresh_lookup(&mut self) {
+        let (table, key) = &self.view.lookup;
+        keep_or(
+            &mut self.lookup,
+            lookup_view(self.session.sim(), *table, key),
+        );
     }
 
     fn refresh_data(&mut self, force: bool) {
@@ -165,6 +186,7 @@ impl App {
         self.view.forget_run();
         self.pieces = Pieces::new(self.session.sim().snapshot());
         self.refresh_data(true);
+        self.refresh_lookup();
     }
 
     /// Runs on from where it is; a breakpoint note goes away, and the time spent paused
@@ -215,8 +237,12 @@ impl App {
         let (p, v, cbs) = (&self.pieces, &self.view, &self.cbs);
         match tab {
             Tab::Ring => html! {
-                <RingPanel ring={p.ring.clone()} topo={p.topo.clone()} config={p.config.clone()} note={v.note(Origin::Ring)}
-                    selected_dc={v.selected_dc} on_command={cbs.ring_command.clone()} />
+                <>
+                    <RingPanel ring={p.ring.clone()} topo={p.topo.clone()} config={p.config.clone()} note={v.note(Origin::Ring)}
+                        selected_dc={v.selected_dc} on_command={cbs.ring_command.clone()} />
+                    <KeyLookupPanel lookup={self.lookup.clone()} topo={p.topo.clone()} config={p.config.clone()}
+                        on_lookup={cbs.lookup.clone()} />
+                </>
             },
             Tab::Txn => html! {
                 <TxnPanel txns={p.txns.clone()} topo={p.topo.clone()} now={p.snap.now} selected={v.selected_txn}
@@ -334,7 +360,9 @@ impl Component for App {
             }
             None => AttrValue::default(),
         };
+        let lookup = Rc::new(lookup_view(session.sim(), view.lookup.0, &view.lookup.1));
         let mut app = App {
+            lookup,
             pieces: Pieces::new(session.sim().snapshot()),
             session,
             data: DataRows {
@@ -460,6 +488,13 @@ impl Component for App {
                 if t == Tab::Data {
                     self.refresh_data(true);
                 }
+                if t == Tab::Ring {
+                    self.refresh_lookup();
+                }
+            }
+            A::Lookup(table, key) => {
+                self.view.lookup = (table, key);
+                self.refresh_lookup();
             }
             A::CycleTheme => {
                 self.view.reduce(A::CycleTheme);

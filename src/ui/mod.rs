@@ -43,9 +43,13 @@
 //! | `tab-<name>`              | panel tabs: ring, txn, data, metrics, log, findings, settings, operate |
 //! | `placement-toggle`        | switch Modulo ↔ Ring; `data-placement` = modulo \| ring      |
 //! | `add-dc` / `remove-dc-<id>` | membership changes                                         |
-//! | `moved-rows`              | last move report; `data-modulo`, `data-ring`, `data-keys`    |
+//! | `moved-rows`              | last move report over the stored keys: `data-keys` keys, `data-moved` changed owner in that change; `data-modulo` / `data-ring` would change owner under modulo / the ring for its member change alone (0 for a strategy switch); `data-from` / `data-to` = modulo \| ring |
 //! | `admin-waiting`           | a layout change waiting for open transactions (present only while it waits) |
 //! | `ring-key-<key>`          | a key on the ring (click to select)                          |
+//! | `key-lookup`              | the placement tab's key lookup: a text input (the partition key); `key-lookup-table` selects the table |
+//! | `key-lookup-result`       | where the typed key lives now (`Sim::lookup`): `data-sha1` (40 hex digits), `data-owner`, `data-replicas` (space-separated DC ids, owner first), `data-primary` (current primary), `data-shard`, `data-placement` = modulo \| ring; absent when the key is refused |
+//! | `key-lookup-copy-<dc>`    | a replica's row in the lookup; `data-version` = `<term>.<index>` of its newest row of the key, or `none`; `data-up` = true \| false |
+//! | `key-lookup-error`        | why there is no result (empty or overlong key, unknown table), in place of `key-lookup-result` |
 //! | `txn-<id>`                | a transaction in the 2PC list; `data-state` = coordinator state |
 //! | `txn-list`                | the 2PC list, newest first; `data-held` = "true" while its order is held (pointer over it) |
 //! | `txn-list-new`            | how many transactions arrived while the list's order was held (shown then only) |

@@ -10,6 +10,7 @@ pub mod embed;
 pub mod findings;
 pub mod help;
 pub mod log;
+pub mod lookup;
 pub mod map;
 pub mod matrix;
 pub mod metrics;

@@ -1,5 +1,7 @@
 //! Placement: the consistent-hash ring (virtual nodes and keys), the Modulo ↔ Ring switch,
-//! membership changes, and the rows each strategy moved on the last change.
+//! membership changes, and the keys the last change moved (and each strategy would move
+//! for its member change), over the stored keys (`MoveReport`). The key lookup beside it
+//! is `lookup`.
 //!
 //! Invariants: positions come from `RingPoint::ppm` / `RingKey::ppm` (millionths of a turn,
 //! clockwise from the top); a key's owner and replicas are `RingKey::replicas` under the
@@ -201,29 +203,42 @@ pub fn ring_panel(p: &Props) -> Html {
 
     let moves = rv.last_moves.as_ref().map(|m| {
         let pct = |x: u64| if m.keys == 0 { 0.0 } else { x as f64 * 100.0 / m.keys as f64 };
+        let kind = |k: PlacementKind| if k == PlacementKind::Ring { "ring" } else { "modulo" };
+        let switched = m.from_kind != m.to_kind;
+        let same_members = m.from_members == m.to_members;
+        let heading = match (switched, same_members) {
+            (true, true) => format!("Last reconfiguration: {} → {}, still {} DCs", kind(m.from_kind), kind(m.to_kind), m.to_members),
+            (true, false) => format!("Last reconfiguration: {} → {}, {} → {} DCs", kind(m.from_kind), kind(m.to_kind), m.from_members, m.to_members),
+            (false, true) => format!("Last reconfiguration: still {} DCs ({})", m.to_members, kind(m.to_kind)),
+            (false, false) => format!("Last membership change: {} → {} DCs ({})", m.from_members, m.to_members, kind(m.to_kind)),
+        };
+        let n = m.to_members.max(m.from_members) as f64;
+        let caption = if same_members {
+            "With the same DCs, neither scheme alone moves a key: what moved is the switch between them. Add or remove a DC to compare modulo and the ring.".to_string()
+        } else {
+            format!("Changing N moves ≈ (N−1)/N of the keys under modulo ({:.0}% expected) but only ≈ 1/N on the ring ({:.0}%).",
+                (n - 1.0) / n * 100.0, 100.0 / n)
+        };
         html! {
             <div class="moves" data-testid="moved-rows" data-modulo={m.modulo_moved.to_string()} data-ring={m.ring_moved.to_string()}
-                data-keys={m.keys.to_string()}>
-                <h3>{ if m.from_members == m.to_members {
-                    format!("Last reconfiguration: still {} DCs", m.to_members)
-                } else {
-                    format!("Last membership change: {} → {} DCs", m.from_members, m.to_members)
-                } }</h3>
-                <div class="move-bars">
-                    <div class={classes!("move", (!ring_mode).then_some("active"))}>
-                        <span class="label">{ "modulo" }</span>
-                        <span class="bar-track"><span class="bar modulo" style={format!("width:{:.1}%", pct(m.modulo_moved))} /></span>
-                        <span class="num">{ format!("{} of {} keys ({:.0}%)", m.modulo_moved, m.keys, pct(m.modulo_moved)) }</span>
+                data-keys={m.keys.to_string()} data-moved={m.moved.to_string()} data-from={kind(m.from_kind)} data-to={kind(m.to_kind)}>
+                <h3>{ heading }</h3>
+                <p>{ format!("{} of the {} stored keys changed owner ({:.0}%).", m.moved, m.keys, pct(m.moved)) }</p>
+                if !same_members {
+                    <div class="move-bars">
+                        <div class={classes!("move", (!ring_mode).then_some("active"))}>
+                            <span class="label">{ "modulo" }</span>
+                            <span class="bar-track"><span class="bar modulo" style={format!("width:{:.1}%", pct(m.modulo_moved))} /></span>
+                            <span class="num">{ format!("{} of {} keys ({:.0}%)", m.modulo_moved, m.keys, pct(m.modulo_moved)) }</span>
+                        </div>
+                        <div class={classes!("move", ring_mode.then_some("active"))}>
+                            <span class="label">{ "ring" }</span>
+                            <span class="bar-track"><span class="bar ring" style={format!("width:{:.1}%", pct(m.ring_moved))} /></span>
+                            <span class="num">{ format!("{} of {} keys ({:.0}%)", m.ring_moved, m.keys, pct(m.ring_moved)) }</span>
+                        </div>
                     </div>
-                    <div class={classes!("move", ring_mode.then_some("active"))}>
-                        <span class="label">{ "ring" }</span>
-                        <span class="bar-track"><span class="bar ring" style={format!("width:{:.1}%", pct(m.ring_moved))} /></span>
-                        <span class="num">{ format!("{} of {} keys ({:.0}%)", m.ring_moved, m.keys, pct(m.ring_moved)) }</span>
-                    </div>
-                </div>
-                <p class="caption">{ format!("Changing N moves ≈ (N−1)/N of the keys under modulo ({:.0}% expected) but only ≈ 1/N on the ring ({:.0}%).",
-                    (m.to_members.max(m.from_members) as f64 - 1.0) / m.to_members.max(m.from_members) as f64 * 100.0,
-                    100.0 / m.to_members.max(m.from_members) as f64) }</p>
+                }
+                <p class="caption">{ caption }</p>
             </div>
         }
     });

@@ -15,12 +15,13 @@ pub mod url;
 pub mod view;
 
 pub use crate::sim::SPEED_MAX;
-pub use pieces::{Pieces, RingView, Topo, ViewRow};
+pub use pieces::{lookup_view, LookupView, Pieces, RingView, Topo, ViewRow};
 pub use url::PageParams;
 pub use view::ViewState;
 
 use crate::sim::{
-    Breakpoint, CoordState, DcId, EventKind, Hit, MsgKind, SimConfig, SimTime, TxnId, UserCommand,
+    Breakpoint, CoordState, DcId, EventKind, Hit, MsgKind, SimConfig, SimTime, TableId, TxnId,
+    UserCommand,
 };
 use crate::ui::fmt;
 use yew::AttrValue;
@@ -55,6 +56,9 @@ pub enum Action {
     /// Import a scenario's text: a new run that replays it.
     Import(String),
     Export,
+    /// Look up where a partition key of a table lives (the placement tab's lookup; the
+    /// answer follows the run until the key or table changes).
+    Lookup(TableId, String),
     // ---- the view (reduced by `ViewState::reduce`)
     SelectTxn(Option<TxnId>),
     /// Select a DC; selecting the selected one clears the selection.

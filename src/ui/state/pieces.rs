@@ -7,10 +7,12 @@
 //!   append-only, so comparing their ends is enough); `snap` is new every time.
 //! - `snap` keeps the per-frame parts; its `events`, `txns`, `metrics`, `findings`,
 //!   `links`, `ring` and `ring_keys` are moved out into their own pieces.
+//! - `LookupView` is not cut from the snapshot: it is the core's `Sim::lookup` answer for
+//!   the key the person typed (`lookup_view`), taken at the same instant as the snapshot.
 
 use crate::sim::{
-    DcId, Event, Finding, LinkSnap, MetricPoint, MoveReport, PeerState, PlacementKind, RingKey,
-    RingPoint, SimConfig, Snapshot, TxnTrace,
+    DcId, Event, Finding, KeyLookup, LinkSnap, MetricPoint, MoveReport, PeerState, PlacementKind,
+    RingKey, RingPoint, Sim, SimConfig, Snapshot, TableId, TxnTrace,
 };
 use std::rc::Rc;
 
@@ -25,6 +27,24 @@ pub struct RingView {
     pub draining: Option<String>,
     pub vnodes: u32,
     pub r: u8,
+}
+
+/// The key lookup's inputs: the table and key typed, and the core's answer for them now
+/// (`Err`: why there is none, in words).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LookupView {
+    pub table: TableId,
+    pub key: String,
+    pub result: Result<KeyLookup, String>,
+}
+
+/// Asks the core where `key` of `table` lives now.
+pub fn lookup_view(sim: &Sim, table: TableId, key: &str) -> LookupView {
+    LookupView {
+        table,
+        key: key.to_string(),
+        result: sim.lookup(table, key).map_err(|e| e.to_string()),
+    }
 }
 
 /// The network's shape: DC names and positions plus links.

@@ -11,7 +11,7 @@
 //!   the last manual request, the breakpoint hit.
 
 use super::{Action, BreakpointHit, Embed, Note, Origin, Tab, Theme, ORIGINS};
-use crate::sim::{DcId, MsgKind, ReqId, TxnId};
+use crate::sim::{DcId, MsgKind, ReqId, TableId, TxnId};
 use yew::AttrValue;
 
 pub struct ViewState {
@@ -34,6 +34,8 @@ pub struct ViewState {
     pub last_op: Option<ReqId>,
     /// Why the run is paused at a breakpoint, until Play / Step / a new run.
     pub hit: Option<BreakpointHit>,
+    /// The table and partition key typed into the placement tab's lookup.
+    pub lookup: (TableId, String),
 }
 
 /// The bit of a message kind in `hidden_kinds`.
@@ -58,6 +60,7 @@ impl ViewState {
             export: None,
             last_op: None,
             hit: None,
+            lookup: (TableId(0), String::new()),
         }
     }
 
