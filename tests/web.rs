@@ -690,3 +690,185 @@ async fn the_key_lookup_follows_a_membership_change() {
     assert_eq!(count(&root, "[data-testid=key-lookup-result]"), 0);
     handle.destroy();
 }
+
+/// `window.tablestore.<name>` called with `args`.
+fn tablestore_call(name: &str, args: &[wasm_bindgen::JsValue]) -> wasm_bindgen::JsValue {
+    use js_sys::Reflect;
+    let api = Reflect::get(&web_sys::window().unwrap(), &"tablestore".into()).unwrap();
+    assert!(api.is_object(), "window.tablestore is installed");
+    let f: js_sys::Function = Reflect::get(&api, &name.into())
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    let args: js_sys::Array = args.iter().collect();
+    f.apply(&api, &args).unwrap()
+}
+
+fn get(v: &wasm_bindgen::JsValue, path: &str) -> wasm_bindgen::JsValue {
+    path.split('.').fold(v.clone(), |v, k| {
+        let k: wasm_bindgen::JsValue = match k.parse::<u32>() {
+            Ok(i) => i.into(),
+            Err(_) => k.into(),
+        };
+        js_sys::Reflect::get(&v, &k).unwrap()
+    })
+}
+
+fn num(v: &wasm_bindgen::JsValue, path: &str) -> f64 {
+    get(v, path)
+        .as_f64()
+        .unwrap_or_else(|| panic!("{path} is a number"))
+}
+
+fn len(v: &wasm_bindgen::JsValue, path: &str) -> u32 {
+    js_sys::Array::from(&get(v, path)).length()
+}
+
+#[wasm_bindgen_test]
+async fn the_js_api_reports_what_the_page_shows() {
+    let root = fresh_root();
+    let props = AppProps {
+        query: Some("?dcs=4&seed=11&play=0&pause_at=failover".into()),
+        autoplay: true,
+    };
+    let handle = yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
+    assert!(wait_for(3_000, || count(&root, "[data-testid=play]") == 1).await);
+
+    // Paused at the start: every shard has exactly one primary, which knows it.
+    let s = tablestore_call("snapshot", &[]);
+    assert_eq!(num(&s, "format"), 1.0);
+    assert_eq!(get(&s, "seed").as_string().as_deref(), Some("11"));
+    assert_eq!(get(&s, "running").as_bool(), Some(false));
+    assert_eq!(get(&s, "placement").as_string().as_deref(), Some("modulo"));
+    assert_eq!(
+        num(&s, "now_ms").to_string(),
+        attr(&root, "[data-testid=sim-time]", "data-ms").unwrap()
+    );
+    let dcs = len(&s, "dcs");
+    assert_eq!(dcs as usize, dc_ids(&root).len());
+    let shards = len(&s, "shards");
+    assert!(shards > 0);
+    let primaries: f64 = (0..dcs)
+        .map(|d| num(&s, &format!("dcs.{d}.primary_shards")))
+        .sum();
+    assert_eq!(
+        primaries,
+        f64::from(shards),
+        "primary counts sum to the shards"
+    );
+    for i in 0..shards {
+        let p = num(&s, &format!("shards.{i}.primary"));
+        assert!((0..dcs).any(|d| num(&s, &format!("dcs.{d}.id")) == p));
+        assert_eq!(num(&s, &format!("shards.{i}.replicas.0")), p, "owner first");
+        assert!(get(&s, &format!("shards.{i}.table")).is_string());
+    }
+    assert_eq!(
+        get(&s, "breakpoint.armed").as_string().as_deref(),
+        Some("failover")
+    );
+    assert_eq!(
+        get(&s, "breakpoint.armed").as_string(),
+        attr(&root, "[data-testid=breakpoint]", "data-armed")
+    );
+    assert_eq!(get(&s, "breakpoint.keep").as_bool(), Some(false));
+    assert!(get(&s, "breakpoint.hit").is_null());
+    assert_eq!(num(&s, "findings.total"), 0.0);
+    assert_eq!(num(&s, "findings.violations"), 0.0);
+
+    // lookup: the core's answer for the same run (nothing has run yet).
+    let l = tablestore_call("lookup", &["users".into(), "k1".into()]);
+    assert_eq!(num(&l, "format"), 1.0);
+    assert_eq!(get(&l, "key").as_string().as_deref(), Some("k1"));
+    assert_eq!(get(&l, "table").as_string().as_deref(), Some("users"));
+    let sim =
+        Sim::new(tablestore_playground::sim::config_from_query("?dcs=4&seed=11").unwrap()).unwrap();
+    let want = sim.lookup(sim.table_named("users").unwrap(), "k1").unwrap();
+    assert_eq!(
+        num(&l, "owner") as u16,
+        want.owner().unwrap().0,
+        "owner of users/k1"
+    );
+    assert_eq!(num(&l, "primary") as u16, want.primary.0);
+    assert_eq!(num(&l, "shard") as u32, want.shard.0);
+    assert_eq!(
+        get(&l, "sha1").as_string().as_deref(),
+        Some(want.sha1_hex.as_str())
+    );
+    assert_eq!(len(&l, "replicas"), want.replicas.len() as u32);
+    assert_eq!(len(&l, "copies"), want.replicas.len() as u32);
+    // The same by table index.
+    let by_index = tablestore_call("lookup", &[0.into(), "k1".into()]);
+    assert_eq!(get(&by_index, "table_id").as_f64(), Some(0.0));
+    // Bad input: an object with an error, never a throw or a panic.
+    let e = tablestore_call("lookup", &["nope".into(), "k1".into()]);
+    assert!(get(&e, "error").as_string().unwrap().contains("nope"));
+    let e = tablestore_call("lookup", &["users".into(), "".into()]);
+    assert!(get(&e, "error").is_string());
+    let e = tablestore_call("lookup", &[wasm_bindgen::JsValue::NULL, 5.into()]);
+    assert!(get(&e, "error").is_string());
+
+    // Kill DC 2: the API follows the page.
+    click(&root, "[data-testid=\"toggle-2\"]");
+    assert!(
+        wait_for(1_000, || attr(
+            &root,
+            "[data-testid=\"dc-2\"]",
+            "data-state"
+        )
+        .as_deref()
+            == Some("down"))
+        .await
+    );
+    let s = tablestore_call("snapshot", &[]);
+    for i in 0..len(&s, "dcs") {
+        let id = num(&s, &format!("dcs.{i}.id")) as u16;
+        let state = attr(&root, &format!("[data-testid=\"dc-{id}\"]"), "data-state");
+        let up = get(&s, &format!("dcs.{i}.up")).as_bool().unwrap();
+        assert_eq!(
+            state.as_deref(),
+            Some(if up { "up" } else { "down" }),
+            "dc {id}"
+        );
+        assert_eq!(up, id != 2);
+    }
+    // Run to the failover breakpoint: the API reports the hit the page shows.
+    click(&root, "[data-testid=play]");
+    assert!(
+        wait_for(20_000, || count(&root, "[data-testid=breakpoint-hit]") == 1).await,
+        "a failover after killing DC 2"
+    );
+    sleep(50).await;
+    let s = tablestore_call("snapshot", &[]);
+    assert_eq!(
+        get(&s, "breakpoint.hit.kind").as_string().as_deref(),
+        Some("failover")
+    );
+    assert_eq!(
+        num(&s, "breakpoint.hit.seq").to_string(),
+        attr(&root, "[data-testid=breakpoint-hit]", "data-seq").unwrap()
+    );
+    assert_eq!(
+        get(&s, "breakpoint.armed").as_string().as_deref(),
+        Some("none")
+    );
+    assert_eq!(
+        num(&s, "now_ms").to_string(),
+        attr(&root, "[data-testid=sim-time]", "data-ms").unwrap()
+    );
+    for i in 0..len(&s, "transactions") {
+        assert!(get(&s, &format!("transactions.{i}.state")).is_string());
+        for p in 0..len(&s, &format!("transactions.{i}.participants")) {
+            assert!(get(&s, &format!("transactions.{i}.participants.{p}.state")).is_string());
+        }
+    }
+    assert!(len(&s, "keys") > 0, "rows were written before the failover");
+
+    handle.destroy();
+    sleep(50).await;
+    assert!(
+        js_sys::Reflect::get(&web_sys::window().unwrap(), &"tablestore".into())
+            .unwrap()
+            .is_undefined(),
+        "the App's destroy removes window.tablestore"
+    );
+}

@@ -10,6 +10,9 @@
 //! - A refused command leaves the sim unchanged and its message lands next to the control
 //!   that sent it (`Origin`).
 //! - Callbacks handed to components are made once in `create`, so props compare equal.
+//! - `window.tablestore` (`js_api`, docs/JS_API.md) reads the session through the shared
+//!   `Rc<RefCell<…>>` between updates only (JS runs no script while `update` runs); the
+//!   `JsApi` holding its closures is owned here and uninstalls itself when the App goes.
 //! - `?embed=<view>` changes only the layout (`embed_view`: that view and `EmbedBar`);
 //!   the reducer, the session and the components are the whole page's.
 
@@ -23,6 +26,7 @@ use crate::ui::components::{
     metrics::MetricsPanel, operate::OperatePanel, ring::RingPanel, settings::SettingsPanel,
     tabs::TabBar, txn::TxnPanel,
 };
+use crate::ui::js_api::{JsApi, Shared};
 use crate::ui::state::pieces::keep_or;
 use crate::ui::state::url::{full_page_query, page_param_names};
 use crate::ui::state::{
@@ -31,6 +35,7 @@ use crate::ui::state::{
 };
 use crate::ui::web::{self, KeyListener, WallClock};
 use gloo_timers::callback::Interval;
+use std::cell::RefCell;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -103,7 +108,11 @@ struct DataRows {
 
 pub struct App {
     /// The run: simulation, recorded and pending commands, pacing.
-    session: Session,
+    session: Rc<RefCell<Session>>,
+    /// The breakpoint hit the page shows, for `window.tablestore` (set after each render).
+    shown_hit: Rc<RefCell<Option<BreakpointHit>>>,
+    /// `window.tablestore` (docs/JS_API.md), removed when the App goes.
+    _js_api: Option<JsApi>,
     /// The last snapshot, cut into pieces that keep their `Rc` while unchanged.
     pieces: Pieces,
     data: DataRows,
@@ -122,7 +131,11 @@ pub struct App {
 impl App {
     fn snapshot(&mut self) {
         // The selected transaction stays in the picture however many newer ones arrive.
-        let snap = self.session.sim().snapshot_pinning(self.view.selected_txn);
+        let snap = self
+            .session
+            .borrow()
+            .sim()
+            .snapshot_pinning(self.view.selected_txn);
         self.pieces.update(snap);
         if self.view.shows(Tab::Data) {
             self.refresh_data(false);
@@ -138,7 +151,7 @@ impl App {
         let (table, key) = &self.view.lookup;
         keep_or(
             &mut self.lookup,
-            lookup_view(self.session.sim(), *table, key),
+            lookup_view(self.session.borrow().sim(), *table, key),
         );
     }
 
@@ -146,14 +159,18 @@ impl App {
         let now = web::wall_ms();
         if force || now - self.data.at >= DATA_EVERY_MS {
             self.data.at = now;
-            keep_or(&mut self.data.rows, self.session.sim().data_view(DATA_ROWS));
+            keep_or(
+                &mut self.data.rows,
+                self.session.borrow().sim().data_view(DATA_ROWS),
+            );
         }
     }
 
     /// Applies a command now; on success clears the note of `origin`, on refusal shows
     /// the message there.
     fn command(&mut self, cmd: UserCommand, origin: Origin) -> bool {
-        match self.session.apply(cmd) {
+        let res = self.session.borrow_mut().apply(cmd);
+        match res {
             Ok(()) => {
                 if origin != Origin::Banner {
                     self.view.set_note(origin, None);
@@ -184,7 +201,7 @@ impl App {
     /// A new run has started in the session: draw it from scratch.
     fn restarted(&mut self) {
         self.view.forget_run();
-        self.pieces = Pieces::new(self.session.sim().snapshot());
+        self.pieces = Pieces::new(self.session.borrow().sim().snapshot());
         self.refresh_data(true);
         self.refresh_lookup();
     }
@@ -193,14 +210,18 @@ impl App {
     /// is not owed.
     fn play(&mut self) {
         self.view.hit = None;
-        self.session.pacing_mut().play();
+        self.session.borrow_mut().pacing_mut().play();
         self.clock.reset();
     }
 
     fn tick(&mut self) -> bool {
         let dt = self.clock.lap();
         let start = web::wall_ms();
-        let Some(p) = self.session.tick(dt, || web::wall_ms() - start) else {
+        let p = self
+            .session
+            .borrow_mut()
+            .tick(dt, || web::wall_ms() - start);
+        let Some(p) = p else {
             return false;
         };
         self.progress(p);
@@ -278,7 +299,8 @@ impl App {
     /// any, and the view in a box that scrolls or scales inside itself.
     fn embed_view(&self, e: Embed) -> Html {
         let p = &self.pieces;
-        let pacing = self.session.pacing();
+        let session = self.session.borrow();
+        let pacing = session.pacing();
         let body = match e.tab() {
             Some(tab) => self.panel(tab),
             None => self.map(),
@@ -361,10 +383,17 @@ impl Component for App {
             None => AttrValue::default(),
         };
         let lookup = Rc::new(lookup_view(session.sim(), view.lookup.0, &view.lookup.1));
+        let pieces = Pieces::new(session.sim().snapshot());
+        let shared = Shared {
+            session: Rc::new(RefCell::new(session)),
+            hit: Rc::new(RefCell::new(None)),
+        };
         let mut app = App {
             lookup,
-            pieces: Pieces::new(session.sim().snapshot()),
-            session,
+            pieces,
+            session: shared.session.clone(),
+            shown_hit: shared.hit.clone(),
+            _js_api: JsApi::install(shared),
             data: DataRows {
                 rows: Rc::new(Vec::new()),
                 at: f64::NEG_INFINITY,
@@ -388,27 +417,29 @@ impl Component for App {
         match action {
             A::Tick => return self.tick(),
             A::Play => self.play(),
-            A::Pause => self.session.pacing_mut().pause(),
+            A::Pause => self.session.borrow_mut().pacing_mut().pause(),
             A::TogglePlay => {
-                if self.session.pacing().running() {
-                    self.session.pacing_mut().pause();
+                let running = self.session.borrow().pacing().running();
+                if running {
+                    self.session.borrow_mut().pacing_mut().pause();
                 } else {
                     self.play();
                 }
             }
             A::Step => {
                 self.view.hit = None;
-                let p = self.session.step();
+                let p = self.session.borrow_mut().step();
                 self.progress(p);
                 self.snapshot();
             }
-            A::Breakpoint(bp) => self.session.set_breakpoint(bp),
-            A::KeepBreakpoint(keep) => self.session.set_keep_breakpoint(keep),
-            A::Speed(pos) => self.session.pacing_mut().set_pos(pos),
-            A::SpeedBy(by) => self.session.pacing_mut().nudge(by),
+            A::Breakpoint(bp) => self.session.borrow_mut().set_breakpoint(bp),
+            A::KeepBreakpoint(keep) => self.session.borrow_mut().set_keep_breakpoint(keep),
+            A::Speed(pos) => self.session.borrow_mut().pacing_mut().set_pos(pos),
+            A::SpeedBy(by) => self.session.borrow_mut().pacing_mut().nudge(by),
             A::Command(cmd, origin) => {
                 // A manual operation's request id, to show its result.
-                let req = matches!(cmd, UserCommand::Issue { .. }).then(|| self.session.next_req());
+                let req = matches!(cmd, UserCommand::Issue { .. })
+                    .then(|| self.session.borrow().next_req());
                 if self.command(cmd, origin) && origin != Origin::Banner {
                     let text = match req {
                         Some(r) if origin == Origin::Operate => {
@@ -422,7 +453,8 @@ impl Component for App {
                 self.snapshot();
             }
             A::ToggleDc(d) => {
-                let cmd = if self.session.sim().is_up(d) {
+                let up = self.session.borrow().sim().is_up(d);
+                let cmd = if up {
                     UserCommand::Kill(d)
                 } else {
                     UserCommand::Revive(d)
@@ -447,7 +479,8 @@ impl Component for App {
                 self.snapshot();
             }
             A::NewRun(cfg) => {
-                let note = match self.session.new_run(*cfg) {
+                let res = self.session.borrow_mut().new_run(*cfg);
+                let note = match res {
                     Ok(()) => {
                         self.restarted();
                         Ok("New run started.".into())
@@ -459,6 +492,7 @@ impl Component for App {
             A::Import(text) => {
                 let res = parse_scenario(&text).and_then(|sc| {
                     self.session
+                        .borrow_mut()
                         .import(sc)
                         .map_err(|e| crate::sim::InputError(e.to_string()))
                 });
@@ -472,7 +506,7 @@ impl Component for App {
                 self.view.set_note(Origin::Scenario, Some(note));
             }
             A::Export => {
-                let sc = self.session.scenario();
+                let sc = self.session.borrow().scenario();
                 self.view.export = Some(scenario_json(&sc).into());
                 self.view.set_note(
                     Origin::Scenario,
@@ -511,11 +545,21 @@ impl Component for App {
         true
     }
 
+    fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
+        // `window.tablestore.snapshot()` reports the hit the page shows now.
+        if let Ok(mut hit) = self.shown_hit.try_borrow_mut() {
+            if *hit != self.view.hit {
+                hit.clone_from(&self.view.hit);
+            }
+        }
+    }
+
     fn view(&self, _ctx: &Context<Self>) -> Html {
         let p = &self.pieces;
         let v = &self.view;
         let cbs = &self.cbs;
-        let pacing = self.session.pacing();
+        let session = self.session.borrow();
+        let pacing = session.pacing();
         if let Some(e) = v.embed {
             return self.embed_view(e);
         }
@@ -526,8 +570,8 @@ impl Component for App {
             <div class={classes!("app", v.large.then_some("large"))} data-testid="app">
                 <Controls running={pacing.running()} speed_pos={pacing.pos()} speed={pacing.speed()} achieved={pacing.achieved()}
                     now={p.snap.now} seed={p.snap.seed} theme={v.theme} large={v.large}
-                    pending={self.session.pending()} breakpoint={self.session.breakpoint()}
-                    keep_breakpoint={self.session.keeps_breakpoint()} hit={v.hit.clone()}
+                    pending={session.pending()} breakpoint={session.breakpoint()}
+                    keep_breakpoint={session.keeps_breakpoint()} hit={v.hit.clone()}
                     on_action={cbs.action.clone()} />
                 { for error }
                 <main class="layout">

@@ -9,9 +9,12 @@
 //!   page's own URL parameters (`state::url`: `embed`, `tab`, `speed`, `pause_at`, `play`).
 //! - `components`: one view per file; props are snapshot pieces and narrow callbacks.
 //! - `fmt`: text and colour helpers; `web`: wall clock, key listener, theme attribute.
+//! - `js_api`: `window.tablestore` (docs/JS_API.md), plain-object views of the core's
+//!   snapshot and key lookup for scripts; used by `app` only, reads `state` and `fmt`.
 //!
 //! Invariants:
-//! - Only `app::App` owns the `Session` (and through it the `Sim`). Every other component
+//! - Only `app::App` owns the `Session` (and through it the `Sim`); `js_api`'s closures,
+//!   which the App owns too, only read it. Every other component
 //!   receives read-only snapshot pieces (`Rc`, compared with `Rc::ptr_eq`) and sends
 //!   `Action`s or calls narrow callbacks; none imports `app` or reaches into the core.
 //! - The page takes at most one snapshot per interval tick (~30 Hz) and renders at most
@@ -79,6 +82,7 @@
 pub mod app;
 pub mod components;
 pub mod fmt;
+pub mod js_api;
 pub mod state;
 pub mod web;
 
