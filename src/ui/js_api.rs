@@ -410,16 +410,22 @@ pub fn lookup(sim: &Sim, table: &JsValue, key: &JsValue) -> Result<PublicLookup,
     Ok(PublicLookup::new(&l, name))
 }
 
+/// Plain objects as JSON has them: a missing value (`None`) is `null`, not `undefined`.
+const SERIALIZER: serde_wasm_bindgen::Serializer =
+    serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(true);
+
 fn to_js<T: Serialize>(v: &T) -> JsValue {
-    serde_wasm_bindgen::to_value(v).unwrap_or_else(|e| error(format!("{e}")))
+    v.serialize(&SERIALIZER)
+        .unwrap_or_else(|e| error(format!("{e}")))
 }
 
 fn error(text: String) -> JsValue {
-    serde_wasm_bindgen::to_value(&PublicError {
+    PublicError {
         format: FORMAT,
         error: text,
-    })
-    .unwrap_or_else(|_| JsValue::NULL)
+    }
+    .serialize(&SERIALIZER)
+    .unwrap_or(JsValue::NULL)
 }
 
 const BUSY: &str = "The playground is busy; call again.";
