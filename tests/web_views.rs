@@ -20,7 +20,7 @@ use tablestore_playground::sim::{
     Breakpoint, DcId, EventKind, FindingKind, MsgKind, PeerState, Sim, SimConfig, SimTime, TableId,
     TxnId, TxnTrace, UserCommand,
 };
-use tablestore_playground::sim::{CoordState, PartState};
+use tablestore_playground::sim::{CoordState, CopyState, PartState, TxnStatus};
 use tablestore_playground::ui::components::{
     controls::{Controls, Props as ControlsProps},
     data::{DataPanel, Props as DataProps},
@@ -675,11 +675,21 @@ async fn txn_panel_lists_the_snapshots_transactions_and_participant_states() {
                 .unwrap_or(CoordState::Working);
             assert_eq!(attr_of(el, "data-state"), coord_label(cs), "{}", t.id);
             assert_eq!(attr_of(el, "data-coordinator"), t.coordinator.0.to_string());
-            let doubt_badge = t
-                .part_states
-                .values()
-                .any(|v| v.last().is_some_and(|x| x.1 == PartState::InDoubt));
+            // One state per transaction, the core's (`TxnTrace::status`).
+            let status = t.status();
+            let doubt_badge = status == TxnStatus::InDoubt;
             assert_eq!(count(el, ".badge.warn"), usize::from(doubt_badge));
+            assert_eq!(count(el, ".outcome"), 1, "{}: one state", t.id);
+            assert_eq!(
+                text(&one(el, ".outcome")),
+                match status {
+                    TxnStatus::Pending => "pending",
+                    TxnStatus::InDoubt => "in doubt",
+                    TxnStatus::Committed => "committed",
+                    TxnStatus::Aborted => "aborted",
+                }
+            );
+            assert_eq!(text(&one(el, ".txn-id")), format!("T{}", t.id.0));
         }
         // The detail: the selected (or latest) transaction's participants.
         let shown = match selected {
@@ -905,18 +915,22 @@ async fn data_view_shows_each_keys_copies_missing_and_behind() {
                     assert_eq!(attr_of(td, "data-stale"), "missing", "{} at {d}", k.pk)
                 }
                 Some((_, Some(c))) => {
-                    assert_eq!(
-                        attr_of(td, "data-stale"),
-                        c.behind.to_string(),
-                        "{} at {d}",
-                        k.pk
-                    );
-                    assert!(text(td).contains(&format!("v{} e{}", c.index, c.term)));
+                    let want = if c.state() == CopyState::Down {
+                        "down".to_string()
+                    } else {
+                        c.behind.to_string()
+                    };
+                    assert_eq!(attr_of(td, "data-stale"), want, "{} at {d}", k.pk);
+                    // A version is `#<index> e<term>` (docs/GLOSSARY.md).
+                    assert!(text(td).contains(&format!("#{} e{}", c.index, c.term)));
+                    if c.state() == CopyState::Down {
+                        assert!(!text(td).contains("up to date"), "{} at {d}", k.pk);
+                    }
                 }
             }
             assert_eq!(
                 has_class(td, "primary"),
-                *d == k.primary && k.copies.iter().any(|c| c.0 == *d)
+                Some(*d) == k.live_primary && k.copies.iter().any(|c| c.0 == *d)
             );
         }
     }
@@ -1201,6 +1215,53 @@ async fn dc_table_shows_each_dcs_state_and_load() {
     );
     assert!(counters.contains(&format!("{}/{}", c.txns_committed, c.txns_aborted)));
     assert!(counters.contains(&format!("{}/{}", c.msgs_sent, c.msgs_dropped)));
+}
+
+/// Issue 15: a DC killed at 3 s and run to 10 s leads nothing in the DC table, and the
+/// primaries column sums to the shard count.
+#[wasm_bindgen_test]
+async fn dc_table_shows_no_primaries_for_a_down_dc_and_sums_to_the_shard_count() {
+    let mut sim = Sim::new(SimConfig::with_dcs(5)).unwrap();
+    sim.advance_to(SimTime(3_000));
+    let victim = DcId(1);
+    assert!(
+        sim.snapshot().dcs[1].primaries > 0,
+        "the victim leads shards"
+    );
+    sim.apply(UserCommand::Kill(victim)).unwrap();
+    sim.advance_to(SimTime(10_000));
+    let snap = Rc::new(sim.snapshot());
+    assert!(
+        snap.shards.iter().all(|s| s.live_primary.is_some()),
+        "every shard failed over to a live primary"
+    );
+    let root = mount::<DcTable>(DcProps {
+        snap: snap.clone(),
+        selected_dc: None,
+        on_toggle: Callback::noop(),
+        on_select: Callback::noop(),
+    })
+    .await;
+    let rows = all(&root, "[data-testid=\"datacenters\"] tbody tr");
+    assert_eq!(rows.len(), snap.dcs.len());
+    let mut sum = 0;
+    for (tr, d) in rows.iter().zip(&snap.dcs) {
+        // The columns: rows, primaries, in doubt, locks.
+        let nums: Vec<String> = all(tr, "td.num").iter().map(text).collect();
+        let primaries: usize = nums[1].parse().unwrap();
+        if d.id == victim {
+            assert!(has_class(tr, "down"));
+            assert_eq!(primaries, 0, "a down DC is primary of nothing");
+            assert_eq!(nums[2], "0");
+            assert_eq!(nums[3], "0");
+        }
+        sum += primaries;
+    }
+    assert_eq!(
+        sum,
+        snap.shards.len(),
+        "the primaries sum to the shard count"
+    );
 }
 
 // ------------------------------------------------------------------ controls

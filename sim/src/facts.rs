@@ -241,12 +241,9 @@ impl Sim {
 
     /// Once a second: close the metrics bucket, run the settled-state checks, prune.
     pub(crate) fn tick(&mut self) {
-        let in_doubt = self
-            .world
-            .nodes
-            .values()
-            .map(|n| n.unresolved_parts())
-            .sum();
+        // The participants in doubt as the page counts them (`dc_loads`), not the ones
+        // merely prepared.
+        let in_doubt = self.dc_loads().iter().map(|l| l.in_doubt).sum();
         let lag = self.lag_by_dc();
         self.rec
             .close_second(self.world.now, in_doubt, self.checker.stale_reads, lag);

@@ -73,9 +73,10 @@ pub use lookup::{
 pub use node::{Bugs, ShardMeta};
 pub use pacing::{pos_of_speed, speed_of, Pacing, SPEED_MAX};
 pub use placement::MoveReport;
+pub use queries::DcLoad;
 pub use record::{
-    Breakpoint, Counters, Event, EventKind, MetricPoint, TxnMsg, TxnTrace, EVENT_LOG_CAP,
-    METRIC_POINTS, TXN_TRACE_CAP,
+    Breakpoint, Counters, Event, EventKind, MetricPoint, TxnMsg, TxnStatus, TxnTrace,
+    EVENT_LOG_CAP, METRIC_POINTS, TXN_TRACE_CAP,
 };
 pub use scenario::{
     config_from_query, parse_form, parse_mode, parse_scenario, scenario_json, settings_from_query,
@@ -84,8 +85,8 @@ pub use scenario::{
 pub use session::{Hit, Progress, Session};
 pub use sim::Sim;
 pub use snapshot::{
-    CopySnap, DcSnap, KeySnap, LinkSnap, MsgSnap, RingKey, RingPoint, ShardSnap, Snapshot,
-    TableSnap,
+    CopySnap, CopyState, DcSnap, KeySnap, LinkSnap, MsgSnap, RingKey, RingPoint, ShardSnap,
+    Snapshot, TableSnap,
 };
 pub use time::SimTime;
 pub use vocab::{ClientOp, CoordState, MsgKind, PartState, PeerState};

@@ -13,7 +13,24 @@ use crate::record::{Breakpoint, Counters, Event, MetricPoint, TxnTrace};
 use crate::sim::Sim;
 use crate::table::{partition_text, Epoch, Pk, Row};
 use crate::time::SimTime;
-use crate::vocab::{PeerState, ShardKey};
+use crate::vocab::{PartState, PeerState, ShardKey};
+
+/// One DC's share of the shards and of 2PC (see `Sim::dc_loads`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DcLoad {
+    /// The DC.
+    pub dc: DcId,
+    /// Shards it is the live primary of.
+    pub primaries: usize,
+    /// 2PC participants (in those shards) prepared and waiting for a decision not yet
+    /// overdue.
+    pub prepared: usize,
+    /// 2PC participants (in those shards) in doubt: decision overdue, asking the
+    /// coordinator.
+    pub in_doubt: usize,
+    /// Row locks held for 2PC in those shards.
+    pub locks: usize,
+}
 
 impl Sim {
     /// Current simulated time.
@@ -157,6 +174,63 @@ impl Sim {
     pub fn primary_for(&self, table: TableId, pk: &Pk) -> (DcId, Epoch) {
         let (epoch, primary) = self.current_primary((table, self.shard_of(pk)));
         (primary, epoch)
+    }
+
+    /// The shard's primary as the page shows it: the DC the cluster's current epoch names
+    /// (`current_primary`: the newest epoch any live DC knows), if that DC is up. `None`
+    /// while the named primary is down and no failover has named a live one yet. The one
+    /// answer to "who is primary" for every figure the page shows: a down DC is primary
+    /// of nothing, and per-DC counts of primaries plus the shards answered `None` add up
+    /// to the shard count.
+    pub fn live_primary(&self, key: (TableId, ShardId)) -> Option<(Epoch, DcId)> {
+        let (epoch, primary) = self.current_primary(key);
+        self.world.is_up(primary).then_some((epoch, primary))
+    }
+
+    /// Per DC (every DC, in id order): the shards it is live primary of (`live_primary`),
+    /// and in those shards the 2PC participants prepared and waiting, the ones in doubt,
+    /// and the row locks held. A participant is *in doubt* only once its decision is
+    /// overdue (it has prepared, has not learned the decision, its timeout passed and it
+    /// is asking the coordinator: the core's `PartState::InDoubt`); before that it is
+    /// merely prepared. The one computation behind the DC table, the map and the
+    /// in-doubt metric.
+    pub fn dc_loads(&self) -> Vec<DcLoad> {
+        let mut out: Vec<DcLoad> = self
+            .world
+            .nodes
+            .keys()
+            .map(|&dc| DcLoad {
+                dc,
+                primaries: 0,
+                prepared: 0,
+                in_doubt: 0,
+                locks: 0,
+            })
+            .collect();
+        let p = self.placement();
+        for t in 0..self.config().tables.len() as u16 {
+            for s in 0..p.shard_count() {
+                let key = (TableId(t), ShardId(s));
+                let Some((_, dc)) = self.live_primary(key) else {
+                    continue;
+                };
+                let (Some(n), Some(load)) = (
+                    self.world.nodes.get(&dc),
+                    out.iter_mut().find(|l| l.dc == dc),
+                ) else {
+                    continue;
+                };
+                load.primaries += 1;
+                for (_, state) in n.intent_states(key) {
+                    match state {
+                        PartState::InDoubt => load.in_doubt += 1,
+                        _ => load.prepared += 1,
+                    }
+                }
+                load.locks += n.durable.stores.get(&key).map_or(0, |st| st.locks.len());
+            }
+        }
+        out
     }
 
     /// A client request id's next value (the next op issued gets this id).

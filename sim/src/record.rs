@@ -354,6 +354,67 @@ pub struct TxnTrace {
     pub msgs: Vec<TxnMsg>,
 }
 
+/// The one state the page shows for a transaction (a transaction never shows two).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TxnStatus {
+    /// Not decided yet, and no participant in doubt.
+    Pending,
+    /// Not ended, and some participant's latest state is `PartState::InDoubt`: it voted
+    /// YES, has not learned the decision, and its decision is overdue.
+    InDoubt,
+    /// The coordinator decided COMMIT and no participant is in doubt.
+    Committed,
+    /// The coordinator decided ABORT and no participant is in doubt.
+    Aborted,
+}
+
+impl TxnTrace {
+    /// Participant `d`'s latest state (None: no vote yet).
+    pub fn part_state(&self, d: DcId) -> Option<PartState> {
+        self.part_states.get(&d).and_then(|v| v.last()).map(|x| x.1)
+    }
+
+    /// The coordinator's latest state.
+    pub fn coord_state(&self) -> CoordState {
+        self.coord_states
+            .last()
+            .map(|x| x.1)
+            .unwrap_or(CoordState::Working)
+    }
+
+    /// The coordinator's decision, once logged: `Some(true)` COMMIT, `Some(false)` ABORT.
+    pub fn decision(&self) -> Option<bool> {
+        self.coord_states.iter().rev().find_map(|(_, s)| match s {
+            CoordState::Committed => Some(true),
+            CoordState::Aborted => Some(false),
+            _ => None,
+        })
+    }
+
+    /// The transaction's one state: ended ⇒ its decision; else a participant in doubt ⇒
+    /// `InDoubt` (even if the coordinator has decided: that participant has not learned
+    /// it); else the decision, or `Pending`.
+    pub fn status(&self) -> TxnStatus {
+        let decided = match self.decision() {
+            Some(true) => TxnStatus::Committed,
+            Some(false) => TxnStatus::Aborted,
+            None => TxnStatus::Pending,
+        };
+        if self.coord_state() == CoordState::Ended {
+            return decided;
+        }
+        let doubt = self
+            .part_states
+            .values()
+            .any(|v| v.last().is_some_and(|x| x.1 == PartState::InDoubt));
+        if doubt {
+            TxnStatus::InDoubt
+        } else {
+            decided
+        }
+    }
+}
+
 /// The recording half of a `Sim`.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Recorder {

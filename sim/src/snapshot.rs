@@ -34,13 +34,17 @@ pub struct DcSnap {
     pub up: bool,
     /// Live rows stored here (all copies).
     pub rows: usize,
-    /// Shards this DC is primary of (by its own knowledge).
+    /// Shards this DC is the live primary of (`Sim::live_primary`; 0 while it is down).
+    /// Summed over DCs, plus the shards without a live primary, this is the shard count.
     pub primaries: usize,
     /// This DC's own view of every other DC (None for itself, or when it is down).
     pub views: Vec<(DcId, Option<PeerState>)>,
-    /// 2PC participant records here still prepared or in doubt.
+    /// 2PC participants in the shards it leads that are in doubt (decision overdue; see
+    /// `Sim::dc_loads`).
     pub in_doubt: usize,
-    /// Row locks held for 2PC.
+    /// 2PC participants in the shards it leads prepared and waiting, not (yet) in doubt.
+    pub prepared: usize,
+    /// Row locks held for 2PC in the shards it leads.
     pub locks: usize,
 }
 
@@ -85,10 +89,13 @@ pub struct ShardSnap {
     pub shard: ShardId,
     /// Its replicas under the placement, owner first.
     pub replicas: Vec<DcId>,
-    /// The primary as the majority of live DCs know it (ties: newest epoch).
+    /// The DC the current epoch names (the newest epoch any live DC knows); it may be
+    /// down until a failover names another.
     pub primary: DcId,
-    /// The primary's epoch.
+    /// The current epoch.
     pub epoch: Epoch,
+    /// `primary` if it is up (`Sim::live_primary`): what the page shows as the primary.
+    pub live_primary: Option<DcId>,
     /// Live rows at the primary.
     pub rows: usize,
     /// Per replica: (dc, entries behind the primary, ms behind).
@@ -163,10 +170,12 @@ pub struct KeySnap {
     pub pk: String,
     /// Its shard.
     pub shard: ShardId,
-    /// Its shard's primary.
+    /// The DC its shard's current epoch names (may be down).
     pub primary: DcId,
-    /// The primary's epoch.
+    /// The current epoch of its shard.
     pub epoch: Epoch,
+    /// `primary` if it is up (`Sim::live_primary`): what the page shows as the primary.
+    pub live_primary: Option<DcId>,
     /// Per replica: its copy's version index and how many versions it is behind the
     /// primary (None: the DC holds no copy of this row).
     pub copies: Vec<(DcId, Option<CopySnap>)>,
@@ -185,6 +194,30 @@ pub struct CopySnap {
     pub value: String,
     /// Versions of the row the primary has that this copy lacks.
     pub behind: u64,
+    /// Whether the DC holding the copy is up.
+    pub up: bool,
+}
+
+/// What the page says about one copy of a row: exactly one of these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CopyState {
+    /// Held by an up DC and lacking none of the primary's versions.
+    UpToDate,
+    /// Held by an up DC, lacking this many versions the primary has.
+    Behind(u64),
+    /// Held by a down DC: never "up to date", whatever it holds.
+    Down,
+}
+
+impl CopySnap {
+    /// The copy's one state (a down DC's copy is `Down`, never `UpToDate`).
+    pub fn state(&self) -> CopyState {
+        match (self.up, self.behind) {
+            (false, _) => CopyState::Down,
+            (true, 0) => CopyState::UpToDate,
+            (true, n) => CopyState::Behind(n),
+        }
+    }
 }
 
 /// One table's rows across DCs.
@@ -214,9 +247,12 @@ impl Sim {
     /// it is older than the newest `SNAPSHOT_TXNS`, as long as the run still traces it.
     pub fn snapshot_pinning(&self, pinned: Option<TxnId>) -> Snapshot {
         let ids = self.dc_ids();
+        let loads = self.dc_loads();
         let dcs = ids
             .iter()
-            .map(|&id| {
+            .zip(&loads)
+            .map(|(&id, load)| {
+                debug_assert_eq!(load.dc, id);
                 let n = &self.world.nodes[&id];
                 let spec = self.dc_spec(id).cloned().unwrap_or_else(|| region_dc(0));
                 DcSnap {
@@ -226,14 +262,15 @@ impl Sim {
                     y: spec.y,
                     up: n.is_up(),
                     rows: n.durable.stores.values().map(|s| s.live_rows()).sum(),
-                    primaries: n.durable.meta.values().filter(|m| m.primary == id).count(),
+                    primaries: load.primaries,
                     views: ids
                         .iter()
                         .filter(|&&o| o != id)
                         .map(|&o| (o, self.view(id, o)))
                         .collect(),
-                    in_doubt: n.unresolved_parts(),
-                    locks: n.locked_rows(),
+                    in_doubt: load.in_doubt,
+                    prepared: load.prepared,
+                    locks: load.locks,
                 }
             })
             .collect();
@@ -356,6 +393,7 @@ impl Sim {
                     replicas,
                     primary,
                     epoch,
+                    live_primary: self.live_primary(key).map(|x| x.1),
                     rows,
                     lag,
                 });
@@ -415,6 +453,7 @@ impl Sim {
                                 })
                                 .unwrap_or(0);
                             CopySnap {
+                                up: self.world.is_up(d),
                                 index: r.version.pos.index,
                                 term: r.version.pos.epoch.term,
                                 deleted: r.deleted,
@@ -439,6 +478,7 @@ impl Sim {
                     shard,
                     primary,
                     epoch,
+                    live_primary: self.live_primary(key).map(|x| x.1),
                     copies,
                 });
             }

@@ -19,5 +19,6 @@ mod placement;
 mod replication;
 mod session;
 mod tables;
+mod truth;
 mod txn;
 mod workload;

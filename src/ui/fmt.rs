@@ -3,12 +3,19 @@
 //! Invariants: colour classes are `&'static str` (no per-frame allocation); a DC's colour
 //! is a function of its id only (`id % 16`), and a message's colour of its `MsgKind` only,
 //! so the same thing has the same colour in every panel.
+//!
+//! Names (`docs/GLOSSARY.md`): every name the page shows is written by ONE function here,
+//! so it reads the same in every panel — transactions `T7` (`txn`), shards `<table> s<n>`
+//! (`shard`), epochs `e<term>` (`epoch`), log positions `#<index>` (`log_pos`), a row's
+//! version `#<index> e<term>` (`version`), copy states (`copy_state`), transaction states
+//! (`txn_status`).
 
 use crate::sim::FindingKind;
 use crate::sim::MsgKind;
 use crate::sim::PeerState;
-use crate::sim::{CoordState, PartState};
+use crate::sim::{CoordState, CopyState, PartState, TxnStatus};
 use crate::sim::{DcId, Event, EventKind, SimTime};
+use crate::sim::{ShardId, TxnId};
 
 const DC_FILL: [&str; 16] = [
     "dcf-0", "dcf-1", "dcf-2", "dcf-3", "dcf-4", "dcf-5", "dcf-6", "dcf-7", "dcf-8", "dcf-9",
@@ -107,6 +114,53 @@ pub fn finding_key(k: FindingKind) -> &'static str {
     }
 }
 
+/// A transaction: `T7`.
+pub fn txn(t: TxnId) -> String {
+    format!("T{}", t.0)
+}
+
+/// A shard: `<table> s<n>`, e.g. `orders s3` (`tables` are the table names by id).
+pub fn shard(tables: &[String], table: crate::sim::TableId, s: ShardId) -> String {
+    match tables.get(table.0 as usize) {
+        Some(name) => format!("{name} s{}", s.0),
+        None => format!("table{} s{}", table.0, s.0),
+    }
+}
+
+/// An epoch, by its term: `e3`.
+pub fn epoch(term: u32) -> String {
+    format!("e{term}")
+}
+
+/// A log position (an entry's index in its shard's log): `#14`.
+pub fn log_pos(index: u64) -> String {
+    format!("#{index}")
+}
+
+/// A row version: the log position of the write that made it, in its epoch: `#14 e3`.
+pub fn version(index: u64, term: u32) -> String {
+    format!("{} {}", log_pos(index), epoch(term))
+}
+
+/// What the page says about one copy of a row.
+pub fn copy_state(c: CopyState) -> String {
+    match c {
+        CopyState::UpToDate => "up to date".into(),
+        CopyState::Behind(n) => format!("{n} behind"),
+        CopyState::Down => "down".into(),
+    }
+}
+
+/// A transaction's one state, as a word and a class.
+pub fn txn_status(s: TxnStatus) -> &'static str {
+    match s {
+        TxnStatus::Pending => "pending",
+        TxnStatus::InDoubt => "in doubt",
+        TxnStatus::Committed => "committed",
+        TxnStatus::Aborted => "aborted",
+    }
+}
+
 /// `12.345 s`
 pub fn time(t: SimTime) -> String {
     t.to_string()
@@ -125,8 +179,10 @@ pub fn dc_name(names: &Names, d: DcId) -> String {
 }
 
 /// One line of the event log.
-pub fn event_text(e: &Event, names: &Names) -> String {
+/// `tables`: the table names by id (for shard names).
+pub fn event_text(e: &Event, names: &Names, tables: &[String]) -> String {
     let n = |d: DcId| dc_name(names, d);
+    let sh = |t: crate::sim::TableId, s: ShardId| shard(tables, t, s);
     match &e.kind {
         EventKind::Killed => "killed".into(),
         EventKind::Revived => "revived: replays its durable log".into(),
@@ -160,10 +216,11 @@ pub fn event_text(e: &Event, names: &Names) -> String {
             new,
         } => {
             format!(
-                "failover t{}/{shard}: {} → {} (term {term})",
-                table.0,
+                "failover {}: {} → {} (epoch {})",
+                sh(*table, *shard),
                 n(*old),
-                n(*new)
+                n(*new),
+                epoch(*term)
             )
         }
         EventKind::Promoted {
@@ -173,21 +230,24 @@ pub fn event_text(e: &Event, names: &Names) -> String {
             last_index,
         } => {
             format!(
-                "promoted to primary of t{}/{shard} (term {term}, log ends at {last_index})",
-                table.0
+                "promoted to primary of {} (epoch {}, log ends at {})",
+                sh(*table, *shard),
+                epoch(*term),
+                log_pos(*last_index)
             )
         }
         EventKind::SteppedDown { table, shard, term } => format!(
-            "stepped down from t{}/{shard} (fenced by term {term})",
-            table.0
+            "stepped down from {} (fenced by epoch {})",
+            sh(*table, *shard),
+            epoch(*term)
         ),
         EventKind::Truncated {
             table,
             shard,
             entries,
         } => format!(
-            "truncated {entries} divergent entries of t{}/{shard}",
-            table.0
+            "truncated {entries} divergent entries of {}",
+            sh(*table, *shard)
         ),
         EventKind::Op {
             req,
@@ -203,8 +263,12 @@ pub fn event_text(e: &Event, names: &Names) -> String {
                 if detail.is_empty() { "" } else { ": " }
             )
         }
-        EventKind::Coord { txn, state } => format!("{txn} coordinator: {}", coord_label(*state)),
-        EventKind::Part { txn, state } => format!("{txn} participant: {}", part_text(Some(*state))),
+        EventKind::Coord { txn: t, state } => {
+            format!("{} coordinator: {}", txn(*t), coord_label(*state))
+        }
+        EventKind::Part { txn: t, state } => {
+            format!("{} participant: {}", txn(*t), part_text(Some(*state)))
+        }
         EventKind::Recovered { in_doubt, redo } => {
             format!("recovered: {in_doubt} in doubt, {redo} to redo")
         }

@@ -479,9 +479,26 @@ impl Node {
         self.led_stores().map(|s| s.intents.len()).sum()
     }
 
-    /// Rows locked by 2PC in the shards this DC leads.
-    pub(crate) fn locked_rows(&self) -> usize {
-        self.led_stores().map(|s| s.locks.len()).sum()
+    /// The participant state of every intent (prepared, undecided) this DC stores for
+    /// shard `key`: `InDoubt` once it found the decision overdue and asks the coordinator
+    /// (the instant `txn_tick` reports `PartState::InDoubt`), `Prepared` before.
+    pub(crate) fn intent_states(
+        &self,
+        key: ShardKey,
+    ) -> impl Iterator<Item = (TxnId, PartState)> + '_ {
+        self.durable
+            .stores
+            .get(&key)
+            .into_iter()
+            .flat_map(move |s| s.intents.keys())
+            .map(move |&txn| {
+                let state = if self.is_up() && self.vol.asked.contains_key(&(key, txn)) {
+                    PartState::InDoubt
+                } else {
+                    PartState::Prepared
+                };
+                (txn, state)
+            })
     }
 
     fn led_stores(&self) -> impl Iterator<Item = &crate::table::ShardStore> + '_ {

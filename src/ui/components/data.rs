@@ -1,11 +1,15 @@
 //! The data view: per table, each row key across its replica DCs (version, epoch,
 //! staleness), and the shard list with replica lag.
 //!
-//! Invariants: cells show `Sim::data_view` and `Snapshot::shards` as given: "N behind" is
-//! the core's count of newer versions in the primary's log; a replica with no copy is
-//! "missing"; DCs that are not replicas of the key stay blank.
+//! Invariants: cells show `Sim::data_view` and `Snapshot::shards` as given: a copy's word
+//! is its `CopySnap::state` ("up to date", "N behind" — the core's count of newer versions
+//! in the primary's log — or "down" for a copy at a down DC, never "up to date"); a
+//! replica with no copy is "missing"; DCs that are not replicas of the key stay blank.
+//! The ★ and the owner column are the live primary (`Sim::live_primary`): a down DC is
+//! primary of nothing. Names are `fmt`'s (versions `#<index> e<term>`, shards
+//! `<table> s<n>`).
 
-use crate::sim::DcId;
+use crate::sim::{CopyState, DcId};
 use crate::sim::{Snapshot, TableSnap};
 use crate::ui::components::input_value;
 use crate::ui::fmt;
@@ -35,6 +39,15 @@ impl PartialEq for Props {
 pub fn data_panel(p: &Props) -> Html {
     let table_pick = use_state(|| 0usize);
     let names = &p.topo.names;
+    // The live primary, or who the current epoch names while it is down.
+    let owner = |live: Option<DcId>, named: DcId| match live {
+        Some(d) => {
+            html! { <><span class={classes!("swatch", fmt::dc_bg(d))} />{ fmt::dc_name(names, d) }</> }
+        }
+        None => {
+            html! { <span class="muted" title="the DC the current epoch names is down; a failover will name a live one">{ format!("none ({} down)", fmt::dc_name(names, named)) }</span> }
+        }
+    };
     let dcs: Vec<DcId> = names.iter().map(|n| n.0).collect();
     let t_idx = (*table_pick).min(p.data.len().saturating_sub(1));
     let on_table = {
@@ -49,7 +62,7 @@ pub fn data_panel(p: &Props) -> Html {
         let rows = t.keys.iter().map(|k| {
             let cells = dcs.iter().map(|&d| {
                 let copy = k.copies.iter().find(|c| c.0 == d);
-                let primary = d == k.primary;
+                let primary = Some(d) == k.live_primary;
                 match copy {
                     None => html! { <td key={d.0} class="cell none" /> },
                     Some((_, None)) => html! {
@@ -58,11 +71,14 @@ pub fn data_panel(p: &Props) -> Html {
                         </td>
                     },
                     Some((_, Some(c))) => {
-                        let (cls, tag) = if c.behind == 0 { ("fresh", "up to date".to_string()) } else { ("stale", format!("{} behind", c.behind)) };
+                        let state = c.state();
+                        let cls = match state { CopyState::UpToDate => "fresh", CopyState::Behind(_) => "stale", CopyState::Down => "down" };
+                        let tag = fmt::copy_state(state);
+                        let stale_attr = if state == CopyState::Down { "down".to_string() } else { c.behind.to_string() };
                         html! {
                             <td key={d.0} class={classes!("cell", cls, primary.then_some("primary"), c.deleted.then_some("deleted"))}
-                                data-stale={c.behind.to_string()} title={format!("{}{}", if c.deleted { "deleted" } else { c.value.as_str() }, if primary { " — primary" } else { "" })}>
-                                <span class="ver">{ format!("{}v{} e{}", if primary { "★ " } else { "" }, c.index, c.term) }</span>
+                                data-stale={stale_attr} title={format!("{}{}", if c.deleted { "deleted" } else { c.value.as_str() }, if primary { " — primary" } else { "" })}>
+                                <span class="ver">{ format!("{}{}", if primary { "★ " } else { "" }, fmt::version(c.index, c.term)) }</span>
                                 <span class="tag">{ if c.deleted { "deleted".to_string() } else { tag } }</span>
                             </td>
                         }
@@ -73,9 +89,9 @@ pub fn data_panel(p: &Props) -> Html {
                 <tr key={k.pk.clone()} data-testid={format!("data-key-{}-{}", t.table.0, k.pk)}
                     data-primary={k.primary.0.to_string()} data-epoch={k.epoch.term.to_string()}>
                     <th scope="row" class="mono">{ k.pk.clone() }</th>
-                    <td class="mono muted">{ k.shard.to_string() }</td>
-                    <td><span class={classes!("swatch", fmt::dc_bg(k.primary))} />{ fmt::dc_name(names, k.primary) }</td>
-                    <td class="mono">{ k.epoch.to_string() }</td>
+                    <td class="mono muted">{ fmt::shard(&p.topo.tables, t.table, k.shard) }</td>
+                    <td>{ owner(k.live_primary, k.primary) }</td>
+                    <td class="mono">{ fmt::epoch(k.epoch.term) }</td>
                     { for cells }
                 </tr>
             }
@@ -114,10 +130,10 @@ pub fn data_panel(p: &Props) -> Html {
         });
         html! {
             <tr key={s.shard.0}>
-                <td class="mono">{ s.shard.to_string() }</td>
+                <td class="mono">{ fmt::shard(&p.topo.tables, s.table, s.shard) }</td>
                 <td>{ for s.replicas.iter().map(|d| html! { <span key={d.0} class={classes!("swatch", fmt::dc_bg(*d))} title={fmt::dc_name(names, *d)} /> }) }</td>
-                <td><span class={classes!("swatch", fmt::dc_bg(s.primary))} />{ fmt::dc_name(names, s.primary) }</td>
-                <td class="mono">{ s.epoch.to_string() }</td>
+                <td>{ owner(s.live_primary, s.primary) }</td>
+                <td class="mono">{ fmt::epoch(s.epoch.term) }</td>
                 <td class="num">{ s.rows }</td>
                 <td class="lags">
                     if s.lag.is_empty() { <span class="muted">{ "—" }</span> } else { { for lag } }
@@ -131,7 +147,7 @@ pub fn data_panel(p: &Props) -> Html {
                 <h2>{ "Data" }</h2>
                 <label>{ "table " }<select data-testid="data-table-pick" onchange={on_table}>{ for picker }</select></label>
             </div>
-            <p class="caption">{ "Each row's copies at its replica DCs: ★ marks the owner (primary) under the current epoch; \"N behind\" counts newer versions in the primary's log the copy has not applied yet." }</p>
+            <p class="caption">{ "Each row's copies at its replica DCs: ★ marks the live primary under the current epoch; a version #i eN is the log position and epoch of the row's last write; \"N behind\" counts newer versions in the primary's log the copy has not applied yet; a copy at a down DC shows \"down\"." }</p>
             { for table }
             <h3>{ "Shards" }</h3>
             <p class="caption">{ "Replica lag as the primary sees it: entries not yet acknowledged, and for how long (ms). Async tables lag by up to the replication interval." }</p>

@@ -1,5 +1,8 @@
 //! The datacenter table: state, data held, 2PC load, and the kill / revive buttons.
-//! Invariant: the buttons only emit intents; the state shown is the snapshot's.
+//! Invariant: the buttons only emit intents; the state shown is the snapshot's: the
+//! primaries, in-doubt and lock figures are `Sim::dc_loads` as given (a down DC leads
+//! nothing, so its figures are 0, and the primaries column sums to the shard count once
+//! every shard has a live primary).
 
 use crate::sim::DcId;
 use crate::sim::Snapshot;
@@ -49,9 +52,10 @@ impl Component for DcTable {
                     </td>
                     <td><span class={classes!("state", if d.up { "up" } else { "down" })}>{ if d.up { "up" } else { "down" } }</span></td>
                     <td class="num" title="live rows stored here (all copies)">{ d.rows }</td>
-                    <td class="num" title="shards this DC is primary of">{ d.primaries }</td>
-                    <td class={classes!("num", (d.in_doubt > 0).then_some("warn"))} title="2PC records prepared or in doubt">{ d.in_doubt }</td>
-                    <td class={classes!("num", (d.locks > 0).then_some("warn"))} title="row locks held for 2PC">{ d.locks }</td>
+                    <td class="num" title="shards this DC is the live primary of">{ d.primaries }</td>
+                    <td class={classes!("num", (d.in_doubt > 0).then_some("warn"))}
+                        title={format!("2PC participants in doubt (decision overdue); {} more prepared and waiting", d.prepared)}>{ d.in_doubt }</td>
+                    <td class={classes!("num", (d.locks > 0).then_some("warn"))} title="row locks held for 2PC in the shards it leads">{ d.locks }</td>
                     <td>
                         <button class={classes!("small", if d.up { "danger" } else { "ok" })} data-testid={format!("toggle-{}", id.0)}
                             onclick={Callback::from(move |_: MouseEvent| toggle.emit(id))}>
@@ -68,7 +72,7 @@ impl Component for DcTable {
                 <table class="dc-table" data-testid="datacenters">
                     <thead><tr>
                         <th scope="col">{ "DC" }</th><th scope="col">{ "state" }</th><th scope="col">{ "rows" }</th>
-                        <th scope="col" title="primary of N shards">{ "prim." }</th><th scope="col" title="2PC in doubt">{ "doubt" }</th>
+                        <th scope="col" title="live primary of N shards (a down DC: 0)">{ "prim." }</th><th scope="col" title="2PC participants in doubt">{ "doubt" }</th>
                         <th scope="col">{ "locks" }</th><th scope="col"><span class="sr-only">{ "action" }</span></th>
                     </tr></thead>
                     <tbody>{ for rows }</tbody>

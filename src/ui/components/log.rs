@@ -115,7 +115,7 @@ pub fn log_panel(p: &Props) -> Html {
                     if let Some(d) = e.dc { <span class={classes!("swatch", fmt::dc_bg(d))} />{ fmt::dc_name(names, d) } }
                 </span>
                 <span class={classes!("cat", cat)}>{ cat }</span>
-                <span class="log-text">{ fmt::event_text(e, names) }</span>
+                <span class="log-text">{ fmt::event_text(e, names, &p.topo.tables) }</span>
             </li>
         }
     });

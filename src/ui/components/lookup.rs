@@ -83,14 +83,15 @@ fn result_view(l: &KeyLookup, names: &fmt::Names) -> Html {
             owner.map(name).unwrap_or_default()
         )
     };
+    // A down DC is primary of nothing (see `Sim::live_primary`).
+    let primary_up = l.copies.iter().any(|c| c.dc == l.primary && c.up);
     let copies = l.copies.iter().map(|c| {
         let (version, text) = match &c.version {
             Some(v) => (
                 format!("{}.{}", v.term, v.index),
                 format!(
-                    "term {}, log index {}{}{}",
-                    v.term,
-                    v.index,
+                    "{}{}{}",
+                    fmt::version(v.index, v.term),
                     if v.deleted { ", deleted" } else { "" },
                     if v.rows > 1 { format!(" ({} rows)", v.rows) } else { String::new() }
                 ),
@@ -102,7 +103,7 @@ fn result_view(l: &KeyLookup, names: &fmt::Names) -> Html {
             <tr key={c.dc.0} data-testid={format!("key-lookup-copy-{}", c.dc.0)} data-version={version}
                 data-up={c.up.to_string()}>
                 <td><span class={classes!("swatch", fmt::dc_bg(c.dc))} />{ name(c.dc) }</td>
-                <td>{ role }{ if c.dc == l.primary { " ★ primary" } else { "" } }</td>
+                <td>{ role }{ if c.dc == l.primary && c.up { " ★ primary" } else { "" } }</td>
                 <td>{ if c.up { "up" } else { "down" } }</td>
                 <td class="num">{ text }</td>
             </tr>
@@ -124,8 +125,12 @@ fn result_view(l: &KeyLookup, names: &fmt::Names) -> Html {
                 { format!(" (shard {})", l.shard.0) }
             </p>
             <p>
-                <b>{ "Current primary: " }</b>{ name(l.primary) }
-                { format!(" in term {} — {primary_note}", l.term) }
+                <b>{ "Current primary: " }</b>
+                if primary_up {
+                    { name(l.primary) }{ format!(" in epoch {} — {primary_note}", fmt::epoch(l.term)) }
+                } else {
+                    { format!("none — {}, named by epoch {}, is down (waiting for a failover)", name(l.primary), fmt::epoch(l.term)) }
+                }
             </p>
             <table class="lookup-copies">
                 <thead><tr><th>{ "DC" }</th><th>{ "role" }</th><th>{ "state" }</th><th class="num">{ "version of the row" }</th></tr></thead>

@@ -2,7 +2,9 @@
 //! transaction — lifelines for the coordinator and participants, an arrow per message
 //! over simulated time, phase bands, state marks, and participant badges with locks.
 //!
-//! Invariants: everything drawn is the `TxnTrace` of the snapshot; long idle gaps are
+//! Invariants: everything drawn is the `TxnTrace` of the snapshot, its states as the core
+//! gives them (`TxnTrace::status` — one state per transaction, never "committed" and "in
+//! doubt" together —, `part_state`, `coord_state`); long idle gaps are
 //! compressed on the time axis (and marked ≈) so a transaction blocked in doubt for a
 //! minute still shows its first milliseconds legibly; the axis stays monotonic.
 //!
@@ -13,7 +15,7 @@
 //! in the snapshot (`Sim::snapshot_pinning`), so new transactions never push it out.
 
 use crate::sim::MsgKind;
-use crate::sim::{CoordState, PartState};
+use crate::sim::{CoordState, PartState, TxnStatus};
 use crate::sim::{DcId, SimTime, TxnId, TxnMsg, TxnTrace};
 use crate::ui::fmt;
 use crate::ui::state::Topo;
@@ -69,27 +71,20 @@ impl PartialEq for Props {
 }
 
 fn last_part(t: &TxnTrace, d: DcId) -> Option<PartState> {
-    t.part_states.get(&d).and_then(|v| v.last()).map(|x| x.1)
+    t.part_state(d)
 }
 
 fn coord_state(t: &TxnTrace) -> CoordState {
-    t.coord_states
-        .last()
-        .map(|x| x.1)
-        .unwrap_or(CoordState::Working)
+    t.coord_state()
 }
 
-fn outcome(t: &TxnTrace) -> &'static str {
-    let decided = t
-        .coord_states
-        .iter()
-        .rev()
-        .find(|(_, s)| matches!(s, CoordState::Committed | CoordState::Aborted))
-        .map(|x| x.1);
-    match decided {
-        Some(CoordState::Committed) => "committed",
-        Some(CoordState::Aborted) => "aborted",
-        _ => "pending",
+/// The class of a transaction's one state.
+fn status_class(s: TxnStatus) -> &'static str {
+    match s {
+        TxnStatus::Pending => "pending",
+        TxnStatus::InDoubt => "indoubt",
+        TxnStatus::Committed => "committed",
+        TxnStatus::Aborted => "aborted",
     }
 }
 
@@ -223,7 +218,7 @@ fn diagram(t: &TxnTrace, topo: &Topo, now: SimTime) -> Html {
     let y_dec = decided_at.map(|d| axis.y(d.0)).unwrap_or(bottom);
     let y_end = ended_at.map(|d| axis.y(d.0)).unwrap_or(bottom);
     let band2 = decided_at.map(|_| {
-        let cls = if outcome(t) == "committed" { "band commit" } else { "band abort" };
+        let cls = if t.decision() == Some(true) { "band commit" } else { "band abort" };
         html! {
             <g>
                 <rect class={cls} x="0" y={format!("{y_dec:.1}")} width={W.to_string()} height={format!("{:.1}", (y_end - y_dec).max(2.0))} />
@@ -348,7 +343,7 @@ fn diagram(t: &TxnTrace, topo: &Topo, now: SimTime) -> Html {
     });
     html! {
         <svg class="seq" data-testid="txn-diagram" data-txn={t.id.0.to_string()} data-coordinator={t.coordinator.0.to_string()} viewBox={format!("0 0 {W} {}", bottom + 12.0)} role="img"
-            aria-label={format!("Sequence diagram of transaction {}", t.id)}>
+            aria-label={format!("Sequence diagram of transaction {}", fmt::txn(t.id))}>
             <rect class="band vote" x="0" y={format!("{y_start:.1}")} width={W.to_string()} height={format!("{:.1}", (y_dec - y_start).max(2.0))} />
             <text class="band-label" text-anchor="end" transform={format!("translate(11,{:.1}) rotate(-90)", y_start + 4.0)}>{ "phase 1: prepare & vote" }</text>
             { for band2 }
@@ -397,20 +392,19 @@ pub fn txn_panel(p: &Props) -> Html {
     let items = rows.into_iter().map(|t| {
         let id = t.id;
         let sel = p.selected == Some(id);
-        let doubt = t.part_states.values().any(|v| v.last().is_some_and(|x| x.1 == PartState::InDoubt));
+        let status = t.status();
         let select = p.on_select.clone();
-        let out = outcome(t);
+        let out = status_class(status);
         html! {
             <li key={id.0}>
                 <button class={classes!("txn-item", sel.then_some("sel"), out)} data-testid={format!("txn-{}", id.0)}
-                    data-state={fmt::coord_label(coord_state(t))} data-coordinator={t.coordinator.0.to_string()} aria-pressed={sel.to_string()}
+                    data-state={fmt::coord_label(coord_state(t))} data-status={out} data-coordinator={t.coordinator.0.to_string()} aria-pressed={sel.to_string()}
                     onclick={Callback::from(move |_: MouseEvent| select.emit(if sel { None } else { Some(id) }))}>
-                    <span class="txn-id">{ id.to_string() }</span>
+                    <span class="txn-id">{ fmt::txn(id) }</span>
                     <span class={classes!("swatch", fmt::dc_bg(t.coordinator))} />
                     <span class="txn-coord">{ fmt::dc_name(names, t.coordinator) }</span>
                     <span class="muted">{ format!("{} part.", t.participants.len()) }</span>
-                    <span class={classes!("outcome", out)}>{ out }</span>
-                    if doubt { <span class="badge warn">{ "in doubt" }</span> }
+                    <span class={classes!("outcome", out, (status == TxnStatus::InDoubt).then_some("badge warn"))}>{ fmt::txn_status(status) }</span>
                 </button>
             </li>
         }
@@ -433,7 +427,7 @@ pub fn txn_panel(p: &Props) -> Html {
         html! {
             <div class="txn-detail">
                 <h3>
-                    { format!("{} — coordinator {}, started {}", t.id, fmt::dc_name(names, t.coordinator), t.started) }
+                    { format!("{} — coordinator {}, started {}", fmt::txn(t.id), fmt::dc_name(names, t.coordinator), t.started) }
                     if p.selected.is_none() { <span class="muted">{ " (latest; click one to pin it and highlight its messages on the map)" }</span> }
                 </h3>
                 <ul class="part-badges plain">{ for badges }</ul>

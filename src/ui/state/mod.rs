@@ -310,14 +310,12 @@ impl BreakpointHit {
                 old,
                 new,
             } => {
-                let table = cfg
-                    .tables
-                    .get(table.0 as usize)
-                    .map(|t| t.name.clone())
-                    .unwrap_or_else(|| format!("table {}", table.0));
+                let tables: Vec<String> = cfg.tables.iter().map(|t| t.name.clone()).collect();
+                let shard = crate::ui::fmt::shard(&tables, *table, *shard);
                 let (old, new) = (name(*old), name(*new));
                 format!(
-                    "Paused: a failover was issued for {table} {shard}: {old} → {new} (term {term}) — watch the new primary take over; revive {old} later to see it step down."
+                    "Paused: a failover was issued for {shard}: {old} → {new} (epoch {}) — watch the new primary take over; revive {old} later to see it step down.",
+                    crate::ui::fmt::epoch(*term)
                 )
             }
             EventKind::Finding { index, kind } => format!(

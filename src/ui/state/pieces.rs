@@ -53,6 +53,8 @@ pub struct Topo {
     pub names: Vec<(DcId, String)>,
     pub pos: Vec<(DcId, u32, u32)>,
     pub links: Vec<LinkSnap>,
+    /// Table names by id (for shard names, `fmt::shard`).
+    pub tables: Vec<String>,
 }
 
 impl Topo {
@@ -156,6 +158,7 @@ fn topo(s: &mut Snapshot) -> Topo {
         names: s.dcs.iter().map(|d| (d.id, d.name.clone())).collect(),
         pos: s.dcs.iter().map(|d| (d.id, d.x, d.y)).collect(),
         links: std::mem::take(&mut s.links),
+        tables: s.config.tables.iter().map(|t| t.name.clone()).collect(),
     }
 }
 
