@@ -228,18 +228,28 @@ async fn pause_step_and_kill() {
     handle.destroy();
 }
 
-/// Sets a `<select>` the way a person does: new value, then a bubbling `change` event.
-fn select(root: &web_sys::Element, sel: &str, value: &str) {
+/// Sets a form control's value the way a person does: new value, then a bubbling `event`.
+fn set_value(root: &web_sys::Element, sel: &str, value: &str, event: &str) {
     let el = root
         .query_selector(sel)
         .unwrap()
         .unwrap_or_else(|| panic!("no {sel}"));
     let f = js_sys::Function::new_with_args(
-        "el, v",
-        "el.value = v; el.dispatchEvent(new Event('change', { bubbles: true }));",
+        "el, v, ev",
+        "el.value = v; el.dispatchEvent(new Event(ev, { bubbles: true }));",
     );
-    f.call2(&wasm_bindgen::JsValue::NULL, &el, &value.into())
-        .unwrap();
+    f.call3(
+        &wasm_bindgen::JsValue::NULL,
+        &el,
+        &value.into(),
+        &event.into(),
+    )
+    .unwrap();
+}
+
+/// Picks a `<select>` option (a bubbling `change` event).
+fn select(root: &web_sys::Element, sel: &str, value: &str) {
+    set_value(root, sel, value, "change");
 }
 
 #[wasm_bindgen_test]
@@ -627,18 +637,9 @@ fn the_url_doc_documents_every_page_parameter() {
     }
 }
 
-/// Types into an `<input>` the way a person does: new value, then a bubbling `input` event.
+/// Types into an `<input>` (a bubbling `input` event).
 fn type_into(root: &web_sys::Element, sel: &str, value: &str) {
-    let el = root
-        .query_selector(sel)
-        .unwrap()
-        .unwrap_or_else(|| panic!("no {sel}"));
-    let f = js_sys::Function::new_with_args(
-        "el, v",
-        "el.value = v; el.dispatchEvent(new Event('input', { bubbles: true }));",
-    );
-    f.call2(&wasm_bindgen::JsValue::NULL, &el, &value.into())
-        .unwrap();
+    set_value(root, sel, value, "input");
 }
 
 #[wasm_bindgen_test]

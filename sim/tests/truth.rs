@@ -1,10 +1,8 @@
 //! One truth for every figure (issue 15): the per-DC primary counts, the copy states and
 //! the 2PC states the page shows come from one core query each and never contradict.
 
-use crate::common::{quiet_config, run_to_breakpoint, spread_keys, t, txn_over};
-use tablestore_sim::{
-    Breakpoint, CopyState, DcId, PartState, Sim, SimConfig, TxnId, TxnStatus, UserCommand,
-};
+use crate::common::{quiet_config, t, txn_to_its_decision};
+use tablestore_sim::{CopyState, DcId, PartState, Sim, SimConfig, TxnStatus, UserCommand};
 
 /// Checks the primary figures of one snapshot: a down DC leads nothing, and the per-DC
 /// counts plus the shards without a live primary are the shard count.
@@ -98,19 +96,7 @@ fn a_prepared_participant_waiting_for_a_decision_on_its_way_is_not_in_doubt() {
     let mut sim = Sim::new(c).unwrap();
     sim.advance_to(t(500));
     let coord = DcId(0);
-    let keys = spread_keys(&sim, coord);
-    let txn = TxnId(sim.next_req().0);
-    sim.set_breakpoint(Some(Breakpoint::TxnDecision));
-    sim.apply(UserCommand::Issue {
-        home: coord,
-        op: txn_over(&keys),
-    })
-    .unwrap();
-    assert!(
-        run_to_breakpoint(&mut sim, 5_000),
-        "the coordinator decided"
-    );
-    sim.set_breakpoint(None);
+    let txn = txn_to_its_decision(&mut sim, coord);
     // Every participant voted YES and waits; the coordinator is up and the timeout far.
     let snap = sim.snapshot();
     let prepared: usize = snap.dcs.iter().map(|d| d.prepared).sum();
@@ -137,16 +123,7 @@ fn a_blocked_transaction_shows_one_state_in_doubt_then_committed() {
     let mut sim = Sim::new(c).unwrap();
     sim.advance_to(t(500));
     let coord = DcId(0);
-    let keys = spread_keys(&sim, coord);
-    let txn = TxnId(sim.next_req().0);
-    sim.set_breakpoint(Some(Breakpoint::TxnDecision));
-    sim.apply(UserCommand::Issue {
-        home: coord,
-        op: txn_over(&keys),
-    })
-    .unwrap();
-    assert!(run_to_breakpoint(&mut sim, 5_000));
-    sim.set_breakpoint(None);
+    let txn = txn_to_its_decision(&mut sim, coord);
     sim.apply(UserCommand::Kill(coord)).unwrap();
     sim.advance_by(3_000);
     // The coordinator decided COMMIT, but the participants never learned it: in doubt.

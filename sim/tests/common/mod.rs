@@ -5,7 +5,9 @@ pub mod schedule;
 
 use tablestore_sim::config::{ReplicationMode, SimConfig};
 use tablestore_sim::table::{Pk, Value, WriteKind, WriteOp};
-use tablestore_sim::{ClientOp, DcId, EventKind, Sim, SimTime, TableId, UserCommand};
+use tablestore_sim::{
+    Breakpoint, ClientOp, DcId, EventKind, Sim, SimTime, TableId, TxnId, UserCommand,
+};
 
 /// `n` DCs, no background workload, short timers so tests run quickly.
 pub fn quiet_config(n: usize) -> SimConfig {
@@ -104,6 +106,22 @@ pub fn spread_keys(sim: &Sim, coordinator: DcId) -> Vec<String> {
         .take(3)
         .map(|d| key_owned_by(sim, d))
         .collect()
+}
+
+/// Issues a transaction over keys of three other DCs at `coord` and runs until its
+/// coordinator has decided (the decision not yet sent); the breakpoint is cleared again.
+pub fn txn_to_its_decision(sim: &mut Sim, coord: DcId) -> TxnId {
+    let keys = spread_keys(sim, coord);
+    let txn = TxnId(sim.next_req().0);
+    sim.set_breakpoint(Some(Breakpoint::TxnDecision));
+    sim.apply(UserCommand::Issue {
+        home: coord,
+        op: txn_over(&keys),
+    })
+    .unwrap();
+    assert!(run_to_breakpoint(sim, 5_000), "the coordinator decided");
+    sim.set_breakpoint(None);
+    txn
 }
 
 /// Runs until the breakpoint set on `sim` hits, for at most `budget_ms` of simulated time.
