@@ -44,8 +44,12 @@ test("2pc-in-doubt", async ({ t }) => {
   let txn = null, coord = null, lastSeq = null;
   for (let attempt = 1; attempt <= 10 && !txn; attempt++) {
     await t.step(`attempt ${attempt}: run to the next 2PC decision`, async () => {
+      // Arm it while paused: armed while running, it may fire before Play is pressed, and
+      // Play would then run on past that (fire-once) breakpoint.
+      if (await t.exists("[data-testid=pause]")) await t.click("[data-testid=pause]");
+      await t.waitFor("paused", () => t.exists("[data-testid=play]"), 2_000);
       await setBreakpoint(t, "txn-decision", lastSeq);
-      if (await t.exists("[data-testid=play]")) await t.click("[data-testid=play]");
+      await t.click("[data-testid=play]");
       await t.waitFor("the breakpoint to hit", async () => {
         const h = await breakpointHit(t);
         return h && h.seq !== lastSeq;
