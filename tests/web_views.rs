@@ -323,6 +323,16 @@ async fn map_draws_the_snapshots_dcs_links_and_messages() {
         count(&root, "[data-cut=\"true\"]"),
         snap.links.iter().filter(|l| l.cut).count()
     );
+    // Handles: one per direction (up to 8 DCs), marked cut exactly for the cut links.
+    assert!(snap.dcs.len() <= 8);
+    assert_eq!(
+        count(&root, "[data-testid^=\"lane-hit-\"]"),
+        snap.links.len()
+    );
+    for l in &snap.links {
+        let h = by_testid(&root, &format!("lane-hit-{}-{}", l.from.0, l.to.0));
+        assert_eq!(has_class(&h, "cut"), l.cut, "handle {}→{}", l.from, l.to);
+    }
 
     // Messages: one dot per in-flight message whose kind is not hidden.
     let drawn: Vec<_> = snap

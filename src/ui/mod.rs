@@ -41,7 +41,8 @@
 //! | `dc-<id>`                 | a DC on the map (`<g>`); `data-state` = up \| down; with a DC selected, `data-seen` = alive \| suspect \| dead (the selected DC's own view) |
 //! | `toggle-<id>`             | kill / revive DC `<id>`                                      |
 //! | `view-<obs>-<target>`     | detector matrix cell; `data-view` = alive \| suspect \| dead \| unknown (observer down) |
-//! | `link-<from>-<to>`        | a link direction on the map; `data-cut` = true \| false; click toggles |
+//! | `link-<from>-<to>`        | a link direction's lane on the map; `data-cut` = true \| false; a (dispatched) click toggles; the pointer goes through it (lanes overlap), to `lane-hit-<from>-<to>` |
+//! | `lane-hit-<from>-<to>`    | the direction's handle, its click target (an arrow near `<from>` pointing to `<to>`): click, Enter or Space cuts / heals it; placed so that no two overlap and none lies under a DC (tested on the 5- and 8-DC maps); class `cut` when cut; all directions with up to 8 DCs, beyond that the selected DC's |
 //! | `circle.msg` (no testid)   | a message in flight on the map; its kind is a CSS class (`fmt::msg_class`) |
 //! | `tab-<name>`              | panel tabs: ring, txn, data, metrics, log, findings, settings, operate |
 //! | `placement-toggle`        | switch Modulo ↔ Ring; `data-placement` = modulo \| ring      |

@@ -6,6 +6,11 @@
 //! moves on screen is exactly the snapshot's in-flight set. The backdrop renders once; links
 //! re-render only when the topology changes; messages and DCs once per snapshot, on their
 //! own overlay layer.
+//!
+//! Lanes only draw (neighbouring lanes lie on top of each other, so a click on a lane
+//! could reach another direction). Each direction's one click target is its handle, on a
+//! third, topmost layer: placed by `place_handles` so no two handles overlap and none
+//! covers a DC circle, and independent of cut state (cutting never moves a handle).
 
 use crate::sim::MsgKind;
 use crate::sim::Snapshot;
@@ -349,13 +354,137 @@ fn backdrop() -> Html {
 
 // ------------------------------------------------------------------ links
 
+/// Radius of a direction's handle (its one click target), in map units.
+const HANDLE_R: f64 = 7.0;
+/// Clearance kept between a handle and a DC circle or another handle.
+const CLEAR: f64 = 1.5;
+/// Above this many DCs only the selected DC's directions get handles (all would crowd the map).
+const ALL_HANDLES_UP_TO: usize = 8;
+
+/// The click target of one link direction: a disc with an arrowhead pointing from `from`
+/// towards `to`, near `from`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Handle {
+    pub from: DcId,
+    pub to: DcId,
+    pub x: f64,
+    pub y: f64,
+    /// Direction of travel, degrees (SVG rotation: clockwise from +x).
+    pub angle: f64,
+}
+
+/// The label boxes of the DCs, as `WorldMap` places them (same order as `dcs`).
+fn label_rects(dcs: &[(f64, f64, usize)]) -> Vec<Rect> {
+    label_sides(dcs)
+        .into_iter()
+        .zip(dcs)
+        .map(|(side, &(x, y, chars))| label_rect(x, y, chars as f64 * 7.0 + 6.0, side))
+        .collect()
+}
+
+/// Places one handle per direction in `dirs` so that no two handles overlap and none
+/// overlaps a DC circle (when there is room anywhere nearby; else the least overlap).
+///
+/// Each handle prefers its own lane in the source's half of the link, as near the source
+/// as is free, so the two directions of a link sit at opposite ends and on opposite sides;
+/// failing that, beside its lane; failing that, on rings around the source, turned away
+/// from the destination step by step (links between neighbouring DCs, whose lanes lie
+/// under the DC circles). DC labels are avoided when a free spot exists.
+/// Deterministic: short links first (they have the fewest spots), then by id.
+pub fn place_handles(
+    pos: &[(DcId, f64, f64)],
+    labels: &[Rect],
+    dirs: &[(DcId, DcId)],
+) -> Vec<Handle> {
+    let at = |d: DcId| pos.iter().find(|p| p.0 == d).map(|p| (p.1, p.2));
+    let mut order: Vec<(f64, DcId, DcId, (f64, f64), (f64, f64))> = dirs
+        .iter()
+        .filter_map(|&(s, d)| {
+            let (a, b) = (at(s)?, at(d)?);
+            let len = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
+            (len > 1e-6).then_some((len, s, d, a, b))
+        })
+        .collect();
+    order.sort_by(|x, y| x.0.total_cmp(&y.0).then((x.1, x.2).cmp(&(y.1, y.2))));
+    let mut placed: Vec<Handle> = Vec::with_capacity(order.len());
+    for (len, s, d, (sx, sy), (dx, dy)) in order {
+        let (ux, uy) = ((dx - sx) / len, (dy - sy) / len);
+        // The side `lane` offsets this direction to.
+        let (ox, oy) = (uy, -ux);
+        let mut cands: Vec<(f64, f64)> = Vec::new();
+        let t0 = DC_R + HANDLE_R + CLEAR;
+        let t_max = len / 2.0 - HANDLE_R - CLEAR;
+        for side in [LANE, LANE + 2.0 * HANDLE_R + CLEAR] {
+            let mut t = t0;
+            while t <= t_max {
+                cands.push((sx + ux * t + ox * side, sy + uy * t + oy * side));
+                t += 2.0;
+            }
+        }
+        for ring in 0..4 {
+            let r = t0 + ring as f64 * (2.0 * HANDLE_R + CLEAR);
+            for k in 0..=8 {
+                // Turning by a negative angle moves towards the lane's side first.
+                for sign in [-1.0, 1.0] {
+                    let a = sign * k as f64 * 11.25_f64.to_radians();
+                    let (c, sn) = (a.cos(), a.sin());
+                    cands.push((sx + (ux * c - uy * sn) * r, sy + (ux * sn + uy * c) * r));
+                    if k == 0 {
+                        break;
+                    }
+                }
+            }
+        }
+        let cost = |(x, y): (f64, f64)| {
+            let mut hard = 0.0;
+            for &(_, px, py) in pos {
+                let dist = ((x - px).powi(2) + (y - py).powi(2)).sqrt();
+                hard += (DC_R + HANDLE_R + CLEAR - dist).max(0.0);
+            }
+            for h in &placed {
+                let dist = ((x - h.x).powi(2) + (y - h.y).powi(2)).sqrt();
+                hard += (2.0 * HANDLE_R + CLEAR - dist).max(0.0);
+            }
+            hard += (HANDLE_R - x).max(0.0)
+                + (x + HANDLE_R - 1000.0).max(0.0)
+                + (HANDLE_R - y).max(0.0)
+                + (y + HANDLE_R - 500.0).max(0.0);
+            let b = (x - HANDLE_R, y - HANDLE_R, x + HANDLE_R, y + HANDLE_R);
+            let soft: f64 = labels.iter().map(|l| overlap(b, *l)).sum();
+            hard * 1e6 + soft
+        };
+        let mut best = (f64::MAX, (sx + ux * t0, sy + uy * t0));
+        for c in cands {
+            let v = cost(c);
+            if v < best.0 {
+                best = (v, c);
+                if v == 0.0 {
+                    break;
+                }
+            }
+        }
+        placed.push(Handle {
+            from: s,
+            to: d,
+            x: best.1 .0,
+            y: best.1 .1,
+            angle: uy.atan2(ux).to_degrees(),
+        });
+    }
+    placed.sort_by_key(|h| (h.from, h.to));
+    placed
+}
+
 #[derive(Properties, PartialEq)]
 struct LinksProps {
     topo: Rc<Topo>,
     selected_dc: Option<DcId>,
+    /// The direction whose handle is under the pointer: its lane is highlighted.
+    hover: Option<(DcId, DcId)>,
     on_toggle: Callback<(DcId, DcId)>,
 }
 
+/// The lanes (drawing only: a lane takes no clicks, the handles do) and latency labels.
 #[function_component(Links)]
 fn links(p: &LinksProps) -> Html {
     let topo = &p.topo;
@@ -367,23 +496,14 @@ fn links(p: &LinksProps) -> Html {
             continue;
         };
         let (a, b) = (l.from, l.to);
+        // Not reachable by the pointer (CSS); kept so scripts can still dispatch a click.
         let cb = p.on_toggle.clone();
         let onclick = Callback::from(move |_: MouseEvent| cb.emit((a, b)));
-        let name = |d| fmt::dc_name(&topo.names, d);
-        let title = format!(
-            "{} → {}: {} ms one way{} — click to {}",
-            name(a),
-            name(b),
-            l.latency_ms,
-            if l.cut { " (cut)" } else { "" },
-            if l.cut { "heal" } else { "cut" }
-        );
         let touches = p.selected_dc.is_some_and(|d| d == a || d == b);
+        let hover = p.hover == Some((a, b));
         lines.push(html! {
-            <g key={format!("{}-{}", a.0, b.0)} class={classes!("link", l.cut.then_some("cut"), touches.then_some("touch"))}
+            <g key={format!("{}-{}", a.0, b.0)} class={classes!("link", l.cut.then_some("cut"), touches.then_some("touch"), hover.then_some("hover"))}
                 data-testid={format!("link-{}-{}", a.0, b.0)} data-cut={l.cut.to_string()} onclick={onclick}>
-                <title>{ title }</title>
-                <line class="hit" x1={format!("{x1:.1}")} y1={format!("{y1:.1}")} x2={format!("{x2:.1}")} y2={format!("{y2:.1}")} />
                 <line class="wire" x1={format!("{x1:.1}")} y1={format!("{y1:.1}")} x2={format!("{x2:.1}")} y2={format!("{y2:.1}")} />
             </g>
         });
@@ -410,6 +530,86 @@ fn links(p: &LinksProps) -> Html {
             <g class="latency-labels">{ for labels }</g>
         </g>
     }
+}
+
+#[derive(Properties, PartialEq)]
+struct HandlesProps {
+    topo: Rc<Topo>,
+    selected_dc: Option<DcId>,
+    on_toggle: Callback<(DcId, DcId)>,
+    on_hover: Callback<Option<(DcId, DcId)>>,
+}
+
+/// One handle per link direction, on the topmost layer: the only place a pointer cuts or
+/// heals a direction, so every direction has a spot no other element covers.
+#[function_component(Handles)]
+fn handles(p: &HandlesProps) -> Html {
+    let topo = &p.topo;
+    let all = topo.pos.len() <= ALL_HANDLES_UP_TO;
+    let dirs: Vec<(DcId, DcId)> = topo
+        .links
+        .iter()
+        .map(|l| (l.from, l.to))
+        .filter(|&(a, b)| all || p.selected_dc.is_some_and(|d| d == a || d == b))
+        .collect();
+    // Placement depends on positions, names (labels) and the directions only, so cutting
+    // a link never moves a handle.
+    let key = (topo.pos.clone(), topo.names.clone(), dirs);
+    let placed = use_memo(key, |(pos, names, dirs)| {
+        let dcs: Vec<(f64, f64, usize)> = pos
+            .iter()
+            .map(|&(id, x, y)| {
+                let chars = names
+                    .iter()
+                    .find(|n| n.0 == id)
+                    .map_or(0, |n| n.1.chars().count());
+                (x as f64, y as f64, chars)
+            })
+            .collect();
+        let at: Vec<(DcId, f64, f64)> = pos
+            .iter()
+            .map(|&(id, x, y)| (id, x as f64, y as f64))
+            .collect();
+        place_handles(&at, &label_rects(&dcs), dirs)
+    });
+    let items = placed.iter().filter_map(|h| {
+        let l = topo.links.iter().find(|l| l.from == h.from && l.to == h.to)?;
+        let (a, b) = (h.from, h.to);
+        let name = |d| fmt::dc_name(&topo.names, d);
+        let label = format!(
+            "{} → {}: {} ms one way{} — click to {}",
+            name(a),
+            name(b),
+            l.latency_ms,
+            if l.cut { " (cut)" } else { "" },
+            if l.cut { "heal" } else { "cut" }
+        );
+        let toggle = p.on_toggle.clone();
+        let onclick = Callback::from(move |_: MouseEvent| toggle.emit((a, b)));
+        let toggle = p.on_toggle.clone();
+        let onkeydown = Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" || e.key() == " " {
+                e.prevent_default();
+                toggle.emit((a, b));
+            }
+        });
+        let hover = p.on_hover.clone();
+        let onmouseenter = Callback::from(move |_: MouseEvent| hover.emit(Some((a, b))));
+        let hover = p.on_hover.clone();
+        let onmouseleave = Callback::from(move |_: MouseEvent| hover.emit(None));
+        Some(html! {
+            <g key={format!("{}-{}", a.0, b.0)} class={classes!("lane-hit", l.cut.then_some("cut"))}
+                data-testid={format!("lane-hit-{}-{}", a.0, b.0)} role="button" tabindex="0" aria-label={label.clone()}
+                aria-pressed={l.cut.to_string()}
+                transform={format!("translate({:.1},{:.1}) rotate({:.0})", h.x, h.y, h.angle)}
+                {onclick} {onkeydown} {onmouseenter} {onmouseleave}>
+                <title>{ label }</title>
+                <circle class="pad" r={HANDLE_R.to_string()} />
+                <path class={classes!("head", fmt::dc_fill(b))} d="M4.6,0L-3,-3.9L-3,3.9Z" />
+            </g>
+        })
+    });
+    html! { <g class="lane-hits">{ for items }</g> }
 }
 
 // ------------------------------------------------------------------ messages
@@ -566,14 +766,29 @@ fn label_sides(pos: &[(f64, f64, usize)]) -> Vec<Side> {
     out
 }
 
-pub struct WorldMap;
+pub struct WorldMap {
+    /// The direction whose handle is under the pointer.
+    hover: Option<(DcId, DcId)>,
+    /// Made once, so the handles' props stay equal from frame to frame.
+    on_hover: Callback<Option<(DcId, DcId)>>,
+}
 
 impl Component for WorldMap {
-    type Message = ();
+    /// The pointer entered (`Some`) or left (`None`) a direction's handle.
+    type Message = Option<(DcId, DcId)>;
     type Properties = Props;
 
-    fn create(_: &Context<Self>) -> Self {
-        WorldMap
+    fn create(ctx: &Context<Self>) -> Self {
+        WorldMap {
+            hover: None,
+            on_hover: ctx.link().callback(|h| h),
+        }
+    }
+
+    fn update(&mut self, _: &Context<Self>, hover: Self::Message) -> bool {
+        let changed = self.hover != hover;
+        self.hover = hover;
+        changed
     }
 
     fn view(&self, ctx: &Context<Self>) -> Html {
@@ -651,15 +866,21 @@ impl Component for WorldMap {
                     <svg class="map base" viewBox="0 0 1000 500" preserveAspectRatio="xMidYMid meet" role="img"
                         aria-label="World map of the datacenters, their links and the messages in flight">
                         <Backdrop />
-                        <Links topo={p.topo.clone()} selected_dc={p.selected_dc} on_toggle={p.on_toggle_link.clone()} />
+                        <Links topo={p.topo.clone()} selected_dc={p.selected_dc} hover={self.hover} on_toggle={p.on_toggle_link.clone()} />
                     </svg>
                     <svg class="map layer-top" viewBox="0 0 1000 500" preserveAspectRatio="xMidYMid meet" aria-hidden="false">
                         <Messages snap={p.snap.clone()} topo={p.topo.clone()} selected_txn={p.selected_txn} hidden_kinds={p.hidden_kinds} />
                         <g class="dcs">{ for nodes }</g>
                     </svg>
+                    // Topmost: the link handles, re-rendered only when the topology, the
+                    // selected DC or a callback changes, never per frame.
+                    <svg class="map layer-hit" viewBox="0 0 1000 500" preserveAspectRatio="xMidYMid meet" aria-label="Link directions (click a handle to cut or heal it)">
+                        <Handles topo={p.topo.clone()} selected_dc={p.selected_dc} on_toggle={p.on_toggle_link.clone()}
+                            on_hover={self.on_hover.clone()} />
+                    </svg>
                 </div>
                 <Legend hidden_kinds={p.hidden_kinds} on_toggle={p.on_toggle_kind.clone()} />
-                <p class="caption">{ "Dots are messages in flight, moving at the link's one-way latency. Click a DC to focus it: its latencies show, and the other DCs are ringed by its own detector view (green alive, amber suspect, red dead); click a link lane to cut or heal that direction (dashed red = cut)." }</p>
+                <p class="caption">{ "Dots are messages in flight, moving at the link's one-way latency. Click a DC to focus it: its latencies show, and the other DCs are ringed by its own detector view (green alive, amber suspect, red dead); each link has two lanes, one per direction, and each direction a handle: the arrow next to its sending DC, pointing along the lane and coloured like the receiving DC; click it to cut or heal that direction (dashed red = cut). With more than 8 DCs, the handles of the selected DC's links show." }</p>
             </div>
         }
     }
