@@ -18,7 +18,7 @@ use tablestore_playground::sim::config::{region_dc, PlacementKind, ReplicationMo
 use tablestore_playground::sim::Snapshot;
 use tablestore_playground::sim::{
     Breakpoint, DcId, EventKind, FindingKind, MsgKind, PeerState, Sim, SimConfig, SimTime, TableId,
-    TxnId, TxnTrace, UserCommand,
+    TxnId, TxnMsg, TxnTrace, UserCommand,
 };
 use tablestore_playground::sim::{CoordState, CopyState, PartState, TxnStatus};
 use tablestore_playground::ui::components::{
@@ -1303,4 +1303,256 @@ async fn controls_show_the_snapshots_clock_and_seed() {
     assert_eq!(text(&by_testid(&root, "seed")), snap.seed.to_string());
     assert_eq!(count(&root, "[data-testid=\"play\"]"), 1);
     assert_eq!(count(&root, "[data-testid=\"pause\"]"), 0);
+}
+
+/// The page's stylesheet, once per test page, so sizes are the page's (fonts, fixed heights).
+fn with_page_css() {
+    let doc = document();
+    if doc.get_element_by_id("page-css").is_none() {
+        let style = doc.create_element("style").unwrap();
+        style.set_id("page-css");
+        style.set_text_content(Some(include_str!("../styles/main.css")));
+        doc.head().unwrap().append_child(&style).unwrap();
+    }
+}
+
+/// getBoundingClientRect as (left, top, right, bottom), through JS (no web-sys feature).
+fn client_rect(e: &Element) -> (f64, f64, f64, f64) {
+    let f: js_sys::Function = js_sys::Reflect::get(e, &"getBoundingClientRect".into())
+        .unwrap()
+        .into();
+    let r = f.call0(e).unwrap();
+    let n = |k: &str| {
+        js_sys::Reflect::get(&r, &k.into())
+            .unwrap()
+            .as_f64()
+            .unwrap()
+    };
+    (n("left"), n("top"), n("right"), n("bottom"))
+}
+
+/// Pairs of the diagram's labels (texts outside state marks, and the marks) whose boxes
+/// overlap on screen, described.
+fn overlapping_labels(root: &Element) -> Vec<String> {
+    let svg = by_testid(root, "txn-diagram");
+    let mut labels: Vec<Element> = all(&svg, "text")
+        .into_iter()
+        .filter(|e| e.closest(".mark").ok().flatten().is_none())
+        .collect();
+    labels.extend(all(&svg, ".mark"));
+    let boxes: Vec<_> = labels
+        .iter()
+        .map(|e| (client_rect(e), text(e)))
+        .filter(|((l, t, r, b), _)| r > l && b > t)
+        .collect();
+    assert!(boxes.len() >= labels.len() / 2, "labels are laid out");
+    let mut out = Vec::new();
+    for (i, (a, ta)) in boxes.iter().enumerate() {
+        for (b, tb) in &boxes[i + 1..] {
+            let w = a.2.min(b.2) - a.0.max(b.0);
+            let h = a.3.min(b.3) - a.1.max(b.1);
+            if w > 0.5 && h > 0.5 {
+                out.push(format!("{ta:?} {a:?} and {tb:?} {b:?}"));
+            }
+        }
+    }
+    out
+}
+
+/// A crowded transaction: DC 0 coordinates and takes part (PREPARE, VOTE, COMMIT, ACK to
+/// itself at one instant each), four more participants at near-equal latencies, one of
+/// them in doubt for a while and asking for the decision, one vote arriving just at the
+/// decision.
+fn crowded_txn(id: u64) -> TxnTrace {
+    use std::collections::BTreeMap;
+    let d = |x: u64| DcId(x as u16);
+    let at = SimTime;
+    let msg = |kind, s: u64, dst: u64, t0: u64, t1: u64, commit, yes| TxnMsg {
+        kind,
+        src: d(s),
+        dst: d(dst),
+        send_at: at(t0),
+        deliver_at: at(t1),
+        commit,
+        yes,
+        delivered: Some(true),
+    };
+    let lat = [0, 40, 44, 47, 130];
+    let mut msgs = Vec::new();
+    let mut part_states: BTreeMap<DcId, Vec<(SimTime, PartState)>> = BTreeMap::new();
+    let start = 1_000;
+    let decided = 1_300;
+    for p in 0..5u64 {
+        let l = lat[p as usize];
+        msgs.push(msg(MsgKind::Prepare, 0, p, start, start + l, None, None));
+        msgs.push(msg(
+            MsgKind::Vote,
+            p,
+            0,
+            start + l,
+            start + 2 * l,
+            None,
+            Some(true),
+        ));
+        part_states
+            .entry(d(p))
+            .or_default()
+            .push((at(start + l), PartState::Prepared));
+    }
+    // DC 4 hears nothing for a while: in doubt, asks twice, then learns COMMIT.
+    part_states
+        .entry(d(4))
+        .or_default()
+        .push((at(decided + 900), PartState::InDoubt));
+    msgs.push(TxnMsg {
+        delivered: Some(false),
+        ..msg(
+            MsgKind::QueryDecision,
+            4,
+            0,
+            decided + 900,
+            decided + 1_030,
+            None,
+            None,
+        )
+    });
+    msgs.push(msg(
+        MsgKind::QueryDecision,
+        4,
+        0,
+        decided + 2_400,
+        decided + 2_530,
+        None,
+        None,
+    ));
+    for p in 0..5u64 {
+        let l = lat[p as usize];
+        let sent = if p == 4 { decided + 2_530 } else { decided };
+        msgs.push(msg(
+            MsgKind::Decision,
+            0,
+            p,
+            sent,
+            sent + l,
+            Some(true),
+            None,
+        ));
+        msgs.push(msg(
+            MsgKind::DecisionAck,
+            p,
+            0,
+            sent + l,
+            sent + 2 * l,
+            None,
+            None,
+        ));
+        part_states
+            .entry(d(p))
+            .or_default()
+            .push((at(sent + l), PartState::Committed));
+    }
+    let shards = (0..5u64)
+        .map(|p| {
+            (
+                d(p),
+                vec![format!("orders s{p}"), format!("users s{}", p + 5)],
+            )
+        })
+        .collect();
+    TxnTrace {
+        id: TxnId(id),
+        coordinator: d(0),
+        started: at(start),
+        participants: (0..5).map(d).collect(),
+        coord_states: vec![
+            (at(start), CoordState::Working),
+            (at(decided), CoordState::Committed),
+            (at(decided + 2_530 + 260), CoordState::Ended),
+        ],
+        part_states,
+        locks: BTreeMap::new(),
+        shards,
+        msgs,
+    }
+}
+
+/// Issue 15, item 9: the diagram of a crowded transaction (five participants, the
+/// coordinator among them, near-simultaneous messages, a long in-doubt wait) has no two
+/// labels overlapping, draws each message a DC sends itself as a loop, and the panel keeps
+/// one height with no, one and many transactions. Also every trace of a real run.
+#[wasm_bindgen_test]
+async fn txn_diagram_labels_never_overlap_self_messages_loop_and_the_panel_height_is_fixed() {
+    with_page_css();
+    let (sim, _) = in_doubt_sim();
+    let snap = sim.snapshot();
+    let crowded = crowded_txn(9_001);
+    let selves: Vec<usize> = crowded
+        .msgs
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.src == m.dst)
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(selves.len(), 4, "PREPARE, VOTE, COMMIT, ACK to itself");
+    let mount_with = |txns: Vec<TxnTrace>, selected: Option<TxnId>| {
+        mount::<TxnPanel>(TxnProps {
+            txns: Rc::new(txns),
+            topo: topo(&snap),
+            now: SimTime(10_000),
+            selected,
+            on_select: Callback::noop(),
+        })
+    };
+
+    let root = mount_with(vec![crowded.clone()], Some(crowded.id)).await;
+    let bad = overlapping_labels(&root);
+    assert!(bad.is_empty(), "overlapping labels: {bad:#?}");
+    assert_eq!(count(&root, ".arrow.loop"), selves.len());
+    for i in &selves {
+        let l = by_testid(&root, &format!("txn-loop-{i}"));
+        assert!(has_class(&l, "loop"));
+        let (x0, y0, x1, y1) = client_rect(&one(&l, ".shaft"));
+        assert!(
+            x1 - x0 >= 5.0 && y1 - y0 >= 5.0,
+            "loop {i} is {}×{}",
+            x1 - x0,
+            y1 - y0
+        );
+    }
+    // Phase 1 keeps room for its label: its band is at least as high as the label is long.
+    let band = client_rect(&one(&root, "rect.band.vote"));
+    let label = all(&root, "text.band-label")
+        .into_iter()
+        .find(|e| text(e).starts_with("phase 1"))
+        .expect("phase 1 label");
+    let lb = client_rect(&label);
+    assert!(
+        lb.3 <= band.3 + 0.5,
+        "phase 1 label {lb:?} runs out of its band {band:?}"
+    );
+    let panel_h = |root: &Element| {
+        let (_, t, _, b) = client_rect(&by_testid(root, "txn-panel"));
+        b - t
+    };
+    let one_h = panel_h(&root);
+
+    // Every transaction of a real run with a participant in doubt, too.
+    for t in snap.txns.iter() {
+        let root = mount_with(snap.txns.clone(), Some(t.id)).await;
+        let bad = overlapping_labels(&root);
+        assert!(bad.is_empty(), "{}: overlapping labels: {bad:#?}", t.id);
+    }
+
+    // One height with none, one and many transactions.
+    let none_h = panel_h(&mount_with(vec![], None).await);
+    let many: Vec<TxnTrace> = (0..40)
+        .map(|i| crowded_txn(100 + i))
+        .chain(snap.txns.iter().cloned())
+        .collect();
+    let many_h = panel_h(&mount_with(many, None).await);
+    assert!(one_h > 100.0, "panel height {one_h}");
+    assert!(
+        (none_h - one_h).abs() < 0.5 && (many_h - one_h).abs() < 0.5,
+        "panel heights: none {none_h}, one {one_h}, many {many_h}"
+    );
 }

@@ -58,7 +58,9 @@
 //! | `txn-list`                | the 2PC list, newest first; `data-held` = "true" while its order is held (pointer over it) |
 //! | `txn-list-new`            | how many transactions arrived while the list's order was held (shown then only) |
 //! | `txn-part-<txn>-<dc>`     | participant badge; `data-state` = prepared \| indoubt \| committed \| aborted \| none |
-//! | `txn-diagram`             | the sequence diagram of the selected transaction            |
+//! | `txn-diagram`             | the sequence diagram of the selected transaction; no two of its labels overlap |
+//! | `txn-loop-<i>`            | in the diagram, message `<i>` of the transaction's trace sent by a DC to itself, drawn as a loop (class `loop`) |
+//! | `txn-panel`               | the 2PC tab's panel: a fixed height whatever the transactions (the list and the diagram scroll inside) |
 //! | `data-table-<table>`      | data view table (table index)                                |
 //! | `data-key-<table>-<pk>`   | a data view row; `data-primary` = owner DC id, `data-epoch` = the shard's epoch term |
 //! | `breakpoint`              | select "pause at": `none` \| `txn-decision` \| `failover` \| `finding` \| `write-acked` \| `prepare-sent` (the values of `?pause_at=`); its value and `data-armed` are the breakpoint armed now: a hit disarms it (back to `none`) unless kept armed |

@@ -6,7 +6,13 @@
 //! gives them (`TxnTrace::status` — one state per transaction, never "committed" and "in
 //! doubt" together —, `part_state`, `coord_state`); long idle gaps are
 //! compressed on the time axis (and marked ≈) so a transaction blocked in doubt for a
-//! minute still shows its first milliseconds legibly; the axis stays monotonic.
+//! minute still shows its first milliseconds legibly; the axis stays monotonic. Layout:
+//! distinct instants are at least `STEP` apart, each phase at least as high as its band
+//! label, lanes never closer than their widest head; every label (heads, ticks, ≈, state
+//! marks, message labels) takes a spot no earlier label covers (`Placer`), so no two
+//! overlap. A message a DC sends to itself (coordinator that is also a participant) is a
+//! loop on its lifeline, several at one instant one below the other. The panel has a
+//! fixed height (CSS): the list and the diagram scroll inside it.
 //!
 //! The list selects by transaction id (`selected`), never by row. It shows the newest
 //! first, but while the pointer is over it its order is held: rows present when the
@@ -22,15 +28,6 @@ use crate::ui::state::Topo;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use yew::prelude::*;
-
-const W: f64 = 760.0;
-const TOP: f64 = 58.0;
-/// Diagram height bounds (px of the viewBox): grows with the number of messages.
-const H_MIN: f64 = 200.0;
-const H_MAX: f64 = 440.0;
-const LEFT: f64 = 80.0;
-/// Gaps longer than this (ms) are compressed on the time axis.
-const GAP_MS: f64 = 400.0;
 
 #[derive(Properties)]
 pub struct Props {
@@ -107,63 +104,212 @@ fn msg_label(m: &TxnMsg) -> String {
     }
 }
 
-/// Piecewise-linear time axis over the instants that matter, long gaps compressed.
+/// Left margin: band labels (rotated, x ≈ 11) and the time column (ticks, ≈ marks).
+const LEFT: f64 = 80.0;
+/// First lifeline's distance from the time column, and the room kept right of the last.
+const LANE0: f64 = 50.0;
+const RIGHT: f64 = 130.0;
+/// Narrowest diagram (viewBox units); more lanes widen it rather than squeeze them.
+const W_MIN: f64 = 760.0;
+/// Below the lane heads: the first instant's row.
+const TOP: f64 = 80.0;
+/// Least vertical distance between two distinct instants, and per millisecond beyond.
+const STEP: f64 = 20.0;
+const PX_PER_MS: f64 = 0.4;
+/// A message to itself is a loop this wide and high.
+const LOOP_W: f64 = 22.0;
+const LOOP_H: f64 = 16.0;
+/// Gaps longer than this (ms) are compressed on the time axis (marked ≈).
+const GAP_MS: f64 = 400.0;
+const PHASE1: &str = "phase 1: prepare & vote";
+const PHASE2: &str = "phase 2: decision";
+/// Font sizes (px = viewBox units) of styles/main.css, for the label boxes below.
+const FS_ARROW: f64 = 10.5;
+const FS_MARK: f64 = 10.0;
+const FS_TICK: f64 = 10.0;
+const FS_BAND: f64 = 10.5;
+const FS_NAME: f64 = 12.0;
+const FS_ROLE: f64 = 10.0;
+
+/// A box in viewBox units: (x0, y0, x1, y1).
+type Rect = (f64, f64, f64, f64);
+
+/// A generous width for `text` at font size `fs` (bold or not): wide enough for the
+/// widest sans or mono face the page may fall back to, so boxes that do not overlap here
+/// do not overlap on screen.
+fn text_w(text: &str, fs: f64, bold: bool) -> f64 {
+    text.chars().count() as f64 * fs * if bold { 0.74 } else { 0.66 } + 2.0
+}
+
+/// The box of a one-line text whose baseline is at `y`, spanning `x0..x0 + w`.
+fn text_box(x0: f64, y: f64, w: f64, fs: f64) -> Rect {
+    (x0, y - fs * 1.0, x0 + w, y + fs * 0.35)
+}
+
+/// Which candidate spot a label took, and how far below it when none was free.
+struct Spot {
+    index: usize,
+    dy: f64,
+}
+
+/// Every label's box, so each new one takes the first candidate spot that overlaps none.
+/// Boxes are also filed by horizontal strips of `STRIP` units, so a check looks only at
+/// its neighbours (a trace holds up to a few hundred messages).
+#[derive(Default)]
+struct Placer {
+    taken: Vec<Rect>,
+    strips: BTreeMap<i64, Vec<usize>>,
+}
+
+const STRIP: f64 = 32.0;
+
+impl Placer {
+    fn strips_of(r: Rect) -> std::ops::RangeInclusive<i64> {
+        (r.1 / STRIP).floor() as i64..=(r.3 / STRIP).floor() as i64
+    }
+
+    fn free(&self, r: Rect) -> bool {
+        Self::strips_of(r).all(|k| {
+            self.strips.get(&k).is_none_or(|v| {
+                v.iter().all(|&i| {
+                    let t = self.taken[i];
+                    r.2 <= t.0 || t.2 <= r.0 || r.3 <= t.1 || t.3 <= r.1
+                })
+            })
+        })
+    }
+
+    fn fix(&mut self, r: Rect) {
+        let i = self.taken.len();
+        self.taken.push(r);
+        for k in Self::strips_of(r) {
+            self.strips.entry(k).or_default().push(i);
+        }
+    }
+
+    /// The first free candidate; if none is free, the last candidate moved down until it
+    /// is (always ends: finitely many boxes above it), so no two labels ever overlap.
+    fn place(&mut self, cands: &[Rect]) -> Spot {
+        for (i, c) in cands.iter().enumerate() {
+            if self.free(*c) {
+                self.fix(*c);
+                return Spot { index: i, dy: 0.0 };
+            }
+        }
+        let last = cands.len() - 1;
+        let mut r = cands[last];
+        let mut dy = 0.0;
+        while !self.free(r) {
+            r.1 += 3.0;
+            r.3 += 3.0;
+            dy += 3.0;
+        }
+        self.fix(r);
+        Spot { index: last, dy }
+    }
+
+    fn bottom(&self) -> f64 {
+        self.taken.iter().map(|r| r.3).fold(0.0, f64::max)
+    }
+
+    fn right(&self) -> f64 {
+        self.taken.iter().map(|r| r.2).fold(0.0, f64::max)
+    }
+}
+
+/// The time axis: each distinct instant gets a row at least `STEP` below the previous one
+/// (more when self-message loops hang below it), plus `PX_PER_MS` per millisecond of the
+/// gap (long gaps compressed); then each phase is stretched to hold its band label.
 struct Axis {
-    /// (instant ms, y) breakpoints, increasing.
-    pts: Vec<(f64, f64)>,
-    /// y positions of compressed gaps.
+    /// (instant ms, y), increasing in both.
+    pts: Vec<(u64, f64)>,
+    /// y of compressed gaps.
     breaks: Vec<f64>,
 }
 
 impl Axis {
-    fn new(mut times: Vec<u64>, h: f64) -> Axis {
-        times.sort_unstable();
-        times.dedup();
-        if times.len() < 2 {
-            let t = times.first().copied().unwrap_or(0) as f64;
-            return Axis {
-                pts: vec![(t, TOP), (t + 1.0, TOP + h)],
-                breaks: vec![],
+    fn new(times: &BTreeMap<u64, usize>, phases: &[(u64, Option<u64>, f64)]) -> Axis {
+        let mut pts: Vec<(u64, f64)> = Vec::with_capacity(times.len());
+        let mut breaks = Vec::new();
+        let mut prev: Option<(u64, f64, usize)> = None;
+        for (&t, &loops) in times {
+            let y = match prev {
+                None => TOP,
+                Some((t0, y0, loops0)) => {
+                    let gap = (t - t0) as f64;
+                    let ms = if gap > GAP_MS {
+                        GAP_MS + (gap - GAP_MS).ln()
+                    } else {
+                        gap
+                    };
+                    let y = y0 + STEP + loops0 as f64 * LOOP_H + ms * PX_PER_MS;
+                    if gap > GAP_MS {
+                        breaks.push((y0 + y) / 2.0);
+                    }
+                    y
+                }
             };
+            pts.push((t, y));
+            prev = Some((t, y, loops));
         }
-        let mut acc = 0.0;
-        let mut raw = vec![(times[0] as f64, 0.0)];
-        let mut gaps = Vec::new();
-        for w in times.windows(2) {
-            let gap = (w[1] - w[0]) as f64;
-            let len = if gap > GAP_MS {
-                gaps.push(acc + GAP_MS * 0.5);
-                GAP_MS + (gap - GAP_MS).ln()
-            } else {
-                gap
+        let mut axis = Axis { pts, breaks };
+        // A phase [from, to) (to None: the last instant) at least `min` high: stretch it
+        // evenly and move everything after it down.
+        for &(from, to, min) in phases {
+            let y0 = axis.y(from);
+            let end = to.unwrap_or_else(|| axis.pts.last().map_or(from, |p| p.0));
+            let y1 = axis.y(end);
+            let deficit = min - (y1 - y0);
+            if deficit <= 0.0 {
+                continue;
+            }
+            let span = (y1 - y0).max(1.0);
+            let stretch = |y: f64| {
+                if y <= y0 {
+                    y
+                } else if y <= y1 && y1 > y0 {
+                    y0 + (y - y0) * (span + deficit) / span
+                } else {
+                    y + deficit
+                }
             };
-            acc += len;
-            raw.push((w[1] as f64, acc));
+            for p in &mut axis.pts {
+                p.1 = stretch(p.1);
+            }
+            for b in &mut axis.breaks {
+                *b = stretch(*b);
+            }
+            if to.is_none() || y1 <= y0 {
+                // The phase runs to the bottom: the extra room is after its last instant.
+                axis.pts.push((u64::MAX, y1 + deficit));
+            }
         }
-        let scale = if acc > 0.0 { h / acc } else { 1.0 };
-        Axis {
-            pts: raw.into_iter().map(|(t, y)| (t, TOP + y * scale)).collect(),
-            breaks: gaps.into_iter().map(|g| TOP + g * scale).collect(),
-        }
+        axis
     }
 
     fn y(&self, t: u64) -> f64 {
-        let t = t as f64;
-        let first = self.pts[0];
+        let Some(first) = self.pts.first() else {
+            return TOP;
+        };
         if t <= first.0 {
             return first.1;
         }
         for w in self.pts.windows(2) {
             let ((t0, y0), (t1, y1)) = (w[0], w[1]);
             if t <= t1 {
-                return if t1 > t0 {
-                    y0 + (y1 - y0) * (t - t0) / (t1 - t0)
+                return if t1 > t0 && t1 != u64::MAX {
+                    y0 + (y1 - y0) * (t - t0) as f64 / (t1 - t0) as f64
                 } else {
-                    y1
+                    y0
                 };
             }
         }
         self.pts[self.pts.len() - 1].1
+    }
+
+    /// The lowest row (the extra room of a stretched last phase included).
+    fn bottom(&self) -> f64 {
+        self.pts.last().map_or(TOP, |p| p.1)
     }
 }
 
@@ -176,34 +322,69 @@ fn diagram(t: &TxnTrace, topo: &Topo, now: SimTime) -> Html {
             .copied()
             .filter(|d| *d != t.coordinator),
     );
-    // Lanes spread between the axis and a right margin wide enough for state marks.
-    let gap = (W - LEFT - 130.0) / (lanes.len().max(2) - 1) as f64;
+    let head = |d: DcId| {
+        let role = if d == t.coordinator {
+            if t.participants.contains(&d) {
+                "coordinator, participant"
+            } else {
+                "coordinator"
+            }
+        } else {
+            "participant"
+        };
+        let shards = t.shards.get(&d).map(|s| s.join(", "));
+        (fmt::dc_name(&topo.names, d), role, shards)
+    };
+    // Lanes far enough apart that no two heads touch, and never squeezed below W_MIN.
+    let widest = lanes
+        .iter()
+        .map(|&d| {
+            let (name, role, shards) = head(d);
+            text_w(&name, FS_NAME, true)
+                .max(text_w(role, FS_ROLE, false))
+                .max(shards.map_or(0.0, |s| text_w(&s, FS_ROLE, false)))
+        })
+        .fold(0.0, f64::max);
+    let n = lanes.len().max(2) - 1;
+    let gap = ((W_MIN - LEFT - LANE0 - RIGHT) / n as f64).max(widest + 12.0);
+    let w = LEFT + LANE0 + gap * n as f64 + RIGHT;
     let x_of = |d: DcId| {
         lanes
             .iter()
             .position(|x| *x == d)
-            .map(|i| LEFT + 50.0 + i as f64 * gap)
+            .map(|i| LEFT + LANE0 + i as f64 * gap)
     };
     let finished = matches!(coord_state(t), CoordState::Ended);
-    let mut times: Vec<u64> = vec![t.started.0];
-    for m in &t.msgs {
-        times.push(m.send_at.0);
-        times.push(if m.delivered.is_some() {
+    let arrive = |m: &TxnMsg| {
+        if m.delivered.is_some() {
             m.deliver_at.0
         } else {
-            now.0.min(m.deliver_at.0)
-        });
+            now.0.min(m.deliver_at.0).max(m.send_at.0)
+        }
+    };
+    // Instants (ms → self-message loops hanging below that row, the most on one lane).
+    let mut times: BTreeMap<u64, usize> = BTreeMap::new();
+    times.insert(t.started.0, 0);
+    let mut loops_at: BTreeMap<(u64, DcId), usize> = BTreeMap::new();
+    for m in &t.msgs {
+        times.entry(m.send_at.0).or_insert(0);
+        times.entry(arrive(m)).or_insert(0);
+        if m.src == m.dst {
+            let k = loops_at.entry((m.send_at.0, m.src)).or_insert(0);
+            *k += 1;
+            let most = times.entry(m.send_at.0).or_insert(0);
+            *most = (*most).max(*k);
+        }
     }
-    times.extend(t.coord_states.iter().map(|x| x.0 .0));
-    times.extend(t.part_states.values().flatten().map(|x| x.0 .0));
+    for x in &t.coord_states {
+        times.entry(x.0 .0).or_insert(0);
+    }
+    for x in t.part_states.values().flatten() {
+        times.entry(x.0 .0).or_insert(0);
+    }
     if !finished {
-        times.push(now.0);
+        times.entry(now.0.max(t.started.0)).or_insert(0);
     }
-    let h = (60.0 + 30.0 * t.msgs.len() as f64).clamp(H_MIN, H_MAX);
-    let axis = Axis::new(times, h);
-    let bottom = TOP + h;
-
-    // Phase bands.
     let decided_at = t
         .coord_states
         .iter()
@@ -214,62 +395,215 @@ fn diagram(t: &TxnTrace, topo: &Topo, now: SimTime) -> Html {
         .iter()
         .find(|(_, s)| *s == CoordState::Ended)
         .map(|x| x.0);
+    // Each phase at least as high as its band label (and a little more).
+    let band_len = |s: &str| text_w(s, FS_BAND, false) + 14.0;
+    let mut phases = vec![(t.started.0, decided_at.map(|d| d.0), band_len(PHASE1))];
+    if let Some(d) = decided_at {
+        phases.push((d.0, ended_at.map(|e| e.0), band_len(PHASE2)));
+    }
+    let axis = Axis::new(&times, &phases);
+    let mut bottom = axis.bottom() + LOOP_H;
+
+    let mut placer = Placer::default();
+    // Lane heads.
+    let heads: Vec<Html> = lanes
+        .iter()
+        .map(|&d| {
+            let x = x_of(d).unwrap_or(0.0);
+            let (name, role, shards) = head(d);
+            let wn = text_w(&name, FS_NAME, true);
+            placer.fix(text_box(x - wn / 2.0, 38.0, wn, FS_NAME));
+            let wr = text_w(role, FS_ROLE, false);
+            placer.fix(text_box(x - wr / 2.0, 51.0, wr, FS_ROLE));
+            if let Some(s) = &shards {
+                let ws = text_w(s, FS_ROLE, false);
+                placer.fix(text_box(x - ws / 2.0, 63.0, ws, FS_ROLE));
+            }
+            (d, x, name, role, shards)
+        })
+        .map(|(d, x, name, role, shards)| {
+            html! {
+                <g key={d.0}>
+                    <circle class={fmt::dc_fill(d)} cx={format!("{x:.1}")} cy="16" r="7" />
+                    <text class="lane-name" x={format!("{x:.1}")} y="38">{ name }</text>
+                    <text class="lane-role" x={format!("{x:.1}")} y="51">{ role }</text>
+                    if let Some(s) = shards {
+                        <text class="lane-role" x={format!("{x:.1}")} y="63">{ s }</text>
+                    }
+                </g>
+            }
+        })
+        .collect();
+
+    // Phase bands and their (rotated) labels, which run down from the band's top.
     let y_start = axis.y(t.started.0);
-    let y_dec = decided_at.map(|d| axis.y(d.0)).unwrap_or(bottom);
-    let y_end = ended_at.map(|d| axis.y(d.0)).unwrap_or(bottom);
-    let band2 = decided_at.map(|_| {
+    let y_dec = decided_at.map(|d| axis.y(d.0));
+    let y_end = ended_at.map(|e| axis.y(e.0));
+    let band1_end = y_dec.unwrap_or(axis.bottom());
+    let band_box = |y: f64, s: &str| {
+        (
+            11.0 - FS_BAND,
+            y + 4.0,
+            11.0 + FS_BAND * 0.4,
+            y + 4.0 + text_w(s, FS_BAND, false),
+        )
+    };
+    placer.fix(band_box(y_start, PHASE1));
+    let band2 = y_dec.map(|yd| {
+        let ye = y_end.unwrap_or(axis.bottom());
+        placer.fix(band_box(yd, PHASE2));
         let cls = if t.decision() == Some(true) { "band commit" } else { "band abort" };
         html! {
             <g>
-                <rect class={cls} x="0" y={format!("{y_dec:.1}")} width={W.to_string()} height={format!("{:.1}", (y_end - y_dec).max(2.0))} />
-                <text class="band-label" text-anchor="end" transform={format!("translate(11,{:.1}) rotate(-90)", y_dec + 4.0)}>{ "phase 2: decision" }</text>
+                <rect class={cls} x="0" y={format!("{yd:.1}")} width={w.to_string()} height={format!("{:.1}", (ye - yd).max(2.0))} />
+                <text class="band-label" text-anchor="end" transform={format!("translate(11,{:.1}) rotate(-90)", yd + 4.0)}>{ PHASE2 }</text>
             </g>
         }
     });
 
-    let heads = lanes.iter().map(|&d| {
-        let x = x_of(d).unwrap_or(0.0);
-        let role = if d == t.coordinator { "coordinator" } else { "participant" };
-        html! {
-            <g key={d.0}>
-                <line class="lifeline" x1={format!("{x:.1}")} y1={(TOP - 6.0).to_string()} x2={format!("{x:.1}")} y2={format!("{bottom:.1}")} />
-                <circle class={fmt::dc_fill(d)} cx={format!("{x:.1}")} cy="16" r="7" />
-                <text class="lane-name" x={format!("{x:.1}")} y="38">{ fmt::dc_name(&topo.names, d) }</text>
-                <text class="lane-role" x={format!("{x:.1}")} y="50">{ role }</text>
-                if let Some(sh) = t.shards.get(&d) {
-                    <text class="lane-role" x={format!("{x:.1}")} y="61">{ sh.join(", ") }</text>
-                }
-            </g>
-        }
-    });
+    // The time column: ticks (start, decision, end or now), then the ≈ of compressed gaps.
+    let mut ticks = vec![(t.started, "start")];
+    if let Some(d) = decided_at {
+        ticks.push((d, "decided"));
+    }
+    match ended_at {
+        Some(e) => ticks.push((e, "end")),
+        None => ticks.push((now.max(t.started), "now")),
+    }
+    let ticks: Vec<Html> = ticks
+        .into_iter()
+        .map(|(at, what)| {
+            let y = axis.y(at.0);
+            let label = format!("+{} ms", at.0.saturating_sub(t.started.0));
+            let tw = text_w(&label, FS_TICK, false);
+            let x1 = LEFT - 8.0;
+            let spot = placer.place(&[text_box(x1 - tw, y + 3.0, tw, FS_TICK)]);
+            html! {
+                <g key={what} class="tick">
+                    <line x1={(LEFT - 4.0).to_string()} x2={w.to_string()} y1={format!("{y:.1}")} y2={format!("{y:.1}")} />
+                    <text x={x1.to_string()} y={format!("{:.1}", y + 3.0 + spot.dy)}>{ label }</text>
+                </g>
+            }
+        })
+        .collect();
+    let breaks: Vec<Html> = axis
+        .breaks
+        .iter()
+        .enumerate()
+        .map(|(i, &y)| {
+            let tw = text_w("≈", FS_TICK, false);
+            let spot = placer.place(&[text_box(LEFT - 8.0 - tw, y + 3.0, tw, FS_TICK)]);
+            html! {
+                <g key={i} class="gap">
+                    <path d={format!("M{:.1},{:.1}l4,-3l4,6l4,-3", LEFT - 6.0, y)} />
+                    <text x={(LEFT - 8.0).to_string()} y={format!("{:.1}", y + 3.0 + spot.dy)} text-anchor="end">{ "≈" }</text>
+                </g>
+            }
+        })
+        .collect();
 
-    let arrows = t.msgs.iter().enumerate().map(|(i, m)| {
+    // State marks: right of the lifeline at the instant, else left, else lower.
+    let mut mark = |x: f64, y: f64, text: &str| {
+        let mw = text_w(text, FS_MARK, false) + 6.0;
+        let right = (x + 4.0, y - 8.0, x + 4.0 + mw, y + 7.0);
+        let left = (x - 4.0 - mw, y - 8.0, x - 4.0, y + 7.0);
+        let spot = placer.place(&[right, left]);
+        let x0 = if spot.index == 0 {
+            x + 4.0
+        } else {
+            x - 4.0 - mw
+        };
+        (x0, y + spot.dy, mw)
+    };
+    let mut marks: Vec<Html> = Vec::new();
+    for (i, (at, s)) in t
+        .coord_states
+        .iter()
+        .filter(|(_, s)| *s != CoordState::Working)
+        .enumerate()
+    {
+        let x = x_of(t.coordinator).unwrap_or(LEFT);
+        let text = match s {
+            CoordState::Committed => "logs COMMIT",
+            CoordState::Aborted => "logs ABORT",
+            CoordState::Ended => "logs END",
+            CoordState::Working => "",
+        };
+        let (x0, y, mw) = mark(x, axis.y(at.0), text);
+        marks.push(html! {
+            <g key={format!("c{i}")} class={classes!("mark", "coord", fmt::coord_label(*s))} transform={format!("translate({x0:.1},{y:.1})")}>
+                <rect x="0" y="-8" width={format!("{mw:.1}")} height="15" rx="3" />
+                <text x="4" y="3">{ text }</text>
+            </g>
+        });
+    }
+    for (d, states) in &t.part_states {
+        let Some(x) = x_of(*d) else { continue };
+        for (j, (at, s)) in states.iter().enumerate() {
+            let text = fmt::part_text(Some(*s));
+            let (x0, y, mw) = mark(x, axis.y(at.0), text);
+            marks.push(html! {
+                <g key={format!("p{}-{j}", d.0)} class={classes!("mark", fmt::part_label(Some(*s)))} transform={format!("translate({x0:.1},{y:.1})")}>
+                    <rect x="0" y="-8" width={format!("{mw:.1}")} height="15" rx="3" />
+                    <text x="4" y="3">{ text }</text>
+                </g>
+            });
+        }
+    }
+
+    // Messages: an arrow between lifelines, or a loop on one; each label at the first
+    // free spot along its arrow (above the shaft, then below).
+    let mut loop_no: BTreeMap<(u64, DcId), usize> = BTreeMap::new();
+    let arrows: Vec<Html> = t.msgs.iter().enumerate().map(|(i, m)| {
         let (Some(x1), Some(x2)) = (x_of(m.src), x_of(m.dst)) else { return html! {} };
         let y1 = axis.y(m.send_at.0);
         let cls = fmt::msg_class(m.kind);
         let label = msg_label(m);
+        let lw = text_w(&label, FS_ARROW, true);
+        let state = match m.delivered {
+            Some(true) => "delivered",
+            Some(false) => "dropped",
+            None => "inflight",
+        };
+        let title = format!("{label}: {} → {}, sent {}, {}", fmt::dc_name(&topo.names, m.src), fmt::dc_name(&topo.names, m.dst), m.send_at,
+            match m.delivered { Some(true) => format!("delivered {}", m.deliver_at), Some(false) => format!("dropped at {}", m.deliver_at), None => "in flight".into() });
         if m.src == m.dst {
-            // A message to itself: a small loop on the lifeline.
-            let y2 = axis.y(m.deliver_at.0).max(y1 + 8.0);
+            // A message to itself: a loop out of the lifeline and back, one below the
+            // other when several leave at the same instant.
+            let k = loop_no.entry((m.send_at.0, m.src)).or_insert(0);
+            let top = y1 + *k as f64 * LOOP_H;
+            *k += 1;
+            let h = LOOP_H - 4.0;
+            let ly = top + h / 2.0 + 3.5;
+            let spot = placer.place(&[
+                text_box(x1 + LOOP_W + 4.0, ly, lw, FS_ARROW),
+                text_box(x1 - LOOP_W - 4.0 - lw, ly, lw, FS_ARROW),
+            ]);
+            let (lx, anchor) = if spot.index == 0 { (x1 + LOOP_W + 4.0, "start") } else { (x1 - LOOP_W - 4.0, "end") };
+            let dir = if spot.index == 0 { 1.0 } else { -1.0 };
+            let head = if state == "delivered" {
+                html! { <path class="head" d={format!("M{x1:.1},{:.1}l{:.1},-3.5l0,7z", top + h, 7.0 * dir)} /> }
+            } else {
+                html! {}
+            };
             return html! {
-                <g key={i} class={classes!("arrow", cls)}>
-                    <path class="shaft" d={format!("M{x1:.1},{y1:.1}c18,0 18,{:.1} 0,{:.1}", y2 - y1, y2 - y1)} fill="none" />
-                    <text class="arrow-label" x={format!("{:.1}", x1 + 20.0)} y={format!("{:.1}", (y1 + y2) / 2.0 + 3.0)} text-anchor="start">{ label }</text>
+                <g key={i} class={classes!("arrow", "loop", cls, state)} data-testid={format!("txn-loop-{i}")}>
+                    <title>{ title }</title>
+                    <path class="shaft" d={format!("M{x1:.1},{top:.1}h{:.1}v{h:.1}h{:.1}", LOOP_W * dir, -LOOP_W * dir)} />
+                    { head }
+                    <text class={classes!("arrow-label", anchor)} x={format!("{lx:.1}")} y={format!("{:.1}", ly + spot.dy)}>{ label }</text>
                 </g>
             };
         }
-        let (frac, state) = match m.delivered {
-            Some(true) => (1.0, "delivered"),
-            Some(false) => (1.0, "dropped"),
+        let frac = match m.delivered {
+            Some(_) => 1.0,
             None => {
                 let span = m.deliver_at.0.saturating_sub(m.send_at.0).max(1) as f64;
-                let f = (now.0.saturating_sub(m.send_at.0) as f64 / span).clamp(0.02, 1.0);
-                (f, "inflight")
+                (now.0.saturating_sub(m.send_at.0) as f64 / span).clamp(0.02, 1.0)
             }
         };
-        let y_full = axis.y(m.deliver_at.0.min(if m.delivered.is_none() { now.0 } else { u64::MAX }));
-        let (xe, ye) = if m.delivered.is_none() { (x1 + (x2 - x1) * frac, y_full) } else { (x2, axis.y(m.deliver_at.0)) };
-        let (mx, my) = ((x1 + xe) / 2.0, (y1 + ye) / 2.0);
+        let ye = axis.y(arrive(m));
+        let xe = x1 + (x2 - x1) * frac;
         let dir = if x2 > x1 { 1.0 } else { -1.0 };
         let head = if state == "delivered" {
             html! { <path class="head" d={format!("M{xe:.1},{ye:.1}l{:.1},-4l0,8z", -8.0 * dir)} /> }
@@ -278,81 +612,48 @@ fn diagram(t: &TxnTrace, topo: &Topo, now: SimTime) -> Html {
         } else {
             html! {}
         };
+        let at = |f: f64, below: bool| {
+            let (cx, cy) = (x1 + (xe - x1) * f, y1 + (ye - y1) * f);
+            let base = if below { cy + FS_ARROW + 2.0 } else { cy - 4.0 };
+            text_box(cx - lw / 2.0, base, lw, FS_ARROW)
+        };
+        let mut cands = Vec::new();
+        for below in [false, true] {
+            for f in [0.5, 0.35, 0.65, 0.2, 0.8] {
+                cands.push(at(f, below));
+            }
+        }
+        let spot = placer.place(&cands);
+        let c = cands[spot.index];
         html! {
             <g key={i} class={classes!("arrow", cls, state)}>
-                <title>{ format!("{label}: {} → {}, sent {}, {}", fmt::dc_name(&topo.names, m.src), fmt::dc_name(&topo.names, m.dst), m.send_at,
-                    match m.delivered { Some(true) => format!("delivered {}", m.deliver_at), Some(false) => format!("dropped at {}", m.deliver_at), None => "in flight".into() }) }</title>
+                <title>{ title }</title>
                 <line class="shaft" x1={format!("{x1:.1}")} y1={format!("{y1:.1}")} x2={format!("{xe:.1}")} y2={format!("{ye:.1}")} />
                 { head }
-                <text class="arrow-label" x={format!("{mx:.1}")} y={format!("{:.1}", my - 4.0)}>{ label }</text>
+                <text class="arrow-label" x={format!("{:.1}", (c.0 + c.2) / 2.0)} y={format!("{:.1}", c.3 - FS_ARROW * 0.35 + spot.dy)}>{ label }</text>
             </g>
         }
-    });
+    }).collect();
 
-    let marks = t.part_states.iter().flat_map(|(d, states)| {
-        let x = x_of(*d);
-        states.iter().map(move |(at, s)| (x, *at, *s))
-    });
-    let marks = marks.enumerate().map(|(i, (x, at, s))| {
-        let Some(x) = x else { return html! {} };
-        let y = axis.y(at.0);
-        let label = fmt::part_label(Some(s));
-        html! {
-            <g key={i} class={classes!("mark", label)} transform={format!("translate({:.1},{y:.1})", x)}>
-                <rect x="4" y="-8" width={format!("{}", fmt::part_text(Some(s)).len() as f64 * 6.2 + 8.0)} height="15" rx="3" />
-                <text x="8" y="3">{ fmt::part_text(Some(s)) }</text>
-            </g>
-        }
-    });
-    let coord_marks = t.coord_states.iter().enumerate().filter(|(_, (_, s))| *s != CoordState::Working).map(|(i, (at, s))| {
-        let x = x_of(t.coordinator).unwrap_or(LEFT);
-        let y = axis.y(at.0);
-        let text = match s {
-            CoordState::Committed => "logs COMMIT",
-            CoordState::Aborted => "logs ABORT",
-            CoordState::Ended => "logs END",
-            CoordState::Working => "",
-        };
-        html! {
-            <g key={format!("c{i}")} class={classes!("mark", "coord", fmt::coord_label(*s))} transform={format!("translate({x:.1},{y:.1})")}>
-                <rect x="4" y="-8" width={format!("{}", text.len() as f64 * 6.2 + 8.0)} height="15" rx="3" />
-                <text x="8" y="3">{ text }</text>
-            </g>
-        }
-    });
-    let breaks = axis.breaks.iter().enumerate().map(|(i, y)| {
-        html! { <g key={i} class="gap"><path d={format!("M0,{:.1}l8,-4l8,8l8,-4", y)} /><text x="28" y={format!("{:.1}", y + 3.0)}>{ "≈" }</text></g> }
-    });
-    // Time ticks: start, decision, end (or now).
-    let mut ticks = vec![(t.started, "start")];
-    if let Some(d) = decided_at {
-        ticks.push((d, "decided"));
-    }
-    match ended_at {
-        Some(e) => ticks.push((e, "end")),
-        None => ticks.push((now, "now")),
-    }
-    let ticks = ticks.into_iter().map(|(at, what)| {
-        let y = axis.y(at.0);
-        html! {
-            <g key={what} class="tick">
-                <line x1={(LEFT - 4.0).to_string()} x2={W.to_string()} y1={format!("{y:.1}")} y2={format!("{y:.1}")} />
-                <text x={(LEFT - 8.0).to_string()} y={format!("{:.1}", y + 3.0)}>{ format!("+{} ms", at.0.saturating_sub(t.started.0)) }</text>
-            </g>
-        }
+    bottom = bottom.max(placer.bottom() + 6.0);
+    let w = w.max(placer.right() + 6.0);
+    let lifelines = lanes.iter().map(|&d| {
+        let x = x_of(d).unwrap_or(0.0);
+        html! { <line key={d.0} class="lifeline" x1={format!("{x:.1}")} y1={(TOP - 10.0).to_string()} x2={format!("{x:.1}")} y2={format!("{bottom:.1}")} /> }
     });
     html! {
-        <svg class="seq" data-testid="txn-diagram" data-txn={t.id.0.to_string()} data-coordinator={t.coordinator.0.to_string()} viewBox={format!("0 0 {W} {}", bottom + 12.0)} role="img"
+        <svg class="seq" data-testid="txn-diagram" data-txn={t.id.0.to_string()} data-coordinator={t.coordinator.0.to_string()}
+            viewBox={format!("0 0 {w:.0} {:.0}", bottom + 8.0)} role="img"
             aria-label={format!("Sequence diagram of transaction {}", fmt::txn(t.id))}>
-            <rect class="band vote" x="0" y={format!("{y_start:.1}")} width={W.to_string()} height={format!("{:.1}", (y_dec - y_start).max(2.0))} />
-            <text class="band-label" text-anchor="end" transform={format!("translate(11,{:.1}) rotate(-90)", y_start + 4.0)}>{ "phase 1: prepare & vote" }</text>
+            <rect class="band vote" x="0" y={format!("{y_start:.1}")} width={w.to_string()} height={format!("{:.1}", (band1_end - y_start).max(2.0))} />
+            <text class="band-label" text-anchor="end" transform={format!("translate(11,{:.1}) rotate(-90)", y_start + 4.0)}>{ PHASE1 }</text>
             { for band2 }
             { for ticks }
+            { for lifelines }
             { for heads }
             { for breaks }
             { for arrows }
             { for marks }
-            { for coord_marks }
         </svg>
     }
 }
@@ -439,7 +740,7 @@ pub fn txn_panel(p: &Props) -> Html {
         }
     });
     html! {
-        <div class="txn-panel">
+        <div class="txn-panel" data-testid="txn-panel">
             <div class="txn-list-wrap">
                 <h2>
                     { "Transactions" }
