@@ -115,7 +115,7 @@ const W_MIN: f64 = 760.0;
 const TOP: f64 = 80.0;
 /// Least vertical distance between two distinct instants, and per millisecond beyond.
 const STEP: f64 = 20.0;
-const PX_PER_MS: f64 = 0.4;
+const PX_PER_MS: f64 = 0.25;
 /// A message to itself is a loop this wide and high.
 const LOOP_W: f64 = 22.0;
 const LOOP_H: f64 = 16.0;
