@@ -470,6 +470,8 @@ fn diagram(t: &TxnTrace, topo: &Topo, now: SimTime) -> Html {
         Some(e) => ticks.push((e, "end")),
         None => ticks.push((now.max(t.started), "now")),
     }
+    // One tick per instant (paused at the decision, "now" is the decision).
+    ticks.dedup_by_key(|x| x.0);
     let ticks: Vec<Html> = ticks
         .into_iter()
         .map(|(at, what)| {
