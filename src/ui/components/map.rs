@@ -397,7 +397,9 @@ pub fn place_handles(
     dirs: &[(DcId, DcId)],
 ) -> Vec<Handle> {
     let at = |d: DcId| pos.iter().find(|p| p.0 == d).map(|p| (p.1, p.2));
-    let mut order: Vec<(f64, DcId, DcId, (f64, f64), (f64, f64))> = dirs
+    // (length, from, to, from's position, to's position)
+    type Dir = (f64, DcId, DcId, (f64, f64), (f64, f64));
+    let mut order: Vec<Dir> = dirs
         .iter()
         .filter_map(|&(s, d)| {
             let (a, b) = (at(s)?, at(d)?);
