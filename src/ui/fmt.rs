@@ -151,11 +151,32 @@ pub fn copy_state(c: CopyState) -> String {
     }
 }
 
+/// A copy's label in the data view: its state, and that it is a tombstone. A deleted
+/// copy still says whether it is down or behind (a down DC's copy always says "down").
+pub fn copy_tag(c: CopyState, deleted: bool) -> String {
+    match (deleted, c) {
+        (false, c) => copy_state(c),
+        (true, CopyState::UpToDate) => "deleted".into(),
+        (true, c) => format!("deleted, {}", copy_state(c)),
+    }
+}
+
 /// A transaction's one state, as a word and a class.
 pub fn txn_status(s: TxnStatus) -> &'static str {
     match s {
         TxnStatus::Pending => "pending",
         TxnStatus::InDoubt => "in doubt",
+        TxnStatus::Committed => "committed",
+        TxnStatus::Aborted => "aborted",
+    }
+}
+
+/// A transaction's outcome as an attribute value and JS API word: the 2PC list's
+/// `data-status`.
+pub fn txn_status_key(s: TxnStatus) -> &'static str {
+    match s {
+        TxnStatus::Pending => "pending",
+        TxnStatus::InDoubt => "indoubt",
         TxnStatus::Committed => "committed",
         TxnStatus::Aborted => "aborted",
     }
