@@ -624,7 +624,7 @@ impl Checker {
                             Some(ReplicationMode::Async | ReplicationMode::Quorum(0 | 1))
                         );
                         Some(if deposed && !leased {
-                            (FindingKind::StaleReadExplained, format!("served by {by}, a primary that had not yet learnt it was deposed (a {} table promotes without a fencing round, so its owner reads have no lease); {cause}", mode.map(|m| format!("{m:?}")).unwrap_or_default()))
+                            (FindingKind::StaleReadExplained, format!("served by {by}, a primary that had not yet learnt it was deposed (a {} table promotes without a fencing round, so its owner reads have no lease); {cause}", mode.map(|m| m.to_string()).unwrap_or_default()))
                         } else if deposed {
                             (FindingKind::StaleRead, format!("served by {by}, a primary deposed while it still counted a read lease; {cause}"))
                         } else {

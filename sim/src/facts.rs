@@ -313,6 +313,51 @@ fn describe_result(r: &OpResult, by: Option<DcId>) -> String {
             )
         }
         OpResult::Rows(rows) => format!("{} row(s)", rows.len()),
-        OpResult::Err(e) => format!("{e:?}{by}"),
+        OpResult::Err(e) => format!("{e}{by}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe_result;
+    use crate::ids::{DcId, TxnId};
+    use crate::vocab::{OpError, OpResult};
+
+    /// Rust debug text a log line must never show.
+    fn looks_like_debug(s: &str) -> bool {
+        s.contains('{')
+            || s.contains('}')
+            || s.contains("Some(")
+            || s.contains("None")
+            || s.contains("(\"")
+            || [
+                "NotPrimary",
+                "Locked",
+                "Fenced",
+                "Timeout",
+                "Unavailable",
+                "Aborted",
+            ]
+            .iter()
+            .any(|v| s.contains(v))
+    }
+
+    #[test]
+    fn every_request_error_reads_as_a_plain_sentence() {
+        let errors = [
+            OpError::NotPrimary { hint: DcId(2) },
+            OpError::Locked { txn: TxnId(7) },
+            OpError::Fenced,
+            OpError::Timeout,
+            OpError::Unavailable("no read quorum".into()),
+            OpError::Aborted("a participant voted NO".into()),
+        ];
+        for e in errors {
+            for by in [None, Some(DcId(1))] {
+                let text = describe_result(&OpResult::Err(e.clone()), by);
+                assert!(!text.is_empty());
+                assert!(!looks_like_debug(&text), "{e:?} reads {text:?}");
+            }
+        }
     }
 }
