@@ -40,13 +40,14 @@ async function runSeed(t, seed) {
     await t.waitFor("paused at the breakpoint", () => t.exists("[data-testid=play]"), 2_000);
     const hit = await hitNow(t);
     if (hit.kind !== "write-acked") throw new Error(`hit of kind ${hit.kind}`);
-    // The note names the request and the primary that accepted the write ("by DC<n>").
-    const m = /#(\d+)\b.*\bby DC(\d+)\b/.exec(hit.text);
+    // The note names the request ("req <n>") and the primary that accepted the write
+    // ("by DC<n>").
+    const m = /\breq (\d+)\b.*\bby DC(\d+)\b/.exec(hit.text);
     if (!m) throw new Error(`the note does not name the request and its primary: ${hit.text}`);
     [req, primary, at] = [m[1], m[2], hit.at_ms];
-    log(`  t=${at} ms: request #${req} acknowledged by DC${primary}: ${hit.text}`);
+    log(`  t=${at} ms: req ${req} acknowledged by DC${primary}: ${hit.text}`);
     const note = await t.page.locator("[data-testid=breakpoint-hit]").textContent();
-    if (!note.includes(`#${req}`)) throw new Error(`the page's note does not name #${req}: ${note}`);
+    if (!note.includes(`req ${req}`)) throw new Error(`the page's note does not name req ${req}: ${note}`);
     const snap = await t.page.evaluate(() => window.tablestore.snapshot());
     if (snap.running) throw new Error("snapshot says running while paused at the breakpoint");
     if (!snap.dcs[Number(primary)].up) throw new Error(`DC${primary} is already down`);
@@ -59,19 +60,19 @@ async function runSeed(t, seed) {
     await t.click("[data-testid=play]");
     await t.waitFor("running", () => t.exists("[data-testid=pause]"), 2_000);
   });
-  await t.step(`seed ${seed}: the checker names the lost write #${req} and the kill`, async () => {
+  await t.step(`seed ${seed}: the checker names the lost write (req ${req}) and the kill`, async () => {
     await t.click("[data-testid=tab-findings]");
     const find = () => t.page.evaluate((r) => {
       for (const el of document.querySelectorAll('[data-testid^="finding-"]')) {
         if (el.getAttribute("data-kind") !== "async-write-lost") continue;
         const text = el.querySelector(".finding-text")?.textContent || "";
-        if (new RegExp(`request #${r}\\b`).test(text)) {
+        if (new RegExp(`\\breq ${r}\\b`).test(text)) {
           return { text, cause: el.querySelector(".finding-cause")?.textContent || "" };
         }
       }
       return null;
     }, req);
-    await t.waitFor(`an "async write lost" finding naming request #${req}`, async () => !!(await find()), 60_000,
+    await t.waitFor(`an "async write lost" finding naming req ${req}`, async () => !!(await find()), 60_000,
       async () => `findings: ${await t.page.locator("[data-testid=findings]").textContent()}`);
     const f = await find();
     log(`  finding: ${f.text} | ${f.cause}`);

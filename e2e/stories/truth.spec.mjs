@@ -274,7 +274,12 @@ async function chaos(t, rnd, snap) {
     await openTab(t, "ring", "[data-testid=placement-toggle]");
     const before = await t.attr("[data-testid=placement-toggle]", "data-placement");
     await t.click("[data-testid=placement-toggle]");
-    return `switch placement (was ${before})`;
+    // A switch may wait for open transactions or be refused; say so in the action list.
+    await t.page.waitForTimeout(100);
+    const why = await t.page.evaluate(() =>
+      (document.querySelector("[data-testid=admin-waiting]") || document.querySelector("[data-testid=ring-error]"))?.textContent.trim() || "");
+    const after = await t.attr("[data-testid=placement-toggle]", "data-placement");
+    return `switch placement ${before} → ${after}${why ? ` (${why.slice(0, 120)})` : ""}`;
   }
   if (r < 0.85) {
     // A manual 2PC transaction from a random home DC.

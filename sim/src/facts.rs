@@ -165,7 +165,8 @@ impl Sim {
                     let live = self.stable_live_of(key, dc);
                     self.checker.on_vote_live(txn, key, live);
                 }
-                self.checker.on_part(now, key, txn, state);
+                self.checker
+                    .on_part(now, key, txn, state, &self.world.cfg.tables);
                 let table = self.world.cfg.tables.get(key.0 .0 as usize);
                 let shard = format!("{} {}", table.map_or("?", |t| t.name.as_str()), key.1);
                 self.rec.note_part(now, dc, txn, shard, state, locks);

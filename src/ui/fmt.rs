@@ -15,7 +15,7 @@ use crate::sim::MsgKind;
 use crate::sim::PeerState;
 use crate::sim::{CoordState, CopyState, PartState, TxnStatus};
 use crate::sim::{DcId, Event, EventKind, SimTime};
-use crate::sim::{ShardId, TxnId};
+use crate::sim::{ReqId, ShardId, TxnId};
 
 const DC_FILL: [&str; 16] = [
     "dcf-0", "dcf-1", "dcf-2", "dcf-3", "dcf-4", "dcf-5", "dcf-6", "dcf-7", "dcf-8", "dcf-9",
@@ -112,6 +112,11 @@ pub fn finding_key(k: FindingKind) -> &'static str {
         FindingKind::Divergence => "divergence",
         FindingKind::StuckInDoubt => "stuck-in-doubt",
     }
+}
+
+/// A client request: `req 14` (not `#14`, which is a log position).
+pub fn req(r: ReqId) -> String {
+    format!("req {}", r.0)
 }
 
 /// A transaction: `T7`.
@@ -278,8 +283,8 @@ pub fn event_text(e: &Event, names: &Names, tables: &[String]) -> String {
             latency_ms,
         } => {
             format!(
-                "#{} {label} {} in {latency_ms} ms{}{detail}",
-                req.0,
+                "{} {label} {} in {latency_ms} ms{}{detail}",
+                self::req(*req),
                 if *ok { "ok" } else { "FAILED" },
                 if detail.is_empty() { "" } else { ": " }
             )
