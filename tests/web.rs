@@ -372,6 +372,37 @@ async fn a_url_with_bad_parameters_keeps_the_valid_ones_and_names_the_bad_ones()
     handle.destroy();
 }
 
+/// Issue 15, item 8: a link with several bad parameters — settings of every kind (not a
+/// number, out of range, an unknown word, an unknown name) and the page's own — names
+/// every one in the one banner, and the valid ones (seed, dcs) are kept.
+#[wasm_bindgen_test]
+async fn a_url_with_several_bad_parameters_names_them_all_at_once() {
+    let (root, handle, text) = mount_with_bad_url(
+        "?seed=9&dcs=4&rate=abc&loss=9999&mode=bogus&placement=hex&colour=red&tab=nope&speed=fast&pause_at=soon",
+    )
+    .await;
+    for bad in [
+        "rate=abc",
+        "loss=9999",
+        "mode=bogus",
+        "placement=hex",
+        "colour",
+        "tab=nope",
+        "speed=fast",
+        "pause_at=soon",
+    ] {
+        assert!(text.contains(bad), "names {bad}: {text}");
+    }
+    assert_eq!(dc_ids(&root).len(), 4, "the valid dcs=4 is kept");
+    let seed = root
+        .query_selector("[data-testid=seed]")
+        .unwrap()
+        .and_then(|e| e.text_content())
+        .unwrap_or_default();
+    assert!(seed.contains('9'), "the valid seed=9 is kept: {seed}");
+    handle.destroy();
+}
+
 #[wasm_bindgen_test]
 fn fatal_errors_are_shown_in_the_page() {
     // What the panic hook calls: a visible `[data-testid=error]` banner (and the console).

@@ -622,14 +622,14 @@ impl Sim {
 fn describe_changes(a: &SimConfig, b: &SimConfig) -> String {
     let mut parts = Vec::new();
     if a.read_policy != b.read_policy {
-        parts.push(format!("read policy {:?}", b.read_policy));
+        parts.push(format!("read policy {}", b.read_policy));
     }
     if a.read_consistency != b.read_consistency {
-        parts.push(format!("read consistency {:?}", b.read_consistency));
+        parts.push(format!("read consistency {}", b.read_consistency));
     }
     for (x, y) in a.tables.iter().zip(&b.tables) {
         if x.mode != y.mode {
-            parts.push(format!("{} replication {:?}", y.name, y.mode));
+            parts.push(format!("{} replication {}", y.name, y.mode));
         }
     }
     if a.loss_permille != b.loss_permille {

@@ -624,7 +624,7 @@ impl Checker {
                             Some(ReplicationMode::Async | ReplicationMode::Quorum(0 | 1))
                         );
                         Some(if deposed && !leased {
-                            (FindingKind::StaleReadExplained, format!("served by {by}, a primary that had not yet learnt it was deposed (a {} table promotes without a fencing round, so its owner reads have no lease); {cause}", mode.map(|m| format!("{m:?}")).unwrap_or_default()))
+                            (FindingKind::StaleReadExplained, format!("served by {by}, a primary that had not yet learnt it was deposed (a {} table promotes without a fencing round, so its owner reads have no lease); {cause}", mode.map(|m| m.to_string()).unwrap_or_default()))
                         } else if deposed {
                             (FindingKind::StaleRead, format!("served by {by}, a primary deposed while it still counted a read lease; {cause}"))
                         } else {
@@ -767,7 +767,15 @@ impl Checker {
         *v = (*v).min(live);
     }
 
-    pub(crate) fn on_part(&mut self, now: SimTime, key: ShardKey, txn: TxnId, state: PartState) {
+    /// `tables`: the run's tables, to name shards as the page does (`<table> s<n>`).
+    pub(crate) fn on_part(
+        &mut self,
+        now: SimTime,
+        key: ShardKey,
+        txn: TxnId,
+        state: PartState,
+        tables: &[crate::config::TableSpec],
+    ) {
         if state.is_unresolved() {
             self.in_doubt.entry((txn, key)).or_insert(now);
             return;
@@ -782,11 +790,15 @@ impl Checker {
         if !o.0.is_empty() && !o.1.is_empty() {
             let shards = |s: &BTreeSet<ShardKey>| {
                 s.iter()
-                    .map(|(t, sh)| format!("t{}/{sh}", t.0))
+                    .map(|(t, sh)| match tables.get(t.0 as usize) {
+                        Some(spec) => format!("{} {sh}", spec.name),
+                        None => format!("table#{} {sh}", t.0),
+                    })
                     .collect::<Vec<_>>()
+                    .join(", ")
             };
             let text = format!(
-                "{txn} committed at {:?} but aborted at {:?}",
+                "{txn} committed at {} but aborted at {}",
                 shards(&o.0),
                 shards(&o.1)
             );
@@ -1072,7 +1084,7 @@ fn op_keys(op: &ClientOp) -> Vec<String> {
 /// A write as people know it: the client request, and the row within a transaction.
 pub fn write_label(write_id: u64) -> String {
     match write_id & 0xff {
-        0 => format!("the write of request #{}", write_id >> 8),
+        0 => format!("the write of req {}", write_id >> 8),
         i => format!("row {i} of transaction T{}", write_id >> 8),
     }
 }

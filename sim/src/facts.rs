@@ -165,7 +165,8 @@ impl Sim {
                     let live = self.stable_live_of(key, dc);
                     self.checker.on_vote_live(txn, key, live);
                 }
-                self.checker.on_part(now, key, txn, state);
+                self.checker
+                    .on_part(now, key, txn, state, &self.world.cfg.tables);
                 let table = self.world.cfg.tables.get(key.0 .0 as usize);
                 let shard = format!("{} {}", table.map_or("?", |t| t.name.as_str()), key.1);
                 self.rec.note_part(now, dc, txn, shard, state, locks);
@@ -313,6 +314,51 @@ fn describe_result(r: &OpResult, by: Option<DcId>) -> String {
             )
         }
         OpResult::Rows(rows) => format!("{} row(s)", rows.len()),
-        OpResult::Err(e) => format!("{e:?}{by}"),
+        OpResult::Err(e) => format!("{e}{by}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe_result;
+    use crate::ids::{DcId, TxnId};
+    use crate::vocab::{OpError, OpResult};
+
+    /// Rust debug text a log line must never show.
+    fn looks_like_debug(s: &str) -> bool {
+        s.contains('{')
+            || s.contains('}')
+            || s.contains("Some(")
+            || s.contains("None")
+            || s.contains("(\"")
+            || [
+                "NotPrimary",
+                "Locked",
+                "Fenced",
+                "Timeout",
+                "Unavailable",
+                "Aborted",
+            ]
+            .iter()
+            .any(|v| s.contains(v))
+    }
+
+    #[test]
+    fn every_request_error_reads_as_a_plain_sentence() {
+        let errors = [
+            OpError::NotPrimary { hint: DcId(2) },
+            OpError::Locked { txn: TxnId(7) },
+            OpError::Fenced,
+            OpError::Timeout,
+            OpError::Unavailable("no read quorum".into()),
+            OpError::Aborted("a participant voted NO".into()),
+        ];
+        for e in errors {
+            for by in [None, Some(DcId(1))] {
+                let text = describe_result(&OpResult::Err(e.clone()), by);
+                assert!(!text.is_empty());
+                assert!(!looks_like_debug(&text), "{e:?} reads {text:?}");
+            }
+        }
     }
 }

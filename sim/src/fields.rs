@@ -375,6 +375,32 @@ pub fn by_param(param: &str) -> Option<&'static Field> {
     FIELDS.iter().find(|f| f.param == Some(param))
 }
 
+/// The replication modes a table can take with `r` copies per key, as (value, label):
+/// the settings form's choices for each table (values as `parse_mode` reads them).
+pub fn mode_choices(r: usize) -> Vec<(String, String)> {
+    let mut out = vec![
+        (
+            "async".to_string(),
+            "async — ack after the local write".to_string(),
+        ),
+        (
+            "semisync".to_string(),
+            "semisync — ack after one replica".to_string(),
+        ),
+        (
+            "sync".to_string(),
+            "sync — ack after every live replica".to_string(),
+        ),
+    ];
+    for w in 1..=r.clamp(1, u8::MAX as usize) {
+        out.push((
+            format!("quorum{w}"),
+            format!("quorum{w} — ack after {w} of {r} copies"),
+        ));
+    }
+    out
+}
+
 /// The form key of table `i`'s replication mode (`field-mode-<i>` in the page).
 pub fn mode_key(i: usize) -> String {
     format!("mode-{i}")
@@ -480,7 +506,9 @@ impl Field {
             FieldError::OutOfRange { value, min, max } => {
                 format!("URL parameter {p}={value} must be between {min} and {max}.")
             }
-            FieldError::Invalid(e) => e.0.clone(),
+            // The parser's sentence, after the parameter as typed: a banner listing
+            // several refused ones names each.
+            FieldError::Invalid(e) => format!("URL parameter {p}={typed:.40}: {}", e.0),
         }
     }
 }

@@ -282,6 +282,25 @@ pub(crate) enum OpError {
     Aborted(String),
 }
 
+/// The event log's words for a failed request: one plain sentence per variant, never
+/// Rust's debug text (a test formats every variant).
+impl std::fmt::Display for OpError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OpError::NotPrimary { hint } => {
+                write!(f, "sent to a DC that is not the primary (it names {hint})")
+            }
+            OpError::Locked { txn } => write!(f, "the key is locked by transaction {txn}"),
+            OpError::Fenced => f.write_str(
+                "the primary was deposed by a newer epoch before acknowledging; the write may or may not survive",
+            ),
+            OpError::Timeout => f.write_str("no answer in time"),
+            OpError::Unavailable(why) => write!(f, "unavailable: {why}"),
+            OpError::Aborted(why) => write!(f, "aborted: {why}"),
+        }
+    }
+}
+
 /// What a request returned.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub(crate) enum OpResult {

@@ -322,7 +322,7 @@ fn a_write_waiting_for_copies_during_a_change_gets_a_definite_answer() {
     sim.apply(UserCommand::AddDc(region_dc(4))).unwrap();
     sim.advance_by(50);
     let r = op_outcome(&sim, req.0).expect("answered at once, not after the timeout");
-    assert!(!r.0 && r.1.contains("Fenced"), "{r:?}");
+    assert!(!r.0 && r.1.contains("deposed by a newer epoch"), "{r:?}");
     settle(&mut sim);
     assert!(violations(&sim).is_empty(), "{:?}", violations(&sim));
 }

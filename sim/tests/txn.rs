@@ -139,7 +139,10 @@ fn killing_the_coordinator_after_all_yes_votes_blocks_participants_in_doubt_unti
     }
     // A plain write to a locked row is refused while in doubt.
     let blocked = run_op(&mut sim, DcId(1), put(&keys[0], 5), 3_000).unwrap();
-    assert!(!blocked.0 && blocked.1.contains("Locked"), "{blocked:?}");
+    assert!(
+        !blocked.0 && blocked.1.contains("locked by transaction"),
+        "{blocked:?}"
+    );
     // The coordinator returns, replays its log, and resends COMMIT.
     sim.apply(UserCommand::Revive(coord)).unwrap();
     sim.advance_by(3_000);
@@ -292,7 +295,7 @@ fn a_primary_promoted_after_a_failover_inherits_the_prepared_rows_locks_and_comm
     // The new primary holds the transaction's lock: a plain write must wait for it.
     let r = run_op(&mut sim, DcId(4), put(&ka, 99), 1_500).expect("answered");
     assert!(
-        !r.0 && r.1.contains("Locked"),
+        !r.0 && r.1.contains("locked by transaction"),
         "the lock survived the failover: {r:?}"
     );
     sim.apply(UserCommand::HealAll).unwrap();

@@ -15,7 +15,7 @@ use crate::sim::MsgKind;
 use crate::sim::PeerState;
 use crate::sim::{CoordState, CopyState, PartState, TxnStatus};
 use crate::sim::{DcId, Event, EventKind, SimTime};
-use crate::sim::{ShardId, TxnId};
+use crate::sim::{ReqId, ShardId, TxnId};
 
 const DC_FILL: [&str; 16] = [
     "dcf-0", "dcf-1", "dcf-2", "dcf-3", "dcf-4", "dcf-5", "dcf-6", "dcf-7", "dcf-8", "dcf-9",
@@ -114,6 +114,11 @@ pub fn finding_key(k: FindingKind) -> &'static str {
     }
 }
 
+/// A client request: `req 14` (not `#14`, which is a log position).
+pub fn req(r: ReqId) -> String {
+    format!("req {}", r.0)
+}
+
 /// A transaction: `T7`.
 pub fn txn(t: TxnId) -> String {
     format!("T{}", t.0)
@@ -151,11 +156,32 @@ pub fn copy_state(c: CopyState) -> String {
     }
 }
 
+/// A copy's label in the data view: its state, and that it is a tombstone. A deleted
+/// copy still says whether it is down or behind (a down DC's copy always says "down").
+pub fn copy_tag(c: CopyState, deleted: bool) -> String {
+    match (deleted, c) {
+        (false, c) => copy_state(c),
+        (true, CopyState::UpToDate) => "deleted".into(),
+        (true, c) => format!("deleted, {}", copy_state(c)),
+    }
+}
+
 /// A transaction's one state, as a word and a class.
 pub fn txn_status(s: TxnStatus) -> &'static str {
     match s {
         TxnStatus::Pending => "pending",
         TxnStatus::InDoubt => "in doubt",
+        TxnStatus::Committed => "committed",
+        TxnStatus::Aborted => "aborted",
+    }
+}
+
+/// A transaction's outcome as an attribute value and JS API word: the 2PC list's
+/// `data-status`.
+pub fn txn_status_key(s: TxnStatus) -> &'static str {
+    match s {
+        TxnStatus::Pending => "pending",
+        TxnStatus::InDoubt => "indoubt",
         TxnStatus::Committed => "committed",
         TxnStatus::Aborted => "aborted",
     }
@@ -257,8 +283,8 @@ pub fn event_text(e: &Event, names: &Names, tables: &[String]) -> String {
             latency_ms,
         } => {
             format!(
-                "#{} {label} {} in {latency_ms} ms{}{detail}",
-                req.0,
+                "{} {label} {} in {latency_ms} ms{}{detail}",
+                self::req(*req),
                 if *ok { "ok" } else { "FAILED" },
                 if detail.is_empty() { "" } else { ": " }
             )

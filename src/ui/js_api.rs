@@ -42,10 +42,17 @@ pub struct PublicDc {
     pub id: u16,
     pub name: String,
     pub up: bool,
-    /// Shards this DC is primary of, by its own knowledge (the DC table's column).
+    /// Shards this DC is the live primary of (`Sim::live_primary`; 0 while it is down):
+    /// the DC table's and the map's figure.
     pub primary_shards: usize,
     /// Live rows stored here (all copies).
     pub rows: usize,
+    /// 2PC participants in the shards it leads that are in doubt (`Sim::dc_loads`).
+    pub in_doubt: usize,
+    /// 2PC participants in the shards it leads prepared and waiting, not in doubt.
+    pub prepared: usize,
+    /// Row locks held for 2PC in the shards it leads.
+    pub locks: usize,
 }
 
 /// One shard of one table.
@@ -59,6 +66,8 @@ pub struct PublicShard {
     pub primary: u16,
     /// The primary's epoch term.
     pub epoch: u32,
+    /// `primary` if it is up, else null (a failover is pending): what the page shows.
+    pub live_primary: Option<u16>,
     /// Replicas under the placement in force, owner first.
     pub replicas: Vec<u16>,
     /// Live rows at the primary.
@@ -82,6 +91,9 @@ pub struct PublicTxn {
     pub coordinator: u16,
     /// working | committed | aborted | ended (the 2PC list's `data-state`).
     pub state: &'static str,
+    /// pending | indoubt | committed | aborted: `TxnTrace::status`, the one outcome the
+    /// 2PC list shows (its `data-status`).
+    pub status: &'static str,
     pub started_ms: u64,
     pub participants: Vec<PublicParticipant>,
 }
@@ -136,7 +148,26 @@ pub struct PublicKey {
     pub shard: u32,
     pub primary: u16,
     pub epoch: u32,
+    /// `primary` if it is up, else null (the data view's ★ and owner column).
+    pub live_primary: Option<u16>,
     pub copies: Vec<PublicCopy>,
+}
+
+/// The last placement or membership change's move report (the placement tab's).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PublicMoves {
+    /// Stored keys examined.
+    pub keys: u64,
+    /// Of those, how many changed owner in that change.
+    pub moved: u64,
+    /// How many would change owner under modulo / the ring for the member change alone.
+    pub modulo_moved: u64,
+    pub ring_moved: u64,
+    /// modulo | ring, before and after.
+    pub from: &'static str,
+    pub to: &'static str,
+    pub from_members: usize,
+    pub to_members: usize,
 }
 
 /// `window.tablestore.snapshot()`.
@@ -155,6 +186,8 @@ pub struct PublicSnapshot {
     pub breakpoint: PublicBreakpoint,
     pub findings: PublicFindings,
     pub keys: Vec<PublicKey>,
+    /// The last move report, or null before any change.
+    pub moves: Option<PublicMoves>,
 }
 
 /// A replica's copy of a looked-up key.
@@ -254,6 +287,9 @@ impl PublicSnapshot {
                     up: d.up,
                     primary_shards: d.primaries,
                     rows: d.rows,
+                    in_doubt: d.in_doubt,
+                    prepared: d.prepared,
+                    locks: d.locks,
                 })
                 .collect(),
             shards: snap
@@ -265,6 +301,7 @@ impl PublicSnapshot {
                     shard: s.shard.0,
                     primary: s.primary.0,
                     epoch: s.epoch.term,
+                    live_primary: s.live_primary.map(dc),
                     replicas: s.replicas.iter().copied().map(dc).collect(),
                     rows: s.rows,
                 })
@@ -276,6 +313,7 @@ impl PublicSnapshot {
                     id: t.id.0,
                     coordinator: t.coordinator.0,
                     state: fmt::coord_label(coord_state(t)),
+                    status: fmt::txn_status_key(t.status()),
                     started_ms: t.started.0,
                     participants: t
                         .participants
@@ -319,6 +357,7 @@ impl PublicSnapshot {
                         shard: k.shard.0,
                         primary: k.primary.0,
                         epoch: k.epoch.term,
+                        live_primary: k.live_primary.map(dc),
                         copies: k
                             .copies
                             .iter()
@@ -333,6 +372,16 @@ impl PublicSnapshot {
                     })
                 })
                 .collect(),
+            moves: snap.last_moves.as_ref().map(|m| PublicMoves {
+                keys: m.keys,
+                moved: m.moved,
+                modulo_moved: m.modulo_moved,
+                ring_moved: m.ring_moved,
+                from: placement_key(m.from_kind),
+                to: placement_key(m.to_kind),
+                from_members: m.from_members,
+                to_members: m.to_members,
+            }),
         }
     }
 

@@ -54,7 +54,7 @@
 //! | `key-lookup-result`       | where the typed key lives now (`Sim::lookup`): `data-sha1` (40 hex digits), `data-owner`, `data-replicas` (space-separated DC ids, owner first), `data-primary` (current primary), `data-shard`, `data-placement` = modulo \| ring; absent when the key is refused |
 //! | `key-lookup-copy-<dc>`    | a replica's row in the lookup; `data-version` = `<term>.<index>` of its newest row of the key, or `none`; `data-up` = true \| false |
 //! | `key-lookup-error`        | why there is no result (empty or overlong key, unknown table), in place of `key-lookup-result` |
-//! | `txn-<id>`                | a transaction in the 2PC list; `data-state` = coordinator state |
+//! | `txn-<id>`                | a transaction in the 2PC list; `data-state` = coordinator state, `data-status` = its one outcome (`TxnTrace::status`: pending \| indoubt \| committed \| aborted), `data-coordinator` |
 //! | `txn-list`                | the 2PC list, newest first; `data-held` = "true" while its order is held (pointer over it) |
 //! | `txn-list-new`            | how many transactions arrived while the list's order was held (shown then only) |
 //! | `txn-part-<txn>-<dc>`     | participant badge; `data-state` = prepared \| indoubt \| committed \| aborted \| none |
@@ -62,7 +62,8 @@
 //! | `txn-loop-<i>`            | in the diagram, message `<i>` of the transaction's trace sent by a DC to itself, drawn as a loop (class `loop`) |
 //! | `txn-panel`               | the 2PC tab's panel: a fixed height whatever the transactions (the list and the diagram scroll inside) |
 //! | `data-table-<table>`      | data view table (table index)                                |
-//! | `data-key-<table>-<pk>`   | a data view row; `data-primary` = owner DC id, `data-epoch` = the shard's epoch term |
+//! | `data-key-<table>-<pk>`   | a data view row; `data-primary` = the DC the current epoch names (may be down), `data-live-primary` = that DC if it is up, else `none` (the ★ and the owner column), `data-epoch` = the shard's epoch term; its copy cells (`td.cell`) have `data-dc`, `data-version` = `<term>.<index>` or `none` (no copy), `data-stale` = entries behind \| `down` \| `missing` |
+//! | `dc-row-<id>`             | a row of the DC table; `data-state` = up \| down, `data-primaries` (live primary of N shards, 0 while down), `data-in-doubt`, `data-prepared`, `data-locks` (`Sim::dc_loads`) |
 //! | `breakpoint`              | select "pause at": `none` \| `txn-decision` \| `failover` \| `finding` \| `write-acked` \| `prepare-sent` (the values of `?pause_at=`); its value and `data-armed` are the breakpoint armed now: a hit disarms it (back to `none`) unless kept armed |
 //! | `breakpoint-keep`         | checkbox "keep armed": the breakpoint stays armed after each hit |
 //! | `breakpoint-hit`          | why the run paused at the breakpoint; `data-kind` (as above), `data-seq`, `data-ms`, `data-txn`, `data-dc` |

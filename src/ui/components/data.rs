@@ -66,20 +66,21 @@ pub fn data_panel(p: &Props) -> Html {
                 match copy {
                     None => html! { <td key={d.0} class="cell none" /> },
                     Some((_, None)) => html! {
-                        <td key={d.0} class={classes!("cell", "missing", primary.then_some("primary"))} data-stale="missing" title="replica without a copy">
+                        <td key={d.0} class={classes!("cell", "missing", primary.then_some("primary"))} data-stale="missing"
+                            data-dc={d.0.to_string()} data-version="none" title="replica without a copy">
                             { if primary { "★ missing" } else { "missing" } }
                         </td>
                     },
                     Some((_, Some(c))) => {
                         let state = c.state();
                         let cls = match state { CopyState::UpToDate => "fresh", CopyState::Behind(_) => "stale", CopyState::Down => "down" };
-                        let tag = fmt::copy_state(state);
+                        let tag = fmt::copy_tag(state, c.deleted);
                         let stale_attr = if state == CopyState::Down { "down".to_string() } else { c.behind.to_string() };
                         html! {
                             <td key={d.0} class={classes!("cell", cls, primary.then_some("primary"), c.deleted.then_some("deleted"))}
-                                data-stale={stale_attr} title={format!("{}{}", if c.deleted { "deleted" } else { c.value.as_str() }, if primary { " — primary" } else { "" })}>
+                                data-stale={stale_attr} data-dc={d.0.to_string()} data-version={format!("{}.{}", c.term, c.index)} title={format!("{}{}", if c.deleted { "deleted" } else { c.value.as_str() }, if primary { " — primary" } else { "" })}>
                                 <span class="ver">{ format!("{}{}", if primary { "★ " } else { "" }, fmt::version(c.index, c.term)) }</span>
-                                <span class="tag">{ if c.deleted { "deleted".to_string() } else { tag } }</span>
+                                <span class="tag">{ tag }</span>
                             </td>
                         }
                     }
@@ -87,7 +88,8 @@ pub fn data_panel(p: &Props) -> Html {
             });
             html! {
                 <tr key={k.pk.clone()} data-testid={format!("data-key-{}-{}", t.table.0, k.pk)}
-                    data-primary={k.primary.0.to_string()} data-epoch={k.epoch.term.to_string()}>
+                    data-primary={k.primary.0.to_string()} data-epoch={k.epoch.term.to_string()}
+                    data-live-primary={k.live_primary.map_or_else(|| "none".to_string(), |d| d.0.to_string())}>
                     <th scope="row" class="mono">{ k.pk.clone() }</th>
                     <td class="mono muted">{ fmt::shard(&p.topo.tables, t.table, k.shard) }</td>
                     <td>{ owner(k.live_primary, k.primary) }</td>

@@ -46,7 +46,10 @@ impl Component for DcTable {
             let toggle = p.on_toggle.clone();
             let select = p.on_select.clone();
             html! {
-                <tr key={id.0} class={classes!((!d.up).then_some("down"), (p.selected_dc == Some(id)).then_some("sel"))}>
+                <tr key={id.0} class={classes!((!d.up).then_some("down"), (p.selected_dc == Some(id)).then_some("sel"))}
+                    data-testid={format!("dc-row-{}", id.0)} data-state={if d.up { "up" } else { "down" }}
+                    data-primaries={d.primaries.to_string()} data-in-doubt={d.in_doubt.to_string()}
+                    data-prepared={d.prepared.to_string()} data-locks={d.locks.to_string()}>
                     <td class="name" onclick={Callback::from(move |_: MouseEvent| select.emit(Some(id)))}>
                         <span class={classes!("swatch", fmt::dc_bg(id))} />{ d.name.clone() }<span class="muted">{ format!(" {id}") }</span>
                     </td>

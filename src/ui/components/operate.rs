@@ -76,10 +76,10 @@ pub fn operate_panel(p: &Props) -> Html {
         match done {
             Some((at, label, ok, detail, ms)) => html! {
                 <p class={classes!("note", if ok { "ok" } else { "err" })} data-testid="op-result" data-ok={ok.to_string()}>
-                    { format!("#{} {label} {} at {at} after {ms} ms{}{detail}", req.0, if ok { "succeeded" } else { "failed" }, if detail.is_empty() { "" } else { ": " }) }
+                    { format!("{} {label} {} at {at} after {ms} ms{}{detail}", fmt::req(req), if ok { "succeeded" } else { "failed" }, if detail.is_empty() { "" } else { ": " }) }
                 </p>
             },
-            None => html! { <p class="note" data-testid="op-result" data-ok="pending">{ format!("#{} in progress…", req.0) }</p> },
+            None => html! { <p class="note" data-testid="op-result" data-ok="pending">{ format!("{} in progress…", fmt::req(req)) }</p> },
         }
     });
     let op_opts = OPS.iter().enumerate().map(|(i, (v, l, _))| html! { <option key={*v} value={i.to_string()} selected={i == *op}>{ *l }</option> });

@@ -361,12 +361,25 @@ impl Component for SettingsPanel {
                 p.config.tables.iter().enumerate().map(|(i, t)| {
                     let key = fields::mode_key(i);
                     let err = self.errors.get(&key);
+                    let current = self.modes.get(i).cloned().unwrap_or_default();
+                    // Quorum sizes up to R as the form has it now (the run's R if the
+                    // field does not read as a number); the current value is always a
+                    // choice, so a quorum above a lowered R stays visible with its error.
+                    let r = self.text("replication_factor").trim().parse::<usize>().unwrap_or(usize::from(p.config.replication_factor));
+                    let mut choices = fields::mode_choices(r);
+                    if !current.is_empty() && !choices.iter().any(|(v, _)| *v == current) {
+                        choices.push((current.clone(), current.clone()));
+                    }
+                    let opts = choices.into_iter().map(|(v, l)| {
+                        let sel = v == current;
+                        html! { <option key={v.clone()} value={v} selected={sel}>{ l }</option> }
+                    });
                     html! {
                         <div key={key.clone()} class="field">
                             <label for={format!("field-{key}")}>{ format!("Replication of {}", t.name) }</label>
-                            <input id={format!("field-{key}")} type="text" data-testid={format!("field-{key}")} value={self.modes.get(i).cloned().unwrap_or_default()}
-                                aria-invalid={err.is_some().to_string()} placeholder="async | semisync | sync | quorumN"
-                                oninput={link.callback(move |e: InputEvent| Msg::Mode(i, input_value(&e)))} />
+                            <select id={format!("field-{key}")} data-testid={format!("field-{key}")}
+                                aria-invalid={err.is_some().to_string()}
+                                onchange={link.callback(move |e: Event| Msg::Mode(i, input_value(&e)))}>{ for opts }</select>
                             if let Some(e) = err { <p class="note err" data-testid={format!("field-error-{key}")}>{ e.clone() }</p> }
                         </div>
                     }

@@ -327,8 +327,8 @@ impl BreakpointHit {
             } => {
                 let at = e.dc.map(|d| format!(" at {}", name(d))).unwrap_or_default();
                 format!(
-                    "Paused: {label} #{}{at} was acknowledged ({detail}) — kill the key's primary now: under async replication the write may not have reached any replica yet.",
-                    req.0
+                    "Paused: {label} {}{at} was acknowledged ({detail}) — kill the key's primary now: under async replication the write may not have reached any replica yet.",
+                    fmt::req(*req)
                 )
             }
             _ => String::from("Paused at the breakpoint."),
