@@ -5,7 +5,8 @@
 #   make test               native tests + 10 000-schedule sweep, browser (wasm) tests, release build, end-to-end test
 #   make sweep              the fault-schedule sweep alone (SWEEP_COUNT=10000, SWEEP_FLAGS="--admin"; make test runs it with --admin)
 #   make bench              simulation benchmark (sim/benches/sim.rs), natively
-#   make bench-wasm         the same benchmark in headless Chromium (tests/wasm_bench.rs)
+#   make bench-placement    placement rate vs raw SHA-1 rate (sim/benches/placement.rs), natively
+#   make bench-wasm         both benchmarks in headless Chromium (tests/wasm_bench.rs)
 #   make frametime          frame time of the built page with 16 DCs (e2e/frametime.mjs)
 #   make dist               release build into dist/ (relative paths: publish the folder anywhere)
 #   make single             dist/ as one self-contained file: dist-single/tablestore.html
@@ -98,7 +99,7 @@ define e2e_tests
 		PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 ./node_modules/.bin/playwright test
 endef
 
-.PHONY: help tools serve test test-native test-web sweep dist single e2e bench bench-wasm frametime clean
+.PHONY: help tools serve test test-native test-web sweep dist single e2e bench bench-placement bench-wasm frametime clean
 
 help:
 	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
@@ -144,6 +145,10 @@ e2e:
 
 bench:
 	cargo bench -p tablestore-sim --bench sim
+
+# The seed's modulo placement rate next to the raw SHA-1 rate, same keys, same run.
+bench-placement:
+	cargo bench -p tablestore-sim --bench placement
 
 # The same workload in headless Chromium, the core built as for the page (release).
 bench-wasm:

@@ -34,3 +34,41 @@ fn bench_the_core_in_the_browser() {
         sim.trace_hash()
     );
 }
+
+/// The placement micro-benchmark of `make bench-placement`, in the browser: SHA-1 alone
+/// and the placement the simulation routes with, over the same keys, best of 7.
+#[wasm_bindgen_test]
+fn bench_placement_in_the_browser() {
+    use tablestore_playground::sim::bench::{
+        bench_placements, hash_keys, place_keys, placement_keys,
+    };
+    const KEYS: usize = 10_000;
+    const ROUNDS: u32 = 20;
+    let keys = placement_keys(KEYS);
+    let n = KEYS as f64 * f64::from(ROUNDS);
+    let time = |f: &dyn Fn() -> u64| {
+        let t = now_ms();
+        std::hint::black_box(f());
+        (now_ms() - t) / 1000.0
+    };
+    let placements = bench_placements();
+    let mut sha = f64::INFINITY;
+    let mut place = vec![f64::INFINITY; placements.len()];
+    for _ in 0..7 {
+        sha = sha.min(time(&|| hash_keys(&keys, ROUNDS)));
+        for (best, (_, p)) in place.iter_mut().zip(&placements) {
+            *best = best.min(time(&|| place_keys(p, &keys, ROUNDS)));
+        }
+    }
+    console_log!(
+        "wasm sha1 keys/s: {:.0} ({KEYS} keys × {ROUNDS}, best of 7)",
+        n / sha
+    );
+    for ((label, _), t) in placements.iter().zip(place) {
+        console_log!(
+            "wasm placement keys/s: {:.0} ({label}; {:.2}× the SHA-1 rate)",
+            n / t,
+            sha / t
+        );
+    }
+}

@@ -48,3 +48,59 @@ pub fn run_bench(sim: &mut Sim, secs: u64) {
     }
     sim.advance_to(SimTime(secs * 1000));
 }
+
+/// Keys of the placement benchmark: the workload's partition texts `k0`, `k1`, ….
+pub fn placement_keys(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("k{i}")).collect()
+}
+
+/// SHA-1 of every key, `rounds` times: the raw hash rate placement is measured against.
+/// Returns a checksum of the digests so the work cannot be optimised away.
+pub fn hash_keys(keys: &[String], rounds: u32) -> u64 {
+    let mut sum = 0u64;
+    for _ in 0..rounds {
+        for k in keys {
+            sum = sum.wrapping_add(crate::placement::digest_token(&crate::placement::sha1(
+                k.as_bytes(),
+            )));
+        }
+    }
+    sum
+}
+
+/// The placement of every key, `rounds` times, by the function the simulation routes
+/// with (`Placement::shard_of`: SHA-1, then `int(digest) % N` or the ring search).
+/// Returns a checksum of the shards.
+pub fn place_keys(p: &crate::placement::Placement, keys: &[String], rounds: u32) -> u64 {
+    let mut sum = 0u64;
+    for _ in 0..rounds {
+        for k in keys {
+            sum = sum.wrapping_add(u64::from(p.shard_of(k).0));
+        }
+    }
+    sum
+}
+
+/// The placements the placement benchmark measures: the seed's modulo over 5 DCs (the
+/// default world) and the ring over 16 DCs with 64 virtual nodes each.
+pub fn bench_placements() -> Vec<(&'static str, crate::placement::Placement)> {
+    use crate::placement::{Member, Placement};
+    let members = |n: u16| {
+        (0..n)
+            .map(|i| Member {
+                id: DcId(i),
+                name: format!("dc{i}"),
+            })
+            .collect::<Vec<_>>()
+    };
+    vec![
+        (
+            "modulo, 5 DCs",
+            Placement::new(PlacementKind::Modulo, members(5), 3, 64),
+        ),
+        (
+            "ring, 16 DCs × 64 vnodes",
+            Placement::new(PlacementKind::Ring, members(16), 3, 64),
+        ),
+    ]
+}

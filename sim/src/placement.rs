@@ -25,11 +25,95 @@ pub fn sha1_mod(key: &str, n: u64) -> u64 {
 }
 
 /// `int(digest) % n` for a 160-bit digest read big-endian, exactly (n = 0 is read as 1).
+/// Three long-division steps of 64 bits; `Modulus` gives the same answer without a
+/// division when `n` is fixed (a placement's member count).
 pub fn digest_mod(digest: &[u8; 20], n: u64) -> u64 {
     debug_assert!(n > 0);
-    digest
-        .iter()
-        .fold(0u64, |r, &b| ((r << 8) | u64::from(b)) % n.max(1))
+    let n = u128::from(n.max(1));
+    let (hi, mid, lo) = digest_limbs(digest);
+    // r < n <= 2^64, so (r << 64) | limb never overflows.
+    let r = u128::from(hi) % n;
+    let r = ((r << 64) | u128::from(mid)) % n;
+    (((r << 64) | u128::from(lo)) % n) as u64
+}
+
+/// A digest as big-endian limbs of 32, 64 and 64 bits.
+fn digest_limbs(d: &[u8; 20]) -> (u32, u64, u64) {
+    let mut hi = [0u8; 4];
+    let mut mid = [0u8; 8];
+    let mut lo = [0u8; 8];
+    hi.copy_from_slice(&d[0..4]);
+    mid.copy_from_slice(&d[4..12]);
+    lo.copy_from_slice(&d[12..20]);
+    (
+        u32::from_be_bytes(hi),
+        u64::from_be_bytes(mid),
+        u64::from_be_bytes(lo),
+    )
+}
+
+/// `int(digest) % n` for one fixed `n`, with every division done once, in `new`.
+///
+/// Why: the seed's modulo placement is computed for every request, and the exact 160-bit
+/// remainder one byte at a time cost more than SHA-1 itself. Here the digest is cut into
+/// ten 16-bit limbs `l_j`; `int(digest) ≡ Σ l_j · (2^(16j) mod n)` (mod n), a sum below
+/// 2^52 for `n < 2^32`, reduced by Lemire's division-free remainder ("Faster remainder
+/// by direct computation", 2019: `M = ⌊(2^128 − 1) / n⌋ + 1`, exact for 64-bit numerators).
+/// Larger `n` (never a member count) fall back to `digest_mod`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Modulus {
+    n: u64,
+    /// Lemire's constant; unused for n ≤ 1 or n ≥ 2^32.
+    m: u128,
+    /// `2^(16j) mod n` for limb j, counted from the least significant.
+    pow: [u64; 10],
+}
+
+impl Modulus {
+    /// Remainders by `n` (0 is read as 1, like `digest_mod`).
+    pub fn new(n: u64) -> Modulus {
+        let n = n.max(1);
+        let mut pow = [0u64; 10];
+        let m = if n > 1 && n <= u64::from(u32::MAX) {
+            let mut p = 1 % n;
+            for slot in pow.iter_mut() {
+                *slot = p;
+                p = (p << 16) % n;
+            }
+            u128::MAX / u128::from(n) + 1
+        } else {
+            0
+        };
+        Modulus { n, m, pow }
+    }
+
+    /// The divisor.
+    pub fn n(&self) -> u64 {
+        self.n
+    }
+
+    /// `int(digest) % n`, equal to `digest_mod(digest, n)`.
+    pub fn reduce(&self, digest: &[u8; 20]) -> u64 {
+        if self.n == 1 {
+            return 0;
+        }
+        if self.m == 0 {
+            return digest_mod(digest, self.n);
+        }
+        // Limb j holds digest bytes 18−2j and 19−2j (big-endian): 16 bits each, so every
+        // product is below 2^48 and the ten of them sum below 2^52.
+        let mut sum = 0u64;
+        for (j, p) in self.pow.iter().enumerate() {
+            let limb = u64::from(u16::from_be_bytes([digest[18 - 2 * j], digest[19 - 2 * j]]));
+            sum += limb * p;
+        }
+        // Lemire: the low 128 bits of M·a, times n, shifted down 128 bits.
+        let low = self.m.wrapping_mul(u128::from(sum));
+        let n = u128::from(self.n);
+        let bottom = ((low & u128::from(u64::MAX)) * n) >> 64;
+        let top = (low >> 64) * n;
+        ((bottom + top) >> 64) as u64
+    }
 }
 
 /// The top 64 bits of SHA-1: a position on the ring.
@@ -62,7 +146,7 @@ pub struct Member {
 }
 
 /// Where each partition key lives: its shard, and the shard's replicas (owner first).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Placement {
     /// Modulo or ring.
     pub kind: PlacementKind,
@@ -75,6 +159,8 @@ pub struct Placement {
     /// Ring positions `(token, dc)`, sorted by token. Built for both strategies so the UI
     /// can draw the ring whichever strategy is active.
     pub ring: Vec<(u64, DcId)>,
+    /// `% members.len()`, prepared once (a pure function of the member count).
+    modulus: Modulus,
 }
 
 impl Placement {
@@ -86,8 +172,10 @@ impl Placement {
             .flat_map(|m| (0..vnodes).map(move |v| (token(&format!("{}#{v}", m.name)), m.id)))
             .collect();
         ring.sort();
+        let modulus = Modulus::new(members.len() as u64);
         Placement {
             kind,
+            modulus,
             members,
             replication_factor: r,
             vnodes,
@@ -117,7 +205,7 @@ impl Placement {
     /// members: its modulo bucket `int(digest) % N`, or the index of its ring vnode.
     pub fn shard_of_digest(&self, kind: PlacementKind, digest: &[u8; 20]) -> ShardId {
         match kind {
-            PlacementKind::Modulo => ShardId(digest_mod(digest, self.members.len() as u64) as u32),
+            PlacementKind::Modulo => ShardId(self.modulus.reduce(digest) as u32),
             PlacementKind::Ring => ShardId(self.ring_index(digest_token(digest)) as u32),
         }
     }

@@ -1,10 +1,13 @@
 //! Placement: the seed's modulo rule, the ring, replica sets, and how many rows move.
 
 use crate::common::*;
+use proptest::prelude::*;
 use std::collections::BTreeSet;
 use tablestore_sim::config::region_dc;
 use tablestore_sim::config::PlacementKind;
-use tablestore_sim::placement::{move_report, sha1, sha1_mod, Member, Placement};
+use tablestore_sim::placement::{
+    digest_mod, move_report, sha1, sha1_mod, Member, Modulus, Placement,
+};
 use tablestore_sim::{DcId, LookupError, MoveReport, Sim, TableId, UserCommand};
 
 fn members(n: u16) -> Vec<Member> {
@@ -14,6 +17,40 @@ fn members(n: u16) -> Vec<Member> {
             name: format!("dc{i}"),
         })
         .collect()
+}
+
+/// The definition, one byte at a time: `int(digest) % n` by long division.
+fn bytewise_mod(d: &[u8; 20], n: u64) -> u64 {
+    d.iter()
+        .fold(0u128, |r, &b| ((r << 8) | u128::from(b)) % u128::from(n)) as u64
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+    /// The division-free remainder used by placement equals long division, for small
+    /// divisors (member counts), large ones (the fallback) and the edges.
+    #[test]
+    fn the_fast_modulus_equals_long_division(
+        d in proptest::array::uniform20(any::<u8>()),
+        small in 1u64..300,
+        big in any::<u64>(),
+        edge in prop::sample::select(vec![1u64, 2, 3, 65_535, 65_536, 65_537, u64::from(u32::MAX), u64::from(u32::MAX) + 1, u64::MAX]),
+    ) {
+        for n in [small, big.max(1), edge] {
+            let want = bytewise_mod(&d, n);
+            prop_assert_eq!(digest_mod(&d, n), want, "digest_mod % {}", n);
+            prop_assert_eq!(Modulus::new(n).reduce(&d), want, "Modulus % {}", n);
+        }
+    }
+}
+
+#[test]
+fn the_fast_modulus_on_all_ones_and_zeros() {
+    for n in 1..=1000u64 {
+        for d in [[0xffu8; 20], [0u8; 20], [0x80; 20]] {
+            assert_eq!(Modulus::new(n).reduce(&d), bytewise_mod(&d, n), "% {n}");
+        }
+    }
 }
 
 #[test]
