@@ -75,16 +75,6 @@ fn coord_state(t: &TxnTrace) -> CoordState {
     t.coord_state()
 }
 
-/// The class of a transaction's one state.
-fn status_class(s: TxnStatus) -> &'static str {
-    match s {
-        TxnStatus::Pending => "pending",
-        TxnStatus::InDoubt => "indoubt",
-        TxnStatus::Committed => "committed",
-        TxnStatus::Aborted => "aborted",
-    }
-}
-
 fn msg_label(m: &TxnMsg) -> String {
     match m.kind {
         MsgKind::Prepare => "PREPARE".into(),
@@ -697,7 +687,7 @@ pub fn txn_panel(p: &Props) -> Html {
         let sel = p.selected == Some(id);
         let status = t.status();
         let select = p.on_select.clone();
-        let out = status_class(status);
+        let out = fmt::txn_status_key(status);
         html! {
             <li key={id.0}>
                 <button class={classes!("txn-item", sel.then_some("sel"), out)} data-testid={format!("txn-{}", id.0)}
