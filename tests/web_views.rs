@@ -194,6 +194,7 @@ fn msg_key(k: MsgKind) -> &'static str {
         MsgKind::DecisionAck => "ack",
         MsgKind::QueryDecision => "query",
         MsgKind::NewEpoch => "epoch",
+        MsgKind::InstallSnapshot => "snapshot",
     }
 }
 

@@ -140,7 +140,8 @@ impl Acked {
                 store.intents.contains_key(&txn)
                     || matches!(store.resolved.get(&txn), Some((true, _)))
             }
-            None => store.entry(self.pos.index).map(|e| e.pos) == Some(self.pos),
+            // `pos_at`: a compacted entry is held too (same position ⇒ same entry).
+            None => store.pos_at(self.pos.index) == Some(self.pos),
         }
     }
 }
@@ -870,7 +871,7 @@ impl Checker {
                 // Contents, not only positions: the same position holding another write
                 // (or the same log implying other rows) is a divergence too.
                 let n = store.last_index().min(p.last_index());
-                let bad = (1..=n).rev().take(64).any(|i| store.entry(i) != p.entry(i))
+                let bad = (1..=n).rev().take(64).any(|i| !store.same_at(p, i))
                     || store.last_index() > p.last_index()
                     || (store.last_index() == p.last_index() && store.rows != p.rows);
                 if bad && !self.reported_divergence.contains(&(*key, dc)) {
@@ -891,6 +892,57 @@ impl Checker {
                 vec![],
                 None,
                 self.fault_of(dc),
+            );
+        }
+    }
+
+    /// 2PC state is derived from the log, snapshots included: a copy that holds an
+    /// undecided transaction's PREPARE at the position its primary does (the same entry,
+    /// so the same prefix) and no decision for it must hold its intent and locks. A copy
+    /// without them (a snapshot that dropped them) would let a promoted primary forget
+    /// the PREPARE it voted YES on.
+    pub(crate) fn check_intents(&mut self, c: &CheckCtx) {
+        let mut found = Vec::new();
+        for (&pd, pn) in c.nodes {
+            for (key, p) in &pn.durable.stores {
+                if p.intents.is_empty() || !pn.is_primary(*key) {
+                    continue;
+                }
+                for d in c.placement.replicas(key.1) {
+                    let Some(s) = c.nodes.get(&d).and_then(|n| n.durable.stores.get(key)) else {
+                        continue;
+                    };
+                    for (txn, i) in &p.intents {
+                        let holds_prepare = s.pos_at(i.pos.index) == Some(i.pos);
+                        if d != pd
+                            && holds_prepare
+                            && !s.resolved.contains_key(txn)
+                            && !s.intents.contains_key(txn)
+                            && !self.reported_divergence.contains(&(*key, d))
+                        {
+                            found.push((*key, d, pd, *txn, i.pos));
+                        }
+                    }
+                }
+            }
+        }
+        for (key, d, primary, txn, pos) in found {
+            if !self.reported_divergence.insert((key, d)) {
+                continue;
+            }
+            self.find(
+                c.now,
+                FindingKind::Divergence,
+                format!(
+                    "{d}'s copy of {} {} holds {txn}'s PREPARE (#{} {}) like primary {primary}, but not its intent and locks",
+                    c.table_name(key.0),
+                    key.1,
+                    pos.index,
+                    pos.epoch
+                ),
+                vec![],
+                Some(txn),
+                self.fault_of(d),
             );
         }
     }
@@ -947,11 +999,7 @@ impl Checker {
     /// promise table like a failover loss, with the change named as the cause.
     pub(crate) fn relayout(&mut self, c: &CheckCtx, r: &Relayout) {
         let present_at = |key: ShardKey, pos: LogPos| {
-            r.sources
-                .get(&key)
-                .and_then(|s| s.entry(pos.index))
-                .map(|e| e.pos)
-                == Some(pos)
+            r.sources.get(&key).and_then(|s| s.pos_at(pos.index)) == Some(pos)
         };
         let present = |a: &Acked| r.sources.get(&a.key).is_some_and(|s| a.held_by(s));
         let acked = std::mem::take(&mut self.acked);
@@ -982,8 +1030,7 @@ impl Checker {
                         .durable
                         .stores
                         .get(&a.key)
-                        .and_then(|s| s.entry(a.pos.index))
-                        .map(|e| e.pos)
+                        .and_then(|s| s.pos_at(a.pos.index))
                         == Some(a.pos)
             });
             match holder {

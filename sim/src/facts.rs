@@ -105,6 +105,19 @@ impl Sim {
                 shard,
                 entries: dropped.len() as u64,
             }),
+            Fact::SnapshotInstalled {
+                table,
+                shard,
+                upto,
+                last,
+                dropped: _,
+            } => Some(EventKind::SnapshotInstalled {
+                table,
+                shard,
+                index: upto.index,
+                term: upto.epoch.term,
+                last_index: last.index,
+            }),
             Fact::OpDone {
                 req,
                 op,
@@ -255,6 +268,7 @@ impl Sim {
             if let Some(since) = healthy_since {
                 ch.check_settled(c, since, settle);
             }
+            ch.check_intents(c);
             ch.prune(c);
         });
         self.record_new_findings(before);

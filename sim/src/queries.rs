@@ -11,7 +11,7 @@ use crate::node::{Node, ShardMeta};
 use crate::placement::{MoveReport, Placement};
 use crate::record::{Breakpoint, Counters, Event, MetricPoint, TxnTrace};
 use crate::sim::Sim;
-use crate::table::{partition_text, Epoch, Pk, Row};
+use crate::table::{partition_text, Epoch, Pk, Row, ShardStore};
 use crate::time::SimTime;
 use crate::vocab::{PartState, PeerState, ShardKey};
 
@@ -155,6 +155,24 @@ impl Sim {
     /// The shard a row with primary key `pk` lives in (in any table).
     pub fn shard_of(&self, pk: &Pk) -> ShardId {
         self.world.placement.shard_of(&partition_text(pk))
+    }
+
+    /// `dc`'s copy of shard `key` (its retained log, snapshot and rows), if it stores one.
+    pub fn store_at(&self, dc: DcId, key: (TableId, ShardId)) -> Option<&ShardStore> {
+        self.world.nodes.get(&dc)?.durable.stores.get(&key)
+    }
+
+    /// Over every shard copy every DC stores: the log entries retained, and the entries
+    /// the logs would hold without compaction (the sum of their last indexes).
+    pub fn log_entries(&self) -> (u64, u64) {
+        let stores = self
+            .world
+            .nodes
+            .values()
+            .flat_map(|n| n.durable.stores.values());
+        stores.fold((0, 0), |(kept, all), s| {
+            (kept + s.log.len() as u64, all + s.last_index())
+        })
     }
 
     /// The copy of a row that `dc` stores, if any.

@@ -161,6 +161,19 @@ pub enum EventKind {
         /// How many entries it dropped.
         entries: u64,
     },
+    /// A replica behind the primary's compaction point installed its snapshot.
+    SnapshotInstalled {
+        /// The shard's table.
+        table: TableId,
+        /// The shard.
+        shard: ShardId,
+        /// The snapshot's last included index.
+        index: u64,
+        /// Its epoch's term.
+        term: u32,
+        /// The copy's last index after the install (snapshot plus the log sent with it).
+        last_index: u64,
+    },
     /// A client operation completed.
     Op {
         /// The request.
@@ -232,7 +245,7 @@ impl EventKind {
             EventKind::FailoverIssued { .. }
             | EventKind::Promoted { .. }
             | EventKind::SteppedDown { .. } => "failover",
-            EventKind::Truncated { .. } => "replication",
+            EventKind::Truncated { .. } | EventKind::SnapshotInstalled { .. } => "replication",
             EventKind::Op { .. } => "client",
             EventKind::Coord { .. } | EventKind::Part { .. } | EventKind::Recovered { .. } => "2pc",
             EventKind::Finding { .. } => "checker",

@@ -1,8 +1,13 @@
 //! Rows, versions, and one DC's copy of a shard: its durable log and the rows it implies.
 //!
-//! Invariants: `rows`, `intents` and `resolved` are always exactly the result of applying
-//! `log` in order to an empty shard; log entry `i` (1-based) sits at `log[i-1]`; an entry's
-//! position `(epoch, index)` identifies it across DCs (same position ⇒ same entry).
+//! Invariants: `rows`, `intents`, `locks` and `resolved` are always exactly the result of
+//! applying the retained `log` in order to the snapshot of the compacted prefix
+//! (`Compacted`; an empty shard when nothing is compacted); entry `i` (1-based) sits at
+//! `log[i - s - 1]`, `s` the compaction point; an entry's position `(epoch, index)`
+//! identifies it across DCs (same position ⇒ same entry, and the same prefix before it),
+//! compacted or not (`pos_at`). Compaction moves entries into the snapshot and never
+//! changes the rows, intents or locks a copy serves; a copy diverged below its compaction
+//! point cannot truncate and is replaced by a snapshot install (`node::replication`).
 //!
 //! A shard is a 2PC participant as a replica group (as in Spanner): a transaction's
 //! PREPARE is a log entry holding its writes as intents, which lock their rows; a later
@@ -14,6 +19,12 @@ use super::time::SimTime;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
+
+/// Entries a primary keeps below what every live replica acknowledged, so a replica a
+/// little behind catches up by log shipping rather than by a snapshot install.
+pub const COMPACT_KEEP: u64 = 16;
+/// A primary compacts once this many entries are compactable (compaction is amortized).
+pub const COMPACT_EVERY: u64 = 16;
 
 /// A cell value.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -237,10 +248,34 @@ pub struct Row {
     pub write_id: u64,
 }
 
+/// What a compacted log prefix implied: the state after its last entry, and enough of
+/// the prefix's shape for the log-matching rule (Raft's lastIncludedIndex / Term).
+///
+/// Invariant: `rows`, `intents`, `locks` and `resolved` are exactly the result of applying
+/// the compacted entries `1..=last.index` in order to an empty shard — prepared intents and
+/// their locks included, so compaction never drops an unresolved PREPARE's effect.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Compacted {
+    /// The last compacted entry's position (the default: nothing compacted).
+    pub last: LogPos,
+    /// The first index of each epoch in the compacted prefix, ascending: the prefix's
+    /// epoch at any index, so the prev-check works below the compaction point. (A log's
+    /// epochs never decrease along it; one pair per epoch change, not per entry.)
+    pub epochs: Vec<(u64, Epoch)>,
+    /// The rows the prefix implies.
+    pub rows: BTreeMap<Pk, Row>,
+    /// Intents of transactions prepared in the prefix and not decided in it.
+    pub intents: BTreeMap<TxnId, Intent>,
+    /// Their row locks.
+    pub locks: BTreeMap<Pk, TxnId>,
+    /// Transactions decided in the prefix.
+    pub resolved: BTreeMap<TxnId, (bool, u64)>,
+}
+
 /// One DC's copy of one shard of one table.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ShardStore {
-    /// The log, entry `i` at `log[i-1]`.
+    /// The retained log: entry `i` at `log[i - compacted.last.index - 1]`.
     pub log: Vec<LogEntry>,
     /// The rows the log implies.
     pub rows: BTreeMap<Pk, Row>,
@@ -250,62 +285,160 @@ pub struct ShardStore {
     pub locks: BTreeMap<Pk, TxnId>,
     /// Decided transactions: commit (true) or abort, and where the decision entry sits.
     pub resolved: BTreeMap<TxnId, (bool, u64)>,
+    /// The compacted prefix (the snapshot the retained log continues).
+    pub compacted: Compacted,
 }
 
 impl ShardStore {
-    /// The last entry's position (the default when empty).
+    /// The last entry's position (the snapshot's when the retained log is empty).
     pub fn last(&self) -> LogPos {
-        self.log.last().map(|e| e.pos).unwrap_or_default()
+        self.log
+            .last()
+            .map(|e| e.pos)
+            .unwrap_or(self.compacted.last)
     }
 
     /// The last entry's index (0 when empty).
     pub fn last_index(&self) -> u64 {
-        self.log.len() as u64
+        self.compacted.last.index + self.log.len() as u64
     }
 
-    /// Epoch of the entry at `index` (index 0 is the empty prefix, epoch default).
+    /// The compaction point: entries up to it are in the snapshot, not the log.
+    pub fn snapshot_index(&self) -> u64 {
+        self.compacted.last.index
+    }
+
+    /// Epoch of the entry at `index` (index 0 is the empty prefix, epoch default), also
+    /// below the compaction point.
     pub fn epoch_at(&self, index: u64) -> Option<Epoch> {
         if index == 0 {
             return Some(Epoch::default());
         }
-        self.log.get(index as usize - 1).map(|e| e.pos.epoch)
+        let s = self.compacted.last.index;
+        if index <= s {
+            return self
+                .compacted
+                .epochs
+                .iter()
+                .rev()
+                .find(|(first, _)| *first <= index)
+                .map(|(_, e)| *e);
+        }
+        self.log.get((index - s) as usize - 1).map(|e| e.pos.epoch)
     }
 
-    /// Entry `index` (1-based), if present.
+    /// The position of entry `index`, compacted or not.
+    pub fn pos_at(&self, index: u64) -> Option<LogPos> {
+        self.epoch_at(index).map(|epoch| LogPos { epoch, index })
+    }
+
+    /// Entry `index` (1-based), if present in the retained log.
     pub fn entry(&self, index: u64) -> Option<&LogEntry> {
-        if index == 0 {
+        let s = self.compacted.last.index;
+        if index <= s {
             None
         } else {
-            self.log.get(index as usize - 1)
+            self.log.get((index - s) as usize - 1)
         }
+    }
+
+    /// Up to `n` retained entries from index `from` on (`from` > the compaction point).
+    pub fn entries_from(&self, from: u64, n: u64) -> &[LogEntry] {
+        let s = self.compacted.last.index;
+        let a = (from.max(s + 1) - s - 1).min(self.log.len() as u64);
+        let b = (a + n).min(self.log.len() as u64);
+        &self.log[a as usize..b as usize]
+    }
+
+    /// Whether both copies hold the same entry at `index` (compared by content where both
+    /// retain it, else by position: same position ⇒ same entry).
+    pub fn same_at(&self, other: &ShardStore, index: u64) -> bool {
+        match (self.entry(index), other.entry(index)) {
+            (Some(a), Some(b)) => a == b,
+            _ => self.pos_at(index) == other.pos_at(index),
+        }
+    }
+
+    /// The newest term anywhere in this copy (its log, compacted part included).
+    pub fn max_term(&self) -> u32 {
+        let log = self.log.iter().map(|e| e.pos.epoch.term);
+        let snap = self.compacted.epochs.iter().map(|(_, e)| e.term);
+        log.chain(snap).max().unwrap_or(0)
     }
 
     /// Appends the next entry and applies it.
     pub fn append(&mut self, e: LogEntry) {
         debug_assert_eq!(e.pos.index, self.last_index() + 1);
-        self.apply(&e);
+        apply(
+            &mut self.rows,
+            &mut self.intents,
+            &mut self.locks,
+            &mut self.resolved,
+            &e,
+        );
         self.log.push(e);
     }
 
-    /// Drops every entry after `index` and rebuilds the rows; returns what was dropped.
+    /// Whether `truncate_after(index)` can run: a compacted entry cannot be dropped
+    /// (a copy diverged below its compaction point needs a snapshot install).
+    pub fn can_truncate_after(&self, index: u64) -> bool {
+        index >= self.compacted.last.index
+    }
+
+    /// Drops every entry after `index` and rebuilds the rows from the snapshot; returns
+    /// what was dropped. `index` below the compaction point drops nothing (see
+    /// `can_truncate_after`).
     pub fn truncate_after(&mut self, index: u64) -> Vec<LogEntry> {
-        if index >= self.last_index() {
+        if index >= self.last_index() || !self.can_truncate_after(index) {
             return Vec::new();
         }
-        let dropped = self.log.split_off(index as usize);
-        self.rows.clear();
-        self.intents.clear();
-        self.locks.clear();
-        self.resolved.clear();
-        let log = std::mem::take(&mut self.log);
-        for e in &log {
-            self.apply(e);
+        let keep = (index - self.compacted.last.index) as usize;
+        let dropped = self.log.split_off(keep);
+        self.rows = self.compacted.rows.clone();
+        self.intents = self.compacted.intents.clone();
+        self.locks = self.compacted.locks.clone();
+        self.resolved = self.compacted.resolved.clone();
+        for e in &self.log {
+            apply(
+                &mut self.rows,
+                &mut self.intents,
+                &mut self.locks,
+                &mut self.resolved,
+                e,
+            );
         }
-        self.log = log;
         dropped
     }
 
-    /// The row writes of every entry, newest first, with the entry's position.
+    /// Compacts the log up to `index` (at most the last entry): the entries leave the log
+    /// and their effect moves into the snapshot — rows, intents and locks of transactions
+    /// still undecided, decisions. Returns how many entries were compacted. The rows the
+    /// store serves do not change.
+    pub fn compact_to(&mut self, index: u64) -> u64 {
+        let s = self.compacted.last.index;
+        let upto = index.min(self.last_index());
+        if upto <= s {
+            return 0;
+        }
+        let n = (upto - s) as usize;
+        let c = &mut self.compacted;
+        for e in self.log.drain(..n) {
+            if c.epochs.last().map(|(_, ep)| *ep) != Some(e.pos.epoch) {
+                c.epochs.push((e.pos.index, e.pos.epoch));
+            }
+            apply(
+                &mut c.rows,
+                &mut c.intents,
+                &mut c.locks,
+                &mut c.resolved,
+                &e,
+            );
+            c.last = e.pos;
+        }
+        n as u64
+    }
+
+    /// The row writes of every retained entry, newest first, with the entry's position.
     pub fn writes_rev(&self) -> impl Iterator<Item = (LogPos, &WriteOp)> + '_ {
         self.log
             .iter()
@@ -313,59 +446,65 @@ impl ShardStore {
             .flat_map(|e| e.body.applied().into_iter().map(move |(w, _)| (e.pos, w)))
     }
 
-    fn apply(&mut self, e: &LogEntry) {
-        let ver = Version {
-            pos: e.pos,
-            origin: e.origin,
-            at: e.at,
-        };
-        match &e.body {
-            Body::Write { op, write_id } => apply_write(&mut self.rows, op, *write_id, &ver),
-            Body::Prepare {
-                txn,
-                coordinator,
-                writes,
-            } => {
-                for (w, _) in writes {
-                    self.locks.insert(w.pk.clone(), *txn);
-                }
-                self.intents.insert(
-                    *txn,
-                    Intent {
-                        coordinator: *coordinator,
-                        writes: writes.clone(),
-                        pos: e.pos,
-                        at: e.at,
-                    },
-                );
-            }
-            Body::Commit { txn, writes } => {
-                self.release(*txn);
-                self.resolved.insert(*txn, (true, e.pos.index));
-                for (w, id) in writes {
-                    apply_write(&mut self.rows, w, *id, &ver);
-                }
-            }
-            Body::Abort { txn } => {
-                self.release(*txn);
-                self.resolved.insert(*txn, (false, e.pos.index));
-            }
-        }
-    }
-
-    fn release(&mut self, txn: TxnId) {
-        if let Some(i) = self.intents.remove(&txn) {
-            for (w, _) in &i.writes {
-                if self.locks.get(&w.pk) == Some(&txn) {
-                    self.locks.remove(&w.pk);
-                }
-            }
-        }
-    }
-
     /// Rows that are not tombstones.
     pub fn live_rows(&self) -> usize {
         self.rows.values().filter(|r| !r.deleted).count()
+    }
+}
+
+fn apply(
+    rows: &mut BTreeMap<Pk, Row>,
+    intents: &mut BTreeMap<TxnId, Intent>,
+    locks: &mut BTreeMap<Pk, TxnId>,
+    resolved: &mut BTreeMap<TxnId, (bool, u64)>,
+    e: &LogEntry,
+) {
+    let ver = Version {
+        pos: e.pos,
+        origin: e.origin,
+        at: e.at,
+    };
+    match &e.body {
+        Body::Write { op, write_id } => apply_write(rows, op, *write_id, &ver),
+        Body::Prepare {
+            txn,
+            coordinator,
+            writes,
+        } => {
+            for (w, _) in writes {
+                locks.insert(w.pk.clone(), *txn);
+            }
+            intents.insert(
+                *txn,
+                Intent {
+                    coordinator: *coordinator,
+                    writes: writes.clone(),
+                    pos: e.pos,
+                    at: e.at,
+                },
+            );
+        }
+        Body::Commit { txn, writes } => {
+            release(intents, locks, *txn);
+            resolved.insert(*txn, (true, e.pos.index));
+            for (w, id) in writes {
+                apply_write(rows, w, *id, &ver);
+            }
+        }
+        Body::Abort { txn } => {
+            release(intents, locks, *txn);
+            resolved.insert(*txn, (false, e.pos.index));
+        }
+    }
+}
+
+fn release(intents: &mut BTreeMap<TxnId, Intent>, locks: &mut BTreeMap<Pk, TxnId>, txn: TxnId) {
+    if let Some(i) = intents.remove(&txn) {
+        for (w, _) in &i.writes {
+            if locks.get(&w.pk) == Some(&txn) {
+                locks.remove(&w.pk);
+            }
+        }
     }
 }
 

@@ -9,7 +9,7 @@
 //! never acts, it appends to its `Out`, and the world carries the effects out in order.
 
 use crate::ids::{DcId, ReqId, ShardId, TableId, TxnId};
-use crate::table::{Epoch, LogEntry, LogPos, Pk, Row, WriteKind, WriteOp};
+use crate::table::{Epoch, LogEntry, LogPos, Pk, Row, ShardStore, WriteKind, WriteOp};
 use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
@@ -192,6 +192,17 @@ pub(crate) enum Fact {
         in_doubt: usize,
         redo_decisions: usize,
     },
+    /// A replica replaced its copy of a shard by the primary's snapshot (its own log had
+    /// fallen behind the primary's compaction point, or diverged below its own).
+    SnapshotInstalled {
+        table: TableId,
+        shard: ShardId,
+        /// The snapshot's last included position and the copy's last position after it.
+        upto: LogPos,
+        last: LogPos,
+        /// What the replica's own log held that the snapshot does not.
+        dropped: Vec<(LogPos, u64)>,
+    },
 }
 
 /// One thing a handler asks the world to do.
@@ -359,6 +370,19 @@ pub(crate) enum Msg {
         entries: Vec<LogEntry>,
         /// The primary's last index: a replica drops older-epoch entries beyond it.
         last: u64,
+        /// The primary's compaction point (every replica it counts live holds the log up
+        /// to it): a replica may compact its own log up to here.
+        compact: u64,
+    },
+    /// Raft's InstallSnapshot: the primary's copy of a shard — the snapshot of its
+    /// compacted prefix (rows, intents and locks of undecided transactions, decisions, the
+    /// last included position) and the retained log after it — for a replica behind the
+    /// compaction point. Shared, not copied, while in flight.
+    InstallSnapshot {
+        table: TableId,
+        shard: ShardId,
+        epoch: Epoch,
+        store: Rc<ShardStore>,
     },
     ReplicateAck {
         table: TableId,
@@ -370,6 +394,9 @@ pub(crate) enum Msg {
         /// The replica's last index that agrees with the primary (or its log end on a
         /// mismatch), so the primary knows where to resume.
         last: u64,
+        /// The replica's copy diverged below its own compaction point: it cannot drop the
+        /// diverged entries and needs a snapshot install.
+        need_snapshot: bool,
     },
     Request {
         req: ReqId,
@@ -474,11 +501,13 @@ pub enum MsgKind {
     QueryDecision,
     /// A failover's new primary and epoch.
     NewEpoch,
+    /// A primary's snapshot for a replica behind its log's compaction point.
+    InstallSnapshot,
 }
 
 impl MsgKind {
     /// Every kind, in a fixed order (bit `i` of a filter mask is `ALL[i]`).
-    pub const ALL: [MsgKind; 11] = [
+    pub const ALL: [MsgKind; 12] = [
         MsgKind::Heartbeat,
         MsgKind::Replicate,
         MsgKind::ReplicateAck,
@@ -490,6 +519,7 @@ impl MsgKind {
         MsgKind::DecisionAck,
         MsgKind::QueryDecision,
         MsgKind::NewEpoch,
+        MsgKind::InstallSnapshot,
     ];
 
     /// The name the page shows.
@@ -506,6 +536,7 @@ impl MsgKind {
             MsgKind::DecisionAck => "ACK",
             MsgKind::QueryDecision => "decision query",
             MsgKind::NewEpoch => "new epoch",
+            MsgKind::InstallSnapshot => "install snapshot",
         }
     }
 }
@@ -517,6 +548,7 @@ impl Msg {
             Msg::Heartbeat { .. } => MsgKind::Heartbeat,
             Msg::Replicate { .. } => MsgKind::Replicate,
             Msg::ReplicateAck { .. } => MsgKind::ReplicateAck,
+            Msg::InstallSnapshot { .. } => MsgKind::InstallSnapshot,
             Msg::Request { .. } => MsgKind::Request,
             Msg::Response { .. } => MsgKind::Response,
             Msg::Prepare { .. } => MsgKind::Prepare,

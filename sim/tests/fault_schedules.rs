@@ -296,3 +296,15 @@ fn owner_reads_without_a_read_lease_are_stale_and_caught() {
         FindingKind::StaleRead,
     );
 }
+
+#[test]
+fn a_snapshot_install_without_the_prepared_intents_is_caught() {
+    caught(
+        Bugs {
+            snapshot_without_intents: true,
+            ..Bugs::default()
+        },
+        Modes::Mixed,
+        FindingKind::Divergence,
+    );
+}

@@ -7,6 +7,7 @@
 mod common;
 
 mod balancer;
+mod compaction;
 mod detector;
 mod determinism;
 mod failover;

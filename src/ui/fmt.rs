@@ -57,6 +57,7 @@ pub fn msg_class(k: MsgKind) -> &'static str {
         MsgKind::DecisionAck => "mk-ack",
         MsgKind::QueryDecision => "mk-query",
         MsgKind::NewEpoch => "mk-epoch",
+        MsgKind::InstallSnapshot => "mk-snapshot",
     }
 }
 
@@ -274,6 +275,19 @@ pub fn event_text(e: &Event, names: &Names, tables: &[String]) -> String {
         } => format!(
             "truncated {entries} divergent entries of {}",
             sh(*table, *shard)
+        ),
+        EventKind::SnapshotInstalled {
+            table,
+            shard,
+            index,
+            term,
+            last_index,
+        } => format!(
+            "installed a snapshot of {} up to {} (epoch {}); log ends at {}",
+            sh(*table, *shard),
+            log_pos(*index),
+            epoch(*term),
+            log_pos(*last_index)
         ),
         EventKind::Op {
             req,

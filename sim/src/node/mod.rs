@@ -60,6 +60,10 @@ pub struct Bugs {
     /// A primary serves `Owner` reads without a read lease (a deposed primary that has not
     /// heard of its successor serves stale rows).
     pub owner_reads_without_lease: bool,
+    /// A snapshot install carries the rows of the compacted prefix but not its prepared
+    /// intents and their locks: a replica that installs it while a transaction is
+    /// undecided forgets that transaction's PREPARE.
+    pub snapshot_without_intents: bool,
 }
 
 /// A new layout, as a membership or placement change installs it on every node.
@@ -221,7 +225,7 @@ impl Node {
             self.step_down(ctx, key, layout.epoch, self.id, out);
         }
         let old = std::mem::take(&mut self.durable.stores);
-        if !self.is_up() && old.values().any(|s| !s.log.is_empty()) {
+        if !self.is_up() && old.values().any(|s| s.last_index() > 0) {
             self.durable.retired.push(old);
         }
         self.install_placement(ctx);
@@ -273,7 +277,7 @@ impl Node {
             .stores
             .values()
             .chain(self.durable.retired.iter().flat_map(|r| r.values()))
-            .map(|s| s.log.iter().map(|e| e.pos.epoch.term).max().unwrap_or(0));
+            .map(ShardStore::max_term);
         metas.chain(fences).chain(logs).max().unwrap_or(0)
     }
 
@@ -374,7 +378,24 @@ impl Node {
                 prev,
                 entries,
                 last,
-            } => self.on_replicate(ctx, from, (table, shard), epoch, prev, entries, last, out),
+                compact,
+            } => self.on_replicate(
+                ctx,
+                from,
+                (table, shard),
+                epoch,
+                prev,
+                entries,
+                last,
+                compact,
+                out,
+            ),
+            Msg::InstallSnapshot {
+                table,
+                shard,
+                epoch,
+                store,
+            } => self.on_install_snapshot(ctx, from, (table, shard), epoch, store, out),
             Msg::ReplicateAck {
                 table,
                 shard,
@@ -382,7 +403,18 @@ impl Node {
                 primary,
                 ok,
                 last,
-            } => self.on_replicate_ack(ctx, from, (table, shard), epoch, primary, ok, last, out),
+                need_snapshot,
+            } => self.on_replicate_ack(
+                ctx,
+                from,
+                (table, shard),
+                epoch,
+                primary,
+                ok,
+                last,
+                need_snapshot,
+                out,
+            ),
             Msg::Request { req, op } => self.serve(ctx, from, req, op, out),
             Msg::Response { req, result } => self.on_response(ctx, from, req, result, out),
             Msg::Prepare { txn, key, writes } => self.on_prepare(ctx, from, txn, key, writes, out),

@@ -7,13 +7,28 @@
 //! is acknowledged once the table's mode is satisfied: `Async` at once, `SemiSync` after one
 //! replica, `Sync` after every replica the primary does not consider dead, `Quorum(w)` after
 //! w copies.
+//!
+//! Compaction (Raft's log compaction and InstallSnapshot): a primary compacts its log below
+//! the index every replica it does not consider dead has acknowledged, less a tail of
+//! `COMPACT_KEEP` entries; replicas compact to the primary's compaction point, never past
+//! what this primary's batches proved. A compacted prefix lives on as the copy's snapshot
+//! (`table::Compacted`: rows, undecided intents and their locks, decisions, the last
+//! included position and the prefix's epochs), so the rows, the 2PC state and the
+//! prev-check are the same as before compaction. A replica behind the primary's compaction
+//! point, or diverged below its own, is sent the primary's copy whole
+//! (`Msg::InstallSnapshot`) and replaces its own only if it lacks the snapshot's last
+//! position — never with an older state of the same epoch. Failover compares copies by
+//! `ShardStore::last()`, which is the snapshot's position when the retained log is empty.
 
 use super::state::{AckTo, PendingAck};
 use super::{Ctx, Node};
 use crate::config::ReplicationMode;
 use crate::ids::DcId;
-use crate::table::{Body, Epoch, LogEntry, LogPos, WriteOp};
+use crate::table::{
+    Body, Epoch, LogEntry, LogPos, ShardStore, WriteOp, COMPACT_EVERY, COMPACT_KEEP,
+};
 use crate::vocab::{Fact, Msg, OpError, OpResult, Out, PeerState, ShardKey};
+use std::rc::Rc;
 
 impl Node {
     /// Appends a client's plain write as primary and acknowledges it per the table's mode.
@@ -99,12 +114,13 @@ impl Node {
         reply: AckTo,
         out: &mut Out,
     ) {
+        // `pos_at`: the entry may be compacted (an intent's PREPARE, a decision).
         let Some(pos) = self
             .durable
             .stores
             .get(&key)
-            .and_then(|s| s.entry(index))
-            .map(|e| e.pos)
+            .filter(|s| index >= 1 && index <= s.last_index())
+            .and_then(|s| s.pos_at(index))
         else {
             return;
         };
@@ -193,7 +209,9 @@ impl Node {
         }
     }
 
-    /// Sends each lagging replica the next batch after what it is known to hold.
+    /// Sends each lagging replica the next batch after what it is known to hold; a replica
+    /// known to be behind the compaction point (or diverged below its own) gets the
+    /// snapshot instead, at most once per round trip.
     pub(crate) fn ship(&mut self, ctx: &Ctx, key: ShardKey, out: &mut Out) {
         let Some(meta) = self.meta(key) else { return };
         let epoch = meta.epoch;
@@ -201,10 +219,14 @@ impl Node {
             return;
         };
         let last = store.last_index();
+        let snap = store.snapshot_index();
         let batch = ctx.cfg.replication_batch as u64;
+        let without_intents = self.bugs.snapshot_without_intents;
+        let me = self.id;
         let ps = self.vol.primaries.entry(key).or_default();
+        let mut shared: Option<Rc<ShardStore>> = None;
         for d in ctx.placement.replicas(key.1) {
-            if d == self.id {
+            if d == me {
                 continue;
             }
             let m = *ps.match_index.entry(d).or_insert(0);
@@ -212,12 +234,35 @@ impl Node {
                 continue;
             }
             let m = m.min(last);
-            let prev = LogPos {
-                epoch: store.epoch_at(m).unwrap_or_default(),
-                index: m,
-            };
-            let entries: Vec<LogEntry> =
-                store.log[m as usize..(m + batch).min(last) as usize].to_vec();
+            if ps.need_snapshot.contains(&d) || (m < snap && ps.heard.contains(&d)) {
+                let rtt = 2 * ctx.latency(me, d) as u64 + ctx.cfg.replication_interval_ms;
+                if ps
+                    .snapshot_sent
+                    .get(&d)
+                    .is_some_and(|&t| ctx.now.since(t) < rtt)
+                {
+                    continue;
+                }
+                ps.snapshot_sent.insert(d, ctx.now);
+                let store = shared
+                    .get_or_insert_with(|| Rc::new(snapshot_of(store, without_intents)))
+                    .clone();
+                out.send(
+                    d,
+                    Msg::InstallSnapshot {
+                        table: key.0,
+                        shard: key.1,
+                        epoch,
+                        store,
+                    },
+                );
+                continue;
+            }
+            // A replica not heard from yet is probed at the compaction point: a gap
+            // answer tells where it is.
+            let from = m.max(snap);
+            let prev = store.pos_at(from).unwrap_or_default();
+            let entries: Vec<LogEntry> = store.entries_from(from + 1, batch).to_vec();
             out.send(
                 d,
                 Msg::Replicate {
@@ -227,8 +272,36 @@ impl Node {
                     prev,
                     entries,
                     last,
+                    compact: snap,
                 },
             );
+        }
+    }
+
+    /// Compacts a led shard's log below what every replica this primary does not
+    /// consider dead has acknowledged in its epoch, less `COMPACT_KEEP` entries. A replica
+    /// not heard from yet holds it back; a dead one does not (it will get a snapshot).
+    fn compact_led(&mut self, key: ShardKey, ctx: &Ctx) {
+        let Some(store) = self.durable.stores.get(&key) else {
+            return;
+        };
+        let ps = self.vol.primaries.get(&key);
+        let mut floor = store.last_index();
+        for d in ctx.placement.replicas(key.1) {
+            if d == self.id || self.view_of(d) == PeerState::Dead {
+                continue;
+            }
+            let held = ps
+                .filter(|p| p.confirmed.contains(&d))
+                .and_then(|p| p.match_index.get(&d).copied())
+                .unwrap_or(0);
+            floor = floor.min(held);
+        }
+        let upto = floor.saturating_sub(COMPACT_KEEP);
+        if upto >= store.snapshot_index() + COMPACT_EVERY {
+            if let Some(store) = self.durable.stores.get_mut(&key) {
+                store.compact_to(upto);
+            }
         }
     }
 
@@ -245,6 +318,7 @@ impl Node {
         for key in keys {
             self.ship(ctx, key, out);
             self.check_pending(ctx, key, out);
+            self.compact_led(key, ctx);
         }
     }
 
@@ -258,6 +332,7 @@ impl Node {
         prev: LogPos,
         entries: Vec<LogEntry>,
         leader_last: u64,
+        compact: u64,
         out: &mut Out,
     ) {
         let mine = self.meta(key).map(|m| m.epoch).unwrap_or_default();
@@ -271,6 +346,23 @@ impl Node {
                     primary,
                     ok,
                     last,
+                    need_snapshot: false,
+                },
+            );
+        };
+        // Diverged below our compaction point: we cannot drop compacted entries, so we
+        // keep everything and ask for the primary's copy (claiming nothing held).
+        let need_snapshot = |out: &mut Out| {
+            out.send(
+                from,
+                Msg::ReplicateAck {
+                    table: key.0,
+                    shard: key.1,
+                    epoch,
+                    primary: from,
+                    ok: false,
+                    last: 0,
+                    need_snapshot: true,
                 },
             );
         };
@@ -305,6 +397,9 @@ impl Node {
             }
             Some(e) if e != prev.epoch => {
                 // Diverged: drop our suffix from `prev` on; the primary backs up.
+                if !store.can_truncate_after(prev.index.saturating_sub(1)) {
+                    return need_snapshot(out);
+                }
                 let dropped = store.truncate_after(prev.index.saturating_sub(1));
                 let last = store.last_index();
                 out.fact(Fact::Truncated {
@@ -321,6 +416,14 @@ impl Node {
         let mut verified = prev.index;
         for e in entries {
             let idx = e.pos.index;
+            if idx <= store.snapshot_index() {
+                // Compacted here: the same position is the same entry (log matching).
+                if store.epoch_at(idx) != Some(e.pos.epoch) {
+                    return need_snapshot(out);
+                }
+                verified = idx;
+                continue;
+            }
             match store.entry(idx) {
                 Some(have) if have.pos == e.pos => {}
                 Some(_) => {
@@ -338,12 +441,12 @@ impl Node {
             verified = idx;
         }
         // Entries past the primary's log from an older epoch were never adopted by this
-        // primary: they are a deposed primary's unshipped writes. Drop them.
-        if store.last_index() > leader_last
-            && store.log[leader_last as usize..]
-                .iter()
-                .all(|e| e.pos.epoch < epoch)
-        {
+        // primary: they are a deposed primary's unshipped writes. Drop them. (A log's
+        // epochs never decrease along it, so its last entry's epoch bounds them all.)
+        if store.last_index() > leader_last && store.last().epoch < epoch {
+            if !store.can_truncate_after(leader_last) {
+                return need_snapshot(out);
+            }
             let dropped = store.truncate_after(leader_last);
             out.fact(Fact::Truncated {
                 table: key.0,
@@ -351,7 +454,73 @@ impl Node {
                 dropped: dropped.iter().flat_map(LogEntry::write_ids).collect(),
             });
         }
-        ack(true, epoch, from, verified.min(store.last_index()), out);
+        let verified = verified.min(store.last_index());
+        // Compact no further than the primary did and than this batch proved.
+        store.compact_to(compact.min(verified));
+        ack(true, epoch, from, verified, out);
+    }
+
+    /// Raft's InstallSnapshot at a replica: a copy that already holds the snapshot's last
+    /// position holds everything before it (log matching) and keeps its own log; any other
+    /// copy is replaced by the primary's (what it held beyond is reported truncated).
+    pub(crate) fn on_install_snapshot(
+        &mut self,
+        ctx: &Ctx,
+        from: DcId,
+        key: ShardKey,
+        epoch: Epoch,
+        snap: Rc<ShardStore>,
+        out: &mut Out,
+    ) {
+        let mine = self.meta(key).map(|m| m.epoch).unwrap_or_default();
+        let ack = |ok: bool, epoch: Epoch, primary: DcId, last: u64, out: &mut Out| {
+            out.send(
+                from,
+                Msg::ReplicateAck {
+                    table: key.0,
+                    shard: key.1,
+                    epoch,
+                    primary,
+                    ok,
+                    last,
+                    need_snapshot: false,
+                },
+            );
+        };
+        if epoch < mine {
+            return ack(false, mine, self.primary_of(key), 0, out);
+        }
+        if self.fenced_below(ctx, key).is_some_and(|f| epoch < f) {
+            return;
+        }
+        if epoch > mine || self.primary_of(key) != from {
+            self.adopt_epoch(ctx, key, epoch, from, out);
+        }
+        let store = self.durable.stores.entry(key).or_default();
+        let theirs = snap.last();
+        // Already there (a resent or overtaken snapshot): nothing to install — unless what
+        // follows is a deposed primary's older-epoch suffix, which the install drops.
+        let beyond_ok =
+            store.last_index() == theirs.index || store.epoch_at(theirs.index + 1) == Some(epoch);
+        if store.pos_at(theirs.index) == Some(theirs) && beyond_ok {
+            return ack(true, epoch, from, theirs.index, out);
+        }
+        let dropped: Vec<(LogPos, u64)> = store
+            .log
+            .iter()
+            .filter(|e| snap.pos_at(e.pos.index) != Some(e.pos))
+            .flat_map(LogEntry::write_ids)
+            .collect();
+        *store = Rc::unwrap_or_clone(snap);
+        let last = store.last();
+        out.fact(Fact::SnapshotInstalled {
+            table: key.0,
+            shard: key.1,
+            upto: store.compacted.last,
+            last,
+            dropped,
+        });
+        ack(true, epoch, from, last.index, out);
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -364,6 +533,7 @@ impl Node {
         primary: DcId,
         ok: bool,
         last: u64,
+        need_snapshot: bool,
         out: &mut Out,
     ) {
         let Some(meta) = self.meta(key).cloned() else {
@@ -378,9 +548,16 @@ impl Node {
             return;
         }
         let ps = self.vol.primaries.entry(key).or_default();
+        ps.heard.insert(from);
         let m = ps.match_index.entry(from).or_insert(0);
-        if ok {
+        if need_snapshot {
+            *m = 0;
+            ps.need_snapshot.insert(from);
+            self.ship(ctx, key, out);
+        } else if ok {
             ps.confirmed.insert(from);
+            ps.need_snapshot.remove(&from);
+            ps.snapshot_sent.remove(&from);
             *m = (*m).max(last);
         } else {
             *m = last;
@@ -452,4 +629,26 @@ impl Node {
             })
             .collect()
     }
+}
+
+/// The copy a snapshot install carries: the primary's whole copy (its snapshot and the
+/// retained log after it). `without_intents`: the broken variant that forgets the
+/// compacted prefix's intents and locks.
+fn snapshot_of(store: &ShardStore, without_intents: bool) -> ShardStore {
+    let mut s = store.clone();
+    if without_intents {
+        let gone: Vec<_> = s.compacted.intents.keys().copied().collect();
+        s.compacted.intents.clear();
+        s.compacted.locks.clear();
+        for t in gone {
+            if let Some(i) = s.intents.remove(&t) {
+                for (w, _) in &i.writes {
+                    if s.locks.get(&w.pk) == Some(&t) {
+                        s.locks.remove(&w.pk);
+                    }
+                }
+            }
+        }
+    }
+    s
 }

@@ -88,6 +88,13 @@ pub(crate) struct PrimaryState {
     /// Replicas that have acknowledged this primary in its epoch (until then they are
     /// sent a batch even when nothing is new, so they can drop a stale suffix).
     pub(crate) confirmed: BTreeSet<DcId>,
+    /// Replicas that answered this primary in its epoch: one whose answer put it below
+    /// the compaction point is sent a snapshot, one never heard is probed first.
+    pub(crate) heard: BTreeSet<DcId>,
+    /// Replicas that reported a copy diverged below their own compaction point.
+    pub(crate) need_snapshot: BTreeSet<DcId>,
+    /// When each replica was last sent a snapshot (resent after a round trip).
+    pub(crate) snapshot_sent: BTreeMap<DcId, SimTime>,
 }
 
 /// Who is waiting for a write to reach enough copies.
