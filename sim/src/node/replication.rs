@@ -229,11 +229,11 @@ impl Node {
             if d == me {
                 continue;
             }
-            let m = *ps.match_index.entry(d).or_insert(0);
-            if m >= last && ps.confirmed.contains(&d) {
+            let matched = *ps.match_index.entry(d).or_insert(0);
+            if matched >= last && ps.confirmed.contains(&d) {
                 continue;
             }
-            let m = m.min(last);
+            let m = ps.probe.get(&d).copied().unwrap_or(matched).min(last);
             if ps.need_snapshot.contains(&d) || (m < snap && ps.heard.contains(&d)) {
                 let rtt = 2 * ctx.latency(me, d) as u64 + ctx.cfg.replication_interval_ms;
                 if ps
@@ -552,6 +552,7 @@ impl Node {
         let m = ps.match_index.entry(from).or_insert(0);
         if need_snapshot {
             *m = 0;
+            ps.probe.remove(&from);
             ps.need_snapshot.insert(from);
             self.ship(ctx, key, out);
         } else if ok {
@@ -559,8 +560,14 @@ impl Node {
             ps.need_snapshot.remove(&from);
             ps.snapshot_sent.remove(&from);
             *m = (*m).max(last);
+            ps.probe.remove(&from);
         } else {
-            *m = last;
+            // A refusal says where the replica's log ends or diverges, not what it holds
+            // of ours: probe from there, count nothing (`match_index` stays). Counting it
+            // (as this code once did) let a deposed primary's entries at the same indices
+            // count toward a write's copies; 3 000 sampled schedules per mode never hit
+            // that window, so it has no broken variant here (an exhaustive search would).
+            ps.probe.insert(from, last);
             // Resend from the new point without waiting for the timer.
             self.ship(ctx, key, out);
         }

@@ -81,8 +81,13 @@ pub(crate) enum NodeStatus {
 /// The primary's bookkeeping for one shard.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct PrimaryState {
-    /// Highest index each replica is known to hold.
+    /// Highest index each replica is known to hold: raised only by a successful answer,
+    /// which covers exactly what that batch proved to match. Copies are counted from it.
     pub(crate) match_index: BTreeMap<DcId, u64>,
+    /// Where to probe a replica after it refused a batch (Raft's nextIndex − 1): its own
+    /// log end or divergence point. A hint, never counted as held — the replica's log up
+    /// to there may be a deposed primary's entries.
+    pub(crate) probe: BTreeMap<DcId, u64>,
     /// Client writes waiting for enough copies, by log index.
     pub(crate) pending: BTreeMap<u64, PendingAck>,
     /// Replicas that have acknowledged this primary in its epoch (until then they are
