@@ -337,34 +337,12 @@ impl Node {
     ) {
         let mine = self.meta(key).map(|m| m.epoch).unwrap_or_default();
         let ack = |ok: bool, epoch: Epoch, primary: DcId, last: u64, out: &mut Out| {
-            out.send(
-                from,
-                Msg::ReplicateAck {
-                    table: key.0,
-                    shard: key.1,
-                    epoch,
-                    primary,
-                    ok,
-                    last,
-                    need_snapshot: false,
-                },
-            );
+            out.send(from, replicate_ack(key, epoch, primary, ok, last, false));
         };
         // Diverged below our compaction point: we cannot drop compacted entries, so we
         // keep everything and ask for the primary's copy (claiming nothing held).
         let need_snapshot = |out: &mut Out| {
-            out.send(
-                from,
-                Msg::ReplicateAck {
-                    table: key.0,
-                    shard: key.1,
-                    epoch,
-                    primary: from,
-                    ok: false,
-                    last: 0,
-                    need_snapshot: true,
-                },
-            );
+            out.send(from, replicate_ack(key, epoch, from, false, 0, true));
         };
         if epoch < mine {
             // Fencing: a deposed primary learns it is deposed, and who replaced it.
@@ -474,18 +452,7 @@ impl Node {
     ) {
         let mine = self.meta(key).map(|m| m.epoch).unwrap_or_default();
         let ack = |ok: bool, epoch: Epoch, primary: DcId, last: u64, out: &mut Out| {
-            out.send(
-                from,
-                Msg::ReplicateAck {
-                    table: key.0,
-                    shard: key.1,
-                    epoch,
-                    primary,
-                    ok,
-                    last,
-                    need_snapshot: false,
-                },
-            );
+            out.send(from, replicate_ack(key, epoch, primary, ok, last, false));
         };
         if epoch < mine {
             return ack(false, mine, self.primary_of(key), 0, out);
@@ -635,6 +602,26 @@ impl Node {
                 (d, last - m, ms)
             })
             .collect()
+    }
+}
+
+/// A replica's answer to a batch or a snapshot.
+fn replicate_ack(
+    key: ShardKey,
+    epoch: Epoch,
+    primary: DcId,
+    ok: bool,
+    last: u64,
+    need_snapshot: bool,
+) -> Msg {
+    Msg::ReplicateAck {
+        table: key.0,
+        shard: key.1,
+        epoch,
+        primary,
+        ok,
+        last,
+        need_snapshot,
     }
 }
 
