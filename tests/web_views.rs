@@ -1663,6 +1663,13 @@ fn every_log_line_is_plain_words() {
             shard: sh,
             entries: 2,
         },
+        EventKind::SnapshotInstalled {
+            table: t,
+            shard: sh,
+            index: 40,
+            term: 3,
+            last_index: 44,
+        },
         EventKind::Coord {
             txn: TxnId(4),
             state: CoordState::Committed,
@@ -1728,9 +1735,10 @@ fn every_log_line_is_plain_words() {
             EventKind::AdminWaiting { .. } => 16,
             EventKind::Reconfigured { .. } => 17,
             EventKind::Setting { .. } => 18,
+            EventKind::SnapshotInstalled { .. } => 19,
         }
     };
-    let mut seen = [false; 19];
+    let mut seen = [false; 20];
     let mut failed_ops = 0;
     for e in s.events().chain(hand.iter()) {
         seen[kind_of(&e.kind)] = true;
@@ -1746,6 +1754,6 @@ fn every_log_line_is_plain_words() {
         );
     }
     assert!(failed_ops > 0, "the run has failed requests to format");
-    let missing: Vec<usize> = (0..19).filter(|&i| !seen[i]).collect();
+    let missing: Vec<usize> = (0..20).filter(|&i| !seen[i]).collect();
     assert!(missing.is_empty(), "event kinds not formatted: {missing:?}");
 }

@@ -283,10 +283,9 @@ pub fn event_text(e: &Event, names: &Names, tables: &[String]) -> String {
             term,
             last_index,
         } => format!(
-            "installed a snapshot of {} up to {} (epoch {}); log ends at {}",
+            "installed a snapshot of {} up to {}; log ends at {}",
             sh(*table, *shard),
-            log_pos(*index),
-            epoch(*term),
+            version(*index, *term),
             log_pos(*last_index)
         ),
         EventKind::Op {
