@@ -4,6 +4,7 @@
 #   make serve PORT=9000    ... on another port
 #   make test               native tests + 10 000-schedule sweep, browser (wasm) tests, release build, end-to-end test
 #   make sweep              the fault-schedule sweep alone (SWEEP_COUNT=10000, SWEEP_FLAGS="--admin"; make test runs it with --admin)
+#   make size               release wasm: raw, gzip, brotli sizes and the 15 largest items (twiggy)
 #   make bench              simulation benchmark (sim/benches/sim.rs), natively
 #   make bench-placement    placement rate vs raw SHA-1 rate (sim/benches/placement.rs), natively
 #   make bench-wasm         both benchmarks in headless Chromium (tests/wasm_bench.rs)
@@ -99,7 +100,7 @@ define e2e_tests
 		PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 ./node_modules/.bin/playwright test
 endef
 
-.PHONY: help tools serve test test-native test-web sweep dist single e2e bench bench-placement bench-wasm frametime clean
+.PHONY: help tools serve test test-native test-web sweep dist single e2e size bench bench-placement bench-wasm frametime clean
 
 help:
 	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
@@ -145,6 +146,12 @@ e2e:
 
 bench:
 	cargo bench -p tablestore-sim --bench sim
+
+# The page's wasm: raw, gzip and brotli sizes and the 15 largest items (issue 8's measure).
+size:
+	$(TOOLS) size
+	$(release_build)
+	scripts/size.sh
 
 # The seed's modulo placement rate next to the raw SHA-1 rate, same keys, same run.
 bench-placement:

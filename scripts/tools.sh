@@ -106,6 +106,12 @@ ensure_trunk() {
     fi
 }
 
+ensure_twiggy() {
+    command -v twiggy >/dev/null 2>&1 && return 0
+    log "installing twiggy (wasm size profiler, for make size)"
+    cargo install --locked twiggy --version 0.8.0
+}
+
 ensure_npm() {
     command -v npm >/dev/null 2>&1 || die "npm not found (apt-get install nodejs npm)"
     local stamp="$NPM_DIR/node_modules/.package-lock.json"
@@ -134,6 +140,7 @@ run_component() {
         wasm-bindgen) ensure_wasm_bindgen ;;
         trunk) ensure_trunk ;;
         npm) ensure_npm ;;
+        twiggy) ensure_twiggy ;;
         *) die "unknown component: $1" ;;
     esac
 }
@@ -143,9 +150,10 @@ components_for() {
         serve|dist) echo target wasm-bindgen trunk npm ;;
         web) echo target wasm-bindgen chromium ;;
         e2e) echo npm chromium ;;
+        size) echo target wasm-bindgen trunk npm twiggy ;;
         native|bench) echo ;;
         test|all) echo target chromium wasm-bindgen trunk npm ;;
-        target|chromium|wasm-bindgen|trunk|npm) echo "$1" ;;
+        target|chromium|wasm-bindgen|trunk|npm|twiggy) echo "$1" ;;
         *) die "unknown group: $1 (try: serve dist web e2e native bench test all env)" ;;
     esac
 }
