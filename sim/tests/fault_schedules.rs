@@ -308,3 +308,17 @@ fn a_snapshot_install_without_the_prepared_intents_is_caught() {
         FindingKind::Divergence,
     );
 }
+
+#[test]
+fn a_coordinator_that_forgets_commits_at_end_breaks_atomicity_and_is_caught() {
+    // An Async COMMIT entry lost by a failover: the promoted copy, still holding the
+    // PREPARE, asks the coordinator, which has forgotten the commit (presumed abort).
+    caught(
+        Bugs {
+            forget_commits: true,
+            ..Bugs::default()
+        },
+        Modes::AllAsync,
+        FindingKind::Atomicity,
+    );
+}

@@ -64,6 +64,10 @@ pub struct Bugs {
     /// intents and their locks: a replica that installs it while a transaction is
     /// undecided forgets that transaction's PREPARE.
     pub snapshot_without_intents: bool,
+    /// At END the coordinator forgets a COMMIT whole, as it forgets an ABORT: a
+    /// participant copy that kept the PREPARE but lost the COMMIT entry in a failover asks
+    /// again and hears ABORT (presumed abort) for a committed transaction.
+    pub forget_commits: bool,
 }
 
 /// A new layout, as a membership or placement change installs it on every node.

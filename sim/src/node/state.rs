@@ -28,7 +28,11 @@ pub struct ShardMeta {
 pub(crate) struct Durable {
     pub(crate) stores: BTreeMap<ShardKey, ShardStore>,
     pub(crate) meta: BTreeMap<ShardKey, ShardMeta>,
+    /// The coordinator's records of transactions not yet ended (see `Node::forget_ended`).
     pub(crate) coord: BTreeMap<TxnId, CoordRecord>,
+    /// Transactions this coordinator committed and ended: all that is left of their
+    /// records, because a participant may still ask (see `Node::forget_ended`).
+    pub(crate) committed: BTreeSet<TxnId>,
     /// Failover fences this DC promised (see `failover`): no entry of an older epoch is
     /// accepted for the shard before the instant given. Durable: a promise survives a crash.
     pub(crate) fences: BTreeMap<ShardKey, (Epoch, SimTime)>,

@@ -18,6 +18,8 @@
 //!   decision is overdue is in doubt, keeps the locks and keeps asking the coordinator
 //!   (`txn_tick`, from any primary: the one that voted, or one promoted since).
 //! - On recovery a coordinator aborts what it had not decided and resends what it had.
+//! - At END the record goes (`forget_ended`): an ABORT leaves nothing (presumed abort
+//!   answers a late query the same), a COMMIT leaves its id in `committed`.
 
 use super::state::{AckTo, CoordRecord, CoordVolatile};
 use super::{Ctx, Node};
@@ -299,13 +301,17 @@ impl Node {
         let Some(rec) = self.durable.coord.get_mut(&txn) else {
             return;
         };
-        if rec.commit.is_none() || !rec.participants.contains_key(&key) {
+        // Once ENDed a late acknowledgement changes nothing (and must not bring back the
+        // volatile record `forget_ended` dropped).
+        if rec.commit.is_none()
+            || rec.state == CoordState::Ended
+            || !rec.participants.contains_key(&key)
+        {
             return;
         }
         let v = self.vol.coord.entry(txn).or_default();
         v.acks.entry(key).or_insert((from, copies));
-        if rec.state != CoordState::Ended && rec.participants.keys().all(|p| v.acks.contains_key(p))
-        {
+        if rec.participants.keys().all(|p| v.acks.contains_key(p)) {
             rec.state = CoordState::Ended;
             out.fact(Fact::Coord {
                 txn,
@@ -331,6 +337,29 @@ impl Node {
                     .collect();
                 self.finish_txn_request(req, OpResult::Committed { shards }, out);
             }
+            self.forget_ended(txn);
+        }
+    }
+
+    /// Garbage collection of the transaction table at END (every participant shard has
+    /// acknowledged the decision), so it does not grow with the run. An ENDed record
+    /// only ever answered late messages, and without it every answer stays the same:
+    /// - votes and acknowledgements (volatile) only built the client's answer: dropped;
+    /// - a late vote, acknowledgement or resend timer finds no record and is ignored, as
+    ///   it was ignored by an ENDed one; recovery replays only records not ENDed;
+    /// - an ABORT leaves nothing: a late query (a PREPARE delayed past the ABORT, or one a
+    ///   failover kept while losing the ABORT entry) hears ABORT from presumed abort;
+    /// - a COMMIT leaves its id in `committed`: a participant shard may still ask — a
+    ///   failover can lose the COMMIT entry at a primary of a mode that acknowledges before
+    ///   replicating while a replica keeps the PREPARE — and must then hear COMMIT, which
+    ///   presumed abort would get wrong. The coordinator cannot tell from here when no
+    ///   copy can still ask, so the id stays (one per committed transaction).
+    fn forget_ended(&mut self, txn: TxnId) {
+        self.vol.coord.remove(&txn);
+        if let Some(r) = self.durable.coord.remove(&txn) {
+            if r.commit == Some(true) && !self.bugs.forget_commits {
+                self.durable.committed.insert(txn);
+            }
         }
     }
 
@@ -352,13 +381,13 @@ impl Node {
                     commit: r.commit == Some(true),
                 },
             ),
-            // No record: presumed abort.
+            // Ended: committed, or else (no record at all) presumed abort.
             None => out.send(
                 from,
                 Msg::Decision {
                     txn,
                     key,
-                    commit: false,
+                    commit: self.durable.committed.contains(&txn),
                 },
             ),
         }
