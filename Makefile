@@ -9,6 +9,8 @@
 #   make bench-placement    placement rate vs raw SHA-1 rate (sim/benches/placement.rs), natively
 #   make bench-wasm         both benchmarks in headless Chromium (tests/wasm_bench.rs)
 #   make frametime          frame time of the built page with 16 DCs (e2e/frametime.mjs)
+#   make mem-hour           one simulated hour, 16 DCs, 2 000 ops/s: collection sizes every 5 min and peak RSS
+#   make soak               the built page, 16 DCs, 10 000 keys, 500 ops/s at full speed for 10 min (SOAK_SECS=120: shorter)
 #   make dist               release build into dist/ (relative paths: publish the folder anywhere)
 #   make single             dist/ as one self-contained file: dist-single/tablestore.html
 #   make e2e                release build, then the end-to-end stories only (E2E_STORY=kill: one)
@@ -100,10 +102,10 @@ define e2e_tests
 		PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 ./node_modules/.bin/playwright test
 endef
 
-.PHONY: help tools serve test test-native test-web sweep dist single e2e size bench bench-placement bench-wasm frametime clean
+.PHONY: help tools serve test test-native test-web sweep dist single e2e size bench bench-placement bench-wasm frametime mem-hour soak clean
 
 help:
-	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,17p' Makefile | sed 's/^# \{0,1\}//'
 
 tools:
 	$(TOOLS) test
@@ -167,6 +169,18 @@ frametime:
 	$(TOOLS) dist e2e
 	$(release_build)
 	node e2e/frametime.mjs
+
+# Bounded memory, natively (sim/examples/memory.rs; a measurement: target < 200 MB peak).
+MEM_ARGS ?= 60 16 2000 5
+mem-hour:
+	cargo run --quiet --release -p tablestore-sim --example memory -- $(MEM_ARGS)
+
+# Bounded memory in the browser: renderer memory, JS heap, speed reached and frame time
+# every 30 s (e2e/soak.mjs; a measurement).
+soak:
+	$(TOOLS) dist e2e
+	$(release_build)
+	node e2e/soak.mjs
 
 clean:
 	cargo clean

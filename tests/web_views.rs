@@ -13,6 +13,7 @@ use common::{
     with_mode,
 };
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 use tablestore_playground::sim::config::{region_dc, PlacementKind, ReplicationMode};
 use tablestore_playground::sim::Snapshot;
@@ -1061,7 +1062,10 @@ async fn event_log_shows_the_snapshots_events_newest_first_and_filters() {
     let sim = faulty_busy_sim();
     let snap = sim.snapshot();
     let events = Rc::new(snap.events.clone());
-    assert!(events.iter().any(is_hb_drop), "a cut link drops heartbeats");
+    assert!(
+        events.iter().any(|e| is_hb_drop(e)),
+        "a cut link drops heartbeats"
+    );
     let root = mount::<LogPanel>(LogProps {
         events: events.clone(),
         topo: topo(&snap),
@@ -1133,6 +1137,7 @@ async fn findings_panel_lists_each_finding_with_its_kind() {
     );
     let root = mount::<FindingsPanel>(FindingsProps {
         findings: findings.clone(),
+        counts: snap.finding_counts.clone(),
         on_focus: Callback::noop(),
         selected_txn: None,
     })
@@ -1168,9 +1173,37 @@ async fn findings_panel_lists_each_finding_with_its_kind() {
         .collect();
     assert_eq!(order, want);
 
+    // A window of a longer run (the checker keeps the newest): numbered in the run, and
+    // the counts are the run's totals, not the window's length.
+    let mut more = snap.finding_counts.clone();
+    more.by_kind[FindingKind::AsyncWriteLost.index()] += 5;
+    let root = mount::<FindingsPanel>(FindingsProps {
+        findings: findings.clone(),
+        counts: more.clone(),
+        on_focus: Callback::noop(),
+        selected_txn: None,
+    })
+    .await;
+    assert_eq!(count(&root, "li.finding"), findings.len());
+    assert!(text(&root).contains(&format!(
+        "{} finding(s), {} violation(s).",
+        more.total(),
+        more.violations()
+    )));
+    let order: Vec<String> = all(&root, "li.finding")
+        .iter()
+        .map(|e| attr_of(e, "data-testid"))
+        .collect();
+    let want: Vec<String> = (5..5 + findings.len())
+        .rev()
+        .map(|i| format!("finding-{i}"))
+        .collect();
+    assert_eq!(order, want);
+
     // No findings: the all-clear line, no entries.
     let empty = mount::<FindingsPanel>(FindingsProps {
         findings: Rc::new(vec![]),
+        counts: Default::default(),
         on_focus: Callback::noop(),
         selected_txn: None,
     })
@@ -1495,7 +1528,7 @@ async fn txn_diagram_labels_never_overlap_self_messages_loop_and_the_panel_heigh
         .map(|(i, _)| i)
         .collect();
     assert_eq!(selves.len(), 4, "PREPARE, VOTE, COMMIT, ACK to itself");
-    let mount_with = |txns: Vec<TxnTrace>, selected: Option<TxnId>| {
+    let mount_with = |txns: Vec<Arc<TxnTrace>>, selected: Option<TxnId>| {
         mount::<TxnPanel>(TxnProps {
             txns: Rc::new(txns),
             topo: topo(&snap),
@@ -1505,7 +1538,7 @@ async fn txn_diagram_labels_never_overlap_self_messages_loop_and_the_panel_heigh
         })
     };
 
-    let root = mount_with(vec![crowded.clone()], Some(crowded.id)).await;
+    let root = mount_with(vec![Arc::new(crowded.clone())], Some(crowded.id)).await;
     let bad = overlapping_labels(&root);
     assert!(bad.is_empty(), "overlapping labels: {bad:#?}");
     assert_eq!(count(&root, ".arrow.loop"), selves.len());
@@ -1546,8 +1579,8 @@ async fn txn_diagram_labels_never_overlap_self_messages_loop_and_the_panel_heigh
 
     // One height with none, one and many transactions.
     let none_h = panel_h(&mount_with(vec![], None).await);
-    let many: Vec<TxnTrace> = (0..40)
-        .map(|i| crowded_txn(100 + i))
+    let many: Vec<Arc<TxnTrace>> = (0..40)
+        .map(|i| Arc::new(crowded_txn(100 + i)))
         .chain(snap.txns.iter().cloned())
         .collect();
     let many_h = panel_h(&mount_with(many, None).await);

@@ -181,8 +181,13 @@ fn judge(seed: u64, opts: ScheduleOptions) -> Verdict {
     };
     play(&mut sim, &sc);
     settle(&mut sim);
-    for f in sim.findings() {
-        *findings.entry(f.kind).or_insert(0) += 1;
+    // Counted over every finding (the checker keeps only the newest texts).
+    let counts = sim.finding_counts();
+    for k in FindingKind::ALL {
+        let n = counts.of(k) as usize;
+        if n > 0 {
+            findings.insert(k, n);
+        }
     }
     Verdict {
         seed,

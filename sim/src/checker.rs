@@ -16,6 +16,7 @@ use crate::time::SimTime;
 use crate::vocab::{ClientOp, OpError, OpResult, PartState, ShardKey};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// What kind of finding.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -59,6 +60,11 @@ impl FindingKind {
         FindingKind::Divergence,
         FindingKind::StuckInDoubt,
     ];
+
+    /// Its position in `ALL`.
+    pub fn index(self) -> usize {
+        self as usize
+    }
 
     /// A broken promise (as opposed to the documented price of a setting).
     pub fn is_violation(self) -> bool {
@@ -200,13 +206,61 @@ pub struct HistoryEntry {
 /// The most history entries kept.
 pub const HISTORY_CAP: usize = 20_000;
 
+/// The most findings kept with their text (the newest; older ones are dropped in halves).
+/// Every finding is still counted (`Checker::total`, `Checker::count`): the cap bounds
+/// memory, never what the checker reports.
+pub const FINDINGS_CAP: usize = 1_000;
+
+/// The most transactions whose per-shard outcomes are kept (over it, the oldest half goes).
+pub const OUTCOMES_CAP: usize = 50_000;
+/// The most (transaction, shard) votes whose surely-live replica count is kept.
+pub const VOTE_LIVE_CAP: usize = 100_000;
+
+/// How many findings of each kind, since the start of the run.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingCounts {
+    /// Per kind, in `FindingKind::ALL`'s order.
+    pub by_kind: [u64; 8],
+}
+
+impl FindingCounts {
+    /// Findings of every kind.
+    pub fn total(&self) -> u64 {
+        self.by_kind.iter().sum()
+    }
+
+    /// Findings of `kind`.
+    pub fn of(&self, kind: FindingKind) -> u64 {
+        self.by_kind[kind.index()]
+    }
+
+    /// Findings that are violations.
+    pub fn violations(&self) -> u64 {
+        FindingKind::ALL
+            .iter()
+            .filter(|k| k.is_violation())
+            .map(|&k| self.of(k))
+            .sum()
+    }
+}
+
 /// The live invariant checker.
 #[derive(Clone, Debug, Default)]
 pub struct Checker {
-    /// Every finding so far.
-    pub findings: Vec<Finding>,
-    /// The most recent client operations (at most `HISTORY_CAP`).
+    /// The newest findings (at most `FINDINGS_CAP`), oldest first; the first of them is
+    /// finding number `dropped` of the run (0-based).
+    /// (Behind `Arc`: a snapshot shares them rather than copying their text.)
+    pub findings: Vec<Arc<Finding>>,
+    /// Findings dropped from the front of `findings` to keep it under its cap.
+    pub dropped: u64,
+    /// Every finding counted by kind, dropped ones included.
+    pub counts: FindingCounts,
+    /// The most recent client operations (at most `HISTORY_CAP`). The checker's own
+    /// judgements never read it: it is for the run report (and the oracle that re-checks
+    /// it), so a run nobody will report on can skip it (`Sim::set_keep_history`).
     pub history: std::collections::VecDeque<HistoryEntry>,
+    /// Whether completed operations are kept in `history` (`true` unless turned off).
+    pub(crate) skip_history: bool,
     /// The most recent injected faults (at most 512), to explain findings.
     pub faults: Vec<FaultNote>,
     /// Acknowledged writes not yet known safe, by write id.
@@ -351,27 +405,47 @@ impl Checker {
         txn: Option<TxnId>,
         cause: String,
     ) {
-        self.findings.push(Finding {
+        self.counts.by_kind[kind.index()] += 1;
+        self.findings.push(Arc::new(Finding {
             at,
             kind,
             text,
             keys,
             txn,
             cause,
-        });
+        }));
     }
 
-    /// How many findings are violations.
+    /// How many findings are violations (all of them, not only the ones kept).
     pub fn violations(&self) -> usize {
-        self.findings
-            .iter()
-            .filter(|f| f.kind.is_violation())
-            .count()
+        self.counts.violations() as usize
     }
 
-    /// How many findings are of `kind`.
+    /// How many findings are of `kind` (all of them, not only the ones kept).
     pub fn count(&self, kind: FindingKind) -> usize {
-        self.findings.iter().filter(|f| f.kind == kind).count()
+        self.counts.of(kind) as usize
+    }
+
+    /// Over `FINDINGS_CAP`, drops the oldest findings down to half the cap (amortised O(1)
+    /// per finding). Called once the new findings are logged (`Sim::record_new_findings`),
+    /// so each is logged before it can go.
+    pub(crate) fn trim_findings(&mut self) {
+        if self.findings.len() > FINDINGS_CAP {
+            let drop = self.findings.len() - FINDINGS_CAP / 2;
+            self.findings.drain(..drop);
+            self.dropped += drop as u64;
+        }
+    }
+
+    /// How many findings the run has had.
+    pub fn total(&self) -> u64 {
+        self.dropped + self.findings.len() as u64
+    }
+
+    /// Finding number `index` of the run (0-based), if still kept.
+    pub fn finding(&self, index: u64) -> Option<&Finding> {
+        let i = index.checked_sub(self.dropped)?;
+        self.findings.get(usize::try_from(i).ok()?).map(|f| &**f)
     }
 
     pub(crate) fn on_appended(&mut self, now: SimTime, key: ShardKey, pos: LogPos, write_id: u64) {
@@ -733,8 +807,11 @@ impl Checker {
             }
             _ => None,
         };
-        let (table, writes, reads) = images(op, result, |t| c.table_name(t), copies_of);
         let inv = self.invocations.remove(&req);
+        if self.skip_history {
+            return;
+        }
+        let (table, writes, reads) = images(op, result, |t| c.table_name(t), copies_of);
         if self.history.len() == HISTORY_CAP {
             self.history.pop_front();
         }
@@ -761,7 +838,7 @@ impl Checker {
 
     /// Shard `key` voted YES for `txn` with `live` replicas surely live.
     pub(crate) fn on_vote_live(&mut self, txn: TxnId, key: ShardKey, live: usize) {
-        if self.vote_live.len() >= 100_000 {
+        if self.vote_live.len() >= VOTE_LIVE_CAP {
             self.vote_live.pop_first();
         }
         let v = self.vote_live.entry((txn, key)).or_insert(live);
@@ -965,9 +1042,11 @@ impl Checker {
         });
         let horizon = c.now.0.saturating_sub(120_000);
         self.appended.retain(|_, (_, _, t)| t.0 >= horizon);
-        if self.outcomes.len() > 50_000 {
-            let keep: Vec<TxnId> = self.outcomes.keys().rev().take(25_000).copied().collect();
-            self.outcomes.retain(|k, _| keep.contains(k));
+        if self.outcomes.len() > OUTCOMES_CAP {
+            // Keep the newest half (a split, not a scan per key: the set is large).
+            if let Some(&cut) = self.outcomes.keys().rev().nth(OUTCOMES_CAP / 2 - 1) {
+                self.outcomes = self.outcomes.split_off(&cut);
+            }
         }
     }
 
@@ -1133,5 +1212,31 @@ pub fn write_label(write_id: u64) -> String {
     match write_id & 0xff {
         0 => format!("the write of req {}", write_id >> 8),
         i => format!("row {i} of transaction T{}", write_id >> 8),
+    }
+}
+
+impl Checker {
+    /// How many items each of the checker's collections holds (see `Sim::memory_stats`).
+    pub(crate) fn sizes(&self) -> Vec<(&'static str, usize)> {
+        vec![
+            ("checker.findings", self.findings.len()),
+            ("checker.history", self.history.len()),
+            ("checker.faults", self.faults.len()),
+            ("checker.acked", self.acked.len()),
+            ("checker.appended", self.appended.len()),
+            ("checker.lost_in_layout", self.lost_in_layout.len()),
+            ("checker.layout_copies", self.layout_copies.len()),
+            ("checker.latest_epoch", self.latest_epoch.len()),
+            ("checker.last_write", self.last_write.len()),
+            ("checker.outcomes", self.outcomes.len()),
+            ("checker.vote_live", self.vote_live.len()),
+            ("checker.in_doubt", self.in_doubt.len()),
+            (
+                "checker.reported_divergence",
+                self.reported_divergence.len(),
+            ),
+            ("checker.reported_stuck", self.reported_stuck.len()),
+            ("checker.invocations", self.invocations.len()),
+        ]
     }
 }

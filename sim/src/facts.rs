@@ -41,7 +41,7 @@ impl Sim {
     }
 
     pub(crate) fn on_fact(&mut self, dc: DcId, f: Fact) {
-        let before = self.checker.findings.len();
+        let before = self.checker.total();
         let now = self.world.now;
         let kind = match f {
             Fact::View { target, from, to } => Some(EventKind::View { target, from, to }),
@@ -246,11 +246,21 @@ impl Sim {
         }
     }
 
-    fn record_new_findings(&mut self, before: usize) {
-        for i in before..self.checker.findings.len() {
-            let kind = self.checker.findings[i].kind;
-            self.record(None, EventKind::Finding { index: i, kind });
+    fn record_new_findings(&mut self, before: u64) {
+        for i in before..self.checker.total() {
+            // Still kept: findings are trimmed only below, once logged.
+            let Some(kind) = self.checker.finding(i).map(|f| f.kind) else {
+                continue;
+            };
+            self.record(
+                None,
+                EventKind::Finding {
+                    index: i as usize,
+                    kind,
+                },
+            );
         }
+        self.checker.trim_findings();
     }
 
     /// Once a second: close the metrics bucket, run the settled-state checks, prune.
@@ -261,7 +271,7 @@ impl Sim {
         let lag = self.lag_by_dc();
         self.rec
             .close_second(self.world.now, in_doubt, self.checker.stale_reads, lag);
-        let before = self.checker.findings.len();
+        let before = self.checker.total();
         let healthy_since = self.healthy_since;
         let settle = self.settle_ms();
         self.checking(vec![], |ch, c| {

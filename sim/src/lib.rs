@@ -59,7 +59,7 @@ mod world;
 
 // The public surface the app (and any other front end) uses: every name it needs is here,
 // at the crate root, so the module tree behind it can change without breaking callers.
-pub use checker::{Finding, FindingKind};
+pub use checker::{Finding, FindingCounts, FindingKind};
 pub use commands::{validate_op, CommandError, UserCommand};
 pub use config::{
     region_dc, ConfigError, KeyDistribution, PlacementKind, ReadConsistency, ReadPolicy,

@@ -3,7 +3,7 @@
 //! Invariant: nothing here changes the simulation; every answer is computed from the
 //! world as it is now.
 
-use crate::checker::{Checker, Finding};
+use crate::checker::{Checker, Finding, FindingCounts};
 use crate::config::{DcSpec, SimConfig};
 use crate::ids::{DcId, ReqId, ShardId, TableId, TxnId};
 use crate::net::{Envelope, Network};
@@ -14,6 +14,7 @@ use crate::sim::Sim;
 use crate::table::{partition_text, Epoch, Pk, Row, ShardStore};
 use crate::time::SimTime;
 use crate::vocab::{PartState, PeerState, ShardKey};
+use std::sync::Arc;
 
 /// One DC's share of the shards and of 2PC (see `Sim::dc_loads`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,9 +74,29 @@ impl Sim {
         &self.checker
     }
 
-    /// Everything the checker found so far.
-    pub fn findings(&self) -> &[Finding] {
+    /// The checker's newest findings (at most `checker::FINDINGS_CAP`), oldest first;
+    /// `finding_counts` counts every one.
+    pub fn findings(&self) -> &[Arc<Finding>] {
         &self.checker.findings
+    }
+
+    /// Keep the client history for the run report (the default) or not: the page never
+    /// reports, so it saves the memory (`checker::HISTORY_CAP` entries).
+    pub fn set_keep_history(&mut self, keep: bool) {
+        self.checker.skip_history = !keep;
+        if !keep {
+            self.checker.history = Default::default();
+        }
+    }
+
+    /// Every finding of the run, counted by kind (dropped ones included).
+    pub fn finding_counts(&self) -> &FindingCounts {
+        &self.checker.counts
+    }
+
+    /// Finding number `index` of the run (as `EventKind::Finding` names it), if still kept.
+    pub fn finding(&self, index: usize) -> Option<&Finding> {
+        self.checker.finding(index as u64)
     }
 
     /// Running totals.
@@ -85,7 +106,7 @@ impl Sim {
 
     /// The event log (the most recent `EVENT_LOG_CAP` events), oldest first.
     pub fn events(&self) -> impl Iterator<Item = &Event> {
-        self.rec.events.iter()
+        self.rec.events.iter().map(|e| &**e)
     }
 
     /// The placement in force.
@@ -119,12 +140,12 @@ impl Sim {
 
     /// The 2PC trace of transaction `t` (if still kept).
     pub fn txn(&self, t: TxnId) -> Option<&TxnTrace> {
-        self.rec.txns.get(&t)
+        self.rec.txns.get(&t).map(|t| &**t)
     }
 
     /// The kept 2PC traces, oldest first.
     pub fn txns(&self) -> impl DoubleEndedIterator<Item = &TxnTrace> {
-        self.rec.txns.values()
+        self.rec.txns.values().map(|t| &**t)
     }
 
     /// What the last membership change moved.
@@ -134,7 +155,7 @@ impl Sim {
 
     /// One point per simulated second (the most recent `METRIC_POINTS`).
     pub fn metrics(&self) -> impl Iterator<Item = &MetricPoint> {
-        self.rec.metrics.iter()
+        self.rec.metrics.iter().map(|m| &**m)
     }
 
     /// The messages in flight, by sequence number.
@@ -305,5 +326,50 @@ impl Sim {
                     .map(|m| (m.epoch, m.primary))
             })
             .max()
+    }
+
+    /// How many items each growing collection holds, summed over DCs and shard copies
+    /// (name, count): what to watch for memory that grows with the run's length.
+    pub fn memory_stats(&self) -> Vec<(&'static str, usize)> {
+        let mut v = vec![
+            ("world.queue", self.world.queued()),
+            ("net.in_flight", self.world.net.in_flight.len()),
+            ("rec.events", self.rec.events.len()),
+            ("rec.metrics", self.rec.metrics.len()),
+            ("rec.txns", self.rec.txns.len()),
+        ];
+        v.extend(self.checker.sizes());
+        let mut add = |name: &'static str, n: usize| match v.iter_mut().find(|e| e.0 == name) {
+            Some(e) => e.1 += n,
+            None => v.push((name, n)),
+        };
+        for n in self.world.nodes.values() {
+            let d = &n.durable;
+            add("node.coord", d.coord.len());
+            add("node.committed", d.committed.len());
+            add("node.fences", d.fences.len());
+            add("node.retired", d.retired.iter().map(|r| r.len()).sum());
+            for s in d.stores.values() {
+                add("store.log", s.log.len());
+                add("store.rows", s.rows.len());
+                add("store.intents", s.intents.len());
+                add("store.locks", s.locks.len());
+                add("store.resolved", s.resolved.len());
+                add("store.compacted.rows", s.compacted.rows.len());
+                add("store.compacted.intents", s.compacted.intents.len());
+                add("store.compacted.resolved", s.compacted.resolved.len());
+                add("store.compacted.epochs", s.compacted.epochs.len());
+            }
+            let v = &n.vol;
+            add("node.v.coord", v.coord.len());
+            add("node.v.pending", v.pending.len());
+            add("node.v.asked", v.asked.len());
+            add("node.v.lease_echo", v.lease_echo.len());
+            for p in v.primaries.values() {
+                add("primary.pending", p.pending.len());
+                add("primary.snapshot_sent", p.snapshot_sent.len());
+            }
+        }
+        v
     }
 }

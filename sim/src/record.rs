@@ -6,7 +6,12 @@
 //! trace hash in order, and the hash is computed identically on 32- and 64-bit targets
 //! (every length and discriminant is widened to 64 bits before hashing). Every buffer is
 //! bounded (`EVENT_LOG_CAP`, `METRIC_POINTS`, `TXN_TRACE_CAP`; over the last, ended
-//! transactions are dropped before unresolved ones).
+//! transactions are dropped before unresolved ones); what is dropped stays counted
+//! (`Counters`, with events by category).
+//!
+//! Events, metric points and 2PC traces are held behind `Arc`, so a snapshot copies
+//! pointers, not their contents: an event or a point never changes once recorded, and a
+//! trace still changing is copied on write (`Arc::make_mut`) only while a snapshot holds it.
 
 use crate::checker::FindingKind;
 use crate::ids::{DcId, ReqId, ShardId, TableId, TxnId};
@@ -16,6 +21,7 @@ use crate::vocab::{ClientOp, CoordState, Msg, MsgKind, OpResult, PartState, Peer
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 /// The most events the log keeps (older ones are dropped first).
 pub const EVENT_LOG_CAP: usize = 4_000;
@@ -210,7 +216,7 @@ pub enum EventKind {
     },
     /// The checker reported a finding.
     Finding {
-        /// Its index in `Sim::findings`.
+        /// Its number in the run, from 0 (`Sim::finding`).
         index: usize,
         /// Its kind.
         kind: FindingKind,
@@ -233,6 +239,19 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// Every category `category` returns, in a fixed order.
+    pub const CATEGORIES: [&'static str; 9] = [
+        "fault",
+        "network",
+        "detector",
+        "failover",
+        "replication",
+        "client",
+        "2pc",
+        "checker",
+        "config",
+    ];
+
     /// A coarse category for filtering the log.
     pub fn category(&self) -> &'static str {
         match self {
@@ -296,6 +315,10 @@ pub struct Counters {
     pub failovers: u64,
     /// Events recorded.
     pub events: u64,
+    /// Events recorded by category (`EventKind::category`), in `EventKind::CATEGORIES`'
+    /// order: totals of the whole run, while the log keeps only the newest events.
+    #[serde(default)]
+    pub events_by_category: [u64; 9],
 }
 
 /// One second of simulated time, for the plots.
@@ -431,14 +454,16 @@ impl TxnTrace {
 /// The recording half of a `Sim`.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Recorder {
-    pub(crate) events: VecDeque<Event>,
+    pub(crate) events: VecDeque<Arc<Event>>,
     pub(crate) trace: TraceHasher,
     pub(crate) counters: Counters,
-    pub(crate) metrics: VecDeque<MetricPoint>,
+    pub(crate) metrics: VecDeque<Arc<MetricPoint>>,
+    /// Stale reads already attributed to a metric point (the points themselves roll off).
+    stale_seen: u64,
     /// The metric point of the second under way, and its successful ops' latencies.
     bucket: MetricPoint,
     bucket_latencies: Vec<u32>,
-    pub(crate) txns: BTreeMap<TxnId, TxnTrace>,
+    pub(crate) txns: BTreeMap<TxnId, Arc<TxnTrace>>,
     pub(crate) breakpoint: Option<Breakpoint>,
     /// Set when an event hits the breakpoint; `take_hit` clears it.
     hit: bool,
@@ -449,6 +474,10 @@ impl Recorder {
     pub(crate) fn record(&mut self, now: SimTime, dc: Option<DcId>, kind: EventKind) {
         self.hit |= self.breakpoint.is_some_and(|bp| bp.hit_by(&kind));
         self.counters.events += 1;
+        let cat = kind.category();
+        if let Some(i) = EventKind::CATEGORIES.iter().position(|c| *c == cat) {
+            self.counters.events_by_category[i] += 1;
+        }
         self.trace.event(now, dc, &kind);
         let e = Event {
             seq: self.counters.events,
@@ -459,7 +488,7 @@ impl Recorder {
         if self.events.len() == EVENT_LOG_CAP {
             self.events.pop_front();
         }
-        self.events.push_back(e);
+        self.events.push_back(Arc::new(e));
     }
 
     /// Whether an event hit the breakpoint since the last call.
@@ -520,18 +549,15 @@ impl Recorder {
         point.p50_ms = pct(50);
         point.p99_ms = pct(99);
         point.in_doubt = in_doubt as u32;
-        point.stale_reads = (stale_total
-            - self
-                .metrics
-                .iter()
-                .map(|m| u64::from(m.stale_reads))
-                .sum::<u64>()
-                .min(stale_total)) as u32;
+        point.stale_reads = stale_total
+            .saturating_sub(self.stale_seen)
+            .min(u64::from(u32::MAX)) as u32;
+        self.stale_seen = self.stale_seen.max(stale_total);
         point.lag_ms = lag;
         if self.metrics.len() == METRIC_POINTS {
             self.metrics.pop_front();
         }
-        self.metrics.push_back(point);
+        self.metrics.push_back(Arc::new(point));
     }
 
     // ------------------------------------------------------------ 2PC traces
@@ -545,18 +571,20 @@ impl Recorder {
         state: CoordState,
         participants: Vec<DcId>,
     ) {
-        let t = self.txns.entry(txn).or_insert_with(|| TxnTrace {
-            id: txn,
-            coordinator: dc,
-            started: now,
-            participants,
-            coord_states: vec![],
-            part_states: BTreeMap::new(),
-            locks: BTreeMap::new(),
-            shards: BTreeMap::new(),
-            msgs: vec![],
+        let t = self.txns.entry(txn).or_insert_with(|| {
+            Arc::new(TxnTrace {
+                id: txn,
+                coordinator: dc,
+                started: now,
+                participants,
+                coord_states: vec![],
+                part_states: BTreeMap::new(),
+                locks: BTreeMap::new(),
+                shards: BTreeMap::new(),
+                msgs: vec![],
+            })
         });
-        t.coord_states.push((now, state));
+        Arc::make_mut(t).coord_states.push((now, state));
         // Over the cap, the oldest ended trace goes first: an unresolved transaction (one
         // a person watches block in doubt) outlives the ones that finished after it.
         while self.txns.len() > TXN_TRACE_CAP {
@@ -587,6 +615,7 @@ impl Recorder {
         locks: usize,
     ) {
         if let Some(t) = self.txns.get_mut(&txn) {
+            let t = Arc::make_mut(t);
             if !t.participants.contains(&dc) {
                 t.participants.push(dc);
             }
@@ -604,7 +633,7 @@ impl Recorder {
         if let Some((txn, m)) = txn_msg(env) {
             if let Some(t) = self.txns.get_mut(&txn) {
                 if t.msgs.len() < TXN_MSGS_CAP {
-                    t.msgs.push(m);
+                    Arc::make_mut(t).msgs.push(m);
                 }
             }
         }
@@ -614,6 +643,7 @@ impl Recorder {
     pub(crate) fn note_txn_msg(&mut self, env: &Envelope, delivered: bool) {
         if let Some((txn, mut m)) = txn_msg(env) {
             if let Some(t) = self.txns.get_mut(&txn) {
+                let t = Arc::make_mut(t);
                 if let Some(existing) = t.msgs.iter_mut().find(|x| {
                     x.src == m.src
                         && x.dst == m.dst

@@ -51,7 +51,8 @@ pub struct RunReport {
     /// The shard of every row key the history names, under the placement at the end
     /// (a key's shard is where to look for it in `final_state`).
     pub key_shards: BTreeMap<String, u32>,
-    /// The checker's findings, in the order found.
+    /// The checker's findings, in the order found (the newest `checker::FINDINGS_CAP`:
+    /// `violations` counts every one).
     pub findings: Vec<FindingInfo>,
     /// Findings that are violations.
     pub violations: usize,

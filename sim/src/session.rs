@@ -66,7 +66,7 @@ impl Session {
     /// A new run of `cfg`, running or paused, at 1×.
     pub fn new(cfg: SimConfig, running: bool) -> Result<Session, ConfigError> {
         Ok(Session {
-            sim: Sim::new(cfg.clone())?,
+            sim: page_sim(cfg.clone())?,
             initial: cfg,
             recorded: Vec::new(),
             pending: VecDeque::new(),
@@ -93,7 +93,7 @@ impl Session {
         cfg: SimConfig,
         pending: VecDeque<ScheduledCommand>,
     ) -> Result<(), ConfigError> {
-        let mut sim = Sim::new(cfg.clone())?;
+        let mut sim = page_sim(cfg.clone())?;
         sim.set_breakpoint(self.sim.breakpoint());
         self.sim = sim;
         self.initial = cfg;
@@ -304,10 +304,9 @@ impl Session {
         let (txn, dc) = match &event.kind {
             EventKind::Coord { txn, .. } => (Some(*txn), event.dc),
             EventKind::FailoverIssued { new, .. } => (None, Some(*new)),
-            EventKind::Finding { index, .. } => (
-                self.sim.findings().get(*index).and_then(|f| f.txn),
-                event.dc,
-            ),
+            EventKind::Finding { index, .. } => {
+                (self.sim.finding(*index).and_then(|f| f.txn), event.dc)
+            }
             _ => (None, event.dc),
         };
         Some(Hit {
@@ -317,4 +316,12 @@ impl Session {
             dc,
         })
     }
+}
+
+/// A simulation for the page: no client history (only a run report reads it, and the page
+/// never makes one), so a long run does not hold `checker::HISTORY_CAP` entries.
+fn page_sim(cfg: SimConfig) -> Result<Sim, ConfigError> {
+    let mut sim = Sim::new(cfg)?;
+    sim.set_keep_history(false);
+    Ok(sim)
 }

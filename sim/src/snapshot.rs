@@ -7,8 +7,15 @@
 //! `txns` holds the newest transactions (`SNAPSHOT_TXNS`) in id order, plus a pinned one
 //! (`snapshot_pinning`: the one a person selected) while the run still traces it, so a
 //! selection is never pushed out of the picture by newer transactions.
+//!
+//! Cost: a snapshot is taken every frame, so it must cost what the page shows, never the
+//! run's length. The long lists (events, 2PC traces, metric points, findings) are bounded
+//! windows of `Arc`s shared with the recording — copying one is a reference count, and an
+//! unchanged element keeps its pointer, so the page's equality checks are pointer checks.
+//! Counts shown on screen come from totals (`counters`, `finding_counts`), never from the
+//! lengths of these windows.
 
-use crate::checker::Finding;
+use crate::checker::{Finding, FindingCounts};
 use crate::config::{region_dc, PlacementKind, SimConfig};
 use crate::ids::{DcId, ShardId, TableId, TxnId};
 use crate::placement::{ppm, token, MoveReport};
@@ -18,6 +25,7 @@ use crate::table::{pk_text, Epoch, Pk};
 use crate::time::SimTime;
 use crate::vocab::{MsgKind, PeerState};
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 /// One DC, as the page draws it.
 #[derive(Clone, Debug, PartialEq)]
@@ -147,16 +155,19 @@ pub struct Snapshot {
     pub ring: Vec<RingPoint>,
     /// Workload keys on the ring.
     pub ring_keys: Vec<RingKey>,
-    /// The most recent 2PC traces.
-    pub txns: Vec<TxnTrace>,
-    /// The most recent events.
-    pub events: Vec<Event>,
-    /// Running totals.
+    /// The most recent 2PC traces (shared with the recording).
+    pub txns: Vec<Arc<TxnTrace>>,
+    /// The most recent events (`SNAPSHOT_EVENTS`), oldest first.
+    pub events: Vec<Arc<Event>>,
+    /// Running totals (events by category included).
     pub counters: Counters,
-    /// Every finding.
-    pub findings: Vec<Finding>,
+    /// The newest findings (`SNAPSHOT_FINDINGS`), oldest first; the first is finding
+    /// number `finding_counts.total() - findings.len()` of the run.
+    pub findings: Vec<Arc<Finding>>,
+    /// Every finding of the run, counted by kind.
+    pub finding_counts: FindingCounts,
     /// The per-second metrics.
-    pub metrics: Vec<MetricPoint>,
+    pub metrics: Vec<Arc<MetricPoint>>,
     /// What the last membership change moved.
     pub last_moves: Option<MoveReport>,
     /// A layout change waiting for open transactions to finish, in words.
@@ -235,6 +246,8 @@ pub struct TableSnap {
 
 pub(crate) const SNAPSHOT_EVENTS: usize = 400;
 pub(crate) const SNAPSHOT_TXNS: usize = 60;
+/// The most findings a snapshot carries (the findings panel lists them, newest first).
+pub(crate) const SNAPSHOT_FINDINGS: usize = 200;
 pub(crate) const RING_KEYS: usize = 96;
 
 impl Sim {
@@ -316,20 +329,30 @@ impl Sim {
                 key,
             });
         }
-        let mut txns: Vec<TxnTrace> = self.txns().rev().take(SNAPSHOT_TXNS).cloned().collect();
+        let mut txns: Vec<Arc<TxnTrace>> = self
+            .rec
+            .txns
+            .values()
+            .rev()
+            .take(SNAPSHOT_TXNS)
+            .cloned()
+            .collect();
         txns.reverse();
         if let Some(id) = pinned {
-            if let (Err(at), Some(t)) = (txns.binary_search_by_key(&id, |t| t.id), self.txn(id)) {
+            if let (Err(at), Some(t)) = (
+                txns.binary_search_by_key(&id, |t| t.id),
+                self.rec.txns.get(&id),
+            ) {
                 txns.insert(at, t.clone());
             }
         }
-        let events: Vec<Event> = {
-            let all: Vec<&Event> = self.events().collect();
-            all[all.len().saturating_sub(SNAPSHOT_EVENTS)..]
-                .iter()
-                .map(|e| (*e).clone())
-                .collect()
-        };
+        let ev = &self.rec.events;
+        let events: Vec<Arc<Event>> = ev
+            .range(ev.len().saturating_sub(SNAPSHOT_EVENTS)..)
+            .cloned()
+            .collect();
+        let all = self.findings();
+        let findings = all[all.len().saturating_sub(SNAPSHOT_FINDINGS)..].to_vec();
         let mut config = self.config().clone();
         config.dcs = ids
             .iter()
@@ -354,8 +377,9 @@ impl Sim {
             txns,
             events,
             counters: self.counters().clone(),
-            findings: self.findings().to_vec(),
-            metrics: self.metrics().cloned().collect(),
+            findings,
+            finding_counts: self.finding_counts().clone(),
+            metrics: self.rec.metrics.iter().cloned().collect(),
             last_moves: self.last_moves().cloned(),
             draining: self.draining().map(|(what, since)| {
                 let open = self.unresolved_txns();

@@ -159,6 +159,11 @@ impl World {
         self.queue.keys().next().map(|k| k.0)
     }
 
+    /// Events queued (see `Sim::memory_stats`).
+    pub(crate) fn queued(&self) -> usize {
+        self.queue.len()
+    }
+
     /// Takes the next event and moves the clock to it.
     pub(crate) fn pop(&mut self) -> Option<Ev> {
         let ((at, _), ev) = self.queue.pop_first()?;

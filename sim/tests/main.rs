@@ -15,6 +15,7 @@ mod fault_schedules;
 mod fields;
 mod hostile_input;
 mod membership;
+mod memory;
 mod network;
 mod placement;
 mod replication;

@@ -280,7 +280,7 @@ impl App {
                     on_focus={cbs.focus.clone()} />
             },
             Tab::Findings => html! {
-                <FindingsPanel findings={p.findings.clone()} selected_txn={v.selected_txn} on_focus={cbs.focus.clone()} />
+                <FindingsPanel findings={p.findings.clone()} counts={p.snap.finding_counts.clone()} selected_txn={v.selected_txn} on_focus={cbs.focus.clone()} />
             },
             Tab::Settings => html! {
                 <SettingsPanel config={p.config.clone()} topo={p.topo.clone()}
@@ -582,7 +582,7 @@ impl Component for App {
                         <DetectorMatrix views={p.views.clone()} selected_dc={v.selected_dc} />
                     </section>
                     <section class="panel tabs-panel">
-                        <TabBar current={v.tab} findings={p.findings.clone()} in_doubt={in_doubt} on_tab={cbs.tab.clone()} />
+                        <TabBar current={v.tab} findings={p.snap.finding_counts.clone()} in_doubt={in_doubt} on_tab={cbs.tab.clone()} />
                         <div class="tab-body" role="tabpanel">{ panel }</div>
                     </section>
                 </main>

@@ -341,12 +341,8 @@ impl PublicSnapshot {
                 }),
             },
             findings: PublicFindings {
-                total: snap.findings.len(),
-                violations: snap
-                    .findings
-                    .iter()
-                    .filter(|f| f.kind.is_violation())
-                    .count(),
+                total: snap.finding_counts.total() as usize,
+                violations: snap.finding_counts.violations() as usize,
             },
             keys: data
                 .iter()

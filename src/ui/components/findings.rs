@@ -2,15 +2,19 @@
 //! Invariant: violations (the protocol broke a promise) and expected findings (the
 //! documented price of a setting) are told apart, never hidden.
 
-use crate::sim::Finding;
 use crate::sim::{DcId, TxnId};
+use crate::sim::{Finding, FindingCounts};
 use crate::ui::fmt;
 use std::rc::Rc;
+use std::sync::Arc;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
-    pub findings: Rc<Vec<Finding>>,
+    /// The newest findings (the snapshot's window), oldest first.
+    pub findings: Rc<Vec<Arc<Finding>>>,
+    /// Every finding of the run, counted: what the page says in numbers.
+    pub counts: FindingCounts,
     pub selected_txn: Option<TxnId>,
     /// Jump to the finding's transaction.
     pub on_focus: Callback<(Option<TxnId>, Option<DcId>)>,
@@ -18,8 +22,11 @@ pub struct Props {
 
 #[function_component(FindingsPanel)]
 pub fn findings_panel(p: &Props) -> Html {
-    let violations = p.findings.iter().filter(|f| f.kind.is_violation()).count();
+    let (total, violations) = (p.counts.total(), p.counts.violations());
+    // Numbered in the run (as the log's "checker finding #i"), not in the window.
+    let first = total.saturating_sub(p.findings.len() as u64);
     let items = p.findings.iter().enumerate().rev().map(|(i, f)| {
+        let i = first + i as u64;
         let txn = f.txn;
         let focus = p.on_focus.clone();
         let viol = f.kind.is_violation();
@@ -43,10 +50,13 @@ pub fn findings_panel(p: &Props) -> Html {
         <div class="findings-panel" data-testid="findings">
             <h2>{ "Invariant checker" }</h2>
             <p class="caption">{ "Checked live: 2PC atomicity, durability of acknowledged writes, convergence after heal, nothing stuck in doubt, no stale reads where promised. Each finding names the fault that explains it." }</p>
-            if p.findings.is_empty() {
+            if total == 0 {
                 <p class="ok-line">{ "No findings: every invariant holds so far." }</p>
             } else {
-                <p>{ format!("{} finding(s), {} violation(s).", p.findings.len(), violations) }</p>
+                <p>{ format!("{} finding(s), {} violation(s).", total, violations) }</p>
+                if first > 0 {
+                    <p class="caption">{ format!("The newest {} are listed.", p.findings.len()) }</p>
+                }
             }
             <ol class="findings plain">{ for items }</ol>
         </div>

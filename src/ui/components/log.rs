@@ -9,6 +9,7 @@ use crate::ui::components::{input_checked, input_value};
 use crate::ui::fmt;
 use crate::ui::state::Topo;
 use std::rc::Rc;
+use std::sync::Arc;
 use yew::prelude::*;
 
 pub const CATEGORIES: [&str; 9] = [
@@ -27,7 +28,7 @@ const MAX_SHOWN: usize = 150;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
-    pub events: Rc<Vec<SimEvent>>,
+    pub events: Rc<Vec<Arc<SimEvent>>>,
     pub topo: Rc<Topo>,
     pub selected_dc: Option<DcId>,
     pub selected_txn: Option<TxnId>,

@@ -7,6 +7,7 @@ use crate::ui::fmt;
 use crate::ui::state::Topo;
 use std::fmt::Write as _;
 use std::rc::Rc;
+use std::sync::Arc;
 use yew::prelude::*;
 
 const PW: f64 = 300.0;
@@ -16,7 +17,7 @@ const PAD_B: f64 = 14.0;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
-    pub metrics: Rc<Vec<MetricPoint>>,
+    pub metrics: Rc<Vec<Arc<MetricPoint>>>,
     pub topo: Rc<Topo>,
 }
 

@@ -8,6 +8,7 @@ use crate::ui::components::{input_value, note_view};
 use crate::ui::fmt;
 use crate::ui::state::{Note, Topo};
 use std::rc::Rc;
+use std::sync::Arc;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -16,7 +17,7 @@ pub struct Props {
     pub topo: Rc<Topo>,
     pub note: Note,
     pub last_op: Option<ReqId>,
-    pub events: Rc<Vec<SimEvent>>,
+    pub events: Rc<Vec<Arc<SimEvent>>>,
     /// Issue the parsed operation (an `Issue` command).
     pub on_issue: Callback<UserCommand>,
 }

@@ -2,15 +2,15 @@
 //! 2PC participants prepared or in doubt.
 //! Invariant: it only emits the chosen tab; the badges are the snapshot's.
 
-use crate::sim::Finding;
+use crate::sim::FindingCounts;
 use crate::ui::state::Tab;
-use std::rc::Rc;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub current: Tab,
-    pub findings: Rc<Vec<Finding>>,
+    /// Every finding of the run, counted (the badge is a total, not a list's length).
+    pub findings: FindingCounts,
     /// 2PC records prepared or in doubt, over all DCs.
     pub in_doubt: usize,
     pub on_tab: Callback<Tab>,
@@ -20,11 +20,11 @@ pub struct Props {
 pub fn tab_bar(p: &Props) -> Html {
     let tabs = Tab::ALL.iter().map(|&t| {
         let badge = match t {
-            Tab::Findings if !p.findings.is_empty() => {
+            Tab::Findings if p.findings.total() > 0 => {
                 // Red only for violations; expected findings (a setting's price) are amber.
-                let bad = p.findings.iter().any(|f| f.kind.is_violation());
+                let bad = p.findings.violations() > 0;
                 html! { <span class={classes!("badge", (!bad).then_some("warn"))} data-testid="findings-count"
-                    data-violations={bad.to_string()}>{ p.findings.len() }</span> }
+                    data-violations={bad.to_string()}>{ p.findings.total() }</span> }
             }
             Tab::Txn if p.in_doubt > 0 => {
                 html! { <span class="badge warn" title="participants prepared or in doubt">{ p.in_doubt }</span> }

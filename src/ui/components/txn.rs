@@ -27,11 +27,12 @@ use crate::ui::fmt;
 use crate::ui::state::Topo;
 use std::collections::BTreeMap;
 use std::rc::Rc;
+use std::sync::Arc;
 use yew::prelude::*;
 
 #[derive(Properties)]
 pub struct Props {
-    pub txns: Rc<Vec<TxnTrace>>,
+    pub txns: Rc<Vec<Arc<TxnTrace>>>,
     pub topo: Rc<Topo>,
     pub now: SimTime,
     pub selected: Option<TxnId>,
@@ -43,6 +44,7 @@ impl Props {
         self.selected
             .and_then(|id| self.txns.iter().find(|t| t.id == id))
             .or_else(|| self.txns.last())
+            .map(|t| &**t)
     }
 }
 
@@ -659,7 +661,7 @@ pub fn txn_panel(p: &Props) -> Html {
     let held = use_state(|| None::<Rc<Vec<TxnId>>>);
     let (rows, arrived): (Vec<&TxnTrace>, usize) = match &*held {
         Some(order) => {
-            let by_id: BTreeMap<TxnId, &TxnTrace> = p.txns.iter().map(|t| (t.id, t)).collect();
+            let by_id: BTreeMap<TxnId, &TxnTrace> = p.txns.iter().map(|t| (t.id, &**t)).collect();
             let rows: Vec<&TxnTrace> = order
                 .iter()
                 .filter_map(|id| by_id.get(id).copied())
@@ -667,7 +669,7 @@ pub fn txn_panel(p: &Props) -> Html {
             let arrived = p.txns.len() - rows.len();
             (rows, arrived)
         }
-        None => (p.txns.iter().rev().collect(), 0),
+        None => (p.txns.iter().rev().map(|t| &**t).collect(), 0),
     };
     let on_enter = {
         let held = held.clone();

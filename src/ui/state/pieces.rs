@@ -15,6 +15,7 @@ use crate::sim::{
     RingKey, RingPoint, Sim, SimConfig, Snapshot, TableId, TxnTrace,
 };
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// The ring panel's inputs.
 #[derive(Clone, Debug, PartialEq)]
@@ -81,13 +82,22 @@ pub struct ViewRow {
 pub struct Pieces {
     pub snap: Rc<Snapshot>,
     pub topo: Rc<Topo>,
-    pub events: Rc<Vec<Event>>,
-    pub txns: Rc<Vec<TxnTrace>>,
-    pub metrics: Rc<Vec<MetricPoint>>,
-    pub findings: Rc<Vec<Finding>>,
+    pub events: Rc<Vec<Arc<Event>>>,
+    pub txns: Rc<Vec<Arc<TxnTrace>>>,
+    pub metrics: Rc<Vec<Arc<MetricPoint>>>,
+    pub findings: Rc<Vec<Arc<Finding>>>,
     pub ring: Rc<RingView>,
     pub config: Rc<SimConfig>,
     pub views: Rc<Vec<ViewRow>>,
+}
+
+/// Whether two windows end with the same shared element.
+fn same_last<T>(a: Option<&Arc<T>>, b: Option<&Arc<T>>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+        (None, None) => true,
+        _ => false,
+    }
 }
 
 /// Replaces `slot` only if the new value differs, so unchanged pieces keep their `Rc`.
@@ -127,9 +137,11 @@ impl Pieces {
         {
             self.metrics = Rc::new(metrics);
         }
-        // Findings are only ever appended.
+        // Findings are only ever appended (the window slides): the newest tells.
         let findings = std::mem::take(&mut s.findings);
-        if self.findings.len() != findings.len() {
+        if self.findings.len() != findings.len()
+            || !same_last(self.findings.last(), findings.last())
+        {
             self.findings = Rc::new(findings);
         }
         keep_or(&mut self.txns, std::mem::take(&mut s.txns));
