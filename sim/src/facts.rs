@@ -137,7 +137,7 @@ impl Sim {
                             .map(|w| {
                                 let key = (w.table, self.shard_of(&w.pk));
                                 let by = shards.iter().find(|s| s.0 == key).map(|s| s.1);
-                                let p = by.unwrap_or(self.world.placement.replicas(key.1)[0]);
+                                let p = by.unwrap_or(self.world.placement.replicas_of(key.1)[0]);
                                 self.stable_live_replicas(&w.pk, p)
                             })
                             .collect()
@@ -204,7 +204,7 @@ impl Sim {
     fn replaced_primary(&self, key: ShardKey, new: DcId) -> Option<DcId> {
         self.newest_claim(key, |n, m| n.id != new && m.primary != new)
             .map(|(_, p)| p)
-            .or_else(|| Some(self.world.placement.replicas(key.1)[0]))
+            .or_else(|| Some(self.world.placement.replicas_of(key.1)[0]))
     }
 
     /// Replicas of a row's shard, other than `primary`, that are up, linked both ways to
@@ -231,8 +231,9 @@ impl Sim {
             return 0;
         }
         w.placement
-            .replicas(key.1)
-            .into_iter()
+            .replicas_of(key.1)
+            .iter()
+            .copied()
             .filter(|&d| d != primary)
             .filter(|&d| w.is_up(d) && !w.net.is_cut(primary, d) && !w.net.is_cut(d, primary))
             .filter(|d| !recent(d))

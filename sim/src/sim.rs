@@ -199,12 +199,16 @@ impl Sim {
             .get(&dc)
             .map(|n| n.incarnation)
             .unwrap_or(0);
-        for e in out {
+        let mut effects = out.into_vec();
+        for e in effects.drain(..) {
             match e {
                 Effect::Send { dst, msg } => self.send(dc, dst, msg),
                 Effect::Timer { after, timer } => self.world.arm(dc, inc, after, timer),
                 Effect::Fact(f) => self.on_fact(dc, f),
             }
+        }
+        if effects.capacity() > self.world.spare.capacity() {
+            self.world.spare = effects;
         }
     }
 

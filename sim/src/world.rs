@@ -18,8 +18,8 @@ use crate::node::{Bugs, Ctx, Node};
 use crate::placement::{Member, Placement};
 use crate::rng::Rng;
 use crate::time::SimTime;
-use crate::vocab::{Msg, Out, Timer};
-use std::collections::BTreeMap;
+use crate::vocab::{Effect, Msg, Out, Timer};
+use std::collections::{BTreeMap, BinaryHeap};
 
 /// What the event queue holds.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -34,13 +34,43 @@ pub(crate) enum Ev {
     Tick,
 }
 
+/// A queued event. Ordered by `(at, seq)` alone — `seq` is unique — and reversed, so the
+/// max-heap `BinaryHeap` pops the earliest first: the same order a map keyed by
+/// `(at, seq)` gives, without a tree node per event.
+#[derive(Debug)]
+struct Queued {
+    at: SimTime,
+    seq: u64,
+    ev: Ev,
+}
+
+impl PartialEq for Queued {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.seq) == (other.at, other.seq)
+    }
+}
+
+impl Eq for Queued {}
+
+impl PartialOrd for Queued {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Queued {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (other.at, other.seq).cmp(&(self.at, self.seq))
+    }
+}
+
 /// The simulated world.
 pub(crate) struct World {
     /// Simulated time; never goes back.
     pub(crate) now: SimTime,
     /// Last sequence number given to an event or a message.
     seq: u64,
-    queue: BTreeMap<(SimTime, u64), Ev>,
+    queue: BinaryHeap<Queued>,
     /// Events processed since the start.
     pub(crate) steps: u64,
     /// Network jitter and loss draws.
@@ -51,6 +81,9 @@ pub(crate) struct World {
     pub(crate) nodes: BTreeMap<DcId, Node>,
     pub(crate) net: Network,
     pub(crate) placement: Placement,
+    /// The last routed `Out`'s buffer, reused by the next handler (one allocation per
+    /// handler call saved; see `Sim::route`).
+    pub(crate) spare: Vec<Effect>,
 }
 
 impl World {
@@ -83,7 +116,7 @@ impl World {
         World {
             now: SimTime::ZERO,
             seq: 0,
-            queue: BTreeMap::new(),
+            queue: BinaryHeap::new(),
             steps: 0,
             rng,
             cfg,
@@ -91,6 +124,7 @@ impl World {
             nodes: BTreeMap::new(),
             net,
             placement,
+            spare: Vec::new(),
         }
     }
 
@@ -113,10 +147,11 @@ impl World {
             placement,
             net,
             nodes,
+            spare,
             ..
         } = self;
         let ctx = Ctx::new(*now, cfg, placement, &net.latency);
-        let mut out = Out::default();
+        let mut out = Out::reusing(std::mem::take(spare));
         if let Some(n) = nodes.get_mut(&dc) {
             f(n, &ctx, &mut out);
         }
@@ -146,7 +181,11 @@ impl World {
 
     pub(crate) fn push(&mut self, at: SimTime, ev: Ev) {
         self.seq += 1;
-        self.queue.insert((at, self.seq), ev);
+        self.queue.push(Queued {
+            at,
+            seq: self.seq,
+            ev,
+        });
     }
 
     /// Arms `timer` for node `dc` in incarnation `inc`, `after` ms from now.
@@ -156,12 +195,12 @@ impl World {
 
     /// Instant of the next pending event.
     pub(crate) fn next_at(&self) -> Option<SimTime> {
-        self.queue.keys().next().map(|k| k.0)
+        self.queue.peek().map(|q| q.at)
     }
 
     /// Takes the next event and moves the clock to it.
     pub(crate) fn pop(&mut self) -> Option<Ev> {
-        let ((at, _), ev) = self.queue.pop_first()?;
+        let Queued { at, ev, .. } = self.queue.pop()?;
         self.steps += 1;
         self.now = self.now.max(at);
         Some(ev)
@@ -209,7 +248,11 @@ impl World {
             }
         }
         let seq = env.seq;
-        self.queue.insert((deliver_at, seq), Ev::Deliver(seq));
+        self.queue.push(Queued {
+            at: deliver_at,
+            seq,
+            ev: Ev::Deliver(seq),
+        });
         Ok(self.net.in_flight.entry(seq).or_insert(env))
     }
 

@@ -13,14 +13,14 @@ use crate::vocab::{PeerState, ShardKey};
 
 impl Node {
     fn live_replicas(&self, ctx: &Ctx, key: ShardKey) -> Vec<DcId> {
-        let all = ctx.placement.replicas(key.1);
+        let all = ctx.placement.replicas_of(key.1);
         let live: Vec<DcId> = all
             .iter()
             .copied()
             .filter(|&d| self.view_of(d) != PeerState::Dead)
             .collect();
         if live.is_empty() {
-            all
+            all.to_vec()
         } else {
             live
         }

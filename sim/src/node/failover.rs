@@ -107,7 +107,7 @@ impl Node {
         if self.bugs.promote_without_quorum_intersection {
             return Need::Nothing;
         }
-        let r = ctx.placement.replicas(key.1).len();
+        let r = ctx.placement.replicas_of(key.1).len();
         match ctx.mode(key.0) {
             ReplicationMode::Async => Need::Nothing,
             ReplicationMode::Quorum(w) if w <= 1 => Need::Nothing,
@@ -126,7 +126,7 @@ impl Node {
         x: DcId,
         out: &mut Out,
     ) {
-        let reps = ctx.placement.replicas(key.1);
+        let reps = ctx.placement.replicas_of(key.1);
         let best = reps
             .iter()
             .enumerate()
@@ -163,7 +163,7 @@ impl Node {
                 heard: Default::default(),
             },
         );
-        if ctx.placement.replicas(key.1).contains(&self.id) && !self.fence_deferred(ctx, key) {
+        if ctx.placement.replicas_of(key.1).contains(&self.id) && !self.fence_deferred(ctx, key) {
             if let Some((last, until)) = self.fence(ctx, key, epoch) {
                 if let Some(p) = self.vol.promotions.get_mut(&key) {
                     p.heard.insert(self.id, (last, until));
@@ -185,7 +185,7 @@ impl Node {
         // Every answer still holds: a fence stands until this DC completes the round or
         // releases it (see `on_fence_status`).
         let fresh: Vec<(DcId, LogPos)> = p.heard.iter().map(|(&d, (pos, _))| (d, *pos)).collect();
-        let reps = ctx.placement.replicas(key.1);
+        let reps = ctx.placement.replicas_of(key.1);
         let enough = match self.need(ctx, key) {
             Need::Nothing => !fresh.is_empty(),
             Need::Replicas(k) => fresh.len() >= k,
@@ -223,7 +223,7 @@ impl Node {
             }
         }
         // Ask (again) every replica whose fresh answer is missing, the old primary too.
-        for d in reps {
+        for &d in reps {
             if d != self.id && !fresh.iter().any(|(h, _)| *h == d) {
                 out.send(
                     d,
