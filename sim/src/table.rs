@@ -76,10 +76,21 @@ pub fn with_partition_text<R>(pk: &Pk, f: impl FnOnce(&str) -> R) -> R {
 
 /// A whole primary key as text (`a/b/…`), for display and read routing.
 pub fn pk_text(pk: &Pk) -> String {
-    pk.iter()
-        .map(|v| v.hash_text())
-        .collect::<Vec<_>>()
-        .join("/")
+    use std::fmt::Write;
+    // Written into one string (the checker names a key per request).
+    let mut s = String::with_capacity(16);
+    for (i, v) in pk.iter().enumerate() {
+        if i > 0 {
+            s.push('/');
+        }
+        match v {
+            Value::Str(t) => s.push_str(t),
+            Value::Int(n) => {
+                let _ = write!(s, "{n}");
+            }
+        }
+    }
+    s
 }
 
 /// Who made the current copy of a shard authoritative. Ordered: `term` first, then the

@@ -75,7 +75,7 @@ impl Node {
                 .iter()
                 .filter(|&&v| v != self.id && v != x && self.view_of(v) == PeerState::Alive)
                 .filter(|v| {
-                    self.vol.gossip.get(v).and_then(|g| g.get(&x)).copied() == Some(PeerState::Dead)
+                    gossiped(&self.vol.gossip, **v, x) == Some(PeerState::Dead)
                 })
                 .count();
             if votes * 2 <= n {
@@ -521,4 +521,15 @@ impl Node {
             self.step_down(ctx, key, epoch, primary, out);
         }
     }
+}
+
+/// What peer `v` last gossiped about `x` (its view is sorted by DC).
+fn gossiped(
+    gossip: &std::collections::BTreeMap<DcId, std::rc::Rc<[(DcId, PeerState)]>>,
+    v: DcId,
+    x: DcId,
+) -> Option<PeerState> {
+    let view = gossip.get(&v)?;
+    let i = view.binary_search_by_key(&x, |&(d, _)| d).ok()?;
+    Some(view[i].1)
 }
