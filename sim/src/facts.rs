@@ -8,7 +8,6 @@
 //! right after it).
 
 use crate::checker::{CheckCtx, Checker};
-use crate::config::ReplicationMode;
 use crate::ids::{DcId, TableId};
 use crate::record::EventKind;
 use crate::sim::Sim;
@@ -24,17 +23,27 @@ impl Sim {
         f: impl FnOnce(&mut Checker, &CheckCtx) -> R,
     ) -> R {
         let w = &self.world;
-        let modes: Vec<ReplicationMode> = w.cfg.tables.iter().map(|t| t.mode).collect();
-        let names: Vec<String> = w.cfg.tables.iter().map(|t| t.name.clone()).collect();
+        let (modes, names) = &mut self.check_tables;
+        let same = modes.len() == w.cfg.tables.len()
+            && w.cfg
+                .tables
+                .iter()
+                .zip(modes.iter().zip(names.iter()))
+                .all(|(t, (m, n))| t.mode == *m && t.name == *n);
+        if !same {
+            *modes = w.cfg.tables.iter().map(|t| t.mode).collect();
+            *names = w.cfg.tables.iter().map(|t| t.name.clone()).collect();
+        }
+        let (modes, names) = &self.check_tables;
         let c = CheckCtx {
             now: w.now,
             nodes: &w.nodes,
-            modes: &modes,
+            modes,
             placement: &w.placement,
             replication_factor: w.placement.replication_factor as usize,
             consistency: w.cfg.read_consistency,
             stable_live,
-            table_names: &names,
+            table_names: names,
             events: self.rec.counters.events,
         };
         f(&mut self.checker, &c)

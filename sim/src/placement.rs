@@ -205,7 +205,11 @@ impl Hasher for Fnv {
 /// The shard of each partition key placed so far. Not part of a placement's value: equal
 /// placements are equal whatever they cached, a clone starts empty.
 #[derive(Default)]
-struct ShardCache(RefCell<HashMap<Box<str>, ShardId, BuildHasherDefault<Fnv>>>);
+struct ShardCache {
+    shards: RefCell<HashMap<Box<str>, ShardId, BuildHasherDefault<Fnv>>>,
+    /// SHA-1 digests of whole-key texts (hash read routing, `sha1_cached`).
+    digests: RefCell<HashMap<Box<str>, [u8; 20], BuildHasherDefault<Fnv>>>,
+}
 
 impl Clone for ShardCache {
     fn clone(&self) -> Self {
@@ -223,7 +227,7 @@ impl Eq for ShardCache {}
 
 impl std::fmt::Debug for ShardCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "ShardCache({} keys)", self.0.borrow().len())
+        write!(f, "ShardCache({} keys)", self.shards.borrow().len())
     }
 }
 
@@ -274,11 +278,11 @@ impl Placement {
     /// `shard_of`, remembered per key for the life of this placement (the simulation
     /// routes every request with it; the same keys recur).
     pub fn shard_of_cached(&self, partition_key: &str) -> ShardId {
-        if let Some(&s) = self.cache.0.borrow().get(partition_key) {
+        if let Some(&s) = self.cache.shards.borrow().get(partition_key) {
             return s;
         }
         let s = self.shard_of(partition_key);
-        let mut c = self.cache.0.borrow_mut();
+        let mut c = self.cache.shards.borrow_mut();
         if c.len() >= SHARD_CACHE_CAP {
             c.clear();
         }
@@ -303,6 +307,21 @@ impl Placement {
         } else {
             i
         }
+    }
+
+    /// `sha1(text)`, remembered per text like `shard_of_cached` (hash read routing hashes
+    /// the whole primary key of every read).
+    pub fn sha1_cached(&self, text: &str) -> [u8; 20] {
+        if let Some(d) = self.cache.digests.borrow().get(text) {
+            return *d;
+        }
+        let d = sha1(text.as_bytes());
+        let mut c = self.cache.digests.borrow_mut();
+        if c.len() >= SHARD_CACHE_CAP {
+            c.clear();
+        }
+        c.insert(text.into(), d);
+        d
     }
 
     /// The shard's replicas, owner first.

@@ -74,9 +74,7 @@ impl Node {
             let votes = 1 + members
                 .iter()
                 .filter(|&&v| v != self.id && v != x && self.view_of(v) == PeerState::Alive)
-                .filter(|v| {
-                    gossiped(&self.vol.gossip, **v, x) == Some(PeerState::Dead)
-                })
+                .filter(|v| gossiped(&self.vol.gossip, **v, x) == Some(PeerState::Dead))
                 .count();
             if votes * 2 <= n {
                 continue;
