@@ -6,6 +6,7 @@
 #   make sweep              the fault-schedule sweep alone (SWEEP_COUNT=10000, SWEEP_FLAGS="--admin"; make test runs it with --admin)
 #   make size               release wasm: raw, gzip, brotli sizes and the 15 largest items (twiggy)
 #   make bench              simulation benchmark (sim/benches/sim.rs), natively
+#   make bench-compare      make bench of 79baf50 (BENCH_OLD=) and of this tree, side by side, and the ratio
 #   make bench-placement    placement rate vs raw SHA-1 rate (sim/benches/placement.rs), natively
 #   make bench-wasm         both benchmarks in headless Chromium (tests/wasm_bench.rs)
 #   make frametime          frame time of the built page with 16 DCs (e2e/frametime.mjs)
@@ -102,10 +103,10 @@ define e2e_tests
 		PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 ./node_modules/.bin/playwright test
 endef
 
-.PHONY: help tools serve test test-native test-web sweep dist single e2e size bench bench-placement bench-wasm frametime mem-hour soak clean
+.PHONY: help tools serve test test-native test-web sweep dist single e2e size bench bench-compare bench-placement bench-wasm frametime mem-hour soak clean
 
 help:
-	@sed -n '3,17p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,18p' Makefile | sed 's/^# \{0,1\}//'
 
 tools:
 	$(TOOLS) test
@@ -148,6 +149,12 @@ e2e:
 
 bench:
 	cargo bench -p tablestore-sim --bench sim
+
+# The same benchmark built at an old commit (default 79baf50, issue 10's baseline) and at
+# this tree, run alternately in one invocation; prints both lines and the ratio.
+BENCH_OLD ?= 79baf50
+bench-compare:
+	scripts/bench-compare.sh $(BENCH_OLD) 3
 
 # The page's wasm: raw, gzip and brotli sizes and the 15 largest items (issue 8's measure).
 size:

@@ -81,6 +81,18 @@ pub fn place_keys(p: &crate::placement::Placement, keys: &[String], rounds: u32)
     sum
 }
 
+/// The same through the placement's per-key cache (`Placement::shard_of_cached`), as the
+/// simulation routes requests: after the first round every key is a cache hit.
+pub fn place_keys_cached(p: &crate::placement::Placement, keys: &[String], rounds: u32) -> u64 {
+    let mut sum = 0u64;
+    for _ in 0..rounds {
+        for k in keys {
+            sum = sum.wrapping_add(u64::from(p.shard_of_cached(k).0));
+        }
+    }
+    sum
+}
+
 /// The placements the placement benchmark measures: the seed's modulo over 5 DCs (the
 /// default world) and the ring over 16 DCs with 64 virtual nodes each.
 pub fn bench_placements() -> Vec<(&'static str, crate::placement::Placement)> {

@@ -8,7 +8,6 @@
 //! right after it).
 
 use crate::checker::{CheckCtx, Checker};
-use crate::config::ReplicationMode;
 use crate::ids::{DcId, TableId};
 use crate::record::EventKind;
 use crate::sim::Sim;
@@ -24,17 +23,27 @@ impl Sim {
         f: impl FnOnce(&mut Checker, &CheckCtx) -> R,
     ) -> R {
         let w = &self.world;
-        let modes: Vec<ReplicationMode> = w.cfg.tables.iter().map(|t| t.mode).collect();
-        let names: Vec<String> = w.cfg.tables.iter().map(|t| t.name.clone()).collect();
+        let (modes, names) = &mut self.check_tables;
+        let same = modes.len() == w.cfg.tables.len()
+            && w.cfg
+                .tables
+                .iter()
+                .zip(modes.iter().zip(names.iter()))
+                .all(|(t, (m, n))| t.mode == *m && t.name == *n);
+        if !same {
+            *modes = w.cfg.tables.iter().map(|t| t.mode).collect();
+            *names = w.cfg.tables.iter().map(|t| t.name.clone()).collect();
+        }
+        let (modes, names) = &self.check_tables;
         let c = CheckCtx {
             now: w.now,
             nodes: &w.nodes,
-            modes: &modes,
+            modes,
             placement: &w.placement,
             replication_factor: w.placement.replication_factor as usize,
             consistency: w.cfg.read_consistency,
             stable_live,
-            table_names: &names,
+            table_names: names,
             events: self.rec.counters.events,
         };
         f(&mut self.checker, &c)
@@ -137,7 +146,7 @@ impl Sim {
                             .map(|w| {
                                 let key = (w.table, self.shard_of(&w.pk));
                                 let by = shards.iter().find(|s| s.0 == key).map(|s| s.1);
-                                let p = by.unwrap_or(self.world.placement.replicas(key.1)[0]);
+                                let p = by.unwrap_or(self.world.placement.replicas_of(key.1)[0]);
                                 self.stable_live_replicas(&w.pk, p)
                             })
                             .collect()
@@ -204,7 +213,7 @@ impl Sim {
     fn replaced_primary(&self, key: ShardKey, new: DcId) -> Option<DcId> {
         self.newest_claim(key, |n, m| n.id != new && m.primary != new)
             .map(|(_, p)| p)
-            .or_else(|| Some(self.world.placement.replicas(key.1)[0]))
+            .or_else(|| Some(self.world.placement.replicas_of(key.1)[0]))
     }
 
     /// Replicas of a row's shard, other than `primary`, that are up, linked both ways to
@@ -231,8 +240,9 @@ impl Sim {
             return 0;
         }
         w.placement
-            .replicas(key.1)
-            .into_iter()
+            .replicas_of(key.1)
+            .iter()
+            .copied()
             .filter(|&d| d != primary)
             .filter(|&d| w.is_up(d) && !w.net.is_cut(primary, d) && !w.net.is_cut(d, primary))
             .filter(|d| !recent(d))

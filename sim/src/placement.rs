@@ -6,11 +6,20 @@
 //! The digest, its `mod N` and its ring token are computed here only (`sha1`,
 //! `digest_mod`, `digest_token`); everything that explains a key's place (the lookup, the
 //! move report) calls these, never a second copy of the arithmetic.
+//!
+//! Speed: a placement is immutable once built (a layout change builds a new one), so it
+//! keeps each shard's replica list (`replicas_of`) and, per partition key, the shard the
+//! simulation routed it to (`shard_of_cached`): the cache is per placement value, i.e. per
+//! (placement version, key), and only ever looked up, never iterated, so it cannot change
+//! a run. `shard_of` itself always computes (the placement benchmark measures it).
 
 use super::config::PlacementKind;
 use super::ids::{DcId, ShardId};
 use serde::{Deserialize, Serialize};
 use sha1::{Digest, Sha1};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// The SHA-1 digest of `data`.
 pub fn sha1(data: &[u8]) -> [u8; 20] {
@@ -161,6 +170,65 @@ pub struct Placement {
     pub ring: Vec<(u64, DcId)>,
     /// `% members.len()`, prepared once (a pure function of the member count).
     modulus: Modulus,
+    /// Each shard's replicas under `kind`, owner first (index: the shard id).
+    replica_table: Vec<Vec<DcId>>,
+    /// Partition keys already placed.
+    cache: ShardCache,
+}
+
+/// Keys a placement caches before it starts over (bounds memory with user-typed keys).
+const SHARD_CACHE_CAP: usize = 1 << 16;
+
+/// FNV-1a: a fixed, fast hash for short keys (lookups only; nothing iterates the map).
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// The shard of each partition key placed so far. Not part of a placement's value: equal
+/// placements are equal whatever they cached, a clone starts empty.
+#[derive(Default)]
+struct ShardCache {
+    shards: RefCell<HashMap<Box<str>, ShardId, BuildHasherDefault<Fnv>>>,
+    /// SHA-1 digests of whole-key texts (hash read routing, `sha1_cached`).
+    digests: RefCell<HashMap<Box<str>, [u8; 20], BuildHasherDefault<Fnv>>>,
+}
+
+impl Clone for ShardCache {
+    fn clone(&self) -> Self {
+        ShardCache::default()
+    }
+}
+
+impl PartialEq for ShardCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for ShardCache {}
+
+impl std::fmt::Debug for ShardCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ShardCache({} keys)", self.shards.borrow().len())
+    }
 }
 
 impl Placement {
@@ -173,14 +241,20 @@ impl Placement {
             .collect();
         ring.sort();
         let modulus = Modulus::new(members.len() as u64);
-        Placement {
+        let mut p = Placement {
             kind,
             modulus,
             members,
             replication_factor: r,
             vnodes,
             ring,
-        }
+            replica_table: Vec::new(),
+            cache: ShardCache::default(),
+        };
+        p.replica_table = (0..p.shard_count())
+            .map(|s| p.replicas_as(kind, ShardId(s)))
+            .collect();
+        p
     }
 
     /// The members' ids, in id order.
@@ -199,6 +273,21 @@ impl Placement {
     /// The shard a partition key (its hash text) belongs to.
     pub fn shard_of(&self, partition_key: &str) -> ShardId {
         self.shard_of_digest(self.kind, &sha1(partition_key.as_bytes()))
+    }
+
+    /// `shard_of`, remembered per key for the life of this placement (the simulation
+    /// routes every request with it; the same keys recur).
+    pub fn shard_of_cached(&self, partition_key: &str) -> ShardId {
+        if let Some(&s) = self.cache.shards.borrow().get(partition_key) {
+            return s;
+        }
+        let s = self.shard_of(partition_key);
+        let mut c = self.cache.shards.borrow_mut();
+        if c.len() >= SHARD_CACHE_CAP {
+            c.clear();
+        }
+        c.insert(partition_key.into(), s);
+        s
     }
 
     /// The shard a key with SHA-1 `digest` would belong to under `kind` over these
@@ -220,9 +309,34 @@ impl Placement {
         }
     }
 
+    /// `sha1(text)`, remembered per text like `shard_of_cached` (hash read routing hashes
+    /// the whole primary key of every read).
+    pub fn sha1_cached(&self, text: &str) -> [u8; 20] {
+        if let Some(d) = self.cache.digests.borrow().get(text) {
+            return *d;
+        }
+        let d = sha1(text.as_bytes());
+        let mut c = self.cache.digests.borrow_mut();
+        if c.len() >= SHARD_CACHE_CAP {
+            c.clear();
+        }
+        c.insert(text.into(), d);
+        d
+    }
+
     /// The shard's replicas, owner first.
     pub fn replicas(&self, shard: ShardId) -> Vec<DcId> {
-        self.replicas_as(self.kind, shard)
+        self.replicas_of(shard).to_vec()
+    }
+
+    /// The same, borrowed from the table built with the placement. `replicas_as` reads
+    /// the shard id modulo the shard count, so an id from an older layout gets the same
+    /// answer here.
+    pub fn replicas_of(&self, shard: ShardId) -> &[DcId] {
+        match self.replica_table.len() {
+            0 => &[],
+            n => &self.replica_table[shard.0 as usize % n],
+        }
     }
 
     /// The replicas, owner first, of shard `shard` of `kind` over these members (a

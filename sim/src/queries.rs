@@ -11,7 +11,7 @@ use crate::node::{Node, ShardMeta};
 use crate::placement::{MoveReport, Placement};
 use crate::record::{Breakpoint, Counters, Event, MetricPoint, TxnTrace};
 use crate::sim::Sim;
-use crate::table::{partition_text, Epoch, Pk, Row, ShardStore};
+use crate::table::{Epoch, Pk, Row, ShardStore};
 use crate::time::SimTime;
 use crate::vocab::{PartState, PeerState, ShardKey};
 use std::sync::Arc;
@@ -175,7 +175,7 @@ impl Sim {
 
     /// The shard a row with primary key `pk` lives in (in any table).
     pub fn shard_of(&self, pk: &Pk) -> ShardId {
-        self.world.placement.shard_of(&partition_text(pk))
+        crate::table::with_partition_text(pk, |t| self.world.placement.shard_of_cached(t))
     }
 
     /// `dc`'s copy of shard `key` (its retained log, snapshot and rows), if it stores one.
@@ -307,7 +307,7 @@ impl Sim {
     /// placement's owner in the initial epoch when no live DC knows one).
     pub(crate) fn current_primary(&self, key: ShardKey) -> (Epoch, DcId) {
         self.newest_claim(key, |n, _| n.is_up())
-            .unwrap_or_else(|| (Epoch::default(), self.world.placement.replicas(key.1)[0]))
+            .unwrap_or_else(|| (Epoch::default(), self.world.placement.replicas_of(key.1)[0]))
     }
 
     /// The newest (epoch, primary) of a shard among the claims `accept` lets through —

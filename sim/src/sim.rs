@@ -57,6 +57,9 @@ pub struct Sim {
     pub(crate) healthy_since: Option<SimTime>,
     /// A layout change waiting for open transactions to finish (see `admin::Drain`).
     pub(crate) drain: Option<crate::drain::Drain>,
+    /// The tables' modes and names as the checker reads them, refreshed when the settings
+    /// change (see `facts::checking`; copying them per client operation cost allocations).
+    pub(crate) check_tables: (Vec<crate::config::ReplicationMode>, Vec<String>),
 }
 
 impl Sim {
@@ -85,6 +88,7 @@ impl Sim {
             last_fault: BTreeMap::new(),
             healthy_since: Some(SimTime::ZERO),
             drain: None,
+            check_tables: (Vec::new(), Vec::new()),
         };
         let ids: Vec<DcId> = sim.world.dcs.keys().copied().collect();
         for id in ids {
@@ -199,12 +203,16 @@ impl Sim {
             .get(&dc)
             .map(|n| n.incarnation)
             .unwrap_or(0);
-        for e in out {
+        let mut effects = out.into_vec();
+        for e in effects.drain(..) {
             match e {
                 Effect::Send { dst, msg } => self.send(dc, dst, msg),
                 Effect::Timer { after, timer } => self.world.arm(dc, inc, after, timer),
                 Effect::Fact(f) => self.on_fact(dc, f),
             }
+        }
+        if effects.capacity() > self.world.spare.capacity() {
+            self.world.spare = effects;
         }
     }
 

@@ -19,6 +19,7 @@ use super::time::SimTime;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
+use std::rc::Rc;
 
 /// Entries a primary keeps below what every live replica acknowledged, so a replica a
 /// little behind catches up by log shipping rather than by a snapshot install.
@@ -63,12 +64,33 @@ pub fn partition_text(pk: &Pk) -> String {
     pk.first().map(Value::hash_text).unwrap_or_default()
 }
 
+/// `f(partition_text(pk))`, without allocating when the partition key is a string (the
+/// hot path: every request is routed by it).
+pub fn with_partition_text<R>(pk: &Pk, f: impl FnOnce(&str) -> R) -> R {
+    match pk.first() {
+        Some(Value::Str(s)) => f(s),
+        Some(v) => f(&v.hash_text()),
+        None => f(""),
+    }
+}
+
 /// A whole primary key as text (`a/b/…`), for display and read routing.
 pub fn pk_text(pk: &Pk) -> String {
-    pk.iter()
-        .map(|v| v.hash_text())
-        .collect::<Vec<_>>()
-        .join("/")
+    use std::fmt::Write;
+    // Written into one string (the checker names a key per request).
+    let mut s = String::with_capacity(16);
+    for (i, v) in pk.iter().enumerate() {
+        if i > 0 {
+            s.push('/');
+        }
+        match v {
+            Value::Str(t) => s.push_str(t),
+            Value::Int(n) => {
+                let _ = write!(s, "{n}");
+            }
+        }
+    }
+    s
 }
 
 /// Who made the current copy of a shard authoritative. Ordered: `term` first, then the
@@ -275,8 +297,10 @@ pub struct Compacted {
 /// One DC's copy of one shard of one table.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ShardStore {
-    /// The retained log: entry `i` at `log[i - compacted.last.index - 1]`.
-    pub log: Vec<LogEntry>,
+    /// The retained log: entry `i` at `log[i - compacted.last.index - 1]`. Entries are
+    /// shared (`Rc`) with the batches that ship them and the copies that receive them: an
+    /// entry is immutable once appended.
+    pub log: Vec<Rc<LogEntry>>,
     /// The rows the log implies.
     pub rows: BTreeMap<Pk, Row>,
     /// Prepared transactions without a decision entry yet (their rows are locked).
@@ -338,12 +362,12 @@ impl ShardStore {
         if index <= s {
             None
         } else {
-            self.log.get((index - s) as usize - 1)
+            self.log.get((index - s) as usize - 1).map(|e| &**e)
         }
     }
 
     /// Up to `n` retained entries from index `from` on (`from` > the compaction point).
-    pub fn entries_from(&self, from: u64, n: u64) -> &[LogEntry] {
+    pub fn entries_from(&self, from: u64, n: u64) -> &[Rc<LogEntry>] {
         let s = self.compacted.last.index;
         let a = (from.max(s + 1) - s - 1).min(self.log.len() as u64);
         let b = (a + n).min(self.log.len() as u64);
@@ -367,7 +391,8 @@ impl ShardStore {
     }
 
     /// Appends the next entry and applies it.
-    pub fn append(&mut self, e: LogEntry) {
+    pub fn append(&mut self, e: impl Into<Rc<LogEntry>>) {
+        let e = e.into();
         debug_assert_eq!(e.pos.index, self.last_index() + 1);
         apply(
             &mut self.rows,
@@ -388,7 +413,7 @@ impl ShardStore {
     /// Drops every entry after `index` and rebuilds the rows from the snapshot; returns
     /// what was dropped. `index` below the compaction point drops nothing (see
     /// `can_truncate_after`).
-    pub fn truncate_after(&mut self, index: u64) -> Vec<LogEntry> {
+    pub fn truncate_after(&mut self, index: u64) -> Vec<Rc<LogEntry>> {
         if index >= self.last_index() || !self.can_truncate_after(index) {
             return Vec::new();
         }

@@ -235,6 +235,19 @@ impl Out {
     }
 }
 
+impl Out {
+    /// An empty `Out` that reuses `buf`'s allocation.
+    pub(crate) fn reusing(mut buf: Vec<Effect>) -> Out {
+        buf.clear();
+        Out(buf)
+    }
+
+    /// The effects, as the vector they were collected in (to drain and reuse).
+    pub(crate) fn into_vec(self) -> Vec<Effect> {
+        self.0
+    }
+}
+
 impl IntoIterator for Out {
     type Item = Effect;
     type IntoIter = std::vec::IntoIter<Effect>;
@@ -367,7 +380,7 @@ pub(crate) enum Msg {
         shard: ShardId,
         epoch: Epoch,
         prev: LogPos,
-        entries: Vec<LogEntry>,
+        entries: Vec<Rc<LogEntry>>,
         /// The primary's last index: a replica drops older-epoch entries beyond it.
         last: u64,
         /// The primary's compaction point (every replica it counts live holds the log up

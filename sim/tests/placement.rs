@@ -395,3 +395,38 @@ fn lookup_explains_a_keys_place_with_the_placements_own_numbers() {
     // Any text is a key, including spaces and non-ASCII.
     assert!(sim.lookup(TableId(1), " é ✓ ").is_ok());
 }
+
+/// The per-key cache and the replica table answer exactly what the placement computes:
+/// for every key (twice, so the second answer is a cache hit), for shard ids of an older,
+/// larger layout, and in a placement rebuilt over other members (a new cache).
+#[test]
+fn the_cached_shard_and_the_replica_table_equal_the_computation() {
+    for kind in [PlacementKind::Modulo, PlacementKind::Ring] {
+        let p = Placement::new(kind, members(5), 3, 16);
+        for round in 0..2 {
+            for i in 0..2_000 {
+                let k = format!("k{i}");
+                assert_eq!(
+                    p.shard_of_cached(&k),
+                    p.shard_of(&k),
+                    "{kind:?} {k} round {round}"
+                );
+            }
+        }
+        for s in 0..200 {
+            let s = tablestore_sim::ShardId(s);
+            assert_eq!(
+                p.replicas_of(s),
+                p.replicas_as(kind, s).as_slice(),
+                "{kind:?} {s}"
+            );
+            assert_eq!(p.replicas(s), p.replicas_as(kind, s));
+        }
+        let q = p.with_members(members(3));
+        for i in 0..2_000 {
+            let k = format!("k{i}");
+            assert_eq!(q.shard_of_cached(&k), q.shard_of(&k), "{kind:?} {k} over 3");
+        }
+        assert_eq!(p.clone(), p, "the cache is not part of a placement's value");
+    }
+}

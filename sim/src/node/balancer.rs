@@ -7,20 +7,20 @@
 use super::{Ctx, Node};
 use crate::config::ReadPolicy;
 use crate::ids::DcId;
-use crate::placement::sha1_mod;
+use crate::placement::digest_mod;
 use crate::table::{pk_text, Pk};
 use crate::vocab::{PeerState, ShardKey};
 
 impl Node {
     fn live_replicas(&self, ctx: &Ctx, key: ShardKey) -> Vec<DcId> {
-        let all = ctx.placement.replicas(key.1);
+        let all = ctx.placement.replicas_of(key.1);
         let live: Vec<DcId> = all
             .iter()
             .copied()
             .filter(|&d| self.view_of(d) != PeerState::Dead)
             .collect();
         if live.is_empty() {
-            all
+            all.to_vec()
         } else {
             live
         }
@@ -37,7 +37,8 @@ impl Node {
         let n = live.len() as u64;
         match ctx.cfg.read_policy {
             ReadPolicy::Hash => {
-                let i = sha1_mod(&pk_text(pk), n) as usize;
+                // `sha1_mod(pk_text(pk), n)`, the digest remembered per key.
+                let i = digest_mod(&ctx.placement.sha1_cached(&pk_text(pk)), n) as usize;
                 live.rotate_left(i);
             }
             ReadPolicy::RoundRobin => {

@@ -21,21 +21,16 @@ impl Node {
     pub(crate) fn on_client(&mut self, ctx: &Ctx, req: ReqId, op: ClientOp, out: &mut Out) {
         out.timer(ctx.cfg.request_timeout_ms, Timer::Request(req));
         let invoked = ctx.now;
-        match &op {
+        // A single-target request moves `op` into its pending entry (no copy per request).
+        let single = match &op {
             ClientOp::Get { table, pk } => {
                 let key = (*table, ctx.shard_of(pk));
                 match ctx.cfg.read_consistency {
-                    ReadConsistency::Owner => {
-                        let target = self.primary_of(key);
-                        self.send_single(req, op.clone(), target, invoked, true, out);
-                    }
-                    ReadConsistency::One => {
-                        let target = self.choose_replica(ctx, key, pk);
-                        self.send_single(req, op.clone(), target, invoked, false, out);
-                    }
+                    ReadConsistency::Owner => Some((self.primary_of(key), true)),
+                    ReadConsistency::One => Some((self.choose_replica(ctx, key, pk), false)),
                     ReadConsistency::Quorum => {
                         let reps = self.ranked_replicas(ctx, key, pk);
-                        let need = ctx.placement.replicas(key.1).len() / 2 + 1;
+                        let need = ctx.placement.replicas_of(key.1).len() / 2 + 1;
                         for &d in &reps {
                             out.send(
                                 d,
@@ -62,13 +57,13 @@ impl Node {
                                 },
                             },
                         );
+                        None
                     }
                 }
             }
             ClientOp::Write(w) => {
                 let key = (w.table, ctx.shard_of(&w.pk));
-                let target = self.primary_of(key);
-                self.send_single(req, op.clone(), target, invoked, true, out);
+                Some((self.primary_of(key), true))
             }
             ClientOp::Range {
                 table,
@@ -107,6 +102,7 @@ impl Node {
                         },
                     },
                 );
+                None
             }
             ClientOp::Txn(writes) => {
                 let writes = writes.clone();
@@ -119,7 +115,11 @@ impl Node {
                     },
                 );
                 self.begin_txn(ctx, req, writes, out);
+                None
             }
+        };
+        if let Some((target, primary)) = single {
+            self.send_single(req, op, target, invoked, primary, out);
         }
     }
 

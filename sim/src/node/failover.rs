@@ -74,9 +74,7 @@ impl Node {
             let votes = 1 + members
                 .iter()
                 .filter(|&&v| v != self.id && v != x && self.view_of(v) == PeerState::Alive)
-                .filter(|v| {
-                    self.vol.gossip.get(v).and_then(|g| g.get(&x)).copied() == Some(PeerState::Dead)
-                })
+                .filter(|v| gossiped(&self.vol.gossip, **v, x) == Some(PeerState::Dead))
                 .count();
             if votes * 2 <= n {
                 continue;
@@ -107,7 +105,7 @@ impl Node {
         if self.bugs.promote_without_quorum_intersection {
             return Need::Nothing;
         }
-        let r = ctx.placement.replicas(key.1).len();
+        let r = ctx.placement.replicas_of(key.1).len();
         match ctx.mode(key.0) {
             ReplicationMode::Async => Need::Nothing,
             ReplicationMode::Quorum(w) if w <= 1 => Need::Nothing,
@@ -126,7 +124,7 @@ impl Node {
         x: DcId,
         out: &mut Out,
     ) {
-        let reps = ctx.placement.replicas(key.1);
+        let reps = ctx.placement.replicas_of(key.1);
         let best = reps
             .iter()
             .enumerate()
@@ -163,7 +161,7 @@ impl Node {
                 heard: Default::default(),
             },
         );
-        if ctx.placement.replicas(key.1).contains(&self.id) && !self.fence_deferred(ctx, key) {
+        if ctx.placement.replicas_of(key.1).contains(&self.id) && !self.fence_deferred(ctx, key) {
             if let Some((last, until)) = self.fence(ctx, key, epoch) {
                 if let Some(p) = self.vol.promotions.get_mut(&key) {
                     p.heard.insert(self.id, (last, until));
@@ -185,7 +183,7 @@ impl Node {
         // Every answer still holds: a fence stands until this DC completes the round or
         // releases it (see `on_fence_status`).
         let fresh: Vec<(DcId, LogPos)> = p.heard.iter().map(|(&d, (pos, _))| (d, *pos)).collect();
-        let reps = ctx.placement.replicas(key.1);
+        let reps = ctx.placement.replicas_of(key.1);
         let enough = match self.need(ctx, key) {
             Need::Nothing => !fresh.is_empty(),
             Need::Replicas(k) => fresh.len() >= k,
@@ -223,7 +221,7 @@ impl Node {
             }
         }
         // Ask (again) every replica whose fresh answer is missing, the old primary too.
-        for d in reps {
+        for &d in reps {
             if d != self.id && !fresh.iter().any(|(h, _)| *h == d) {
                 out.send(
                     d,
@@ -521,4 +519,15 @@ impl Node {
             self.step_down(ctx, key, epoch, primary, out);
         }
     }
+}
+
+/// What peer `v` last gossiped about `x` (its view is sorted by DC).
+fn gossiped(
+    gossip: &std::collections::BTreeMap<DcId, std::rc::Rc<[(DcId, PeerState)]>>,
+    v: DcId,
+    x: DcId,
+) -> Option<PeerState> {
+    let view = gossip.get(&v)?;
+    let i = view.binary_search_by_key(&x, |&(d, _)| d).ok()?;
+    Some(view[i].1)
 }

@@ -82,7 +82,7 @@ impl Node {
                 to: new,
             });
         }
-        self.vol.gossip.insert(from, view.iter().copied().collect());
+        self.vol.gossip.insert(from, view);
         for info in epochs.iter() {
             let key = (info.table, info.shard);
             let mine = self.meta(key).map(|m| m.epoch);

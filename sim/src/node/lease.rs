@@ -78,10 +78,12 @@ impl Node {
         fenced: &[ShardKey],
     ) {
         let Some(echo) = echo else { return };
-        for key in self.led_shards() {
-            let Some(mine) = self.meta(key).map(|m| m.epoch) else {
-                continue;
-            };
+        // The shards this DC leads (`led_shards`), walked in place: this runs for every
+        // heartbeat received.
+        let me = self.id;
+        let Node { durable, vol, .. } = self;
+        for (&key, m) in durable.meta.iter().filter(|(_, m)| m.primary == me) {
+            let mine = m.epoch;
             // Failover epochs are gossiped; an initial or layout epoch is everyone's.
             let theirs = epochs
                 .iter()
@@ -92,11 +94,7 @@ impl Node {
                 None => !mine.is_gossiped(),
             };
             if same && !fenced.contains(&key) {
-                let slot = self
-                    .vol
-                    .lease_echo
-                    .entry((key, from))
-                    .or_insert((mine, echo));
+                let slot = vol.lease_echo.entry((key, from)).or_insert((mine, echo));
                 if slot.0 != mine || slot.1 < echo {
                     *slot = (mine, echo);
                 }
@@ -115,7 +113,7 @@ impl Node {
                 key.1
             ));
         }
-        let reps = ctx.placement.replicas(key.1);
+        let reps = ctx.placement.replicas_of(key.1);
         let others = reps.len().saturating_sub(1);
         let need = match ctx.mode(key.0) {
             ReplicationMode::Async => return Ok(()),

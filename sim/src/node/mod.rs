@@ -26,7 +26,7 @@ pub use state::ShardMeta;
 use crate::config::{ReplicationMode, SimConfig};
 use crate::ids::{DcId, ShardId, TableId, TxnId};
 use crate::placement::Placement;
-use crate::table::{partition_text, Epoch, Pk, ShardStore};
+use crate::table::{with_partition_text, Epoch, Pk, ShardStore};
 use crate::time::SimTime;
 use crate::vocab::{Msg, OpError, OpResult, Out, PeerState, ShardKey, Timer};
 use detector::Detector;
@@ -114,7 +114,7 @@ impl<'a> Ctx<'a> {
     }
 
     pub(crate) fn shard_of(&self, pk: &Pk) -> ShardId {
-        self.placement.shard_of(&partition_text(pk))
+        with_partition_text(pk, |t| self.placement.shard_of_cached(t))
     }
 
     pub(crate) fn latency(&self, a: DcId, b: DcId) -> u32 {

@@ -145,14 +145,11 @@ impl Node {
 
     /// Copies (primary included) needed before acknowledging, given the current view.
     fn copies_needed(&self, ctx: &Ctx, key: ShardKey) -> usize {
-        let others: Vec<DcId> = ctx
+        let live = ctx
             .placement
-            .replicas(key.1)
-            .into_iter()
-            .filter(|&d| d != self.id)
-            .collect();
-        let live = others
+            .replicas_of(key.1)
             .iter()
+            .filter(|&&d| d != self.id)
             .filter(|&&d| self.view_of(d) != PeerState::Dead)
             .count();
         match ctx.mode(key.0) {
@@ -225,7 +222,7 @@ impl Node {
         let me = self.id;
         let ps = self.vol.primaries.entry(key).or_default();
         let mut shared: Option<Rc<ShardStore>> = None;
-        for d in ctx.placement.replicas(key.1) {
+        for &d in ctx.placement.replicas_of(key.1) {
             if d == me {
                 continue;
             }
@@ -262,7 +259,7 @@ impl Node {
             // answer tells where it is.
             let from = m.max(snap);
             let prev = store.pos_at(from).unwrap_or_default();
-            let entries: Vec<LogEntry> = store.entries_from(from + 1, batch).to_vec();
+            let entries: Vec<Rc<LogEntry>> = store.entries_from(from + 1, batch).to_vec();
             out.send(
                 d,
                 Msg::Replicate {
@@ -287,7 +284,7 @@ impl Node {
         };
         let ps = self.vol.primaries.get(&key);
         let mut floor = store.last_index();
-        for d in ctx.placement.replicas(key.1) {
+        for &d in ctx.placement.replicas_of(key.1) {
             if d == self.id || self.view_of(d) == PeerState::Dead {
                 continue;
             }
@@ -330,7 +327,7 @@ impl Node {
         key: ShardKey,
         epoch: Epoch,
         prev: LogPos,
-        entries: Vec<LogEntry>,
+        entries: Vec<Rc<LogEntry>>,
         leader_last: u64,
         compact: u64,
         out: &mut Out,
@@ -383,7 +380,7 @@ impl Node {
                 out.fact(Fact::Truncated {
                     table: key.0,
                     shard: key.1,
-                    dropped: dropped.iter().flat_map(LogEntry::write_ids).collect(),
+                    dropped: dropped.iter().flat_map(|e| e.write_ids()).collect(),
                 });
                 return ack(false, epoch, from, last, out);
             }
@@ -409,7 +406,7 @@ impl Node {
                     out.fact(Fact::Truncated {
                         table: key.0,
                         shard: key.1,
-                        dropped: dropped.iter().flat_map(LogEntry::write_ids).collect(),
+                        dropped: dropped.iter().flat_map(|e| e.write_ids()).collect(),
                     });
                     store.append(e);
                 }
@@ -429,7 +426,7 @@ impl Node {
             out.fact(Fact::Truncated {
                 table: key.0,
                 shard: key.1,
-                dropped: dropped.iter().flat_map(LogEntry::write_ids).collect(),
+                dropped: dropped.iter().flat_map(|e| e.write_ids()).collect(),
             });
         }
         let verified = verified.min(store.last_index());
@@ -476,7 +473,7 @@ impl Node {
             .log
             .iter()
             .filter(|e| snap.pos_at(e.pos.index) != Some(e.pos))
-            .flat_map(LogEntry::write_ids)
+            .flat_map(|e| e.write_ids())
             .collect();
         *store = Rc::unwrap_or_clone(snap);
         let last = store.last();
@@ -590,8 +587,9 @@ impl Node {
         let last = store.last_index();
         let ps = self.vol.primaries.get(&key);
         ctx.placement
-            .replicas(key.1)
-            .into_iter()
+            .replicas_of(key.1)
+            .iter()
+            .copied()
             .filter(|&d| d != self.id)
             .map(|d| {
                 let m = ps

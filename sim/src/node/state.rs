@@ -45,8 +45,9 @@ pub(crate) struct Durable {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Volatile {
     pub(crate) detector: Detector,
-    /// The latest view each peer gossiped.
-    pub(crate) gossip: BTreeMap<DcId, BTreeMap<DcId, PeerState>>,
+    /// The latest view each peer gossiped, as received (sorted by DC, one entry each; the
+    /// heartbeat's shared list, not a copy).
+    pub(crate) gossip: BTreeMap<DcId, std::rc::Rc<[(DcId, PeerState)]>>,
     /// Each peer's last gossiped log positions (sorted by shard).
     pub(crate) progress: BTreeMap<DcId, std::rc::Rc<[(ShardKey, LogPos)]>>,
     pub(crate) primaries: BTreeMap<ShardKey, PrimaryState>,
