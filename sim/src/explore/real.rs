@@ -1,0 +1,1 @@
+//! The Table Store nodes as an explorer model (see below).
