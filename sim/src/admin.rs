@@ -225,7 +225,7 @@ impl Sim {
         self.world.net.latency.retain(|&(a, b), _| a != d && b != d);
         self.world.cfg.workload.client_dcs.retain(|&c| c != d);
         // Peers forget the removed DC.
-        for n in self.world.nodes.values_mut() {
+        for n in self.world.nodes.values_mut().map(std::rc::Rc::make_mut) {
             n.forget_peer(d);
         }
         Ok(())

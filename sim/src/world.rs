@@ -20,9 +20,10 @@ use crate::rng::Rng;
 use crate::time::SimTime;
 use crate::vocab::{Msg, Out, Timer};
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// What the event queue holds.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum Ev {
     /// The message in flight with this `seq` arrives.
     Deliver(u64),
@@ -34,7 +35,8 @@ pub(crate) enum Ev {
     Tick,
 }
 
-/// The simulated world.
+/// The simulated world (Clone for the explorer, which branches a world per action).
+#[derive(Clone)]
 pub(crate) struct World {
     /// Simulated time; never goes back.
     pub(crate) now: SimTime,
@@ -48,7 +50,9 @@ pub(crate) struct World {
     pub(crate) cfg: SimConfig,
     /// The DCs' names and map positions, by id (ids are never reused).
     pub(crate) dcs: BTreeMap<DcId, DcSpec>,
-    pub(crate) nodes: BTreeMap<DcId, Node>,
+    /// Each node behind an `Rc`: never shared in a timed run (so `make_mut` is free),
+    /// shared between the explorer's branches until one of them changes it.
+    pub(crate) nodes: BTreeMap<DcId, Rc<Node>>,
     pub(crate) net: Network,
     pub(crate) placement: Placement,
 }
@@ -118,7 +122,7 @@ impl World {
         let ctx = Ctx::new(*now, cfg, placement, &net.latency);
         let mut out = Out::default();
         if let Some(n) = nodes.get_mut(&dc) {
-            f(n, &ctx, &mut out);
+            f(Rc::make_mut(n), &ctx, &mut out);
         }
         out
     }
@@ -129,7 +133,7 @@ impl World {
         let ctx = self.ctx();
         let mut n = Node::new(id, &ctx, bugs);
         n.start(&ctx, &mut out);
-        self.nodes.insert(id, n);
+        self.nodes.insert(id, Rc::new(n));
         out
     }
 
@@ -165,6 +169,26 @@ impl World {
         self.steps += 1;
         self.now = self.now.max(at);
         Some(ev)
+    }
+
+    /// Takes the event with key `key` off the queue out of order (the explorer's choice),
+    /// moving the clock to its instant if that is later.
+    pub(crate) fn take_event(&mut self, key: (SimTime, u64)) -> Option<Ev> {
+        let ev = self.queue.remove(&key)?;
+        self.steps += 1;
+        self.now = self.now.max(key.0);
+        Some(ev)
+    }
+
+    /// Removes the event with key `key` without running it or moving the clock (a message
+    /// the explorer delivers early or drops).
+    pub(crate) fn unqueue(&mut self, key: (SimTime, u64)) {
+        self.queue.remove(&key);
+    }
+
+    /// The queued events, in `(time, seq)` order.
+    pub(crate) fn events(&self) -> impl Iterator<Item = (&(SimTime, u64), &Ev)> {
+        self.queue.iter()
     }
 
     // ------------------------------------------------------------ the network

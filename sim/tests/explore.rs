@@ -43,3 +43,40 @@ fn twophase_witness_paths_are_shortest_and_replay() {
     assert_eq!(p.states, 288);
     assert_eq!(p.depth, e.progress().depth);
 }
+
+use tablestore_sim::explore::real::{seeded_bugs, Real};
+
+#[test]
+#[ignore]
+fn real_probe() {
+    let only = std::env::var("BUG").unwrap_or_default();
+    for b in seeded_bugs() {
+        if !only.is_empty() && !b.name.contains(&only) {
+            continue;
+        }
+        let t = std::time::Instant::now();
+        let mut e = Explorer::new(
+            Real::new(b.seeded_spec()).unwrap(),
+            Options {
+                max_states: 200_000,
+                stop_on_violation: true,
+            },
+        );
+        let p = e.run();
+        let v: Vec<_> = e
+            .results()
+            .into_iter()
+            .filter(|r| r.2.label() == "violated")
+            .map(|r| (r.0, e.path_to(r.2.witness().unwrap()).map(|p| p.len())))
+            .collect();
+        eprintln!(
+            "{}: {} states depth {} {:?} truncated {} -> {:?}",
+            b.name,
+            p.states,
+            p.depth,
+            t.elapsed(),
+            p.truncated,
+            v
+        );
+    }
+}
