@@ -50,33 +50,51 @@ use tablestore_sim::explore::real::{seeded_bugs, Real};
 #[ignore]
 fn real_probe() {
     let only = std::env::var("BUG").unwrap_or_default();
+    let max: u64 = std::env::var("MAX")
+        .ok()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(200_000);
     for b in seeded_bugs() {
         if !only.is_empty() && !b.name.contains(&only) {
             continue;
         }
+        let spec = if std::env::var("NOBUG").is_ok() {
+            (b.spec)()
+        } else {
+            b.seeded_spec()
+        };
         let t = std::time::Instant::now();
         let mut e = Explorer::new(
-            Real::new(b.seeded_spec()).unwrap(),
+            Real::new(spec).unwrap(),
             Options {
-                max_states: 200_000,
+                max_states: max,
                 stop_on_violation: true,
             },
         );
         let p = e.run();
-        let v: Vec<_> = e
-            .results()
-            .into_iter()
-            .filter(|r| r.2.label() == "violated")
-            .map(|r| (r.0, e.path_to(r.2.witness().unwrap()).map(|p| p.len())))
-            .collect();
         eprintln!(
-            "{}: {} states depth {} {:?} truncated {} -> {:?}",
+            "{}: {} states depth {} {:?} truncated {}",
             b.name,
             p.states,
             p.depth,
             t.elapsed(),
-            p.truncated,
-            v
+            p.truncated
         );
+        for r in e.results() {
+            if r.2.label() == "violated" || r.2.label() == "unreached" {
+                eprintln!("  {} {}", r.0, r.2.label());
+            }
+            if r.2.label() == "violated" && std::env::var("SHOW").is_ok() {
+                let path = e.path_to(r.2.witness().unwrap()).unwrap();
+                for (a, st) in &path {
+                    eprintln!("    {a}   [now {:?}]", st.sim.now());
+                }
+                if let Some((_, st)) = path.last() {
+                    for f in st.sim.findings() {
+                        eprintln!("    finding {:?}: {} / {}", f.kind, f.text, f.cause);
+                    }
+                }
+            }
+        }
     }
 }

@@ -745,3 +745,51 @@ pub fn seeded_bugs() -> Vec<SeededBug> {
         },
     ]
 }
+
+/// The seeded bug named `name`.
+pub fn seeded_bug(name: &str) -> Option<SeededBug> {
+    seeded_bugs().into_iter().find(|b| b.name == name)
+}
+
+impl Real {
+    /// A path of timed steps as a scenario file in the page's format: each client
+    /// operation and fault a command at the instant it happened, `until` the path's last
+    /// instant; replayed by `tablestore-sim run` (with `--bug` for a seeded bug) or the
+    /// page, it runs the same events. `None` for a path the timed world cannot replay: one
+    /// in the untimed mode (its delivery order is the explorer's) or with a lost message
+    /// (a scenario cannot name one message to lose).
+    pub fn scenario(&self, path: &[(Step, State)]) -> Option<crate::Scenario> {
+        if self.spec.quantum_ms == 0 {
+            return None;
+        }
+        let mut commands = Vec::new();
+        let mut now = SimTime::ZERO;
+        for (step, after) in path {
+            let cmd = match *step {
+                Step::Issue(i) => {
+                    let (home, op) = self.ops.get(i)?.clone();
+                    Some(UserCommand::Issue { home, op })
+                }
+                Step::Crash(d) => Some(UserCommand::Kill(d)),
+                Step::Recover(d) => Some(UserCommand::Revive(d)),
+                Step::Cut(from, to) => Some(UserCommand::CutLink { from, to }),
+                Step::Heal(from, to) => Some(UserCommand::HealLink { from, to }),
+                Step::Advance { .. } => None,
+                Step::Deliver { .. } | Step::Drop { .. } | Step::Fire { .. } => return None,
+            };
+            if let Some(cmd) = cmd {
+                commands.push(crate::ScheduledCommand {
+                    at: now,
+                    after_events: None,
+                    cmd,
+                });
+            }
+            now = after.sim.world.now;
+        }
+        Some(crate::Scenario {
+            config: self.spec.config(),
+            commands,
+            until: Some(now),
+        })
+    }
+}
