@@ -7,6 +7,7 @@
 #   make size               release wasm: raw, gzip, brotli sizes and the 15 largest items (twiggy)
 #   make bench              simulation benchmark (sim/benches/sim.rs), natively
 #   make bench-placement    placement rate vs raw SHA-1 rate (sim/benches/placement.rs), natively
+#   make explore-bench      the exhaustive explorer: states/s over the real nodes and TwoPhase (sim/benches/explore.rs)
 #   make bench-wasm         both benchmarks in headless Chromium (tests/wasm_bench.rs)
 #   make frametime          frame time of the built page with 16 DCs (e2e/frametime.mjs)
 #   make dist               release build into dist/ (relative paths: publish the folder anywhere)
@@ -100,7 +101,7 @@ define e2e_tests
 		PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 ./node_modules/.bin/playwright test
 endef
 
-.PHONY: help tools serve test test-native test-web sweep dist single e2e size bench bench-placement bench-wasm frametime clean
+.PHONY: help tools serve test test-native test-web sweep dist single e2e size bench bench-placement explore-bench bench-wasm frametime clean
 
 help:
 	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
@@ -152,6 +153,10 @@ size:
 	$(TOOLS) size
 	$(release_build)
 	scripts/size.sh
+
+# The exhaustive explorer: states/s over the real nodes next to TwoPhase (its calibration).
+explore-bench:
+	cargo bench -p tablestore-sim --bench explore
 
 # The seed's modulo placement rate next to the raw SHA-1 rate, same keys, same run.
 bench-placement:
