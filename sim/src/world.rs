@@ -47,14 +47,16 @@ pub(crate) struct World {
     pub(crate) steps: u64,
     /// Network jitter and loss draws.
     rng: Rng,
-    pub(crate) cfg: SimConfig,
+    /// Behind an `Rc` (as `dcs` and `placement`): the explorer's branches share it; a
+    /// settings change replaces it whole.
+    pub(crate) cfg: Rc<SimConfig>,
     /// The DCs' names and map positions, by id (ids are never reused).
-    pub(crate) dcs: BTreeMap<DcId, DcSpec>,
+    pub(crate) dcs: Rc<BTreeMap<DcId, DcSpec>>,
     /// Each node behind an `Rc`: never shared in a timed run (so `make_mut` is free),
     /// shared between the explorer's branches until one of them changes it.
     pub(crate) nodes: BTreeMap<DcId, Rc<Node>>,
     pub(crate) net: Network,
-    pub(crate) placement: Placement,
+    pub(crate) placement: Rc<Placement>,
 }
 
 impl World {
@@ -90,11 +92,11 @@ impl World {
             queue: BTreeMap::new(),
             steps: 0,
             rng,
-            cfg,
-            dcs,
+            cfg: Rc::new(cfg),
+            dcs: Rc::new(dcs),
             nodes: BTreeMap::new(),
             net,
-            placement,
+            placement: Rc::new(placement),
         }
     }
 

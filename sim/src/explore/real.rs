@@ -207,7 +207,8 @@ const SEEN_RECOVERY: u8 = 16;
 /// A state of the real-node model.
 #[derive(Clone)]
 pub struct State {
-    /// The simulation (its event log is emptied after every step: it is not state).
+    /// The simulation (its event log, metrics and 2PC traces are emptied after every
+    /// step: they are not state).
     pub sim: Sim,
     /// Operations issued (bit per operation).
     pub issued: u32,
@@ -378,7 +379,11 @@ impl Real {
                 _ => 0,
             };
         }
+        // What the recorder keeps of the past (the log, the plots' points, the 2PC
+        // diagrams) is not state: dropping it keeps every branch's copy small.
         s.sim.rec.events.clear();
+        s.sim.rec.metrics.clear();
+        s.sim.rec.txns.clear();
     }
 }
 
