@@ -8,6 +8,7 @@
 #   make bench              simulation benchmark (sim/benches/sim.rs), natively
 #   make bench-compare      make bench of 79baf50 (BENCH_OLD=) and of this tree, side by side, and the ratio
 #   make bench-placement    placement rate vs raw SHA-1 rate (sim/benches/placement.rs), natively
+#   make explore-bench      the exhaustive explorer: states/s over the real nodes and TwoPhase (sim/benches/explore.rs)
 #   make bench-wasm         both benchmarks in headless Chromium (tests/wasm_bench.rs)
 #   make frametime          frame time of the built page with 16 DCs (e2e/frametime.mjs)
 #   make mem-hour           one simulated hour, 16 DCs, 2 000 ops/s: collection sizes every 5 min and peak RSS
@@ -103,10 +104,10 @@ define e2e_tests
 		PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 ./node_modules/.bin/playwright test
 endef
 
-.PHONY: help tools serve test test-native test-web sweep dist single e2e size bench bench-compare bench-placement bench-wasm frametime mem-hour soak clean
+.PHONY: help tools serve test test-native test-web sweep dist single e2e size bench bench-compare bench-placement explore-bench bench-wasm frametime mem-hour soak clean
 
 help:
-	@sed -n '3,18p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,19p' Makefile | sed 's/^# \{0,1\}//'
 
 tools:
 	$(TOOLS) test
@@ -161,6 +162,10 @@ size:
 	$(TOOLS) size
 	$(release_build)
 	scripts/size.sh
+
+# The exhaustive explorer: states/s over the real nodes next to TwoPhase (its calibration).
+explore-bench:
+	cargo bench -p tablestore-sim --bench explore
 
 # The seed's modulo placement rate next to the raw SHA-1 rate, same keys, same run.
 bench-placement:

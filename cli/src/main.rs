@@ -14,10 +14,12 @@ use std::io::{Read, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
+use tablestore_sim::explore::real::{seeded_bug, seeded_bugs, Real, Spec};
+use tablestore_sim::explore::{Expectation, Explorer, Options, Verdict as Found};
 use tablestore_sim::schedule::{
     command_infos, play, schedule, settle, Modes, ScheduleOptions, FAULT_SPAN_MS,
 };
-use tablestore_sim::{parse_scenario, scenario_json, FindingKind, Sim};
+use tablestore_sim::{parse_scenario, scenario_json, FindingKind, ReadConsistency, Sim};
 
 #[derive(Parser)]
 #[command(
@@ -73,7 +75,15 @@ enum Cmd {
         /// Then heal all, revive all, stop the workload and run to quiescence.
         #[arg(long)]
         settle: bool,
+        /// Run with a seeded protocol bug (`explore --list-bugs`), e.g. to replay a
+        /// counterexample the explorer found.
+        #[arg(long)]
+        bug: Option<String>,
     },
+    /// Explore every behaviour of a small world over the real node code (breadth-first),
+    /// checking the checker's invariants in every state; print the counts, each property's
+    /// result and, for a violation, a shortest counterexample.
+    Explore(ExploreArgs),
     /// Run COUNT schedules from seed FROM, settled, and summarize the checker's verdicts.
     Sweep {
         /// First seed.
@@ -106,7 +116,8 @@ fn main() -> ExitCode {
             );
             out(&scenario_json(&sc))
         }
-        Cmd::Run { file, settle } => run(&file, settle),
+        Cmd::Run { file, settle, bug } => run(&file, settle, bug.as_deref()),
+        Cmd::Explore(args) => explore(args),
         Cmd::Sweep {
             from,
             count,
@@ -131,7 +142,18 @@ fn fail(msg: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
-fn run(file: &str, do_settle: bool) -> ExitCode {
+fn run(file: &str, do_settle: bool, bug: Option<&str>) -> ExitCode {
+    let bugs = match bug {
+        None => tablestore_sim::Bugs::default(),
+        Some(name) => match seeded_bug(name) {
+            Some(b) => {
+                let mut bugs = tablestore_sim::Bugs::default();
+                (b.set)(&mut bugs);
+                bugs
+            }
+            None => return fail(&format!("no seeded bug {name:?} (see explore --list-bugs)")),
+        },
+    };
     let mut text = String::new();
     let read = if file == "-" {
         std::io::stdin().read_to_string(&mut text).map(|_| ())
@@ -145,7 +167,7 @@ fn run(file: &str, do_settle: bool) -> ExitCode {
         Ok(sc) => sc,
         Err(e) => return fail(&e.0),
     };
-    let mut sim = match Sim::new(sc.config.clone()) {
+    let mut sim = match Sim::with_bugs(sc.config.clone(), bugs) {
         Ok(s) => s,
         Err(e) => return fail(&e.to_string()),
     };
@@ -273,6 +295,228 @@ fn sweep(from: u64, count: u64, modes: ModesArg, admin: bool, jobs: Option<usize
     let code = out(o.trim_end());
     if violations > 0 {
         ExitCode::from(1)
+    } else {
+        code
+    }
+}
+
+#[derive(clap::Args)]
+struct ExploreArgs {
+    /// Print the seeded bugs' names, one a line, and exit.
+    #[arg(long)]
+    list_bugs: bool,
+    /// Datacenters.
+    #[arg(long, default_value_t = 3)]
+    dcs: usize,
+    /// Rows touched (a transaction writes all of them).
+    #[arg(long, default_value_t = 2)]
+    keys: u32,
+    /// Cross-DC transactions issued at DC0.
+    #[arg(long, default_value_t = 1)]
+    txns: u32,
+    /// Single-row writes issued at DC0.
+    #[arg(long, default_value_t = 1)]
+    writes: u32,
+    /// Single-row reads issued at DC0 after the writes.
+    #[arg(long, default_value_t = 0)]
+    reads: u32,
+    /// At most this many DC crashes.
+    #[arg(long, default_value_t = 1)]
+    crashes: u8,
+    /// At most this many link directions cut.
+    #[arg(long, default_value_t = 1)]
+    cuts: u8,
+    /// At most this many messages lost (heartbeats excepted).
+    #[arg(long, default_value_t = 0)]
+    drops: u8,
+    /// The table's replication mode (async, semisync, sync, quorumN).
+    #[arg(long, default_value = "quorum2")]
+    mode: String,
+    /// Read consistency (one, quorum, owner).
+    #[arg(long, default_value = "one")]
+    consistency: String,
+    /// Seed this protocol bug (see --list-bugs).
+    #[arg(long)]
+    bug: Option<String>,
+    /// With --bug: explore the bug's own small configuration instead of the options.
+    #[arg(long)]
+    bug_config: bool,
+    /// Stop after this many states (the run is then not exhaustive).
+    #[arg(long, default_value_t = 1_000_000)]
+    max_states: u64,
+    /// No timer fires after this instant (ms).
+    #[arg(long)]
+    horizon_ms: Option<u64>,
+    /// Faults and operations at every multiple of this many ms, messages on time; 0:
+    /// untimed messages (every delivery order).
+    #[arg(long)]
+    quantum_ms: Option<u64>,
+    /// Also let this many ms pass in one step (timed messages).
+    #[arg(long)]
+    long_ms: Option<u64>,
+    /// Untimed messages: delivered at most this many ms after sending.
+    #[arg(long)]
+    max_delay_ms: Option<u64>,
+    /// Go on after the first violation (to settle every property).
+    #[arg(long)]
+    all: bool,
+}
+
+fn explore(a: ExploreArgs) -> ExitCode {
+    if a.list_bugs {
+        let names: Vec<&str> = seeded_bugs().iter().map(|b| b.name).collect();
+        return out(&names.join("\n"));
+    }
+    let bug = match a.bug.as_deref() {
+        None => None,
+        Some(name) => match seeded_bug(name) {
+            Some(b) => Some(b),
+            None => return fail(&format!("no seeded bug {name:?} (see --list-bugs)")),
+        },
+    };
+    let mut spec = match (&bug, a.bug_config) {
+        (Some(b), true) => (b.spec)(),
+        _ => {
+            let mode = match tablestore_sim::scenario::parse_mode(&a.mode) {
+                Ok(m) => m,
+                Err(e) => return fail(&e.0),
+            };
+            let consistency = match a.consistency.to_ascii_lowercase().as_str() {
+                "one" => ReadConsistency::One,
+                "quorum" => ReadConsistency::Quorum,
+                "owner" => ReadConsistency::Owner,
+                o => return fail(&format!("--consistency is one, quorum or owner, not {o:?}")),
+            };
+            if a.dcs < 2 || a.dcs > 8 || a.keys > 8 || a.txns + a.writes + a.reads > 16 {
+                return fail("explore: 2 to 8 DCs, at most 8 keys and 16 operations");
+            }
+            Spec {
+                dcs: a.dcs,
+                keys: a.keys,
+                txns: a.txns,
+                writes: a.writes,
+                reads: a.reads,
+                consistency,
+                crashes: a.crashes,
+                cuts: a.cuts,
+                drops: a.drops,
+                mode,
+                ..Spec::default()
+            }
+        }
+    };
+    if let Some(b) = &bug {
+        (b.set)(&mut spec.bugs);
+    }
+    if let Some(v) = a.horizon_ms {
+        spec.horizon_ms = v;
+    }
+    if let Some(v) = a.quantum_ms {
+        spec.quantum_ms = v;
+    }
+    if let Some(v) = a.long_ms {
+        spec.long_ms = v;
+    }
+    if let Some(v) = a.max_delay_ms {
+        spec.max_delay_ms = v;
+    }
+    let model = match Real::new(spec.clone()) {
+        Ok(m) => m,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let opts = Options {
+        max_states: a.max_states,
+        stop_on_violation: !a.all,
+    };
+    let start = std::time::Instant::now();
+    let mut e = Explorer::new(model, opts);
+    let mut p = e.explore_some(10_000);
+    while !p.done {
+        p = e.explore_some(10_000);
+        eprint!("\r{} states, depth {} …", p.states, p.depth);
+    }
+    eprintln!();
+    let secs = start.elapsed().as_secs_f64();
+    let mut o = String::new();
+    o.push_str(&format!(
+        "explored: {} DCs, {} keys, {} txns, {} writes, {} reads, ≤ {} crashes, ≤ {} cuts, ≤ {} drops, mode {}, {} messages{}, horizon {} ms{}\n",
+        spec.dcs, spec.keys, spec.txns, spec.writes, spec.reads, spec.crashes, spec.cuts, spec.drops,
+        spec.mode,
+        if spec.quantum_ms > 0 { "timed" } else { "untimed" },
+        if spec.quantum_ms > 0 { format!(" (faults every {} ms)", spec.quantum_ms) } else { format!(" (≤ {} ms late)", spec.max_delay_ms) },
+        spec.horizon_ms,
+        bug.as_ref().map(|b| format!(", bug {}", b.name)).unwrap_or_default(),
+    ));
+    o.push_str(&format!(
+        "states: {}\ndepth: {}\ntransitions: {}\nseconds: {secs:.2}\nstates/s: {:.0}\nexhaustive: {}\n",
+        p.states,
+        p.depth,
+        p.transitions,
+        p.states as f64 / secs.max(1e-9),
+        if p.truncated {
+            "no (stopped at --max-states)"
+        } else if !a.all && e.results().iter().any(|r| matches!(r.2, Found::Violated(_))) {
+            "no (stopped at the first violation; --all goes on)"
+        } else {
+            "yes"
+        }
+    ));
+    let mut violated = None;
+    for (name, exp, v) in e.results() {
+        let kind = match exp {
+            Expectation::Always => "always",
+            Expectation::Sometimes => "sometimes",
+        };
+        o.push_str(&format!("property {name} ({kind}): {}\n", v.label()));
+        if let (Found::Violated(fp), None) = (&v, violated) {
+            violated = Some((name, *fp));
+        }
+    }
+    let code = if let Some((name, fp)) = violated {
+        match e.path_to(fp) {
+            Some(path) => {
+                o.push_str(&format!("counterexample ({name}, {} steps):\n", path.len()));
+                for (i, (step, st)) in path.iter().enumerate() {
+                    o.push_str(&format!(
+                        "  {:>2}. [{:>4} ms] {step}\n",
+                        i + 1,
+                        st.sim.now().0
+                    ));
+                }
+                if let Some((_, last)) = path.last() {
+                    for f in last.sim.findings().iter().filter(|f| f.kind.is_violation()) {
+                        o.push_str(&format!(
+                            "  finding: {}: {} ({})\n",
+                            f.kind.label(),
+                            f.text,
+                            f.cause
+                        ));
+                    }
+                }
+                match e.model().scenario(&path) {
+                    Some(sc) => {
+                        let bug_flag = bug.as_ref().map(|b| format!(" --bug {}", b.name)).unwrap_or_default();
+                        o.push_str(&format!(
+                            "scenario (replay: tablestore-sim run FILE{bug_flag}; or import it in the page):\n{}\n",
+                            scenario_json(&sc)
+                        ));
+                    }
+                    None => o.push_str(
+                        "no scenario file: this path delivers messages out of their timed order or loses a chosen message, which a scenario cannot express; the steps above are the counterexample\n",
+                    ),
+                }
+            }
+            None => {
+                o.push_str("counterexample: could not be rebuilt (a nondeterministic replay)\n")
+            }
+        }
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    };
+    let printed = out(o.trim_end());
+    if code == ExitCode::SUCCESS {
+        printed
     } else {
         code
     }

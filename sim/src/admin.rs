@@ -111,7 +111,7 @@ impl Sim {
             LayoutChange::AddDc(spec) => self.add_dc(spec),
             LayoutChange::RemoveDc(d) => self.remove_dc(d),
             LayoutChange::Placement { kind, r, vnodes } => {
-                let mut cfg = rest.unwrap_or_else(|| self.world.cfg.clone());
+                let mut cfg = rest.unwrap_or_else(|| (*self.world.cfg).clone());
                 (cfg.placement, cfg.replication_factor, cfg.vnodes) = (kind, r, vnodes);
                 self.configure(cfg)
             }
@@ -151,7 +151,7 @@ impl Sim {
         }
         let mut dcs: Vec<DcSpec> = self.dcs_in_order();
         dcs.push(spec.clone());
-        let mut probe = self.world.cfg.clone();
+        let mut probe = (*self.world.cfg).clone();
         probe.latency_ms = latency_matrix(&dcs);
         probe.dcs = dcs;
         probe.workload.client_dcs.clear();
@@ -167,12 +167,12 @@ impl Sim {
         // node joins right after, empty, and receives its copies by log shipping.
         let layout = self.reconfigure(placement, format!("add {} ({id})", spec.name), Some(id))?;
         self.next_dc += 1;
-        for (&o, other) in &self.world.dcs {
+        for (&o, other) in self.world.dcs.iter() {
             let ms = default_latency(&spec, other);
             self.world.net.latency.insert((id, o), ms);
             self.world.net.latency.insert((o, id), ms);
         }
-        self.world.dcs.insert(id, spec.clone());
+        std::rc::Rc::make_mut(&mut self.world.dcs).insert(id, spec.clone());
         let out = self.world.add_node(id, self.bugs);
         self.route(id, out);
         // A fresh DC is not "surely live" for the checker until detectors have had time
@@ -220,12 +220,15 @@ impl Sim {
         let placement = self.world.placement.with_members(members);
         self.reconfigure(placement, format!("remove {name} ({d})"), None)?;
         self.world.nodes.remove(&d);
-        self.world.dcs.remove(&d);
+        std::rc::Rc::make_mut(&mut self.world.dcs).remove(&d);
         self.world.net.cut.retain(|&(a, b)| a != d && b != d);
         self.world.net.latency.retain(|&(a, b), _| a != d && b != d);
-        self.world.cfg.workload.client_dcs.retain(|&c| c != d);
+        std::rc::Rc::make_mut(&mut self.world.cfg)
+            .workload
+            .client_dcs
+            .retain(|&c| c != d);
         // Peers forget the removed DC.
-        for n in self.world.nodes.values_mut() {
+        for n in self.world.nodes.values_mut().map(std::rc::Rc::make_mut) {
             n.forget_peer(d);
         }
         Ok(())
@@ -288,7 +291,7 @@ impl Sim {
                 None,
             )?;
         }
-        let old = std::mem::replace(&mut self.world.cfg, new);
+        let old = std::mem::replace(&mut self.world.cfg, std::rc::Rc::new(new));
         self.world.net.jitter_ms = self.world.cfg.jitter_ms;
         self.world.net.loss_permille = self.world.cfg.loss_permille;
         if old.loss_permille != self.world.cfg.loss_permille && self.world.cfg.loss_permille > 0 {
@@ -465,7 +468,7 @@ impl Sim {
                 },
             )
         });
-        self.world.placement = new;
+        self.world.placement = std::rc::Rc::new(new);
         self.config_version = term;
         let layout = Layout {
             epoch,

@@ -121,7 +121,7 @@ pub struct FaultNote {
     pub dcs: Vec<DcId>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 struct Acked {
     key: ShardKey,
     pk: Pk,
@@ -299,9 +299,36 @@ pub struct Checker {
     invocations: BTreeMap<ReqId, Invocation>,
 }
 
+impl Checker {
+    /// Hashes what decides the checker's future verdicts (acknowledged writes, positions,
+    /// epochs, outcomes, open requests, findings so far), not its logs of the past: the
+    /// explorer puts it in a state's fingerprint, so two paths to the same node states
+    /// are merged only if the checker would judge their futures alike.
+    pub(crate) fn digest<H: std::hash::Hasher>(&self, h: &mut H) {
+        use std::hash::Hash;
+        self.acked.hash(h);
+        self.appended.hash(h);
+        self.lost_in_layout.hash(h);
+        self.layout_copies.hash(h);
+        self.layout_at.hash(h);
+        self.latest_epoch.hash(h);
+        self.last_write.hash(h);
+        self.outcomes.hash(h);
+        self.vote_live.hash(h);
+        self.in_doubt.hash(h);
+        self.reported_divergence.hash(h);
+        self.reported_stuck.hash(h);
+        self.invocations.hash(h);
+        self.history.len().hash(h);
+        for f in &self.findings {
+            f.kind.hash(h);
+        }
+    }
+}
+
 pub(crate) struct CheckCtx<'a> {
     pub(crate) now: SimTime,
-    pub(crate) nodes: &'a BTreeMap<DcId, Node>,
+    pub(crate) nodes: &'a BTreeMap<DcId, std::rc::Rc<Node>>,
     pub(crate) modes: &'a [ReplicationMode],
     pub(crate) placement: &'a Placement,
     pub(crate) replication_factor: usize,

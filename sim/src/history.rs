@@ -215,7 +215,7 @@ pub(crate) fn images(
 
 /// A request as invoked, kept until it completes: a request whose front end crashed
 /// never completes, and the history still owes it (its write may have landed).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Invocation {
     /// The client's home DC.
     pub(crate) home: DcId,

@@ -30,6 +30,7 @@ mod commands;
 #[allow(missing_docs)] // Owned by the UI work (a field schema is landing there).
 pub mod config;
 mod drain;
+pub mod explore;
 mod facts;
 #[allow(missing_docs)] // The settings schema (one place for keys, bounds and parsers).
 pub mod fields;

@@ -29,6 +29,8 @@ use crate::world::{Ev, World};
 use std::collections::BTreeMap;
 
 /// A running simulation: the world, what is recorded of it, and the checker watching it.
+/// Clone: the explorer branches a simulation per action.
+#[derive(Clone)]
 pub struct Sim {
     /// Clock, queue, nodes, network, placement and settings.
     pub(crate) world: World,
@@ -107,6 +109,12 @@ impl Sim {
         let Some(ev) = self.world.pop() else {
             return false;
         };
+        self.run_event(ev);
+        true
+    }
+
+    /// Runs one event taken off the queue (the clock is already at its instant).
+    fn run_event(&mut self, ev: Ev) {
         match ev {
             Ev::Deliver(seq) => self.deliver(seq),
             Ev::Timer { dc, inc, timer } => {
@@ -133,7 +141,41 @@ impl Sim {
         if self.drain.is_some() {
             self.finish_drain();
         }
-        true
+    }
+
+    // ------------------------------------------------------------ the explorer's steps
+    //
+    // The explorer (see `explore::real`) chooses which pending event runs next instead of
+    // the clock: these run one event out of `(time, seq)` order, each exactly as `step`
+    // would run it.
+
+    /// Delivers in-flight message `seq` now (or drops it, as on arrival, if its link is
+    /// cut or its destination down).
+    pub(crate) fn deliver_now(&mut self, seq: u64) {
+        if let Some(at) = self.world.net.in_flight.get(&seq).map(|e| e.deliver_at) {
+            self.world.unqueue((at, seq));
+        }
+        self.deliver(seq);
+        if self.drain.is_some() {
+            self.finish_drain();
+        }
+    }
+
+    /// Loses in-flight message `seq` (as random loss would).
+    pub(crate) fn drop_now(&mut self, seq: u64) {
+        if let Some(env) = self.world.net.in_flight.remove(&seq) {
+            self.world.unqueue((env.deliver_at, seq));
+            self.rec.note_txn_msg(&env, false);
+            self.drop_msg(&env, DropReason::Loss);
+        }
+    }
+
+    /// Runs the queued event with key `key` (a timer or the tick), moving the clock to
+    /// its instant.
+    pub(crate) fn fire_now(&mut self, key: (SimTime, u64)) {
+        if let Some(ev) = self.world.take_event(key) {
+            self.run_event(ev);
+        }
     }
 
     /// Runs every event up to and including `t`, then sets the clock to `t`. With a

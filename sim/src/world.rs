@@ -20,9 +20,10 @@ use crate::rng::Rng;
 use crate::time::SimTime;
 use crate::vocab::{Effect, Msg, Out, Timer};
 use std::collections::{BTreeMap, VecDeque};
+use std::rc::Rc;
 
 /// What the event queue holds.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum Ev {
     /// The message in flight with this `seq` arrives.
     Deliver(u64),
@@ -34,7 +35,8 @@ pub(crate) enum Ev {
     Tick,
 }
 
-/// The simulated world.
+/// The simulated world (Clone for the explorer, which branches a world per action).
+#[derive(Clone)]
 pub(crate) struct World {
     /// Simulated time; never goes back.
     pub(crate) now: SimTime,
@@ -48,12 +50,16 @@ pub(crate) struct World {
     pub(crate) steps: u64,
     /// Network jitter and loss draws.
     rng: Rng,
-    pub(crate) cfg: SimConfig,
+    /// Behind an `Rc` (as `dcs` and `placement`): the explorer's branches share it; a
+    /// settings change replaces it whole.
+    pub(crate) cfg: Rc<SimConfig>,
     /// The DCs' names and map positions, by id (ids are never reused).
-    pub(crate) dcs: BTreeMap<DcId, DcSpec>,
-    pub(crate) nodes: BTreeMap<DcId, Node>,
+    pub(crate) dcs: Rc<BTreeMap<DcId, DcSpec>>,
+    /// Each node behind an `Rc`: never shared in a timed run (so `make_mut` is free),
+    /// shared between the explorer's branches until one of them changes it.
+    pub(crate) nodes: BTreeMap<DcId, Rc<Node>>,
     pub(crate) net: Network,
-    pub(crate) placement: Placement,
+    pub(crate) placement: Rc<Placement>,
     /// The last routed `Out`'s buffer, reused by the next handler (one allocation per
     /// handler call saved; see `Sim::route`).
     pub(crate) spare: Vec<Effect>,
@@ -92,11 +98,11 @@ impl World {
             queue: BTreeMap::new(),
             steps: 0,
             rng,
-            cfg,
-            dcs,
+            cfg: Rc::new(cfg),
+            dcs: Rc::new(dcs),
             nodes: BTreeMap::new(),
             net,
-            placement,
+            placement: Rc::new(placement),
             spare: Vec::new(),
         }
     }
@@ -126,7 +132,7 @@ impl World {
         let ctx = Ctx::new(*now, cfg, placement, &net.latency);
         let mut out = Out::reusing(std::mem::take(spare));
         if let Some(n) = nodes.get_mut(&dc) {
-            f(n, &ctx, &mut out);
+            f(Rc::make_mut(n), &ctx, &mut out);
         }
         out
     }
@@ -137,7 +143,7 @@ impl World {
         let ctx = self.ctx();
         let mut n = Node::new(id, &ctx, bugs);
         n.start(&ctx, &mut out);
-        self.nodes.insert(id, n);
+        self.nodes.insert(id, Rc::new(n));
         out
     }
 
@@ -175,7 +181,7 @@ impl World {
 
     /// Events queued (see `Sim::memory_stats`).
     pub(crate) fn queued(&self) -> usize {
-        self.queue.len()
+        self.queue.values().map(VecDeque::len).sum()
     }
 
     /// Takes the next event and moves the clock to it.
@@ -189,6 +195,38 @@ impl World {
         self.steps += 1;
         self.now = self.now.max(at);
         Some(ev)
+    }
+
+    /// Takes the event with key `key` off the queue out of order (the explorer's choice),
+    /// moving the clock to its instant if that is later.
+    pub(crate) fn take_event(&mut self, key: (SimTime, u64)) -> Option<Ev> {
+        let ev = self.remove_queued(key)?;
+        self.steps += 1;
+        self.now = self.now.max(key.0);
+        Some(ev)
+    }
+
+    /// Removes the event with key `key` without running it or moving the clock (a message
+    /// the explorer delivers early or drops).
+    pub(crate) fn unqueue(&mut self, key: (SimTime, u64)) {
+        self.remove_queued(key);
+    }
+
+    fn remove_queued(&mut self, (at, seq): (SimTime, u64)) -> Option<Ev> {
+        let list = self.queue.get_mut(&at)?;
+        let i = list.iter().position(|(s, _)| *s == seq)?;
+        let (_, ev) = list.remove(i)?;
+        if list.is_empty() {
+            self.queue.remove(&at);
+        }
+        Some(ev)
+    }
+
+    /// The queued events with their `(time, seq)` keys, in that order.
+    pub(crate) fn events(&self) -> impl Iterator<Item = ((SimTime, u64), &Ev)> {
+        self.queue
+            .iter()
+            .flat_map(|(&at, list)| list.iter().map(move |(seq, ev)| ((at, *seq), ev)))
     }
 
     // ------------------------------------------------------------ the network

@@ -10,6 +10,7 @@ mod balancer;
 mod compaction;
 mod detector;
 mod determinism;
+mod explore;
 mod failover;
 mod fault_schedules;
 mod fields;

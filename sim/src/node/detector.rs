@@ -10,14 +10,14 @@ use crate::time::SimTime;
 use crate::vocab::PeerState;
 use std::collections::BTreeMap;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct PeerView {
     pub(crate) last_heard: SimTime,
     pub(crate) state: PeerState,
 }
 
 /// One DC's failure detector over its peers.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Hash)]
 pub(crate) struct Detector {
     peers: BTreeMap<DcId, PeerView>,
 }

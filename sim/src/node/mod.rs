@@ -126,7 +126,8 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// One datacenter.
+/// One datacenter (Clone and Hash for the explorer: a state is the nodes' state).
+#[derive(Clone, Hash)]
 pub(crate) struct Node {
     pub(crate) id: DcId,
     status: NodeStatus,

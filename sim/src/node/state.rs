@@ -24,7 +24,7 @@ pub struct ShardMeta {
 }
 
 /// What survives a crash.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Hash)]
 pub(crate) struct Durable {
     pub(crate) stores: BTreeMap<ShardKey, ShardStore>,
     pub(crate) meta: BTreeMap<ShardKey, ShardMeta>,
@@ -42,7 +42,7 @@ pub(crate) struct Durable {
 }
 
 /// What a crash forgets.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Hash)]
 pub(crate) struct Volatile {
     pub(crate) detector: Detector,
     /// The latest view each peer gossiped, as received (sorted by DC, one entry each; the
@@ -84,7 +84,7 @@ pub(crate) enum NodeStatus {
 // ------------------------------------------------------------------ replication
 
 /// The primary's bookkeeping for one shard.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Hash)]
 pub(crate) struct PrimaryState {
     /// Highest index each replica is known to hold: raised only by a successful answer,
     /// which covers exactly what that batch proved to match. Copies are counted from it.
@@ -108,7 +108,7 @@ pub(crate) struct PrimaryState {
 }
 
 /// Who is waiting for a write to reach enough copies.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum AckTo {
     /// A client request (through its frontend DC).
     Client { dst: DcId, req: ReqId },
@@ -119,7 +119,7 @@ pub(crate) enum AckTo {
 }
 
 /// A write waiting for copies.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub(crate) struct PendingAck {
     pub(crate) to: AckTo,
     pub(crate) pos: LogPos,
@@ -130,7 +130,7 @@ pub(crate) struct PendingAck {
 
 /// A failover in its fencing round: the epoch it will issue, the primary it replaces, and
 /// each fenced replica's last position and how long its fence holds.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub(crate) struct Promotion {
     pub(crate) epoch: Epoch,
     pub(crate) old: DcId,
@@ -140,7 +140,7 @@ pub(crate) struct Promotion {
 // ------------------------------------------------------------------ client front end
 
 /// What a frontend waits for, per kind of request.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub(crate) enum PendingKind {
     Single {
         target: DcId,
@@ -161,7 +161,7 @@ pub(crate) enum PendingKind {
 }
 
 /// A client request the frontend has not answered yet.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub(crate) struct PendingReq {
     pub(crate) op: ClientOp,
     pub(crate) invoked: SimTime,
@@ -171,7 +171,7 @@ pub(crate) struct PendingReq {
 // ------------------------------------------------------------------ two-phase commit
 
 /// The coordinator's durable record of a transaction.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct CoordRecord {
     pub(crate) req: ReqId,
     pub(crate) started: SimTime,
@@ -183,7 +183,7 @@ pub(crate) struct CoordRecord {
 }
 
 /// What the coordinator forgets in a crash.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Hash)]
 pub(crate) struct CoordVolatile {
     /// Each shard's vote, the copies its PREPARE had when it voted YES, and who voted.
     pub(crate) votes: BTreeMap<ShardKey, (bool, u8, DcId)>,

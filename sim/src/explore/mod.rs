@@ -1,0 +1,402 @@
+//! An exhaustive, breadth-first explorer over any `Model`: every state reachable from the
+//! initial one by the model's actions, each checked against the model's properties.
+//!
+//! Invariants:
+//! - States are identified by a 64-bit fingerprint (`fingerprint`, a fixed hash function:
+//!   the same state gives the same fingerprint in every run, natively and in wasm up to
+//!   the width of `usize`). The explorer keeps only fingerprint → (parent fingerprint,
+//!   action index) for visited states and a queue of states still to expand: a path is
+//!   rebuilt by walking parents back to the initial state and replaying the action
+//!   indices forward (`path_to`). Two different states with the same fingerprint would be
+//!   merged (a 64-bit collision: ~n²/2⁶⁵, negligible below billions of states).
+//! - Breadth-first: states are visited in order of depth, and properties are checked when
+//!   a state is first generated, so the first discovery of each property is at the least
+//!   depth — its path is as short as any.
+//! - Step-wise: `explore_some(budget)` expands at most `budget` states and returns the
+//!   progress, so a caller (a CLI loop, a Web Worker between messages) can report,
+//!   cancel (just stop calling), or go on. The result does not depend on the budgets.
+//! - Nothing iterates a hash map: the visited map is only looked up and inserted into.
+//!
+//! Models: `twophase` (TLA+'s TwoPhase, the explorer's calibration) and `real` (the
+//! Table Store nodes themselves, driven through the same `Sim` the timed world runs).
+
+pub mod real;
+pub mod twophase;
+
+use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+
+/// What a property asks of every reachable state.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Expectation {
+    /// Holds in every reachable state (a safety invariant): a state where it fails is a
+    /// counterexample.
+    Always,
+    /// Holds in at least one reachable state: a run that never reaches it proves
+    /// nothing about the behaviour it stands for.
+    Sometimes,
+}
+
+/// A named property of a model's states.
+pub struct Property<M: Model + ?Sized> {
+    /// Short name (the CLI and the page key results by it).
+    pub name: &'static str,
+    /// Always or sometimes.
+    pub expectation: Expectation,
+    /// Whether the property's condition holds in a state.
+    pub condition: fn(&M, &M::State) -> bool,
+}
+
+/// A transition system the explorer can search.
+pub trait Model {
+    /// A state: hashed for its fingerprint; cloned only when a successor is made.
+    type State: Clone + Hash;
+    /// An action: what leads from a state to a successor.
+    type Action: Clone + std::fmt::Debug;
+
+    /// The initial state.
+    fn init(&self) -> Self::State;
+    /// The actions enabled in `s`, in a fixed order (an action is named by its index).
+    fn actions(&self, s: &Self::State, out: &mut Vec<Self::Action>);
+    /// The successor of `s` by `a`; `None` if `a` changes nothing worth a state.
+    fn next(&self, s: &Self::State, a: &Self::Action) -> Option<Self::State>;
+    /// The properties checked in every state.
+    fn properties(&self) -> Vec<Property<Self>>;
+    /// The state's fingerprint (by default its `Hash`).
+    fn fingerprint(&self, s: &Self::State) -> u64 {
+        fingerprint(s)
+    }
+    /// Whether to expand `s` (by default always); a model bounds its search here (e.g. a
+    /// time horizon). States not expanded are still counted and checked.
+    fn within_bounds(&self, _s: &Self::State) -> bool {
+        true
+    }
+}
+
+/// The fixed 64-bit hash the explorer fingerprints states with: a multiply–rotate word
+/// hash (as rustc's FxHash) with a final avalanche (murmur3's), so nearby states spread.
+#[derive(Default, Clone, Copy)]
+pub struct FpHasher(u64);
+
+const K: u64 = 0x9e37_79b9_7f4a_7c15;
+
+impl Hasher for FpHasher {
+    fn finish(&self) -> u64 {
+        let mut z = self.0;
+        z = (z ^ (z >> 33)).wrapping_mul(0xff51_afd7_ed55_8ccd);
+        z = (z ^ (z >> 33)).wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        z ^ (z >> 33)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.write_u64(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.write_u64(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 56));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.write_u64(u64::from(i));
+    }
+    fn write_u16(&mut self, i: u16) {
+        self.write_u64(u64::from(i));
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.write_u64(u64::from(i));
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(K);
+    }
+    // usize hashed as 64 bits, so native and wasm fingerprints agree.
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+}
+
+/// The fingerprint of any hashable value.
+pub fn fingerprint<T: Hash + ?Sized>(t: &T) -> u64 {
+    let mut h = FpHasher::default();
+    t.hash(&mut h);
+    h.finish()
+}
+
+/// Keys are fingerprints already: the visited map uses them as they are.
+#[derive(Default, Clone, Copy)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = i;
+    }
+}
+
+/// No parent: the initial state's entry in the visited map.
+const ROOT: u64 = u64::MAX;
+
+/// A property's result so far.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// An `Always` property with no failing state found (yet).
+    Holds,
+    /// An `Always` property failed in the state with this fingerprint.
+    Violated(u64),
+    /// A `Sometimes` property held in the state with this fingerprint.
+    Reached(u64),
+    /// A `Sometimes` property held in no state found (yet).
+    Unreached,
+}
+
+impl Verdict {
+    /// `holds`, `violated`, `reached` or `unreached` (the page's `data-result`).
+    pub fn label(&self) -> &'static str {
+        match self {
+            Verdict::Holds => "holds",
+            Verdict::Violated(_) => "violated",
+            Verdict::Reached(_) => "reached",
+            Verdict::Unreached => "unreached",
+        }
+    }
+
+    /// The state that decided it, if any.
+    pub fn witness(&self) -> Option<u64> {
+        match self {
+            Verdict::Violated(f) | Verdict::Reached(f) => Some(*f),
+            _ => None,
+        }
+    }
+}
+
+/// How far an exploration got.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Progress {
+    /// Distinct states found (the initial one included).
+    pub states: u64,
+    /// States expanded.
+    pub expanded: u64,
+    /// Transitions tried (successors generated, duplicates included).
+    pub transitions: u64,
+    /// The greatest depth (actions from the initial state) of a state found.
+    pub depth: u32,
+    /// Nothing is left to expand (or a limit or the stop rule ended the search).
+    pub done: bool,
+    /// The search stopped at `max_states` with states still queued: not exhaustive.
+    pub truncated: bool,
+}
+
+/// Options of a search.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Stop (truncated) once this many states are found.
+    pub max_states: u64,
+    /// Stop as soon as an `Always` property is violated.
+    pub stop_on_violation: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            max_states: u64::MAX,
+            stop_on_violation: false,
+        }
+    }
+}
+
+/// A breadth-first search in progress over model `M`.
+pub struct Explorer<M: Model> {
+    model: M,
+    props: Vec<Property<M>>,
+    verdicts: Vec<Verdict>,
+    opts: Options,
+    visited: HashMap<u64, (u64, u32), BuildHasherDefault<IdHasher>>,
+    queue: VecDeque<(M::State, u64, u32)>,
+    progress: Progress,
+    actions: Vec<M::Action>,
+}
+
+impl<M: Model> Explorer<M> {
+    /// A search of `model` from its initial state (checked at once).
+    pub fn new(model: M, opts: Options) -> Explorer<M> {
+        let props = model.properties();
+        let verdicts = props
+            .iter()
+            .map(|p| match p.expectation {
+                Expectation::Always => Verdict::Holds,
+                Expectation::Sometimes => Verdict::Unreached,
+            })
+            .collect();
+        let mut e = Explorer {
+            model,
+            props,
+            verdicts,
+            opts,
+            visited: HashMap::default(),
+            queue: VecDeque::new(),
+            progress: Progress {
+                states: 0,
+                expanded: 0,
+                transitions: 0,
+                depth: 0,
+                done: false,
+                truncated: false,
+            },
+            actions: Vec::new(),
+        };
+        let s = e.model.init();
+        let fp = e.model.fingerprint(&s);
+        e.visited.insert(fp, (ROOT, 0));
+        e.progress.states = 1;
+        let keep = e.check(&s, fp);
+        if keep {
+            e.queue.push_back((s, fp, 0));
+        }
+        e
+    }
+
+    /// The model searched.
+    pub fn model(&self) -> &M {
+        &self.model
+    }
+
+    /// Checks every property in `s`; returns whether to expand it (a state that
+    /// violates a property is a counterexample's end, not a way through).
+    fn check(&mut self, s: &M::State, fp: u64) -> bool {
+        let mut keep = true;
+        for (p, v) in self.props.iter().zip(self.verdicts.iter_mut()) {
+            match (p.expectation, &*v) {
+                (Expectation::Always, _) => {
+                    if !(p.condition)(&self.model, s) {
+                        keep = false;
+                        if *v == Verdict::Holds {
+                            *v = Verdict::Violated(fp);
+                        }
+                    }
+                }
+                (Expectation::Sometimes, Verdict::Unreached) => {
+                    if (p.condition)(&self.model, s) {
+                        *v = Verdict::Reached(fp);
+                    }
+                }
+                _ => {}
+            }
+        }
+        keep && self.model.within_bounds(s)
+    }
+
+    fn any_violation(&self) -> bool {
+        self.verdicts
+            .iter()
+            .any(|v| matches!(v, Verdict::Violated(_)))
+    }
+
+    /// Expands at most `budget` states; returns the progress so far.
+    pub fn explore_some(&mut self, budget: u64) -> Progress {
+        let mut left = budget;
+        while left > 0 && !self.progress.done {
+            if self.opts.stop_on_violation && self.any_violation() {
+                self.progress.done = true;
+                break;
+            }
+            if self.progress.states >= self.opts.max_states {
+                self.progress.truncated = !self.queue.is_empty();
+                self.progress.done = true;
+                break;
+            }
+            let Some((s, fp, depth)) = self.queue.pop_front() else {
+                self.progress.done = true;
+                break;
+            };
+            left -= 1;
+            self.progress.expanded += 1;
+            let mut actions = std::mem::take(&mut self.actions);
+            actions.clear();
+            self.model.actions(&s, &mut actions);
+            for (i, a) in actions.iter().enumerate() {
+                let Some(next) = self.model.next(&s, a) else {
+                    continue;
+                };
+                self.progress.transitions += 1;
+                let nfp = self.model.fingerprint(&next);
+                if self.visited.contains_key(&nfp) {
+                    continue;
+                }
+                self.visited.insert(nfp, (fp, i as u32));
+                self.progress.states += 1;
+                self.progress.depth = self.progress.depth.max(depth + 1);
+                if self.check(&next, nfp) {
+                    self.queue.push_back((next, nfp, depth + 1));
+                }
+            }
+            self.actions = actions;
+        }
+        if self.queue.is_empty() {
+            self.progress.done = true;
+        }
+        self.progress.clone()
+    }
+
+    /// Runs to the end (or a limit).
+    pub fn run(&mut self) -> Progress {
+        loop {
+            let p = self.explore_some(4096);
+            if p.done {
+                return p;
+            }
+        }
+    }
+
+    /// The progress so far.
+    pub fn progress(&self) -> &Progress {
+        &self.progress
+    }
+
+    /// Each property's name, expectation and verdict, in the model's order.
+    pub fn results(&self) -> Vec<(&'static str, Expectation, Verdict)> {
+        self.props
+            .iter()
+            .zip(&self.verdicts)
+            .map(|(p, v)| (p.name, p.expectation, v.clone()))
+            .collect()
+    }
+
+    /// The path from the initial state to the state with fingerprint `fp`: each action
+    /// with the state it leads to, rebuilt by replaying action indices. `None` if `fp`
+    /// was never visited (or a replay disagrees: a nondeterministic model).
+    pub fn path_to(&self, fp: u64) -> Option<Vec<(M::Action, M::State)>> {
+        let mut indices = Vec::new();
+        let mut at = fp;
+        loop {
+            let &(parent, i) = self.visited.get(&at)?;
+            if parent == ROOT {
+                break;
+            }
+            indices.push(i);
+            at = parent;
+        }
+        indices.reverse();
+        let mut s = self.model.init();
+        let mut path = Vec::with_capacity(indices.len());
+        let mut actions = Vec::new();
+        for i in indices {
+            actions.clear();
+            self.model.actions(&s, &mut actions);
+            let a = actions.get(i as usize)?.clone();
+            s = self.model.next(&s, &a)?;
+            path.push((a, s.clone()));
+        }
+        (self.model.fingerprint(&s) == fp).then_some(path)
+    }
+}

@@ -1,0 +1,208 @@
+//! The exhaustive explorer: its calibration against TLA+'s TwoPhase (the state counts TLC
+//! and stateright give), and its runs over the real nodes.
+
+use tablestore_sim::explore::twophase::TwoPhase;
+use tablestore_sim::explore::{Explorer, Options, Verdict};
+
+fn twophase(rms: usize) -> (u64, Vec<(&'static str, Verdict)>, Explorer<TwoPhase>) {
+    let mut e = Explorer::new(TwoPhase { rms }, Options::default());
+    let p = e.run();
+    assert!(p.done && !p.truncated);
+    let r = e.results().into_iter().map(|(n, _, v)| (n, v)).collect();
+    (p.states, r, e)
+}
+
+#[test]
+fn twophase_calibration_3_and_5_rms() {
+    let (n3, r3, _) = twophase(3);
+    assert_eq!(n3, 288);
+    let (n5, r5, _) = twophase(5);
+    assert_eq!(n5, 8_832);
+    for r in [r3, r5] {
+        assert_eq!(r[0], ("consistent", Verdict::Holds));
+        assert!(matches!(r[1], ("commit", Verdict::Reached(_))));
+        assert!(matches!(r[2], ("abort", Verdict::Reached(_))));
+    }
+}
+
+#[test]
+fn twophase_witness_paths_are_shortest_and_replay() {
+    let (_, r, e) = twophase(3);
+    let Verdict::Reached(fp) = r[1].1 else {
+        panic!("commit not reached")
+    };
+    let path = e.path_to(fp).expect("path replays");
+    // 3 prepares, 3 receipts, the commit, 3 commit receipts.
+    assert_eq!(path.len(), 10);
+    // The same exploration done in small budgets finds the same number of states.
+    let mut e2 = Explorer::new(TwoPhase { rms: 3 }, Options::default());
+    let mut p = e2.explore_some(1);
+    while !p.done {
+        p = e2.explore_some(7);
+    }
+    assert_eq!(p.states, 288);
+    assert_eq!(p.depth, e.progress().depth);
+}
+
+use tablestore_sim::explore::real::{seeded_bug, seeded_bugs, Real, Spec};
+use tablestore_sim::schedule::play;
+use tablestore_sim::{FindingKind, Sim};
+
+/// The small world `make test` explores exhaustively: 3 DCs, one cross-DC transaction
+/// over 2 keys (Quorum(2)), at most one crash, faults every 50 ms up to 300 ms.
+fn small_world() -> Spec {
+    Spec {
+        txns: 1,
+        writes: 0,
+        crashes: 1,
+        cuts: 0,
+        quantum_ms: 50,
+        horizon_ms: 300,
+        ..Spec::default()
+    }
+}
+
+#[test]
+fn the_real_nodes_in_a_small_world_break_no_invariant_and_reach_every_sometimes_property() {
+    let mut e = Explorer::new(Real::new(small_world()).unwrap(), Options::default());
+    let p = e.run();
+    assert!(p.done && !p.truncated, "{p:?}");
+    assert!(p.states > 1_000, "{p:?}");
+    for (name, _, v) in e.results() {
+        assert!(
+            matches!(v, Verdict::Holds | Verdict::Reached(_)),
+            "{name}: {v:?}"
+        );
+    }
+    // The same search in small budgets (as a Web Worker would run it) finds exactly the
+    // same states: the count is a function of the model alone.
+    let mut e2 = Explorer::new(Real::new(small_world()).unwrap(), Options::default());
+    let mut p2 = e2.explore_some(3);
+    while !p2.done {
+        p2 = e2.explore_some(97);
+    }
+    assert_eq!(
+        (p2.states, p2.depth, p2.transitions),
+        (p.states, p.depth, p.transitions)
+    );
+}
+
+#[test]
+fn every_seeded_bug_is_found_with_a_short_counterexample() {
+    let bugs = seeded_bugs();
+    assert!(bugs.len() >= 5);
+    for b in bugs {
+        let mut e = Explorer::new(
+            Real::new(b.seeded_spec()).unwrap(),
+            Options {
+                max_states: 200_000,
+                stop_on_violation: true,
+            },
+        );
+        let p = e.run();
+        let found = e.results().into_iter().find_map(|(name, _, v)| match v {
+            Verdict::Violated(fp) => Some((name, fp)),
+            _ => None,
+        });
+        let Some((name, fp)) = found else {
+            panic!("{}: not found in {} states", b.name, p.states)
+        };
+        assert_eq!(name, b.property, "{}", b.name);
+        let path = e.path_to(fp).expect("the counterexample replays");
+        assert!(path.len() <= 20, "{}: {} steps", b.name, path.len());
+        // Breadth-first: nothing shorter reaches a violation.
+        assert_eq!(path.len() as u32, p.depth, "{}", b.name);
+    }
+}
+
+#[test]
+fn a_timed_counterexample_is_a_scenario_that_replays_to_the_same_finding() {
+    let b = seeded_bug("ack-before-sync").unwrap();
+    let model = Real::new(b.seeded_spec()).unwrap();
+    let mut e = Explorer::new(
+        model,
+        Options {
+            max_states: 200_000,
+            stop_on_violation: true,
+        },
+    );
+    e.run();
+    let fp = e
+        .results()
+        .into_iter()
+        .find_map(|(_, _, v)| match v {
+            Verdict::Violated(fp) => Some(fp),
+            _ => None,
+        })
+        .expect("found");
+    let path = e.path_to(fp).unwrap();
+    let sc = e
+        .model()
+        .scenario(&path)
+        .expect("a timed path without drops");
+    let mut bugs = tablestore_sim::Bugs::default();
+    (b.set)(&mut bugs);
+    let mut sim = Sim::with_bugs(sc.config.clone(), bugs).unwrap();
+    play(&mut sim, &sc);
+    assert!(sim
+        .findings()
+        .iter()
+        .any(|f| f.kind == FindingKind::Durability));
+    // Without the bug the same scenario is clean.
+    let mut sim = Sim::new(sc.config.clone()).unwrap();
+    play(&mut sim, &sc);
+    assert_eq!(sim.checker().violations(), 0);
+}
+
+#[test]
+#[ignore]
+fn real_probe() {
+    let only = std::env::var("BUG").unwrap_or_default();
+    let max: u64 = std::env::var("MAX")
+        .ok()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(200_000);
+    for b in seeded_bugs() {
+        if !only.is_empty() && !b.name.contains(&only) {
+            continue;
+        }
+        let spec = if std::env::var("NOBUG").is_ok() {
+            (b.spec)()
+        } else {
+            b.seeded_spec()
+        };
+        let t = std::time::Instant::now();
+        let mut e = Explorer::new(
+            Real::new(spec).unwrap(),
+            Options {
+                max_states: max,
+                stop_on_violation: true,
+            },
+        );
+        let p = e.run();
+        eprintln!(
+            "{}: {} states depth {} {:?} truncated {}",
+            b.name,
+            p.states,
+            p.depth,
+            t.elapsed(),
+            p.truncated
+        );
+        for r in e.results() {
+            if r.2.label() == "violated" || r.2.label() == "unreached" {
+                eprintln!("  {} {}", r.0, r.2.label());
+            }
+            if r.2.label() == "violated" && std::env::var("SHOW").is_ok() {
+                let path = e.path_to(r.2.witness().unwrap()).unwrap();
+                for (a, st) in &path {
+                    eprintln!("    {a}   [now {:?}]", st.sim.now());
+                }
+                if let Some((_, st)) = path.last() {
+                    for f in st.sim.findings() {
+                        eprintln!("    finding {:?}: {} / {}", f.kind, f.text, f.cause);
+                    }
+                }
+            }
+        }
+    }
+}
