@@ -29,6 +29,7 @@ use crate::world::{Ev, World};
 use std::collections::BTreeMap;
 
 /// A running simulation: the world, what is recorded of it, and the checker watching it.
+#[derive(Clone)]
 pub struct Sim {
     /// Clock, queue, nodes, network, placement and settings.
     pub(crate) world: World,

@@ -35,6 +35,7 @@ pub(crate) enum Ev {
 }
 
 /// The simulated world.
+#[derive(Clone)]
 pub(crate) struct World {
     /// Simulated time; never goes back.
     pub(crate) now: SimTime,

@@ -123,6 +123,7 @@ impl<'a> Ctx<'a> {
 }
 
 /// One datacenter.
+#[derive(Clone)]
 pub(crate) struct Node {
     pub(crate) id: DcId,
     status: NodeStatus,
