@@ -6,6 +6,7 @@
 #   make sweep              the fault-schedule sweep alone (SWEEP_COUNT=10000, SWEEP_FLAGS="--admin"; make test runs it with --admin)
 #   make size               release wasm: raw, gzip, brotli sizes and the 15 largest items (twiggy)
 #   make bench              simulation benchmark (sim/benches/sim.rs), natively
+#   make bench-seek         timeline seek times and checkpoint memory, 30-minute 16-DC run (sim/benches/seek.rs)
 #   make bench-placement    placement rate vs raw SHA-1 rate (sim/benches/placement.rs), natively
 #   make bench-wasm         both benchmarks in headless Chromium (tests/wasm_bench.rs)
 #   make frametime          frame time of the built page with 16 DCs (e2e/frametime.mjs)
@@ -100,10 +101,10 @@ define e2e_tests
 		PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 ./node_modules/.bin/playwright test
 endef
 
-.PHONY: help tools serve test test-native test-web sweep dist single e2e size bench bench-placement bench-wasm frametime clean
+.PHONY: help tools serve test test-native test-web sweep dist single e2e size bench bench-seek bench-placement bench-wasm frametime clean
 
 help:
-	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,16p' Makefile | sed 's/^# \{0,1\}//'
 
 tools:
 	$(TOOLS) test
@@ -152,6 +153,10 @@ size:
 	$(TOOLS) size
 	$(release_build)
 	scripts/size.sh
+
+# Seek times (median, worst) and checkpoint memory of a 30-minute 16-DC run (issue 11).
+bench-seek:
+	cargo bench -p tablestore-sim --bench seek
 
 # The seed's modulo placement rate next to the raw SHA-1 rate, same keys, same run.
 bench-placement:

@@ -205,8 +205,9 @@ pub const HISTORY_CAP: usize = 20_000;
 pub struct Checker {
     /// Every finding so far.
     pub findings: Vec<Finding>,
-    /// The most recent client operations (at most `HISTORY_CAP`).
-    pub history: std::collections::VecDeque<HistoryEntry>,
+    /// The most recent client operations (at most `HISTORY_CAP`). Each is an `Rc`, so
+    /// a clone of the checker (a timeline checkpoint) shares them instead of copying.
+    pub history: std::collections::VecDeque<std::rc::Rc<HistoryEntry>>,
     /// The most recent injected faults (at most 512), to explain findings.
     pub faults: Vec<FaultNote>,
     /// Acknowledged writes not yet known safe, by write id.
@@ -738,7 +739,7 @@ impl Checker {
         if self.history.len() == HISTORY_CAP {
             self.history.pop_front();
         }
-        self.history.push_back(HistoryEntry {
+        self.history.push_back(std::rc::Rc::new(HistoryEntry {
             req,
             op: op.label().to_string(),
             keys,
@@ -756,7 +757,7 @@ impl Checker {
             writes,
             reads,
             landed,
-        });
+        }));
     }
 
     /// Shard `key` voted YES for `txn` with `live` replicas surely live.

@@ -86,6 +86,8 @@ pub struct Timeline {
     /// How many of the current branch's commands `sim` has applied.
     applied: usize,
     forks: usize,
+    /// The bound on checkpoints per branch (`MAX_CHECKPOINTS` unless set).
+    max_checkpoints: usize,
 }
 
 impl Timeline {
@@ -140,7 +142,16 @@ impl Timeline {
             sim,
             applied: 0,
             forks: 0,
+            max_checkpoints: MAX_CHECKPOINTS,
         })
+    }
+
+    /// Keeps at most `n` (at least 2) checkpoints per branch instead of
+    /// `MAX_CHECKPOINTS`: fewer take less memory and make the worst seek longer (it
+    /// re-simulates at most one spacing, and the spacing doubles each time the bound is
+    /// passed). Applies from the next checkpoint on.
+    pub fn set_max_checkpoints(&mut self, n: usize) {
+        self.max_checkpoints = n.max(2);
     }
 
     // ------------------------------------------------------------ reading
@@ -457,9 +468,10 @@ impl Timeline {
             applied: self.applied,
             sim: Rc::new(sim),
         };
+        let max = self.max_checkpoints;
         let b = self.branch_mut();
         b.checkpoints.push(c);
-        if b.checkpoints.len() > MAX_CHECKPOINTS {
+        while b.checkpoints.len() > max {
             b.spacing *= 2;
             let s = b.spacing;
             b.checkpoints.retain(|c| c.at.0 % s == 0);
