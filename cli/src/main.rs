@@ -1,5 +1,6 @@
 //! `tablestore-sim`: the playground's core without the page — print a seed's fault
-//! schedule as a scenario file, run a scenario to a JSON report, sweep many seeds.
+//! schedule as a scenario file, run a scenario to a JSON report, sweep many seeds, turn a
+//! scenario into a share link and open one (docs/LINKS.md).
 //! The commands and the report format are documented in `docs/RUNNER.md`.
 //!
 //! Invariants: every result is a pure function of the arguments and the input file (the
@@ -14,10 +15,11 @@ use std::io::{Read, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
+use tablestore_sim::link::{self, RunLink};
 use tablestore_sim::schedule::{
     command_infos, play, schedule, settle, Modes, ScheduleOptions, FAULT_SPAN_MS,
 };
-use tablestore_sim::{parse_scenario, scenario_json, FindingKind, Sim};
+use tablestore_sim::{parse_scenario, scenario_json, FindingKind, Moment, Sim, SimTime, Timeline};
 
 #[derive(Parser)]
 #[command(
@@ -74,6 +76,23 @@ enum Cmd {
         #[arg(long)]
         settle: bool,
     },
+    /// Print the share link (docs/LINKS.md) of a scenario file (`-`: standard input).
+    Link {
+        /// The scenario file, or `-`.
+        file: String,
+        /// The position to open at, in simulated ms (default: the scenario's end).
+        #[arg(long)]
+        at: Option<u64>,
+    },
+    /// Open a share link (the text after `#run=`, or a whole address): run it to its
+    /// position and print where it stands and its trace hash, as JSON.
+    Open {
+        /// The link.
+        link: String,
+        /// Print the link's run as a scenario file instead (for `run -`).
+        #[arg(long)]
+        scenario: bool,
+    },
     /// Run COUNT schedules from seed FROM, settled, and summarize the checker's verdicts.
     Sweep {
         /// First seed.
@@ -107,6 +126,8 @@ fn main() -> ExitCode {
             out(&scenario_json(&sc))
         }
         Cmd::Run { file, settle } => run(&file, settle),
+        Cmd::Link { file, at } => make_link(&file, at),
+        Cmd::Open { link, scenario } => open(&link, scenario),
         Cmd::Sweep {
             from,
             count,
@@ -131,7 +152,8 @@ fn fail(msg: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
-fn run(file: &str, do_settle: bool) -> ExitCode {
+/// Reads and checks a scenario file (`-`: standard input).
+fn read_scenario(file: &str) -> Result<tablestore_sim::Scenario, String> {
     let mut text = String::new();
     let read = if file == "-" {
         std::io::stdin().read_to_string(&mut text).map(|_| ())
@@ -139,11 +161,60 @@ fn run(file: &str, do_settle: bool) -> ExitCode {
         std::fs::read_to_string(file).map(|t| text = t)
     };
     if let Err(e) = read {
-        return fail(&format!("cannot read {file}: {e}"));
+        return Err(format!("cannot read {file}: {e}"));
     }
-    let sc = match parse_scenario(&text) {
+    parse_scenario(&text).map_err(|e| e.0)
+}
+
+fn make_link(file: &str, at: Option<u64>) -> ExitCode {
+    let mut sc = match read_scenario(file) {
         Ok(sc) => sc,
-        Err(e) => return fail(&e.0),
+        Err(e) => return fail(&e),
+    };
+    let end = sc
+        .until
+        .or_else(|| sc.commands.last().map(|c| c.at))
+        .unwrap_or(SimTime::ZERO);
+    let at = at.map_or(end, SimTime);
+    // The link's run ends at its end or its position, whichever is later.
+    sc.until = Some(end.max(at));
+    out(&link::encode(&RunLink {
+        scenario: sc,
+        at: Moment::at(at),
+    }))
+}
+
+fn open(text: &str, as_scenario: bool) -> ExitCode {
+    // A whole address is fine: read what follows `#run=`.
+    let text = text.split_once("#run=").map_or(text, |(_, l)| l);
+    if as_scenario {
+        return match link::decode(text) {
+            Ok(l) => out(&scenario_json(&l.scenario)),
+            Err(e) => fail(&e.to_string()),
+        };
+    }
+    let tl = match Timeline::from_link(text) {
+        Ok(tl) => tl,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let summary = serde_json::json!({
+        "format": link::LINK_VERSION,
+        "seed": tl.config().seed,
+        "at_ms": tl.now().0,
+        // As in a report: events recorded; `steps`: events processed (the link's count).
+        "events": tl.sim().counters().events,
+        "steps": tl.sim().steps(),
+        "end_ms": tl.end().0,
+        "commands": tl.commands().len(),
+        "trace_hash": format!("{:016x}", tl.trace_hash()),
+    });
+    out(&summary.to_string())
+}
+
+fn run(file: &str, do_settle: bool) -> ExitCode {
+    let sc = match read_scenario(file) {
+        Ok(sc) => sc,
+        Err(e) => return fail(&e),
     };
     let mut sim = match Sim::new(sc.config.clone()) {
         Ok(s) => s,
