@@ -24,6 +24,9 @@
 //!   commands still ahead) forks: the old branch stays, whole and named; the new one
 //!   holds the log up to here plus the new command. A refused command changes nothing
 //!   and forks nothing.
+//! - Once applied, every logged command has its event count (one logged without gets the
+//!   count it was applied at: the same moment), so a moment given by event count is
+//!   unambiguous.
 //! - Breakpoints only stop forward runs the caller asks for (`advance_to`, `step`);
 //!   re-simulation for a seek ignores them (they never change what a run does).
 //! - No clock is read and nothing is random here: timing a seek is the caller's business.
@@ -400,11 +403,24 @@ impl Timeline {
         }
         let (at, after, cmd) = (c.at, c.after_events, c.cmd.clone());
         self.sim.run_until(at, after);
-        // A logged command that is refused on replay changes nothing, as it did live.
-        let _ = self.sim.apply(cmd);
-        self.applied += 1;
+        self.replay(cmd);
         self.note_reach();
         true
+    }
+
+    /// Applies the logged command at `applied` (the run stands at its moment). A logged
+    /// command without an event count gets the count it was applied at: the same
+    /// moment (every event of its instant had run), now exact, so a position given by
+    /// event count (`moment`, a link) covers it or not without doubt.
+    fn replay(&mut self, cmd: UserCommand) {
+        let steps = self.sim.steps();
+        // A logged command that is refused on replay changes nothing, as it did live.
+        let _ = self.sim.apply(cmd);
+        let i = self.applied;
+        if let Some(c) = self.branch_mut().commands.get_mut(i) {
+            c.after_events.get_or_insert(steps);
+        }
+        self.applied += 1;
     }
 
     /// Runs to `m` through the logged commands it covers, checkpointing on the way.
@@ -443,8 +459,7 @@ impl Timeline {
                 if self.sim.run_until(at, after) {
                     return true;
                 }
-                let _ = self.sim.apply(cmd);
-                self.applied += 1;
+                self.replay(cmd);
             }
             if self.sim.run_until(stop.at, stop.events) {
                 return true;

@@ -91,6 +91,15 @@ fn check_schedule(seed: u64) -> Result<(), String> {
             ));
         }
     }
+    // At a command's own instant, its link reproduces the state (the schedule's
+    // commands carry no event count until applied).
+    if let Some(c) = sc.commands.get(r.below(sc.commands.len() as u64) as usize) {
+        tl.seek(c.at);
+        let opened = Timeline::from_link(&tl.link()).map_err(|e| e.to_string())?;
+        if seen(opened.sim()) != seen(tl.sim()) {
+            return Err(format!("seed {seed}: the link at {} differs", c.at));
+        }
+    }
     // By event count, against a session stepping through the same scenario.
     let n = r.below(at_end.steps.max(1));
     tl.seek_events(n);
