@@ -7,6 +7,7 @@
 #   make size               release wasm: raw, gzip, brotli sizes and the 15 largest items (twiggy)
 #   make bench              simulation benchmark (sim/benches/sim.rs), natively
 #   make bench-compare      make bench of 79baf50 (BENCH_OLD=) and of this tree, side by side, and the ratio
+#   make bench-seek         timeline seek times and checkpoint memory, 30-minute 16-DC run (sim/benches/seek.rs)
 #   make bench-placement    placement rate vs raw SHA-1 rate (sim/benches/placement.rs), natively
 #   make explore-bench      the exhaustive explorer: states/s over the real nodes and TwoPhase (sim/benches/explore.rs)
 #   make bench-wasm         both benchmarks in headless Chromium (tests/wasm_bench.rs)
@@ -104,10 +105,10 @@ define e2e_tests
 		PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 ./node_modules/.bin/playwright test
 endef
 
-.PHONY: help tools serve test test-native test-web sweep dist single e2e size bench bench-compare bench-placement explore-bench bench-wasm frametime mem-hour soak clean
+.PHONY: help tools serve test test-native test-web sweep dist single e2e size bench bench-compare bench-placement bench-seek explore-bench bench-wasm frametime mem-hour soak clean
 
 help:
-	@sed -n '3,19p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,20p' Makefile | sed 's/^# \{0,1\}//'
 
 tools:
 	$(TOOLS) test
@@ -166,6 +167,10 @@ size:
 # The exhaustive explorer: states/s over the real nodes next to TwoPhase (its calibration).
 explore-bench:
 	cargo bench -p tablestore-sim --bench explore
+
+# Seek times (median, worst) and checkpoint memory of a 30-minute 16-DC run (issue 11).
+bench-seek:
+	cargo bench -p tablestore-sim --bench seek
 
 # The seed's modulo placement rate next to the raw SHA-1 rate, same keys, same run.
 bench-placement:

@@ -1,5 +1,6 @@
 //! `tablestore-sim`: the playground's core without the page — print a seed's fault
-//! schedule as a scenario file, run a scenario to a JSON report, sweep many seeds.
+//! schedule as a scenario file, run a scenario to a JSON report, sweep many seeds, turn a
+//! scenario into a share link and open one (docs/LINKS.md).
 //! The commands and the report format are documented in `docs/RUNNER.md`.
 //!
 //! Invariants: every result is a pure function of the arguments and the input file (the
@@ -16,10 +17,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use tablestore_sim::explore::real::{seeded_bug, seeded_bugs, Real, Spec};
 use tablestore_sim::explore::{Expectation, Explorer, Options, Verdict as Found};
+use tablestore_sim::link::{self, RunLink};
 use tablestore_sim::schedule::{
     command_infos, play, schedule, settle, Modes, ScheduleOptions, FAULT_SPAN_MS,
 };
-use tablestore_sim::{parse_scenario, scenario_json, FindingKind, ReadConsistency, Sim};
+use tablestore_sim::{
+    parse_scenario, scenario_json, FindingKind, Moment, ReadConsistency, Sim, SimTime, Timeline,
+};
 
 #[derive(Parser)]
 #[command(
@@ -84,6 +88,23 @@ enum Cmd {
     /// checking the checker's invariants in every state; print the counts, each property's
     /// result and, for a violation, a shortest counterexample.
     Explore(ExploreArgs),
+    /// Print the share link (docs/LINKS.md) of a scenario file (`-`: standard input).
+    Link {
+        /// The scenario file, or `-`.
+        file: String,
+        /// The position to open at, in simulated ms (default: the scenario's end).
+        #[arg(long)]
+        at: Option<u64>,
+    },
+    /// Open a share link (the text after `#run=`, or a whole address): run it to its
+    /// position and print where it stands and its trace hash, as JSON.
+    Open {
+        /// The link.
+        link: String,
+        /// Print the link's run as a scenario file instead (for `run -`).
+        #[arg(long)]
+        scenario: bool,
+    },
     /// Run COUNT schedules from seed FROM, settled, and summarize the checker's verdicts.
     Sweep {
         /// First seed.
@@ -118,6 +139,8 @@ fn main() -> ExitCode {
         }
         Cmd::Run { file, settle, bug } => run(&file, settle, bug.as_deref()),
         Cmd::Explore(args) => explore(args),
+        Cmd::Link { file, at } => make_link(&file, at),
+        Cmd::Open { link, scenario } => open(&link, scenario),
         Cmd::Sweep {
             from,
             count,
@@ -142,6 +165,65 @@ fn fail(msg: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// Reads and checks a scenario file (`-`: standard input).
+fn read_scenario(file: &str) -> Result<tablestore_sim::Scenario, String> {
+    let mut text = String::new();
+    let read = if file == "-" {
+        std::io::stdin().read_to_string(&mut text).map(|_| ())
+    } else {
+        std::fs::read_to_string(file).map(|t| text = t)
+    };
+    if let Err(e) = read {
+        return Err(format!("cannot read {file}: {e}"));
+    }
+    parse_scenario(&text).map_err(|e| e.0)
+}
+
+fn make_link(file: &str, at: Option<u64>) -> ExitCode {
+    let mut sc = match read_scenario(file) {
+        Ok(sc) => sc,
+        Err(e) => return fail(&e),
+    };
+    let end = sc
+        .until
+        .or_else(|| sc.commands.last().map(|c| c.at))
+        .unwrap_or(SimTime::ZERO);
+    let at = at.map_or(end, SimTime);
+    // The link's run ends at its end or its position, whichever is later.
+    sc.until = Some(end.max(at));
+    out(&link::encode(&RunLink {
+        scenario: sc,
+        at: Moment::at(at),
+    }))
+}
+
+fn open(text: &str, as_scenario: bool) -> ExitCode {
+    // A whole address is fine: read what follows `#run=`.
+    let text = text.split_once("#run=").map_or(text, |(_, l)| l);
+    if as_scenario {
+        return match link::decode(text) {
+            Ok(l) => out(&scenario_json(&l.scenario)),
+            Err(e) => fail(&e.to_string()),
+        };
+    }
+    let tl = match Timeline::from_link(text) {
+        Ok(tl) => tl,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let summary = serde_json::json!({
+        "format": link::LINK_VERSION,
+        "seed": tl.config().seed,
+        "at_ms": tl.now().0,
+        // As in a report: events recorded; `steps`: events processed (the link's count).
+        "events": tl.sim().counters().events,
+        "steps": tl.sim().steps(),
+        "end_ms": tl.end().0,
+        "commands": tl.commands().len(),
+        "trace_hash": format!("{:016x}", tl.trace_hash()),
+    });
+    out(&summary.to_string())
+}
+
 fn run(file: &str, do_settle: bool, bug: Option<&str>) -> ExitCode {
     let bugs = match bug {
         None => tablestore_sim::Bugs::default(),
@@ -154,18 +236,9 @@ fn run(file: &str, do_settle: bool, bug: Option<&str>) -> ExitCode {
             None => return fail(&format!("no seeded bug {name:?} (see explore --list-bugs)")),
         },
     };
-    let mut text = String::new();
-    let read = if file == "-" {
-        std::io::stdin().read_to_string(&mut text).map(|_| ())
-    } else {
-        std::fs::read_to_string(file).map(|t| text = t)
-    };
-    if let Err(e) = read {
-        return fail(&format!("cannot read {file}: {e}"));
-    }
-    let sc = match parse_scenario(&text) {
+    let sc = match read_scenario(file) {
         Ok(sc) => sc,
-        Err(e) => return fail(&e.0),
+        Err(e) => return fail(&e),
     };
     let mut sim = match Sim::with_bugs(sc.config.clone(), bugs) {
         Ok(s) => s,

@@ -258,7 +258,8 @@ pub struct Checker {
     /// The most recent client operations (at most `HISTORY_CAP`). The checker's own
     /// judgements never read it: it is for the run report (and the oracle that re-checks
     /// it), so a run nobody will report on can skip it (`Sim::set_keep_history`).
-    pub history: std::collections::VecDeque<HistoryEntry>,
+    /// Each is an `Rc`, so a clone of the checker (a timeline checkpoint) shares them.
+    pub history: std::collections::VecDeque<std::rc::Rc<HistoryEntry>>,
     /// Whether completed operations are kept in `history` (`true` unless turned off).
     pub(crate) skip_history: bool,
     /// The most recent injected faults (at most 512), to explain findings.
@@ -842,7 +843,7 @@ impl Checker {
         if self.history.len() == HISTORY_CAP {
             self.history.pop_front();
         }
-        self.history.push_back(HistoryEntry {
+        self.history.push_back(std::rc::Rc::new(HistoryEntry {
             req,
             op: op.label().to_string(),
             keys,
@@ -860,7 +861,7 @@ impl Checker {
             writes,
             reads,
             landed,
-        });
+        }));
     }
 
     /// Shard `key` voted YES for `txn` with `live` replicas surely live.

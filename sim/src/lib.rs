@@ -20,7 +20,8 @@
 //! - a datacenter: `node`, one child per mechanism (client front end, replication,
 //!   heartbeats, failover, 2PC, balancer), speaking the leaf `vocab`;
 //! - data and rules: `table`, `placement`, `net`, `workload`, `checker`, `config`,
-//!   `scenario`; seeded fault schedules and the settle step: `schedule`; leaves: `ids`, `time`, `rng`.
+//!   `scenario`; seeded fault schedules and the settle step: `schedule`; rewind, fork
+//!   and checkpoints: `timeline`, its share links: `link`; leaves: `ids`, `time`, `rng`.
 #![warn(unreachable_pub, missing_docs)]
 
 mod admin;
@@ -36,6 +37,7 @@ mod facts;
 pub mod fields;
 pub mod history;
 mod ids;
+pub mod link;
 mod lookup;
 pub mod net;
 mod node;
@@ -53,6 +55,7 @@ mod sim;
 mod snapshot;
 pub mod table;
 mod time;
+pub mod timeline;
 pub mod trace;
 mod vocab;
 pub mod workload;
@@ -68,6 +71,7 @@ pub use config::{
 };
 pub use fields::{Field, FieldError, FIELDS};
 pub use ids::{DcId, ReqId, ShardId, TableId, TxnId};
+pub use link::{LinkError, RunLink, LINK_VERSION};
 pub use lookup::{
     CopyVersion, KeyLookup, LookupCopy, LookupError, ModuloPlace, RingPlace, LOOKUP_KEY_MAX,
 };
@@ -90,4 +94,5 @@ pub use snapshot::{
     Snapshot, TableSnap,
 };
 pub use time::SimTime;
+pub use timeline::{BranchInfo, Moment, Timeline};
 pub use vocab::{ClientOp, CoordState, MsgKind, PartState, PeerState};

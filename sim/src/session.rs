@@ -49,6 +49,7 @@ pub struct Progress {
 }
 
 /// One run with its history, its replay queue and its pacing.
+#[derive(Clone)]
 pub struct Session {
     sim: Sim,
     /// The run's starting config (what an export starts from).

@@ -29,7 +29,7 @@ use crate::world::{Ev, World};
 use std::collections::BTreeMap;
 
 /// A running simulation: the world, what is recorded of it, and the checker watching it.
-/// Clone: the explorer branches a simulation per action.
+/// Clone: the timeline keeps checkpoints, the explorer branches a simulation per action.
 #[derive(Clone)]
 pub struct Sim {
     /// Clock, queue, nodes, network, placement and settings.

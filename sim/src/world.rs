@@ -35,7 +35,7 @@ pub(crate) enum Ev {
     Tick,
 }
 
-/// The simulated world (Clone for the explorer, which branches a world per action).
+/// The simulated world (Clone for the timeline's checkpoints and the explorer's branches).
 #[derive(Clone)]
 pub(crate) struct World {
     /// Simulated time; never goes back.

@@ -22,6 +22,7 @@ mod placement;
 mod replication;
 mod session;
 mod tables;
+mod timeline;
 mod truth;
 mod txn;
 mod workload;

@@ -126,7 +126,8 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// One datacenter (Clone and Hash for the explorer: a state is the nodes' state).
+/// One datacenter (Clone for the timeline's checkpoints and the explorer's branches;
+/// Hash for the explorer: a state is the nodes' state).
 #[derive(Clone, Hash)]
 pub(crate) struct Node {
     pub(crate) id: DcId,
