@@ -83,6 +83,10 @@ async function main() {
   });
   try {
     const page = browser.pages()[0] || (await browser.newPage());
+    // The wasm instance's memory, from the event trunk's loader dispatches once started.
+    await page.addInitScript(() => {
+      addEventListener("TrunkApplicationStarted", (e) => (window.__soakWasm = e.detail?.wasm?.memory));
+    });
     await page.goto(base + "/" + QUERY);
     await page.waitForSelector("[data-testid=dc-15]", { timeout: 60_000 });
     const cdp = await browser.newCDPSession(page);
@@ -100,7 +104,7 @@ async function main() {
     });
     const speed = await page.$eval("[data-testid=speed-label]", (e) => e.getAttribute("data-speed"));
     console.log(`soak: ${QUERY} for ${SECONDS} s (requested speed ${Number(speed).toFixed(1)}×), a line every ${EVERY} s`);
-    console.log("  wall   renderer RSS   JS heap used/total   sim time   speed reached   frame median / p95");
+    console.log("  wall   renderer RSS (page / all)   wasm memory   JS heap used/total   sim time   speed reached   frame median / p95");
     const t0 = Date.now();
     let prev = { wall: t0, sim: await simMs(page) };
     const rows = [];
@@ -112,10 +116,14 @@ async function main() {
       const { metrics } = await cdp.send("Performance.getMetrics");
       const m = Object.fromEntries(metrics.map((x) => [x.name, x.value]));
       const rss = renderers(profile).map(rssMb).filter((x) => !Number.isNaN(x));
+      const wasmMb = (await page.evaluate(() => window.__soakWasm?.buffer?.byteLength || 0)) / 1048576;
       const sorted = frames.sort((a, b) => a - b);
       const row = {
         wall: (now - t0) / 1000,
-        rss: rss.reduce((a, b) => a + b, 0),
+        // The page's renderer is the largest (the others are spare or helper renderers).
+        rss: Math.max(0, ...rss),
+        rssAll: rss.reduce((a, b) => a + b, 0),
+        wasm: wasmMb,
         heapUsed: (m.JSHeapUsedSize || 0) / 1048576,
         heapTotal: (m.JSHeapTotalSize || 0) / 1048576,
         sim: sim / 1000,
@@ -125,7 +133,8 @@ async function main() {
       };
       rows.push(row);
       console.log(
-        `${row.wall.toFixed(0).padStart(5)} s   ${row.rss.toFixed(0).padStart(6)} MB (${rss.length})   ` +
+        `${row.wall.toFixed(0).padStart(5)} s   ${row.rss.toFixed(0).padStart(6)} / ${row.rssAll.toFixed(0)} MB (${rss.length})   ` +
+          `${row.wasm.toFixed(0).padStart(6)} MB   ` +
           `${row.heapUsed.toFixed(1).padStart(7)} / ${row.heapTotal.toFixed(1)} MB   ${row.sim.toFixed(0).padStart(6)} s   ` +
           `${row.speed.toFixed(1).padStart(8)}×      ${row.p50.toFixed(1)} / ${row.p95.toFixed(1)} ms (${sorted.length} frames)`,
       );
@@ -136,7 +145,7 @@ async function main() {
     const last = rows[rows.length - 1];
     if (warm && last) {
       console.log(
-        `soak summary: renderer ${warm.rss.toFixed(0)} → ${last.rss.toFixed(0)} MB (${(last.rss - warm.rss >= 0 ? "+" : "") + (last.rss - warm.rss).toFixed(0)} MB) ` +
+        `soak summary: wasm memory ${warm.wasm.toFixed(0)} → ${last.wasm.toFixed(0)} MB; renderer ${warm.rss.toFixed(0)} → ${last.rss.toFixed(0)} MB (${(last.rss - warm.rss >= 0 ? "+" : "") + (last.rss - warm.rss).toFixed(0)} MB) ` +
           `between ${warm.wall.toFixed(0)} s and ${last.wall.toFixed(0)} s; JS heap ${warm.heapUsed.toFixed(1)} → ${last.heapUsed.toFixed(1)} MB; ` +
           `speed reached ${warm.speed.toFixed(1)}× → ${last.speed.toFixed(1)}×; simulated ${last.sim.toFixed(0)} s in ${last.wall.toFixed(0)} s`,
       );
