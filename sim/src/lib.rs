@@ -21,6 +21,7 @@
 //!   heartbeats, failover, 2PC, balancer), speaking the leaf `vocab`;
 //! - data and rules: `table`, `placement`, `net`, `workload`, `checker`, `config`,
 //!   `scenario`; seeded fault schedules and the settle step: `schedule`; leaves: `ids`, `time`, `rng`.
+//! - every behaviour of a small world, breadth-first over the same nodes: `explore`.
 #![warn(unreachable_pub, missing_docs)]
 
 mod admin;
