@@ -22,6 +22,7 @@
 //! - data and rules: `table`, `placement`, `net`, `workload`, `checker`, `config`,
 //!   `scenario`; seeded fault schedules and the settle step: `schedule`; rewind, fork
 //!   and checkpoints: `timeline`, its share links: `link`; leaves: `ids`, `time`, `rng`.
+//! - every behaviour of a small world, breadth-first over the same nodes: `explore`.
 #![warn(unreachable_pub, missing_docs)]
 
 mod admin;

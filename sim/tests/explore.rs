@@ -88,6 +88,38 @@ fn the_real_nodes_in_a_small_world_break_no_invariant_and_reach_every_sometimes_
 }
 
 #[test]
+fn untimed_messages_every_delivery_order_of_a_tiny_world_is_explored_and_safe() {
+    // 2 DCs, one Quorum(2) write, no faults: every order of every message and timer in
+    // the first 100 ms, messages at most 20 ms late.
+    let spec = Spec {
+        dcs: 2,
+        keys: 1,
+        txns: 0,
+        writes: 1,
+        crashes: 0,
+        cuts: 0,
+        quantum_ms: 0,
+        horizon_ms: 100,
+        ..Spec::default()
+    };
+    let mut e = Explorer::new(Real::new(spec.clone()).unwrap(), Options::default());
+    let p = e.run();
+    assert!(p.done && !p.truncated, "{p:?}");
+    assert!(p.states > 1_000 && p.depth > 10, "{p:?}");
+    for (name, exp, v) in e.results() {
+        if exp == tablestore_sim::explore::Expectation::Always {
+            assert_eq!(v, Verdict::Holds, "{name}");
+        }
+    }
+    let mut e2 = Explorer::new(Real::new(spec).unwrap(), Options::default());
+    let mut p2 = e2.explore_some(1);
+    while !p2.done {
+        p2 = e2.explore_some(50);
+    }
+    assert_eq!(p2.states, p.states);
+}
+
+#[test]
 fn every_seeded_bug_is_found_with_a_short_counterexample() {
     let bugs = seeded_bugs();
     assert!(bugs.len() >= 5);

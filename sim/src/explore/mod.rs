@@ -276,19 +276,17 @@ impl<M: Model> Explorer<M> {
     fn check(&mut self, s: &M::State, fp: u64) -> bool {
         let mut keep = true;
         for (p, v) in self.props.iter().zip(self.verdicts.iter_mut()) {
-            match (p.expectation, &*v) {
-                (Expectation::Always, _) => {
-                    if !(p.condition)(&self.model, s) {
-                        keep = false;
-                        if *v == Verdict::Holds {
-                            *v = Verdict::Violated(fp);
-                        }
+            match p.expectation {
+                Expectation::Always if !(p.condition)(&self.model, s) => {
+                    keep = false;
+                    if *v == Verdict::Holds {
+                        *v = Verdict::Violated(fp);
                     }
                 }
-                (Expectation::Sometimes, Verdict::Unreached) => {
-                    if (p.condition)(&self.model, s) {
-                        *v = Verdict::Reached(fp);
-                    }
+                Expectation::Sometimes
+                    if *v == Verdict::Unreached && (p.condition)(&self.model, s) =>
+                {
+                    *v = Verdict::Reached(fp);
                 }
                 _ => {}
             }
