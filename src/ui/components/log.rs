@@ -12,17 +12,6 @@ use std::rc::Rc;
 use std::sync::Arc;
 use yew::prelude::*;
 
-pub const CATEGORIES: [&str; 9] = [
-    "fault",
-    "network",
-    "detector",
-    "failover",
-    "replication",
-    "client",
-    "2pc",
-    "checker",
-    "config",
-];
 /// Entries rendered at most after filtering.
 const MAX_SHOWN: usize = 150;
 
@@ -77,7 +66,7 @@ pub fn log_panel(p: &Props) -> Html {
         let h = heartbeats.clone();
         Callback::from(move |e: Event| h.set(input_checked(&e)))
     };
-    let cats = CATEGORIES.iter().enumerate().map(|(i, c)| {
+    let cats = EventKind::CATEGORIES.iter().enumerate().map(|(i, c)| {
         let h = hidden.clone();
         let on = *hidden & (1 << i) == 0;
         html! {
@@ -95,7 +84,10 @@ pub fn log_panel(p: &Props) -> Html {
         .rev()
         .filter(|e| {
             let cat = e.kind.category();
-            let ci = CATEGORIES.iter().position(|c| *c == cat).unwrap_or(0);
+            let ci = EventKind::CATEGORIES
+                .iter()
+                .position(|c| *c == cat)
+                .unwrap_or(0);
             *hidden & (1 << ci) == 0
                 && (*heartbeats || !is_heartbeat_drop(e))
                 && dc_filter.is_none_or(|d| involves(e, d))
