@@ -211,7 +211,8 @@ pub const HISTORY_CAP: usize = 20_000;
 /// memory, never what the checker reports.
 pub const FINDINGS_CAP: usize = 1_000;
 
-/// The most transactions whose per-shard outcomes are kept (over it, the oldest half goes).
+/// The most transactions whose per-shard outcomes are kept (over it, the oldest half goes,
+/// except transactions still open: see `Checker::prune`).
 pub const OUTCOMES_CAP: usize = 50_000;
 /// The most (transaction, shard) votes whose surely-live replica count is kept.
 pub const VOTE_LIVE_CAP: usize = 100_000;
@@ -1073,7 +1074,20 @@ impl Checker {
         if self.outcomes.len() > OUTCOMES_CAP {
             // Keep the newest half (a split, not a scan per key: the set is large).
             if let Some(&cut) = self.outcomes.keys().rev().nth(OUTCOMES_CAP / 2 - 1) {
-                self.outcomes = self.outcomes.split_off(&cut);
+                let newer = self.outcomes.split_off(&cut);
+                let older = std::mem::replace(&mut self.outcomes, newer);
+                // An old transaction still open somewhere (a coordinator that has not
+                // ended it, a copy holding its intent, a shard in doubt) may yet have a
+                // shard decide it: its outcomes stay, or a contrary one would go unseen.
+                // (2PC blocks for as long as a coordinator is down: no age bounds this.)
+                let open: BTreeSet<TxnId> = c
+                    .nodes
+                    .values()
+                    .flat_map(|n| n.open_txns())
+                    .chain(self.in_doubt.keys().map(|k| k.0))
+                    .collect();
+                self.outcomes
+                    .extend(older.into_iter().filter(|(t, _)| open.contains(t)));
             }
         }
     }

@@ -396,3 +396,43 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod outcomes_cap {
+    use crate::checker::{FindingKind, OUTCOMES_CAP};
+    use crate::config::SimConfig;
+    use crate::ids::{ShardId, TableId, TxnId};
+    use crate::sim::Sim;
+    use crate::time::SimTime;
+    use crate::vocab::PartState;
+
+    /// `outcomes` is cut by transaction id, oldest first (the bounded checker); it must
+    /// keep a transaction still open. A transaction in doubt (its
+    /// coordinator down, a participant cut off — 2PC blocks for as long as that lasts)
+    /// whose first shard committed before OUTCOMES_CAP newer transactions had outcomes
+    /// loses that shard's COMMIT from the table; if another shard then aborts it, the
+    /// Atomicity check sees only the abort. At MAX_RATE (5 000 ops/s, txn_pct up to 100)
+    /// that is 10 simulated seconds of a coordinator being down. (It did, before `prune`
+    /// kept open transactions.)
+    #[test]
+    fn an_atomicity_violation_on_a_transaction_open_past_the_outcomes_cap_is_still_found() {
+        let mut sim = Sim::new(SimConfig::default()).expect("default config");
+        let tables = SimConfig::default().tables;
+        let a = (TableId(0), ShardId(0));
+        let b = (TableId(0), ShardId(1));
+        let old = TxnId(1);
+        let found = sim.checking(vec![], |ch, c| {
+            ch.on_part(SimTime(1), a, old, PartState::Committed, &tables);
+            // Shard b stays in doubt while the workload goes on.
+            ch.on_part(SimTime(1), b, old, PartState::InDoubt, &tables);
+            for i in 0..=OUTCOMES_CAP as u64 {
+                ch.on_part(SimTime(2), a, TxnId(10 + i), PartState::Committed, &tables);
+            }
+            ch.prune(c);
+            // The late (wrong) decision reaches shard b.
+            ch.on_part(SimTime(3), b, old, PartState::Aborted, &tables);
+            ch.count(FindingKind::Atomicity)
+        });
+        assert_eq!(found, 1, "T1 committed at s0 and aborted at s1 went unseen");
+    }
+}
