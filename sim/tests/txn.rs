@@ -343,3 +343,96 @@ fn a_participant_revived_mid_failover_cannot_acknowledge_the_commit_for_its_shar
     }
     assert_eq!(sim.checker().violations(), 0, "{:?}", sim.findings());
 }
+
+/// Review of "the coordinator forgets a transaction at END": an async participant's
+/// replicas get T's PREPARE but not its COMMIT (cut off from their primary), the primary
+/// applies the COMMIT alone and acknowledges it, T ENDs and its record goes. The
+/// coordinator then crashes and revives (is `committed` durable?), and the participant
+/// primary dies: a replica holding only the PREPARE is promoted, finds T in doubt and asks
+/// the coordinator, which must answer COMMIT from what is left of the record.
+fn forgotten_commit_asked_after_coordinator_restart(bugs: tablestore_sim::Bugs) -> Sim {
+    use tablestore_sim::config::ReplicationMode;
+    let mut sim = Sim::with_bugs(with_mode(quiet_config(5), ReplicationMode::Async), bugs).unwrap();
+    sim.advance_to(t(500));
+    let keys = spread_keys(&sim, DcId(0));
+    let (p, _) = sim.primary_for(TableId(0), &pk(&keys[0]));
+    let txn = TxnId(sim.next_req().0);
+    sim.apply(UserCommand::Issue {
+        home: DcId(0),
+        op: txn_over(&keys),
+    })
+    .unwrap();
+    // Until p holds T's PREPARE, then hold the decision back from it.
+    let prepared = |sim: &Sim| {
+        sim.txn(txn)
+            .and_then(|tr| tr.part_states.get(&p))
+            .is_some_and(|v| v.iter().any(|s| s.1 == PartState::Prepared))
+    };
+    for _ in 0..2_000 {
+        if prepared(&sim) {
+            break;
+        }
+        sim.advance_by(1);
+    }
+    assert!(prepared(&sim), "{p} prepared {txn}");
+    sim.apply(UserCommand::CutLink {
+        from: DcId(0),
+        to: p,
+    })
+    .unwrap();
+    // The PREPARE replicates; then p is cut off from everyone but the coordinator.
+    sim.advance_by(600);
+    for d in sim.dc_ids() {
+        if d != p && d != DcId(0) {
+            sim.apply(UserCommand::CutLink { from: p, to: d }).unwrap();
+        }
+    }
+    sim.apply(UserCommand::HealLink {
+        from: DcId(0),
+        to: p,
+    })
+    .unwrap();
+    let ended = |sim: &Sim| {
+        sim.txn(txn)
+            .is_some_and(|tr| tr.coord_states.iter().any(|s| s.1 == CoordState::Ended))
+    };
+    for _ in 0..500 {
+        if ended(&sim) {
+            break;
+        }
+        sim.advance_by(1);
+    }
+    assert!(ended(&sim), "{txn} ENDed with {p}'s COMMIT on p alone");
+    sim.apply(UserCommand::Kill(DcId(0))).unwrap();
+    sim.advance_by(50);
+    sim.apply(UserCommand::Revive(DcId(0))).unwrap();
+    sim.apply(UserCommand::Kill(p)).unwrap();
+    sim.apply(UserCommand::HealAll).unwrap();
+    sim.advance_by(10_000);
+    let (np, _) = sim.primary_for(TableId(0), &pk(&keys[0]));
+    assert_ne!(np, p, "failed over");
+    sim
+}
+
+#[test]
+fn a_forgotten_commit_is_still_answered_commit_after_the_coordinator_restarts() {
+    use tablestore_sim::checker::FindingKind;
+    let sim = forgotten_commit_asked_after_coordinator_restart(Default::default());
+    assert_eq!(
+        sim.finding_counts().violations(),
+        0,
+        "{:?}",
+        sim.findings().iter().map(|f| &f.text).collect::<Vec<_>>()
+    );
+    assert_eq!(sim.finding_counts().of(FindingKind::Atomicity), 0);
+}
+
+#[test]
+fn the_same_schedule_with_forget_commits_is_caught_as_atomicity() {
+    use tablestore_sim::checker::FindingKind;
+    let sim = forgotten_commit_asked_after_coordinator_restart(tablestore_sim::Bugs {
+        forget_commits: true,
+        ..Default::default()
+    });
+    assert!(sim.finding_counts().of(FindingKind::Atomicity) > 0);
+}
