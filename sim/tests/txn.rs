@@ -351,6 +351,19 @@ fn a_participant_revived_mid_failover_cannot_acknowledge_the_commit_for_its_shar
 /// primary dies: a replica holding only the PREPARE is promoted, finds T in doubt and asks
 /// the coordinator, which must answer COMMIT from what is left of the record.
 fn forgotten_commit_asked_after_coordinator_restart(bugs: tablestore_sim::Bugs) -> Sim {
+    forgotten_commit_asked_after(bugs, |sim| {
+        sim.apply(UserCommand::Kill(DcId(0))).unwrap();
+        sim.advance_by(50);
+        sim.apply(UserCommand::Revive(DcId(0))).unwrap();
+    })
+}
+
+/// The schedule above, with `after_end` run once T has ENDed (before the participant's
+/// primary dies).
+fn forgotten_commit_asked_after(
+    bugs: tablestore_sim::Bugs,
+    after_end: impl FnOnce(&mut Sim),
+) -> Sim {
     use tablestore_sim::config::ReplicationMode;
     let mut sim = Sim::with_bugs(with_mode(quiet_config(5), ReplicationMode::Async), bugs).unwrap();
     sim.advance_to(t(500));
@@ -403,9 +416,7 @@ fn forgotten_commit_asked_after_coordinator_restart(bugs: tablestore_sim::Bugs) 
         sim.advance_by(1);
     }
     assert!(ended(&sim), "{txn} ENDed with {p}'s COMMIT on p alone");
-    sim.apply(UserCommand::Kill(DcId(0))).unwrap();
-    sim.advance_by(50);
-    sim.apply(UserCommand::Revive(DcId(0))).unwrap();
+    after_end(&mut sim);
     sim.apply(UserCommand::Kill(p)).unwrap();
     sim.apply(UserCommand::HealAll).unwrap();
     sim.advance_by(10_000);
@@ -435,4 +446,26 @@ fn the_same_schedule_with_forget_commits_is_caught_as_atomicity() {
         ..Default::default()
     });
     assert!(sim.finding_counts().of(FindingKind::Atomicity) > 0);
+}
+
+/// Removing the coordinator right after END, while the participant's replicas hold only
+/// T's PREPARE: the change must wait (drain) until they learn COMMIT from it, not run and
+/// take the coordinator's committed ids away while a copy can still ask.
+#[test]
+fn removing_the_coordinator_after_end_waits_for_the_copies_that_can_still_ask() {
+    use tablestore_sim::checker::FindingKind;
+    let mut removed_at_once = None;
+    let sim = forgotten_commit_asked_after(Default::default(), |sim| {
+        let _ = sim.apply(UserCommand::RemoveDc(DcId(0)));
+        removed_at_once = Some(!sim.dc_ids().contains(&DcId(0)));
+    });
+    assert_eq!(removed_at_once, Some(false), "drained, not run at once");
+    assert!(!sim.dc_ids().contains(&DcId(0)), "removed once resolved");
+    assert_eq!(
+        sim.finding_counts().violations(),
+        0,
+        "{:?}",
+        sim.findings().iter().map(|f| &f.text).collect::<Vec<_>>()
+    );
+    assert_eq!(sim.finding_counts().of(FindingKind::Atomicity), 0);
 }
