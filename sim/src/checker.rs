@@ -139,16 +139,23 @@ struct Acked {
 
 impl Acked {
     /// Whether `store` holds this acknowledged write (or, for a transaction row, will
-    /// apply it: its intent is there and the transaction committed).
+    /// apply it: its intent is there and the transaction committed). A transaction row's
+    /// COMMIT counts by position too — the newest one seen appended (`on_appended`) — as
+    /// a copy forgets old decisions (`table::Decisions`); the position is the checker's
+    /// own evidence, not the protocol's word.
     fn held_by(&self, store: &crate::table::ShardStore) -> bool {
         match self.txn {
-            Some(txn) => {
-                store.intents.contains_key(&txn)
-                    || matches!(store.resolved.get(&txn), Some((true, _)))
-            }
+            Some(txn) => store.intents.contains_key(&txn) || self.committed_at(store, txn),
             // `pos_at`: a compacted entry is held too (same position ⇒ same entry).
             None => store.pos_at(self.pos.index) == Some(self.pos),
         }
+    }
+
+    /// Whether `store` applied transaction `txn`'s COMMIT: its decision is kept there, or
+    /// the store holds the COMMIT entry at its newest position seen.
+    fn committed_at(&self, store: &crate::table::ShardStore, txn: TxnId) -> bool {
+        matches!(store.resolved.get(&txn), Some((true, _)))
+            || (self.pos.index > 0 && store.pos_at(self.pos.index) == Some(self.pos))
     }
 }
 
@@ -959,6 +966,32 @@ impl Checker {
                 format!("{txn} is still in doubt at {} {} led by {leader} (prepared at t={since}) although every DC has been up and healed since t={healthy_since}", c.table_name(key.0), key.1),
                 vec![], Some(txn), self.fault_of(leader));
         }
+        // Durability at rest: every acknowledged write still tracked is held by its shard's
+        // current primary. Failovers and late acknowledgements are judged where they
+        // happen (`on_promoted`, `on_acked`); a write missing here went without one — a
+        // primary that held it (or its transaction's PREPARE) dropped it — which no mode
+        // allows.
+        let missing: Vec<(u64, DcId)> = self
+            .acked
+            .iter()
+            .filter_map(|(&w, a)| {
+                let p = self
+                    .latest_epoch
+                    .get(&a.key)
+                    .map_or_else(|| c.placement.replicas(a.key.1)[0], |&(_, p)| p);
+                let store = c.nodes.get(&p)?.durable.stores.get(&a.key)?;
+                (!a.held_by(store)).then_some((w, p))
+            })
+            .collect();
+        let n_missing = missing.len();
+        for (w, p) in missing {
+            if let Some(a) = self.acked.remove(&w) {
+                let cause = format!(
+                    "{p} leads the shard without it, with every DC up and healed since t={healthy_since}"
+                );
+                self.report_lost_as(c, w, &a, &cause, n_missing, Some(FindingKind::Durability));
+            }
+        }
         // Convergence: each replica's log is a prefix of its primary's.
         let mut diverged = Vec::new();
         for (&dc, node) in c.nodes {
@@ -1020,9 +1053,12 @@ impl Checker {
                     };
                     for (txn, i) in &p.intents {
                         let holds_prepare = s.pos_at(i.pos.index) == Some(i.pos);
+                        // (A copy that decided it and forgot the decision under a newer
+                        // low-water mark has moved on past it: not this divergence.)
                         if d != pd
                             && holds_prepare
                             && !s.resolved.contains_key(txn)
+                            && !s.resolved.ended(i.coordinator, *txn)
                             && !s.intents.contains_key(txn)
                             && !self.reported_divergence.contains(&(*key, d))
                         {
@@ -1064,7 +1100,7 @@ impl Checker {
                     .and_then(|n| n.durable.stores.get(&a.key))
                     .is_some_and(|s| match a.txn {
                         // Pruned once applied everywhere (an intent alone can still go).
-                        Some(t) => matches!(s.resolved.get(&t), Some((true, _))),
+                        Some(t) => a.committed_at(s, t),
                         None => a.held_by(s),
                     })
             })

@@ -13,11 +13,17 @@
 //! PREPARE is a log entry holding its writes as intents, which lock their rows; a later
 //! COMMIT entry applies them, an ABORT entry drops them. Whoever holds the log holds the
 //! locks, so a primary promoted after a failover inherits them.
+//!
+//! Decisions are kept only as long as a message about their transaction can still come
+//! (`Decisions`): each PREPARE entry carries its coordinator's low-water mark — every
+//! transaction it coordinates below that mark has ended — and applying it forgets that
+//! coordinator's decisions below the mark. Intents are never forgotten that way: a copy
+//! that kept a PREPARE but lost its decision in a failover must still ask.
 
 use super::ids::{DcId, TableId, TxnId};
 use super::time::SimTime;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::rc::Rc;
 
@@ -189,6 +195,9 @@ pub enum Body {
         coordinator: DcId,
         /// The writes (with their write ids) it will apply if it commits.
         writes: Vec<(WriteOp, u64)>,
+        /// The coordinator's low-water mark when it sent the PREPARE: every transaction
+        /// it coordinates below it had ended (`Decisions::forget_below`).
+        low: TxnId,
     },
     /// The decision COMMIT: applies the transaction's writes, releases its locks.
     Commit {
@@ -290,8 +299,80 @@ pub struct Compacted {
     pub intents: BTreeMap<TxnId, Intent>,
     /// Their row locks.
     pub locks: BTreeMap<Pk, TxnId>,
-    /// Transactions decided in the prefix.
-    pub resolved: BTreeMap<TxnId, (bool, u64)>,
+    /// Transactions decided in the prefix (and not forgotten in it).
+    pub resolved: Decisions,
+}
+
+/// A shard copy's decided transactions, bounded by their coordinators' low-water marks.
+///
+/// Invariants: `map` and `by_coord` hold the same transactions (those decided with a
+/// known coordinator are in both; a decision applied without an intent — never the case
+/// for an entry the protocol appends — only in `map`); nothing below
+/// `horizon[c]` is in `by_coord[c]`; a horizon never moves down.
+///
+/// Why forgetting is safe: a coordinator announces mark `m` only once every transaction
+/// it coordinates below `m` has ended (each participant shard acknowledged the decision),
+/// and it sends nothing about an ended transaction on its own — a copy still holding an
+/// intent asks, and the coordinator answers from its own records. So below the mark a
+/// decision only ever answered a stale message: a PREPARE below the mark is refused
+/// (`ended`), a resent decision finds neither intent nor decision and is acknowledged
+/// with no copies, which an ended coordinator ignores.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Decisions {
+    map: BTreeMap<TxnId, (bool, u64)>,
+    by_coord: BTreeMap<DcId, BTreeSet<TxnId>>,
+    horizon: BTreeMap<DcId, TxnId>,
+}
+
+impl Decisions {
+    /// `txn`'s decision (commit?) and the index of its entry, if still kept.
+    pub fn get(&self, txn: &TxnId) -> Option<&(bool, u64)> {
+        self.map.get(txn)
+    }
+
+    /// Whether `txn`'s decision is kept.
+    pub fn contains_key(&self, txn: &TxnId) -> bool {
+        self.map.contains_key(txn)
+    }
+
+    /// How many decisions are kept.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether none is kept.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Whether `txn`, coordinated by `coordinator`, lies below the mark this copy learned:
+    /// its coordinator had ended it.
+    pub fn ended(&self, coordinator: DcId, txn: TxnId) -> bool {
+        self.horizon.get(&coordinator).is_some_and(|&h| txn < h)
+    }
+
+    fn insert(&mut self, txn: TxnId, coordinator: Option<DcId>, commit: bool, index: u64) {
+        self.map.insert(txn, (commit, index));
+        if let Some(c) = coordinator {
+            self.by_coord.entry(c).or_default().insert(txn);
+        }
+    }
+
+    /// Forgets `coordinator`'s decisions below `low` and remembers the mark.
+    fn forget_below(&mut self, coordinator: DcId, low: TxnId) {
+        let h = self.horizon.entry(coordinator).or_insert(low);
+        if low < *h {
+            return;
+        }
+        *h = low;
+        let Some(set) = self.by_coord.get_mut(&coordinator) else {
+            return;
+        };
+        let keep = set.split_off(&low);
+        for t in std::mem::replace(set, keep) {
+            self.map.remove(&t);
+        }
+    }
 }
 
 /// One DC's copy of one shard of one table.
@@ -307,8 +388,9 @@ pub struct ShardStore {
     pub intents: BTreeMap<TxnId, Intent>,
     /// Row locks: the prepared transaction holding each locked row.
     pub locks: BTreeMap<Pk, TxnId>,
-    /// Decided transactions: commit (true) or abort, and where the decision entry sits.
-    pub resolved: BTreeMap<TxnId, (bool, u64)>,
+    /// Decided transactions: commit (true) or abort, and where the decision entry sits;
+    /// forgotten below each coordinator's low-water mark.
+    pub resolved: Decisions,
     /// The compacted prefix (the snapshot the retained log continues).
     pub compacted: Compacted,
 }
@@ -471,6 +553,21 @@ impl ShardStore {
             .flat_map(|e| e.body.applied().into_iter().map(move |(w, _)| (e.pos, w)))
     }
 
+    /// Broken variant `Bugs::mark_forgets_intents` only: drops `coordinator`'s intents
+    /// below `low` and their locks, as if decided — which breaks this type's invariant.
+    #[doc(hidden)]
+    pub fn forget_intents_below(&mut self, coordinator: DcId, low: TxnId) {
+        let gone: Vec<TxnId> = self
+            .intents
+            .range(..low)
+            .filter(|(_, i)| i.coordinator == coordinator)
+            .map(|(t, _)| *t)
+            .collect();
+        for t in gone {
+            release(&mut self.intents, &mut self.locks, t);
+        }
+    }
+
     /// Rows that are not tombstones.
     pub fn live_rows(&self) -> usize {
         self.rows.values().filter(|r| !r.deleted).count()
@@ -481,7 +578,7 @@ fn apply(
     rows: &mut BTreeMap<Pk, Row>,
     intents: &mut BTreeMap<TxnId, Intent>,
     locks: &mut BTreeMap<Pk, TxnId>,
-    resolved: &mut BTreeMap<TxnId, (bool, u64)>,
+    resolved: &mut Decisions,
     e: &LogEntry,
 ) {
     let ver = Version {
@@ -495,7 +592,9 @@ fn apply(
             txn,
             coordinator,
             writes,
+            low,
         } => {
+            resolved.forget_below(*coordinator, *low);
             for (w, _) in writes {
                 locks.insert(w.pk.clone(), *txn);
             }
@@ -510,27 +609,32 @@ fn apply(
             );
         }
         Body::Commit { txn, writes } => {
-            release(intents, locks, *txn);
-            resolved.insert(*txn, (true, e.pos.index));
+            let coordinator = release(intents, locks, *txn);
+            resolved.insert(*txn, coordinator, true, e.pos.index);
             for (w, id) in writes {
                 apply_write(rows, w, *id, &ver);
             }
         }
         Body::Abort { txn } => {
-            release(intents, locks, *txn);
-            resolved.insert(*txn, (false, e.pos.index));
+            let coordinator = release(intents, locks, *txn);
+            resolved.insert(*txn, coordinator, false, e.pos.index);
         }
     }
 }
 
-fn release(intents: &mut BTreeMap<TxnId, Intent>, locks: &mut BTreeMap<Pk, TxnId>, txn: TxnId) {
-    if let Some(i) = intents.remove(&txn) {
-        for (w, _) in &i.writes {
-            if locks.get(&w.pk) == Some(&txn) {
-                locks.remove(&w.pk);
-            }
+/// Drops `txn`'s intent and its locks; returns its coordinator (none without an intent).
+fn release(
+    intents: &mut BTreeMap<TxnId, Intent>,
+    locks: &mut BTreeMap<Pk, TxnId>,
+    txn: TxnId,
+) -> Option<DcId> {
+    let i = intents.remove(&txn)?;
+    for (w, _) in &i.writes {
+        if locks.get(&w.pk) == Some(&txn) {
+            locks.remove(&w.pk);
         }
     }
+    Some(i.coordinator)
 }
 
 fn apply_write(rows: &mut BTreeMap<Pk, Row>, op: &WriteOp, write_id: u64, ver: &Version) {
@@ -569,5 +673,34 @@ fn apply_write(rows: &mut BTreeMap<Pk, Row>, op: &WriteOp, write_id: u64, ver: &
             row.deleted = true;
             rows.insert(op.pk.clone(), row);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mark_forgets_only_its_coordinators_decisions_below_it_and_never_moves_down() {
+        let (a, b) = (DcId(0), DcId(1));
+        let mut d = Decisions::default();
+        for t in 1..=6 {
+            let c = if t % 2 == 0 { a } else { b };
+            d.insert(TxnId(t), Some(c), t % 3 != 0, t);
+        }
+        d.forget_below(a, TxnId(5));
+        // a's 2 and 4 go; its 6 and all of b's stay.
+        let kept: Vec<u64> = (1..=6).filter(|t| d.contains_key(&TxnId(*t))).collect();
+        assert_eq!(kept, vec![1, 3, 5, 6]);
+        assert!(d.ended(a, TxnId(4)) && !d.ended(a, TxnId(5)) && !d.ended(b, TxnId(1)));
+        // An older mark (a reordered PREPARE) changes nothing.
+        d.forget_below(a, TxnId(3));
+        assert!(d.ended(a, TxnId(4)));
+        assert_eq!(d.len(), 4);
+        // A decision applied without an intent (no coordinator known) is never forgotten.
+        d.insert(TxnId(7), None, true, 7);
+        d.forget_below(a, TxnId(100));
+        d.forget_below(b, TxnId(100));
+        assert!(d.contains_key(&TxnId(7)) && d.len() == 1);
     }
 }

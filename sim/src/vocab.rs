@@ -424,6 +424,9 @@ pub(crate) enum Msg {
         txn: TxnId,
         key: ShardKey,
         writes: Vec<(WriteOp, u64)>,
+        /// The coordinator's low-water mark: every transaction it coordinates below it
+        /// has ended (`table::Decisions`).
+        low: TxnId,
     },
     /// Shard `key`'s vote, sent once its PREPARE entry is durable under the table's mode.
     /// `copies`: how many DCs held the PREPARE entry when the shard voted YES.

@@ -364,6 +364,18 @@ fn forgotten_commit_asked_after(
     bugs: tablestore_sim::Bugs,
     after_end: impl FnOnce(&mut Sim),
 ) -> Sim {
+    forgotten_commit_schedule(bugs, after_end, |sim, _, _, _| {
+        sim.advance_by(10_000);
+    })
+}
+
+/// The same, with `after_kill` run once the participant's primary is dead and every link
+/// healed (given the keys, the dead primary and T); it must run the failover.
+fn forgotten_commit_schedule(
+    bugs: tablestore_sim::Bugs,
+    after_end: impl FnOnce(&mut Sim),
+    after_kill: impl FnOnce(&mut Sim, &[String], DcId, TxnId),
+) -> Sim {
     use tablestore_sim::config::ReplicationMode;
     let mut sim = Sim::with_bugs(with_mode(quiet_config(5), ReplicationMode::Async), bugs).unwrap();
     sim.advance_to(t(500));
@@ -419,7 +431,7 @@ fn forgotten_commit_asked_after(
     after_end(&mut sim);
     sim.apply(UserCommand::Kill(p)).unwrap();
     sim.apply(UserCommand::HealAll).unwrap();
-    sim.advance_by(10_000);
+    after_kill(&mut sim, &keys, p, txn);
     let (np, _) = sim.primary_for(TableId(0), &pk(&keys[0]));
     assert_ne!(np, p, "failed over");
     sim
@@ -468,4 +480,89 @@ fn removing_the_coordinator_after_end_waits_for_the_copies_that_can_still_ask() 
         sim.findings().iter().map(|f| &f.text).collect::<Vec<_>>()
     );
     assert_eq!(sim.finding_counts().of(FindingKind::Atomicity), 0);
+}
+
+/// The copies that kept only T's PREPARE take over after T ended; before the new primary
+/// can ask about T (its link to the coordinator is cut), the coordinator starts T2 on
+/// another row of that shard, whose PREPARE carries a low-water mark past T. The mark
+/// forgets decisions only: the new primary keeps T's intent, asks once the link heals,
+/// and applies T's COMMIT.
+fn new_mark_reaches_a_copy_holding_only_the_prepare(
+    bugs: tablestore_sim::Bugs,
+) -> (Sim, String, TxnId) {
+    let mut seen = None;
+    let mut sim = forgotten_commit_schedule(
+        bugs,
+        |_| {},
+        |sim, keys, p, txn| {
+            seen = Some((keys[0].clone(), txn));
+            let shard = sim.shard_of(&pk(&keys[0]));
+            let mut np = p;
+            for _ in 0..20_000 {
+                np = sim.primary_for(TableId(0), &pk(&keys[0])).0;
+                if np != p {
+                    break;
+                }
+                sim.advance_by(1);
+            }
+            assert_ne!(np, p, "failed over");
+            sim.apply(UserCommand::CutLink {
+                from: np,
+                to: DcId(0),
+            })
+            .unwrap();
+            sim.advance_by(500);
+            let k2 = (0..10_000)
+                .map(|i| format!("k{i}"))
+                .find(|k| *k != keys[0] && sim.shard_of(&pk(k)) == shard)
+                .expect("another row of the shard");
+            sim.apply(UserCommand::Issue {
+                home: DcId(0),
+                op: txn_over(&[k2]),
+            })
+            .unwrap();
+            sim.advance_by(2_000);
+            sim.apply(UserCommand::HealAll).unwrap();
+            sim.advance_by(10_000);
+        },
+    );
+    tablestore_sim::schedule::settle(&mut sim);
+    let (k, txn) = seen.expect("the schedule ran");
+    (sim, k, txn)
+}
+
+#[test]
+fn a_low_water_mark_past_a_kept_prepare_leaves_its_intent_to_commit() {
+    let (sim, k, txn) = new_mark_reaches_a_copy_holding_only_the_prepare(Default::default());
+    assert_eq!(
+        sim.finding_counts().violations(),
+        0,
+        "{:?}",
+        sim.findings().iter().map(|f| &f.text).collect::<Vec<_>>()
+    );
+    // T's row is everywhere its shard lives.
+    for d in sim.placement().replicas(sim.shard_of(&pk(&k))) {
+        assert_eq!(
+            sim.row_at(d, TableId(0), &pk(&k)).map(|r| r.write_id),
+            Some(txn_row(txn, 0)),
+            "{d} holds the committed row"
+        );
+    }
+}
+
+#[test]
+fn a_mark_that_forgets_intents_loses_the_committed_row_and_is_caught() {
+    let (sim, _, _) = new_mark_reaches_a_copy_holding_only_the_prepare(tablestore_sim::Bugs {
+        mark_forgets_intents: true,
+        ..Default::default()
+    });
+    // Judged at rest: the primary that kept the PREPARE through the failover led the
+    // shard without the row once every DC was up and healed.
+    assert!(
+        sim.finding_counts()
+            .of(tablestore_sim::checker::FindingKind::Durability)
+            > 0,
+        "{:?}",
+        sim.findings().iter().map(|f| &f.text).collect::<Vec<_>>()
+    );
 }

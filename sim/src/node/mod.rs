@@ -68,6 +68,10 @@ pub struct Bugs {
     /// participant copy that kept the PREPARE but lost the COMMIT entry in a failover asks
     /// again and hears ABORT (presumed abort) for a committed transaction.
     pub forget_commits: bool,
+    /// A PREPARE's low-water mark makes the primary forget that coordinator's intents
+    /// below it as well as its decisions: a copy that kept only the PREPARE of an ended,
+    /// committed transaction through a failover drops it instead of asking.
+    pub mark_forgets_intents: bool,
 }
 
 /// A new layout, as a membership or placement change installs it on every node.
@@ -423,7 +427,12 @@ impl Node {
             ),
             Msg::Request { req, op } => self.serve(ctx, from, req, op, out),
             Msg::Response { req, result } => self.on_response(ctx, from, req, result, out),
-            Msg::Prepare { txn, key, writes } => self.on_prepare(ctx, from, txn, key, writes, out),
+            Msg::Prepare {
+                txn,
+                key,
+                writes,
+                low,
+            } => self.on_prepare(ctx, from, txn, key, writes, low, out),
             Msg::Vote {
                 txn,
                 key,

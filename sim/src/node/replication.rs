@@ -76,7 +76,17 @@ impl Node {
                 write_id,
             });
         }
+        let mark = match &entry.body {
+            Body::Prepare {
+                coordinator, low, ..
+            } if self.bugs.mark_forgets_intents => Some((*coordinator, *low)),
+            _ => None,
+        };
         store.append(entry);
+        if let Some((coordinator, low)) = mark {
+            // Broken variant: the low-water mark also takes the intents below it.
+            store.forget_intents_below(coordinator, low);
+        }
         let mode = ctx.mode(key.0);
         let ack_now = matches!(mode, ReplicationMode::Async) || self.bugs.ack_before_sync;
         if let Some(to) = reply {

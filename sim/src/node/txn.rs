@@ -39,12 +39,25 @@ impl Node {
                 .or_default()
                 .push((w, (req.0 << 8) | (i as u64 + 1)));
         }
-        // The record is written (and reported) before any PREPARE leaves.
+        // The record is written (and reported) before any PREPARE leaves. The low-water
+        // mark: the oldest transaction not ended here (this one, if no older is open).
+        let low = self
+            .durable
+            .coord
+            .keys()
+            .next()
+            .map_or(txn, |&t| t.min(txn));
         let prepares: Vec<(DcId, Msg)> = groups
             .iter()
             .map(|(&key, ws)| {
                 let writes = ws.clone();
-                (self.primary_of(key), Msg::Prepare { txn, key, writes })
+                let msg = Msg::Prepare {
+                    txn,
+                    key,
+                    writes,
+                    low,
+                };
+                (self.primary_of(key), msg)
             })
             .collect();
         self.durable.coord.insert(
@@ -82,6 +95,7 @@ impl Node {
         dcs
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn on_prepare(
         &mut self,
         ctx: &Ctx,
@@ -89,6 +103,7 @@ impl Node {
         txn: TxnId,
         key: ShardKey,
         writes: Vec<(WriteOp, u64)>,
+        low: TxnId,
         out: &mut Out,
     ) {
         let refuse = |reason: String, out: &mut Out| {
@@ -142,6 +157,12 @@ impl Node {
             let coordinator = i.coordinator;
             return self.reply_when_durable(ctx, key, index, AckTo::Vote { txn, coordinator }, out);
         }
+        if store.resolved.ended(from, txn) {
+            // Below the coordinator's low-water mark: it ended this transaction already
+            // (a PREPARE delayed past its ABORT). Its decision may be forgotten here, so
+            // never prepare it again.
+            return refuse(format!("{txn} has ended at {from}"), out);
+        }
         if let Some(&other) = writes.iter().find_map(|(w, _)| store.locks.get(&w.pk)) {
             // Not prepared, so it may refuse alone: nothing to write (presumed abort).
             out.fact(Fact::Part {
@@ -157,6 +178,7 @@ impl Node {
             txn,
             coordinator: from,
             writes,
+            low,
         };
         if self.bugs.vote_before_prepare_is_durable {
             // Broken variant: YES before the PREPARE has any copy beyond this DC.
