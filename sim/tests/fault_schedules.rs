@@ -174,14 +174,23 @@ fn caught(bugs: Bugs, modes: Modes, kind: FindingKind) {
 }
 
 fn caught_in(bugs: Bugs, modes: Modes, kind: FindingKind, admin: bool) {
-    let outcomes = run_many_with(500_000, 400, modes, bugs, admin);
+    caught_n(bugs, modes, kind, admin, 400)
+}
+
+/// The same over `n` schedules (seeds from 500 000).
+fn caught_n(bugs: Bugs, modes: Modes, kind: FindingKind, admin: bool, n: u64) {
+    let outcomes = run_many_with(500_000, n, modes, bugs, admin);
     let hits: usize = outcomes
         .iter()
         .map(|o| o.findings.get(&kind).copied().unwrap_or(0))
         .sum();
+    let schedules = outcomes
+        .iter()
+        .filter(|o| o.findings.contains_key(&kind))
+        .count();
     let first = outcomes.iter().find(|o| o.findings.contains_key(&kind));
     println!(
-        "{bugs:?}: {hits} {kind:?} finding(s) in {} schedules; first at seed {:?}",
+        "{bugs:?}: {hits} {kind:?} finding(s) in {schedules} of {} schedules; first at seed {:?}",
         outcomes.len(),
         first.map(|o| o.seed)
     );
@@ -320,5 +329,21 @@ fn a_coordinator_that_forgets_commits_at_end_breaks_atomicity_and_is_caught() {
         },
         Modes::AllAsync,
         FindingKind::Atomicity,
+    );
+}
+
+#[test]
+fn a_participant_that_commits_on_timeout_breaks_atomicity_and_is_caught() {
+    // Having voted YES it decides alone when the decision is late: wherever the
+    // coordinator aborted, one shard commits and another aborts.
+    caught_n(
+        Bugs {
+            participant_commits_on_timeout: true,
+            ..Bugs::default()
+        },
+        Modes::Mixed,
+        FindingKind::Atomicity,
+        false,
+        50,
     );
 }

@@ -710,6 +710,24 @@ pub fn seeded_bugs() -> Vec<SeededBug> {
                 ..Spec::default()
             },
         },
+        SeededBug {
+            name: "participant-commits-on-timeout",
+            about: "a prepared participant whose decision is overdue commits on its own",
+            set: |b| b.participant_commits_on_timeout = true,
+            // The shortest way it shows: the PREPARE to one shard is lost, so the
+            // coordinator's vote timeout aborts; the shard that prepared hears nothing
+            // (its ABORT lost too) and commits alone.
+            property: "atomicity",
+            spec: || Spec {
+                txns: 1,
+                writes: 0,
+                crashes: 0,
+                cuts: 0,
+                drops: 2,
+                mode: ReplicationMode::Quorum(2),
+                ..Spec::default()
+            },
+        },
     ]
 }
 

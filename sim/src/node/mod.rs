@@ -68,6 +68,10 @@ pub struct Bugs {
     /// participant copy that kept the PREPARE but lost the COMMIT entry in a failover asks
     /// again and hears ABORT (presumed abort) for a committed transaction.
     pub forget_commits: bool,
+    /// A prepared participant whose decision is overdue commits on its own instead of
+    /// staying in doubt and asking the coordinator (breaks: having voted YES, a shard
+    /// never decides alone).
+    pub participant_commits_on_timeout: bool,
 }
 
 /// A new layout, as a membership or placement change installs it on every node.

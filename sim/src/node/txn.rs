@@ -489,6 +489,11 @@ impl Node {
                 .is_some_and(|s| s.intents.contains_key(txn))
         });
         for (key, txn, coordinator, locks, first) in ask {
+            if self.bugs.participant_commits_on_timeout {
+                // Broken variant: decide alone, as if the coordinator had said COMMIT.
+                self.on_decision(ctx, coordinator, txn, key, true, out);
+                continue;
+            }
             if first {
                 out.fact(Fact::Part {
                     txn,
