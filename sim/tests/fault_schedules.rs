@@ -347,3 +347,18 @@ fn a_participant_that_commits_on_timeout_breaks_atomicity_and_is_caught() {
         50,
     );
 }
+
+#[test]
+fn a_coordinator_that_sends_its_decision_before_logging_it_breaks_atomicity_and_is_caught() {
+    // A crash between the COMMIT leaving and being logged: recovery presumes abort.
+    caught_n(
+        Bugs {
+            decision_sent_before_persisted: true,
+            ..Bugs::default()
+        },
+        Modes::Mixed,
+        FindingKind::Atomicity,
+        false,
+        400,
+    );
+}

@@ -728,6 +728,25 @@ pub fn seeded_bugs() -> Vec<SeededBug> {
                 ..Spec::default()
             },
         },
+        SeededBug {
+            name: "decision-sent-before-persisted",
+            about: "the coordinator sends its decision before it is in its durable record",
+            set: |b| b.decision_sent_before_persisted = true,
+            // Untimed: the crash falls between the COMMIT leaving and being logged (the
+            // same instant), so every order of the first instant's messages suffices
+            // (horizon 0: no heartbeat); recovery presumes abort while a shard committed.
+            property: "atomicity",
+            spec: || Spec {
+                txns: 1,
+                writes: 0,
+                crashes: 1,
+                cuts: 0,
+                mode: ReplicationMode::Async,
+                quantum_ms: 0,
+                horizon_ms: 0,
+                ..Spec::default()
+            },
+        },
     ]
 }
 

@@ -72,6 +72,11 @@ pub struct Bugs {
     /// staying in doubt and asking the coordinator (breaks: having voted YES, a shard
     /// never decides alone).
     pub participant_commits_on_timeout: bool,
+    /// The coordinator sends its COMMIT / ABORT before the decision is in its durable
+    /// record (logged on the next event): a crash in between forgets it, and recovery
+    /// presumes abort for a transaction a participant may already have committed (breaks:
+    /// the decision is written durably before it is sent).
+    pub decision_sent_before_persisted: bool,
 }
 
 /// A new layout, as a membership or placement change installs it on every node.

@@ -189,4 +189,7 @@ pub(crate) struct CoordVolatile {
     pub(crate) votes: BTreeMap<ShardKey, (bool, u8, DcId)>,
     /// Shards that acknowledged the decision: who did, and the copies its entry had.
     pub(crate) acks: BTreeMap<ShardKey, (DcId, u8)>,
+    /// A decision already sent but not yet in the durable record (only with
+    /// `Bugs::decision_sent_before_persisted`).
+    pub(crate) unlogged: Option<bool>,
 }
