@@ -77,6 +77,10 @@ pub struct Bugs {
     /// presumes abort for a transaction a participant may already have committed (breaks:
     /// the decision is written durably before it is sent).
     pub decision_sent_before_persisted: bool,
+    /// A primary counts a write's copies by the acknowledgements it received, not by the
+    /// distinct replicas that hold it: a replica that answers a resent batch again counts
+    /// twice toward the mode's copies (breaks: copies are counted per replica).
+    pub duplicate_ack_counted_twice: bool,
 }
 
 /// A new layout, as a membership or placement change installs it on every node.

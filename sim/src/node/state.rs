@@ -124,6 +124,9 @@ pub(crate) struct PendingAck {
     pub(crate) to: AckTo,
     pub(crate) pos: LogPos,
     pub(crate) write_id: u64,
+    /// Acknowledgements received covering it, duplicates included (counted only with
+    /// `Bugs::duplicate_ack_counted_twice`).
+    pub(crate) acks: u8,
 }
 
 // ------------------------------------------------------------------ failover
