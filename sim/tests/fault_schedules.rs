@@ -380,3 +380,21 @@ fn a_duplicate_ack_counted_twice_loses_sync_writes_and_is_caught() {
         400,
     );
 }
+
+#[test]
+fn two_primaries_in_one_epoch_after_a_cut_lose_quorum_writes_and_are_caught() {
+    // A replica cut off from its primary takes over alone, in the same epoch, without
+    // the writes the primary acknowledged with the other replicas' copies (105 of 400
+    // AllQuorum schedules; 72 of 400 Mixed; none under Sync, whose primary waits for the
+    // replica it still hears).
+    caught_n(
+        Bugs {
+            two_primaries_after_cut: true,
+            ..Bugs::default()
+        },
+        Modes::AllQuorum,
+        FindingKind::Durability,
+        false,
+        50,
+    );
+}

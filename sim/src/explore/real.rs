@@ -774,6 +774,22 @@ pub fn seeded_bugs() -> Vec<SeededBug> {
                 ..Spec::default()
             },
         },
+        SeededBug {
+            name: "two-primaries-after-cut",
+            about: "a replica that sees its primary dead takes over alone, in the same epoch",
+            set: |b| b.two_primaries_after_cut = true,
+            // Quorum(2): the key's primary DC1 cut off from DC2 acknowledges a write with
+            // DC0's copy; DC2, alone seeing DC1 dead, leads the shard without the write.
+            property: "durability",
+            spec: || Spec {
+                txns: 0,
+                writes: 1,
+                crashes: 0,
+                cuts: 1,
+                mode: ReplicationMode::Quorum(2),
+                ..Spec::default()
+            },
+        },
     ]
 }
 

@@ -81,6 +81,11 @@ pub struct Bugs {
     /// distinct replicas that hold it: a replica that answers a resent batch again counts
     /// twice toward the mode's copies (breaks: copies are counted per replica).
     pub duplicate_ack_counted_twice: bool,
+    /// A replica that sees its shard's primary dead (a cut link suffices) takes over at
+    /// once in the same epoch: no majority of views, no fencing round, no new epoch — so
+    /// two DCs act as primary of the shard in one epoch (breaks: a failover needs a
+    /// majority and issues a new epoch, one primary per shard and epoch).
+    pub two_primaries_after_cut: bool,
 }
 
 /// A new layout, as a membership or placement change installs it on every node.
