@@ -368,7 +368,7 @@ fn a_duplicate_ack_counted_twice_loses_sync_writes_and_is_caught() {
     // A replica answering a resent batch again counts twice: a Sync write acknowledged
     // short of a copy, lost when the failover promotes a replica that lacks it. Rare in
     // random schedules (2 of these 400; 1 of 400 Mixed, 0 of 400 AllQuorum, whose R = 3
-    // tables need 2 copies); the explorer finds it in 7 steps.
+    // tables need 2 copies); the explorer finds it in 6 steps.
     caught_n(
         Bugs {
             duplicate_ack_counted_twice: true,

@@ -761,7 +761,8 @@ pub fn seeded_bugs() -> Vec<SeededBug> {
             // replication timer (at 4 ms) resends the batch before DC2's answer is back,
             // DC2 answers twice, the write is acknowledged with 2 copies counted as 3.
             // DC1 crashes; DC0 leads the failover and, as every write is on all three,
-            // needs only its own fenced copy — which lacks the write.
+            // needs only its own fenced copy — which lacks the write. Faults every 50 ms
+            // (150 in one step) suffice and keep the search small.
             property: "durability",
             spec: || Spec {
                 keys: 1,
@@ -771,6 +772,8 @@ pub fn seeded_bugs() -> Vec<SeededBug> {
                 crashes: 1,
                 cuts: 1,
                 mode: ReplicationMode::Quorum(3),
+                quantum_ms: 50,
+                long_ms: 150,
                 ..Spec::default()
             },
         },
