@@ -503,11 +503,19 @@ impl Checker {
         primary: DcId,
         old: Option<DcId>,
     ) {
-        let newer = self
-            .latest_epoch
-            .get(&key)
-            .map(|(e, _)| epoch > *e)
-            .unwrap_or(true);
+        // One primary per shard and epoch: a second DC promoted in the newest epoch (only a
+        // broken failover does that) is checked like a new primary, since it serves and
+        // ships its own log.
+        let (newer, second) = match self.latest_epoch.get(&key) {
+            // The placement's own primary leads the initial epoch.
+            None => {
+                let first = c.placement.replicas(key.1).first().copied();
+                let second = first.filter(|&f| epoch == Epoch::default() && f != primary);
+                (true, second)
+            }
+            Some(&(e, p)) if epoch == e && primary != p => (true, Some(p)),
+            Some(&(e, _)) => (epoch > e, None),
+        };
         if !newer {
             return;
         }
@@ -526,15 +534,22 @@ impl Checker {
             .filter(|(_, a)| a.key == key && !a.held_by(store))
             .map(|(&w, _)| w)
             .collect();
-        let cause = match old {
-            Some(o) => format!(
+        let cause = match (second, old) {
+            (Some(p), _) => format!(
+                "{}; {primary} took {} {} in {epoch}, which {p} already leads (two primaries in one epoch), holding entries up to #{}",
+                self.fault_of(p),
+                c.table_name(key.0),
+                key.1,
+                store.last_index()
+            ),
+            (None, Some(o)) => format!(
                 "{}; {primary} promoted for {} {} in {epoch} holding entries up to #{}",
                 self.fault_of(o),
                 c.table_name(key.0),
                 key.1,
                 store.last_index()
             ),
-            None => format!("{primary} promoted in {epoch}"),
+            (None, None) => format!("{primary} promoted in {epoch}"),
         };
         let n_lost = lost.len();
         for w in lost {

@@ -149,41 +149,50 @@ fn every_seeded_bug_is_found_with_a_short_counterexample() {
 
 #[test]
 fn a_timed_counterexample_is_a_scenario_that_replays_to_the_same_finding() {
-    let b = seeded_bug("ack-before-sync").unwrap();
-    let model = Real::new(b.seeded_spec()).unwrap();
-    let mut e = Explorer::new(
-        model,
-        Options {
-            max_states: 200_000,
-            stop_on_violation: true,
-        },
-    );
-    e.run();
-    let fp = e
-        .results()
-        .into_iter()
-        .find_map(|(_, _, v)| match v {
-            Verdict::Violated(fp) => Some(fp),
-            _ => None,
-        })
-        .expect("found");
-    let path = e.path_to(fp).unwrap();
-    let sc = e
-        .model()
-        .scenario(&path)
-        .expect("a timed path without drops");
-    let mut bugs = tablestore_sim::Bugs::default();
-    (b.set)(&mut bugs);
-    let mut sim = Sim::with_bugs(sc.config.clone(), bugs).unwrap();
-    play(&mut sim, &sc);
-    assert!(sim
-        .findings()
-        .iter()
-        .any(|f| f.kind == FindingKind::Durability));
-    // Without the bug the same scenario is clean.
-    let mut sim = Sim::new(sc.config.clone()).unwrap();
-    play(&mut sim, &sc);
-    assert_eq!(sim.checker().violations(), 0);
+    // The seeded bugs whose counterexample is timed and loses no chosen message.
+    for name in [
+        "ack-before-sync",
+        "duplicate-ack-counted-twice",
+        "two-primaries-after-cut",
+    ] {
+        let b = seeded_bug(name).unwrap();
+        let model = Real::new(b.seeded_spec()).unwrap();
+        let mut e = Explorer::new(
+            model,
+            Options {
+                max_states: 200_000,
+                stop_on_violation: true,
+            },
+        );
+        e.run();
+        let fp = e
+            .results()
+            .into_iter()
+            .find_map(|(_, _, v)| match v {
+                Verdict::Violated(fp) => Some(fp),
+                _ => None,
+            })
+            .expect("found");
+        let path = e.path_to(fp).unwrap();
+        let sc = e
+            .model()
+            .scenario(&path)
+            .expect("a timed path without drops");
+        let mut bugs = tablestore_sim::Bugs::default();
+        (b.set)(&mut bugs);
+        let mut sim = Sim::with_bugs(sc.config.clone(), bugs).unwrap();
+        play(&mut sim, &sc);
+        assert!(
+            sim.findings()
+                .iter()
+                .any(|f| f.kind == FindingKind::Durability),
+            "{name}"
+        );
+        // Without the bug the same scenario is clean.
+        let mut sim = Sim::new(sc.config.clone()).unwrap();
+        play(&mut sim, &sc);
+        assert_eq!(sim.checker().violations(), 0, "{name}");
+    }
 }
 
 #[test]

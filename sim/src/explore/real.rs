@@ -54,13 +54,17 @@ pub struct Spec {
     pub dcs: usize,
     /// Rows the operations touch (a transaction writes all of them).
     pub keys: u32,
-    /// Transactions, each over every key, issued at DC 0.
+    /// Transactions, each over every key, issued at `home`.
     pub txns: u32,
-    /// Single-row writes, round-robin over the keys, issued at DC 0.
+    /// Single-row writes, round-robin over the keys, issued at `home`.
     pub writes: u32,
-    /// Single-row reads (GetRow), round-robin over the keys, issued at DC 0, after every
+    /// Single-row reads (GetRow), round-robin over the keys, issued at `home`, after every
     /// write the client issues (so a read can be judged against them).
     pub reads: u32,
+    /// The client's home DC (index among the DCs). Key k is owned by DC k + 1 (mod the
+    /// DCs) whatever the home: home 0 reaches every primary over the network, home 1 is
+    /// the primary of key 0 (its writes are acknowledged without a network hop).
+    pub home: u32,
     /// How reads are served.
     pub consistency: ReadConsistency,
     /// At most this many DC crashes (each may be recovered).
@@ -96,6 +100,7 @@ impl Default for Spec {
             txns: 1,
             writes: 1,
             reads: 0,
+            home: 0,
             consistency: ReadConsistency::One,
             crashes: 1,
             cuts: 1,
@@ -274,8 +279,8 @@ impl Real {
         let mut sim = Sim::with_bugs(spec.config(), spec.bugs)?;
         sim.rec.events.clear();
         let dcs = sim.world.placement.member_ids();
-        // Keys owned by DCs other than the client's home, in turn, so a transaction over
-        // two keys spans two primaries besides its coordinator.
+        // Keys owned by DCs other than DC 0 (the default home), in turn, so a transaction
+        // over two keys spans two primaries besides its coordinator.
         let mut keys: Vec<String> = Vec::new();
         for k in 0..spec.keys as usize {
             let want = dcs[(k + 1) % dcs.len()];
@@ -295,7 +300,7 @@ impl Real {
             pk: vec![Value::Str(k.to_string())],
             kind: WriteKind::Put(vec![("v".into(), Value::Int(v))]),
         };
-        let home = DcId(0);
+        let home = dcs[spec.home as usize % dcs.len()];
         let mut ops = Vec::new();
         for t in 0..spec.txns {
             let ws = keys.iter().map(|k| write(k, 100 + t as i64)).collect();
@@ -707,6 +712,84 @@ pub fn seeded_bugs() -> Vec<SeededBug> {
                 horizon_ms: 4_000,
                 quantum_ms: 50,
                 long_ms: 1_000,
+                ..Spec::default()
+            },
+        },
+        SeededBug {
+            name: "participant-commits-on-timeout",
+            about: "a prepared participant whose decision is overdue commits on its own",
+            set: |b| b.participant_commits_on_timeout = true,
+            // The shortest way it shows: the PREPARE to one shard is lost, so the
+            // coordinator's vote timeout aborts; the shard that prepared hears nothing
+            // (its ABORT lost too) and commits alone.
+            property: "atomicity",
+            spec: || Spec {
+                txns: 1,
+                writes: 0,
+                crashes: 0,
+                cuts: 0,
+                drops: 2,
+                mode: ReplicationMode::Quorum(2),
+                ..Spec::default()
+            },
+        },
+        SeededBug {
+            name: "decision-sent-before-persisted",
+            about: "the coordinator sends its decision before it is in its durable record",
+            set: |b| b.decision_sent_before_persisted = true,
+            // Untimed: the crash falls between the COMMIT leaving and being logged (the
+            // same instant), so every order of the first instant's messages suffices
+            // (horizon 0: no heartbeat); recovery presumes abort while a shard committed.
+            property: "atomicity",
+            spec: || Spec {
+                txns: 1,
+                writes: 0,
+                crashes: 1,
+                cuts: 0,
+                mode: ReplicationMode::Async,
+                quantum_ms: 0,
+                horizon_ms: 0,
+                ..Spec::default()
+            },
+        },
+        SeededBug {
+            name: "duplicate-ack-counted-twice",
+            about:
+                "a primary counts acknowledgements, not distinct replicas, toward a write's copies",
+            set: |b| b.duplicate_ack_counted_twice = true,
+            // Quorum(3) of 3, the client at the key's primary DC1, DC1 → DC0 cut: DC1's
+            // replication timer (at 4 ms) resends the batch before DC2's answer is back,
+            // DC2 answers twice, the write is acknowledged with 2 copies counted as 3.
+            // DC1 crashes; DC0 leads the failover and, as every write is on all three,
+            // needs only its own fenced copy — which lacks the write. Faults every 50 ms
+            // (150 in one step) suffice and keep the search small.
+            property: "durability",
+            spec: || Spec {
+                keys: 1,
+                txns: 0,
+                writes: 1,
+                home: 1,
+                crashes: 1,
+                cuts: 1,
+                mode: ReplicationMode::Quorum(3),
+                quantum_ms: 50,
+                long_ms: 150,
+                ..Spec::default()
+            },
+        },
+        SeededBug {
+            name: "two-primaries-after-cut",
+            about: "a replica that sees its primary dead takes over alone, in the same epoch",
+            set: |b| b.two_primaries_after_cut = true,
+            // Quorum(2): the key's primary DC1 cut off from DC2 acknowledges a write with
+            // DC0's copy; DC2, alone seeing DC1 dead, leads the shard without the write.
+            property: "durability",
+            spec: || Spec {
+                txns: 0,
+                writes: 1,
+                crashes: 0,
+                cuts: 1,
+                mode: ReplicationMode::Quorum(2),
                 ..Spec::default()
             },
         },

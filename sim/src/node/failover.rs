@@ -56,6 +56,9 @@ impl Node {
         if !ctx.cfg.failover {
             return;
         }
+        if self.bugs.two_primaries_after_cut {
+            return self.promote_self_unfenced(ctx, out);
+        }
         let members: Vec<DcId> = ctx.placement.member_ids();
         let n = members.len();
         let leader = members
@@ -98,6 +101,26 @@ impl Node {
         let keys: Vec<ShardKey> = self.vol.promotions.keys().copied().collect();
         for key in keys {
             self.drive_round(ctx, key, out);
+        }
+    }
+
+    /// Broken variant (`Bugs::two_primaries_after_cut`): every shard this DC replicates
+    /// whose primary it sees dead, it leads at once, in the primary's own epoch.
+    fn promote_self_unfenced(&mut self, ctx: &Ctx, out: &mut Out) {
+        let orphaned: Vec<(ShardKey, Epoch)> = self
+            .durable
+            .meta
+            .iter()
+            .filter(|(k, m)| {
+                m.primary != self.id
+                    && self.view_of(m.primary) == PeerState::Dead
+                    && self.durable.stores.contains_key(k)
+                    && ctx.placement.replicas_of(k.1).contains(&self.id)
+            })
+            .map(|(k, m)| (*k, m.epoch))
+            .collect();
+        for (key, epoch) in orphaned {
+            self.adopt_epoch(ctx, key, epoch, self.id, out);
         }
     }
 

@@ -72,6 +72,24 @@ pub struct Bugs {
     /// below it as well as its decisions: a copy that kept only the PREPARE of an ended,
     /// committed transaction through a failover drops it instead of asking.
     pub mark_forgets_intents: bool,
+    /// A prepared participant whose decision is overdue commits on its own instead of
+    /// staying in doubt and asking the coordinator (breaks: having voted YES, a shard
+    /// never decides alone).
+    pub participant_commits_on_timeout: bool,
+    /// The coordinator sends its COMMIT / ABORT before the decision is in its durable
+    /// record (logged on the next event): a crash in between forgets it, and recovery
+    /// presumes abort for a transaction a participant may already have committed (breaks:
+    /// the decision is written durably before it is sent).
+    pub decision_sent_before_persisted: bool,
+    /// A primary counts a write's copies by the acknowledgements it received, not by the
+    /// distinct replicas that hold it: a replica that answers a resent batch again counts
+    /// twice toward the mode's copies (breaks: copies are counted per replica).
+    pub duplicate_ack_counted_twice: bool,
+    /// A replica that sees its shard's primary dead (a cut link suffices) takes over at
+    /// once in the same epoch: no majority of views, no fencing round, no new epoch — so
+    /// two DCs act as primary of the shard in one epoch (breaks: a failover needs a
+    /// majority and issues a new epoch, one primary per shard and epoch).
+    pub two_primaries_after_cut: bool,
 }
 
 /// A new layout, as a membership or placement change installs it on every node.

@@ -90,7 +90,12 @@ impl Node {
         let mode = ctx.mode(key.0);
         let ack_now = matches!(mode, ReplicationMode::Async) || self.bugs.ack_before_sync;
         if let Some(to) = reply {
-            let p = PendingAck { to, pos, write_id };
+            let p = PendingAck {
+                to,
+                pos,
+                write_id,
+                acks: 0,
+            };
             if ack_now {
                 self.acknowledge(key, &p, 1, out);
             } else {
@@ -138,6 +143,7 @@ impl Node {
             to: reply,
             pos,
             write_id: 0,
+            acks: 0,
         };
         match self.durable_copies(ctx, key, index) {
             Some(copies) => self.acknowledge(key, &p, copies, out),
@@ -173,12 +179,18 @@ impl Node {
     /// Answers every pending write that now has enough copies.
     pub(crate) fn check_pending(&mut self, ctx: &Ctx, key: ShardKey, out: &mut Out) {
         let need = self.copies_needed(ctx, key);
+        let by_acks = self.bugs.duplicate_ack_counted_twice;
         let Some(ps) = self.vol.primaries.get_mut(&key) else {
             return;
         };
         let mut done = Vec::new();
         for (&idx, p) in ps.pending.iter() {
-            let copies = 1 + ps.match_index.values().filter(|&&m| m >= idx).count();
+            let copies = if by_acks {
+                // Broken variant: every acknowledgement counts, a repeated one too.
+                1 + p.acks as usize
+            } else {
+                1 + ps.match_index.values().filter(|&&m| m >= idx).count()
+            };
             if copies >= need {
                 done.push((p.clone(), copies));
             }
@@ -535,6 +547,11 @@ impl Node {
             ps.snapshot_sent.remove(&from);
             *m = (*m).max(last);
             ps.probe.remove(&from);
+            if self.bugs.duplicate_ack_counted_twice {
+                for p in ps.pending.range_mut(..=last).map(|(_, p)| p) {
+                    p.acks = p.acks.saturating_add(1);
+                }
+            }
         } else {
             // A refusal says where the replica's log ends or diverges, not what it holds
             // of ours: probe from there, count nothing (`match_index` stays). Counting it

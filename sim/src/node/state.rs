@@ -124,6 +124,9 @@ pub(crate) struct PendingAck {
     pub(crate) to: AckTo,
     pub(crate) pos: LogPos,
     pub(crate) write_id: u64,
+    /// Acknowledgements received covering it, duplicates included (counted only with
+    /// `Bugs::duplicate_ack_counted_twice`).
+    pub(crate) acks: u8,
 }
 
 // ------------------------------------------------------------------ failover
@@ -189,4 +192,7 @@ pub(crate) struct CoordVolatile {
     pub(crate) votes: BTreeMap<ShardKey, (bool, u8, DcId)>,
     /// Shards that acknowledged the decision: who did, and the copies its entry had.
     pub(crate) acks: BTreeMap<ShardKey, (DcId, u8)>,
+    /// A decision already sent but not yet in the durable record (only with
+    /// `Bugs::decision_sent_before_persisted`).
+    pub(crate) unlogged: Option<bool>,
 }

@@ -256,6 +256,9 @@ impl Node {
     /// Writes the decision durably, answers the client (for an abort), and sends it.
     fn decide(&mut self, txn: TxnId, commit: bool, why: &str, out: &mut Out) {
         let participants = self.participant_dcs(txn);
+        if self.bugs.decision_sent_before_persisted {
+            return self.decide_unlogged(txn, commit, why, participants, out);
+        }
         let Some(rec) = self.durable.coord.get_mut(&txn) else {
             return;
         };
@@ -281,6 +284,41 @@ impl Node {
         out.timer(0, Timer::TxnResend(txn));
     }
 
+    /// Broken variant (`Bugs::decision_sent_before_persisted`): the decision leaves at
+    /// once and reaches the durable record only on the next event (`coord_resend`).
+    fn decide_unlogged(
+        &mut self,
+        txn: TxnId,
+        commit: bool,
+        why: &str,
+        participants: Vec<DcId>,
+        out: &mut Out,
+    ) {
+        let Some(rec) = self.durable.coord.get(&txn) else {
+            return;
+        };
+        let req = rec.req;
+        let keys: Vec<ShardKey> = rec.participants.keys().copied().collect();
+        self.vol.coord.entry(txn).or_default().unlogged = Some(commit);
+        let state = if commit {
+            CoordState::Committed
+        } else {
+            CoordState::Aborted
+        };
+        out.fact(Fact::Coord {
+            txn,
+            state,
+            participants,
+        });
+        if !commit {
+            self.finish_txn_request(req, OpResult::Err(OpError::Aborted(why.to_string())), out);
+        }
+        for key in keys {
+            out.send(self.primary_of(key), Msg::Decision { txn, key, commit });
+        }
+        out.timer(0, Timer::TxnResend(txn));
+    }
+
     pub(crate) fn coord_vote_timeout(&mut self, txn: TxnId, out: &mut Out) {
         if self
             .durable
@@ -295,6 +333,17 @@ impl Node {
     /// Timer: resend the decision to the shards that have not acknowledged it, each at the
     /// primary this DC now believes leads it.
     pub(crate) fn coord_resend(&mut self, ctx: &Ctx, txn: TxnId, out: &mut Out) {
+        // Only the broken variant leaves a decision to log here (`decide_unlogged`).
+        if let Some(commit) = self.vol.coord.get_mut(&txn).and_then(|v| v.unlogged.take()) {
+            if let Some(rec) = self.durable.coord.get_mut(&txn) {
+                rec.commit = Some(commit);
+                rec.state = if commit {
+                    CoordState::Committed
+                } else {
+                    CoordState::Aborted
+                };
+            }
+        }
         let Some(rec) = self.durable.coord.get(&txn) else {
             return;
         };
@@ -511,6 +560,11 @@ impl Node {
                 .is_some_and(|s| s.intents.contains_key(txn))
         });
         for (key, txn, coordinator, locks, first) in ask {
+            if self.bugs.participant_commits_on_timeout {
+                // Broken variant: decide alone, as if the coordinator had said COMMIT.
+                self.on_decision(ctx, coordinator, txn, key, true, out);
+                continue;
+            }
             if first {
                 out.fact(Fact::Part {
                     txn,
