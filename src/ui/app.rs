@@ -171,7 +171,7 @@ impl App {
     fn command(&mut self, cmd: UserCommand, origin: Origin) -> bool {
         let res = self.session.borrow_mut().apply(cmd);
         match res {
-            Ok(()) => {
+            Ok(_) => {
                 if origin != Origin::Banner {
                     self.view.set_note(origin, None);
                 }
