@@ -1140,6 +1140,7 @@ async fn findings_panel_lists_each_finding_with_its_kind() {
         counts: snap.finding_counts.clone(),
         on_focus: Callback::noop(),
         selected_txn: None,
+        on_link: None,
     })
     .await;
     assert_eq!(count(&root, "li.finding"), findings.len());
@@ -1182,6 +1183,7 @@ async fn findings_panel_lists_each_finding_with_its_kind() {
         counts: more.clone(),
         on_focus: Callback::noop(),
         selected_txn: None,
+        on_link: None,
     })
     .await;
     assert_eq!(count(&root, "li.finding"), findings.len());
@@ -1206,6 +1208,7 @@ async fn findings_panel_lists_each_finding_with_its_kind() {
         counts: Default::default(),
         on_focus: Callback::noop(),
         selected_txn: None,
+        on_link: None,
     })
     .await;
     assert_eq!(count(&empty, "li.finding"), 0);
