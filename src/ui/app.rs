@@ -4,7 +4,12 @@
 //!
 //! Invariants:
 //! - The `Session` lives here only; it changes only in `update`, and every successful
-//!   user command goes through `Session::apply`, which records it for export.
+//!   user command goes through `Session::apply`, which logs it on the current branch
+//!   (acting in the past forks a new one). Seeks (scrubber, markers, keys) go through
+//!   `Session::seek*`, which pause; the timeline bar's picture (`TimelinePieces`) is read
+//!   after every move, with the snapshot.
+//! - A `#run=<link>` fragment opens that run (paused) instead of the query's settings; a
+//!   broken one is named in the banner and the query's run goes on.
 //! - One tick = at most one snapshot and one render; the session decides how much
 //!   simulated time the tick's wall Δt buys (speed, budget, breakpoint).
 //! - A refused command leaves the sim unchanged and its message lands next to the control
