@@ -115,6 +115,8 @@ impl Callbacks {
 /// their `Rc` while unchanged.
 struct TimelinePieces {
     now: SimTime,
+    /// Events run by now.
+    events: u64,
     end: SimTime,
     markers: Rc<Vec<Marker>>,
     branches: Rc<Vec<BranchInfo>>,
@@ -126,6 +128,7 @@ impl TimelinePieces {
     fn of(s: &Session) -> TimelinePieces {
         let mut t = TimelinePieces {
             now: SimTime::ZERO,
+            events: 0,
             end: SimTime::ZERO,
             markers: Rc::new(Vec::new()),
             branches: Rc::new(Vec::new()),
@@ -139,6 +142,7 @@ impl TimelinePieces {
     fn update(&mut self, s: &Session) {
         let tl = s.timeline();
         self.now = tl.now();
+        self.events = tl.sim().steps();
         self.end = tl.end();
         self.trace_hash = tl.trace_hash();
         if *self.branch != *tl.branch_name() {
@@ -706,7 +710,7 @@ impl Component for App {
                     pending={session.pending()} breakpoint={session.breakpoint()}
                     keep_breakpoint={session.keeps_breakpoint()} hit={v.hit.clone()}
                     on_action={cbs.action.clone()} />
-                <TimelineBar now={self.tl.now} end={self.tl.end} markers={self.tl.markers.clone()}
+                <TimelineBar now={self.tl.now} events={self.tl.events} end={self.tl.end} markers={self.tl.markers.clone()}
                     branches={self.tl.branches.clone()} branch={self.tl.branch.clone()} trace_hash={self.tl.trace_hash}
                     share_url={self.share_url.clone()} on_action={cbs.action.clone()} />
                 { for error }

@@ -39,7 +39,7 @@
 //! | `play` / `pause` / `step` | controls; `step` runs exactly one event (`Sim::step`); an embed has them too (and `sim-time`, `speed`, `speed-label`, `breakpoint-hit`) |
 //! | `speed`                   | range input 0..=1000; speed = 0.05 × 1000^(value/1000) (500 ≈ 1.58×, 434 ≈ 1×) |
 //! | `speed-label`             | the speed as text, `data-speed` = the factor                 |
-//! | `timeline`                | the scrubber: range over the current branch's simulated ms, value = now, `data-max` = the branch's end (ms), `data-ms` = now; input seeks (and pauses) |
+//! | `timeline`                | the scrubber: range over the current branch's simulated ms, value = now, `data-max` = the branch's end (ms), `data-ms` = now, `data-events` = events run by now; input seeks (and pauses) |
 //! | `timeline-marker-<i>`     | a marker on the scrubber, in time order (at most `markers::MARKERS_PER_KIND` per kind); `data-kind` = command \| fault \| failover \| decision \| finding, `data-ms`; click seeks there |
 //! | `branch`                  | the current branch's name (`main`, `fork 1`, …)              |
 //! | `branch-select`           | picks the current branch (an option per branch, value = its name); present only with several branches |

@@ -20,6 +20,8 @@ use yew::prelude::*;
 pub struct Props {
     /// Where the run stands.
     pub now: SimTime,
+    /// Events run by now (orders moments within an instant).
+    pub events: u64,
     /// The current branch's end (the scrubber's maximum).
     pub end: SimTime,
     /// The current branch's markers, in time order.
@@ -100,7 +102,7 @@ pub fn timeline_bar(p: &Props) -> Html {
         <section class="timeline-bar" aria-label="Timeline">
             <div class="tl-track">
                 <input ref={range} type="range" min="0" max={end.to_string()} step="1" value={p.now.0.to_string()}
-                    data-testid="timeline" data-max={end.to_string()} data-ms={p.now.0.to_string()}
+                    data-testid="timeline" data-max={end.to_string()} data-ms={p.now.0.to_string()} data-events={p.events.to_string()}
                     aria-label="Timeline: simulated time of the current branch (←/→ one event, Shift one second, Home/End)"
                     aria-valuetext={fmt::time(p.now)} oninput={on_input} />
                 <div class="tl-markers">{ for markers }</div>
