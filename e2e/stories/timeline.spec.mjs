@@ -59,7 +59,7 @@ test("timeline", async ({ t, browser }) => {
     if (h !== H) throw new Error(`at ${T} again the hash is ${h}, was ${H}`);
   });
 
-  await t.step("keys: Home, End, ← and → (one event), Shift+← (one second)", async () => {
+  await t.step("keys: Home, End, ← and → (one event), Shift+← (one second), also on the scrubber", async () => {
     await press(t, "Home");
     await t.waitFor("Home: the start", async () => (await t.simMs()) === 0, 3_000);
     await press(t, "End");
@@ -75,6 +75,12 @@ test("timeline", async ({ t, browser }) => {
     await press(t, "Shift+ArrowLeft");
     await t.waitFor("Shift+← one second back", async () => (await t.simMs()) === T - 1_000, 3_000,
       async () => `it is ${await t.simMs()}`);
+    // With the scrubber focused, the same keys (not the range's own 1 ms steps).
+    await t.page.locator(TL).focus();
+    await t.page.keyboard.press("End");
+    await t.waitFor("End on the scrubber", async () => (await t.simMs()) === T, 3_000);
+    await t.page.keyboard.press("ArrowLeft");
+    await t.waitFor("← on the scrubber: one event back", async () => (await numAttr(t, TL, "data-events")) === n - 1, 3_000);
   });
 
   await t.step("markers: decisions are marked; a click goes there", async () => {

@@ -45,6 +45,21 @@ pub fn timeline_bar(p: &Props) -> Html {
         let ms = input_value(&e).parse::<u64>().unwrap_or(0);
         Action::Seek(SimTime(ms))
     });
+    // With the scrubber focused, its keys are the page's timeline keys (one event, one
+    // second, start / end), not the range's own 1 ms steps.
+    let on_key = {
+        let act = act.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            let key = e.key();
+            if !matches!(key.as_str(), "ArrowLeft" | "ArrowRight" | "Home" | "End") {
+                return;
+            }
+            if let Some(a) = Action::of_key_with_shift(&key, e.shift_key()) {
+                e.prevent_default();
+                act.emit(a);
+            }
+        })
+    };
     // The range shows now, also after a drag (the browser keeps its own value otherwise).
     let range = use_node_ref();
     {
@@ -104,7 +119,7 @@ pub fn timeline_bar(p: &Props) -> Html {
                 <input ref={range} type="range" min="0" max={end.to_string()} step="1" value={p.now.0.to_string()}
                     data-testid="timeline" data-max={end.to_string()} data-ms={p.now.0.to_string()} data-events={p.events.to_string()}
                     aria-label="Timeline: simulated time of the current branch (←/→ one event, Shift one second, Home/End)"
-                    aria-valuetext={fmt::time(p.now)} oninput={on_input} />
+                    aria-valuetext={fmt::time(p.now)} oninput={on_input} onkeydown={on_key} />
                 <div class="tl-markers">{ for markers }</div>
             </div>
             <div class="tl-info">
