@@ -167,20 +167,24 @@ impl MarkerLog {
     /// The markers of `commands` (a branch's log) and of the events seen, in time order;
     /// at most `MARKERS_PER_KIND` of each kind (the newest).
     pub fn markers(&self, commands: &[ScheduledCommand]) -> Vec<Marker> {
-        let mut per_cmd: [Vec<Marker>; 2] = [Vec::new(), Vec::new()];
-        for c in commands {
-            let kind = command_kind(&c.cmd);
-            per_cmd[kind.index()].push(Marker {
-                kind,
-                at: c.at,
-                label: describe(&c.cmd),
-            });
-        }
+        // Newest first, so a long log costs only the markers kept (this runs every tick).
+        let mut per_cmd = [0usize; 2];
         let mut out: Vec<Marker> = Vec::new();
-        for list in per_cmd {
-            let skip = list.len().saturating_sub(MARKERS_PER_KIND);
-            out.extend(list.into_iter().skip(skip));
+        for c in commands.iter().rev() {
+            if per_cmd.iter().all(|n| *n >= MARKERS_PER_KIND) {
+                break;
+            }
+            let kind = command_kind(&c.cmd);
+            if per_cmd[kind.index()] < MARKERS_PER_KIND {
+                per_cmd[kind.index()] += 1;
+                out.push(Marker {
+                    kind,
+                    at: c.at,
+                    label: describe(&c.cmd),
+                });
+            }
         }
+        out.reverse();
         for q in &self.kinds {
             out.extend(q.iter().map(|(_, m)| m.clone()));
         }

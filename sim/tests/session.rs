@@ -591,3 +591,27 @@ fn a_share_link_opens_the_same_run_at_the_same_moment_paused() {
     assert!(b.open_link("").is_err());
     assert_eq!((b.sim().now(), b.sim().trace_hash()), before);
 }
+
+#[test]
+fn a_long_log_keeps_the_newest_commands_as_markers() {
+    use tablestore_sim::markers::MARKERS_PER_KIND;
+    use tablestore_sim::MarkerKind;
+    let mut s = Session::new(busy(16), false).unwrap();
+    for i in 0..(MARKERS_PER_KIND as u64 + 10) {
+        s.advance_to(t(100 * (i + 1)));
+        s.apply(UserCommand::SetLatency {
+            from: DcId(0),
+            to: DcId(1),
+            ms: 10 + i as u32,
+        })
+        .unwrap();
+    }
+    let cmds: Vec<_> = s
+        .markers()
+        .into_iter()
+        .filter(|m| m.kind == MarkerKind::Command)
+        .collect();
+    assert_eq!(cmds.len(), MARKERS_PER_KIND);
+    assert_eq!(cmds.last().unwrap().at, s.sim().now(), "the newest kept");
+    assert_eq!(cmds[0].at, t(100 * 11), "the oldest ten dropped");
+}
