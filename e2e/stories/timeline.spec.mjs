@@ -99,6 +99,8 @@ test("timeline", async ({ t, browser }) => {
     await t.click("[data-testid=toggle-1]");
     await t.expectAttr("[data-testid=dc-1]", "data-state", "down", 3_000);
     await t.waitFor("a new branch", async () => (await branchName(t)) !== "main", 3_000);
+    const note = await t.page.locator("[data-testid=fork-note]").textContent();
+    if (!/main keeps its future/.test(note)) throw new Error(`the fork note says: ${note}`);
     const names = await t.page.locator("[data-testid=branch-select] option").evaluateAll((os) => os.map((o) => o.value));
     if (!names.includes("main") || names.length !== 2) throw new Error(`branches ${JSON.stringify(names)}`);
     if (!(await t.exists("[data-testid^=timeline-marker-][data-kind=fault]"))) throw new Error("no fault marker for the kill");

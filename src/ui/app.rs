@@ -177,6 +177,8 @@ pub struct App {
     tl: TimelinePieces,
     /// The last share link made (the page URL with `#run=<link>`).
     share_url: Option<AttrValue>,
+    /// Says which branch the last fork started (until the next move elsewhere).
+    fork_note: Option<AttrValue>,
     /// An embedded view's link to the full playground (`?…`, the same parameters).
     full_href: AttrValue,
     clock: WallClock,
@@ -229,7 +231,17 @@ impl App {
     fn command(&mut self, cmd: UserCommand, origin: Origin) -> bool {
         let res = self.session.borrow_mut().apply(cmd);
         match res {
-            Ok(_) => {
+            Ok(forked) => {
+                if let Some(name) = forked {
+                    // The bar still shows the branch acted on (it is read after the command).
+                    let parent = self.tl.branch.clone();
+                    self.fork_note = Some(
+                        format!(
+                            "Acting in the past started branch {name}; {parent} keeps its future (pick it in the branch menu)."
+                        )
+                        .into(),
+                    );
+                }
                 if origin != Origin::Banner {
                     self.view.set_note(origin, None);
                 }
@@ -260,6 +272,7 @@ impl App {
     /// tab shows.
     fn moved(&mut self) {
         self.view.hit = None;
+        self.fork_note = None;
         self.snapshot();
         self.refresh_data(true);
         self.refresh_lookup();
@@ -274,6 +287,7 @@ impl App {
     fn restarted(&mut self) {
         self.view.forget_run();
         self.share_url = None;
+        self.fork_note = None;
         self.pieces = Pieces::new(self.session.borrow().sim().snapshot());
         self.tl.update(&self.session.borrow());
         self.refresh_data(true);
@@ -495,6 +509,7 @@ impl Component for App {
             view,
             tl,
             share_url: None,
+            fork_note: None,
             full_href,
             clock: WallClock::new(),
             _interval: interval,
@@ -712,7 +727,7 @@ impl Component for App {
                     on_action={cbs.action.clone()} />
                 <TimelineBar now={self.tl.now} events={self.tl.events} end={self.tl.end} markers={self.tl.markers.clone()}
                     branches={self.tl.branches.clone()} branch={self.tl.branch.clone()} trace_hash={self.tl.trace_hash}
-                    share_url={self.share_url.clone()} on_action={cbs.action.clone()} />
+                    share_url={self.share_url.clone()} fork_note={self.fork_note.clone()} on_action={cbs.action.clone()} />
                 { for error }
                 <main class="layout">
                     <section class="panel map-panel" aria-label="World map">{ self.map() }</section>

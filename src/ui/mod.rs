@@ -43,6 +43,7 @@
 //! | `timeline-marker-<i>`     | a marker on the scrubber, in time order (at most `markers::MARKERS_PER_KIND` per kind); `data-kind` = command \| fault \| failover \| decision \| finding, `data-ms`; click seeks there |
 //! | `branch`                  | the current branch's name (`main`, `fork 1`, …)              |
 //! | `branch-select`           | picks the current branch (an option per branch, value = its name); present only with several branches |
+//! | `fork-note`               | after acting in the past: which branch started and which one keeps the old future (until the next seek) |
 //! | `trace-hash`              | the run's trace hash up to now, 16 hex digits                |
 //! | `share-link`              | button: puts a share link to the run at now into `share-url` |
 //! | `share-url`               | readonly input: the page URL + `#run=<link>` (docs/LINKS.md); empty until `share-link` |

@@ -34,6 +34,8 @@ pub struct Props {
     pub trace_hash: u64,
     /// The last share link made (the whole URL), if any.
     pub share_url: Option<AttrValue>,
+    /// Which branch the last action in the past started, if it just did.
+    pub fork_note: Option<AttrValue>,
     pub on_action: Callback<Action>,
 }
 
@@ -133,6 +135,9 @@ pub fn timeline_bar(p: &Props) -> Html {
                 <input class="tl-share mono" type="text" readonly=true data-testid="share-url" aria-label="Share link"
                     value={p.share_url.clone().unwrap_or_default()} placeholder="press Share link" />
             </div>
+            if let Some(note) = &p.fork_note {
+                <p class="note ok tl-fork" role="status" data-testid="fork-note">{ note.clone() }</p>
+            }
         </section>
     }
 }
