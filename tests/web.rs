@@ -111,6 +111,7 @@ async fn app_mounts_one_element_per_dc() {
     let props = AppProps {
         query: Some("".into()),
         autoplay: true,
+        fragment: Some("".into()),
     };
     let handle = yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
     assert!(
@@ -166,6 +167,7 @@ async fn pause_step_and_kill() {
     let props = AppProps {
         query: Some("?dcs=3&seed=7".into()),
         autoplay: true,
+        fragment: Some("".into()),
     };
     let handle = yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
     assert!(wait_for(3_000, || count(&root, "[data-testid=pause]") == 1).await);
@@ -258,6 +260,7 @@ async fn breakpoint_pauses_at_a_2pc_decision() {
     let props = AppProps {
         query: Some("?seed=5&rate=80".into()),
         autoplay: true,
+        fragment: Some("".into()),
     };
     let handle = yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
     assert!(wait_for(3_000, || count(&root, "[data-testid=pause]") == 1).await);
@@ -332,6 +335,7 @@ async fn mount_with_bad_url(query: &str) -> (web_sys::Element, yew::AppHandle<Ap
     let props = AppProps {
         query: Some(query.to_string().into()),
         autoplay: false,
+        fragment: Some("".into()),
     };
     let handle = yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
     assert!(
@@ -426,6 +430,7 @@ async fn mount_until(query: &str, testid: &str) -> (web_sys::Element, yew::AppHa
     let props = AppProps {
         query: Some(query.to_string().into()),
         autoplay: false,
+        fragment: Some("".into()),
     };
     let handle = yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
     assert!(
@@ -521,6 +526,7 @@ async fn an_embedded_2pc_view_pauses_at_the_decision_of_this_run() {
     let props = AppProps {
         query: Some("?seed=5&rate=80&embed=txn&pause_at=txn-decision&speed=10".into()),
         autoplay: true,
+        fragment: Some("".into()),
     };
     let handle = yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
     assert!(
@@ -559,6 +565,7 @@ async fn the_page_parameters_set_tab_speed_breakpoint_and_play() {
     let props = AppProps {
         query: Some("?tab=metrics&speed=2&pause_at=failover&play=0".into()),
         autoplay: true,
+        fragment: Some("".into()),
     };
     let handle = yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
     assert!(wait_for(3_000, || count(&root, "[data-testid=metrics]") == 1).await);
@@ -685,6 +692,7 @@ async fn the_key_lookup_follows_a_membership_change() {
     let props = AppProps {
         query: Some("?dcs=4&rate=0&tab=ring".into()),
         autoplay: true,
+        fragment: Some("".into()),
     };
     let handle = yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
     assert!(wait_for(3_000, || count(&root, "[data-testid=key-lookup]") == 1).await);
@@ -762,6 +770,7 @@ async fn the_js_api_reports_what_the_page_shows() {
     let props = AppProps {
         query: Some("?dcs=4&seed=11&play=0&pause_at=failover".into()),
         autoplay: true,
+        fragment: Some("".into()),
     };
     let handle = yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
     assert!(wait_for(3_000, || count(&root, "[data-testid=play]") == 1).await);
@@ -903,4 +912,145 @@ async fn the_js_api_reports_what_the_page_shows() {
             .is_undefined(),
         "the App's destroy removes window.tablestore"
     );
+}
+
+/// The value of a form control.
+fn value_of(root: &web_sys::Element, sel: &str) -> String {
+    root.query_selector(sel)
+        .unwrap()
+        .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+        .map(|i| i.value())
+        .unwrap_or_default()
+}
+
+/// The timeline: the scrubber's end follows the run; scrubbing back shows the exact past
+/// (a straight run's trace hash) and forward again the same present; acting in the past
+/// forks and keeps the old branch; a share link opens the same run at the same instant;
+/// a broken link is named and a run still goes on.
+#[wasm_bindgen_test]
+async fn the_timeline_scrubs_forks_and_shares() {
+    let query = "?seed=5";
+    let root = fresh_root();
+    let props = AppProps {
+        query: Some(query.into()),
+        autoplay: true,
+        fragment: Some("".into()),
+    };
+    let handle = yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
+    let ms = |sel: &str, name: &str| {
+        attr(&root, sel, name)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    let tl = "[data-testid=timeline]";
+    assert!(
+        wait_for(8_000, || ms(tl, "data-max") > 2_500).await,
+        "the scrubber's end follows the run"
+    );
+    assert_eq!(
+        ms(tl, "data-max"),
+        ms("[data-testid=sim-time]", "data-ms"),
+        "running at the end: the end is now"
+    );
+    click(&root, "[data-testid=pause]");
+    assert!(wait_for(2_000, || count(&root, "[data-testid=play]") == 1).await);
+    let end = ms(tl, "data-max");
+    let hash = |root: &web_sys::Element| {
+        root.query_selector("[data-testid=trace-hash]")
+            .unwrap()
+            .and_then(|e| e.text_content())
+            .unwrap_or_default()
+    };
+    let at_end = hash(&root);
+    assert_eq!(at_end.len(), 16, "{at_end}");
+
+    set_value(&root, tl, "1500", "input");
+    assert!(wait_for(3_000, || ms("[data-testid=sim-time]", "data-ms") == 1_500).await);
+    let cfg = tablestore_playground::sim::settings_from_query_with(query, &[]).cfg;
+    let mut straight = Sim::new(cfg).unwrap();
+    straight.advance_to(SimTime(1_500));
+    assert_eq!(hash(&root), format!("{:016x}", straight.trace_hash()));
+    assert_eq!(ms(tl, "data-max"), end, "seeking back keeps the end");
+    assert_eq!(value_of(&root, tl), "1500");
+
+    set_value(&root, tl, &end.to_string(), "input");
+    assert!(wait_for(3_000, || ms("[data-testid=sim-time]", "data-ms") == end).await);
+    assert_eq!(hash(&root), at_end, "forward again: the same present");
+
+    // Acting in the past forks.
+    set_value(&root, tl, "1500", "input");
+    assert!(wait_for(3_000, || ms("[data-testid=sim-time]", "data-ms") == 1_500).await);
+    click(&root, "[data-testid=toggle-0]");
+    assert!(
+        wait_for(2_000, || root
+            .query_selector("[data-testid=branch]")
+            .unwrap()
+            .and_then(|e| e.text_content())
+            .as_deref()
+            == Some("fork 1"))
+        .await
+    );
+    assert_eq!(count(&root, "[data-testid=branch-select] option"), 2);
+    assert_eq!(count(&root, "[data-testid=fork-note]"), 1, "the fork is said");
+    assert!(count(&root, "[data-testid^=timeline-marker-][data-kind=fault]") >= 1);
+    let forked = hash(&root);
+    click(&root, "[data-testid=share-link]");
+    assert!(
+        wait_for(2_000, || value_of(&root, "[data-testid=share-url]")
+            .contains("#run="))
+        .await
+    );
+    let url = value_of(&root, "[data-testid=share-url]");
+    handle.destroy();
+
+    // The link opens the same run at the same instant, paused.
+    let frag = url.split_once('#').map(|(_, f)| f.to_string()).unwrap();
+    let root = fresh_root();
+    let props = AppProps {
+        query: Some("".into()),
+        autoplay: true,
+        fragment: Some(format!("#{frag}").into()),
+    };
+    let handle = yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
+    assert!(wait_for(3_000, || count(&root, "[data-testid=trace-hash]") == 1).await);
+    assert_eq!(count(&root, "[data-testid=error]"), 0);
+    assert_eq!(hash(&root), forked);
+    assert_eq!(
+        attr(&root, "[data-testid=sim-time]", "data-ms").as_deref(),
+        Some("1500")
+    );
+    assert_eq!(count(&root, "[data-testid=play]"), 1, "opens paused");
+    handle.destroy();
+
+    // A broken link is named; a run still goes on.
+    for broken in ["#run=garbage", &format!("#{}", &frag[..frag.len() / 2])] {
+        let root = fresh_root();
+        let props = AppProps {
+            query: Some("".into()),
+            autoplay: true,
+            fragment: Some(broken.to_string().into()),
+        };
+        let handle = yew::Renderer::<App>::with_root_and_props(root.clone(), props).render();
+        assert!(
+            wait_for(3_000, || count(&root, "[data-testid=error]") == 1).await,
+            "{broken}"
+        );
+        let text = root
+            .query_selector("[data-testid=error]")
+            .unwrap()
+            .and_then(|e| e.text_content())
+            .unwrap_or_default();
+        assert!(text.contains("link"), "{text}");
+        assert!(
+            wait_for(5_000, || {
+                attr(&root, "[data-testid=sim-time]", "data-ms")
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .unwrap_or(0)
+                    > 200
+            })
+            .await,
+            "the run goes on"
+        );
+        handle.destroy();
+    }
 }

@@ -1135,14 +1135,23 @@ async fn findings_panel_lists_each_finding_with_its_kind() {
             .any(|f| f.kind == FindingKind::AsyncWriteLost),
         "{findings:?}"
     );
+    // Each finding offers a link to its moment: the callback gets its instant.
+    let linked = Rc::new(std::cell::RefCell::new(Vec::new()));
+    let on_link = {
+        let linked = linked.clone();
+        Callback::from(move |t: SimTime| linked.borrow_mut().push(t))
+    };
     let root = mount::<FindingsPanel>(FindingsProps {
         findings: findings.clone(),
         counts: snap.finding_counts.clone(),
         on_focus: Callback::noop(),
         selected_txn: None,
+        on_link: Some(on_link),
     })
     .await;
     assert_eq!(count(&root, "li.finding"), findings.len());
+    click(&by_testid(&root, "finding-link-0"));
+    assert_eq!(*linked.borrow(), vec![findings[0].at]);
     for (i, f) in findings.iter().enumerate() {
         let el = by_testid(&root, &format!("finding-{i}"));
         assert_eq!(attr_of(&el, "data-kind"), finding_key(f.kind));
@@ -1182,6 +1191,7 @@ async fn findings_panel_lists_each_finding_with_its_kind() {
         counts: more.clone(),
         on_focus: Callback::noop(),
         selected_txn: None,
+        on_link: None,
     })
     .await;
     assert_eq!(count(&root, "li.finding"), findings.len());
@@ -1206,6 +1216,7 @@ async fn findings_panel_lists_each_finding_with_its_kind() {
         counts: Default::default(),
         on_focus: Callback::noop(),
         selected_txn: None,
+        on_link: None,
     })
     .await;
     assert_eq!(count(&empty, "li.finding"), 0);

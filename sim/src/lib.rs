@@ -21,7 +21,8 @@
 //!   heartbeats, failover, 2PC, balancer), speaking the leaf `vocab`;
 //! - data and rules: `table`, `placement`, `net`, `workload`, `checker`, `config`,
 //!   `scenario`; seeded fault schedules and the settle step: `schedule`; rewind, fork
-//!   and checkpoints: `timeline`, its share links: `link`; leaves: `ids`, `time`, `rng`.
+//!   and checkpoints: `timeline`, its share links: `link`, the moments a scrubber marks:
+//!   `markers`; leaves: `ids`, `time`, `rng`.
 //! - every behaviour of a small world, breadth-first over the same nodes: `explore`.
 #![warn(unreachable_pub, missing_docs)]
 
@@ -40,6 +41,7 @@ pub mod history;
 mod ids;
 pub mod link;
 mod lookup;
+pub mod markers;
 pub mod net;
 mod node;
 pub mod pacing;
@@ -76,6 +78,7 @@ pub use link::{LinkError, RunLink, LINK_VERSION};
 pub use lookup::{
     CopyVersion, KeyLookup, LookupCopy, LookupError, ModuloPlace, RingPlace, LOOKUP_KEY_MAX,
 };
+pub use markers::{Marker, MarkerKind};
 pub use node::{Bugs, ShardMeta};
 pub use pacing::{pos_of_speed, speed_of, Pacing, SPEED_MAX};
 pub use placement::MoveReport;

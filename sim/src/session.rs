@@ -1,29 +1,39 @@
-//! A session: one run as a person drives it — the `Sim`, the commands applied to it (for
-//! export), the commands of an imported scenario still to come (replay), the pacing, and
-//! where the run last stopped at its breakpoint.
+//! A session: one run as a person drives it — a `Timeline` (the `Sim` at the current
+//! position, every branch's command log, checkpoints to seek with), the pacing, where the
+//! run last stopped at its breakpoint, and each branch's markers.
 //!
 //! Invariants:
-//! - Every command that changed the run is recorded with its instant and the number of
-//!   events processed by then, so `scenario()` replays it exactly (several events can
-//!   share an instant).
-//! - Pending commands are applied in order, each at its recorded moment, whether the run
-//!   gets there by ticks, `advance_to` or single steps.
+//! - Every command that changed the run is logged on the current branch with its instant
+//!   and the number of events processed by then, so `scenario()` replays it exactly
+//!   (several events can share an instant). Acting anywhere but at the branch's end (after
+//!   a seek back, or with imported commands still ahead) forks a new branch; the old one
+//!   stays (`Timeline::apply`).
+//! - Logged commands still ahead (an import, or a branch's future after a seek back) are
+//!   applied in order, each at its recorded moment, whether the run gets there by ticks,
+//!   `advance_to` or single steps. A refused one stays in the log (it changes nothing on
+//!   every replay) and its refusal is reported in `Progress::replayed`.
 //! - No clock is read here: a tick is given the wall time that passed and a way to ask how
 //!   much wall time it has spent so far (as quinn-proto's `handle_timeout(now)`).
 //! - The breakpoint rule lives in one place, `Breakpoint::hit_by`.
 //! - A breakpoint fires once: the hit that pauses the run (by a tick, `advance_to` or a
 //!   step) disarms it, unless "keep armed" is on, which leaves it set for the next hit.
 //!   Arming and disarming only change where the run stops, never what it does (the
-//!   trace is the same with or without breakpoints).
-//! - A new run or an import keeps the breakpoint, "keep armed", the speed and running /
-//!   paused.
+//!   trace is the same with or without breakpoints); seeking ignores them.
+//! - A seek pauses, and the state it reaches is the one a straight run has there.
+//! - A new run, an import or an opened link keeps the breakpoint, "keep armed" and the
+//!   speed; a new run or import keeps running / paused, a link opens paused.
+//! - Markers are collected after every move (`MarkerLog::scan`), per branch; a fork's
+//!   log is its parent's up to the fork.
 
 use crate::config::{ConfigError, SimConfig};
+use crate::link::{self, LinkError, RunLink};
+use crate::markers::{Marker, MarkerLog};
 use crate::pacing::{Pacing, TICK_BUDGET_MS};
 use crate::scenario::{Scenario, ScheduledCommand};
+use crate::timeline::{Moment, Timeline};
 use crate::{Breakpoint, CommandError, DcId, Event, EventKind, Sim, SimTime, TxnId};
 use crate::{ReqId, UserCommand};
-use std::collections::VecDeque;
+use std::collections::BTreeMap;
 
 /// The event a breakpoint stopped at, and what it points at.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,66 +58,80 @@ pub struct Progress {
     pub replayed: Option<Result<(), CommandError>>,
 }
 
-/// One run with its history, its replay queue and its pacing.
-#[derive(Clone)]
+/// One run with its timeline, its pacing and its breakpoint.
 pub struct Session {
-    sim: Sim,
-    /// The run's starting config (what an export starts from).
-    initial: SimConfig,
-    /// Commands applied so far, each with its moment.
-    recorded: Vec<ScheduledCommand>,
-    /// Commands of an imported scenario not yet reached, in order.
-    pending: VecDeque<ScheduledCommand>,
+    tl: Timeline,
     pacing: Pacing,
     /// Keep the breakpoint armed after a hit (else a hit disarms it).
     keep: bool,
+    /// Per branch, the markers of the events its run has shown.
+    marks: BTreeMap<String, MarkerLog>,
 }
 
 impl Session {
     /// A new run of `cfg`, running or paused, at 1×.
     pub fn new(cfg: SimConfig, running: bool) -> Result<Session, ConfigError> {
         Ok(Session {
-            sim: page_sim(cfg.clone())?,
-            initial: cfg,
-            recorded: Vec::new(),
-            pending: VecDeque::new(),
+            tl: page_timeline(Scenario {
+                config: cfg,
+                commands: Vec::new(),
+                until: None,
+            })?,
             pacing: Pacing::new(running),
             keep: false,
+            marks: BTreeMap::new(),
         })
     }
 
     /// Starts over on `cfg`; the breakpoint and the pacing stay. On error nothing changes.
     pub fn new_run(&mut self, cfg: SimConfig) -> Result<(), ConfigError> {
-        self.restart(cfg, VecDeque::new())
+        self.restart(page_timeline(Scenario {
+            config: cfg,
+            commands: Vec::new(),
+            until: None,
+        })?);
+        Ok(())
     }
 
     /// Starts over on a scenario's config and replays its commands as the run reaches
     /// them. Returns how many are scheduled. On error nothing changes.
     pub fn import(&mut self, sc: Scenario) -> Result<usize, ConfigError> {
         let n = sc.commands.len();
-        self.restart(sc.config, sc.commands.into())?;
+        self.restart(page_timeline(Scenario { until: None, ..sc })?);
         Ok(n)
     }
 
-    fn restart(
-        &mut self,
-        cfg: SimConfig,
-        pending: VecDeque<ScheduledCommand>,
-    ) -> Result<(), ConfigError> {
-        let mut sim = page_sim(cfg.clone())?;
-        sim.set_breakpoint(self.sim.breakpoint());
-        self.sim = sim;
-        self.initial = cfg;
-        self.recorded.clear();
-        self.pending = pending;
-        // Nothing owed from the old run; running or paused stays as it was.
-        self.pacing.forget_owed();
+    /// Opens the run a share link names (the text after `#run=`), at its moment, paused.
+    /// On error nothing changes.
+    pub fn open_link(&mut self, text: &str) -> Result<(), LinkError> {
+        let RunLink { scenario, at } = link::decode(text)?;
+        // The scrubber spans the shared run's whole length (`until`), simulated lazily.
+        let tl = page_timeline(scenario).map_err(|e| LinkError::Invalid(e.to_string()))?;
+        self.restart(tl);
+        self.tl.seek_moment(at);
+        self.tl.take_replayed();
+        self.scan();
+        self.pacing.pause();
         Ok(())
     }
 
-    /// The simulation, read-only: snapshots and queries.
+    fn restart(&mut self, mut tl: Timeline) {
+        tl.set_breakpoint(self.tl.sim().breakpoint());
+        self.tl = tl;
+        self.marks.clear();
+        self.scan();
+        // Nothing owed from the old run; running or paused stays as it was.
+        self.pacing.forget_owed();
+    }
+
+    /// The simulation at the current position, read-only: snapshots and queries.
     pub fn sim(&self) -> &Sim {
-        &self.sim
+        self.tl.sim()
+    }
+
+    /// The timeline: branches, checkpoints, the end, links.
+    pub fn timeline(&self) -> &Timeline {
+        &self.tl
     }
 
     /// Running or paused, speed, and the speed reached.
@@ -123,12 +147,12 @@ impl Session {
     /// Stop at the next instance of `bp` (None: never stop early). Unless
     /// `keeps_breakpoint`, the hit disarms it.
     pub fn set_breakpoint(&mut self, bp: Option<Breakpoint>) {
-        self.sim.set_breakpoint(bp);
+        self.tl.set_breakpoint(bp);
     }
 
     /// The breakpoint armed, if any (`None` after a hit disarmed it).
     pub fn breakpoint(&self) -> Option<Breakpoint> {
-        self.sim.breakpoint()
+        self.tl.sim().breakpoint()
     }
 
     /// Keep the breakpoint armed after each hit (true), or let a hit disarm it (false,
@@ -142,87 +166,72 @@ impl Session {
         self.keep
     }
 
-    /// Commands applied so far, each with its moment.
+    /// Commands applied so far on this branch, each with its moment.
     pub fn recorded(&self) -> &[ScheduledCommand] {
-        &self.recorded
+        let log = self.tl.commands();
+        &log[..self.tl.applied().min(log.len())]
     }
 
-    /// How many imported commands are still to come.
+    /// How many logged commands are still to come (an import's, or the branch's future
+    /// after a seek back).
     pub fn pending(&self) -> usize {
-        self.pending.len()
+        self.tl.commands().len().saturating_sub(self.tl.applied())
     }
 
-    /// The run so far and what is still scheduled, as a scenario to export.
+    /// The current branch — what ran and what is still ahead — as a scenario to export.
     pub fn scenario(&self) -> Scenario {
         Scenario {
-            config: self.initial.clone(),
-            commands: self
-                .recorded
-                .iter()
-                .chain(self.pending.iter())
-                .cloned()
-                .collect(),
+            config: self.tl.config().clone(),
+            commands: self.tl.commands().to_vec(),
             until: None,
         }
     }
 
     /// The request id the next `Issue` command will get.
     pub fn next_req(&self) -> ReqId {
-        self.sim.next_req()
+        self.tl.sim().next_req()
     }
 
-    /// Applies a command now and records it; a refused command changes nothing.
-    pub fn apply(&mut self, cmd: UserCommand) -> Result<(), CommandError> {
-        self.sim.apply(cmd.clone())?;
-        // The event count pins the moment even between two events of one instant.
-        self.recorded.push(ScheduledCommand {
-            at: self.sim.now(),
-            after_events: Some(self.sim.steps()),
-            cmd,
-        });
-        Ok(())
+    /// Applies a command now and logs it; a refused command changes nothing. Acting
+    /// before the branch's end forks: returns the new branch's name.
+    pub fn apply(&mut self, cmd: UserCommand) -> Result<Option<String>, CommandError> {
+        let parent = self.tl.branch_name().to_string();
+        let forked = self.tl.apply(cmd)?;
+        if let Some(name) = &forked {
+            let log = self
+                .marks
+                .get(&parent)
+                .map(|m| m.cut_at(self.tl.sim()))
+                .unwrap_or_default();
+            self.marks.insert(name.clone(), log);
+        }
+        self.scan();
+        Ok(forked)
     }
 
-    /// Runs to `t`, applying the scheduled commands that fall due on the way; stops early
+    /// Runs to `t`, applying the logged commands that fall due on the way; stops early
     /// at the breakpoint (the clock then stays on that event, and the run pauses).
     pub fn advance_to(&mut self, t: SimTime) -> Progress {
-        let before = self.sim.counters().events;
-        let mut replayed = None;
-        let hit = self
-            .run_to(t, &mut replayed)
-            .then(|| self.stop_at_hit(before));
+        let before = self.sim().counters().events;
+        self.tl.take_replayed();
+        let stopped = self.tl.advance_to(t);
+        let replayed = self.tl.take_replayed();
+        self.scan();
+        let hit = stopped.then(|| self.stop_at_hit(before));
         Progress {
             hit: hit.flatten(),
             replayed,
         }
     }
 
-    /// Exactly one event, or the next scheduled command if it comes first. Pauses.
+    /// Exactly one event, or the next logged command if it comes first. Pauses.
     pub fn step(&mut self) -> Progress {
         self.pacing.pause();
-        let before = self.sim.counters().events;
-        let mut replayed = None;
-        let next = self.sim.next_event_at();
-        let steps = self.sim.steps();
-        // `Sim::run_until`'s rule: due once no event is left before its instant, and,
-        // within its instant, once its event count is reached.
-        let due = self.pending.front().is_some_and(|e| {
-            next.is_none_or(|n| e.at < n)
-                || (next == Some(e.at) && e.after_events.is_some_and(|n| steps >= n))
-        });
-        match self.pending.pop_front() {
-            Some(e) if due => {
-                self.sim.run_until(e.at, e.after_events);
-                replayed = Some(self.apply(e.cmd));
-            }
-            Some(e) => {
-                self.pending.push_front(e);
-                self.sim.step();
-            }
-            None => {
-                self.sim.step();
-            }
-        }
+        let before = self.sim().counters().events;
+        self.tl.take_replayed();
+        self.tl.step();
+        let replayed = self.tl.take_replayed();
+        self.scan();
         Progress {
             hit: self.take_hit_since(before),
             replayed,
@@ -238,16 +247,22 @@ impl Session {
         if owed == 0 {
             return None;
         }
-        let start = self.sim.now();
+        let start = self.sim().now();
         let target = start.plus(owed);
-        let before = self.sim.counters().events;
+        let before = self.sim().counters().events;
         let slice = (owed / 8).max(1);
         let mut progress = Progress::default();
         let mut reached = start;
         let mut behind = false;
+        self.tl.take_replayed();
         while reached < target {
             reached = reached.plus(slice).min(target);
-            if self.run_to(reached, &mut progress.replayed) {
+            let stopped = self.tl.advance_to(reached);
+            if let Some(r) = self.tl.take_replayed() {
+                progress.replayed = Some(r);
+            }
+            if stopped {
+                self.scan();
                 progress.hit = self.stop_at_hit(before);
                 break;
             }
@@ -256,26 +271,92 @@ impl Session {
                 break;
             }
         }
+        self.scan();
         self.pacing
-            .note_rate(self.sim.now().since(start), wall_dt_ms, behind);
+            .note_rate(self.sim().now().since(start), wall_dt_ms, behind);
         Some(progress)
     }
 
-    /// Runs to `t` through the scheduled commands due by then; true if it stopped at the
-    /// breakpoint.
-    fn run_to(&mut self, t: SimTime, replayed: &mut Option<Result<(), CommandError>>) -> bool {
-        while let Some((at, after)) = self.pending.front().map(|e| (e.at, e.after_events)) {
-            if at > t {
-                break;
-            }
-            if self.sim.run_until(at, after) {
-                return true;
-            }
-            if let Some(e) = self.pending.pop_front() {
-                *replayed = Some(self.apply(e.cmd));
-            }
+    // ------------------------------------------------------------ the timeline
+
+    /// The exact state at instant `t` (a straight run's), paused. Past the branch's end
+    /// the run goes on there.
+    pub fn seek(&mut self, t: SimTime) {
+        self.pacing.pause();
+        self.tl.seek(t);
+        self.after_seek();
+    }
+
+    /// The exact state after `n` events, paused.
+    pub fn seek_events(&mut self, n: u64) {
+        self.pacing.pause();
+        self.tl.seek_events(n);
+        self.after_seek();
+    }
+
+    /// One event back (nothing at the start), paused.
+    pub fn step_back(&mut self) {
+        let n = self.sim().steps();
+        if n > 0 {
+            self.seek_events(n - 1);
+        } else {
+            self.pacing.pause();
         }
-        self.sim.advance_to(t)
+    }
+
+    /// Makes branch `name` current, at the same instant (or its end); paused. False if
+    /// there is no such branch.
+    pub fn switch_to(&mut self, name: &str) -> bool {
+        self.pacing.pause();
+        let ok = self.tl.switch_to(name);
+        self.after_seek();
+        ok
+    }
+
+    /// The current branch's name.
+    pub fn branch_name(&self) -> &str {
+        self.tl.branch_name()
+    }
+
+    /// The current branch's markers (commands, faults, failovers, 2PC decisions,
+    /// findings), in time order; at most `markers::MARKERS_PER_KIND` of each kind.
+    pub fn markers(&self) -> Vec<Marker> {
+        let cmds = self.tl.commands();
+        match self.marks.get(self.tl.branch_name()) {
+            Some(m) => m.markers(cmds),
+            None => MarkerLog::default().markers(cmds),
+        }
+    }
+
+    /// A share link (the text after `#run=`) for the current branch at the current
+    /// moment.
+    pub fn link(&self) -> String {
+        self.tl.link()
+    }
+
+    /// A share link for the current branch at instant `at` (a finding's moment).
+    pub fn link_at(&self, at: SimTime) -> String {
+        link::encode(&RunLink {
+            scenario: self.tl.scenario(),
+            at: Moment::at(at),
+        })
+    }
+
+    fn after_seek(&mut self) {
+        self.tl.take_replayed();
+        self.pacing.forget_owed();
+        self.scan();
+    }
+
+    /// Collects the markers of the events logged since the last scan.
+    fn scan(&mut self) {
+        let name = self.tl.branch_name();
+        if !self.marks.contains_key(name) {
+            self.marks.insert(name.to_string(), MarkerLog::default());
+        }
+        if let Some(m) = self.marks.get_mut(self.tl.branch_name()) {
+            m.scan(self.tl.sim());
+        }
     }
 
     /// Pauses on the breakpoint's event.
@@ -288,16 +369,16 @@ impl Session {
     fn take_hit_since(&mut self, after: u64) -> Option<Hit> {
         let hit = self.hit_since(after);
         if hit.is_some() && !self.keep {
-            self.sim.set_breakpoint(None);
+            self.tl.set_breakpoint(None);
         }
         hit
     }
 
     /// The newest event after event `after` (a seq) that hits the breakpoint.
     fn hit_since(&self, after: u64) -> Option<Hit> {
-        let bp = self.sim.breakpoint()?;
+        let bp = self.sim().breakpoint()?;
         let event = self
-            .sim
+            .sim()
             .events()
             .filter(|e| e.seq > after && bp.hit_by(&e.kind))
             .last()?
@@ -306,7 +387,7 @@ impl Session {
             EventKind::Coord { txn, .. } => (Some(*txn), event.dc),
             EventKind::FailoverIssued { new, .. } => (None, Some(*new)),
             EventKind::Finding { index, .. } => {
-                (self.sim.finding(*index).and_then(|f| f.txn), event.dc)
+                (self.sim().finding(*index).and_then(|f| f.txn), event.dc)
             }
             _ => (None, event.dc),
         };
@@ -319,10 +400,11 @@ impl Session {
     }
 }
 
-/// A simulation for the page: no client history (only a run report reads it, and the page
-/// never makes one), so a long run does not hold `checker::HISTORY_CAP` entries.
-fn page_sim(cfg: SimConfig) -> Result<Sim, ConfigError> {
-    let mut sim = Sim::new(cfg)?;
-    sim.set_keep_history(false);
-    Ok(sim)
+/// A timeline for the page: no client history (only a run report reads it, and the page
+/// never makes one), so a long run (and each checkpoint) does not hold
+/// `checker::HISTORY_CAP` entries.
+fn page_timeline(sc: Scenario) -> Result<Timeline, ConfigError> {
+    let mut tl = Timeline::from_scenario(sc)?;
+    tl.set_keep_history(false);
+    Ok(tl)
 }

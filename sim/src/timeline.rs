@@ -91,6 +91,8 @@ pub struct Timeline {
     forks: usize,
     /// The bound on checkpoints per branch (`MAX_CHECKPOINTS` unless set).
     max_checkpoints: usize,
+    /// The outcome of the last logged command replayed (`take_replayed`).
+    replayed: Option<Result<(), CommandError>>,
 }
 
 impl Timeline {
@@ -146,6 +148,7 @@ impl Timeline {
             applied: 0,
             forks: 0,
             max_checkpoints: MAX_CHECKPOINTS,
+            replayed: None,
         })
     }
 
@@ -157,7 +160,38 @@ impl Timeline {
         self.max_checkpoints = n.max(2);
     }
 
+    /// Keeps the client history for a run report or not (`Sim::set_keep_history`).
+    /// Only before the run moved (it must hold for every checkpoint); false otherwise,
+    /// and nothing changes.
+    pub fn set_keep_history(&mut self, keep: bool) -> bool {
+        let b = &self.branches[self.cur];
+        if self.branches.len() > 1
+            || b.checkpoints.len() > 1
+            || self.sim.steps() > 0
+            || self.applied > 0
+        {
+            return false;
+        }
+        self.sim.set_keep_history(keep);
+        let mut first = self.sim.clone();
+        first.set_breakpoint(None);
+        self.branch_mut().checkpoints[0].sim = Rc::new(first);
+        true
+    }
+
+    /// The outcome of the last logged command replayed since the last call (forward
+    /// runs and seeks replay them), and forgets it.
+    pub fn take_replayed(&mut self) -> Option<Result<(), CommandError>> {
+        self.replayed.take()
+    }
+
     // ------------------------------------------------------------ reading
+
+    /// How many of the current branch's logged commands the run has applied (the rest
+    /// are still ahead).
+    pub fn applied(&self) -> usize {
+        self.applied
+    }
 
     /// The simulation at the current position, read-only.
     pub fn sim(&self) -> &Sim {
@@ -415,7 +449,7 @@ impl Timeline {
     fn replay(&mut self, cmd: UserCommand) {
         let steps = self.sim.steps();
         // A logged command that is refused on replay changes nothing, as it did live.
-        let _ = self.sim.apply(cmd);
+        self.replayed = Some(self.sim.apply(cmd));
         let i = self.applied;
         if let Some(c) = self.branch_mut().commands.get_mut(i) {
             c.after_events.get_or_insert(steps);

@@ -126,7 +126,9 @@ fn a_refused_scheduled_command_is_reported_and_the_run_goes_on() {
         "reviving a DC that is up is refused"
     );
     assert_eq!(s.sim().now(), t(2_000));
-    assert!(s.recorded().is_empty());
+    // The log keeps it (it changes nothing on every replay), so an export is the import.
+    assert_eq!(s.recorded().len(), 1);
+    assert_eq!(s.pending(), 0);
 }
 
 #[test]
@@ -448,4 +450,168 @@ fn a_pinned_transaction_stays_in_the_snapshot() {
     // Pinning one already listed adds nothing.
     let newest = plain.last().unwrap().id;
     assert_eq!(s.sim().snapshot_pinning(Some(newest)).txns, plain);
+}
+
+#[test]
+fn a_seek_then_play_is_the_straight_run() {
+    let straight = |to: u64| {
+        let mut s = Session::new(busy(11), false).unwrap();
+        s.advance_to(t(3_000));
+        s.apply(UserCommand::Kill(DcId(2))).unwrap();
+        s.advance_to(t(to));
+        (s.sim().trace_hash(), s.sim().steps())
+    };
+    let mut s = Session::new(busy(11), true).unwrap();
+    s.advance_to(t(3_000));
+    s.apply(UserCommand::Kill(DcId(2))).unwrap();
+    s.advance_to(t(20_000));
+    let end = (s.sim().trace_hash(), s.sim().steps());
+    assert_eq!(end, straight(20_000));
+    s.seek(t(1_500));
+    assert!(!s.pacing().running(), "a seek pauses");
+    assert!(s.sim().is_up(DcId(2)), "before the kill");
+    assert_eq!(s.pending(), 1, "the kill is ahead again");
+    s.seek(t(12_345));
+    assert_eq!((s.sim().trace_hash(), s.sim().steps()), straight(12_345));
+    s.seek(t(2_000));
+    s.advance_to(t(20_000));
+    assert_eq!((s.sim().trace_hash(), s.sim().steps()), end);
+    assert_eq!(
+        s.branch_name(),
+        "main",
+        "playing on replays the branch: no fork"
+    );
+    assert_eq!(s.timeline().branches().len(), 1);
+}
+
+#[test]
+fn one_event_back_and_forth() {
+    let mut s = Session::new(busy(12), false).unwrap();
+    s.advance_to(t(4_000));
+    let (h, n) = (s.sim().trace_hash(), s.sim().steps());
+    s.step();
+    assert_eq!(s.sim().steps(), n + 1);
+    s.step_back();
+    assert_eq!((s.sim().trace_hash(), s.sim().steps()), (h, n));
+    s.seek(t(0));
+    s.step_back();
+    assert_eq!(s.sim().steps(), 0, "nothing before the start");
+}
+
+#[test]
+fn acting_after_a_seek_forks_and_keeps_the_old_branch() {
+    let mut s = Session::new(busy(13), false).unwrap();
+    s.advance_to(t(10_000));
+    let main_hash = s.sim().trace_hash();
+    s.seek(t(4_000));
+    let fork = s.apply(UserCommand::Kill(DcId(1))).unwrap();
+    assert_eq!(fork.as_deref(), Some("fork 1"));
+    assert_eq!(s.branch_name(), "fork 1");
+    let names: Vec<String> = s
+        .timeline()
+        .branches()
+        .into_iter()
+        .map(|b| b.name)
+        .collect();
+    assert_eq!(names, ["main", "fork 1"]);
+    // At the fork's end, acting again does not fork.
+    s.advance_to(t(6_000));
+    assert_eq!(s.apply(UserCommand::Revive(DcId(1))).unwrap(), None);
+    s.advance_to(t(10_000));
+    assert_ne!(s.sim().trace_hash(), main_hash);
+    assert!(s.switch_to("main"));
+    assert_eq!(s.sim().now(), t(10_000));
+    assert_eq!(s.sim().trace_hash(), main_hash, "the old future is whole");
+    assert!(!s.switch_to("no such branch"));
+}
+
+#[test]
+fn markers_show_commands_faults_and_decisions_bounded_per_kind() {
+    use tablestore_sim::markers::MARKERS_PER_KIND;
+    use tablestore_sim::MarkerKind;
+    let mut s = Session::new(busy(14), false).unwrap();
+    s.advance_to(t(2_000));
+    s.apply(UserCommand::Kill(DcId(0))).unwrap();
+    s.advance_to(t(8_000));
+    s.apply(UserCommand::Revive(DcId(0))).unwrap();
+    s.advance_to(t(40_000));
+    let m = s.markers();
+    let of = |k: MarkerKind| m.iter().filter(|x| x.kind == k).count();
+    assert_eq!(of(MarkerKind::Fault), 1);
+    assert_eq!(of(MarkerKind::Command), 1, "the revive");
+    assert!(of(MarkerKind::Decision) > 0);
+    assert!(MarkerKind::ALL.iter().all(|&k| of(k) <= MARKERS_PER_KIND));
+    assert!(m.windows(2).all(|w| w[0].at <= w[1].at), "in time order");
+    let kill = m.iter().find(|x| x.kind == MarkerKind::Fault).unwrap();
+    assert_eq!(kill.at, t(2_000));
+    // Seeking back keeps the future's markers; a fork drops them.
+    s.seek(t(5_000));
+    assert_eq!(s.markers(), m);
+    s.apply(UserCommand::Kill(DcId(3))).unwrap();
+    let f = s.markers();
+    assert!(f.iter().all(|x| x.at <= t(5_000)), "{f:?}");
+    assert_eq!(
+        f.iter().filter(|x| x.kind == MarkerKind::Fault).count(),
+        2,
+        "both kills"
+    );
+}
+
+#[test]
+fn a_share_link_opens_the_same_run_at_the_same_moment_paused() {
+    let mut a = Session::new(busy(15), true).unwrap();
+    a.advance_to(t(3_000));
+    a.apply(UserCommand::Kill(DcId(2))).unwrap();
+    a.advance_to(t(9_000));
+    a.seek(t(6_500));
+    let text = a.link();
+    let mut b = Session::new(SimConfig::default(), true).unwrap();
+    b.set_breakpoint(Some(Breakpoint::Failover));
+    b.open_link(&text).unwrap();
+    assert_eq!(b.sim().now(), t(6_500));
+    assert_eq!(b.sim().trace_hash(), a.sim().trace_hash());
+    assert_eq!(b.timeline().end(), t(9_000), "the whole run's length");
+    assert!(!b.pacing().running(), "opens paused");
+    assert_eq!(b.breakpoint(), Some(Breakpoint::Failover), "kept");
+    b.set_breakpoint(None);
+    b.advance_to(t(9_000));
+    a.advance_to(t(9_000));
+    assert_eq!(b.sim().trace_hash(), a.sim().trace_hash());
+    assert_eq!(b.branch_name(), "main");
+
+    // A link to a finding's instant is a link to that moment.
+    let mut c = Session::new(SimConfig::default(), false).unwrap();
+    c.open_link(&a.link_at(t(4_000))).unwrap();
+    assert_eq!(c.sim().now(), t(4_000));
+
+    // Broken links change nothing.
+    let before = (b.sim().now(), b.sim().trace_hash());
+    assert!(b.open_link("garbage!").is_err());
+    assert!(b.open_link(&text[..text.len() / 2]).is_err());
+    assert!(b.open_link("").is_err());
+    assert_eq!((b.sim().now(), b.sim().trace_hash()), before);
+}
+
+#[test]
+fn a_long_log_keeps_the_newest_commands_as_markers() {
+    use tablestore_sim::markers::MARKERS_PER_KIND;
+    use tablestore_sim::MarkerKind;
+    let mut s = Session::new(busy(16), false).unwrap();
+    for i in 0..(MARKERS_PER_KIND as u64 + 10) {
+        s.advance_to(t(100 * (i + 1)));
+        s.apply(UserCommand::SetLatency {
+            from: DcId(0),
+            to: DcId(1),
+            ms: 10 + i as u32,
+        })
+        .unwrap();
+    }
+    let cmds: Vec<_> = s
+        .markers()
+        .into_iter()
+        .filter(|m| m.kind == MarkerKind::Command)
+        .collect();
+    assert_eq!(cmds.len(), MARKERS_PER_KIND);
+    assert_eq!(cmds.last().unwrap().at, s.sim().now(), "the newest kept");
+    assert_eq!(cmds[0].at, t(100 * 11), "the oldest ten dropped");
 }

@@ -4,7 +4,12 @@
 //!
 //! Invariants:
 //! - The `Session` lives here only; it changes only in `update`, and every successful
-//!   user command goes through `Session::apply`, which records it for export.
+//!   user command goes through `Session::apply`, which logs it on the current branch
+//!   (acting in the past forks a new one). Seeks (scrubber, markers, keys) go through
+//!   `Session::seek*`, which pause; the timeline bar's picture (`TimelinePieces`) is read
+//!   after every move, with the snapshot.
+//! - A `#run=<link>` fragment opens that run (paused) instead of the query's settings; a
+//!   broken one is named in the banner and the query's run goes on.
 //! - One tick = at most one snapshot and one render; the session decides how much
 //!   simulated time the tick's wall Δt buys (speed, budget, breakpoint).
 //! - A refused command leaves the sim unchanged and its message lands next to the control
@@ -17,18 +22,18 @@
 //!   the reducer, the session and the components are the whole page's.
 
 use crate::sim::{
-    parse_scenario, scenario_json, settings_from_query_with, DcId, MsgKind, Progress, Session,
-    SimConfig, TableId, TableSnap, TxnId, UserCommand,
+    parse_scenario, scenario_json, settings_from_query_with, BranchInfo, DcId, Marker, MsgKind,
+    Progress, Session, SimConfig, SimTime, TableId, TableSnap, TxnId, UserCommand,
 };
 use crate::ui::components::{
     controls::Controls, data::DataPanel, dcs::DcTable, embed::EmbedBar, findings::FindingsPanel,
     help::Help, log::LogPanel, lookup::KeyLookupPanel, map::WorldMap, matrix::DetectorMatrix,
     metrics::MetricsPanel, operate::OperatePanel, ring::RingPanel, settings::SettingsPanel,
-    tabs::TabBar, txn::TxnPanel,
+    tabs::TabBar, timeline::TimelineBar, txn::TxnPanel,
 };
 use crate::ui::js_api::{JsApi, Shared};
 use crate::ui::state::pieces::keep_or;
-use crate::ui::state::url::{full_page_query, page_param_names};
+use crate::ui::state::url::{full_page_query, page_param_names, run_fragment};
 use crate::ui::state::{
     lookup_view, Action, BreakpointHit, Embed, LookupView, Origin, PageParams, Pieces, Tab,
     ViewState,
@@ -54,6 +59,9 @@ pub struct AppProps {
     /// Start running immediately.
     #[prop_or(true)]
     pub autoplay: bool,
+    /// URL fragment (`#run=<link>`) to open a shared run from; `None` reads the page URL.
+    #[prop_or_default]
+    pub fragment: Option<AttrValue>,
 }
 
 impl Default for AppProps {
@@ -61,6 +69,7 @@ impl Default for AppProps {
         AppProps {
             query: None,
             autoplay: true,
+            fragment: None,
         }
     }
 }
@@ -79,6 +88,7 @@ struct Callbacks {
     issue: Callback<UserCommand>,
     tab: Callback<Tab>,
     help: Callback<()>,
+    link_at: Callback<SimTime>,
 }
 
 impl Callbacks {
@@ -96,7 +106,50 @@ impl Callbacks {
             issue: link.callback(|c| Action::Command(c, Origin::Operate)),
             tab: link.callback(Action::Tab),
             help: link.callback(|_| Action::ToggleHelp),
+            link_at: link.callback(Action::ShareLinkAt),
         }
+    }
+}
+
+/// What the timeline bar draws, read from the session after each move; the lists keep
+/// their `Rc` while unchanged.
+struct TimelinePieces {
+    now: SimTime,
+    /// Events run by now.
+    events: u64,
+    end: SimTime,
+    markers: Rc<Vec<Marker>>,
+    branches: Rc<Vec<BranchInfo>>,
+    branch: AttrValue,
+    trace_hash: u64,
+}
+
+impl TimelinePieces {
+    fn of(s: &Session) -> TimelinePieces {
+        let mut t = TimelinePieces {
+            now: SimTime::ZERO,
+            events: 0,
+            end: SimTime::ZERO,
+            markers: Rc::new(Vec::new()),
+            branches: Rc::new(Vec::new()),
+            branch: AttrValue::default(),
+            trace_hash: 0,
+        };
+        t.update(s);
+        t
+    }
+
+    fn update(&mut self, s: &Session) {
+        let tl = s.timeline();
+        self.now = tl.now();
+        self.events = tl.sim().steps();
+        self.end = tl.end();
+        self.trace_hash = tl.trace_hash();
+        if *self.branch != *tl.branch_name() {
+            self.branch = AttrValue::from(tl.branch_name().to_string());
+        }
+        keep_or(&mut self.markers, s.markers());
+        keep_or(&mut self.branches, tl.branches());
     }
 }
 
@@ -120,6 +173,12 @@ pub struct App {
     lookup: Rc<LookupView>,
     /// What the person looks at.
     view: ViewState,
+    /// The timeline bar's picture of the run.
+    tl: TimelinePieces,
+    /// The last share link made (the page URL with `#run=<link>`).
+    share_url: Option<AttrValue>,
+    /// Says which branch the last fork started (until the next move elsewhere).
+    fork_note: Option<AttrValue>,
     /// An embedded view's link to the full playground (`?…`, the same parameters).
     full_href: AttrValue,
     clock: WallClock,
@@ -137,6 +196,7 @@ impl App {
             .sim()
             .snapshot_pinning(self.view.selected_txn);
         self.pieces.update(snap);
+        self.tl.update(&self.session.borrow());
         if self.view.shows(Tab::Data) {
             self.refresh_data(false);
         }
@@ -171,7 +231,17 @@ impl App {
     fn command(&mut self, cmd: UserCommand, origin: Origin) -> bool {
         let res = self.session.borrow_mut().apply(cmd);
         match res {
-            Ok(()) => {
+            Ok(forked) => {
+                if let Some(name) = forked {
+                    // The bar still shows the branch acted on (it is read after the command).
+                    let parent = self.tl.branch.clone();
+                    self.fork_note = Some(
+                        format!(
+                            "Acting in the past started branch {name}; {parent} keeps its future (pick it in the branch menu)."
+                        )
+                        .into(),
+                    );
+                }
                 if origin != Origin::Banner {
                     self.view.set_note(origin, None);
                 }
@@ -198,10 +268,28 @@ impl App {
         }
     }
 
+    /// The run moved to another moment (a seek, a branch): draw it there, whatever the
+    /// tab shows.
+    fn moved(&mut self) {
+        self.view.hit = None;
+        self.fork_note = None;
+        self.snapshot();
+        self.refresh_data(true);
+        self.refresh_lookup();
+    }
+
+    /// Puts the page's URL with `#run=<link>` into the share box.
+    fn share(&mut self, link: String) {
+        self.share_url = Some(format!("{}#run={link}", web::page_url()).into());
+    }
+
     /// A new run has started in the session: draw it from scratch.
     fn restarted(&mut self) {
         self.view.forget_run();
+        self.share_url = None;
+        self.fork_note = None;
         self.pieces = Pieces::new(self.session.borrow().sim().snapshot());
+        self.tl.update(&self.session.borrow());
         self.refresh_data(true);
         self.refresh_lookup();
     }
@@ -280,7 +368,8 @@ impl App {
                     on_focus={cbs.focus.clone()} />
             },
             Tab::Findings => html! {
-                <FindingsPanel findings={p.findings.clone()} counts={p.snap.finding_counts.clone()} selected_txn={v.selected_txn} on_focus={cbs.focus.clone()} />
+                <FindingsPanel findings={p.findings.clone()} counts={p.snap.finding_counts.clone()} selected_txn={v.selected_txn} on_focus={cbs.focus.clone()}
+                    on_link={cbs.link_at.clone()} />
             },
             Tab::Settings => html! {
                 <SettingsPanel config={p.config.clone()} topo={p.topo.clone()}
@@ -358,6 +447,24 @@ impl Component for App {
                 Err(e2) => panic!("the default configuration is invalid: {e2}"),
             },
         };
+        // A shared run (`#run=<link>`) replaces the URL's settings; a broken link is named
+        // and the run the URL's settings describe goes on.
+        let fragment = match &props.fragment {
+            Some(f) => f.to_string(),
+            None => web_sys::window()
+                .and_then(|w| w.location().hash().ok())
+                .unwrap_or_default(),
+        };
+        let mut error = error;
+        if let Some(text) = run_fragment(&fragment) {
+            if let Err(e) = session.open_link(text) {
+                let msg = format!("{e} Running a new run instead.");
+                error = Some(match error {
+                    Some(prev) => format!("{prev} {msg}"),
+                    None => msg,
+                });
+            }
+        }
         let link = ctx.link();
         let interval = {
             let link = link.clone();
@@ -384,6 +491,7 @@ impl Component for App {
         };
         let lookup = Rc::new(lookup_view(session.sim(), view.lookup.0, &view.lookup.1));
         let pieces = Pieces::new(session.sim().snapshot());
+        let tl = TimelinePieces::of(&session);
         let shared = Shared {
             session: Rc::new(RefCell::new(session)),
             hit: Rc::new(RefCell::new(None)),
@@ -399,6 +507,9 @@ impl Component for App {
                 at: f64::NEG_INFINITY,
             },
             view,
+            tl,
+            share_url: None,
+            fork_note: None,
             full_href,
             clock: WallClock::new(),
             _interval: interval,
@@ -526,6 +637,47 @@ impl Component for App {
                     self.refresh_lookup();
                 }
             }
+            A::Seek(t) => {
+                self.session.borrow_mut().seek(t);
+                self.moved();
+            }
+            A::SeekBy(ms) => {
+                let now = self.session.borrow().sim().now();
+                let t = if ms < 0 {
+                    SimTime(now.0.saturating_sub(ms.unsigned_abs()))
+                } else {
+                    now.plus(ms.unsigned_abs())
+                };
+                self.session.borrow_mut().seek(t);
+                self.moved();
+            }
+            A::StepBack => {
+                self.session.borrow_mut().step_back();
+                self.moved();
+            }
+            A::SeekStart => {
+                self.session.borrow_mut().seek(SimTime::ZERO);
+                self.moved();
+            }
+            A::SeekEnd => {
+                let end = self.session.borrow().timeline().end();
+                self.session.borrow_mut().seek(end);
+                self.moved();
+            }
+            A::SwitchBranch(name) => {
+                if !self.session.borrow_mut().switch_to(&name) {
+                    self.view.error = Some(format!("There is no branch named {name:.40}."));
+                }
+                self.moved();
+            }
+            A::ShareLink => {
+                let link = self.session.borrow().link();
+                self.share(link);
+            }
+            A::ShareLinkAt(t) => {
+                let link = self.session.borrow().link_at(t);
+                self.share(link);
+            }
             A::Lookup(table, key) => {
                 self.view.lookup = (table, key);
                 self.refresh_lookup();
@@ -573,6 +725,9 @@ impl Component for App {
                     pending={session.pending()} breakpoint={session.breakpoint()}
                     keep_breakpoint={session.keeps_breakpoint()} hit={v.hit.clone()}
                     on_action={cbs.action.clone()} />
+                <TimelineBar now={self.tl.now} events={self.tl.events} end={self.tl.end} markers={self.tl.markers.clone()}
+                    branches={self.tl.branches.clone()} branch={self.tl.branch.clone()} trace_hash={self.tl.trace_hash}
+                    share_url={self.share_url.clone()} fork_note={self.fork_note.clone()} on_action={cbs.action.clone()} />
                 { for error }
                 <main class="layout">
                     <section class="panel map-panel" aria-label="World map">{ self.map() }</section>

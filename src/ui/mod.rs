@@ -8,7 +8,8 @@
 //!   `BreakpointHit`, the snapshot pieces (`Topo`, `RingView`, …), `ViewState`, and the
 //!   page's own URL parameters (`state::url`: `embed`, `tab`, `speed`, `pause_at`, `play`).
 //! - `components`: one view per file; props are snapshot pieces and narrow callbacks.
-//! - `fmt`: text and colour helpers; `web`: wall clock, key listener, theme attribute.
+//! - `fmt`: text and colour helpers; `web`: wall clock, key listener, theme attribute,
+//!   the page URL.
 //! - `js_api`: `window.tablestore` (docs/JS_API.md), plain-object views of the core's
 //!   snapshot and key lookup for scripts; used by `app` only, reads `state` and `fmt`.
 //!
@@ -38,6 +39,15 @@
 //! | `play` / `pause` / `step` | controls; `step` runs exactly one event (`Sim::step`); an embed has them too (and `sim-time`, `speed`, `speed-label`, `breakpoint-hit`) |
 //! | `speed`                   | range input 0..=1000; speed = 0.05 × 1000^(value/1000) (500 ≈ 1.58×, 434 ≈ 1×) |
 //! | `speed-label`             | the speed as text, `data-speed` = the factor                 |
+//! | `timeline`                | the scrubber: range over the current branch's simulated ms, value = now, `data-max` = the branch's end (ms), `data-ms` = now, `data-events` = events run by now; input seeks (and pauses) |
+//! | `timeline-marker-<i>`     | a marker on the scrubber, in time order (at most `markers::MARKERS_PER_KIND` per kind); `data-kind` = command \| fault \| failover \| decision \| finding, `data-ms`; click seeks there |
+//! | `branch`                  | the current branch's name (`main`, `fork 1`, …)              |
+//! | `branch-select`           | picks the current branch (an option per branch, value = its name); present only with several branches |
+//! | `fork-note`               | after acting in the past: which branch started and which one keeps the old future (until the next seek) |
+//! | `trace-hash`              | the run's trace hash up to now, 16 hex digits                |
+//! | `share-link`              | button: puts a share link to the run at now into `share-url` |
+//! | `share-url`               | readonly input: the page URL + `#run=<link>` (docs/LINKS.md); empty until `share-link` |
+//! | `finding-link-<i>`        | in finding `<i>`: puts a share link to the run at the finding's instant into `share-url` |
 //! | `dc-<id>`                 | a DC on the map (`<g>`); `data-state` = up \| down; with a DC selected, `data-seen` = alive \| suspect \| dead (the selected DC's own view) |
 //! | `toggle-<id>`             | kill / revive DC `<id>`                                      |
 //! | `view-<obs>-<target>`     | detector matrix cell; `data-view` = alive \| suspect \| dead \| unknown (observer down) |

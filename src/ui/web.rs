@@ -73,7 +73,7 @@ impl KeyListener {
                 if matches!(tag.as_str(), "INPUT" | "TEXTAREA" | "SELECT" | "BUTTON") {
                     return;
                 }
-                if let Some(a) = Action::of_key(&e.key()) {
+                if let Some(a) = Action::of_key_with_shift(&e.key(), e.shift_key()) {
                     e.prevent_default();
                     to.emit(a);
                 }
@@ -109,4 +109,16 @@ pub fn apply_theme(theme: Theme) {
         Theme::Light => root.set_attribute("data-theme", "light"),
         Theme::Dark => root.set_attribute("data-theme", "dark"),
     };
+}
+
+/// The page's URL without its fragment (what a share link is appended to).
+pub fn page_url() -> String {
+    let Some(loc) = web_sys::window().map(|w| w.location()) else {
+        return String::new();
+    };
+    let href = loc.href().unwrap_or_default();
+    match href.split_once('#') {
+        Some((base, _)) => base.to_string(),
+        None => href,
+    }
 }

@@ -2,7 +2,7 @@
 //! Invariant: violations (the protocol broke a promise) and expected findings (the
 //! documented price of a setting) are told apart, never hidden.
 
-use crate::sim::{DcId, TxnId};
+use crate::sim::{DcId, SimTime, TxnId};
 use crate::sim::{Finding, FindingCounts};
 use crate::ui::fmt;
 use std::rc::Rc;
@@ -18,6 +18,9 @@ pub struct Props {
     pub selected_txn: Option<TxnId>,
     /// Jump to the finding's transaction.
     pub on_focus: Callback<(Option<TxnId>, Option<DcId>)>,
+    /// Make a share link to the run at a finding's instant (none: no link buttons).
+    #[prop_or_default]
+    pub on_link: Option<Callback<SimTime>>,
 }
 
 #[function_component(FindingsPanel)]
@@ -43,6 +46,12 @@ pub fn findings_panel(p: &Props) -> Html {
                 <p class="finding-text">{ f.text.clone() }</p>
                 if !f.cause.is_empty() { <p class="finding-cause"><strong>{ "Cause: " }</strong>{ f.cause.clone() }</p> }
                 if !f.keys.is_empty() { <p class="caption mono">{ f.keys.join(", ") }</p> }
+                if let Some(on_link) = &p.on_link {
+                    <button class="ghost small" data-testid={format!("finding-link-{i}")} title="Put a share link to this run at this finding's instant into the share box"
+                        onclick={{ let on_link = on_link.clone(); let at = f.at; Callback::from(move |e: MouseEvent| { e.stop_propagation(); on_link.emit(at) }) }}>
+                        { "link to this moment" }
+                    </button>
+                }
             </li>
         }
     });

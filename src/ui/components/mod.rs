@@ -18,6 +18,7 @@ pub mod operate;
 pub mod ring;
 pub mod settings;
 pub mod tabs;
+pub mod timeline;
 pub mod txn;
 
 use yew::prelude::*;

@@ -59,6 +59,23 @@ pub enum Action {
     /// Look up where a partition key of a table lives (the placement tab's lookup; the
     /// answer follows the run until the key or table changes).
     Lookup(TableId, String),
+    // ---- the timeline (reduced through the core's `Session`; each pauses)
+    /// Go to an instant: the scrubber, a marker (past the branch's end the run goes on).
+    Seek(SimTime),
+    /// Go this many simulated ms back (negative) or forward (Shift+← / Shift+→).
+    SeekBy(i64),
+    /// One event back (←); one event forward is `Step` (→).
+    StepBack,
+    /// The start of the run (Home).
+    SeekStart,
+    /// The end of the current branch (End).
+    SeekEnd,
+    /// Make the named branch current, at the same instant.
+    SwitchBranch(String),
+    /// Put a share link to the run at the current moment into the share box.
+    ShareLink,
+    /// Put a share link to the run at an instant (a finding's) into the share box.
+    ShareLinkAt(SimTime),
     // ---- the view (reduced by `ViewState::reduce`)
     SelectTxn(Option<TxnId>),
     /// Select a DC; selecting the selected one clears the selection.
@@ -91,8 +108,22 @@ impl Action {
             "-" | "_" => Action::SpeedBy(-100),
             "?" => Action::ToggleHelp,
             "Escape" => Action::CloseHelp,
+            "ArrowLeft" => Action::StepBack,
+            "ArrowRight" => Action::Step,
+            "Home" => Action::SeekStart,
+            "End" => Action::SeekEnd,
             _ => return None,
         })
+    }
+
+    /// The action of a key pressed with Shift held or not: Shift+← / Shift+→ move one
+    /// simulated second; every other key is `of_key`'s.
+    pub fn of_key_with_shift(key: &str, shift: bool) -> Option<Action> {
+        match (key, shift) {
+            ("ArrowLeft", true) => Some(Action::SeekBy(-1_000)),
+            ("ArrowRight", true) => Some(Action::SeekBy(1_000)),
+            _ => Action::of_key(key),
+        }
     }
 }
 

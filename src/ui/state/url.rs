@@ -193,3 +193,11 @@ pub fn full_page_query(query: &str, embed: Embed) -> String {
     }
     format!("?{}", kept.join("&"))
 }
+
+/// The link text of a `#run=<link>` fragment (after `run=`, possibly empty); `None` if
+/// the fragment names no shared run. Other `&`-separated fragment parts are ignored.
+pub fn run_fragment(hash: &str) -> Option<&str> {
+    hash.trim_start_matches('#')
+        .split('&')
+        .find_map(|part| part.strip_prefix("run="))
+}
