@@ -578,12 +578,17 @@ fn handles(p: &HandlesProps) -> Html {
         let l = topo.links.iter().find(|l| l.from == h.from && l.to == h.to)?;
         let (a, b) = (h.from, h.to);
         let name = |d| fmt::dc_name(&topo.names, d);
+        // The accessible name says what it is and its state; the tooltip adds what a
+        // press does.
         let label = format!(
-            "{} → {}: {} ms one way{} — click to {}",
+            "link {} → {}, {} ms, {}",
             name(a),
             name(b),
             l.latency_ms,
-            if l.cut { " (cut)" } else { "" },
+            if l.cut { "cut" } else { "up" }
+        );
+        let tip = format!(
+            "{label} — click, Enter or Space to {}",
             if l.cut { "heal" } else { "cut" }
         );
         let toggle = p.on_toggle.clone();
@@ -599,13 +604,18 @@ fn handles(p: &HandlesProps) -> Html {
         let onmouseenter = Callback::from(move |_: MouseEvent| hover.emit(Some((a, b))));
         let hover = p.on_hover.clone();
         let onmouseleave = Callback::from(move |_: MouseEvent| hover.emit(None));
+        // Keyboard focus highlights the lane as hovering does.
+        let hover = p.on_hover.clone();
+        let onfocus = Callback::from(move |_: FocusEvent| hover.emit(Some((a, b))));
+        let hover = p.on_hover.clone();
+        let onblur = Callback::from(move |_: FocusEvent| hover.emit(None));
         Some(html! {
             <g key={format!("{}-{}", a.0, b.0)} class={classes!("lane-hit", l.cut.then_some("cut"))}
-                data-testid={format!("lane-hit-{}-{}", a.0, b.0)} role="button" tabindex="0" aria-label={label.clone()}
+                data-testid={format!("lane-hit-{}-{}", a.0, b.0)} role="button" tabindex="0" aria-label={label}
                 aria-pressed={l.cut.to_string()}
                 transform={format!("translate({:.1},{:.1}) rotate({:.0})", h.x, h.y, h.angle)}
-                {onclick} {onkeydown} {onmouseenter} {onmouseleave}>
-                <title>{ label }</title>
+                {onclick} {onkeydown} {onmouseenter} {onmouseleave} onfocus={onfocus} onblur={onblur}>
+                <title>{ tip }</title>
                 <circle class="pad" r={HANDLE_R.to_string()} />
                 <path class={classes!("head", fmt::dc_fill(b))} d="M4.6,0L-3,-3.9L-3,3.9Z" />
             </g>
@@ -658,7 +668,7 @@ impl Component for Messages {
                     cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={r} data-kind={fmt::msg_key(m.kind)} />
             })
         });
-        html! { <g class="messages">{ for dots }</g> }
+        html! { <g class="messages" aria-hidden="true">{ for dots }</g> }
     }
 }
 
@@ -768,6 +778,37 @@ fn label_sides(pos: &[(f64, f64, usize)]) -> Vec<Side> {
     out
 }
 
+/// A DC's accessible name, from the snapshot: "us-east, up, 13 rows, primary of 2 shards",
+/// then what else the map draws of it (2PC load, the selected DC's view of it).
+fn dc_label(d: &crate::sim::DcSnap, seen: Option<(&str, &str)>, selected: bool) -> String {
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut s = format!(
+        "{}, {}, {}, primary of {}",
+        d.name,
+        if d.up { "up" } else { "down" },
+        plural(d.rows, "row", "rows"),
+        plural(d.primaries, "shard", "shards")
+    );
+    if d.in_doubt > 0 {
+        let _ = write!(
+            s,
+            ", {} in doubt",
+            plural(d.in_doubt, "transaction", "transactions")
+        );
+    }
+    if d.locks > 0 {
+        let _ = write!(s, ", {} held", plural(d.locks, "row lock", "row locks"));
+    }
+    if let Some((by, v)) = seen {
+        let _ = write!(s, ", seen {v} by {by}");
+    }
+    if selected {
+        s.push_str(", selected");
+    }
+    s
+}
+
 pub struct WorldMap {
     /// The direction whose handle is under the pointer.
     hover: Option<(DcId, DcId)>,
@@ -815,43 +856,64 @@ impl Component for WorldMap {
             let id = d.id;
             let select = p.on_select.clone();
             let onclick = Callback::from(move |_: MouseEvent| select.emit(Some(id)));
+            let select = p.on_select.clone();
+            let onkeydown = Callback::from(move |e: KeyboardEvent| {
+                if e.key() == "Enter" || e.key() == " " {
+                    // Not also a shortcut (space = play / pause).
+                    e.prevent_default();
+                    select.emit(Some(id));
+                }
+            });
             let selected = p.selected_dc == Some(id);
-            let (lx, ty1, ty2, anchor) = match side {
-                Side::Below => (0.0, DC_R + 13.0, DC_R + 25.0, "middle"),
-                Side::Above => (0.0, -DC_R - 16.0, -DC_R - 4.0, "middle"),
-                Side::Right => (DC_R + 4.0, -1.0, 11.0, "start"),
-                Side::Left => (-DC_R - 4.0, -1.0, 11.0, "end"),
+            // The labels' anchor beside the circle, and the two baselines relative to it:
+            // large type scales the labels about the anchor (CSS `--map-label`), so they
+            // grow away from the circle.
+            let (ax, ay, ty1, ty2, anchor) = match side {
+                Side::Below => (0.0, DC_R + 2.0, 11.0, 23.0, "middle"),
+                Side::Above => (0.0, -DC_R - 2.0, -14.0, -2.0, "middle"),
+                Side::Right => (DC_R + 4.0, 5.0, -6.0, 6.0, "start"),
+                Side::Left => (-DC_R - 4.0, 5.0, -6.0, 6.0, "end"),
             };
             let state = if d.up { "up" } else { "down" };
+            let observer_name = observer.map(|o| o.name.as_str()).unwrap_or_default();
+            let label = dc_label(d, seen.map(|v| (observer_name, v)), selected);
             html! {
+                // The outer group draws the DC and takes the pointer's clicks (labels
+                // included); the inner one, the DC's circle, is the keyboard's button and
+                // the test hook. It holds no text, so its name is all a screen reader says
+                // (axe: a name must contain the visible text inside its element).
                 <g key={id.0} class={classes!("dc", state, selected.then_some("selected"), seen.map(|v| format!("seen-{v}")))}
-                    data-testid={format!("dc-{}", id.0)} data-state={state} data-seen={seen}
                     transform={format!("translate({x:.0},{y:.0})")} onclick={onclick}>
-                    <title>{ format!("{} ({}) — {}; {} rows, primary of {} shards{}", d.name, id, state, d.rows, d.primaries,
-                        if d.in_doubt > 0 { format!(", {} txn(s) in doubt", d.in_doubt) } else { String::new() }) }</title>
-                    if selected {
-                        <circle class="halo" r={format!("{}", DC_R + 6.0)} />
-                    }
-                    if let Some(v) = seen {
-                        <circle class="seen" r={format!("{}", DC_R + 5.0)}>
-                            <title>{ format!("{} as seen by the selected DC", v) }</title>
-                        </circle>
-                    }
-                    <circle class={classes!("body", fmt::dc_fill(id))} r={DC_R.to_string()} />
-                    if !d.up {
-                        <path class="cross" d="M-7,-7L7,7M7,-7L-7,7" />
-                    }
-                    <text class="dc-id" y="4">{ id.0 }</text>
-                    <text class="dc-name" x={lx.to_string()} y={ty1.to_string()} text-anchor={anchor}>{ d.name.clone() }</text>
-                    <text class="dc-rows" x={lx.to_string()} y={ty2.to_string()} text-anchor={anchor}>{ format!("{} rows", d.rows) }</text>
+                    <g class="dc-hit" data-testid={format!("dc-{}", id.0)} data-state={state} data-seen={seen}
+                        tabindex="0" role="button" aria-label={label} aria-pressed={selected.to_string()} {onkeydown}>
+                        <title>{ format!("{} ({}) — {}; {} rows, primary of {} shards{} — click, Enter or Space to focus it", d.name, id, state, d.rows, d.primaries,
+                            if d.in_doubt > 0 { format!(", {} txn(s) in doubt", d.in_doubt) } else { String::new() }) }</title>
+                        if selected {
+                            <circle class="halo" r={format!("{}", DC_R + 6.0)} />
+                        }
+                        if seen.is_some() {
+                            <circle class="seen" r={format!("{}", DC_R + 5.0)} />
+                        }
+                        <circle class={classes!("body", fmt::dc_fill(id))} r={DC_R.to_string()} />
+                        if !d.up {
+                            <path class="cross" d="M-7,-7L7,7M7,-7L-7,7" />
+                        }
+                    </g>
+                    <text class="dc-id" y="4" aria-hidden="true">{ id.0 }</text>
+                    <g transform={format!("translate({ax},{ay})")} aria-hidden="true">
+                        <g class="dc-label">
+                            <text class="dc-name" y={ty1.to_string()} text-anchor={anchor}>{ d.name.clone() }</text>
+                            <text class="dc-rows" y={ty2.to_string()} text-anchor={anchor}>{ format!("{} rows", d.rows) }</text>
+                        </g>
+                    </g>
                     if d.in_doubt > 0 {
-                        <g class="badge-doubt" transform={format!("translate({},{})", DC_R - 2.0, -DC_R + 2.0)}>
+                        <g class="badge-doubt" aria-hidden="true" transform={format!("translate({},{})", DC_R - 2.0, -DC_R + 2.0)}>
                             <circle r="7" />
                             <text y="3.5">{ d.in_doubt }</text>
                         </g>
                     }
                     if d.locks > 0 {
-                        <g class="badge-locks" transform={format!("translate({},{})", -DC_R + 2.0, -DC_R + 2.0)}>
+                        <g class="badge-locks" aria-hidden="true" transform={format!("translate({},{})", -DC_R + 2.0, -DC_R + 2.0)}>
                             <title>{ format!("{} row lock(s) held for 2PC", d.locks) }</title>
                             <rect x="-7" y="-6" width="14" height="12" rx="2" />
                             <text y="3.5">{ d.locks }</text>
@@ -870,13 +932,15 @@ impl Component for WorldMap {
                         <Backdrop />
                         <Links topo={p.topo.clone()} selected_dc={p.selected_dc} hover={self.hover} on_toggle={p.on_toggle_link.clone()} />
                     </svg>
-                    <svg class="map layer-top" viewBox="0 0 1000 500" preserveAspectRatio="xMidYMid meet" aria-hidden="false">
+                    <svg class="map layer-top" viewBox="0 0 1000 500" preserveAspectRatio="xMidYMid meet" role="group"
+                        aria-label="Datacenters (Enter or Space focuses one)">
                         <Messages snap={p.snap.clone()} topo={p.topo.clone()} selected_txn={p.selected_txn} hidden_kinds={p.hidden_kinds} />
                         <g class="dcs">{ for nodes }</g>
                     </svg>
                     // Topmost: the link handles, re-rendered only when the topology, the
                     // selected DC or a callback changes, never per frame.
-                    <svg class="map layer-hit" viewBox="0 0 1000 500" preserveAspectRatio="xMidYMid meet" aria-label="Link directions (click a handle to cut or heal it)">
+                    <svg class="map layer-hit" viewBox="0 0 1000 500" preserveAspectRatio="xMidYMid meet" role="group"
+                        aria-label="Link directions (Enter, Space or a click on a handle cuts or heals it)">
                         <Handles topo={p.topo.clone()} selected_dc={p.selected_dc} on_toggle={p.on_toggle_link.clone()}
                             on_hover={self.on_hover.clone()} />
                     </svg>
