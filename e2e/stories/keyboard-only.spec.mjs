@@ -3,7 +3,7 @@ import { test, log, openApp } from "../fixtures.mjs";
 /** Keyboard only, no mouse (issue 13): `g` + a letter jumps to a part of the page, Tab walks
  *  to a control, Enter / Space act. Kills a DC from the datacenter table (and hears it in
  *  the live region), focuses a DC on the map, cuts a link direction with its handle on the
- *  map (and heals it with Space), and switches tabs. */
+ *  map (and heals it with Space), switches tabs, and walks and picks keys on the ring. */
 
 /** What has the focus: its data-testid, else its tag and class. */
 const active = (t) =>
@@ -85,6 +85,21 @@ test("keyboard-only", async ({ t }) => {
     await t.page.keyboard.press(" ");
     await t.expectAttr(`[data-testid="link-${dir}"]`, "data-cut", "false", 3_000);
     if (!(await t.exists("[data-testid=pause]"))) throw new Error("Space on the handle also paused the run");
+  });
+
+  await t.step("g t, Tab to Placement, Enter; Tab to the ring's key, → moves to the next key, Enter picks it", async () => {
+    await jump(t, "t", ".tabs-panel");
+    await tabTo(t, /^tab-ring$/, 12);
+    await t.page.keyboard.press("Enter");
+    await t.expectAttr("[data-testid=tab-ring]", "aria-selected", "true", 3_000);
+    const first = await tabTo(t, /^ring-key-/, 20);
+    await t.page.keyboard.press("ArrowRight");
+    const next = await active(t);
+    if (!/^ring-key-/.test(next) || next === first) throw new Error(`→ on ${first} moved the focus to ${next}`);
+    await t.page.keyboard.press("Enter");
+    await t.expectAttr(`[data-testid="${next}"]`, "aria-pressed", "true", 3_000);
+    await t.waitFor("the key's replicas", () => t.exists("[data-testid=ring-focus]"), 2_000);
+    log(`${t.name}: ${first} → ${next}, picked: "${await t.attr(`[data-testid="${next}"]`, "aria-label")}"`);
   });
 
   await t.step("g t, Tab to the Event log tab, Enter switches to it", async () => {

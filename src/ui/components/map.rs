@@ -946,7 +946,7 @@ impl Component for WorldMap {
                     </svg>
                 </div>
                 <Legend hidden_kinds={p.hidden_kinds} on_toggle={p.on_toggle_kind.clone()} />
-                <p class="caption">{ "Dots are messages in flight, moving at the link's one-way latency. Click a DC to focus it: its latencies show, and the other DCs are ringed by its own detector view (green alive, amber suspect, red dead); each link has two lanes, one per direction, and each direction a handle: the arrow next to its sending DC, pointing along the lane and coloured like the receiving DC; click it to cut or heal that direction (dashed red = cut). With more than 8 DCs, the handles of the selected DC's links show." }</p>
+                <p class="caption">{ "Dots are messages in flight, moving at the link's one-way latency. Click a DC to focus it: its latencies show, and the other DCs are ringed by its own detector view (solid green alive, dashed amber suspect, dotted red dead); each link has two lanes, one per direction, and each direction a handle: the arrow next to its sending DC, pointing along the lane and coloured like the receiving DC; click it to cut or heal that direction (dashed red = cut). With more than 8 DCs, the handles of the selected DC's links show." }</p>
             </div>
         }
     }

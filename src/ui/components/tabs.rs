@@ -23,11 +23,16 @@ pub fn tab_bar(p: &Props) -> Html {
             Tab::Findings if p.findings.total() > 0 => {
                 // Red only for violations; expected findings (a setting's price) are amber.
                 let bad = p.findings.violations() > 0;
+                // Not by colour alone: a violation also shows "!", and says so in words.
                 html! { <span class={classes!("badge", (!bad).then_some("warn"))} data-testid="findings-count"
-                    data-violations={bad.to_string()}>{ p.findings.total() }</span> }
+                    data-violations={bad.to_string()}>{ p.findings.total() }
+                    if bad { <span aria-hidden="true">{ "!" }</span> }
+                    <span class="sr-only">{ if bad { " findings, violations among them" } else { " findings, all expected" } }</span>
+                </span> }
             }
             Tab::Txn if p.in_doubt > 0 => {
-                html! { <span class="badge warn" title="participants prepared or in doubt">{ p.in_doubt }</span> }
+                html! { <span class="badge warn" title="participants prepared or in doubt">{ p.in_doubt }
+                    <span class="sr-only">{ " participants prepared or in doubt" }</span></span> }
             }
             _ => html! {},
         };
