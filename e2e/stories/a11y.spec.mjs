@@ -166,6 +166,22 @@ test("a11y", async ({ t }) => {
     await shot(t, "projector-1280x720-large-dark-full.png", true);
   });
 
+  await t.step("tablet 768x1024: no sideways scroll; the help dialog passes axe", async () => {
+    await setLarge(t, false);
+    await t.page.setViewportSize({ width: 768, height: 1024 });
+    const over = await overflowX(t);
+    log(`${t.name}: 768x1024: horizontal overflow ${over} px`);
+    if (over > 0) problems.push(`768x1024: the page scrolls sideways by ${over} px`);
+    // Off the A+ button (a key on a focused button is not a shortcut): g c focuses the bar.
+    await t.page.keyboard.press("g");
+    await t.page.keyboard.press("c");
+    await t.page.keyboard.press("?");
+    await t.waitFor("help", () => t.exists("[data-testid=help]"), 2_000);
+    await check("help dialog, dark 768x1024", "[data-testid=help]");
+    await t.page.keyboard.press("Escape");
+    await t.waitFor("help closed", async () => !(await t.exists("[data-testid=help]")), 2_000);
+  });
+
   await t.step("phone: 390x844, light, normal type", async () => {
     await setLarge(t, false);
     await setTheme(t, "light");
