@@ -153,6 +153,10 @@ test("a11y", async ({ t }) => {
     await t.page.setViewportSize(PROJECTOR);
     const small = await mapLabelPx(t);
     await setLarge(t, true);
+    // Run a moment: the map re-reads its label scale (--map-label) while it renders.
+    await t.click("[data-testid=play]");
+    await t.page.waitForTimeout(1_500);
+    await pause(t);
     await check("large dark 1280x720");
     const over = await overflowX(t);
     log(`${t.name}: large dark 1280x720: horizontal overflow ${over} px${over > 0 ? "; widest: " + (await widest(t)).join(", ") : ""}`);
@@ -186,6 +190,10 @@ test("a11y", async ({ t }) => {
     await setLarge(t, false);
     await setTheme(t, "light");
     await t.page.setViewportSize(PHONE);
+    // Run a moment: the map re-reads its label scale (--map-label) while it renders.
+    await t.click("[data-testid=play]");
+    await t.page.waitForTimeout(1_500);
+    await pause(t);
     const over = await overflowX(t);
     if (over > 0) problems.push(`390x844: the page scrolls sideways by ${over} px`);
     await shot(t, "phone-390x844.png");

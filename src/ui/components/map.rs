@@ -375,10 +375,10 @@ pub struct Handle {
 
 /// The label boxes of the DCs, as `WorldMap` places them (same order as `dcs`).
 fn label_rects(dcs: &[(f64, f64, usize)]) -> Vec<Rect> {
-    label_sides(dcs)
+    label_sides(dcs, 1.0)
         .into_iter()
         .zip(dcs)
-        .map(|(side, &(x, y, chars))| label_rect(x, y, chars as f64 * 7.0 + 6.0, side))
+        .map(|(side, &(x, y, chars))| label_rect(x, y, chars as f64 * 7.0 + 6.0, side, 1.0))
         .collect()
 }
 
@@ -712,12 +712,25 @@ enum Side {
 
 type Rect = (f64, f64, f64, f64);
 
-fn label_rect(x: f64, y: f64, w: f64, side: Side) -> Rect {
+/// The box of a DC's two label lines of width `w` (already scaled), drawn at `scale`
+/// (CSS `--map-label`: the labels grow about their anchor beside the circle).
+fn label_rect(x: f64, y: f64, w: f64, side: Side, scale: f64) -> Rect {
+    let h = 26.0 * scale;
     match side {
-        Side::Below => (x - w / 2.0, y + DC_R + 2.0, x + w / 2.0, y + DC_R + 28.0),
-        Side::Above => (x - w / 2.0, y - DC_R - 28.0, x + w / 2.0, y - DC_R - 2.0),
-        Side::Right => (x + DC_R + 3.0, y - 13.0, x + DC_R + 3.0 + w, y + 13.0),
-        Side::Left => (x - DC_R - 3.0 - w, y - 13.0, x - DC_R - 3.0, y + 13.0),
+        Side::Below => (x - w / 2.0, y + DC_R + 2.0, x + w / 2.0, y + DC_R + 2.0 + h),
+        Side::Above => (x - w / 2.0, y - DC_R - 2.0 - h, x + w / 2.0, y - DC_R - 2.0),
+        Side::Right => (
+            x + DC_R + 3.0,
+            y + 5.0 - 18.0 * scale,
+            x + DC_R + 3.0 + w,
+            y + 5.0 + 8.0 * scale,
+        ),
+        Side::Left => (
+            x - DC_R - 3.0 - w,
+            y + 5.0 - 18.0 * scale,
+            x - DC_R - 3.0,
+            y + 5.0 + 8.0 * scale,
+        ),
     }
 }
 
@@ -729,8 +742,9 @@ fn overlap(a: Rect, b: Rect) -> f64 {
 
 /// Greedy label placement: each DC (in id order) takes the first side whose label box
 /// overlaps no DC circle, earlier label or map edge; otherwise the least-overlapping one.
-/// Keeps clustered regions (cn-*, eu-*) legible.
-fn label_sides(pos: &[(f64, f64, usize)]) -> Vec<Side> {
+/// Keeps clustered regions (cn-*, eu-*) legible. `scale`: the labels' size (large type, a
+/// phone), so that larger labels are placed apart too.
+fn label_sides(pos: &[(f64, f64, usize)], scale: f64) -> Vec<Side> {
     let circles: Vec<Rect> = pos
         .iter()
         .map(|&(x, y, _)| (x - DC_R, y - DC_R, x + DC_R, y + DC_R))
@@ -738,9 +752,9 @@ fn label_sides(pos: &[(f64, f64, usize)]) -> Vec<Side> {
     let mut placed: Vec<Rect> = Vec::with_capacity(pos.len());
     let mut out = Vec::with_capacity(pos.len());
     for (i, &(x, y, chars)) in pos.iter().enumerate() {
-        let w = chars as f64 * 7.0 + 6.0;
+        let w = (chars as f64 * 7.0 + 6.0) * scale;
         let cost = |side: Side| {
-            let r = label_rect(x, y, w, side);
+            let r = label_rect(x, y, w, side, scale);
             let mut c: f64 = circles
                 .iter()
                 .enumerate()
@@ -772,7 +786,7 @@ fn label_sides(pos: &[(f64, f64, usize)]) -> Vec<Side> {
                     })
                     .0
             });
-        placed.push(label_rect(x, y, w, best));
+        placed.push(label_rect(x, y, w, best, scale));
         out.push(best);
     }
     out
@@ -814,24 +828,74 @@ pub struct WorldMap {
     hover: Option<(DcId, DcId)>,
     /// Made once, so the handles' props stay equal from frame to frame.
     on_hover: Callback<Option<(DcId, DcId)>>,
+    /// The labels' scale the stylesheet sets now (`--map-label`), for their placement.
+    label_scale: f64,
+    wrap: NodeRef,
+    renders: u32,
+}
+
+pub enum Msg {
+    /// The pointer entered (`Some`) or left (`None`) a direction's handle.
+    Hover(Option<(DcId, DcId)>),
+    /// The stylesheet's label scale changed (large type, a narrower screen).
+    LabelScale(f64),
+}
+
+/// Renders between two reads of `--map-label` (a read forces a style recalculation).
+const SCALE_EVERY: u32 = 30;
+
+/// `--map-label` on `el` (1 when unset or unreadable).
+fn css_label_scale(el: &web_sys::Element) -> f64 {
+    web_sys::window()
+        .and_then(|w| w.get_computed_style(el).ok().flatten())
+        .and_then(|st| st.get_property_value("--map-label").ok())
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|v| v.is_finite() && *v > 0.0)
+        .unwrap_or(1.0)
 }
 
 impl Component for WorldMap {
-    /// The pointer entered (`Some`) or left (`None`) a direction's handle.
-    type Message = Option<(DcId, DcId)>;
+    type Message = Msg;
     type Properties = Props;
 
     fn create(ctx: &Context<Self>) -> Self {
         WorldMap {
             hover: None,
-            on_hover: ctx.link().callback(|h| h),
+            on_hover: ctx.link().callback(Msg::Hover),
+            label_scale: 1.0,
+            wrap: NodeRef::default(),
+            renders: 0,
         }
     }
 
-    fn update(&mut self, _: &Context<Self>, hover: Self::Message) -> bool {
-        let changed = self.hover != hover;
-        self.hover = hover;
-        changed
+    fn update(&mut self, _: &Context<Self>, msg: Msg) -> bool {
+        match msg {
+            Msg::Hover(hover) => {
+                let changed = self.hover != hover;
+                self.hover = hover;
+                changed
+            }
+            Msg::LabelScale(s) => {
+                let changed = (self.label_scale - s).abs() > 1e-3;
+                self.label_scale = s;
+                changed
+            }
+        }
+    }
+
+    fn rendered(&mut self, ctx: &Context<Self>, first_render: bool) {
+        // Read now and then, not every frame: the scale changes only with large type or
+        // the screen's width.
+        self.renders = self.renders.wrapping_add(1);
+        if !first_render && self.renders % SCALE_EVERY != 0 {
+            return;
+        }
+        if let Some(el) = self.wrap.cast::<web_sys::Element>() {
+            let s = css_label_scale(&el);
+            if (self.label_scale - s).abs() > 1e-3 {
+                ctx.link().send_message(Msg::LabelScale(s));
+            }
+        }
     }
 
     fn view(&self, ctx: &Context<Self>) -> Html {
@@ -842,7 +906,7 @@ impl Component for WorldMap {
             .iter()
             .map(|d| (d.x as f64, d.y as f64, d.name.chars().count()))
             .collect();
-        let sides = label_sides(&pos);
+        let sides = label_sides(&pos, self.label_scale);
         // With a DC selected, every other DC is ringed by the selected DC's own view of it.
         let observer = p
             .selected_dc
@@ -923,7 +987,7 @@ impl Component for WorldMap {
             }
         });
         html! {
-            <div class="map-wrap">
+            <div class="map-wrap" ref={self.wrap.clone()}>
                 // Two stacked layers: the static base (land, links) and the moving overlay
                 // (messages, DCs), so each frame repaints only the mostly transparent overlay.
                 <div class="map-stage">
