@@ -108,6 +108,12 @@ test("keyboard-only", async ({ t }) => {
     await t.page.keyboard.press("Enter");
     await t.expectAttr("[data-testid=tab-log]", "aria-selected", "true", 3_000);
     await t.waitFor("the log", () => t.exists("[data-testid=log]"), 3_000);
+    // The tab pattern's arrows: → opens the next tab (Checker) and focuses it, ← comes back.
+    await t.page.keyboard.press("ArrowRight");
+    await t.expectAttr("[data-testid=tab-findings]", "aria-selected", "true", 3_000);
+    if ((await active(t)) !== "tab-findings") throw new Error(`→ left the focus on ${await active(t)}`);
+    await t.page.keyboard.press("ArrowLeft");
+    await t.expectAttr("[data-testid=tab-log]", "aria-selected", "true", 3_000);
   });
 
   await t.step("the cut shows in the event log; space (on the page) pauses", async () => {

@@ -41,7 +41,7 @@ pub fn help(p: &Props) -> Html {
                     { for jumps }
                     <tr><th><kbd>{ "Tab" }</kbd>{ " / " }<kbd>{ "⇧ Tab" }</kbd></th><td>{ "next / previous control: on the map, each DC, then each link direction's handle" }</td></tr>
                     <tr><th><kbd>{ "Enter" }</kbd>{ " / " }<kbd>{ "space" }</kbd></th><td>{ "on a DC: focus it; on a link handle: cut / heal that direction; on a ring key: show its replicas" }</td></tr>
-                    <tr><th><kbd>{ "←" }</kbd>{ " / " }<kbd>{ "→" }</kbd></th><td>{ "on the ring: previous / next key" }</td></tr>
+                    <tr><th><kbd>{ "←" }</kbd>{ " / " }<kbd>{ "→" }</kbd></th><td>{ "on the ring: previous / next key; on a tab: previous / next tab" }</td></tr>
                 </table>
                 <p class="caption">{ "Shortcuts are off while typing in a field. A screen reader hears DCs going down or up, failovers, transactions in doubt and checker violations (at most one message every 2 s)." }</p>
                 <button class="primary" ref={close_ref} onclick={close}>{ "Close" }</button>

@@ -1,6 +1,7 @@
 //! The tab bar over the panels, with badges: findings (red if any is a violation) and
 //! 2PC participants prepared or in doubt.
-//! Invariant: it only emits the chosen tab; the badges are the snapshot's.
+//! Invariant: it only emits the chosen tab; the badges are the snapshot's. Keyboard: Tab
+//! reaches every tab, the arrows (Home / End) move between them.
 
 use crate::sim::FindingCounts;
 use crate::ui::state::Tab;
@@ -14,6 +15,22 @@ pub struct Props {
     /// 2PC records prepared or in doubt, over all DCs.
     pub in_doubt: usize,
     pub on_tab: Callback<Tab>,
+}
+
+/// Moves the keyboard focus to the button of tab `t`.
+fn focus_tab(t: Tab) {
+    use wasm_bindgen::JsCast;
+    let el = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| {
+            d.query_selector(&format!("[data-testid=tab-{}]", t.key()))
+                .ok()
+                .flatten()
+        })
+        .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(el) = el {
+        let _ = el.focus();
+    }
 }
 
 #[function_component(TabBar)]
@@ -37,10 +54,30 @@ pub fn tab_bar(p: &Props) -> Html {
             _ => html! {},
         };
         let on_tab = p.on_tab.clone();
+        // The tab pattern's arrows: ← / → open the previous / next tab and move the focus
+        // there (Home / End: the first / last).
+        let on_arrow = {
+            let on_tab = p.on_tab.clone();
+            Callback::from(move |e: KeyboardEvent| {
+                let n = Tab::ALL.len();
+                let i = Tab::ALL.iter().position(|&x| x == t).unwrap_or(0);
+                let j = match e.key().as_str() {
+                    "ArrowRight" => (i + 1) % n,
+                    "ArrowLeft" => (i + n - 1) % n,
+                    "Home" => 0,
+                    "End" => n - 1,
+                    _ => return,
+                };
+                e.prevent_default();
+                let next = Tab::ALL[j];
+                on_tab.emit(next);
+                focus_tab(next);
+            })
+        };
         html! {
             <button key={t.key()} role="tab" aria-selected={(t == p.current).to_string()}
                 class={classes!("tab", (t == p.current).then_some("active"))}
-                data-testid={format!("tab-{}", t.key())}
+                data-testid={format!("tab-{}", t.key())} onkeydown={on_arrow}
                 onclick={Callback::from(move |_| on_tab.emit(t))}>
                 { t.title() }{ badge }
             </button>
