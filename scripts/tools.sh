@@ -18,7 +18,7 @@
 #   apt: chromium, chromium-driver (+ fonts-liberation) -> /usr/bin/chromium, /usr/bin/chromedriver
 #   cargo install wasm-bindgen-cli   -> ~/.cargo/bin (version = wasm-bindgen in Cargo.lock)
 #   cargo install trunk              -> ~/.cargo/bin (TRUNK_VERSION below)
-#   npm ci in e2e/                   -> e2e/node_modules (@playwright/test, binaryen's wasm-opt);
+#   npm ci in e2e/                   -> e2e/node_modules (@playwright/test, binaryen's wasm-opt, axe-core);
 #                                       PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1: the tests use the
 #                                       apt chromium, playwright never fetches a browser
 #
@@ -118,6 +118,7 @@ ensure_npm() {
     if [ ! -f "$stamp" ] \
         || [ ! -f "$NPM_DIR/node_modules/binaryen/package.json" ] \
         || [ ! -f "$NPM_DIR/node_modules/@playwright/test/package.json" ] \
+        || [ ! -f "$NPM_DIR/node_modules/axe-core/package.json" ] \
         || [ "$NPM_DIR/package-lock.json" -nt "$stamp" ] \
         || [ "$NPM_DIR/package.json" -nt "$stamp" ]; then
         log "installing npm packages in e2e/"

@@ -991,7 +991,11 @@ async fn the_timeline_scrubs_forks_and_shares() {
         .await
     );
     assert_eq!(count(&root, "[data-testid=branch-select] option"), 2);
-    assert_eq!(count(&root, "[data-testid=fork-note]"), 1, "the fork is said");
+    assert_eq!(
+        count(&root, "[data-testid=fork-note]"),
+        1,
+        "the fork is said"
+    );
     assert!(count(&root, "[data-testid^=timeline-marker-][data-kind=fault]") >= 1);
     let forked = hash(&root);
     click(&root, "[data-testid=share-link]");

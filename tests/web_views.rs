@@ -306,7 +306,24 @@ async fn map_draws_the_snapshots_dcs_links_and_messages() {
             usize::from(!d.up),
             "cross iff down"
         );
-        assert!(text(&g).contains(&format!("{} rows", d.rows)));
+        // The labels are drawn beside the DC's button (its parent group holds both).
+        let drawn = g.parent_element().unwrap();
+        assert!(text(&drawn).contains(&format!("{} rows", d.rows)));
+        // Keyboard and screen reader: a focusable button named from the snapshot.
+        assert_eq!(attr_of(&g, "role"), "button");
+        assert_eq!(attr_of(&g, "tabindex"), "0");
+        let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+        let name = format!(
+            "{}, {want}, {}, primary of {}",
+            d.name,
+            plural(d.rows, "row"),
+            plural(d.primaries, "shard")
+        );
+        assert!(
+            attr_of(&g, "aria-label").starts_with(&name),
+            "{} starts with {name}",
+            attr_of(&g, "aria-label")
+        );
     }
 
     // Links: one element per direction; data-cut exactly for the snapshot's cut links.
@@ -334,6 +351,19 @@ async fn map_draws_the_snapshots_dcs_links_and_messages() {
     for l in &snap.links {
         let h = by_testid(&root, &format!("lane-hit-{}-{}", l.from.0, l.to.0));
         assert_eq!(has_class(&h, "cut"), l.cut, "handle {}→{}", l.from, l.to);
+        let name = |d: DcId| snap.dcs.iter().find(|x| x.id == d).unwrap().name.clone();
+        assert_eq!(
+            attr_of(&h, "aria-label"),
+            format!(
+                "link {} → {}, {} ms, {}",
+                name(l.from),
+                name(l.to),
+                l.latency_ms,
+                if l.cut { "cut" } else { "up" }
+            )
+        );
+        assert_eq!(attr_of(&h, "tabindex"), "0");
+        assert_eq!(attr_of(&h, "aria-pressed"), l.cut.to_string());
     }
 
     // Messages: one dot per in-flight message whose kind is not hidden.
@@ -435,6 +465,15 @@ async fn detector_matrix_shows_each_observers_own_view() {
                 "{} sees {}",
                 o.id,
                 t.id
+            );
+            // The state in words too (not only a colour and a glyph).
+            let cell = by_testid(&root, &format!("view-{}-{}", o.id.0, t.id.0));
+            assert!(
+                text(&one(&cell, ".sr-only")).starts_with(want),
+                "{} sees {}: {}",
+                o.id,
+                t.id,
+                text(&cell)
             );
         }
     }

@@ -25,6 +25,7 @@ use crate::sim::{
     parse_scenario, scenario_json, settings_from_query_with, BranchInfo, DcId, Marker, MsgKind,
     Progress, Session, SimConfig, SimTime, TableId, TableSnap, TxnId, UserCommand,
 };
+use crate::ui::components::announcer::Announcer;
 use crate::ui::components::{
     controls::Controls, data::DataPanel, dcs::DcTable, embed::EmbedBar, findings::FindingsPanel,
     help::Help, log::LogPanel, lookup::KeyLookupPanel, map::WorldMap, matrix::DetectorMatrix,
@@ -736,7 +737,7 @@ impl Component for App {
                             on_toggle={cbs.toggle_dc.clone()} on_select={cbs.select_dc.clone()} />
                         <DetectorMatrix views={p.views.clone()} selected_dc={v.selected_dc} />
                     </section>
-                    <section class="panel tabs-panel">
+                    <section class="panel tabs-panel" aria-label="Panels">
                         <TabBar current={v.tab} findings={p.snap.finding_counts.clone()} in_doubt={in_doubt} on_tab={cbs.tab.clone()} />
                         <div class="tab-body" role="tabpanel">{ panel }</div>
                     </section>
@@ -744,6 +745,7 @@ impl Component for App {
                 if v.help {
                     <Help on_close={cbs.help.clone()} />
                 }
+                <Announcer events={p.events.clone()} topo={p.topo.clone()} />
             </div>
         }
     }

@@ -48,18 +48,19 @@
 //! | `share-link`              | button: puts a share link to the run at now into `share-url` |
 //! | `share-url`               | readonly input: the page URL + `#run=<link>` (docs/LINKS.md); empty until `share-link` |
 //! | `finding-link-<i>`        | in finding `<i>`: puts a share link to the run at the finding's instant into `share-url` |
-//! | `dc-<id>`                 | a DC on the map (`<g>`); `data-state` = up \| down; with a DC selected, `data-seen` = alive \| suspect \| dead (the selected DC's own view) |
+//! | `dc-<id>`                 | a DC on the map (`<g>`); `data-state` = up \| down; with a DC selected, `data-seen` = alive \| suspect \| dead (the selected DC's own view); `role=button`, `tabindex=0`, `aria-label` "us-east, up, 13 rows, primary of 2 shards[, …]", `aria-pressed` = selected; Enter / Space select it like a click |
 //! | `toggle-<id>`             | kill / revive DC `<id>`                                      |
 //! | `view-<obs>-<target>`     | detector matrix cell; `data-view` = alive \| suspect \| dead \| unknown (observer down) |
 //! | `link-<from>-<to>`        | a link direction's lane on the map; `data-cut` = true \| false; a (dispatched) click toggles; the pointer goes through it (lanes overlap), to `lane-hit-<from>-<to>` |
-//! | `lane-hit-<from>-<to>`    | the direction's handle, its click target (an arrow near `<from>` pointing to `<to>`): click, Enter or Space cuts / heals it; placed so that no two overlap and none lies under a DC (tested on the 5- and 8-DC maps); class `cut` when cut; all directions with up to 8 DCs, beyond that the selected DC's |
+//! | `lane-hit-<from>-<to>`    | the direction's handle, its click target (an arrow near `<from>` pointing to `<to>`): click, Enter or Space cuts / heals it; `role=button`, `tabindex=0`, `aria-label` "link us-east → eu-central, 91 ms, up \| cut", `aria-pressed` = cut; placed so that no two overlap and none lies under a DC (tested on the 5- and 8-DC maps); class `cut` when cut; all directions with up to 8 DCs, beyond that the selected DC's |
 //! | `circle.msg` (no testid)   | a message in flight on the map; its kind is a CSS class (`fmt::msg_class`) |
 //! | `tab-<name>`              | panel tabs: ring, txn, data, metrics, log, findings, settings, operate |
 //! | `placement-toggle`        | switch Modulo ↔ Ring; `data-placement` = modulo \| ring      |
 //! | `add-dc` / `remove-dc-<id>` | membership changes                                         |
 //! | `moved-rows`              | last move report over the stored keys: `data-keys` keys, `data-moved` changed owner in that change; `data-modulo` / `data-ring` would change owner under modulo / the ring for its member change alone (0 for a strategy switch); `data-from` / `data-to` = modulo \| ring |
 //! | `admin-waiting`           | a layout change waiting for open transactions (present only while it waits) |
-//! | `ring-key-<key>`          | a key on the ring (click to select)                          |
+//! | `ring-key-<key>`          | a key on the ring (click, Enter or Space to select); `role=button`, `aria-pressed` = picked; one key has `tabindex=0` (the others -1), the arrows move the focus along the ring |
+//! | `announcer`               | the polite live region (`role=status`, visually hidden): DC down / up, failovers with the new primary, transactions in doubt, checker violations; at most one message per 2 s, coalesced; `data-count` = messages said |
 //! | `key-lookup`              | the placement tab's key lookup: a text input (the partition key); `key-lookup-table` selects the table |
 //! | `key-lookup-result`       | where the typed key lives now (`Sim::lookup`): `data-sha1` (40 hex digits), `data-owner`, `data-replicas` (space-separated DC ids, owner first), `data-primary` (current primary), `data-shard`, `data-placement` = modulo \| ring; absent when the key is refused |
 //! | `key-lookup-copy-<dc>`    | a replica's row in the lookup; `data-version` = `<term>.<index>` of its newest row of the key, or `none`; `data-up` = true \| false |

@@ -1,5 +1,6 @@
-//! The web glue the App owns: the wall clock, the document-wide keyboard listener and the
-//! colour theme on `<html>`.
+//! The web glue the App owns: the wall clock, the document-wide keyboard listener (the
+//! shortcuts, and `g` + a letter to move the focus to a part of the page) and the colour
+//! theme on `<html>`.
 //!
 //! Invariants:
 //! - This is the only place the UI reads a clock; the core's `Session` is given wall
@@ -7,7 +8,7 @@
 //! - Every DOM step is fallible and skipped on failure (no panics); the key listener is
 //!   removed when it is dropped (no `forget()`).
 
-use crate::ui::state::{Action, Theme};
+use crate::ui::state::{Action, Theme, PANEL_KEYS};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use yew::Callback;
@@ -59,21 +60,44 @@ impl KeyListener {
     /// Listens for shortcuts and sends their actions to `to`; `None` if the page has no
     /// document to listen on.
     pub fn install(to: Callback<Action>) -> Option<KeyListener> {
+        // `g` was pressed: the next key names a panel to jump to (`PANEL_KEYS`).
+        let mut pending_g = false;
         let closure =
             Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
-                if e.ctrl_key() || e.meta_key() || e.alt_key() {
+                // A control already acted on this key (Enter / Space on a DC, a link
+                // handle or a ring key): it is not also a shortcut.
+                if e.default_prevented() || e.ctrl_key() || e.meta_key() || e.alt_key() {
+                    pending_g = false;
                     return;
                 }
-                // Typing in a field (or pressing space on a focused button) is not a shortcut.
+                // Typing in a field is not a shortcut; nor are Space and Enter on a
+                // focused button (they press it). Escape still closes the help dialog
+                // from its focused Close button.
                 let tag = e
                     .target()
                     .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
                     .map(|el| el.tag_name())
                     .unwrap_or_default();
-                if matches!(tag.as_str(), "INPUT" | "TEXTAREA" | "SELECT" | "BUTTON") {
+                let key = e.key();
+                if matches!(tag.as_str(), "INPUT" | "TEXTAREA" | "SELECT") && key != "Escape" {
+                    pending_g = false;
                     return;
                 }
-                if let Some(a) = Action::of_key_with_shift(&e.key(), e.shift_key()) {
+                if std::mem::take(&mut pending_g) {
+                    if let Some((_, sel, _)) = PANEL_KEYS.iter().find(|(k, _, _)| *k == key) {
+                        e.prevent_default();
+                        focus_panel(sel);
+                        return;
+                    }
+                }
+                if key == "g" {
+                    pending_g = true;
+                    return;
+                }
+                if tag == "BUTTON" && matches!(key.as_str(), " " | "Enter") {
+                    return;
+                }
+                if let Some(a) = Action::of_key_with_shift(&key, e.shift_key()) {
                     e.prevent_default();
                     to.emit(a);
                 }
@@ -94,6 +118,20 @@ impl Drop for KeyListener {
             );
         }
     }
+}
+
+fn focus_panel(selector: &str) {
+    let Some(el) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector(selector).ok().flatten())
+        .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
+    else {
+        return;
+    };
+    if !el.has_attribute("tabindex") {
+        let _ = el.set_attribute("tabindex", "-1");
+    }
+    let _ = el.focus();
 }
 
 /// Sets `data-theme` on `<html>` (none: follow the system).

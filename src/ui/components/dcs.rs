@@ -50,9 +50,12 @@ impl Component for DcTable {
                     data-testid={format!("dc-row-{}", id.0)} data-state={if d.up { "up" } else { "down" }}
                     data-primaries={d.primaries.to_string()} data-in-doubt={d.in_doubt.to_string()}
                     data-prepared={d.prepared.to_string()} data-locks={d.locks.to_string()}>
-                    <td class="name" onclick={Callback::from(move |_: MouseEvent| select.emit(Some(id)))}>
-                        <span class={classes!("swatch", fmt::dc_bg(id))} />{ d.name.clone() }<span class="muted">{ format!(" {id}") }</span>
-                    </td>
+                    <th scope="row" class="name">
+                        <button class="dc-pick" aria-pressed={(p.selected_dc == Some(id)).to_string()} title="Focus this DC on the map"
+                            onclick={Callback::from(move |_: MouseEvent| select.emit(Some(id)))}>
+                            <span class={classes!("swatch", fmt::dc_bg(id))} />{ d.name.clone() }<span class="muted">{ format!(" {id}") }</span>
+                        </button>
+                    </th>
                     <td><span class={classes!("state", if d.up { "up" } else { "down" })}>{ if d.up { "up" } else { "down" } }</span></td>
                     <td class="num" title="live rows stored here (all copies)">{ d.rows }</td>
                     <td class="num" title="shards this DC is the live primary of">{ d.primaries }</td>
@@ -61,6 +64,7 @@ impl Component for DcTable {
                     <td class={classes!("num", (d.locks > 0).then_some("warn"))} title="row locks held for 2PC in the shards it leads">{ d.locks }</td>
                     <td>
                         <button class={classes!("small", if d.up { "danger" } else { "ok" })} data-testid={format!("toggle-{}", id.0)}
+                            aria-label={format!("{} {}", if d.up { "Kill" } else { "Revive" }, d.name)}
                             onclick={Callback::from(move |_: MouseEvent| toggle.emit(id))}>
                             { if d.up { "Kill" } else { "Revive" } }
                         </button>

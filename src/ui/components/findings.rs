@@ -67,7 +67,8 @@ pub fn findings_panel(p: &Props) -> Html {
                     <p class="caption">{ format!("The newest {} are listed.", p.findings.len()) }</p>
                 }
             }
-            <ol class="findings plain">{ for items }</ol>
+            // It scrolls: focusable, so the arrows and Page Up / Down scroll it from the keyboard.
+            <ol class="findings plain" tabindex="0" aria-label="Findings">{ for items }</ol>
         </div>
     }
 }

@@ -126,7 +126,8 @@ pub fn log_panel(p: &Props) -> Html {
                 <label class="chip"><input type="checkbox" checked={*heartbeats} data-testid="log-heartbeats" onchange={on_hb} />{ "heartbeat drops" }</label>
             </div>
             <p class="caption">{ "Newest first. Click an entry to select its transaction or DC." }</p>
-            <ol class="log plain">{ for rows }</ol>
+            // It scrolls: focusable, so the arrows and Page Up / Down scroll it from the keyboard.
+            <ol class="log plain" tabindex="0" aria-label="Event log entries, newest first">{ for rows }</ol>
         </div>
     }
 }

@@ -375,10 +375,10 @@ pub struct Handle {
 
 /// The label boxes of the DCs, as `WorldMap` places them (same order as `dcs`).
 fn label_rects(dcs: &[(f64, f64, usize)]) -> Vec<Rect> {
-    label_sides(dcs)
+    label_sides(dcs, 1.0)
         .into_iter()
         .zip(dcs)
-        .map(|(side, &(x, y, chars))| label_rect(x, y, chars as f64 * 7.0 + 6.0, side))
+        .map(|(side, &(x, y, chars))| label_rect(x, y, chars as f64 * 7.0 + 6.0, side, 1.0))
         .collect()
 }
 
@@ -578,12 +578,17 @@ fn handles(p: &HandlesProps) -> Html {
         let l = topo.links.iter().find(|l| l.from == h.from && l.to == h.to)?;
         let (a, b) = (h.from, h.to);
         let name = |d| fmt::dc_name(&topo.names, d);
+        // The accessible name says what it is and its state; the tooltip adds what a
+        // press does.
         let label = format!(
-            "{} → {}: {} ms one way{} — click to {}",
+            "link {} → {}, {} ms, {}",
             name(a),
             name(b),
             l.latency_ms,
-            if l.cut { " (cut)" } else { "" },
+            if l.cut { "cut" } else { "up" }
+        );
+        let tip = format!(
+            "{label} — click, Enter or Space to {}",
             if l.cut { "heal" } else { "cut" }
         );
         let toggle = p.on_toggle.clone();
@@ -599,13 +604,18 @@ fn handles(p: &HandlesProps) -> Html {
         let onmouseenter = Callback::from(move |_: MouseEvent| hover.emit(Some((a, b))));
         let hover = p.on_hover.clone();
         let onmouseleave = Callback::from(move |_: MouseEvent| hover.emit(None));
+        // Keyboard focus highlights the lane as hovering does.
+        let hover = p.on_hover.clone();
+        let onfocus = Callback::from(move |_: FocusEvent| hover.emit(Some((a, b))));
+        let hover = p.on_hover.clone();
+        let onblur = Callback::from(move |_: FocusEvent| hover.emit(None));
         Some(html! {
             <g key={format!("{}-{}", a.0, b.0)} class={classes!("lane-hit", l.cut.then_some("cut"))}
-                data-testid={format!("lane-hit-{}-{}", a.0, b.0)} role="button" tabindex="0" aria-label={label.clone()}
+                data-testid={format!("lane-hit-{}-{}", a.0, b.0)} role="button" tabindex="0" aria-label={label}
                 aria-pressed={l.cut.to_string()}
                 transform={format!("translate({:.1},{:.1}) rotate({:.0})", h.x, h.y, h.angle)}
-                {onclick} {onkeydown} {onmouseenter} {onmouseleave}>
-                <title>{ label }</title>
+                {onclick} {onkeydown} {onmouseenter} {onmouseleave} onfocus={onfocus} onblur={onblur}>
+                <title>{ tip }</title>
                 <circle class="pad" r={HANDLE_R.to_string()} />
                 <path class={classes!("head", fmt::dc_fill(b))} d="M4.6,0L-3,-3.9L-3,3.9Z" />
             </g>
@@ -658,7 +668,7 @@ impl Component for Messages {
                     cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={r} data-kind={fmt::msg_key(m.kind)} />
             })
         });
-        html! { <g class="messages">{ for dots }</g> }
+        html! { <g class="messages" aria-hidden="true">{ for dots }</g> }
     }
 }
 
@@ -702,12 +712,25 @@ enum Side {
 
 type Rect = (f64, f64, f64, f64);
 
-fn label_rect(x: f64, y: f64, w: f64, side: Side) -> Rect {
+/// The box of a DC's two label lines of width `w` (already scaled), drawn at `scale`
+/// (CSS `--map-label`: the labels grow about their anchor beside the circle).
+fn label_rect(x: f64, y: f64, w: f64, side: Side, scale: f64) -> Rect {
+    let h = 26.0 * scale;
     match side {
-        Side::Below => (x - w / 2.0, y + DC_R + 2.0, x + w / 2.0, y + DC_R + 28.0),
-        Side::Above => (x - w / 2.0, y - DC_R - 28.0, x + w / 2.0, y - DC_R - 2.0),
-        Side::Right => (x + DC_R + 3.0, y - 13.0, x + DC_R + 3.0 + w, y + 13.0),
-        Side::Left => (x - DC_R - 3.0 - w, y - 13.0, x - DC_R - 3.0, y + 13.0),
+        Side::Below => (x - w / 2.0, y + DC_R + 2.0, x + w / 2.0, y + DC_R + 2.0 + h),
+        Side::Above => (x - w / 2.0, y - DC_R - 2.0 - h, x + w / 2.0, y - DC_R - 2.0),
+        Side::Right => (
+            x + DC_R + 3.0,
+            y + 5.0 - 18.0 * scale,
+            x + DC_R + 3.0 + w,
+            y + 5.0 + 8.0 * scale,
+        ),
+        Side::Left => (
+            x - DC_R - 3.0 - w,
+            y + 5.0 - 18.0 * scale,
+            x - DC_R - 3.0,
+            y + 5.0 + 8.0 * scale,
+        ),
     }
 }
 
@@ -719,8 +742,9 @@ fn overlap(a: Rect, b: Rect) -> f64 {
 
 /// Greedy label placement: each DC (in id order) takes the first side whose label box
 /// overlaps no DC circle, earlier label or map edge; otherwise the least-overlapping one.
-/// Keeps clustered regions (cn-*, eu-*) legible.
-fn label_sides(pos: &[(f64, f64, usize)]) -> Vec<Side> {
+/// Keeps clustered regions (cn-*, eu-*) legible. `scale`: the labels' size (large type, a
+/// phone), so that larger labels are placed apart too.
+fn label_sides(pos: &[(f64, f64, usize)], scale: f64) -> Vec<Side> {
     let circles: Vec<Rect> = pos
         .iter()
         .map(|&(x, y, _)| (x - DC_R, y - DC_R, x + DC_R, y + DC_R))
@@ -728,9 +752,9 @@ fn label_sides(pos: &[(f64, f64, usize)]) -> Vec<Side> {
     let mut placed: Vec<Rect> = Vec::with_capacity(pos.len());
     let mut out = Vec::with_capacity(pos.len());
     for (i, &(x, y, chars)) in pos.iter().enumerate() {
-        let w = chars as f64 * 7.0 + 6.0;
+        let w = (chars as f64 * 7.0 + 6.0) * scale;
         let cost = |side: Side| {
-            let r = label_rect(x, y, w, side);
+            let r = label_rect(x, y, w, side, scale);
             let mut c: f64 = circles
                 .iter()
                 .enumerate()
@@ -762,10 +786,41 @@ fn label_sides(pos: &[(f64, f64, usize)]) -> Vec<Side> {
                     })
                     .0
             });
-        placed.push(label_rect(x, y, w, best));
+        placed.push(label_rect(x, y, w, best, scale));
         out.push(best);
     }
     out
+}
+
+/// A DC's accessible name, from the snapshot: "us-east, up, 13 rows, primary of 2 shards",
+/// then what else the map draws of it (2PC load, the selected DC's view of it).
+fn dc_label(d: &crate::sim::DcSnap, seen: Option<(&str, &str)>, selected: bool) -> String {
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut s = format!(
+        "{}, {}, {}, primary of {}",
+        d.name,
+        if d.up { "up" } else { "down" },
+        plural(d.rows, "row", "rows"),
+        plural(d.primaries, "shard", "shards")
+    );
+    if d.in_doubt > 0 {
+        let _ = write!(
+            s,
+            ", {} in doubt",
+            plural(d.in_doubt, "transaction", "transactions")
+        );
+    }
+    if d.locks > 0 {
+        let _ = write!(s, ", {} held", plural(d.locks, "row lock", "row locks"));
+    }
+    if let Some((by, v)) = seen {
+        let _ = write!(s, ", seen {v} by {by}");
+    }
+    if selected {
+        s.push_str(", selected");
+    }
+    s
 }
 
 pub struct WorldMap {
@@ -773,24 +828,74 @@ pub struct WorldMap {
     hover: Option<(DcId, DcId)>,
     /// Made once, so the handles' props stay equal from frame to frame.
     on_hover: Callback<Option<(DcId, DcId)>>,
+    /// The labels' scale the stylesheet sets now (`--map-label`), for their placement.
+    label_scale: f64,
+    wrap: NodeRef,
+    renders: u32,
+}
+
+pub enum Msg {
+    /// The pointer entered (`Some`) or left (`None`) a direction's handle.
+    Hover(Option<(DcId, DcId)>),
+    /// The stylesheet's label scale changed (large type, a narrower screen).
+    LabelScale(f64),
+}
+
+/// Renders between two reads of `--map-label` (a read forces a style recalculation).
+const SCALE_EVERY: u32 = 30;
+
+/// `--map-label` on `el` (1 when unset or unreadable).
+fn css_label_scale(el: &web_sys::Element) -> f64 {
+    web_sys::window()
+        .and_then(|w| w.get_computed_style(el).ok().flatten())
+        .and_then(|st| st.get_property_value("--map-label").ok())
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|v| v.is_finite() && *v > 0.0)
+        .unwrap_or(1.0)
 }
 
 impl Component for WorldMap {
-    /// The pointer entered (`Some`) or left (`None`) a direction's handle.
-    type Message = Option<(DcId, DcId)>;
+    type Message = Msg;
     type Properties = Props;
 
     fn create(ctx: &Context<Self>) -> Self {
         WorldMap {
             hover: None,
-            on_hover: ctx.link().callback(|h| h),
+            on_hover: ctx.link().callback(Msg::Hover),
+            label_scale: 1.0,
+            wrap: NodeRef::default(),
+            renders: 0,
         }
     }
 
-    fn update(&mut self, _: &Context<Self>, hover: Self::Message) -> bool {
-        let changed = self.hover != hover;
-        self.hover = hover;
-        changed
+    fn update(&mut self, _: &Context<Self>, msg: Msg) -> bool {
+        match msg {
+            Msg::Hover(hover) => {
+                let changed = self.hover != hover;
+                self.hover = hover;
+                changed
+            }
+            Msg::LabelScale(s) => {
+                let changed = (self.label_scale - s).abs() > 1e-3;
+                self.label_scale = s;
+                changed
+            }
+        }
+    }
+
+    fn rendered(&mut self, ctx: &Context<Self>, first_render: bool) {
+        // Read now and then, not every frame: the scale changes only with large type or
+        // the screen's width.
+        self.renders = self.renders.wrapping_add(1);
+        if !first_render && self.renders % SCALE_EVERY != 0 {
+            return;
+        }
+        if let Some(el) = self.wrap.cast::<web_sys::Element>() {
+            let s = css_label_scale(&el);
+            if (self.label_scale - s).abs() > 1e-3 {
+                ctx.link().send_message(Msg::LabelScale(s));
+            }
+        }
     }
 
     fn view(&self, ctx: &Context<Self>) -> Html {
@@ -801,7 +906,7 @@ impl Component for WorldMap {
             .iter()
             .map(|d| (d.x as f64, d.y as f64, d.name.chars().count()))
             .collect();
-        let sides = label_sides(&pos);
+        let sides = label_sides(&pos, self.label_scale);
         // With a DC selected, every other DC is ringed by the selected DC's own view of it.
         let observer = p
             .selected_dc
@@ -815,43 +920,64 @@ impl Component for WorldMap {
             let id = d.id;
             let select = p.on_select.clone();
             let onclick = Callback::from(move |_: MouseEvent| select.emit(Some(id)));
+            let select = p.on_select.clone();
+            let onkeydown = Callback::from(move |e: KeyboardEvent| {
+                if e.key() == "Enter" || e.key() == " " {
+                    // Not also a shortcut (space = play / pause).
+                    e.prevent_default();
+                    select.emit(Some(id));
+                }
+            });
             let selected = p.selected_dc == Some(id);
-            let (lx, ty1, ty2, anchor) = match side {
-                Side::Below => (0.0, DC_R + 13.0, DC_R + 25.0, "middle"),
-                Side::Above => (0.0, -DC_R - 16.0, -DC_R - 4.0, "middle"),
-                Side::Right => (DC_R + 4.0, -1.0, 11.0, "start"),
-                Side::Left => (-DC_R - 4.0, -1.0, 11.0, "end"),
+            // The labels' anchor beside the circle, and the two baselines relative to it:
+            // large type scales the labels about the anchor (CSS `--map-label`), so they
+            // grow away from the circle.
+            let (ax, ay, ty1, ty2, anchor) = match side {
+                Side::Below => (0.0, DC_R + 2.0, 11.0, 23.0, "middle"),
+                Side::Above => (0.0, -DC_R - 2.0, -14.0, -2.0, "middle"),
+                Side::Right => (DC_R + 4.0, 5.0, -6.0, 6.0, "start"),
+                Side::Left => (-DC_R - 4.0, 5.0, -6.0, 6.0, "end"),
             };
             let state = if d.up { "up" } else { "down" };
+            let observer_name = observer.map(|o| o.name.as_str()).unwrap_or_default();
+            let label = dc_label(d, seen.map(|v| (observer_name, v)), selected);
             html! {
+                // The outer group draws the DC and takes the pointer's clicks (labels
+                // included); the inner one, the DC's circle, is the keyboard's button and
+                // the test hook. It holds no text, so its name is all a screen reader says
+                // (axe: a name must contain the visible text inside its element).
                 <g key={id.0} class={classes!("dc", state, selected.then_some("selected"), seen.map(|v| format!("seen-{v}")))}
-                    data-testid={format!("dc-{}", id.0)} data-state={state} data-seen={seen}
                     transform={format!("translate({x:.0},{y:.0})")} onclick={onclick}>
-                    <title>{ format!("{} ({}) — {}; {} rows, primary of {} shards{}", d.name, id, state, d.rows, d.primaries,
-                        if d.in_doubt > 0 { format!(", {} txn(s) in doubt", d.in_doubt) } else { String::new() }) }</title>
-                    if selected {
-                        <circle class="halo" r={format!("{}", DC_R + 6.0)} />
-                    }
-                    if let Some(v) = seen {
-                        <circle class="seen" r={format!("{}", DC_R + 5.0)}>
-                            <title>{ format!("{} as seen by the selected DC", v) }</title>
-                        </circle>
-                    }
-                    <circle class={classes!("body", fmt::dc_fill(id))} r={DC_R.to_string()} />
-                    if !d.up {
-                        <path class="cross" d="M-7,-7L7,7M7,-7L-7,7" />
-                    }
-                    <text class="dc-id" y="4">{ id.0 }</text>
-                    <text class="dc-name" x={lx.to_string()} y={ty1.to_string()} text-anchor={anchor}>{ d.name.clone() }</text>
-                    <text class="dc-rows" x={lx.to_string()} y={ty2.to_string()} text-anchor={anchor}>{ format!("{} rows", d.rows) }</text>
+                    <g class="dc-hit" data-testid={format!("dc-{}", id.0)} data-state={state} data-seen={seen}
+                        tabindex="0" role="button" aria-label={label} aria-pressed={selected.to_string()} {onkeydown}>
+                        <title>{ format!("{} ({}) — {}; {} rows, primary of {} shards{} — click, Enter or Space to focus it", d.name, id, state, d.rows, d.primaries,
+                            if d.in_doubt > 0 { format!(", {} txn(s) in doubt", d.in_doubt) } else { String::new() }) }</title>
+                        if selected {
+                            <circle class="halo" r={format!("{}", DC_R + 6.0)} />
+                        }
+                        if seen.is_some() {
+                            <circle class="seen" r={format!("{}", DC_R + 5.0)} />
+                        }
+                        <circle class={classes!("body", fmt::dc_fill(id))} r={DC_R.to_string()} />
+                        if !d.up {
+                            <path class="cross" d="M-7,-7L7,7M7,-7L-7,7" />
+                        }
+                    </g>
+                    <text class="dc-id" y="4" aria-hidden="true">{ id.0 }</text>
+                    <g transform={format!("translate({ax},{ay})")} aria-hidden="true">
+                        <g class="dc-label">
+                            <text class="dc-name" y={ty1.to_string()} text-anchor={anchor}>{ d.name.clone() }</text>
+                            <text class="dc-rows" y={ty2.to_string()} text-anchor={anchor}>{ format!("{} rows", d.rows) }</text>
+                        </g>
+                    </g>
                     if d.in_doubt > 0 {
-                        <g class="badge-doubt" transform={format!("translate({},{})", DC_R - 2.0, -DC_R + 2.0)}>
+                        <g class="badge-doubt" aria-hidden="true" transform={format!("translate({},{})", DC_R - 2.0, -DC_R + 2.0)}>
                             <circle r="7" />
                             <text y="3.5">{ d.in_doubt }</text>
                         </g>
                     }
                     if d.locks > 0 {
-                        <g class="badge-locks" transform={format!("translate({},{})", -DC_R + 2.0, -DC_R + 2.0)}>
+                        <g class="badge-locks" aria-hidden="true" transform={format!("translate({},{})", -DC_R + 2.0, -DC_R + 2.0)}>
                             <title>{ format!("{} row lock(s) held for 2PC", d.locks) }</title>
                             <rect x="-7" y="-6" width="14" height="12" rx="2" />
                             <text y="3.5">{ d.locks }</text>
@@ -861,7 +987,7 @@ impl Component for WorldMap {
             }
         });
         html! {
-            <div class="map-wrap">
+            <div class="map-wrap" ref={self.wrap.clone()}>
                 // Two stacked layers: the static base (land, links) and the moving overlay
                 // (messages, DCs), so each frame repaints only the mostly transparent overlay.
                 <div class="map-stage">
@@ -870,19 +996,21 @@ impl Component for WorldMap {
                         <Backdrop />
                         <Links topo={p.topo.clone()} selected_dc={p.selected_dc} hover={self.hover} on_toggle={p.on_toggle_link.clone()} />
                     </svg>
-                    <svg class="map layer-top" viewBox="0 0 1000 500" preserveAspectRatio="xMidYMid meet" aria-hidden="false">
+                    <svg class="map layer-top" viewBox="0 0 1000 500" preserveAspectRatio="xMidYMid meet" role="group"
+                        aria-label="Datacenters (Enter or Space focuses one)">
                         <Messages snap={p.snap.clone()} topo={p.topo.clone()} selected_txn={p.selected_txn} hidden_kinds={p.hidden_kinds} />
                         <g class="dcs">{ for nodes }</g>
                     </svg>
                     // Topmost: the link handles, re-rendered only when the topology, the
                     // selected DC or a callback changes, never per frame.
-                    <svg class="map layer-hit" viewBox="0 0 1000 500" preserveAspectRatio="xMidYMid meet" aria-label="Link directions (click a handle to cut or heal it)">
+                    <svg class="map layer-hit" viewBox="0 0 1000 500" preserveAspectRatio="xMidYMid meet" role="group"
+                        aria-label="Link directions (Enter, Space or a click on a handle cuts or heals it)">
                         <Handles topo={p.topo.clone()} selected_dc={p.selected_dc} on_toggle={p.on_toggle_link.clone()}
                             on_hover={self.on_hover.clone()} />
                     </svg>
                 </div>
                 <Legend hidden_kinds={p.hidden_kinds} on_toggle={p.on_toggle_kind.clone()} />
-                <p class="caption">{ "Dots are messages in flight, moving at the link's one-way latency. Click a DC to focus it: its latencies show, and the other DCs are ringed by its own detector view (green alive, amber suspect, red dead); each link has two lanes, one per direction, and each direction a handle: the arrow next to its sending DC, pointing along the lane and coloured like the receiving DC; click it to cut or heal that direction (dashed red = cut). With more than 8 DCs, the handles of the selected DC's links show." }</p>
+                <p class="caption">{ "Dots are messages in flight, moving at the link's one-way latency. Click a DC to focus it: its latencies show, and the other DCs are ringed by its own detector view (solid green alive, dashed amber suspect, dotted red dead); each link has two lanes, one per direction, and each direction a handle: the arrow next to its sending DC, pointing along the lane and coloured like the receiving DC; click it to cut or heal that direction (dashed red = cut). With more than 8 DCs, the handles of the selected DC's links show." }</p>
             </div>
         }
     }

@@ -3,6 +3,7 @@
 //! issues many actions); none imports `app` or holds simulation state of its own, only
 //! UI state (drafts of form fields, hover, filters).
 
+pub mod announcer;
 pub mod controls;
 pub mod data;
 pub mod dcs;

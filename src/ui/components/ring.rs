@@ -33,6 +33,30 @@ fn arc(a: u32, b: u32, r: f64) -> String {
     format!("M{x1:.1},{y1:.1}A{r},{r} 0 {large} 1 {x2:.1},{y2:.1}")
 }
 
+/// Moves the keyboard focus to the ring key `key` (the arrows on the ring).
+fn focus_ring_key(key: &str) {
+    use wasm_bindgen::JsCast;
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Ok(all) = doc.query_selector_all("[data-testid^=\"ring-key-\"]") else {
+        return;
+    };
+    let want = format!("ring-key-{key}");
+    for i in 0..all.length() {
+        let Some(el) = all
+            .item(i)
+            .and_then(|n| n.dyn_into::<web_sys::SvgElement>().ok())
+        else {
+            continue;
+        };
+        if el.get_attribute("data-testid").as_deref() == Some(want.as_str()) {
+            let _ = el.focus();
+            return;
+        }
+    }
+}
+
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub ring: Rc<RingView>,
@@ -47,6 +71,7 @@ pub struct Props {
 #[function_component(RingPanel)]
 pub fn ring_panel(p: &Props) -> Html {
     let picked = use_state(|| None::<String>);
+    let cursor = use_state(|| None::<String>);
     let hover = use_state(|| None::<String>);
     let rv = &p.ring;
     let names = &p.topo.names;
@@ -117,6 +142,15 @@ pub fn ring_panel(p: &Props) -> Html {
         }
     }
     let radius = |i: usize| R - 26.0 - level[i] as f64 * 11.0;
+    // Keyboard: one key is in the tab order (the one last focused or picked, else the
+    // first clockwise); the arrows move along the ring, Enter / Space pick.
+    let tab_key = (*cursor)
+        .clone()
+        .or_else(|| (*picked).clone())
+        .filter(|k| rv.keys.iter().any(|x| &x.key == k))
+        .or_else(|| order.first().map(|&i| rv.keys[i].key.clone()));
+    let keys_clockwise: Rc<Vec<String>> =
+        Rc::new(order.iter().map(|&i| rv.keys[i].key.clone()).collect());
     let keys = rv.keys.iter().enumerate().map(|(i, k)| {
         let (x, y) = at(k.ppm, radius(i));
         let owner = k.replicas.first().copied().unwrap_or(DcId(0));
@@ -138,10 +172,52 @@ pub fn ring_panel(p: &Props) -> Html {
                 picked.set(if same { None } else { Some(key.clone()) })
             })
         };
+        let onfocus = {
+            let (hover, cursor, key) = (hover.clone(), cursor.clone(), k.key.clone());
+            Callback::from(move |_: FocusEvent| {
+                hover.set(Some(key.clone()));
+                cursor.set(Some(key.clone()));
+            })
+        };
+        let onblur = {
+            let hover = hover.clone();
+            Callback::from(move |_: FocusEvent| hover.set(None))
+        };
+        let onkeydown = {
+            let (picked, key, all) = (picked.clone(), k.key.clone(), keys_clockwise.clone());
+            Callback::from(move |e: KeyboardEvent| match e.key().as_str() {
+                "Enter" | " " => {
+                    e.prevent_default();
+                    let same = picked.as_deref() == Some(key.as_str());
+                    picked.set(if same { None } else { Some(key.clone()) })
+                }
+                dir @ ("ArrowRight" | "ArrowDown" | "ArrowLeft" | "ArrowUp") => {
+                    e.prevent_default();
+                    let n = all.len();
+                    if let Some(i) = all.iter().position(|x| *x == key) {
+                        let step = if matches!(dir, "ArrowRight" | "ArrowDown") { 1 } else { n - 1 };
+                        focus_ring_key(&all[(i + step) % n]);
+                    }
+                }
+                _ => {}
+            })
+        };
+        let replicas: Vec<String> = k.replicas.iter().map(|d| fmt::dc_name(names, *d)).collect();
+        let label = format!(
+            "key {} at {:.1}% of the ring: owner {}{}",
+            k.key,
+            k.ppm as f64 / 10_000.0,
+            replicas.first().cloned().unwrap_or_default(),
+            if replicas.len() > 1 { format!(", replicas {}", replicas[1..].join(", ")) } else { String::new() }
+        );
+        let tabbable = tab_key.as_deref() == Some(k.key.as_str());
+        let is_picked = picked.as_deref() == Some(k.key.as_str());
         html! {
             <circle key={k.key.clone()} class={classes!("ring-key", fmt::dc_fill(owner), is_focus.then_some("focus"))}
                 data-testid={format!("ring-key-{}", k.key)} cx={format!("{x:.1}")} cy={format!("{y:.1}")}
-                r={if is_focus { "7" } else { "4" }} onmouseenter={enter} onmouseleave={leave} onclick={click}>
+                r={if is_focus { "7" } else { "4" }} onmouseenter={enter} onmouseleave={leave} onclick={click}
+                role="button" tabindex={if tabbable { "0" } else { "-1" }} aria-label={label} aria-pressed={is_picked.to_string()}
+                {onfocus} {onblur} {onkeydown}>
                 <title>{ k.key.clone() }</title>
             </circle>
         }
@@ -249,10 +325,14 @@ pub fn ring_panel(p: &Props) -> Html {
             <div class="ring-left">
                 <div class="row">
                     <h2>{ "Placement" }</h2>
+                    // Named by its content (the visible words first, then the state in words),
+                    // so a voice command naming what is seen finds it.
                     <button class="seg" data-testid="placement-toggle" data-placement={label} onclick={toggle}
-                        aria-label="Placement strategy: click to switch (rows are re-placed)" title="Switch placement strategy (rows are re-placed)">
+                        title="Switch placement strategy (rows are re-placed)">
                         <span class={classes!("seg-opt", (!ring_mode).then_some("on"))}>{ "Modulo" }</span>
+                        <span class="sr-only">{ " " }</span>
                         <span class={classes!("seg-opt", ring_mode.then_some("on"))}>{ "Ring" }</span>
+                        <span class="sr-only">{ format!(" placement: {label} now, press to switch") }</span>
                     </button>
                 </div>
                 <p class="caption">{ if ring_mode {
@@ -260,15 +340,15 @@ pub fn ring_panel(p: &Props) -> Html {
                 } else {
                     format!("Modulo: owner = int(SHA-1(key)) mod {n}; the seed's scheme. R = {}. The ring below is drawn for comparison.", rv.r)
                 } }</p>
-                <svg class={classes!("ring", (!ring_mode).then_some("inactive"))} viewBox={format!("0 0 {SIZE} {SIZE}")} role="img"
-                    aria-label="Hash ring with virtual nodes and keys">
+                <svg class={classes!("ring", (!ring_mode).then_some("inactive"))} viewBox={format!("0 0 {SIZE} {SIZE}")} role="group"
+                    aria-label="Hash ring with virtual nodes and keys (Tab to a key, arrows to the next, Enter to pick)">
                     <circle class="ring-circle" cx={C.to_string()} cy={C.to_string()} r={R.to_string()} />
                     <text class="ring-zero" x={C.to_string()} y={(C - R - 14.0).to_string()}>{ "0" }</text>
-                    <g>{ for vnodes }</g>
+                    <g aria-hidden="true">{ for vnodes }</g>
                     { for focus_arc }
                     <g>{ for keys }</g>
                     <text class="ring-center" x={C.to_string()} y={C.to_string()}>{ format!("{} keys", rv.keys.len()) }</text>
-                    <text class="ring-center small" x={C.to_string()} y={(C + 18.0).to_string()}>{ "hover or click a key" }</text>
+                    <text class="ring-center small" x={C.to_string()} y={(C + 18.0).to_string()}>{ "hover, click or Tab to a key" }</text>
                 </svg>
                 { for focus_text }
             </div>

@@ -720,7 +720,8 @@ pub fn txn_panel(p: &Props) -> Html {
         });
         let in_doubt = t.participants.iter().any(|&d| last_part(t, d) == Some(PartState::InDoubt));
         html! {
-            <div class="txn-detail">
+            // It scrolls (on a phone sideways too): focusable, so the keyboard scrolls it.
+            <div class="txn-detail" tabindex="0" role="region" aria-label={format!("Transaction {}", fmt::txn(t.id))}>
                 <h3>
                     { format!("{} — coordinator {}, started {}", fmt::txn(t.id), fmt::dc_name(names, t.coordinator), t.started) }
                     if p.selected.is_none() { <span class="muted">{ " (latest; click one to pin it and highlight its messages on the map)" }</span> }

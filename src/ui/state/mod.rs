@@ -127,6 +127,20 @@ impl Action {
     }
 }
 
+/// `g` then one of these keys moves the keyboard focus to a part of the page: (key, CSS
+/// selector, what, for the help panel). The part itself takes the focus (`tabindex=-1`),
+/// so the next Tab reaches its first control.
+pub const PANEL_KEYS: [(&str, &str, &str); 4] = [
+    (
+        "c",
+        "header.topbar",
+        "controls (play, step, speed, pause at)",
+    ),
+    ("m", ".map-panel", "map (DCs, then link handles)"),
+    ("d", ".panel.side", "datacenters table and detector matrix"),
+    ("t", ".tabs-panel", "tabs and the open panel"),
+];
+
 /// The panels of the tab bar.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Tab {
