@@ -135,6 +135,10 @@ struct Acked {
     /// For a transaction row, its transaction: the row is held by a copy of the shard
     /// whose log has the transaction's PREPARE (still to be applied) or its COMMIT.
     txn: Option<TxnId>,
+    /// For a transaction row, the other positions its COMMIT was seen appended at in this
+    /// shard (a primary promoted after a failover re-applies it; a later failover may
+    /// bring back a copy holding an earlier one).
+    earlier: Vec<LogPos>,
 }
 
 impl Acked {
@@ -152,10 +156,12 @@ impl Acked {
     }
 
     /// Whether `store` applied transaction `txn`'s COMMIT: its decision is kept there, or
-    /// the store holds the COMMIT entry at its newest position seen.
+    /// the store holds a COMMIT entry of it at a position seen (the newest or an earlier).
     fn committed_at(&self, store: &crate::table::ShardStore, txn: TxnId) -> bool {
         matches!(store.resolved.get(&txn), Some((true, _)))
-            || (self.pos.index > 0 && store.pos_at(self.pos.index) == Some(self.pos))
+            || std::iter::once(&self.pos)
+                .chain(&self.earlier)
+                .any(|p| p.index > 0 && store.pos_at(p.index) == Some(*p))
     }
 }
 
@@ -276,6 +282,9 @@ pub struct Checker {
     acked: BTreeMap<u64, Acked>,
     /// Where each write was appended by a primary: (shard, position, when).
     appended: BTreeMap<u64, (ShardKey, LogPos, SimTime)>,
+    /// Transaction rows whose COMMIT was appended again (by a primary promoted since) before
+    /// the client heard: the positions `appended` no longer shows, for `Acked::earlier`.
+    earlier_commits: BTreeMap<u64, Vec<(ShardKey, LogPos)>>,
     /// Writes whose entry a membership change did not carry over, with its cause: if
     /// their acknowledgement arrives later, they are lost.
     lost_in_layout: BTreeMap<u64, String>,
@@ -317,6 +326,7 @@ impl Checker {
         use std::hash::Hash;
         self.acked.hash(h);
         self.appended.hash(h);
+        self.earlier_commits.hash(h);
         self.lost_in_layout.hash(h);
         self.layout_copies.hash(h);
         self.layout_at.hash(h);
@@ -485,12 +495,32 @@ impl Checker {
     }
 
     pub(crate) fn on_appended(&mut self, now: SimTime, key: ShardKey, pos: LogPos, write_id: u64) {
-        self.appended.insert(write_id, (key, pos, now));
+        let prev = self.appended.insert(write_id, (key, pos, now));
+        // A transaction row's COMMIT appended again (write ids of plain writes end in 0):
+        // the earlier position still counts wherever a copy holds it.
+        if write_id & 0xff != 0 {
+            if let Some((k, p, _)) = prev.filter(|&(k, p, _)| k == key && p != pos) {
+                let e = self.earlier_commits.entry(write_id).or_default();
+                if !e.contains(&(k, p)) {
+                    e.push((k, p));
+                }
+            }
+        }
         // A transaction row acknowledged before its COMMIT reached the current primary.
         if let Some(a) = self.acked.get_mut(&write_id) {
-            if a.txn.is_some() && pos > a.pos {
+            if a.txn.is_some() && a.key != key && pos > a.pos {
                 a.pos = pos;
                 a.key = key;
+                a.earlier.clear();
+            } else if a.txn.is_some() && a.key == key && pos != a.pos {
+                let older = if pos > a.pos {
+                    std::mem::replace(&mut a.pos, pos)
+                } else {
+                    pos
+                };
+                if older.index > 0 && !a.earlier.contains(&older) {
+                    a.earlier.push(older);
+                }
             }
         }
     }
@@ -642,6 +672,7 @@ impl Checker {
                     at: c.now,
                     promised,
                     txn: None,
+                    earlier: vec![],
                 };
                 if self.on_acked(c, *write_id, a) {
                     self.note_last_write(c, w.table, &w.pk, *pos, *write_id, *copies);
@@ -657,6 +688,14 @@ impl Checker {
                         Some(&(k, pos, _)) if k == key => pos,
                         _ => LogPos::default(),
                     };
+                    let earlier: Vec<LogPos> = self
+                        .earlier_commits
+                        .remove(&id)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter(|&(k, p)| k == key && p != pos)
+                        .map(|(_, p)| p)
+                        .collect();
                     // What the mode promised when the shard voted, if that was less sure.
                     let now_live = c.stable_live.get(i).copied().unwrap_or(0);
                     let live = self
@@ -672,6 +711,7 @@ impl Checker {
                         at: c.now,
                         promised: promised(c, key, live),
                         txn: Some(TxnId(req.0)),
+                        earlier,
                     };
                     // Not a `last_write` for the stale-read check yet: a row whose COMMIT
                     // must be re-applied by a new primary has no stable position to read.
@@ -1107,6 +1147,8 @@ impl Checker {
         });
         let horizon = c.now.0.saturating_sub(120_000);
         self.appended.retain(|_, (_, _, t)| t.0 >= horizon);
+        let appended = &self.appended;
+        self.earlier_commits.retain(|w, _| appended.contains_key(w));
         if self.outcomes.len() > OUTCOMES_CAP {
             // Keep the newest half (a split, not a scan per key: the set is large).
             if let Some(&cut) = self.outcomes.keys().rev().nth(OUTCOMES_CAP / 2 - 1) {
@@ -1145,6 +1187,7 @@ impl Checker {
             at: c.now,
             promised: copies,
             txn: None,
+            earlier: vec![],
         }
     }
 
@@ -1199,6 +1242,8 @@ impl Checker {
                 None => self.report_lost(c, w, &a, &r.cause, n),
             }
         }
+        // Positions from before the change are not comparable (rows become plain entries).
+        self.earlier_commits.clear();
         let appended = std::mem::take(&mut self.appended);
         for (w, (key, pos, at)) in appended {
             if let Some(&(k, p)) = r.placed.get(&w) {
@@ -1225,6 +1270,7 @@ impl Checker {
                     at: slot.3,
                     promised: made,
                     txn: None,
+                    earlier: vec![],
                 });
                 true
             }
@@ -1302,6 +1348,7 @@ impl Checker {
             ("checker.faults", self.faults.len()),
             ("checker.acked", self.acked.len()),
             ("checker.appended", self.appended.len()),
+            ("checker.earlier_commits", self.earlier_commits.len()),
             ("checker.lost_in_layout", self.lost_in_layout.len()),
             ("checker.layout_copies", self.layout_copies.len()),
             ("checker.latest_epoch", self.latest_epoch.len()),
