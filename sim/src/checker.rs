@@ -1091,14 +1091,18 @@ impl Checker {
                     let Some(s) = c.nodes.get(&d).and_then(|n| n.durable.stores.get(key)) else {
                         continue;
                     };
+                    // A copy whose log is a prefix of the primary's cannot have decided
+                    // what the primary holds undecided.
+                    let prefix = s.last_index() <= p.last_index() && s.same_at(p, s.last_index());
                     for (txn, i) in &p.intents {
                         let holds_prepare = s.pos_at(i.pos.index) == Some(i.pos);
-                        // (A copy that decided it and forgot the decision under a newer
-                        // low-water mark has moved on past it: not this divergence.)
+                        // (A copy ahead of the primary that decided it and forgot the
+                        // decision under a newer low-water mark has moved on past it: not
+                        // this divergence.)
                         if d != pd
                             && holds_prepare
                             && !s.resolved.contains_key(txn)
-                            && !s.resolved.ended(i.coordinator, *txn)
+                            && (prefix || !s.resolved.ended(i.coordinator, *txn))
                             && !s.intents.contains_key(txn)
                             && !self.reported_divergence.contains(&(*key, d))
                         {

@@ -695,3 +695,85 @@ fn run_until(sim: &mut Sim, budget_ms: u64, done: impl Fn(&Sim) -> bool) -> bool
     }
     done(sim)
 }
+
+/// Review of the intent check's exemption for copies that forgot a decision under a newer
+/// low-water mark. The copy that kept only T's PREPARE leads after T ended, cut off from
+/// the coordinator, and applies T2's PREPARE whose mark is past T (it keeps T's intent).
+/// Another replica, down meanwhile, catches up by snapshot install — with
+/// `Bugs::snapshot_without_intents` the snapshot drops T's intent but carries the mark.
+/// That copy's log is a prefix of the primary's, in which T is undecided: it cannot have
+/// decided T and forgotten it, so it is the divergence the check exists for.
+#[test]
+fn a_snapshot_that_drops_an_intent_below_a_mark_is_still_caught() {
+    let mut found = None;
+    let sim = forgotten_commit_schedule(
+        tablestore_sim::Bugs {
+            snapshot_without_intents: true,
+            ..Default::default()
+        },
+        |_| {},
+        |sim, keys, p, txn| {
+            let shard = sim.shard_of(&pk(&keys[0]));
+            let key = (TableId(0), shard);
+            let led = run_until(sim, 20_000, |s| {
+                s.primary_for(TableId(0), &pk(&keys[0])).0 != p
+            });
+            assert!(led, "failed over");
+            let np = sim.primary_for(TableId(0), &pk(&keys[0])).0;
+            let lagger = sim
+                .placement()
+                .replicas(shard)
+                .into_iter()
+                .find(|&d| d != p && d != np)
+                .expect("a third replica");
+            // np cannot hear the coordinator: T stays in doubt there.
+            sim.apply(UserCommand::CutLink {
+                from: np,
+                to: DcId(0),
+            })
+            .unwrap();
+            sim.advance_by(500);
+            let k2 = (0..10_000)
+                .map(|i| format!("k{i}"))
+                .find(|k| *k != keys[0] && sim.shard_of(&pk(k)) == shard)
+                .expect("another row of the shard");
+            sim.apply(UserCommand::Issue {
+                home: DcId(0),
+                op: txn_over(std::slice::from_ref(&k2)),
+            })
+            .unwrap();
+            sim.advance_by(1_000);
+            assert!(
+                sim.store_at(np, key).unwrap().resolved.ended(DcId(0), txn),
+                "{np} applied a mark past {txn}"
+            );
+            sim.apply(UserCommand::Kill(lagger)).unwrap();
+            sim.advance_by(1_500);
+            for v in 0..80 {
+                let r = run_op(sim, np, put(&k2, v), 2_000).expect("answered");
+                assert!(r.0, "write {v}: {r:?}");
+            }
+            sim.advance_by(1_000);
+            sim.apply(UserCommand::Revive(lagger)).unwrap();
+            sim.advance_by(3_000);
+            let s = sim.store_at(lagger, key).unwrap();
+            let n = sim.store_at(np, key).unwrap();
+            assert!(
+                n.intents.contains_key(&txn),
+                "{np} still holds {txn}'s intent"
+            );
+            assert!(
+                !s.intents.contains_key(&txn) && s.resolved.ended(DcId(0), txn),
+                "{lagger} installed a snapshot without the intent"
+            );
+            found = Some(
+                sim.finding_counts()
+                    .of(tablestore_sim::checker::FindingKind::Divergence),
+            );
+            sim.apply(UserCommand::HealAll).unwrap();
+            sim.advance_by(5_000);
+        },
+    );
+    drop(sim);
+    assert!(found.expect("ran") > 0, "the dropped intent went unseen");
+}
