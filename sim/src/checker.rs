@@ -144,7 +144,7 @@ struct Acked {
 impl Acked {
     /// Whether `store` holds this acknowledged write (or, for a transaction row, will
     /// apply it: its intent is there and the transaction committed). A transaction row's
-    /// COMMIT counts by position too — the newest one seen appended (`on_appended`) — as
+    /// COMMIT counts by position too — any one seen appended (`on_appended`, `earlier`) — as
     /// a copy forgets old decisions (`table::Decisions`); the position is the checker's
     /// own evidence, not the protocol's word.
     fn held_by(&self, store: &crate::table::ShardStore) -> bool {
