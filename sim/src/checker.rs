@@ -135,12 +135,16 @@ struct Acked {
     /// For a transaction row, its transaction: the row is held by a copy of the shard
     /// whose log has the transaction's PREPARE (still to be applied) or its COMMIT.
     txn: Option<TxnId>,
+    /// For a transaction row, the other positions its COMMIT was seen appended at in this
+    /// shard (a primary promoted after a failover re-applies it; a later failover may
+    /// bring back a copy holding an earlier one).
+    earlier: Vec<LogPos>,
 }
 
 impl Acked {
     /// Whether `store` holds this acknowledged write (or, for a transaction row, will
     /// apply it: its intent is there and the transaction committed). A transaction row's
-    /// COMMIT counts by position too — the newest one seen appended (`on_appended`) — as
+    /// COMMIT counts by position too — any one seen appended (`on_appended`, `earlier`) — as
     /// a copy forgets old decisions (`table::Decisions`); the position is the checker's
     /// own evidence, not the protocol's word.
     fn held_by(&self, store: &crate::table::ShardStore) -> bool {
@@ -152,10 +156,12 @@ impl Acked {
     }
 
     /// Whether `store` applied transaction `txn`'s COMMIT: its decision is kept there, or
-    /// the store holds the COMMIT entry at its newest position seen.
+    /// the store holds a COMMIT entry of it at a position seen (the newest or an earlier).
     fn committed_at(&self, store: &crate::table::ShardStore, txn: TxnId) -> bool {
         matches!(store.resolved.get(&txn), Some((true, _)))
-            || (self.pos.index > 0 && store.pos_at(self.pos.index) == Some(self.pos))
+            || std::iter::once(&self.pos)
+                .chain(&self.earlier)
+                .any(|p| p.index > 0 && store.pos_at(p.index) == Some(*p))
     }
 }
 
@@ -276,6 +282,9 @@ pub struct Checker {
     acked: BTreeMap<u64, Acked>,
     /// Where each write was appended by a primary: (shard, position, when).
     appended: BTreeMap<u64, (ShardKey, LogPos, SimTime)>,
+    /// Transaction rows whose COMMIT was appended again (by a primary promoted since) before
+    /// the client heard: the positions `appended` no longer shows, for `Acked::earlier`.
+    earlier_commits: BTreeMap<u64, Vec<(ShardKey, LogPos)>>,
     /// Writes whose entry a membership change did not carry over, with its cause: if
     /// their acknowledgement arrives later, they are lost.
     lost_in_layout: BTreeMap<u64, String>,
@@ -317,6 +326,7 @@ impl Checker {
         use std::hash::Hash;
         self.acked.hash(h);
         self.appended.hash(h);
+        self.earlier_commits.hash(h);
         self.lost_in_layout.hash(h);
         self.layout_copies.hash(h);
         self.layout_at.hash(h);
@@ -485,12 +495,32 @@ impl Checker {
     }
 
     pub(crate) fn on_appended(&mut self, now: SimTime, key: ShardKey, pos: LogPos, write_id: u64) {
-        self.appended.insert(write_id, (key, pos, now));
+        let prev = self.appended.insert(write_id, (key, pos, now));
+        // A transaction row's COMMIT appended again (write ids of plain writes end in 0):
+        // the earlier position still counts wherever a copy holds it.
+        if write_id & 0xff != 0 {
+            if let Some((k, p, _)) = prev.filter(|&(k, p, _)| k == key && p != pos) {
+                let e = self.earlier_commits.entry(write_id).or_default();
+                if !e.contains(&(k, p)) {
+                    e.push((k, p));
+                }
+            }
+        }
         // A transaction row acknowledged before its COMMIT reached the current primary.
         if let Some(a) = self.acked.get_mut(&write_id) {
-            if a.txn.is_some() && pos > a.pos {
+            if a.txn.is_some() && a.key != key && pos > a.pos {
                 a.pos = pos;
                 a.key = key;
+                a.earlier.clear();
+            } else if a.txn.is_some() && a.key == key && pos != a.pos {
+                let older = if pos > a.pos {
+                    std::mem::replace(&mut a.pos, pos)
+                } else {
+                    pos
+                };
+                if older.index > 0 && !a.earlier.contains(&older) {
+                    a.earlier.push(older);
+                }
             }
         }
     }
@@ -657,6 +687,7 @@ impl Checker {
                     at: c.now,
                     promised,
                     txn: None,
+                    earlier: vec![],
                 };
                 if self.on_acked(c, *write_id, a) {
                     self.note_last_write(c, w.table, &w.pk, *pos, *write_id, *copies);
@@ -672,6 +703,14 @@ impl Checker {
                         Some(&(k, pos, _)) if k == key => pos,
                         _ => LogPos::default(),
                     };
+                    let earlier: Vec<LogPos> = self
+                        .earlier_commits
+                        .remove(&id)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter(|&(k, p)| k == key && p != pos)
+                        .map(|(_, p)| p)
+                        .collect();
                     // What the mode promised when the shard voted, if that was less sure.
                     let now_live = c.stable_live.get(i).copied().unwrap_or(0);
                     let live = self
@@ -687,6 +726,7 @@ impl Checker {
                         at: c.now,
                         promised: promised(c, key, live),
                         txn: Some(TxnId(req.0)),
+                        earlier,
                     };
                     // Not a `last_write` for the stale-read check yet: a row whose COMMIT
                     // must be re-applied by a new primary has no stable position to read.
@@ -1066,14 +1106,18 @@ impl Checker {
                     let Some(s) = c.nodes.get(&d).and_then(|n| n.durable.stores.get(key)) else {
                         continue;
                     };
+                    // A copy whose log is a prefix of the primary's cannot have decided
+                    // what the primary holds undecided.
+                    let prefix = s.last_index() <= p.last_index() && s.same_at(p, s.last_index());
                     for (txn, i) in &p.intents {
                         let holds_prepare = s.pos_at(i.pos.index) == Some(i.pos);
-                        // (A copy that decided it and forgot the decision under a newer
-                        // low-water mark has moved on past it: not this divergence.)
+                        // (A copy ahead of the primary that decided it and forgot the
+                        // decision under a newer low-water mark has moved on past it: not
+                        // this divergence.)
                         if d != pd
                             && holds_prepare
                             && !s.resolved.contains_key(txn)
-                            && !s.resolved.ended(i.coordinator, *txn)
+                            && (prefix || !s.resolved.ended(i.coordinator, *txn))
                             && !s.intents.contains_key(txn)
                             && !self.reported_divergence.contains(&(*key, d))
                         {
@@ -1122,6 +1166,8 @@ impl Checker {
         });
         let horizon = c.now.0.saturating_sub(120_000);
         self.appended.retain(|_, (_, _, t)| t.0 >= horizon);
+        let appended = &self.appended;
+        self.earlier_commits.retain(|w, _| appended.contains_key(w));
         if self.outcomes.len() > OUTCOMES_CAP {
             // Keep the newest half (a split, not a scan per key: the set is large).
             if let Some(&cut) = self.outcomes.keys().rev().nth(OUTCOMES_CAP / 2 - 1) {
@@ -1160,6 +1206,7 @@ impl Checker {
             at: c.now,
             promised: copies,
             txn: None,
+            earlier: vec![],
         }
     }
 
@@ -1214,6 +1261,8 @@ impl Checker {
                 None => self.report_lost(c, w, &a, &r.cause, n),
             }
         }
+        // Positions from before the change are not comparable (rows become plain entries).
+        self.earlier_commits.clear();
         let appended = std::mem::take(&mut self.appended);
         for (w, (key, pos, at)) in appended {
             if let Some(&(k, p)) = r.placed.get(&w) {
@@ -1240,6 +1289,7 @@ impl Checker {
                     at: slot.3,
                     promised: made,
                     txn: None,
+                    earlier: vec![],
                 });
                 true
             }
@@ -1317,6 +1367,7 @@ impl Checker {
             ("checker.faults", self.faults.len()),
             ("checker.acked", self.acked.len()),
             ("checker.appended", self.appended.len()),
+            ("checker.earlier_commits", self.earlier_commits.len()),
             ("checker.lost_in_layout", self.lost_in_layout.len()),
             ("checker.layout_copies", self.layout_copies.len()),
             ("checker.latest_epoch", self.latest_epoch.len()),

@@ -566,3 +566,214 @@ fn a_mark_that_forgets_intents_loses_the_committed_row_and_is_caught() {
         sim.findings().iter().map(|f| &f.text).collect::<Vec<_>>()
     );
 }
+
+/// Review of the low-water mark's checker change (a transaction row's COMMIT counts by the
+/// newest position seen appended once its decision is forgotten). Async shard of one
+/// row: T commits at its primary p alone with replica r2 also getting the COMMIT and r1
+/// only the PREPARE; T2 on the same shard carries a mark past T, so r2 forgets T's
+/// decision (it keeps T's COMMIT entry and row). p and r2 die: r1 takes over (e2), asks,
+/// and re-applies T's COMMIT at a new position — the newest the checker sees. r1 dies
+/// and r2 (revived) takes over (e3) holding T's COMMIT at its *first* position: T's row
+/// is there on every copy, so no finding may call it lost.
+#[test]
+fn a_commit_held_at_an_older_position_after_two_failovers_is_not_called_lost() {
+    use tablestore_sim::config::ReplicationMode;
+    let mut sim = Sim::new(with_mode(quiet_config(5), ReplicationMode::Async)).unwrap();
+    sim.advance_to(t(500));
+    let coord = DcId(0);
+    // A row whose shard is stored off the coordinator, and a second row of that shard.
+    let shard_reps = |sim: &Sim, k: &str| sim.placement().replicas(sim.shard_of(&pk(k)));
+    let k = (0..10_000)
+        .map(|i| format!("k{i}"))
+        .find(|k| !shard_reps(&sim, k).contains(&coord))
+        .expect("a shard off the coordinator");
+    let shard = sim.shard_of(&pk(&k));
+    let k2 = (0..10_000)
+        .map(|i| format!("k{i}"))
+        .find(|x| *x != k && sim.shard_of(&pk(x)) == shard)
+        .expect("another row of the shard");
+    let (p, _) = sim.primary_for(TableId(0), &pk(&k));
+    let others: Vec<DcId> = shard_reps(&sim, &k)
+        .into_iter()
+        .filter(|&d| d != p)
+        .collect();
+    let (r1, r2) = (others[0], others[1]);
+    let key = (TableId(0), shard);
+
+    let txn = TxnId(sim.next_req().0);
+    sim.apply(UserCommand::Issue {
+        home: coord,
+        op: txn_over(std::slice::from_ref(&k)),
+    })
+    .unwrap();
+    let prepared = |sim: &Sim| {
+        sim.txn(txn)
+            .and_then(|tr| tr.part_states.get(&p))
+            .is_some_and(|v| v.iter().any(|s| s.1 == PartState::Prepared))
+    };
+    for _ in 0..2_000 {
+        if prepared(&sim) {
+            break;
+        }
+        sim.advance_by(1);
+    }
+    assert!(prepared(&sim), "{p} prepared {txn}");
+    // Hold the decision back until the PREPARE replicated; then r1 gets nothing more.
+    sim.apply(UserCommand::CutLink { from: coord, to: p })
+        .unwrap();
+    sim.advance_by(600);
+    sim.apply(UserCommand::CutLink { from: p, to: r1 }).unwrap();
+    sim.apply(UserCommand::HealLink { from: coord, to: p })
+        .unwrap();
+    let done = run_until(&mut sim, 3_000, |s| op_outcome(s, txn.0).is_some());
+    assert!(
+        done && op_outcome(&sim, txn.0).unwrap().0,
+        "{txn} committed"
+    );
+    sim.advance_by(600);
+    // T2 on the same shard: its PREPARE's mark is past T.
+    let r = run_op(&mut sim, coord, txn_over(&[k2]), 3_000).unwrap();
+    assert!(r.0, "T2 committed: {r:?}");
+    sim.advance_by(600);
+    let s2 = sim.store_at(r2, key).unwrap();
+    assert_eq!(
+        s2.rows.get(&pk(&k)).map(|r| r.write_id),
+        Some(txn_row(txn, 0))
+    );
+    assert!(
+        s2.resolved.ended(coord, txn) && !s2.resolved.contains_key(&txn),
+        "{r2} forgot {txn}'s decision"
+    );
+    let s1 = sim.store_at(r1, key).unwrap();
+    assert!(s1.intents.contains_key(&txn), "{r1} kept only the PREPARE");
+
+    // p and r2 die: r1 takes over, asks, re-applies T's COMMIT at a new position.
+    sim.apply(UserCommand::Kill(p)).unwrap();
+    sim.apply(UserCommand::Kill(r2)).unwrap();
+    sim.apply(UserCommand::HealAll).unwrap();
+    let led = run_until(&mut sim, 10_000, |s| {
+        s.primary_for(TableId(0), &pk(&k)).0 == r1
+            && s.store_at(r1, key)
+                .is_some_and(|st| st.rows.get(&pk(&k)).is_some())
+    });
+    assert!(led, "{r1} took over and applied {txn}");
+    // r1 dies; r2 comes back and takes over with T's COMMIT at its first position.
+    sim.apply(UserCommand::Kill(r1)).unwrap();
+    sim.apply(UserCommand::Revive(r2)).unwrap();
+    let led = run_until(&mut sim, 10_000, |s| {
+        s.primary_for(TableId(0), &pk(&k)).0 == r2
+    });
+    assert!(led, "{r2} took over");
+    sim.apply(UserCommand::Revive(p)).unwrap();
+    sim.apply(UserCommand::Revive(r1)).unwrap();
+    tablestore_sim::schedule::settle(&mut sim);
+    for d in sim.placement().replicas(shard) {
+        assert_eq!(
+            sim.row_at(d, TableId(0), &pk(&k)).map(|r| r.write_id),
+            Some(txn_row(txn, 0)),
+            "{d} holds T's committed row"
+        );
+    }
+    let label = tablestore_sim::checker::write_label(txn_row(txn, 0));
+    let wrong: Vec<&String> = sim
+        .findings()
+        .iter()
+        .map(|f| &f.text)
+        .filter(|t| t.starts_with(&label))
+        .collect();
+    assert!(wrong.is_empty(), "{wrong:?}");
+}
+
+/// Runs `sim` in 10 ms steps until `done` holds, for at most `budget_ms`.
+fn run_until(sim: &mut Sim, budget_ms: u64, done: impl Fn(&Sim) -> bool) -> bool {
+    let end = sim.now().plus(budget_ms);
+    while sim.now() < end {
+        if done(sim) {
+            return true;
+        }
+        sim.advance_by(10);
+    }
+    done(sim)
+}
+
+/// Review of the intent check's exemption for copies that forgot a decision under a newer
+/// low-water mark. The copy that kept only T's PREPARE leads after T ended, cut off from
+/// the coordinator, and applies T2's PREPARE whose mark is past T (it keeps T's intent).
+/// Another replica, down meanwhile, catches up by snapshot install — with
+/// `Bugs::snapshot_without_intents` the snapshot drops T's intent but carries the mark.
+/// That copy's log is a prefix of the primary's, in which T is undecided: it cannot have
+/// decided T and forgotten it, so it is the divergence the check exists for.
+#[test]
+fn a_snapshot_that_drops_an_intent_below_a_mark_is_still_caught() {
+    let mut found = None;
+    let sim = forgotten_commit_schedule(
+        tablestore_sim::Bugs {
+            snapshot_without_intents: true,
+            ..Default::default()
+        },
+        |_| {},
+        |sim, keys, p, txn| {
+            let shard = sim.shard_of(&pk(&keys[0]));
+            let key = (TableId(0), shard);
+            let led = run_until(sim, 20_000, |s| {
+                s.primary_for(TableId(0), &pk(&keys[0])).0 != p
+            });
+            assert!(led, "failed over");
+            let np = sim.primary_for(TableId(0), &pk(&keys[0])).0;
+            let lagger = sim
+                .placement()
+                .replicas(shard)
+                .into_iter()
+                .find(|&d| d != p && d != np)
+                .expect("a third replica");
+            // np cannot hear the coordinator: T stays in doubt there.
+            sim.apply(UserCommand::CutLink {
+                from: np,
+                to: DcId(0),
+            })
+            .unwrap();
+            sim.advance_by(500);
+            let k2 = (0..10_000)
+                .map(|i| format!("k{i}"))
+                .find(|k| *k != keys[0] && sim.shard_of(&pk(k)) == shard)
+                .expect("another row of the shard");
+            sim.apply(UserCommand::Issue {
+                home: DcId(0),
+                op: txn_over(std::slice::from_ref(&k2)),
+            })
+            .unwrap();
+            sim.advance_by(1_000);
+            assert!(
+                sim.store_at(np, key).unwrap().resolved.ended(DcId(0), txn),
+                "{np} applied a mark past {txn}"
+            );
+            sim.apply(UserCommand::Kill(lagger)).unwrap();
+            sim.advance_by(1_500);
+            for v in 0..80 {
+                let r = run_op(sim, np, put(&k2, v), 2_000).expect("answered");
+                assert!(r.0, "write {v}: {r:?}");
+            }
+            sim.advance_by(1_000);
+            sim.apply(UserCommand::Revive(lagger)).unwrap();
+            sim.advance_by(3_000);
+            let s = sim.store_at(lagger, key).unwrap();
+            let n = sim.store_at(np, key).unwrap();
+            assert!(
+                n.intents.contains_key(&txn),
+                "{np} still holds {txn}'s intent"
+            );
+            assert!(
+                !s.intents.contains_key(&txn) && s.resolved.ended(DcId(0), txn),
+                "{lagger} installed a snapshot without the intent"
+            );
+            found = Some(
+                sim.finding_counts()
+                    .of(tablestore_sim::checker::FindingKind::Divergence),
+            );
+            sim.apply(UserCommand::HealAll).unwrap();
+            sim.advance_by(5_000);
+        },
+    );
+    drop(sim);
+    assert!(found.expect("ran") > 0, "the dropped intent went unseen");
+}
