@@ -1,7 +1,8 @@
-//! `make bench-wasm`: the core's speed in the browser, on the same workload as the native
-//! `make bench` (`tablestore_sim::bench`). A measurement, not a test: it asserts nothing
-//! about time and is not part of `make test`. It prints one `wasm sim events/s` line and
-//! the trace hash, which must equal the native bench's.
+//! `make bench-wasm`: the core's speed in the browser, on the same workloads as the native
+//! `make bench`, `make bench-placement` and `make bench-seek` (`tablestore_sim::bench`). A
+//! measurement, not a test: it asserts nothing about time and is not part of `make test`.
+//! It prints one `wasm sim events/s` line and the trace hash, which must equal the native
+//! bench's, the placement rates, and the timeline's seek times.
 #![cfg(target_arch = "wasm32")]
 
 use tablestore_playground::sim::bench::{bench_config, run_bench, BENCH_LABEL, BENCH_SECS};
@@ -71,4 +72,45 @@ fn bench_placement_in_the_browser() {
             sha / t
         );
     }
+}
+
+/// The wasm module's linear memory, in bytes (it only grows).
+fn wasm_memory_bytes() -> f64 {
+    use wasm_bindgen::JsCast;
+    wasm_bindgen::memory()
+        .unchecked_into::<js_sys::WebAssembly::Memory>()
+        .buffer()
+        .unchecked_into::<js_sys::ArrayBuffer>()
+        .byte_length() as f64
+}
+
+/// `make bench-seek` in the browser: the 30-minute 16-DC run with its checkpoints, then
+/// seeks to the same 40 seeded instants (median and worst) and the memory it took.
+#[wasm_bindgen_test]
+fn bench_seek_in_the_browser() {
+    use tablestore_playground::sim::bench::{seek_instants, seek_run, SEEK_MINUTES};
+    use tablestore_playground::sim::SimTime;
+    let mem_before = wasm_memory_bytes();
+    let start = now_ms();
+    let mut tl = seek_run(SEEK_MINUTES, None, None);
+    let first = now_ms() - start;
+    let end = SimTime(SEEK_MINUTES * 60_000);
+    let mut times = Vec::new();
+    for at in seek_instants(end, 40) {
+        let t = now_ms();
+        tl.seek(at);
+        times.push(now_ms() - t);
+    }
+    times.sort_by(f64::total_cmp);
+    console_log!(
+        "wasm seek ({SEEK_MINUTES}-minute run, 16 DCs, {} events, simulated in {first:.0} ms; {} checkpoints every {} ms): median {:.1} ms, worst {:.1} ms over {} seeks; wasm memory {:.0} → {:.0} MB",
+        tl.sim().steps(),
+        tl.checkpoints().len(),
+        tl.checkpoint_spacing(),
+        times[times.len() / 2],
+        times[times.len() - 1],
+        times.len(),
+        mem_before / 1e6,
+        wasm_memory_bytes() / 1e6
+    );
 }

@@ -7,9 +7,9 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
-use tablestore_sim::rng::Rng;
+use tablestore_sim::bench::{seek_instants, seek_run, SEEK_MINUTES};
 use tablestore_sim::timeline::MAX_CHECKPOINTS;
-use tablestore_sim::{DcId, SimConfig, SimTime, Timeline, UserCommand};
+use tablestore_sim::{SimTime, Timeline};
 
 /// Counts live heap bytes, so the checkpoints' memory can be read off.
 struct Counting;
@@ -35,7 +35,7 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-const MINUTES: u64 = 30;
+const MINUTES: u64 = SEEK_MINUTES;
 
 fn ms(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1000.0
@@ -47,31 +47,15 @@ fn stats(mut v: Vec<f64>) -> (f64, f64) {
 }
 
 fn main() {
-    let mut c = SimConfig::with_dcs(16);
-    c.seed = 2026;
-    if let Some(rate) = std::env::var("SEEK_RATE").ok().and_then(|v| v.parse().ok()) {
-        c.workload.ops_per_sec = rate;
-    }
-    let rate = c.workload.ops_per_sec;
+    let rate: Option<u32> = std::env::var("SEEK_RATE").ok().and_then(|v| v.parse().ok());
+    let cap: Option<usize> = std::env::var("SEEK_CHECKPOINTS")
+        .ok()
+        .and_then(|v| v.parse().ok());
     let end = SimTime(MINUTES * 60_000);
     let before = LIVE.load(Ordering::Relaxed);
     let t = Instant::now();
-    let mut tl = Timeline::new(c).expect("valid config");
-    if let Some(n) = std::env::var("SEEK_CHECKPOINTS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-    {
-        tl.set_max_checkpoints(n);
-    }
-    // A fault every 30 s: kill one DC, revive the one killed before.
-    for i in 0..(MINUTES * 2) {
-        tl.advance_to(SimTime((i + 1) * 30_000));
-        let _ = tl.apply(UserCommand::Kill(DcId(((i * 3) % 16) as u16)));
-        if i > 0 {
-            let _ = tl.apply(UserCommand::Revive(DcId((((i - 1) * 3) % 16) as u16)));
-        }
-    }
-    tl.advance_to(end);
+    let mut tl = seek_run(MINUTES, rate, cap);
+    let rate = tl.config().workload.ops_per_sec;
     let first = ms(t);
     let total = LIVE.load(Ordering::Relaxed) - before;
     let (live, clone_ms) = {
@@ -98,10 +82,8 @@ fn main() {
         live as f64 / 1e6,
         total.saturating_sub(live) as f64 / 1e6
     );
-    let mut r = Rng::new(7);
     let mut random = Vec::new();
-    for _ in 0..40 {
-        let at = SimTime(r.below(end.0 + 1));
+    for at in seek_instants(end, 40) {
         let t = Instant::now();
         tl.seek(at);
         random.push(ms(t));

@@ -116,3 +116,41 @@ pub fn bench_placements() -> Vec<(&'static str, crate::placement::Placement)> {
         ),
     ]
 }
+
+/// Simulated minutes of the seek benchmark's run (issue 11's "30-minute run at 16 DCs").
+pub const SEEK_MINUTES: u64 = 30;
+
+/// The seek benchmark's run, shared by `make bench-seek` and `make bench-wasm`: 16 DCs
+/// with the page's default workload (or `rate` ops/s), a fault every 30 s (kill one DC,
+/// revive the one killed before), run to `minutes` on a `Timeline` that keeps at most
+/// `max_checkpoints` checkpoints (default `timeline::MAX_CHECKPOINTS`).
+pub fn seek_run(
+    minutes: u64,
+    rate: Option<u32>,
+    max_checkpoints: Option<usize>,
+) -> crate::timeline::Timeline {
+    let mut c = SimConfig::with_dcs(16);
+    c.seed = 2026;
+    if let Some(rate) = rate {
+        c.workload.ops_per_sec = rate;
+    }
+    let mut tl = crate::timeline::Timeline::new(c).expect("the bench's config is valid");
+    if let Some(n) = max_checkpoints {
+        tl.set_max_checkpoints(n);
+    }
+    for i in 0..(minutes * 2) {
+        tl.advance_to(SimTime((i + 1) * 30_000));
+        let _ = tl.apply(UserCommand::Kill(DcId(((i * 3) % 16) as u16)));
+        if i > 0 {
+            let _ = tl.apply(UserCommand::Revive(DcId((((i - 1) * 3) % 16) as u16)));
+        }
+    }
+    tl.advance_to(SimTime(minutes * 60_000));
+    tl
+}
+
+/// `n` seeded instants in `0..=end`, where the seek benchmark seeks to.
+pub fn seek_instants(end: SimTime, n: usize) -> Vec<SimTime> {
+    let mut r = crate::rng::Rng::new(7);
+    (0..n).map(|_| SimTime(r.below(end.0 + 1))).collect()
+}
