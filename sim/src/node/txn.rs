@@ -31,6 +31,14 @@ use std::collections::BTreeMap;
 impl Node {
     pub(crate) fn begin_txn(&mut self, ctx: &Ctx, req: ReqId, writes: Vec<WriteOp>, out: &mut Out) {
         let txn = TxnId(req.0);
+        // The low-water mark below relies on this: a coordinator's transaction ids rise
+        // (they are the run's request ids, issued in order).
+        debug_assert!(
+            self.durable.coord.keys().next_back().is_none_or(|&t| t < txn)
+                && self.durable.committed.last().is_none_or(|&t| t < txn),
+            "{txn} is not newer than every transaction {} coordinated",
+            self.id
+        );
         let mut groups: BTreeMap<ShardKey, Vec<(WriteOp, u64)>> = BTreeMap::new();
         for (i, w) in writes.into_iter().enumerate() {
             let key = (w.table, ctx.shard_of(&w.pk));
