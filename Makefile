@@ -8,6 +8,7 @@
 #   make bench              simulation benchmark (sim/benches/sim.rs), natively
 #   make bench-compare      make bench of 79baf50 (BENCH_OLD=) and of this tree, side by side, and the ratio
 #   make bench-seek         timeline seek times and checkpoint memory, 30-minute 16-DC run (sim/benches/seek.rs)
+#   make seek-page          the same run's seeks timed in the built page, headless Chromium (e2e/seek.mjs)
 #   make bench-placement    placement rate vs raw SHA-1 rate (sim/benches/placement.rs), natively
 #   make explore-bench      the exhaustive explorer: states/s over the real nodes and TwoPhase (sim/benches/explore.rs)
 #   make bench-wasm         both benchmarks in headless Chromium (tests/wasm_bench.rs)
@@ -105,10 +106,10 @@ define e2e_tests
 		PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 ./node_modules/.bin/playwright test
 endef
 
-.PHONY: help tools serve test test-native test-web sweep dist single e2e size bench bench-compare bench-placement bench-seek explore-bench bench-wasm frametime mem-hour soak clean
+.PHONY: help tools serve test test-native test-web sweep dist single e2e size bench bench-compare bench-placement bench-seek seek-page explore-bench bench-wasm frametime mem-hour soak clean
 
 help:
-	@sed -n '3,20p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,21p' Makefile | sed 's/^# \{0,1\}//'
 
 tools:
 	$(TOOLS) test
@@ -171,6 +172,13 @@ explore-bench:
 # Seek times (median, worst) and checkpoint memory of a 30-minute 16-DC run (issue 11).
 bench-seek:
 	cargo bench -p tablestore-sim --bench seek
+
+# The same run opened in the built page from a share link; seeks timed there, render included.
+seek-page:
+	$(TOOLS) dist e2e
+	$(release_build)
+	cargo run --quiet --release -p tablestore-sim --example seek_link > target/seek_link.json
+	node e2e/seek.mjs target/seek_link.json
 
 # The seed's modulo placement rate next to the raw SHA-1 rate, same keys, same run.
 bench-placement:

@@ -122,7 +122,8 @@ pub const SEEK_MINUTES: u64 = 30;
 
 /// The seek benchmark's run, shared by `make bench-seek` and `make bench-wasm`: 16 DCs
 /// with the page's default workload (or `rate` ops/s), a fault every 30 s (kill one DC,
-/// revive the one killed before), run to `minutes` on a `Timeline` that keeps at most
+/// revive the one killed before), run to `minutes` on a `Timeline` (without the client
+/// history, like the page's) that keeps at most
 /// `max_checkpoints` checkpoints (default `timeline::MAX_CHECKPOINTS`).
 pub fn seek_run(
     minutes: u64,
@@ -135,6 +136,8 @@ pub fn seek_run(
         c.workload.ops_per_sec = rate;
     }
     let mut tl = crate::timeline::Timeline::new(c).expect("the bench's config is valid");
+    // As the page's run: no client history (only a run report reads it).
+    tl.set_keep_history(false);
     if let Some(n) = max_checkpoints {
         tl.set_max_checkpoints(n);
     }
