@@ -17,9 +17,11 @@
 //!   commands and that reached its moment; forking keeps only the checkpoints at or
 //!   before the fork's moment, so they stay valid for the new branch (they are `Rc`s,
 //!   shared with the old branch, not copied).
-//! - Checkpoints are bounded: past `MAX_CHECKPOINTS` the spacing doubles and those off
-//!   the new grid go (a uniform spread: the worst seek re-simulates at most `spacing`
-//!   ms, and the spacing only grows with the run's length, as log2(length)).
+//! - Checkpoints are bounded: past `MAX_CHECKPOINTS` — or past as many as
+//!   `CHECKPOINT_BUDGET` bytes hold at the run's current size (`Sim::approx_bytes`; a
+//!   busy world's checkpoints are large) — the spacing doubles and those off the new grid
+//!   go (a uniform spread: the worst seek re-simulates at most `spacing` ms, and the
+//!   spacing only grows with the run's length, as log2(length)).
 //! - Acting anywhere but at the branch's end (a command in the past, or with logged
 //!   commands still ahead) forks: the old branch stays, whole and named; the new one
 //!   holds the log up to here plus the new command. A refused command changes nothing
@@ -42,6 +44,11 @@ use std::rc::Rc;
 pub const CHECKPOINT_MS: u64 = 2_000;
 /// At most this many checkpoints per branch (shared ones count once per branch).
 pub const MAX_CHECKPOINTS: usize = 48;
+/// Checkpoints per branch together hold at most about this many bytes (estimated with
+/// `Sim::approx_bytes`): a 16-DC world at 500 ops/s weighs ~100 MB, so unbounded by bytes
+/// its 48 checkpoints filled wasm32's 4 GB in a minute at full speed; the default world
+/// (≈ 10 MB at 30 minutes) keeps all 48.
+pub const CHECKPOINT_BUDGET: usize = 384 << 20;
 
 /// A clone of the run at a moment, with how many logged commands it had applied.
 #[derive(Clone)]
@@ -91,6 +98,8 @@ pub struct Timeline {
     forks: usize,
     /// The bound on checkpoints per branch (`MAX_CHECKPOINTS` unless set).
     max_checkpoints: usize,
+    /// The bound on their estimated bytes per branch (`CHECKPOINT_BUDGET` unless set).
+    checkpoint_budget: usize,
     /// The outcome of the last logged command replayed (`take_replayed`).
     replayed: Option<Result<(), CommandError>>,
 }
@@ -148,6 +157,7 @@ impl Timeline {
             applied: 0,
             forks: 0,
             max_checkpoints: MAX_CHECKPOINTS,
+            checkpoint_budget: CHECKPOINT_BUDGET,
             replayed: None,
         })
     }
@@ -158,6 +168,13 @@ impl Timeline {
     /// passed). Applies from the next checkpoint on.
     pub fn set_max_checkpoints(&mut self, n: usize) {
         self.max_checkpoints = n.max(2);
+    }
+
+    /// Bounds the checkpoints' estimated bytes per branch instead of `CHECKPOINT_BUDGET`
+    /// (at least 2 checkpoints are kept whatever their size). Applies from the next
+    /// checkpoint on.
+    pub fn set_checkpoint_budget(&mut self, bytes: usize) {
+        self.checkpoint_budget = bytes;
     }
 
     /// Keeps the client history for a run report or not (`Sim::set_keep_history`).
@@ -517,7 +534,10 @@ impl Timeline {
             applied: self.applied,
             sim: Rc::new(sim),
         };
-        let max = self.max_checkpoints;
+        // The checkpoints of a run weigh about what it weighs now (worlds grow, rarely
+        // shrink): as many as the budget holds, within the count bound.
+        let each = c.sim.approx_bytes().max(1);
+        let max = (self.checkpoint_budget / each).clamp(2, self.max_checkpoints.max(2));
         let b = self.branch_mut();
         b.checkpoints.push(c);
         while b.checkpoints.len() > max {

@@ -182,6 +182,35 @@ fn checkpoints_stay_bounded_and_thin_as_the_run_grows() {
     assert!(400_000 - cps.last().expect("some").0 <= tl.checkpoint_spacing());
 }
 
+/// A busy world's checkpoints are large: past what the byte budget holds at the run's
+/// current size, the grid thins as it does past the count bound — and a seek stays exact.
+#[test]
+fn checkpoints_of_a_busy_world_stay_within_the_byte_budget_and_seeks_stay_exact() {
+    let mut c = busy(4);
+    c.workload.ops_per_sec = 400;
+    c.workload.keys = 2_000;
+    let budget = 4 * (1 << 20);
+    let mut tl = Timeline::new(c.clone()).expect("valid");
+    tl.set_checkpoint_budget(budget);
+    tl.advance_to(SimTime(60_000));
+    let each = tl.sim().approx_bytes();
+    assert!(each > budget / 8, "a busy world weighs: {each} B");
+    let n = tl.checkpoints().len();
+    assert!(
+        n <= (budget / each).max(2),
+        "{n} checkpoints of ≈ {each} B in a {budget} B budget"
+    );
+    // The default budget keeps more of the same run.
+    let mut roomy = Timeline::new(c).expect("valid");
+    roomy.advance_to(SimTime(60_000));
+    assert!(roomy.checkpoints().len() > n);
+    // Exact all the same: a seek equals a straight run.
+    tl.seek(SimTime(41_234));
+    roomy.seek(SimTime(41_234));
+    assert_eq!(tl.trace_hash(), roomy.trace_hash());
+    assert_eq!(seen(tl.sim()), seen(roomy.sim()));
+}
+
 #[test]
 fn a_fork_changes_the_future_keeps_the_old_one_and_its_link_reproduces_it() {
     let c = busy(11);

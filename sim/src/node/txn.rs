@@ -34,7 +34,11 @@ impl Node {
         // The low-water mark below relies on this: a coordinator's transaction ids rise
         // (they are the run's request ids, issued in order).
         debug_assert!(
-            self.durable.coord.keys().next_back().is_none_or(|&t| t < txn)
+            self.durable
+                .coord
+                .keys()
+                .next_back()
+                .is_none_or(|&t| t < txn)
                 && self.durable.committed.last().is_none_or(|&t| t < txn),
             "{txn} is not newer than every transaction {} coordinated",
             self.id
