@@ -23,7 +23,7 @@ use crate::scenario::ScheduledCommand;
 use crate::scenario::{parse_scenario, scenario_json, settings_from_query, Scenario};
 use crate::sim::Sim;
 use crate::time::SimTime;
-use crate::vocab::{CoordState, PartState};
+use crate::vocab::{ClientOp, CoordState, PartState};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -41,6 +41,10 @@ pub const LESSONS: &[(&str, &str)] = &[
     (
         "2pc-blocking.json",
         include_str!("../lessons/2pc-blocking.json"),
+    ),
+    (
+        "async-lost-write.json",
+        include_str!("../lessons/async-lost-write.json"),
     ),
     (
         "failover-epochs.json",
@@ -154,6 +158,8 @@ pub enum Who {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Moment {
+    /// A client's single-row write was acknowledged OK.
+    WriteAcked,
     /// A DC issued a failover.
     Failover,
     /// A DC became primary of a shard.
@@ -603,6 +609,9 @@ pub fn task_done(task: &Task, sim: &Sim, since_seq: u64) -> bool {
 
 fn moment_is(m: &Moment, k: &EventKind) -> bool {
     match (m, k) {
+        (Moment::WriteAcked, EventKind::Op { ok, label, .. }) => {
+            *ok && ClientOp::is_write_label(label)
+        }
         (Moment::Failover, EventKind::FailoverIssued { .. }) => true,
         (Moment::Promoted, EventKind::Promoted { .. }) => true,
         (Moment::SteppedDown, EventKind::SteppedDown { .. }) => true,

@@ -435,3 +435,40 @@ fn predicates_are_specific_and_count_only_events_since_the_step_began() {
     };
     assert!(!task_done(&read, &p.sim, later));
 }
+
+#[test]
+fn lesson_async_lost_write_can_be_completed() {
+    let pk = vec![Value::Str("k7".into())];
+    let sim = play_lesson("async-lost-write", |i, sim| match i {
+        0 => {
+            assert_eq!(sim.primary_for(TableId(0), &pk).0, DcId(3));
+            let s = sim.shard_of(&pk);
+            assert_eq!(sim.placement().replicas_of(s), &[DcId(3), DcId(4), DcId(0)]);
+            assert_eq!(sim.config().tables[0].mode, ReplicationMode::Async);
+            for r in [DcId(4), DcId(0)] {
+                assert!(sim.row_at(r, TableId(0), &pk).is_none(), "{r} is behind");
+            }
+        }
+        3 => {
+            let (p, _) = sim.primary_for(TableId(0), &pk);
+            assert_ne!(p, DcId(3));
+            assert!(
+                sim.row_at(p, TableId(0), &pk).is_none(),
+                "the new primary lacks it"
+            );
+        }
+        4 => {
+            let r = last_entry(sim, "k7");
+            assert_eq!(r.home, Some(DcId(0)));
+            assert!(r.reads.first().is_some_and(|x| x.row.is_none()), "{r:?}");
+        }
+        _ => {}
+    });
+    let lost: Vec<_> = sim
+        .findings()
+        .iter()
+        .filter(|f| f.kind == FindingKind::AsyncWriteLost)
+        .collect();
+    assert_eq!(lost.len(), 1);
+    assert!(lost[0].keys.iter().any(|k| k == "k7"));
+}
