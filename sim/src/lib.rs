@@ -39,6 +39,7 @@ mod facts;
 pub mod fields;
 pub mod history;
 mod ids;
+pub mod lesson;
 pub mod link;
 mod lookup;
 pub mod markers;

@@ -15,6 +15,7 @@ mod failover;
 mod fault_schedules;
 mod fields;
 mod hostile_input;
+mod lessons;
 mod membership;
 mod memory;
 mod network;
