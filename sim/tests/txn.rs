@@ -344,6 +344,22 @@ fn a_participant_revived_mid_failover_cannot_acknowledge_the_commit_for_its_shar
     assert_eq!(sim.checker().violations(), 0, "{:?}", sim.findings());
 }
 
+/// Runs 1 ms at a time (at most 2 s) until DC `p` holds `txn`'s PREPARE.
+fn run_until_prepared(sim: &mut Sim, txn: TxnId, p: DcId) {
+    let prepared = |sim: &Sim| {
+        sim.txn(txn)
+            .and_then(|tr| tr.part_states.get(&p))
+            .is_some_and(|v| v.iter().any(|s| s.1 == PartState::Prepared))
+    };
+    for _ in 0..2_000 {
+        if prepared(sim) {
+            break;
+        }
+        sim.advance_by(1);
+    }
+    assert!(prepared(sim), "{p} prepared {txn}");
+}
+
 /// Review of "the coordinator forgets a transaction at END": an async participant's
 /// replicas get T's PREPARE but not its COMMIT (cut off from their primary), the primary
 /// applies the COMMIT alone and acknowledges it, T ENDs and its record goes. The
@@ -388,18 +404,7 @@ fn forgotten_commit_schedule(
     })
     .unwrap();
     // Until p holds T's PREPARE, then hold the decision back from it.
-    let prepared = |sim: &Sim| {
-        sim.txn(txn)
-            .and_then(|tr| tr.part_states.get(&p))
-            .is_some_and(|v| v.iter().any(|s| s.1 == PartState::Prepared))
-    };
-    for _ in 0..2_000 {
-        if prepared(&sim) {
-            break;
-        }
-        sim.advance_by(1);
-    }
-    assert!(prepared(&sim), "{p} prepared {txn}");
+    run_until_prepared(&mut sim, txn, p);
     sim.apply(UserCommand::CutLink {
         from: DcId(0),
         to: p,
@@ -606,18 +611,7 @@ fn a_commit_held_at_an_older_position_after_two_failovers_is_not_called_lost() {
         op: txn_over(std::slice::from_ref(&k)),
     })
     .unwrap();
-    let prepared = |sim: &Sim| {
-        sim.txn(txn)
-            .and_then(|tr| tr.part_states.get(&p))
-            .is_some_and(|v| v.iter().any(|s| s.1 == PartState::Prepared))
-    };
-    for _ in 0..2_000 {
-        if prepared(&sim) {
-            break;
-        }
-        sim.advance_by(1);
-    }
-    assert!(prepared(&sim), "{p} prepared {txn}");
+    run_until_prepared(&mut sim, txn, p);
     // Hold the decision back until the PREPARE replicated; then r1 gets nothing more.
     sim.apply(UserCommand::CutLink { from: coord, to: p })
         .unwrap();
