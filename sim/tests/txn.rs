@@ -344,6 +344,21 @@ fn a_participant_revived_mid_failover_cannot_acknowledge_the_commit_for_its_shar
     assert_eq!(sim.checker().violations(), 0, "{:?}", sim.findings());
 }
 
+/// DC0 begins a transaction on a row of `k`'s shard other than `k`; returns that row.
+fn begin_txn_on_another_row(sim: &mut Sim, k: &str) -> String {
+    let shard = sim.shard_of(&pk(k));
+    let k2 = (0..10_000)
+        .map(|i| format!("k{i}"))
+        .find(|k2| k2 != k && sim.shard_of(&pk(k2)) == shard)
+        .expect("another row of the shard");
+    sim.apply(UserCommand::Issue {
+        home: DcId(0),
+        op: txn_over(std::slice::from_ref(&k2)),
+    })
+    .unwrap();
+    k2
+}
+
 /// Runs 1 ms at a time (at most 2 s) until DC `p` holds `txn`'s PREPARE.
 fn run_until_prepared(sim: &mut Sim, txn: TxnId, p: DcId) {
     let prepared = |sim: &Sim| {
@@ -501,7 +516,6 @@ fn new_mark_reaches_a_copy_holding_only_the_prepare(
         |_| {},
         |sim, keys, p, txn| {
             seen = Some((keys[0].clone(), txn));
-            let shard = sim.shard_of(&pk(&keys[0]));
             let mut np = p;
             for _ in 0..20_000 {
                 np = sim.primary_for(TableId(0), &pk(&keys[0])).0;
@@ -517,15 +531,7 @@ fn new_mark_reaches_a_copy_holding_only_the_prepare(
             })
             .unwrap();
             sim.advance_by(500);
-            let k2 = (0..10_000)
-                .map(|i| format!("k{i}"))
-                .find(|k| *k != keys[0] && sim.shard_of(&pk(k)) == shard)
-                .expect("another row of the shard");
-            sim.apply(UserCommand::Issue {
-                home: DcId(0),
-                op: txn_over(&[k2]),
-            })
-            .unwrap();
+            begin_txn_on_another_row(sim, &keys[0]);
             sim.advance_by(2_000);
             sim.apply(UserCommand::HealAll).unwrap();
             sim.advance_by(10_000);
@@ -727,15 +733,7 @@ fn a_snapshot_that_drops_an_intent_below_a_mark_is_still_caught() {
             })
             .unwrap();
             sim.advance_by(500);
-            let k2 = (0..10_000)
-                .map(|i| format!("k{i}"))
-                .find(|k| *k != keys[0] && sim.shard_of(&pk(k)) == shard)
-                .expect("another row of the shard");
-            sim.apply(UserCommand::Issue {
-                home: DcId(0),
-                op: txn_over(std::slice::from_ref(&k2)),
-            })
-            .unwrap();
+            let k2 = begin_txn_on_another_row(sim, &keys[0]);
             sim.advance_by(1_000);
             assert!(
                 sim.store_at(np, key).unwrap().resolved.ended(DcId(0), txn),
