@@ -9,13 +9,10 @@
 // prints `frame time at <speed>: median X ms, p95 Y ms, ...`.
 
 import path from "node:path";
-import os from "node:os";
 import fs from "node:fs";
 import { fileURLToPath } from "node:url";
-// The browser API of the playwright-core that @playwright/test bundles (same Chromium, same
-// flags, same static server as the stories; no test runner: this is a measurement).
-import { chromium } from "@playwright/test";
-import { CHROMIUM, CHROMIUM_ARGS, startServer, withTimeout } from "./lib.mjs";
+// The same Chromium, flags and static server as the stories (lib.mjs), no test runner.
+import { openMeasurement, withTimeout } from "./lib.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const DIST = path.resolve(process.env.E2E_DIST || path.join(ROOT, "dist"));
@@ -54,18 +51,8 @@ function pct(sorted, p) {
 }
 
 async function main() {
-  if (!fs.existsSync(path.join(DIST, "index.html"))) throw new Error(`no ${DIST}/index.html: run make dist first`);
-  const server = await startServer(DIST);
-  const base = `http://127.0.0.1:${server.address().port}`;
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "frametime-"));
-  const browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1600, height: 1000 },
-  });
+  const { page, base, close } = await openMeasurement(DIST, "frametime");
   try {
-    const page = browser.pages()[0] || (await browser.newPage());
     await page.goto(base + "/" + QUERY);
     await page.waitForSelector("[data-testid=dc-15]", { timeout: 30_000 });
     // Speeds by slider position (see src/ui/mod.rs): 434 ≈ 1×, 767 ≈ 10×, 1000 = 50×.
@@ -87,10 +74,7 @@ async function main() {
       );
     }
   } finally {
-    await browser.close().catch(() => {});
-    server.closeAllConnections?.();
-    server.close();
-    fs.rmSync(profile, { recursive: true, force: true });
+    await close();
   }
 }
 

@@ -1,6 +1,6 @@
-// Shared by the e2e stories (playwright.config.mjs, serve.mjs) and the frame-time
-// measurement (frametime.mjs): the static server for dist/, the Chromium binary and the
-// flags that work on this machine, a promise timeout.
+// Shared by the e2e stories (playwright.config.mjs, serve.mjs) and the measurements
+// (frametime.mjs, soak.mjs, seek.mjs): the static server for dist/, the Chromium binary and
+// the flags that work on this machine, a promise timeout, and a measurement's browser.
 
 import http from "node:http";
 import fs from "node:fs";
@@ -90,4 +90,30 @@ export function withTimeout(promise, ms, what) {
       timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
     }),
   ]);
+}
+
+/** For a measurement script: serves `dist` and launches Chromium with a fresh profile
+ * (1600 × 1000, CHROMIUM_ARGS plus `extraArgs`). Resolves to `{ page, base, browser,
+ * profile, close }` (`profile`: the user data dir); `close()` ends the browser and the server. */
+export async function openMeasurement(dist, name, extraArgs = []) {
+  if (!fs.existsSync(path.join(dist, "index.html"))) throw new Error(`no ${dist}/index.html: run make dist first`);
+  // The browser API of the playwright-core that @playwright/test bundles: no test runner.
+  const { chromium } = await import("@playwright/test");
+  const os = await import("node:os");
+  const server = await startServer(dist);
+  const base = `http://127.0.0.1:${server.address().port}`;
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), `${name}-`));
+  const browser = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
+    viewport: { width: 1600, height: 1000 },
+  });
+  const page = browser.pages()[0] || (await browser.newPage());
+  const close = async () => {
+    await browser.close().catch(() => {});
+    server.closeAllConnections?.();
+    server.close();
+  };
+  return { page, base, browser, profile, close };
 }

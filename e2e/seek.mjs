@@ -13,29 +13,17 @@
 // snapshot and the render.
 
 import path from "node:path";
-import os from "node:os";
 import fs from "node:fs";
 import { fileURLToPath } from "node:url";
-import { chromium } from "@playwright/test";
-import { CHROMIUM, CHROMIUM_ARGS, startServer, withTimeout } from "./lib.mjs";
+import { openMeasurement, withTimeout } from "./lib.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const DIST = path.resolve(process.env.E2E_DIST || path.join(ROOT, "dist"));
 
 async function main() {
   const spec = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
-  if (!fs.existsSync(path.join(DIST, "index.html"))) throw new Error(`no ${DIST}/index.html: run make dist first`);
-  const server = await startServer(DIST);
-  const base = `http://127.0.0.1:${server.address().port}`;
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "seek-"));
-  const browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1600, height: 1000 },
-  });
+  const { page, base, close } = await openMeasurement(DIST, "seek");
   try {
-    const page = browser.pages()[0] || (await browser.newPage());
     const t0 = Date.now();
     await page.goto(`${base}/#run=${spec.link}`);
     await page.waitForFunction(
@@ -71,8 +59,7 @@ async function main() {
     );
     if (mem) console.log(`JS heap in use: ${(mem / 1e6).toFixed(0)} MB (the wasm memory is part of it)`);
   } finally {
-    await browser.close();
-    server.close();
+    await close();
   }
 }
 

@@ -14,11 +14,9 @@
 // (requestAnimationFrame intervals) median and p95 over the interval.
 
 import path from "node:path";
-import os from "node:os";
 import fs from "node:fs";
 import { fileURLToPath } from "node:url";
-import { chromium } from "@playwright/test";
-import { CHROMIUM, CHROMIUM_ARGS, startServer } from "./lib.mjs";
+import { openMeasurement } from "./lib.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const DIST = path.resolve(process.env.E2E_DIST || path.join(ROOT, "dist"));
@@ -71,18 +69,10 @@ const simMs = (page) =>
   page.evaluate(() => Number(document.querySelector("[data-testid=sim-time]")?.getAttribute("data-ms") || 0));
 
 async function main() {
-  if (!fs.existsSync(path.join(DIST, "index.html"))) throw new Error(`no ${DIST}/index.html: run make dist first`);
-  const server = await startServer(DIST);
-  const base = `http://127.0.0.1:${server.address().port}`;
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "soak-"));
-  const browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [...CHROMIUM_ARGS, "--enable-precise-memory-info"],
-    viewport: { width: 1600, height: 1000 },
-  });
+  const { page, base, browser, profile, close } = await openMeasurement(DIST, "soak", [
+    "--enable-precise-memory-info",
+  ]);
   try {
-    const page = browser.pages()[0] || (await browser.newPage());
     // The wasm instance's memory, from the event trunk's loader dispatches once started.
     await page.addInitScript(() => {
       addEventListener("TrunkApplicationStarted", (e) => (window.__soakWasm = e.detail?.wasm?.memory));
@@ -151,10 +141,7 @@ async function main() {
       );
     }
   } finally {
-    await browser.close().catch(() => {});
-    server.closeAllConnections?.();
-    server.close();
-    fs.rmSync(profile, { recursive: true, force: true });
+    await close();
   }
 }
 
