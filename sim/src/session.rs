@@ -115,6 +115,24 @@ impl Session {
         Ok(())
     }
 
+    /// Opens a scenario run with deliberate protocol bugs (an explorer's counterexample
+    /// for a seeded bug; no bugs: `Bugs::default()`) and runs it to its end (`until`),
+    /// paused there, so what the checker found is in the timeline. On error nothing
+    /// changes.
+    pub fn open_with_bugs(&mut self, sc: Scenario, bugs: crate::Bugs) -> Result<(), ConfigError> {
+        let end = sc.until;
+        let mut tl = Timeline::from_scenario_with_bugs(sc, bugs)?;
+        tl.set_keep_history(false);
+        self.restart(tl);
+        if let Some(end) = end {
+            self.tl.advance_to(end);
+            self.tl.take_replayed();
+            self.scan();
+        }
+        self.pacing.pause();
+        Ok(())
+    }
+
     fn restart(&mut self, mut tl: Timeline) {
         tl.set_breakpoint(self.tl.sim().breakpoint());
         self.tl = tl;

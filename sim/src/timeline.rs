@@ -107,7 +107,7 @@ pub struct Timeline {
 impl Timeline {
     /// A new run of `cfg`, at time zero, on branch "main".
     pub fn new(cfg: SimConfig) -> Result<Timeline, ConfigError> {
-        Timeline::with_log(cfg, Vec::new(), SimTime::ZERO)
+        Timeline::with_log(cfg, Vec::new(), SimTime::ZERO, crate::Bugs::default())
     }
 
     /// A run that will replay `sc`'s commands as it reaches them; its end is `sc.until`
@@ -117,7 +117,21 @@ impl Timeline {
             .until
             .or_else(|| sc.commands.last().map(|c| c.at))
             .unwrap_or(SimTime::ZERO);
-        Timeline::with_log(sc.config, sc.commands, end)
+        Timeline::with_log(sc.config, sc.commands, end, crate::Bugs::default())
+    }
+
+    /// The same run with deliberate protocol bugs in every node (a seeded bug's
+    /// counterexample from the explorer, replayed): every checkpoint and branch is a clone
+    /// of this `Sim`, so the bugs stay through seeks and forks.
+    pub fn from_scenario_with_bugs(
+        sc: Scenario,
+        bugs: crate::Bugs,
+    ) -> Result<Timeline, ConfigError> {
+        let end = sc
+            .until
+            .or_else(|| sc.commands.last().map(|c| c.at))
+            .unwrap_or(SimTime::ZERO);
+        Timeline::with_log(sc.config, sc.commands, end, bugs)
     }
 
     /// The run a share link names, at the moment it names.
@@ -133,8 +147,9 @@ impl Timeline {
         cfg: SimConfig,
         commands: Vec<ScheduledCommand>,
         end: SimTime,
+        bugs: crate::Bugs,
     ) -> Result<Timeline, ConfigError> {
-        let sim = Sim::new(cfg.clone())?;
+        let sim = Sim::with_bugs(cfg.clone(), bugs)?;
         let first = Checkpoint {
             at: SimTime::ZERO,
             steps: 0,

@@ -20,6 +20,7 @@
 //! Models: `twophase` (TLA+'s TwoPhase, the explorer's calibration) and `real` (the
 //! Table Store nodes themselves, driven through the same `Sim` the timed world runs).
 
+pub mod api;
 pub mod real;
 pub mod twophase;
 
