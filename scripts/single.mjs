@@ -47,14 +47,20 @@ let glue = fs.readFileSync(path.join(DIST, jsName), "utf8");
 // with `export { initSync, __wbg_init as default };` (older: two statements) and may export
 // functions and classes; `import.meta.url` is only its default wasm path, unused here since
 // the bytes are passed in.
+// The names the glue exports (the explorer's worker entries among them), returned by the
+// loader below so the Explore panel's worker can call them.
+const exported = [];
 glue = glue
   .replace(/^export\s*\{[^}]*\};?\s*$/gm, "")
   .replace(/^export default [^;]+;\s*$/gm, "")
-  .replace(/^export (function|class|const|let|async function) /gm, "$1 ")
+  .replace(/^export (function|class|const|let|async function) (\w+)/gm, (_, kw, name) => {
+    exported.push(name);
+    return `${kw} ${name}`;
+  })
   .replace(/import\.meta\.url/g, "location.href");
 if (/^\s*(export|import)\b/m.test(glue)) die(`${jsName} has an export/import this script does not know how to inline`);
 if (!/\b__wbg_init\b/.test(glue) || !/\binitSync\b/.test(glue)) die(`${jsName} does not define __wbg_init / initSync`);
-glue += "\nreturn { init: __wbg_init, initSync };\n";
+glue += `\nreturn { init: __wbg_init, initSync, ${exported.filter((n) => n !== "initSync").join(", ")} };\n`;
 
 // Payload: three length-prefixed parts (u32 little-endian lengths), gzip'd as one stream.
 const parts = [css, Buffer.from(glue, "utf8"), wasm];
@@ -82,7 +88,10 @@ try {
   const style = document.createElement("style");
   style.textContent = new TextDecoder().decode(css);
   document.head.appendChild(style);
-  const loader = new Function(new TextDecoder().decode(glue))();
+  const glueText = new TextDecoder().decode(glue);
+  // The Explore panel's Web Worker loads the same glue and wasm from here.
+  window.__tablestoreSources = { glue: glueText, wasm: wasm.slice() };
+  const loader = new Function(glueText)();
   const instance = await loader.init({ module_or_path: wasm });
   dispatchEvent(new CustomEvent("TrunkApplicationStarted", { detail: { wasm: instance } }));
 } catch (e) {

@@ -27,14 +27,14 @@ use crate::sim::{
 };
 use crate::ui::components::announcer::Announcer;
 use crate::ui::components::{
-    controls::Controls, data::DataPanel, dcs::DcTable, embed::EmbedBar, findings::FindingsPanel,
-    help::Help, log::LogPanel, lookup::KeyLookupPanel, map::WorldMap, matrix::DetectorMatrix,
-    metrics::MetricsPanel, operate::OperatePanel, ring::RingPanel, settings::SettingsPanel,
-    tabs::TabBar, timeline::TimelineBar, txn::TxnPanel,
+    controls::Controls, data::DataPanel, dcs::DcTable, embed::EmbedBar, explore::ExplorePanel,
+    findings::FindingsPanel, help::Help, log::LogPanel, lookup::KeyLookupPanel, map::WorldMap,
+    matrix::DetectorMatrix, metrics::MetricsPanel, operate::OperatePanel, ring::RingPanel,
+    settings::SettingsPanel, tabs::TabBar, timeline::TimelineBar, txn::TxnPanel,
 };
 use crate::ui::js_api::{JsApi, Shared};
 use crate::ui::state::pieces::keep_or;
-use crate::ui::state::url::{full_page_query, page_param_names, run_fragment};
+use crate::ui::state::url::{bug_fragment, full_page_query, page_param_names, run_fragment};
 use crate::ui::state::{
     lookup_view, Action, BreakpointHit, Embed, LookupView, Origin, PageParams, Pieces, Tab,
     ViewState,
@@ -378,6 +378,8 @@ impl App {
                     new_run_note={v.note(Origin::NewRun)} scenario_note={v.note(Origin::Scenario)} export={v.export.clone()}
                     on_action={cbs.action.clone()} />
             },
+            // Kept mounted by `view` (hidden on other tabs), so a run goes on across tabs.
+            Tab::Explore => html! {},
             Tab::Operate => html! {
                 <OperatePanel config={p.config.clone()} topo={p.topo.clone()} note={v.note(Origin::Operate)}
                     last_op={v.last_op} events={p.events.clone()} on_issue={cbs.issue.clone()} />
@@ -458,7 +460,12 @@ impl Component for App {
         };
         let mut error = error;
         if let Some(text) = run_fragment(&fragment) {
-            if let Err(e) = session.open_link(text) {
+            // `&bug=<name>`: an explorer's counterexample for a seeded bug, replayed with it.
+            let opened = match bug_fragment(&fragment) {
+                Some(name) => open_with_bug(&mut session, text, name),
+                None => session.open_link(text).map_err(|e| e.to_string()),
+            };
+            if let Err(e) = opened {
                 let msg = format!("{e} Running a new run instead.");
                 error = Some(match error {
                     Some(prev) => format!("{prev} {msg}"),
@@ -617,6 +624,28 @@ impl Component for App {
                 };
                 self.view.set_note(Origin::Scenario, Some(note));
             }
+            A::OpenCounterexample { scenario, bug } => {
+                let bugs = match bug.as_deref() {
+                    None => Ok(crate::sim::Bugs::default()),
+                    Some(name) => crate::sim::explore::api::bugs_named(name)
+                        .ok_or_else(|| format!("There is no seeded bug {name:?}.")),
+                };
+                let res = bugs.and_then(|bugs| {
+                    let sc = parse_scenario(&scenario).map_err(|e| e.to_string())?;
+                    self.session
+                        .borrow_mut()
+                        .open_with_bugs(sc, bugs)
+                        .map_err(|e| e.to_string())
+                });
+                let note = match res {
+                    Ok(()) => {
+                        self.restarted();
+                        Ok("Opened the explorer's counterexample as the run.".into())
+                    }
+                    Err(e) => Err(e.into()),
+                };
+                self.view.set_note(Origin::Scenario, Some(note));
+            }
             A::Export => {
                 let sc = self.session.borrow().scenario();
                 self.view.export = Some(scenario_json(&sc).into());
@@ -739,7 +768,9 @@ impl Component for App {
                     </section>
                     <section class="panel tabs-panel" aria-label="Panels">
                         <TabBar current={v.tab} findings={p.snap.finding_counts.clone()} in_doubt={in_doubt} on_tab={cbs.tab.clone()} />
-                        <div class="tab-body" role="tabpanel">{ panel }</div>
+                        <div class="tab-body" role="tabpanel">{ panel }
+                            <div hidden={v.tab != Tab::Explore}><ExplorePanel on_action={cbs.action.clone()} /></div>
+                        </div>
                     </section>
                 </main>
                 if v.help {
@@ -749,4 +780,14 @@ impl Component for App {
             </div>
         }
     }
+}
+
+/// Opens the run a link names with seeded bug `name` in every node, run to its end.
+fn open_with_bug(session: &mut Session, text: &str, name: &str) -> Result<(), String> {
+    let bugs = crate::sim::explore::api::bugs_named(name)
+        .ok_or_else(|| format!("The link names no seeded bug {name:.40?}."))?;
+    let run = crate::sim::link::decode(text).map_err(|e| e.to_string())?;
+    session
+        .open_with_bugs(run.scenario, bugs)
+        .map_err(|e| e.to_string())
 }

@@ -96,6 +96,7 @@
 
 pub mod app;
 pub mod components;
+pub mod explore;
 pub mod fmt;
 pub mod js_api;
 pub mod state;
@@ -153,6 +154,11 @@ pub fn install_panic_hook() {
 
 /// Entry point of the bin: panic hook first, then mount the app on `<body>`.
 pub fn start() {
+    // In the Explore panel's Web Worker (the same wasm, loaded for its explorer entries)
+    // there is no window and nothing to mount.
+    if web_sys::window().is_none() {
+        return;
+    }
     install_panic_hook();
     let root = web_sys::window()
         .and_then(|w| w.document())

@@ -8,6 +8,7 @@ pub mod controls;
 pub mod data;
 pub mod dcs;
 pub mod embed;
+pub mod explore;
 pub mod findings;
 pub mod help;
 pub mod log;

@@ -55,6 +55,12 @@ pub enum Action {
     NewRun(Box<SimConfig>),
     /// Import a scenario's text: a new run that replays it.
     Import(String),
+    /// Open an explorer's counterexample (its scenario text) as the run, with its seeded
+    /// bug if any, run to its end and paused there.
+    OpenCounterexample {
+        scenario: String,
+        bug: Option<String>,
+    },
     Export,
     /// Look up where a partition key of a table lives (the placement tab's lookup; the
     /// answer follows the run until the key or table changes).
@@ -152,10 +158,11 @@ pub enum Tab {
     Findings,
     Settings,
     Operate,
+    Explore,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 8] = [
+    pub const ALL: [Tab; 9] = [
         Tab::Ring,
         Tab::Txn,
         Tab::Data,
@@ -164,6 +171,7 @@ impl Tab {
         Tab::Findings,
         Tab::Settings,
         Tab::Operate,
+        Tab::Explore,
     ];
 
     /// The `tab-<key>` test hook.
@@ -177,6 +185,7 @@ impl Tab {
             Tab::Findings => "findings",
             Tab::Settings => "settings",
             Tab::Operate => "operate",
+            Tab::Explore => "explore",
         }
     }
 
@@ -190,6 +199,7 @@ impl Tab {
             Tab::Findings => "Checker",
             Tab::Settings => "Settings",
             Tab::Operate => "Operate",
+            Tab::Explore => "Explore",
         }
     }
 }

@@ -201,3 +201,11 @@ pub fn run_fragment(hash: &str) -> Option<&str> {
         .split('&')
         .find_map(|part| part.strip_prefix("run="))
 }
+
+/// The seeded bug a `#run=<link>&bug=<name>` fragment names (an explorer's counterexample
+/// replays with it), if any.
+pub fn bug_fragment(hash: &str) -> Option<&str> {
+    hash.trim_start_matches('#')
+        .split('&')
+        .find_map(|part| part.strip_prefix("bug="))
+}
