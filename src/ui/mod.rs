@@ -54,7 +54,20 @@
 //! | `link-<from>-<to>`        | a link direction's lane on the map; `data-cut` = true \| false; a (dispatched) click toggles; the pointer goes through it (lanes overlap), to `lane-hit-<from>-<to>` |
 //! | `lane-hit-<from>-<to>`    | the direction's handle, its click target (an arrow near `<from>` pointing to `<to>`): click, Enter or Space cuts / heals it; `role=button`, `tabindex=0`, `aria-label` "link us-east → eu-central, 91 ms, up \| cut", `aria-pressed` = cut; placed so that no two overlap and none lies under a DC (tested on the 5- and 8-DC maps); class `cut` when cut; all directions with up to 8 DCs, beyond that the selected DC's |
 //! | `circle.msg` (no testid)   | a message in flight on the map; its kind is a CSS class (`fmt::msg_class`) |
-//! | `tab-<name>`              | panel tabs: ring, txn, data, metrics, log, findings, settings, operate |
+//! | `tab-<name>`              | panel tabs: ring, txn, data, metrics, log, findings, settings, operate, explore |
+//! | `explore`                 | the Explore panel (docs/EXPLORE.md); mounted always, hidden on other tabs, so a run goes on |
+//! | `explore-preset`          | select: `real-small` or `bug:<name>` (each seeded bug, its own configuration) |
+//! | `explore-field-<f>`       | the fields over the preset: dcs, keys, txns, writes, crashes, cuts, max_states |
+//! | `explore-error`           | why the fields were refused (a sentence naming the field); present only then |
+//! | `explore-about`           | the preset in one sentence                                   |
+//! | `explore-run`             | Run, or Cancel while exploring; `data-running` = true \| false |
+//! | `explore-states`          | progress: `data-states`, `data-done` = true \| false, `data-depth`, `data-seconds`, `data-cancelled`, `data-wasm-bytes` (the exploring wasm instance's memory), `data-preset`; present once a run started |
+//! | `explore-mode`            | where it runs: `data-mode` = worker \| page (no worker could start: slices between frames) |
+//! | `explore-property-<name>` | a property's result: `data-result` = holds \| violated \| reached \| unreached |
+//! | `explore-counterexample`  | the first violation's shortest path: `data-property`, `data-steps`, `data-loaded` = it was opened in the timeline |
+//! | `explore-diagram`, `explore-step-<i>` | its per-DC sequence diagram; a step row has `data-ms` (its instant) |
+//! | `explore-load`, `explore-replay-link` | open it in the timeline again; the page URL + `#run=<link>&bug=<name>` |
+//! | `explore-no-scenario`     | why a counterexample cannot be replayed (untimed delivery order or a chosen loss) |
 //! | `placement-toggle`        | switch Modulo ↔ Ring; `data-placement` = modulo \| ring      |
 //! | `add-dc` / `remove-dc-<id>` | membership changes                                         |
 //! | `moved-rows`              | last move report over the stored keys: `data-keys` keys, `data-moved` changed owner in that change; `data-modulo` / `data-ring` would change owner under modulo / the ring for its member change alone (0 for a strategy switch); `data-from` / `data-to` = modulo \| ring |
