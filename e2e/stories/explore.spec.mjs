@@ -133,3 +133,26 @@ test("explore", async ({ t }) => {
     }
   });
 });
+
+// The one-file page (scripts/single.mjs) opened from disk: the worker loads the glue text
+// and wasm bytes the page inlined.
+test("explore-single-file", async ({ t }) => {
+  const path = await import("node:path");
+  const fs = await import("node:fs");
+  const { fileURLToPath, pathToFileURL } = await import("node:url");
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+  const single = path.resolve(process.env.E2E_SINGLE || path.join(root, "dist-single", "tablestore.html"));
+  if (!fs.existsSync(single)) throw new Error(`${single} not found: run \`make single\` (or make dist) first`);
+  await t.step("open the single file, explore the real code, small, to the end", async () => {
+    await t.open(pathToFileURL(single).href + "?play=0");
+    await t.waitFor("[data-testid=app] to render", () => t.exists("[data-testid=app]"), 30_000);
+    await t.click("[data-testid=tab-explore]");
+    await runToEnd(t, 120_000);
+    await t.expectAttr("[data-testid=explore-mode]", "data-mode", "worker", 1_000);
+    for (const p of ["commit", "abort", "failover", "in-doubt", "recovery"]) {
+      await t.expectAttr(`[data-testid=explore-property-${p}]`, "data-result", "reached", 1_000);
+    }
+    await t.expectAttr("[data-testid=explore-property-durability]", "data-result", "holds", 1_000);
+    await measure(t, "single file, real-small");
+  });
+});

@@ -1,6 +1,6 @@
 //! The explorer off the page's thread: the `#[wasm_bindgen]` entries a Web Worker calls
 //! (`explore_worker_start`, `explore_worker_step`) and the page's side of it (`Driver`): a
-//! plain module worker made from a Blob that loads the SAME wasm-bindgen output as the page
+//! plain (classic) worker made from a Blob that loads the SAME wasm-bindgen output as the page
 //! (the glue trunk emits, found through its `modulepreload` link; in the one-file page the
 //! glue text and wasm bytes `scripts/single.mjs` leaves in `window.__tablestoreSources`),
 //! runs `explore_some` in slices of ~50 ms and posts each report. Cancel terminates it.
@@ -132,6 +132,7 @@ pub enum Driver {
     Worker {
         worker: web_sys::Worker,
         _onmessage: Closure<dyn FnMut(web_sys::MessageEvent)>,
+        _onerror: Closure<dyn FnMut(web_sys::Event)>,
     },
     Local {
         stop: Rc<RefCell<bool>>,
@@ -195,11 +196,11 @@ impl Driver {
         let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)
             .map_err(|e| format!("{e:?}"))?;
         let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
-        let wopts = web_sys::WorkerOptions::new();
-        wopts.set_type(web_sys::WorkerType::Module);
-        let worker =
-            web_sys::Worker::new_with_options(&url, &wopts).map_err(|e| format!("{e:?}"))?;
+        // A classic worker (it still has dynamic `import()`): a module worker from a blob:
+        // URL does not load in a page opened from disk (its origin is opaque).
+        let worker = web_sys::Worker::new(&url).map_err(|e| format!("{e:?}"))?;
         let _ = web_sys::Url::revoke_object_url(&url);
+        let on_error = on.clone();
         let onmessage =
             Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
                 let data = e.data();
@@ -215,10 +216,21 @@ impl Driver {
                 }
             });
         worker.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
+        // A worker that cannot load its script says so only by an error event.
+        let onerror = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+            e.prevent_default();
+            let text = js_sys::Reflect::get(&e, &"message".into())
+                .ok()
+                .and_then(|m| m.as_string())
+                .unwrap_or_else(|| "the worker could not start".to_string());
+            on_error.emit(Event::WorkerFailed(text));
+        });
+        worker.set_onerror(Some(onerror.as_ref().unchecked_ref()));
         worker.post_message(&msg).map_err(|e| format!("{e:?}"))?;
         Ok(Driver::Worker {
             worker,
             _onmessage: onmessage,
+            _onerror: onerror,
         })
     }
 

@@ -17,6 +17,7 @@ use super::real::{seeded_bug, seeded_bugs, Real, Spec, State, Step};
 use super::{Expectation, Explorer, Model, Options, Verdict};
 use crate::ids::DcId;
 use crate::link::{self, Moment, RunLink};
+use crate::vocab::PeerState;
 use serde::{Deserialize, Serialize};
 
 /// The preset key of the real code's small configuration.
@@ -374,10 +375,17 @@ impl ExploreRun {
                 at: Moment::at(end),
             })
         });
+        let snap = init.sim.snapshot();
         Some(Counterexample {
             property: property.to_string(),
             bug: self.bug.clone(),
-            dcs: ids.iter().map(|d| d.to_string()).collect(),
+            dcs: ids
+                .iter()
+                .map(|&d| match snap.dcs.iter().find(|x| x.id == d) {
+                    Some(x) => format!("{d} {}", x.name),
+                    None => d.to_string(),
+                })
+                .collect(),
             steps,
             scenario: scenario.as_ref().map(crate::scenario::scenario_json),
             link,
@@ -386,14 +394,18 @@ impl ExploreRun {
     }
 }
 
-/// A DC's state as the sequence diagram compares it from step to step.
+/// A DC's state as the sequence diagram compares it from step to step (from the page's
+/// own snapshot: what the DC table and the detector matrix show).
 #[derive(Clone, PartialEq, Eq)]
 struct DcSummary {
     up: bool,
+    rows: usize,
     primaries: usize,
     prepared: usize,
     in_doubt: usize,
     locks: usize,
+    /// The DCs it does not see alive, with how it sees them.
+    views: Vec<(DcId, &'static str)>,
 }
 
 impl DcSummary {
@@ -407,26 +419,55 @@ impl DcSummary {
                 out.push(format!("{what} {x} → {y}"));
             }
         };
+        num("rows", self.rows, b.rows);
         num("primary of", self.primaries, b.primaries);
         num("prepared", self.prepared, b.prepared);
         num("in doubt", self.in_doubt, b.in_doubt);
         num("locks", self.locks, b.locks);
+        for (d, v) in &b.views {
+            if !self.views.contains(&(*d, v)) {
+                out.push(format!("sees {d} {v}"));
+            }
+        }
+        for (d, _) in &self.views {
+            if !b.views.iter().any(|(x, _)| x == d) {
+                out.push(format!("sees {d} alive"));
+            }
+        }
         out
     }
 }
 
 fn summaries(s: &State, ids: &[DcId]) -> Vec<DcSummary> {
-    let loads = s.sim.dc_loads();
+    let snap = s.sim.snapshot();
     ids.iter()
-        .map(|&d| {
-            let l = loads.iter().find(|l| l.dc == d);
-            DcSummary {
-                up: s.sim.is_up(d),
-                primaries: l.map_or(0, |l| l.primaries),
-                prepared: l.map_or(0, |l| l.prepared),
-                in_doubt: l.map_or(0, |l| l.in_doubt),
-                locks: l.map_or(0, |l| l.locks),
-            }
+        .map(|&d| match snap.dcs.iter().find(|x| x.id == d) {
+            Some(x) => DcSummary {
+                up: x.up,
+                rows: x.rows,
+                primaries: x.primaries,
+                prepared: x.prepared,
+                in_doubt: x.in_doubt,
+                locks: x.locks,
+                views: x
+                    .views
+                    .iter()
+                    .filter_map(|(t, v)| match v {
+                        Some(PeerState::Suspect) => Some((*t, "suspect")),
+                        Some(PeerState::Dead) => Some((*t, "dead")),
+                        _ => None,
+                    })
+                    .collect(),
+            },
+            None => DcSummary {
+                up: false,
+                rows: 0,
+                primaries: 0,
+                prepared: 0,
+                in_doubt: 0,
+                locks: 0,
+                views: Vec::new(),
+            },
         })
         .collect()
 }
