@@ -514,5 +514,22 @@ mod tests {
             .properties
             .iter()
             .any(|p| p.name == "durability" && p.result == "violated"));
+        // Replayed by the page's Session with the bug: the same finding, at the path's end;
+        // without it: none.
+        let text = cx.scenario.expect("scenario");
+        let violations = |bugs: crate::Bugs| {
+            let sc = crate::scenario::parse_scenario(&text).expect("its own scenario parses");
+            let mut s = crate::Session::new(crate::SimConfig::default(), true).expect("session");
+            s.open_with_bugs(sc, bugs).expect("opens");
+            assert!(!s.pacing().running(), "opened paused");
+            assert_eq!(s.sim().now().0, cx.steps.last().map_or(0, |st| st.at_ms));
+            s.sim()
+                .findings()
+                .iter()
+                .filter(|f| f.kind.is_violation())
+                .count()
+        };
+        assert!(violations(bugs_named("two-primaries-after-cut").expect("bug")) > 0);
+        assert_eq!(violations(crate::Bugs::default()), 0);
     }
 }
