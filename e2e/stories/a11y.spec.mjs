@@ -140,7 +140,7 @@ test("a11y", async ({ t }) => {
     await t.step(`${theme} 1280x720: axe on every tab`, async () => {
       await t.page.setViewportSize(PROJECTOR);
       await setTheme(t, theme);
-      for (const tab of ["ring", "data", "metrics", "log", "findings", "settings", "operate"]) {
+      for (const tab of ["ring", "data", "metrics", "log", "findings", "settings", "operate", "explore"]) {
         await t.click(`[data-testid=tab-${tab}]`);
         await t.expectAttr(`[data-testid=tab-${tab}]`, "aria-selected", "true", 2_000);
         await check(`${theme} 1280x720 tab ${tab}`, ".tabs-panel");

@@ -353,9 +353,16 @@ impl ExploreRun {
                 .map(|f| format!("{}: {}", f.kind.label(), f.text))
                 .collect();
             seen_findings = all.len();
+            let text = match step {
+                Step::Issue(i) => match model.ops.get(*i) {
+                    Some((home, op)) => format!("client at {home}: {}", op_text(op)),
+                    None => step.to_string(),
+                },
+                _ => step.to_string(),
+            };
             steps.push(CxStep {
                 at_ms: after.sim.now().0,
-                text: step.to_string(),
+                text,
                 actors,
                 changes,
                 findings,
@@ -391,6 +398,29 @@ impl ExploreRun {
             link,
             why_no_scenario,
         })
+    }
+}
+
+/// A client operation in a few words ("write k1", "transaction over k1, k4", "read k1").
+fn op_text(op: &crate::ClientOp) -> String {
+    use crate::table::Value;
+    let key = |pk: &[Value]| {
+        pk.iter()
+            .map(|v| match v {
+                Value::Str(s) => s.clone(),
+                other => format!("{other:?}"),
+            })
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    match op {
+        crate::ClientOp::Write(w) => format!("write {}", key(&w.pk)),
+        crate::ClientOp::Txn(ws) => format!(
+            "transaction over {}",
+            ws.iter().map(|w| key(&w.pk)).collect::<Vec<_>>().join(", ")
+        ),
+        crate::ClientOp::Get { pk, .. } => format!("read {}", key(pk)),
+        crate::ClientOp::Range { .. } => "range read".to_string(),
     }
 }
 
