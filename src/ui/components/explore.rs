@@ -198,6 +198,12 @@ impl Component for ExplorePanel {
                 self.driver = None;
                 self.error = Some(e);
             }
+            Msg::Driver(_, Event::WorkerFailed(why)) if self.last.is_some() => {
+                // It ran and then failed (out of memory, a panic): not a reason to try
+                // the same run on the page's thread.
+                self.driver = None;
+                self.error = Some(format!("The exploration stopped in its worker: {why}"));
+            }
             Msg::Driver(_, Event::WorkerFailed(why)) => {
                 // The worker could not load the wasm here: the same run on this thread.
                 if let Some(cfg) = self.running.clone() {
