@@ -28,6 +28,8 @@ pub struct Props {
     pub keep_breakpoint: bool,
     /// Where the run last stopped at the breakpoint (cleared by Play / Step).
     pub hit: Option<BreakpointHit>,
+    /// The lessons list or a lesson is open (the Learn button shows it pressed).
+    pub learning: bool,
     /// Play, pause, step, breakpoint, speed and the presentation toggles.
     pub on_action: Callback<Action>,
 }
@@ -137,6 +139,8 @@ pub fn controls(p: &Props) -> Html {
                 </label>
             </div>
             <div class="view-controls">
+                <button class={classes!("learn", p.learning.then_some("on"))} data-testid="learn" aria-pressed={p.learning.to_string()}
+                    onclick={emit(Action::ToggleLessons)} title="Guided lessons: learn each mechanism by breaking it">{ "🎓 Learn" }</button>
                 <button class="ghost" data-testid="theme-toggle" title="Colour theme: auto follows the system" onclick={emit(Action::CycleTheme)}>{ theme }</button>
                 <button class={classes!("ghost", p.large.then_some("on"))} data-testid="large-toggle" aria-pressed={p.large.to_string()}
                     onclick={emit(Action::ToggleLarge)} title="Larger type for projectors">{ "A+" }</button>

@@ -10,6 +10,7 @@ pub mod dcs;
 pub mod embed;
 pub mod findings;
 pub mod help;
+pub mod lessons;
 pub mod log;
 pub mod lookup;
 pub mod map;
