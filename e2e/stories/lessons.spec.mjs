@@ -134,12 +134,17 @@ for (const lesson of LESSONS) {
       await t.step(`step ${n} of ${lesson.steps.length}`, async () => {
         if ((await stepNo(t)) !== n) throw new Error(`the panel shows step ${await stepNo(t)}, expected ${n}`);
         if (step.task) {
-          await t.expectAttr("[data-testid=lesson-task]", "data-done", "false", 2_000);
+          const waiting = typeof step.task === "object" && "wait_for" in step.task;
+          // A learner's action starts undone. A moment waited for may already have
+          // happened: a step after a task step counts from the event that completed it.
+          if (!waiting) await t.expectAttr("[data-testid=lesson-task]", "data-done", "false", 2_000);
           await doTask(t, lesson, n, step.task);
-          // Some tasks finish as the run plays (a read's answer, a detector's timeout).
+          // Some tasks finish as the run plays (a read's answer, a detector's timeout);
+          // an action done while paused (a kill at a breakpoint) shows done at once.
+          const acted = Date.now();
           await t.waitFor(`step ${n}'s task to be done`, async () => {
             if ((await t.attr("[data-testid=lesson-task]", "data-done")) === "true") return true;
-            await ensurePlaying(t);
+            if (waiting || Date.now() - acted > 1_500) await ensurePlaying(t);
             return false;
           }, TASK_MS, async () => `sim time ${await t.simMs()} ms`);
         } else if (step.pause_on) {

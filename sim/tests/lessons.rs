@@ -512,3 +512,24 @@ fn a_session_opened_on_a_lesson_keeps_history_and_replays_exactly() {
         "the read is in the history"
     );
 }
+
+/// A scripted transaction sends its PREPAREs in the command itself (no event runs it):
+/// the PrepareSent breakpoint of 2pc-happy-path's first step still stops the run there,
+/// and a reopened lesson stops at the same event.
+#[test]
+fn a_scripted_command_that_records_the_breakpoints_event_stops_the_run() {
+    use tablestore_sim::lesson::lesson_by_id;
+    use tablestore_sim::{Breakpoint, Session, SimTime};
+    let l = lesson_by_id("2pc-happy-path").expect("compiled in");
+    let stop = || {
+        let mut s = Session::new(SimConfig::default(), false).unwrap();
+        s.open_lesson(l.scenario.clone()).unwrap();
+        s.set_breakpoint(Some(Breakpoint::PrepareSent));
+        let p = s.advance_to(SimTime(10_000));
+        let hit = p.hit.expect("stopped at PREPARE sent");
+        assert_eq!(hit.event.at, SimTime(2_000), "at the scripted transaction");
+        assert_eq!(s.sim().now(), SimTime(2_000));
+        (hit.event.seq, s.timeline().trace_hash())
+    };
+    assert_eq!(stop(), stop());
+}

@@ -348,17 +348,18 @@ impl App {
         self.lesson = Some(LessonRun::new(lesson, saved));
         self.lessons_open = false;
         self.lesson_error = None;
-        self.begin_step(0);
+        self.begin_step(0, None);
     }
 
     /// Shows step `i` of the open lesson: its task counts events from now, its
     /// `pause_on` is the breakpoint (lessons mode owns it), its tab is shown.
-    fn begin_step(&mut self, i: usize) {
+    /// `since`: the event count its task counts from (None: now).
+    fn begin_step(&mut self, i: usize, since: Option<u64>) {
         let events = self.session.borrow().sim().counters().events;
         let Some(run) = self.lesson.as_mut() else {
             return;
         };
-        run.begin(i, events, web::wall_ms());
+        run.begin(i, since.unwrap_or(events), web::wall_ms());
         if run.step > 0 {
             run.resume = None;
         }
@@ -647,13 +648,14 @@ impl Component for App {
             }
             A::OpenLesson(id) => self.open_lesson(&id),
             A::LessonNext | A::LessonKey(true) => {
-                if let Some(i) = self
+                let events = self.session.borrow().sim().counters().events;
+                if let Some((i, since)) = self
                     .lesson
                     .as_ref()
                     .filter(|r| r.can_next())
-                    .map(|r| r.step + 1)
+                    .map(|r| (r.step + 1, r.next_since(events)))
                 {
-                    self.begin_step(i);
+                    self.begin_step(i, Some(since));
                 }
             }
             A::LessonPrev | A::LessonKey(false) => {
@@ -663,7 +665,7 @@ impl Component for App {
                     .filter(|r| r.step > 0)
                     .map(|r| r.step - 1)
                 {
-                    self.begin_step(i);
+                    self.begin_step(i, None);
                 }
             }
             A::LessonResume => {
@@ -675,7 +677,7 @@ impl Component for App {
                             *d = true;
                         }
                     }
-                    self.begin_step(i);
+                    self.begin_step(i, None);
                 }
             }
             A::LessonReset => {

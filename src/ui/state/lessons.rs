@@ -7,11 +7,15 @@
 //! - A step's task is done once `task_done(task, sim, since)` held at some tick while the
 //!   step was shown, `since` being the event count when the step began; it then stays
 //!   done (going back and forth keeps it), so "next" never flips back to disabled.
+//! - A step that follows a done task step counts events from the event that completed
+//!   that task (`done_at`), not from the click on Next: a moment that follows at once
+//!   (a failover's promotion, the finding it causes) is not missed while the learner
+//!   reads and presses Next. Any other step counts from when it is shown.
 //! - "Next" moves only past a step without a task or with its task done; "prev" always
 //!   moves back (there is nothing to undo).
 //! - Pure: no DOM and no clock; the App gives the wall ms and the simulation.
 
-use crate::sim::lesson::{Lesson, LookAt, Moment, Task, Who};
+use crate::sim::lesson::{task_done, Lesson, LookAt, Moment, Task, Who};
 use crate::sim::{DcId, FindingKind, Sim};
 use crate::ui::fmt::{self, Names};
 use crate::ui::state::Tab;
@@ -27,6 +31,9 @@ pub struct LessonRun {
     pub step: usize,
     /// Per step: its task was seen done.
     pub done: Vec<bool>,
+    /// Per step: the seq of the event that completed its task (later events count for
+    /// the next step).
+    pub done_at: Vec<Option<u64>>,
     /// Events recorded when the shown step began (`task_done`'s `since_seq`).
     pub since: u64,
     /// Wall ms when the shown step began.
@@ -44,6 +51,7 @@ impl LessonRun {
             lesson,
             step: 0,
             done: vec![false; n],
+            done_at: vec![None; n],
             since: 0,
             began_ms: 0.0,
             hint: false,
@@ -58,6 +66,16 @@ impl LessonRun {
         self.since = events;
         self.began_ms = now_ms;
         self.hint = false;
+    }
+
+    /// Where the next step's task starts counting: from the event that completed this
+    /// step's task, else from `events` (now).
+    pub fn next_since(&self, events: u64) -> u64 {
+        self.done_at
+            .get(self.step)
+            .copied()
+            .flatten()
+            .map_or(events, |d| d.min(events))
     }
 
     /// Whether "next" may move on.
@@ -76,8 +94,20 @@ impl LessonRun {
             return false;
         };
         let mut changed = false;
-        if !self.done[self.step] && crate::sim::lesson::task_done(task, sim, self.since) {
+        if !self.done[self.step] && task_done(task, sim, self.since) {
             self.done[self.step] = true;
+            // The latest start from which it still counts as done: the completing event.
+            let (mut lo, mut hi) = (self.since, sim.counters().events.max(self.since));
+            while lo < hi {
+                let mid = lo + (hi - lo).div_ceil(2);
+                if task_done(task, sim, mid) {
+                    lo = mid;
+                } else {
+                    hi = mid - 1;
+                }
+            }
+            // `lo` + 1 is the completing event's seq: the next step counts after it.
+            self.done_at[self.step] = Some(lo + 1);
             changed = true;
         }
         let after = step.hint_after_ms.unwrap_or(DEFAULT_HINT_AFTER_MS) as f64;
