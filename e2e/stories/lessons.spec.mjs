@@ -31,6 +31,8 @@ const TASK_MS = 45_000;
 async function shot(t, id, n) {
   const dir = path.join(SCREENSHOTS, "lessons", id);
   await fsp.mkdir(dir, { recursive: true });
+  // From the top, as a projector shows it: the narration, then the map and the DC table.
+  await t.page.evaluate(() => window.scrollTo(0, 0));
   await t.page.screenshot({ path: path.join(dir, `${String(n).padStart(2, "0")}.png`), timeout: 10_000 });
 }
 
