@@ -376,6 +376,17 @@ impl App {
         self.check_lesson();
     }
 
+    /// Leaves lessons mode; the run goes on, without the step's breakpoint.
+    fn close_lesson(&mut self) {
+        if let Some(run) = self.lesson.take() {
+            let pause_on = run.lesson.steps[run.step].pause_on;
+            if pause_on.is_some() && self.session.borrow().breakpoint() == pause_on {
+                self.session.borrow_mut().set_breakpoint(None);
+            }
+        }
+        self.lessons_open = false;
+    }
+
     /// Checks the open lesson's task and hint; whether the panel changed.
     fn check_lesson(&mut self) -> bool {
         let session = self.session.borrow();
@@ -688,14 +699,8 @@ impl Component for App {
                     }
                 }
             }
-            A::LessonClose => {
-                self.lesson = None;
-                self.lessons_open = false;
-            }
-            A::CloseHelp if !self.view.help => {
-                self.lesson = None;
-                self.lessons_open = false;
-            }
+            A::LessonClose => self.close_lesson(),
+            A::CloseHelp if !self.view.help => self.close_lesson(),
             A::Play => self.play(),
             A::Pause => self.session.borrow_mut().pacing_mut().pause(),
             A::TogglePlay => {

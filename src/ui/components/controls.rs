@@ -29,6 +29,7 @@ pub struct Props {
     /// Where the run last stopped at the breakpoint (cleared by Play / Step).
     pub hit: Option<BreakpointHit>,
     /// The lessons list or a lesson is open (the Learn button shows it pressed).
+    #[prop_or_default]
     pub learning: bool,
     /// Play, pause, step, breakpoint, speed and the presentation toggles.
     pub on_action: Callback<Action>,
