@@ -1058,3 +1058,37 @@ async fn the_timeline_scrubs_forks_and_shares() {
         handle.destroy();
     }
 }
+
+/// Lessons mode's state (`ui::state::lessons`): a task step's Next waits for its task,
+/// the shown step's tab and highlight follow its `look_at`, and `?lesson=` is a page
+/// parameter (not a refused setting).
+#[wasm_bindgen_test]
+fn lessons_state_follows_the_steps() {
+    use tablestore_playground::sim::lesson::lesson_by_id;
+    use tablestore_playground::ui::state::lessons::{tab_named, LessonRun};
+    use tablestore_playground::ui::state::{PageParams, Tab};
+    let l = lesson_by_id("2pc-blocking").expect("compiled in");
+    let sim = Sim::new(l.scenario.config.clone()).unwrap();
+    let mut run = LessonRun::new(l, Some(3));
+    assert_eq!(run.resume, Some(3));
+    run.begin(0, sim.counters().events, 0.0);
+    assert_eq!(run.tab(), Some(Tab::Txn), "step 1 looks at the 2PC tab");
+    assert!(!run.can_next(), "step 1 waits for the decision");
+    assert!(!run.check(&sim, 1_000.0), "nothing happened yet");
+    assert!(
+        run.check(&sim, 60_000.0),
+        "the hint shows after hint_after_ms"
+    );
+    assert!(run.hint);
+    run.done[0] = true;
+    assert!(run.can_next());
+    run.begin(1, sim.counters().events, 0.0);
+    let focus = run.focus_selectors(&sim);
+    assert!(focus.iter().any(|s| s.contains("dc-0")), "{focus:?}");
+    assert_eq!(tab_named("Placement"), Some(Tab::Ring));
+    assert_eq!(tab_named("2pc"), Some(Tab::Txn));
+    assert_eq!(tab_named("checker"), Some(Tab::Findings));
+    let (p, problems) = PageParams::from_query("?seed=3&lesson=2pc-blocking");
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(p.lesson.as_deref(), Some("2pc-blocking"));
+}

@@ -1377,6 +1377,7 @@ async fn controls_show_the_snapshots_clock_and_seed() {
         breakpoint: None,
         keep_breakpoint: false,
         hit: None,
+        learning: false,
         on_action: Callback::noop(),
     })
     .await;

@@ -10,7 +10,10 @@ import { test, log, openApp, SCREENSHOTS } from "../fixtures.mjs";
  *  - the page never scrolls sideways at 390 px, nor at 1280 × 720 with large type, and the
  *    DC table's Kill / Revive buttons lie inside their card;
  *  - large type enlarges the map's labels too;
- *  - screenshots: target/screenshots/projector-1280x720-large-dark.png and phone-390x844.png.
+ *  - the lessons list and an open lesson (issue 12) pass axe too, at 1280 × 720 (light; dark
+ *    with large type) and 390 × 844, without sideways scroll;
+ *  - screenshots: target/screenshots/projector-1280x720-large-dark.png, phone-390x844.png,
+ *    lesson-1280x720-large-dark.png and lesson-390x844.png.
  *  The run is paused before each check, so axe sees a still page. */
 
 const require = createRequire(import.meta.url);
@@ -198,6 +201,30 @@ test("a11y", async ({ t }) => {
     if (over > 0) problems.push(`390x844: the page scrolls sideways by ${over} px`);
     await shot(t, "phone-390x844.png");
     await shot(t, "phone-390x844-full.png", true);
+  });
+
+  await t.step("lessons: the list and the narration panel pass axe (light, dark, large, 390)", async () => {
+    await t.page.setViewportSize(PROJECTOR);
+    await setTheme(t, "light");
+    await t.click("[data-testid=learn]");
+    await t.waitFor("the lessons list", () => t.exists("[data-testid=lessons]"), 3_000);
+    await check("lessons list, light 1280x720", "[data-testid=lessons]");
+    await t.click("[data-testid=lesson-2pc-blocking]");
+    await t.waitFor("the narration", () => t.exists("[data-testid=lesson-step]"), 5_000);
+    await check("lesson open, light 1280x720");
+    await setTheme(t, "dark");
+    await setLarge(t, true);
+    await check("lesson open, large dark 1280x720");
+    const over = await overflowX(t);
+    if (over > 0) problems.push(`lesson open, large type at 1280x720: the page scrolls sideways by ${over} px`);
+    await shot(t, "lesson-1280x720-large-dark.png");
+    await setLarge(t, false);
+    await t.page.setViewportSize(PHONE);
+    await check("lesson open, dark 390x844");
+    const overPhone = await overflowX(t);
+    if (overPhone > 0) problems.push(`lesson open at 390x844: the page scrolls sideways by ${overPhone} px; widest: ${(await widest(t)).join(", ")}`);
+    await shot(t, "lesson-390x844.png");
+    await t.click("[data-testid=lesson-close]");
   });
 
   await t.step("no serious or critical violation anywhere, every check above passed", async () => {

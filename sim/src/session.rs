@@ -101,6 +101,20 @@ impl Session {
         Ok(n)
     }
 
+    /// Starts over on a lesson's scenario, like `import`, but keeps the checker's client
+    /// history (`Sim::set_keep_history(true)`): a lesson's read and write tasks are
+    /// detected from it (`lesson::task_done`), and the timeline keeps it in every
+    /// checkpoint. The same scenario always replays the same run (same trace hash).
+    /// Returns how many commands are scheduled. On error nothing changes.
+    pub fn open_lesson(&mut self, sc: Scenario) -> Result<usize, ConfigError> {
+        let n = sc.commands.len();
+        let mut tl = Timeline::from_scenario(Scenario { until: None, ..sc })?;
+        // A fresh timeline has not moved: setting the history cannot be refused.
+        tl.set_keep_history(true);
+        self.restart(tl);
+        Ok(n)
+    }
+
     /// Opens the run a share link names (the text after `#run=`), at its moment, paused.
     /// On error nothing changes.
     pub fn open_link(&mut self, text: &str) -> Result<(), LinkError> {

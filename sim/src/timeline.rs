@@ -30,7 +30,8 @@
 //!   count it was applied at: the same moment), so a moment given by event count is
 //!   unambiguous.
 //! - Breakpoints only stop forward runs the caller asks for (`advance_to`, `step`);
-//!   re-simulation for a seek ignores them (they never change what a run does).
+//!   re-simulation for a seek ignores them (they never change what a run does). A
+//!   replayed command whose own events hit the breakpoint stops the run right after it.
 //! - No clock is read and nothing is random here: timing a seek is the caller's business.
 
 use crate::config::{ConfigError, SimConfig};
@@ -489,6 +490,16 @@ impl Timeline {
         self.applied += 1;
     }
 
+    /// Whether an event recorded after event `before` hits the armed breakpoint.
+    fn command_hit_breakpoint(&self, before: u64) -> bool {
+        let Some(bp) = self.sim.breakpoint() else {
+            return false;
+        };
+        self.sim
+            .events()
+            .any(|e| e.seq > before && bp.hit_by(&e.kind))
+    }
+
     /// Runs to `m` through the logged commands it covers, checkpointing on the way.
     /// With `stop_at_breakpoint`, stops at a hit and returns true.
     fn run_to(&mut self, m: Moment, stop_at_breakpoint: bool) -> bool {
@@ -525,7 +536,13 @@ impl Timeline {
                 if self.sim.run_until(at, after) {
                     return true;
                 }
+                let before = self.sim.counters().events;
                 self.replay(cmd);
+                // A command can itself record the breakpoint's event (an issued
+                // transaction sends its PREPAREs at once): stop right after it.
+                if self.command_hit_breakpoint(before) {
+                    return true;
+                }
             }
             if self.sim.run_until(stop.at, stop.events) {
                 return true;

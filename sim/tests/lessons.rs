@@ -472,3 +472,64 @@ fn lesson_async_lost_write_can_be_completed() {
     assert_eq!(lost.len(), 1);
     assert!(lost[0].keys.iter().any(|k| k == "k7"));
 }
+
+#[test]
+fn a_session_opened_on_a_lesson_keeps_history_and_replays_exactly() {
+    use tablestore_sim::lesson::lesson_by_id;
+    use tablestore_sim::{Session, SimTime};
+    let l = lesson_by_id("2pc-happy-path").expect("compiled in");
+    let open = || {
+        let mut s = Session::new(SimConfig::default(), false).unwrap();
+        assert_eq!(s.open_lesson(l.scenario.clone()).unwrap(), 1);
+        s
+    };
+    let (mut a, mut b) = (open(), open());
+    assert_eq!(a.timeline().trace_hash(), b.timeline().trace_hash());
+    // A learner's read completes in the client history the page's task check reads.
+    let since = a.sim().counters().events;
+    let read = Task::Read {
+        table: None,
+        key: "k8".into(),
+        consistency: None,
+        from: Some(DcId(4)),
+    };
+    a.advance_to(SimTime(5_000));
+    b.advance_to(SimTime(5_000));
+    assert_eq!(a.timeline().trace_hash(), b.timeline().trace_hash());
+    let op = tablestore_sim::parse_form(
+        a.sim().config(),
+        tablestore_sim::FormOp::Get,
+        TableId(0),
+        "k8",
+        "",
+    )
+    .unwrap();
+    a.apply(UserCommand::Issue { home: DcId(4), op }).unwrap();
+    assert!(!task_done(&read, a.sim(), since));
+    a.advance_to(SimTime(7_000));
+    assert!(
+        task_done(&read, a.sim(), since),
+        "the read is in the history"
+    );
+}
+
+/// A scripted transaction sends its PREPAREs in the command itself (no event runs it):
+/// the PrepareSent breakpoint of 2pc-happy-path's first step still stops the run there,
+/// and a reopened lesson stops at the same event.
+#[test]
+fn a_scripted_command_that_records_the_breakpoints_event_stops_the_run() {
+    use tablestore_sim::lesson::lesson_by_id;
+    use tablestore_sim::{Breakpoint, Session, SimTime};
+    let l = lesson_by_id("2pc-happy-path").expect("compiled in");
+    let stop = || {
+        let mut s = Session::new(SimConfig::default(), false).unwrap();
+        s.open_lesson(l.scenario.clone()).unwrap();
+        s.set_breakpoint(Some(Breakpoint::PrepareSent));
+        let p = s.advance_to(SimTime(10_000));
+        let hit = p.hit.expect("stopped at PREPARE sent");
+        assert_eq!(hit.event.at, SimTime(2_000), "at the scripted transaction");
+        assert_eq!(s.sim().now(), SimTime(2_000));
+        (hit.event.seq, s.timeline().trace_hash())
+    };
+    assert_eq!(stop(), stop());
+}

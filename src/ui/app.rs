@@ -21,6 +21,7 @@
 //! - `?embed=<view>` changes only the layout (`embed_view`: that view and `EmbedBar`);
 //!   the reducer, the session and the components are the whole page's.
 
+use crate::sim::lesson::{all_lessons, Lesson};
 use crate::sim::{
     parse_scenario, scenario_json, settings_from_query_with, BranchInfo, DcId, Marker, MsgKind,
     Progress, Session, SimConfig, SimTime, TableId, TableSnap, TxnId, UserCommand,
@@ -28,11 +29,13 @@ use crate::sim::{
 use crate::ui::components::announcer::Announcer;
 use crate::ui::components::{
     controls::Controls, data::DataPanel, dcs::DcTable, embed::EmbedBar, explore::ExplorePanel,
-    findings::FindingsPanel, help::Help, log::LogPanel, lookup::KeyLookupPanel, map::WorldMap,
+    findings::FindingsPanel, help::Help, lessons::Entry, lessons::LessonPanel,
+    lessons::LessonsList, log::LogPanel, lookup::KeyLookupPanel, map::WorldMap,
     matrix::DetectorMatrix, metrics::MetricsPanel, operate::OperatePanel, ring::RingPanel,
     settings::SettingsPanel, tabs::TabBar, timeline::TimelineBar, txn::TxnPanel,
 };
 use crate::ui::js_api::{JsApi, Shared};
+use crate::ui::state::lessons::{LessonRun, Recap};
 use crate::ui::state::pieces::keep_or;
 use crate::ui::state::url::{bug_fragment, full_page_query, page_param_names, run_fragment};
 use crate::ui::state::{
@@ -182,6 +185,16 @@ pub struct App {
     fork_note: Option<AttrValue>,
     /// An embedded view's link to the full playground (`?…`, the same parameters).
     full_href: AttrValue,
+    /// Every compiled-in lesson that parses (the core's test proves they all do).
+    lessons: Rc<Vec<Lesson>>,
+    /// The lessons list's entries, made once.
+    lesson_entries: Rc<Vec<Entry>>,
+    /// The lessons list is shown (the Learn button).
+    lessons_open: bool,
+    /// The open lesson: its step, its tasks done.
+    lesson: Option<LessonRun>,
+    /// Why `?lesson=<id>` opened nothing.
+    lesson_error: Option<AttrValue>,
     clock: WallClock,
     _interval: Interval,
     _keys: Option<KeyListener>,
@@ -301,6 +314,96 @@ impl App {
         self.view.hit = None;
         self.session.borrow_mut().pacing_mut().play();
         self.clock.reset();
+    }
+
+    /// Opens lesson `id`: its run from the start (client history kept), paused, at
+    /// step 1 (offering the saved step). An unknown id is named in the lessons list and
+    /// the run goes on.
+    fn open_lesson(&mut self, id: &str) {
+        let Some(lesson) = self.lessons.iter().find(|l| l.id == id).cloned() else {
+            let ids: Vec<&str> = self.lessons.iter().map(|l| l.id.as_str()).collect();
+            self.lesson_error = Some(
+                format!(
+                    "There is no lesson {id:.40?}. Pick one below (ids: {}); the current run goes on.",
+                    ids.join(", ")
+                )
+                .into(),
+            );
+            self.lessons_open = true;
+            return;
+        };
+        if let Err(e) = self
+            .session
+            .borrow_mut()
+            .open_lesson(lesson.scenario.clone())
+        {
+            self.lesson_error = Some(format!("Lesson {id} could not start: {e}").into());
+            self.lessons_open = true;
+            return;
+        }
+        self.restarted();
+        self.session.borrow_mut().pacing_mut().pause();
+        self.clock.reset();
+        let saved = web::load_progress().get(id).copied();
+        self.lesson = Some(LessonRun::new(lesson, saved));
+        self.lessons_open = false;
+        self.lesson_error = None;
+        self.begin_step(0, None);
+    }
+
+    /// Shows step `i` of the open lesson: its task counts events from now, its
+    /// `pause_on` is the breakpoint (lessons mode owns it), its tab is shown.
+    /// `since`: the event count its task counts from (None: now).
+    fn begin_step(&mut self, i: usize, since: Option<u64>) {
+        let events = self.session.borrow().sim().counters().events;
+        let Some(run) = self.lesson.as_mut() else {
+            return;
+        };
+        run.begin(i, since.unwrap_or(events), web::wall_ms());
+        if run.step > 0 {
+            run.resume = None;
+        }
+        let pause_on = run.lesson.steps[run.step].pause_on;
+        let tab = run.tab();
+        // While step 1 offers to resume, the saved step stays (a reload offers it again).
+        if run.resume.is_none() {
+            web::save_progress(&run.lesson.id, run.step);
+        }
+        self.session.borrow_mut().set_breakpoint(pause_on);
+        if let Some(t) = tab {
+            self.update_tab(t);
+        }
+        self.check_lesson();
+    }
+
+    /// Leaves lessons mode; the run goes on, without the step's breakpoint.
+    fn close_lesson(&mut self) {
+        if let Some(run) = self.lesson.take() {
+            let pause_on = run.lesson.steps[run.step].pause_on;
+            if pause_on.is_some() && self.session.borrow().breakpoint() == pause_on {
+                self.session.borrow_mut().set_breakpoint(None);
+            }
+        }
+        self.lessons_open = false;
+    }
+
+    /// Checks the open lesson's task and hint; whether the panel changed.
+    fn check_lesson(&mut self) -> bool {
+        let session = self.session.borrow();
+        match self.lesson.as_mut() {
+            Some(run) => run.check(session.sim(), web::wall_ms()),
+            None => false,
+        }
+    }
+
+    fn update_tab(&mut self, t: Tab) {
+        self.view.reduce(Action::Tab(t));
+        if t == Tab::Data {
+            self.refresh_data(true);
+        }
+        if t == Tab::Ring {
+            self.refresh_lookup();
+        }
     }
 
     fn tick(&mut self) -> bool {
@@ -504,7 +607,22 @@ impl Component for App {
             session: Rc::new(RefCell::new(session)),
             hit: Rc::new(RefCell::new(None)),
         };
+        let lessons: Vec<Lesson> = all_lessons().into_iter().filter_map(Result::ok).collect();
+        let lesson_entries = lessons
+            .iter()
+            .map(|l| Entry {
+                id: l.id.clone().into(),
+                title: l.title.clone().into(),
+                summary: l.summary.clone().into(),
+                steps: l.steps.len(),
+            })
+            .collect();
         let mut app = App {
+            lessons: Rc::new(lessons),
+            lesson_entries: Rc::new(lesson_entries),
+            lessons_open: false,
+            lesson: None,
+            lesson_error: None,
             lookup,
             pieces,
             session: shared.session.clone(),
@@ -524,6 +642,9 @@ impl Component for App {
             _keys: KeyListener::install(cbs.action.clone()),
             cbs,
         };
+        if let (Some(id), None) = (&page.lesson, page.embed) {
+            app.open_lesson(id);
+        }
         // An embedded data view is on screen from the start, before any tick.
         if app.view.shows(Tab::Data) {
             app.refresh_data(true);
@@ -534,7 +655,59 @@ impl Component for App {
     fn update(&mut self, _ctx: &Context<Self>, action: Action) -> bool {
         use Action as A;
         match action {
-            A::Tick => return self.tick(),
+            A::Tick => {
+                let moved = self.tick();
+                let changed = self.check_lesson();
+                return moved || changed;
+            }
+            A::ToggleLessons => {
+                self.lessons_open = !(self.lessons_open || self.lesson.is_some());
+                self.lesson = None;
+            }
+            A::OpenLesson(id) => self.open_lesson(&id),
+            A::LessonNext | A::LessonKey(true) => {
+                let events = self.session.borrow().sim().counters().events;
+                if let Some((i, since)) = self
+                    .lesson
+                    .as_ref()
+                    .filter(|r| r.can_next())
+                    .map(|r| (r.step + 1, r.next_since(events)))
+                {
+                    self.begin_step(i, Some(since));
+                }
+            }
+            A::LessonPrev | A::LessonKey(false) => {
+                if let Some(i) = self
+                    .lesson
+                    .as_ref()
+                    .filter(|r| r.step > 0)
+                    .map(|r| r.step - 1)
+                {
+                    self.begin_step(i, None);
+                }
+            }
+            A::LessonResume => {
+                if let Some(i) = self.lesson.as_mut().and_then(|r| r.resume.take()) {
+                    // The narration resumes there; the run starts over (the learner's
+                    // earlier actions are not replayed), so earlier tasks count as seen.
+                    if let Some(run) = self.lesson.as_mut() {
+                        for d in run.done.iter_mut().take(i) {
+                            *d = true;
+                        }
+                    }
+                    self.begin_step(i, None);
+                }
+            }
+            A::LessonReset => {
+                if let Some(id) = self.lesson.as_ref().map(|r| r.lesson.id.clone()) {
+                    self.open_lesson(&id);
+                    if let Some(run) = self.lesson.as_mut() {
+                        run.resume = None;
+                    }
+                }
+            }
+            A::LessonClose => self.close_lesson(),
+            A::CloseHelp if !self.view.help => self.close_lesson(),
             A::Play => self.play(),
             A::Pause => self.session.borrow_mut().pacing_mut().pause(),
             A::TogglePlay => {
@@ -602,6 +775,7 @@ impl Component for App {
                 let note = match res {
                     Ok(()) => {
                         self.restarted();
+                        self.lesson = None;
                         Ok("New run started.".into())
                     }
                     Err(e) => Err(e.to_string().into()),
@@ -618,6 +792,7 @@ impl Component for App {
                 let note = match res {
                     Ok(n) => {
                         self.restarted();
+                        self.lesson = None;
                         Ok(format!("Imported: a new run with {n} scheduled command(s).").into())
                     }
                     Err(e) => Err(e.to_string().into()),
@@ -658,15 +833,7 @@ impl Component for App {
                     .into())),
                 );
             }
-            A::Tab(t) => {
-                self.view.reduce(A::Tab(t));
-                if t == Tab::Data {
-                    self.refresh_data(true);
-                }
-                if t == Tab::Ring {
-                    self.refresh_lookup();
-                }
-            }
+            A::Tab(t) => self.update_tab(t),
             A::Seek(t) => {
                 self.session.borrow_mut().seek(t);
                 self.moved();
@@ -734,6 +901,12 @@ impl Component for App {
                 hit.clone_from(&self.view.hit);
             }
         }
+        // What the lesson's step points at wears `.lesson-focus` (nothing without one).
+        let focus = match (&self.lesson, self.session.try_borrow()) {
+            (Some(run), Ok(s)) => run.focus_selectors(s.sim()),
+            _ => Vec::new(),
+        };
+        web::highlight(&focus);
     }
 
     fn view(&self, _ctx: &Context<Self>) -> Html {
@@ -754,11 +927,16 @@ impl Component for App {
                     now={p.snap.now} seed={p.snap.seed} theme={v.theme} large={v.large}
                     pending={session.pending()} breakpoint={session.breakpoint()}
                     keep_breakpoint={session.keeps_breakpoint()} hit={v.hit.clone()}
-                    on_action={cbs.action.clone()} />
+                    learning={self.lessons_open || self.lesson.is_some()} on_action={cbs.action.clone()} />
                 <TimelineBar now={self.tl.now} events={self.tl.events} end={self.tl.end} markers={self.tl.markers.clone()}
                     branches={self.tl.branches.clone()} branch={self.tl.branch.clone()} trace_hash={self.tl.trace_hash}
                     share_url={self.share_url.clone()} fork_note={self.fork_note.clone()} on_action={cbs.action.clone()} />
                 { for error }
+                if let Some(run) = &self.lesson {
+                    <LessonPanel step={run.view(&p.topo.names, Some(Recap::of(&p.snap)))} on_action={cbs.action.clone()} />
+                } else if self.lessons_open {
+                    <LessonsList entries={self.lesson_entries.clone()} error={self.lesson_error.clone()} on_action={cbs.action.clone()} />
+                }
                 <main class="layout">
                     <section class="panel map-panel" aria-label="World map">{ self.map() }</section>
                     <section class="panel side" aria-label="Datacenters and failure detectors">

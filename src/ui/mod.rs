@@ -105,6 +105,20 @@
 //! | `<x>-error-ok`            | the success note in place of error `<x>` (e.g. `settings-error-ok`) |
 //! | `legend-<kind>`           | map legend entry; click hides / shows that message kind     |
 //! | `datacenters`, `counters`, `detector-matrix` | the side panel's tables                  |
+//! | `learn`                   | header button "Learn": shows / hides the lessons list (`aria-pressed` = a list or a lesson is open); on every first load |
+//! | `lessons`                 | the lessons list (in the page's flow under the timeline bar, never over the map) |
+//! | `lesson-<id>`             | a lesson's entry in the list (title, summary, step count); click opens it (as `?lesson=<id>`) |
+//! | `lesson-error`            | in the list: why `?lesson=<id>` opened nothing (an unknown id, named); the URL's run goes on |
+//! | `lesson`                  | the open lesson's narration panel; `data-lesson` = its id    |
+//! | `lesson-step`             | the step's text; `data-step` = 1-based index, `data-of` = the lesson's step count |
+//! | `lesson-task`             | what the step asks (only on a step with a task); `data-done` = true \| false (`lesson::task_done`, checked every tick; once true it stays) |
+//! | `lesson-hint`             | the step's hint, shown `hint_after_ms` of wall time (default 15 s) after the step began while its task is not done |
+//! | `lesson-prev` / `lesson-next` | previous / next step (← / → while a lesson is open and the focus is not in the timeline bar); next is disabled on a task step until its task is done, and on the last step |
+//! | `lesson-reset`            | replays the lesson from its start: the same settings and commands, paused at step 1 (the same trace hash at the same events) |
+//! | `lesson-close`            | leaves lessons mode (also Esc); the run goes on as a plain run |
+//! | `lesson-resume`           | on step 1, when localStorage holds a later step of this lesson: jumps the narration there (`data-step`, 1-based); the run starts over |
+//! | `lesson-recap`            | on the last step: what the checker saw in this run (snapshot totals): `data-findings`, `data-violations`, `data-commits`, `data-aborts`, `data-failovers` |
+//! | `.lesson-focus` (class)   | what the step's `look_at` points at: a DC (map and DC table), a link direction, a data row and the Data tab, the newest transaction and the 2PC diagram, a tab |
 //! | `ring-focus`, `data-table-pick`, `shards`, `plot-<name>`, `cut-<from>-<to>`, `partition-dc-<id>`, `field-failover`, `settings-reset` | further hooks |
 
 pub mod app;

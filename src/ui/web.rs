@@ -97,6 +97,23 @@ impl KeyListener {
                 if tag == "BUTTON" && matches!(key.as_str(), " " | "Enter") {
                     return;
                 }
+                // While a lesson is open, ← / → move between its steps unless the focus
+                // is in the timeline bar (where they move the run one event).
+                if !e.shift_key()
+                    && matches!(key.as_str(), "ArrowLeft" | "ArrowRight")
+                    && lesson_open()
+                {
+                    let in_timeline = e
+                        .target()
+                        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                        .and_then(|el| el.closest(".timeline-bar").ok().flatten())
+                        .is_some();
+                    if !in_timeline {
+                        e.prevent_default();
+                        to.emit(Action::LessonKey(key == "ArrowRight"));
+                        return;
+                    }
+                }
                 if let Some(a) = Action::of_key_with_shift(&key, e.shift_key()) {
                     e.prevent_default();
                     to.emit(a);
@@ -158,5 +175,79 @@ pub fn page_url() -> String {
     match href.split_once('#') {
         Some((base, _)) => base.to_string(),
         None => href,
+    }
+}
+
+/// Whether the lesson narration panel is on the page.
+fn lesson_open() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector("[data-testid=lesson-step]").ok().flatten())
+        .is_some()
+}
+
+/// The class that marks what a lesson step points at.
+pub const FOCUS_CLASS: &str = "lesson-focus";
+
+/// Marks exactly the elements matching `selectors` with `FOCUS_CLASS` (and unmarks the
+/// rest). Called after every render: a component that re-renders its element's class
+/// drops the mark, and the next call puts it back.
+pub fn highlight(selectors: &[String]) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let want: Vec<web_sys::Element> = selectors
+        .iter()
+        .filter_map(|s| doc.query_selector_all(s).ok())
+        .flat_map(|list| {
+            (0..list.length())
+                .filter_map(move |i| list.item(i))
+                .filter_map(|n| n.dyn_into::<web_sys::Element>().ok())
+        })
+        .collect();
+    if let Ok(old) = doc.query_selector_all(&format!(".{FOCUS_CLASS}")) {
+        for i in 0..old.length() {
+            if let Some(el) = old
+                .item(i)
+                .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+            {
+                if !want.iter().any(|w| w == &el) {
+                    let _ = el.class_list().remove_1(FOCUS_CLASS);
+                }
+            }
+        }
+    }
+    for el in want {
+        if !el.class_list().contains(FOCUS_CLASS) {
+            let _ = el.class_list().add_1(FOCUS_CLASS);
+        }
+    }
+}
+
+/// The localStorage key of the lessons' progress: a JSON object, lesson id → step
+/// (0-based) last shown.
+const PROGRESS_KEY: &str = "tablestore.lessons.progress";
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+}
+
+/// The step last shown of each lesson (empty if storage is off or the entry is broken).
+pub fn load_progress() -> std::collections::BTreeMap<String, usize> {
+    storage()
+        .and_then(|s| s.get_item(PROGRESS_KEY).ok().flatten())
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
+}
+
+/// Remembers that lesson `id` is at `step` (0-based); silently skipped without storage.
+pub fn save_progress(id: &str, step: usize) {
+    let Some(s) = storage() else {
+        return;
+    };
+    let mut all = load_progress();
+    all.insert(id.to_string(), step);
+    if let Ok(text) = serde_json::to_string(&all) {
+        let _ = s.set_item(PROGRESS_KEY, &text);
     }
 }

@@ -28,6 +28,9 @@ pub struct Props {
     pub keep_breakpoint: bool,
     /// Where the run last stopped at the breakpoint (cleared by Play / Step).
     pub hit: Option<BreakpointHit>,
+    /// The lessons list or a lesson is open (the Learn button shows it pressed).
+    #[prop_or_default]
+    pub learning: bool,
     /// Play, pause, step, breakpoint, speed and the presentation toggles.
     pub on_action: Callback<Action>,
 }
@@ -137,6 +140,8 @@ pub fn controls(p: &Props) -> Html {
                 </label>
             </div>
             <div class="view-controls">
+                <button class={classes!("learn", p.learning.then_some("on"))} data-testid="learn" aria-pressed={p.learning.to_string()}
+                    onclick={emit(Action::ToggleLessons)} title="Guided lessons: learn each mechanism by breaking it">{ "Learn" }</button>
                 <button class="ghost" data-testid="theme-toggle" title="Colour theme: auto follows the system" onclick={emit(Action::CycleTheme)}>{ theme }</button>
                 <button class={classes!("ghost", p.large.then_some("on"))} data-testid="large-toggle" aria-pressed={p.large.to_string()}
                     onclick={emit(Action::ToggleLarge)} title="Larger type for projectors">{ "A+" }</button>
@@ -144,7 +149,11 @@ pub fn controls(p: &Props) -> Html {
             </div>
             if p.breakpoint.is_some() || p.hit.is_some() {
                 <div class="bp-row">
+                    // A lesson's narration says why the run pauses: no caption (the
+                    // narration stays near the top on a projector).
+                    if !p.learning {
                     <p class="caption">{ "Breakpoint: the run pauses right after the next event of the chosen kind, with the clock on that instant, so you can act then (kill a DC, cut a link) before anything else happens; Play or Step goes on. It fires once and returns to never, unless \"keep armed\" is on." }</p>
+                    }
                     { for hit }
                 </div>
             }

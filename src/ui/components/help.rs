@@ -38,6 +38,7 @@ pub fn help(p: &Props) -> Html {
                     <tr><th><kbd>{ "+" }</kbd>{ " / " }<kbd>{ "-" }</kbd></th><td>{ "faster / slower (×2 per press)" }</td></tr>
                     <tr><th><kbd>{ "←" }</kbd>{ " / " }<kbd>{ "→" }</kbd></th><td>{ "one event back / forward (pauses)" }</td></tr>
                     <tr><th><kbd>{ "Shift+←" }</kbd>{ " / " }<kbd>{ "Shift+→" }</kbd></th><td>{ "one simulated second back / forward" }</td></tr>
+                    <tr><th><kbd>{ "←" }</kbd>{ " / " }<kbd>{ "→" }</kbd>{ " in a lesson" }</th><td>{ "previous / next step while a lesson is open (in the timeline bar they still move the run); Esc leaves the lesson" }</td></tr>
                     <tr><th><kbd>{ "Home" }</kbd>{ " / " }<kbd>{ "End" }</kbd></th><td>{ "start of the run / end of the branch" }</td></tr>
                     <tr><th><kbd>{ "?" }</kbd></th><td>{ "show / hide this list" }</td></tr>
                     <tr><th><kbd>{ "Esc" }</kbd></th><td>{ "close this list" }</td></tr>

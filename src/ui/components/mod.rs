@@ -11,6 +11,7 @@ pub mod embed;
 pub mod explore;
 pub mod findings;
 pub mod help;
+pub mod lessons;
 pub mod log;
 pub mod lookup;
 pub mod map;

@@ -10,6 +10,7 @@
 //!   (`Callback<DcId>`, …) the App made once, so props compare equal between renders.
 //! - Nothing here owns or mutates the `Sim`; the run lives in the core's `Session`.
 
+pub mod lessons;
 pub mod pieces;
 pub mod url;
 pub mod view;
@@ -101,7 +102,24 @@ pub enum Action {
     CycleTheme,
     ToggleLarge,
     ToggleHelp,
+    /// Escape: closes the help list if open, else leaves lessons mode.
     CloseHelp,
+    // ---- lessons mode (reduced in `app`: a lesson replaces the run)
+    /// The header's Learn button: show or hide the lessons list.
+    ToggleLessons,
+    /// Open the lesson with this id: its run from the start, paused, at step 1.
+    OpenLesson(String),
+    /// The next step (only once the step's task, if any, is done).
+    LessonNext,
+    LessonPrev,
+    /// ← / → while a lesson is open and the focus is not in the timeline bar.
+    LessonKey(bool),
+    /// Jump to the step saved in localStorage for this lesson.
+    LessonResume,
+    /// Replay the lesson from its start: same settings, same commands, same run.
+    LessonReset,
+    /// Leave lessons mode (the run goes on as a plain run).
+    LessonClose,
 }
 
 impl Action {

@@ -1,5 +1,5 @@
 //! The page's own URL parameters — how the page shows the run, not what the run is:
-//! `embed`, `tab`, `speed`, `pause_at` and `play`. The run's settings (`seed`, `dcs`, …) are the
+//! `embed`, `tab`, `speed`, `pause_at`, `play` and `lesson`. The run's settings (`seed`, `dcs`, …) are the
 //! core's (`fields::FIELDS`, read by `settings_from_query_with`, which skips the names in
 //! `PAGE_PARAMS` and lists them among the known ones).
 //!
@@ -25,7 +25,7 @@ pub struct PageParam {
 
 /// The page's parameters, in the order docs/URL.md lists them. Their values: `Embed::ALL`,
 /// `Tab::ALL`, a speed factor within the slider's range, `BREAKPOINTS`, on / off.
-pub const PAGE_PARAMS: [PageParam; 5] = [
+pub const PAGE_PARAMS: [PageParam; 6] = [
     PageParam {
         name: "embed",
         default: "none (the whole page)",
@@ -46,10 +46,14 @@ pub const PAGE_PARAMS: [PageParam; 5] = [
         name: "play",
         default: "`1`",
     },
+    PageParam {
+        name: "lesson",
+        default: "none (no lesson open)",
+    },
 ];
 
 /// The names of `PAGE_PARAMS`, for `settings_from_query_with`.
-pub fn page_param_names() -> [&'static str; 5] {
+pub fn page_param_names() -> [&'static str; 6] {
     PAGE_PARAMS.map(|p| p.name)
 }
 
@@ -64,6 +68,9 @@ pub struct PageParams {
     pub pause_at: Option<Option<Breakpoint>>,
     /// Start running (`play=1`) or paused (`play=0`).
     pub play: Option<bool>,
+    /// The lesson to open (`lesson=<id>`); the App checks that it exists and says so in
+    /// the lessons list if not (the id is cut to 40 characters).
+    pub lesson: Option<String>,
 }
 
 /// The `key=value` pairs of a query, in order (no percent-decoding, as the settings).
@@ -162,6 +169,10 @@ impl PageParams {
                 "speed" => parse_speed(v).map(|s| p.speed_pos = Some(s)),
                 "pause_at" => parse_pause_at(v).map(|b| p.pause_at = Some(b)),
                 "play" => parse_play(v).map(|b| p.play = Some(b)),
+                "lesson" => {
+                    p.lesson = Some(v.chars().take(40).collect());
+                    Ok(())
+                }
                 _ => Ok(()),
             };
             if let Err(e) = res {
