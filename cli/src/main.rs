@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use tablestore_sim::explore::real::{seeded_bug, seeded_bugs, Real, Spec};
-use tablestore_sim::explore::{Expectation, Explorer, Options, Verdict as Found};
+use tablestore_sim::explore::{Expectation, Explorer, Options, Order, Verdict as Found};
 use tablestore_sim::link::{self, RunLink};
 use tablestore_sim::schedule::{
     command_infos, play, schedule, settle, Modes, ScheduleOptions, FAULT_SPAN_MS,
@@ -433,6 +433,11 @@ struct ExploreArgs {
     /// Go on after the first violation (to settle every property).
     #[arg(long)]
     all: bool,
+    /// Depth-first: memory for the states visited only (24 bytes each), not for a
+    /// breadth-first queue of whole states; the same states, and with `--all` the same
+    /// shortest counterexamples (stopped at a violation, a longer one).
+    #[arg(long)]
+    dfs: bool,
 }
 
 fn explore(a: ExploreArgs) -> ExitCode {
@@ -498,6 +503,7 @@ fn explore(a: ExploreArgs) -> ExitCode {
         Err(e) => return fail(&e.to_string()),
     };
     let opts = Options {
+        order: if a.dfs { Order::Depth } else { Order::Breadth },
         max_states: a.max_states,
         stop_on_violation: !a.all,
     };

@@ -5,7 +5,7 @@
 use std::time::Instant;
 use tablestore_sim::explore::real::{seeded_bugs, Real, Spec};
 use tablestore_sim::explore::twophase::TwoPhase;
-use tablestore_sim::explore::{Explorer, Model, Options, Verdict};
+use tablestore_sim::explore::{Explorer, Model, Options, Order, Verdict};
 
 fn run<M: Model>(label: &str, model: M, opts: Options) {
     let start = Instant::now();
@@ -60,13 +60,14 @@ fn main() {
         Options::default(),
     );
     run(
-        "real nodes: item 3 (3 DCs, 2 keys, 1 txn, 1 write, ≤ 1 crash, ≤ 1 cut), first 200 000 states",
+        "real nodes: item 3 (3 DCs, 2 keys, 1 txn, 1 write, ≤ 1 crash, ≤ 1 cut, faults every 100 ms to 400 ms), depth-first, to the end",
         Real::new(Spec::default()).expect("valid"),
         Options {
-            max_states: 200_000,
+            order: Order::Depth,
             ..Options::default()
         },
     );
+    println!("peak resident memory so far: {}", peak_rss());
     for b in seeded_bugs() {
         run(
             &format!("seeded bug {}", b.name),
@@ -74,7 +75,20 @@ fn main() {
             Options {
                 max_states: 1_000_000,
                 stop_on_violation: true,
+                ..Options::default()
             },
         );
     }
+}
+
+/// The process's peak resident set (Linux `VmHWM`), for the note; "?" elsewhere.
+fn peak_rss() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l["VmHWM:".len()..].trim().to_string())
+        })
+        .unwrap_or_else(|| "?".into())
 }

@@ -228,7 +228,7 @@ impl Sim {
             .client_dcs
             .retain(|&c| c != d);
         // Peers forget the removed DC.
-        for n in self.world.nodes.values_mut().map(std::rc::Rc::make_mut) {
+        for n in self.world.nodes.values_mut().map(|n| &mut **n) {
             n.forget_peer(d);
         }
         Ok(())
@@ -539,7 +539,7 @@ impl Sim {
             .iter()
             .enumerate()
             .filter(|(_, d)| self.world.is_up(**d))
-            .filter_map(|(i, d)| Some((i, self.world.nodes.get(d)?.durable.stores.get(&key)?)))
+            .filter_map(|(i, d)| Some((i, &**self.world.nodes.get(d)?.durable.stores.get(&key)?)))
             .collect();
         if live.len() < need {
             let down: Vec<DcId> = reps
@@ -573,14 +573,14 @@ impl Sim {
             .filter(|n| n.is_up())
             .find(|n| n.is_primary(key));
         if let Some(n) = primary {
-            return n.durable.stores.get(&key).cloned();
+            return n.durable.stores.get(&key).map(|s| (**s).clone());
         }
         reps.iter()
             .filter_map(|d| self.world.nodes.get(d))
             .filter(|n| n.is_up())
             .filter_map(|n| n.durable.stores.get(&key))
             .max_by_key(|s| s.last())
-            .cloned()
+            .map(|s| (**s).clone())
     }
 
     fn mode_of(&self, t: TableId) -> ReplicationMode {

@@ -331,13 +331,32 @@ impl Checker {
         self.layout_copies.hash(h);
         self.layout_at.hash(h);
         self.latest_epoch.hash(h);
-        self.last_write.hash(h);
+        // Event counts (`Invocation::seq`, `last_write`'s fifth field) decide only whether
+        // a write was acknowledged at or after a read's invocation (`acked >= invoked`);
+        // everything later counts higher than both. So what decides the future is, for
+        // each count, how many of the other kind lie below it, not its value (how many
+        // events the path happened to record): hash that, so paths to one state merge.
+        let sorted = |it: &mut dyn Iterator<Item = u64>| {
+            let mut v: Vec<u64> = it.collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        let acks = sorted(&mut self.last_write.values().map(|w| w.4));
+        let invs = sorted(&mut self.invocations.values().map(|i| i.seq));
+        for (k, &(pos, id, copies, at, seq)) in &self.last_write {
+            let invoked_before = invs.partition_point(|&i| i <= seq) as u64;
+            (k, pos, id, copies, at, invoked_before).hash(h);
+        }
         self.outcomes.hash(h);
         self.vote_live.hash(h);
         self.in_doubt.hash(h);
         self.reported_divergence.hash(h);
         self.reported_stuck.hash(h);
-        self.invocations.hash(h);
+        for (req, i) in &self.invocations {
+            let acked_before = acks.partition_point(|&a| a < i.seq) as u64;
+            (req, i.home, acked_before, i.at, &i.op).hash(h);
+        }
         self.history.len().hash(h);
         for f in &self.findings {
             f.kind.hash(h);
@@ -347,7 +366,7 @@ impl Checker {
 
 pub(crate) struct CheckCtx<'a> {
     pub(crate) now: SimTime,
-    pub(crate) nodes: &'a BTreeMap<DcId, std::rc::Rc<Node>>,
+    pub(crate) nodes: &'a BTreeMap<DcId, crate::fp::Shared<Node>>,
     pub(crate) modes: &'a [ReplicationMode],
     pub(crate) placement: &'a Placement,
     pub(crate) replication_factor: usize,

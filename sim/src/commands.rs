@@ -133,7 +133,7 @@ impl Sim {
                     .world
                     .nodes
                     .get_mut(&d)
-                    .map(std::rc::Rc::make_mut)
+                    .map(|n| &mut **n)
                     .ok_or(CommandError::UnknownDc(d))?;
                 if !n.is_up() {
                     return Err(CommandError::AlreadyDown(d));

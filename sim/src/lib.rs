@@ -37,6 +37,7 @@ pub mod explore;
 mod facts;
 #[allow(missing_docs)] // The settings schema (one place for keys, bounds and parsers).
 pub mod fields;
+pub mod fp;
 pub mod history;
 mod ids;
 pub mod lesson;

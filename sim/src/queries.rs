@@ -180,7 +180,13 @@ impl Sim {
 
     /// `dc`'s copy of shard `key` (its retained log, snapshot and rows), if it stores one.
     pub fn store_at(&self, dc: DcId, key: (TableId, ShardId)) -> Option<&ShardStore> {
-        self.world.nodes.get(&dc)?.durable.stores.get(&key)
+        self.world
+            .nodes
+            .get(&dc)?
+            .durable
+            .stores
+            .get(&key)
+            .map(|s| &**s)
     }
 
     /// Over every shard copy every DC stores: the log entries retained, and the entries

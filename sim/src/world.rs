@@ -12,6 +12,7 @@
 //! - The world knows nothing of recording: it reports drops to its caller.
 
 use crate::config::{DcSpec, SimConfig};
+use crate::fp::Shared;
 use crate::ids::DcId;
 use crate::net::{DropReason, Envelope, Network};
 use crate::node::{Bugs, Ctx, Node};
@@ -57,7 +58,7 @@ pub(crate) struct World {
     pub(crate) dcs: Rc<BTreeMap<DcId, DcSpec>>,
     /// Each node behind an `Rc`: never shared in a timed run (so `make_mut` is free),
     /// shared between the explorer's branches until one of them changes it.
-    pub(crate) nodes: BTreeMap<DcId, Rc<Node>>,
+    pub(crate) nodes: BTreeMap<DcId, Shared<Node>>,
     pub(crate) net: Network,
     pub(crate) placement: Rc<Placement>,
     /// The last routed `Out`'s buffer, reused by the next handler (one allocation per
@@ -132,7 +133,7 @@ impl World {
         let ctx = Ctx::new(*now, cfg, placement, &net.latency);
         let mut out = Out::reusing(std::mem::take(spare));
         if let Some(n) = nodes.get_mut(&dc) {
-            f(Rc::make_mut(n), &ctx, &mut out);
+            f(n, &ctx, &mut out);
         }
         out
     }
@@ -143,7 +144,7 @@ impl World {
         let ctx = self.ctx();
         let mut n = Node::new(id, &ctx, bugs);
         n.start(&ctx, &mut out);
-        self.nodes.insert(id, Rc::new(n));
+        self.nodes.insert(id, Shared::new(n));
         out
     }
 

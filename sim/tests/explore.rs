@@ -2,7 +2,7 @@
 //! and stateright give), and its runs over the real nodes.
 
 use tablestore_sim::explore::twophase::TwoPhase;
-use tablestore_sim::explore::{Explorer, Options, Verdict};
+use tablestore_sim::explore::{Explorer, Model, Options, Order, Verdict};
 
 fn twophase(rms: usize) -> (u64, Vec<(&'static str, Verdict)>, Explorer<TwoPhase>) {
     let mut e = Explorer::new(TwoPhase { rms }, Options::default());
@@ -87,6 +87,58 @@ fn the_real_nodes_in_a_small_world_break_no_invariant_and_reach_every_sometimes_
     );
 }
 
+/// Every visited state's depth and verdicts of an exploration run to its end.
+fn exhaust<M: Model>(model: M, order: Order) -> (u64, u32, Vec<(&'static str, Option<usize>)>) {
+    let mut e = Explorer::new(
+        model,
+        Options {
+            order,
+            ..Options::default()
+        },
+    );
+    let mut p = e.explore_some(1);
+    while !p.done {
+        p = e.explore_some(61);
+    }
+    assert!(!p.truncated);
+    // Each verdict with the length of the path to its witness.
+    let r = e
+        .results()
+        .into_iter()
+        .map(|(n, _, v)| {
+            (
+                n,
+                v.witness().map(|fp| e.path_to(fp).expect("replays").len()),
+            )
+        })
+        .collect();
+    (p.states, p.depth, r)
+}
+
+#[test]
+fn depth_first_finds_the_same_states_and_paths_as_short_as_breadth_first() {
+    for rms in [3, 5] {
+        assert_eq!(
+            exhaust(TwoPhase { rms }, Order::Depth),
+            exhaust(TwoPhase { rms }, Order::Breadth),
+            "{rms} RMs"
+        );
+    }
+    let (n, depth, results) = exhaust(Real::new(small_world()).unwrap(), Order::Depth);
+    assert_eq!(
+        (n, depth, results),
+        exhaust(Real::new(small_world()).unwrap(), Order::Breadth)
+    );
+    // And a seeded bug's violation, searched to the end: the same shortest counterexample.
+    let b = seeded_bug("two-primaries-after-cut").unwrap();
+    let (_, _, deep) = exhaust(Real::new(b.seeded_spec()).unwrap(), Order::Depth);
+    let (_, _, wide) = exhaust(Real::new(b.seeded_spec()).unwrap(), Order::Breadth);
+    let durability =
+        |r: &[(&str, Option<usize>)]| r.iter().find(|x| x.0 == "durability").and_then(|x| x.1);
+    assert!(durability(&deep).is_some());
+    assert_eq!(durability(&deep), durability(&wide));
+}
+
 #[test]
 fn untimed_messages_every_delivery_order_of_a_tiny_world_is_explored_and_safe() {
     // 2 DCs, one Quorum(2) write, no faults: every order of every message and timer in
@@ -129,6 +181,7 @@ fn every_seeded_bug_is_found_with_a_short_counterexample() {
             Options {
                 max_states: 200_000,
                 stop_on_violation: true,
+                ..Options::default()
             },
         );
         let p = e.run();
@@ -162,6 +215,7 @@ fn a_timed_counterexample_is_a_scenario_that_replays_to_the_same_finding() {
             Options {
                 max_states: 200_000,
                 stop_on_violation: true,
+                ..Options::default()
             },
         );
         e.run();
@@ -218,6 +272,7 @@ fn real_probe() {
             Options {
                 max_states: max,
                 stop_on_violation: true,
+                ..Options::default()
             },
         );
         let p = e.run();
@@ -246,4 +301,106 @@ fn real_probe() {
             }
         }
     }
+}
+
+/// The successor of `s` by its action printed as `name`.
+fn step_by_name(
+    m: &Real,
+    s: &tablestore_sim::explore::real::State,
+    name: &str,
+) -> tablestore_sim::explore::real::State {
+    let mut acts = Vec::new();
+    m.actions(s, &mut acts);
+    let a = acts
+        .into_iter()
+        .find(|a| a.to_string() == name)
+        .expect("enabled");
+    m.next(s, &a).expect("a successor")
+}
+
+/// The fingerprint keeps everything that decides a state's future: any two paths that
+/// reach one fingerprint have the same successors (else which path the search took first
+/// would change what it finds, and depth-first and breadth-first would disagree).
+fn successors_depend_on_the_fingerprint_alone(spec: Spec, limit: usize) {
+    use std::collections::HashMap;
+    use tablestore_sim::explore::real::State;
+    let m = Real::new(spec).unwrap();
+    let succ = |s: &State| -> Vec<(String, u64)> {
+        let mut acts = Vec::new();
+        m.actions(s, &mut acts);
+        acts.iter()
+            .filter_map(|a| Some((a.to_string(), m.fingerprint(&m.next(s, a)?))))
+            .collect()
+    };
+    let mut reps: HashMap<u64, (Vec<(String, u64)>, Vec<String>, State)> = HashMap::new();
+    let mut stack = vec![(m.init(), Vec::<String>::new())];
+    while let Some((s, path)) = stack.pop() {
+        let fp = m.fingerprint(&s);
+        let next = succ(&s);
+        if let Some((rnext, rpath, rstate)) = reps.get(&fp) {
+            if rnext != &next {
+                // Name the pieces of the successors that differ.
+                for ((a, x), (_, y)) in rnext.iter().zip(&next) {
+                    if x != y {
+                        let (na, nb) = (step_by_name(&m, rstate, a), step_by_name(&m, &s, a));
+                        for (p, q) in na.fingerprint_parts().iter().zip(nb.fingerprint_parts()) {
+                            if p.1 != q.1 {
+                                eprintln!("after {a}: {} differs", p.0);
+                            }
+                        }
+                    }
+                }
+                panic!("same fingerprint, different futures:\n  {rpath:?}\n  {path:?}");
+            }
+            continue;
+        }
+        if reps.len() >= limit {
+            continue;
+        }
+        let mut acts = Vec::new();
+        m.actions(&s, &mut acts);
+        for a in acts {
+            if let Some(n) = m.next(&s, &a) {
+                let mut p = path.clone();
+                p.push(a.to_string());
+                stack.push((n, p));
+            }
+        }
+        reps.insert(fp, (next, path, s));
+    }
+}
+
+#[test]
+fn a_state_s_future_depends_on_its_fingerprint_alone() {
+    successors_depend_on_the_fingerprint_alone(small_world(), 3_000);
+    // A write and a quorum read around a cut, timed.
+    successors_depend_on_the_fingerprint_alone(
+        Spec {
+            txns: 0,
+            writes: 1,
+            reads: 1,
+            consistency: tablestore_sim::ReadConsistency::Quorum,
+            crashes: 0,
+            cuts: 1,
+            quantum_ms: 50,
+            horizon_ms: 300,
+            ..Spec::default()
+        },
+        3_000,
+    );
+    // Untimed: every delivery order.
+    successors_depend_on_the_fingerprint_alone(
+        Spec {
+            dcs: 2,
+            keys: 1,
+            txns: 0,
+            writes: 1,
+            crashes: 1,
+            cuts: 0,
+            quantum_ms: 0,
+            horizon_ms: 100,
+            ..Spec::default()
+        },
+        3_000,
+    );
 }

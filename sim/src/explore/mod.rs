@@ -12,6 +12,13 @@
 //! - Breadth-first: states are visited in order of depth, and properties are checked when
 //!   a state is first generated, so the first discovery of each property is at the least
 //!   depth — its path is as short as any.
+//! - Two orders, the same answer once done. Breadth-first (`Order::Breadth`, the default)
+//!   keeps every state still to expand in a queue (memory ∝ the widest level). Depth-first
+//!   (`Order::Depth`) keeps only the current path's states: memory ∝ the visited map
+//!   (24 bytes a state). Its map also records each state's depth, and a state reached again
+//!   by a shorter path takes that path and is expanded again — so when the search ends
+//!   every recorded path is as short as breadth-first's and the state set is the same.
+//!   Stopped early (a violation, `max_states`), a depth-first path may be longer.
 //! - Step-wise: `explore_some(budget)` expands at most `budget` states and returns the
 //!   progress, so a caller (a CLI loop, a Web Worker between messages) can report,
 //!   cancel (just stop calling), or go on. The result does not depend on the budgets.
@@ -24,6 +31,7 @@ pub mod api;
 pub mod real;
 pub mod twophase;
 
+pub use crate::fp::{fingerprint, FpHasher};
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
@@ -72,59 +80,6 @@ pub trait Model {
     fn within_bounds(&self, _s: &Self::State) -> bool {
         true
     }
-}
-
-/// The fixed 64-bit hash the explorer fingerprints states with: a multiply–rotate word
-/// hash (as rustc's FxHash) with a final avalanche (murmur3's), so nearby states spread.
-#[derive(Default, Clone, Copy)]
-pub struct FpHasher(u64);
-
-const K: u64 = 0x9e37_79b9_7f4a_7c15;
-
-impl Hasher for FpHasher {
-    fn finish(&self) -> u64 {
-        let mut z = self.0;
-        z = (z ^ (z >> 33)).wrapping_mul(0xff51_afd7_ed55_8ccd);
-        z = (z ^ (z >> 33)).wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-        z ^ (z >> 33)
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.write_u64(u64::from_le_bytes(w));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.write_u64(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 56));
-        }
-    }
-    fn write_u8(&mut self, i: u8) {
-        self.write_u64(u64::from(i));
-    }
-    fn write_u16(&mut self, i: u16) {
-        self.write_u64(u64::from(i));
-    }
-    fn write_u32(&mut self, i: u32) {
-        self.write_u64(u64::from(i));
-    }
-    fn write_u64(&mut self, i: u64) {
-        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(K);
-    }
-    // usize hashed as 64 bits, so native and wasm fingerprints agree.
-    fn write_usize(&mut self, i: usize) {
-        self.write_u64(i as u64);
-    }
-}
-
-/// The fingerprint of any hashable value.
-pub fn fingerprint<T: Hash + ?Sized>(t: &T) -> u64 {
-    let mut h = FpHasher::default();
-    t.hash(&mut h);
-    h.finish()
 }
 
 /// Keys are fingerprints already: the visited map uses them as they are.
@@ -198,9 +153,21 @@ pub struct Progress {
     pub truncated: bool,
 }
 
+/// The order states are expanded in (see the module header).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
+pub enum Order {
+    /// Level by level: the first violation found is at the least depth.
+    #[default]
+    Breadth,
+    /// Path by path, memory ∝ the states visited: for the larger configurations.
+    Depth,
+}
+
 /// Options of a search.
 #[derive(Clone, Debug)]
 pub struct Options {
+    /// Breadth- or depth-first.
+    pub order: Order,
     /// Stop (truncated) once this many states are found.
     pub max_states: u64,
     /// Stop as soon as an `Always` property is violated.
@@ -210,6 +177,7 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Options {
+            order: Order::Breadth,
             max_states: u64::MAX,
             stop_on_violation: false,
         }
@@ -221,9 +189,14 @@ pub struct Explorer<M: Model> {
     model: M,
     props: Vec<Property<M>>,
     verdicts: Vec<Verdict>,
+    /// The depth of each verdict's witness (a shallower one replaces it).
+    witness_depth: Vec<u32>,
     opts: Options,
-    visited: HashMap<u64, (u64, u32), BuildHasherDefault<IdHasher>>,
+    /// Fingerprint → (parent's fingerprint, action index, depth).
+    visited: HashMap<u64, (u64, u32, u32), BuildHasherDefault<IdHasher>>,
     queue: VecDeque<(M::State, u64, u32)>,
+    /// Depth-first: the current path, each state with its actions and the next to try.
+    stack: Vec<Frame<M>>,
     progress: Progress,
     actions: Vec<M::Action>,
 }
@@ -232,7 +205,7 @@ impl<M: Model> Explorer<M> {
     /// A search of `model` from its initial state (checked at once).
     pub fn new(model: M, opts: Options) -> Explorer<M> {
         let props = model.properties();
-        let verdicts = props
+        let verdicts: Vec<Verdict> = props
             .iter()
             .map(|p| match p.expectation {
                 Expectation::Always => Verdict::Holds,
@@ -242,10 +215,12 @@ impl<M: Model> Explorer<M> {
         let mut e = Explorer {
             model,
             props,
+            witness_depth: vec![u32::MAX; verdicts.len()],
             verdicts,
             opts,
             visited: HashMap::default(),
             queue: VecDeque::new(),
+            stack: Vec::new(),
             progress: Progress {
                 states: 0,
                 expanded: 0,
@@ -258,11 +233,14 @@ impl<M: Model> Explorer<M> {
         };
         let s = e.model.init();
         let fp = e.model.fingerprint(&s);
-        e.visited.insert(fp, (ROOT, 0));
+        e.visited.insert(fp, (ROOT, 0, 0));
         e.progress.states = 1;
-        let keep = e.check(&s, fp);
+        let keep = e.check(&s, fp, 0);
         if keep {
-            e.queue.push_back((s, fp, 0));
+            match e.opts.order {
+                Order::Breadth => e.queue.push_back((s, fp, 0)),
+                Order::Depth => e.push_frame(s, fp, 0),
+            }
         }
         e
     }
@@ -272,27 +250,49 @@ impl<M: Model> Explorer<M> {
         &self.model
     }
 
-    /// Checks every property in `s`; returns whether to expand it (a state that
-    /// violates a property is a counterexample's end, not a way through).
-    fn check(&mut self, s: &M::State, fp: u64) -> bool {
+    /// Checks every property in `s`, found at `depth`; returns whether to expand it (a
+    /// state that violates a property is a counterexample's end, not a way through). A
+    /// witness at a lesser depth than the verdict's replaces it: breadth-first never
+    /// finds one (depths only grow), depth-first does, so both end with witnesses as
+    /// shallow as any.
+    fn check(&mut self, s: &M::State, fp: u64, depth: u32) -> bool {
         let mut keep = true;
-        for (p, v) in self.props.iter().zip(self.verdicts.iter_mut()) {
+        for ((p, v), wd) in self
+            .props
+            .iter()
+            .zip(self.verdicts.iter_mut())
+            .zip(self.witness_depth.iter_mut())
+        {
+            let better = depth < *wd || v.witness() == Some(fp);
             match p.expectation {
                 Expectation::Always if !(p.condition)(&self.model, s) => {
                     keep = false;
-                    if *v == Verdict::Holds {
+                    if better {
                         *v = Verdict::Violated(fp);
+                        *wd = depth;
                     }
                 }
-                Expectation::Sometimes
-                    if *v == Verdict::Unreached && (p.condition)(&self.model, s) =>
-                {
+                Expectation::Sometimes if better && (p.condition)(&self.model, s) => {
                     *v = Verdict::Reached(fp);
+                    *wd = depth;
                 }
                 _ => {}
             }
         }
         keep && self.model.within_bounds(s)
+    }
+
+    fn push_frame(&mut self, state: M::State, fp: u64, depth: u32) {
+        let mut actions = Vec::new();
+        self.model.actions(&state, &mut actions);
+        self.progress.expanded += 1;
+        self.stack.push(Frame {
+            state,
+            fp,
+            depth,
+            actions,
+            next: 0,
+        });
     }
 
     fn any_violation(&self) -> bool {
@@ -301,8 +301,12 @@ impl<M: Model> Explorer<M> {
             .any(|v| matches!(v, Verdict::Violated(_)))
     }
 
-    /// Expands at most `budget` states; returns the progress so far.
+    /// Expands at most `budget` states (depth-first: tries at most `budget` actions);
+    /// returns the progress so far.
     pub fn explore_some(&mut self, budget: u64) -> Progress {
+        if self.opts.order == Order::Depth {
+            return self.explore_depth(budget);
+        }
         let mut left = budget;
         while left > 0 && !self.progress.done {
             if self.opts.stop_on_violation && self.any_violation() {
@@ -332,10 +336,10 @@ impl<M: Model> Explorer<M> {
                 if self.visited.contains_key(&nfp) {
                     continue;
                 }
-                self.visited.insert(nfp, (fp, i as u32));
+                self.visited.insert(nfp, (fp, i as u32, depth + 1));
                 self.progress.states += 1;
                 self.progress.depth = self.progress.depth.max(depth + 1);
-                if self.check(&next, nfp) {
+                if self.check(&next, nfp, depth + 1) {
                     self.queue.push_back((next, nfp, depth + 1));
                 }
             }
@@ -343,6 +347,66 @@ impl<M: Model> Explorer<M> {
         }
         if self.queue.is_empty() {
             self.progress.done = true;
+        }
+        self.progress.clone()
+    }
+
+    fn explore_depth(&mut self, budget: u64) -> Progress {
+        let mut left = budget;
+        while left > 0 && !self.progress.done {
+            if self.opts.stop_on_violation && self.any_violation() {
+                self.progress.done = true;
+                break;
+            }
+            if self.progress.states >= self.opts.max_states {
+                self.progress.truncated = !self.stack.is_empty();
+                self.progress.done = true;
+                break;
+            }
+            let Some(top) = self.stack.last_mut() else {
+                self.progress.done = true;
+                break;
+            };
+            let Some(a) = top.actions.get(top.next) else {
+                self.stack.pop();
+                continue;
+            };
+            let i = top.next;
+            top.next += 1;
+            left -= 1;
+            let (fp, depth) = (top.fp, top.depth + 1);
+            let Some(next) = self.model.next(&top.state, a) else {
+                continue;
+            };
+            self.progress.transitions += 1;
+            let nfp = self.model.fingerprint(&next);
+            let keep = match self.visited.get_mut(&nfp) {
+                Some(seen) if seen.2 <= depth => continue,
+                Some(seen) => {
+                    // A shorter path: take it, and expand again so the states below
+                    // get their shorter paths too.
+                    *seen = (fp, i as u32, depth);
+                    self.check(&next, nfp, depth)
+                }
+                None => {
+                    self.visited.insert(nfp, (fp, i as u32, depth));
+                    self.progress.states += 1;
+                    // (An upper bound until the search ends; exact then.)
+                    self.progress.depth = self.progress.depth.max(depth);
+                    self.check(&next, nfp, depth)
+                }
+            };
+            if keep {
+                self.push_frame(next, nfp, depth);
+            }
+        }
+        if self.stack.is_empty() && !self.progress.done {
+            self.progress.done = true;
+        }
+        if self.progress.done {
+            // Depths only fall as shorter paths are found: the greatest is known at the
+            // end. (A max over the map's values: its iteration order does not matter.)
+            self.progress.depth = self.visited.values().map(|v| v.2).max().unwrap_or(0);
         }
         self.progress.clone()
     }
@@ -355,6 +419,11 @@ impl<M: Model> Explorer<M> {
                 return p;
             }
         }
+    }
+
+    /// States held to expand: the queue (breadth-first) or the current path (depth-first).
+    pub fn queued(&self) -> usize {
+        self.queue.len() + self.stack.len()
     }
 
     /// The progress so far.
@@ -378,7 +447,7 @@ impl<M: Model> Explorer<M> {
         let mut indices = Vec::new();
         let mut at = fp;
         loop {
-            let &(parent, i) = self.visited.get(&at)?;
+            let &(parent, i, _) = self.visited.get(&at)?;
             if parent == ROOT {
                 break;
             }
@@ -398,4 +467,14 @@ impl<M: Model> Explorer<M> {
         }
         (self.model.fingerprint(&s) == fp).then_some(path)
     }
+}
+
+/// A state on the depth-first path.
+struct Frame<M: Model> {
+    state: M::State,
+    fp: u64,
+    depth: u32,
+    actions: Vec<M::Action>,
+    /// The index of the next action to try.
+    next: usize,
 }

@@ -109,8 +109,10 @@ impl Default for Spec {
             bugs: Bugs::default(),
             horizon_ms: 400,
             max_delay_ms: 20,
-            quantum_ms: 10,
-            long_ms: 100,
+            // Faults every 100 ms (or 200 in one step): the configuration then
+            // finishes (286,846 states); every 50 ms it has 5.1 M, every 10 ms far more.
+            quantum_ms: 100,
+            long_ms: 200,
         }
     }
 }
@@ -225,41 +227,82 @@ pub struct State {
     pub drops: u8,
     /// Sometimes-events seen (the `SEEN_*` bits).
     pub seen: u8,
+    /// Timed messages (the spec's `quantum_ms` > 0): what the fingerprint keeps of the
+    /// queue depends on it.
+    timed: bool,
+}
+
+impl State {
+    /// The fingerprint's parts, each named: what a state is, piece by piece (a test that
+    /// finds two paths with one fingerprint and different futures names the piece).
+    pub fn fingerprint_parts(&self) -> Vec<(String, u64)> {
+        let w = &self.sim.world;
+        let mut parts = vec![(
+            "clock, client, budgets, seen".to_string(),
+            fingerprint(&(
+                w.now,
+                self.issued,
+                self.crashes,
+                self.cuts,
+                self.drops,
+                self.seen,
+            )),
+        )];
+        for (d, n) in &w.nodes {
+            parts.push((format!("node {d}"), fingerprint(n)));
+        }
+        let mut h = FpHasher::default();
+        if self.timed {
+            // Timed: the world delivers and fires in queue order, so the order of events
+            // due at one instant decides what happens — it is state. Every pending event
+            // in that order, messages by content (sequence numbers left out).
+            for ((at, _), ev) in w.events() {
+                match ev {
+                    Ev::Deliver(seq) => {
+                        // (A lost message's event stays queued and does nothing.)
+                        if let Some(e) = w.net.in_flight.get(seq) {
+                            (at, e.src, e.dst, e.send_at, &e.msg).hash(&mut h);
+                        }
+                    }
+                    other => (at, other).hash(&mut h),
+                }
+            }
+        } else {
+            // Untimed: the explorer picks which message arrives next, so in-flight
+            // messages are a multiset (each one's content, sorted). Timers fire in queue
+            // order (all those due at one instant in one step): their order is state.
+            let mut msgs: Vec<u64> = w
+                .net
+                .in_flight
+                .values()
+                .map(|e| fingerprint(&(e.src, e.dst, e.send_at, &e.msg)))
+                .collect();
+            msgs.sort_unstable();
+            msgs.hash(&mut h);
+            for ((at, _), ev) in w.events() {
+                if !matches!(ev, Ev::Deliver(_)) {
+                    (at, ev).hash(&mut h);
+                }
+            }
+        }
+        parts.push(("pending events".to_string(), h.finish()));
+        parts.push(("links cut".to_string(), fingerprint(&w.net.cut)));
+        let mut h = FpHasher::default();
+        self.sim.checker.digest(&mut h);
+        parts.push(("checker".to_string(), h.finish()));
+        parts.push((
+            "faults".to_string(),
+            fingerprint(&(self.sim.healthy_since, &self.sim.last_fault)),
+        ));
+        parts
+    }
 }
 
 impl Hash for State {
     fn hash<H: Hasher>(&self, h: &mut H) {
-        let w = &self.sim.world;
-        w.now.hash(h);
-        self.issued.hash(h);
-        self.crashes.hash(h);
-        self.cuts.hash(h);
-        self.drops.hash(h);
-        self.seen.hash(h);
-        for n in w.nodes.values() {
-            n.hash(h);
+        for (_, fp) in self.fingerprint_parts() {
+            fp.hash(h);
         }
-        // The in-flight messages as a multiset: each one's content, sorted.
-        let mut msgs: Vec<u64> = w
-            .net
-            .in_flight
-            .values()
-            .map(|e| fingerprint(&(e.src, e.dst, e.send_at, &e.msg)))
-            .collect();
-        msgs.sort_unstable();
-        msgs.hash(h);
-        // The timers by instant (their sequence numbers left out).
-        let mut timers: Vec<u64> = w
-            .events()
-            .filter(|(_, ev)| !matches!(ev, Ev::Deliver(_)))
-            .map(|(k, ev)| fingerprint(&(k.0, ev)))
-            .collect();
-        timers.sort_unstable();
-        timers.hash(h);
-        w.net.cut.hash(h);
-        self.sim.checker.digest(h);
-        self.sim.healthy_since.hash(h);
-        self.sim.last_fault.hash(h);
     }
 }
 
@@ -326,6 +369,7 @@ impl Real {
                 ));
             }
         }
+        let timed = spec.quantum_ms > 0;
         Ok(Real {
             reads_from,
             spec,
@@ -336,6 +380,7 @@ impl Real {
                 cuts: 0,
                 drops: 0,
                 seen: 0,
+                timed,
             },
             ops,
         })
@@ -433,14 +478,19 @@ impl Model for Real {
             }
         }
         let timed = self.spec.quantum_ms > 0;
-        // One of each set of identical messages (a multiset: which copy goes is moot).
-        let mut seen: Vec<u64> = Vec::new();
-        for e in w.net.in_flight.values() {
-            let fp = fingerprint(&(e.src, e.dst, e.send_at, &e.msg));
-            if seen.contains(&fp) {
-                continue;
-            }
-            seen.push(fp);
+        // One of each set of identical messages (a multiset: which copy goes is moot), in
+        // the order of their content's fingerprint, not of their sequence numbers: two
+        // paths to one state may number its messages differently, and an action index
+        // must name the same message in both (`path_to` replays indices).
+        let mut msgs: Vec<(u64, &crate::net::Envelope)> = w
+            .net
+            .in_flight
+            .values()
+            .map(|e| (fingerprint(&(e.src, e.dst, e.send_at, &e.msg)), e))
+            .collect();
+        msgs.sort_by_key(|&(fp, _)| fp);
+        msgs.dedup_by_key(|&mut (fp, _)| fp);
+        for (_, e) in msgs {
             if !timed {
                 out.push(Step::Deliver {
                     seq: e.seq,
@@ -630,6 +680,8 @@ pub fn seeded_bugs() -> Vec<SeededBug> {
                 crashes: 1,
                 cuts: 0,
                 mode: ReplicationMode::Sync,
+                quantum_ms: 10,
+                long_ms: 100,
                 ..Spec::default()
             },
         },
@@ -645,6 +697,8 @@ pub fn seeded_bugs() -> Vec<SeededBug> {
                 cuts: 0,
                 drops: 2,
                 mode: ReplicationMode::Sync,
+                quantum_ms: 10,
+                long_ms: 100,
                 ..Spec::default()
             },
         },
@@ -660,6 +714,8 @@ pub fn seeded_bugs() -> Vec<SeededBug> {
                 cuts: 0,
                 drops: 1,
                 mode: ReplicationMode::Quorum(2),
+                quantum_ms: 10,
+                long_ms: 100,
                 ..Spec::default()
             },
         },
@@ -677,6 +733,8 @@ pub fn seeded_bugs() -> Vec<SeededBug> {
                 cuts: 0,
                 drops: 1,
                 mode: ReplicationMode::Quorum(2),
+                quantum_ms: 10,
+                long_ms: 100,
                 ..Spec::default()
             },
         },
@@ -730,6 +788,8 @@ pub fn seeded_bugs() -> Vec<SeededBug> {
                 cuts: 0,
                 drops: 2,
                 mode: ReplicationMode::Quorum(2),
+                quantum_ms: 10,
+                long_ms: 100,
                 ..Spec::default()
             },
         },
@@ -790,6 +850,8 @@ pub fn seeded_bugs() -> Vec<SeededBug> {
                 crashes: 0,
                 cuts: 1,
                 mode: ReplicationMode::Quorum(2),
+                quantum_ms: 10,
+                long_ms: 100,
                 ..Spec::default()
             },
         },

@@ -265,7 +265,12 @@ impl Node {
         }
         if self.is_up() {
             for (key, store) in self.durable.stores.iter_mut() {
-                *store = layout.copies.get(key).cloned().unwrap_or_default();
+                *store = layout
+                    .copies
+                    .get(key)
+                    .cloned()
+                    .map(crate::fp::Shared::new)
+                    .unwrap_or_default();
             }
         }
         // A DC that joins is introduced as alive (as a removed one is forgotten): unknown
@@ -305,7 +310,7 @@ impl Node {
             .stores
             .values()
             .chain(self.durable.retired.iter().flat_map(|r| r.values()))
-            .map(ShardStore::max_term);
+            .map(|s| s.max_term());
         metas.chain(fences).chain(logs).max().unwrap_or(0)
     }
 

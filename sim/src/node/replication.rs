@@ -497,7 +497,7 @@ impl Node {
             .filter(|e| snap.pos_at(e.pos.index) != Some(e.pos))
             .flat_map(|e| e.write_ids())
             .collect();
-        *store = Rc::unwrap_or_clone(snap);
+        *store = crate::fp::Shared::new(Rc::unwrap_or_clone(snap));
         let last = store.last();
         out.fact(Fact::SnapshotInstalled {
             table: key.0,

@@ -7,6 +7,7 @@
 //! mechanisms and the node import it without importing each other.
 
 use super::detector::Detector;
+use crate::fp::Shared;
 use crate::ids::{DcId, ReqId, TxnId};
 use crate::table::{Epoch, LogPos, Pk, Row, ShardStore, WriteOp};
 use crate::time::SimTime;
@@ -26,7 +27,9 @@ pub struct ShardMeta {
 /// What survives a crash.
 #[derive(Clone, Debug, Default, Hash)]
 pub(crate) struct Durable {
-    pub(crate) stores: BTreeMap<ShardKey, ShardStore>,
+    /// Each copy shared copy-on-write (`Shared`): a clone of the node (a timeline
+    /// checkpoint, an explorer branch) copies only the shards it later changes.
+    pub(crate) stores: BTreeMap<ShardKey, Shared<ShardStore>>,
     pub(crate) meta: BTreeMap<ShardKey, ShardMeta>,
     /// The coordinator's records of transactions not yet ended (see `Node::forget_ended`).
     pub(crate) coord: BTreeMap<TxnId, CoordRecord>,
@@ -38,7 +41,7 @@ pub(crate) struct Durable {
     pub(crate) fences: BTreeMap<ShardKey, (Epoch, SimTime)>,
     /// Shard copies of earlier layouts, kept when a membership change found this DC down
     /// (a down DC's durable state is never erased; nothing serves from these).
-    pub(crate) retired: Vec<BTreeMap<ShardKey, ShardStore>>,
+    pub(crate) retired: Vec<BTreeMap<ShardKey, Shared<ShardStore>>>,
 }
 
 /// What a crash forgets.

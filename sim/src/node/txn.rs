@@ -623,7 +623,7 @@ impl Node {
             .stores
             .iter()
             .filter(|(k, _)| self.is_primary(**k))
-            .map(|(_, s)| s)
+            .map(|(_, s)| &**s)
     }
 
     /// Recovery: finish what the coordinator's durable records say is unfinished. (The
