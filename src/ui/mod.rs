@@ -56,7 +56,7 @@
 //! | `circle.msg` (no testid)   | a message in flight on the map; its kind is a CSS class (`fmt::msg_class`) |
 //! | `tab-<name>`              | panel tabs: ring, txn, data, metrics, log, findings, settings, operate, explore |
 //! | `explore`                 | the Explore panel (docs/EXPLORE.md); mounted always, hidden on other tabs, so a run goes on |
-//! | `explore-preset`          | select: `real-small` or `bug:<name>` (each seeded bug, its own configuration) |
+//! | `explore-preset`          | select: `real-small`, `real-issue` (the issue's configuration) or `bug:<name>` (each seeded bug, its own configuration) |
 //! | `explore-field-<f>`       | the fields over the preset: dcs, keys, txns, writes, crashes, cuts, max_states |
 //! | `explore-error`           | why the fields were refused (a sentence naming the field); present only then |
 //! | `explore-about`           | the preset in one sentence                                   |

@@ -14,7 +14,7 @@
 //!   shortest path to the first violated property, rebuilt once.
 
 use super::real::{seeded_bug, seeded_bugs, Real, Spec, State, Step};
-use super::{Expectation, Explorer, Model, Options, Verdict};
+use super::{Expectation, Explorer, Model, Options, Order, Verdict};
 use crate::ids::DcId;
 use crate::link::{self, Moment, RunLink};
 use crate::vocab::PeerState;
@@ -22,11 +22,17 @@ use serde::{Deserialize, Serialize};
 
 /// The preset key of the real code's small configuration.
 pub const REAL_SMALL: &str = "real-small";
+/// The preset key of the issue's configuration (`Spec::default()`).
+pub const REAL_ISSUE: &str = "real-issue";
 /// The preset key prefix of a seeded bug's own configuration (`bug:<name>`).
 pub const BUG_PREFIX: &str = "bug:";
-/// The most states a run may find: every queued state holds a whole `Sim` (about 14 KB
-/// each, measured: 150 000 states took 2.1 GB of a wasm instance's 4 GB).
-pub const MAX_STATES: u64 = 150_000;
+/// The most states a depth-first run (the real code's presets) may find: it keeps 24 bytes
+/// a state plus the current path, so a million fit easily in a wasm instance.
+pub const MAX_STATES: u64 = 1_000_000;
+/// The most states a breadth-first run (a seeded bug's preset, for its shortest
+/// counterexample) may find: every queued state holds a whole `Sim` (about 14 KB each,
+/// measured: 150 000 states took 2.1 GB of a wasm instance's 4 GB).
+pub const MAX_STATES_BREADTH: u64 = 150_000;
 
 /// What the page asks to explore: a preset (the real code, or a seeded bug with its own
 /// configuration) and the fields a person may change over it.
@@ -64,8 +70,8 @@ pub struct Preset {
 }
 
 /// The real code's small configuration: 3 DCs, 2 keys, 1 cross-DC transaction, ≤ 1 crash,
-/// faults every 50 ms over a 400 ms horizon — 4 226 states, every sometimes-property
-/// reached (natively in 0.5 s; a few seconds in wasm).
+/// faults every 50 ms over a 400 ms horizon — every sometimes-property reached (natively
+/// in a fraction of a second).
 fn real_small_spec() -> Spec {
     Spec {
         dcs: 3,
@@ -81,6 +87,24 @@ fn real_small_spec() -> Spec {
     }
 }
 
+/// The order a preset is searched in: seeded bugs breadth-first (the first violation found
+/// is a shortest counterexample), the real code depth-first to the end (memory for the
+/// states visited only; the same states and, at the end, the same shortest paths).
+fn order_of(preset: &str) -> Order {
+    if preset.starts_with(BUG_PREFIX) {
+        Order::Breadth
+    } else {
+        Order::Depth
+    }
+}
+
+fn max_states_of(preset: &str) -> u64 {
+    match order_of(preset) {
+        Order::Breadth => MAX_STATES_BREADTH,
+        Order::Depth => MAX_STATES,
+    }
+}
+
 fn fields_of(preset: &str, s: &Spec) -> ExploreConfig {
     ExploreConfig {
         preset: preset.to_string(),
@@ -90,7 +114,7 @@ fn fields_of(preset: &str, s: &Spec) -> ExploreConfig {
         writes: s.writes,
         crashes: u32::from(s.crashes),
         cuts: u32::from(s.cuts),
-        max_states: MAX_STATES,
+        max_states: max_states_of(preset),
     }
 }
 
@@ -103,6 +127,12 @@ pub fn presets() -> Vec<Preset> {
         about: "The Table Store nodes unchanged: every ordering of a small configuration."
             .to_string(),
         config: fields_of(REAL_SMALL, &real_small_spec()),
+    }, Preset {
+        key: REAL_ISSUE.to_string(),
+        title: "the real code, the issue's configuration".to_string(),
+        about: "3 DCs, 2 keys, a cross-DC transaction and a quorum write, ≤ 1 crash and ≤ 1 cut, faults every 100 ms up to 400 ms: every ordering (about 290 000 states)."
+            .to_string(),
+        config: fields_of(REAL_ISSUE, &Spec::default()),
     }];
     for b in seeded_bugs() {
         let key = format!("{BUG_PREFIX}{}", b.name);
@@ -151,6 +181,8 @@ impl ExploreConfig {
     pub fn spec(&self) -> Result<Spec, String> {
         let mut spec = if self.preset == REAL_SMALL {
             real_small_spec()
+        } else if self.preset == REAL_ISSUE {
+            Spec::default()
         } else if let Some(name) = self.bug() {
             seeded_bug(name)
                 .ok_or_else(|| format!("There is no seeded bug {name:?}."))?
@@ -172,7 +204,12 @@ impl ExploreConfig {
         }
         in_range("Crashes", u64::from(self.crashes), 0, 2)?;
         in_range("Cuts", u64::from(self.cuts), 0, 2)?;
-        in_range("Max states", self.max_states, 1, MAX_STATES)?;
+        in_range(
+            "Max states",
+            self.max_states,
+            1,
+            max_states_of(&self.preset),
+        )?;
         spec.dcs = self.dcs as usize;
         spec.keys = self.keys;
         spec.txns = self.txns;
@@ -266,7 +303,8 @@ pub struct ExploreRun {
 }
 
 impl ExploreRun {
-    /// A search of `cfg` (stopping at the first violation); `Err`: a sentence why not.
+    /// A search of `cfg` (a seeded bug's stops at its first violation, the real code's
+    /// goes to the end); `Err`: a sentence why not.
     pub fn new(cfg: &ExploreConfig) -> Result<ExploreRun, String> {
         let spec = cfg.spec()?;
         let model = Real::new(spec).map_err(|e| e.to_string())?;
@@ -274,8 +312,9 @@ impl ExploreRun {
             explorer: Explorer::new(
                 model,
                 Options {
+                    order: order_of(&cfg.preset),
                     max_states: cfg.max_states,
-                    stop_on_violation: true,
+                    stop_on_violation: order_of(&cfg.preset) == Order::Breadth,
                 },
             ),
             bug: cfg.bug().map(str::to_string),
