@@ -18,6 +18,7 @@ use crate::config::SimConfig;
 use crate::config::{PlacementKind, ReadConsistency, ReplicationMode};
 use crate::history::OpKind;
 use crate::ids::DcId;
+use crate::node::Bugs;
 use crate::record::{Breakpoint, EventKind};
 use crate::scenario::ScheduledCommand;
 use crate::scenario::{parse_scenario, scenario_json, settings_from_query, Scenario};
@@ -62,6 +63,10 @@ pub const LESSONS: &[(&str, &str)] = &[
     (
         "read-consistency.json",
         include_str!("../lessons/read-consistency.json"),
+    ),
+    (
+        "seed-sketch.json",
+        include_str!("../lessons/seed-sketch.json"),
     ),
 ];
 
@@ -108,6 +113,10 @@ pub struct ScenarioSpec {
     /// Where the scripted part ends (a scenario file's `until`).
     #[serde(default)]
     pub until: Option<SimTime>,
+    /// Seeded protocol bugs the run has (a scenario file's `bugs`), for a lesson that
+    /// shows a broken variant being caught.
+    #[serde(default)]
+    pub bugs: Option<Bugs>,
 }
 
 /// One step of a lesson.
@@ -261,6 +270,8 @@ pub enum Task {
     WaitFor(Moment),
     /// Switch placement to this kind.
     SetPlacement(PlacementKind),
+    /// Turn failover on or off (in the settings).
+    SetFailover(bool),
     /// Set a table's replication mode (in the settings).
     SetMode {
         /// The table's name (default: the first table).
@@ -486,6 +497,7 @@ fn build_scenario(spec: &ScenarioSpec) -> Result<Scenario, String> {
         config,
         commands: spec.commands.clone(),
         until: spec.until,
+        bugs: spec.bugs,
     };
     // One set of rules for scenario files and lessons: round-trip through the parser.
     parse_scenario(&scenario_json(&sc)).map_err(|e| e.0)
@@ -664,6 +676,15 @@ pub fn task_done(task: &Task, sim: &Sim, since_seq: u64) -> bool {
         Task::WaitFor(m) => recent.any(|e| moment_is(m, &e.kind)),
         Task::SetPlacement(p) => {
             sim.config().placement == *p
+                && recent.any(|e| {
+                    matches!(
+                        e.kind,
+                        EventKind::Reconfigured { .. } | EventKind::Setting { .. }
+                    )
+                })
+        }
+        Task::SetFailover(on) => {
+            sim.config().failover == *on
                 && recent.any(|e| {
                     matches!(
                         e.kind,

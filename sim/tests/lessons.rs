@@ -140,7 +140,11 @@ struct Player {
 impl Player {
     fn new(l: &Lesson) -> Player {
         Player {
-            sim: Sim::new(l.scenario.config.clone()).expect("a lesson's config is valid"),
+            sim: Sim::with_bugs(
+                l.scenario.config.clone(),
+                l.scenario.bugs.unwrap_or_default(),
+            )
+            .expect("a lesson's config is valid"),
             cmds: l.scenario.commands.clone(),
             next: 0,
             paused: false,
@@ -229,6 +233,11 @@ impl Player {
             Task::SetPlacement(p) => {
                 let mut cfg: SimConfig = self.sim.config().clone();
                 cfg.placement = *p;
+                UserCommand::Configure(Box::new(cfg))
+            }
+            Task::SetFailover(on) => {
+                let mut cfg: SimConfig = self.sim.config().clone();
+                cfg.failover = *on;
                 UserCommand::Configure(Box::new(cfg))
             }
             Task::SetMode { table: t, mode } => {
@@ -689,4 +698,61 @@ fn set_mode_and_new_moments_are_checked_and_specific() {
     assert!(!task_done(&sync, &p.sim, since), "another mode");
     let later = p.sim.counters().events;
     assert!(!task_done(&semi, &p.sim, later), "changed before the step");
+}
+
+#[test]
+fn lesson_seed_sketch_can_be_completed() {
+    let pk = vec![Value::Str("k7".into())];
+    let sim = play_lesson("seed-sketch", |i, sim| match i {
+        1 => {
+            let s = sim.shard_of(&pk);
+            assert_eq!(sim.placement().replicas_of(s), &[DcId(3), DcId(4), DcId(0)]);
+            assert_eq!(sim.config().tables[0].mode, ReplicationMode::Sync);
+            let w = last_entry(sim, "k7");
+            assert_eq!(w.outcome, Outcome::Ok);
+            let (_, detail) = acked_writes(sim).pop().expect("acked");
+            assert!(detail.contains("3 copies"), "{detail}");
+        }
+        2 => {
+            let snap = sim.snapshot();
+            let s3 = snap
+                .shards
+                .iter()
+                .find(|s| s.table == TableId(0) && s.primary == DcId(3) && s.rows > 0)
+                .expect("users s3");
+            assert!(
+                s3.lag.iter().any(|&(d, n, _)| d == DcId(0) && n == 0),
+                "DC0 counted as holding it: {:?}",
+                s3.lag
+            );
+            assert!(sim.row_at(DcId(0), TableId(0), &pk).is_none(), "missing");
+            assert!(sim.row_at(DcId(4), TableId(0), &pk).is_some());
+        }
+        4 => {
+            let w = last_entry(sim, "k7");
+            assert_eq!(w.home, Some(DcId(1)));
+            assert_eq!(w.outcome, Outcome::Unknown, "a timeout: {w:?}");
+            assert_eq!(w.completed.0 - w.invoked.0, 3_000, "after 3 s");
+            assert_eq!(sim.counters().ops_failed, 1, "counted as failed");
+            assert_eq!(sim.counters().failovers, 0);
+        }
+        7 => {
+            let (p, _) = sim.primary_for(TableId(0), &pk);
+            assert_eq!(p, DcId(0));
+            assert!(sim.row_at(DcId(0), TableId(0), &pk).is_none());
+        }
+        8 => {
+            let r = last_entry(sim, "k7");
+            assert_eq!(r.home, Some(DcId(1)));
+            assert!(r.reads.first().is_some_and(|x| x.row.is_none()), "{r:?}");
+        }
+        _ => {}
+    });
+    // The kinds the text names: Durability, and nothing for the refused write.
+    let kinds: Vec<FindingKind> = sim.findings().iter().map(|f| f.kind).collect();
+    assert!(kinds.contains(&FindingKind::Durability), "{kinds:?}");
+    assert!(sim
+        .findings()
+        .iter()
+        .any(|f| f.kind == FindingKind::Durability && f.keys.iter().any(|k| k == "k7")));
 }
