@@ -5,7 +5,7 @@ import { test, log, openApp } from "../fixtures.mjs";
  *  - every Kill / Revive button of the DC table lies inside its card (the side panel),
  *    with two DCs down (two "Revive" buttons);
  *  - in the 2PC diagram no arrow label ("VOTE …", "PREPARE", …) overlaps a state mark
- *    ("Prepared", "logs COMMIT", …), and the band label "phase 2: decision" overlaps no
+ *    ("Prepared", "logs COMMIT", …) or another arrow label, and the band label "phase 2: decision" overlaps no
  *    time-column text (ticks, the ≈ of a compressed gap);
  *  - a full-page screenshot shows the sticky header at the top of the page only, even
  *    after the page was scrolled.
@@ -58,6 +58,7 @@ const diagramOverlaps = (t) =>
     const column = [...svg.querySelectorAll("g.tick text, g.gap text, g.gap path")];
     const out = [];
     for (const l of labels) for (const m of marks) if (hit(box(l), box(m))) out.push(`${text(l)} × ${text(m)}`);
+    for (let i = 0; i < labels.length; i++) for (let j = i + 1; j < labels.length; j++) if (hit(box(labels[i]), box(labels[j]))) out.push(`${text(labels[i])} × ${text(labels[j])}`);
     for (const b of bands) for (const c of column) if (hit(box(b), box(c))) out.push(`${text(b)} × ${text(c) || "gap mark"}`);
     for (let i = 0; i < bands.length; i++) for (let j = i + 1; j < bands.length; j++) if (hit(box(bands[i]), box(bands[j]))) out.push(`${text(bands[i])} × ${text(bands[j])}`);
     return { out, labels: labels.length, marks: marks.length, bands: bands.length, gaps: svg.querySelectorAll("g.gap").length };
