@@ -163,6 +163,9 @@ function makeToolkit({ name, page, state }) {
     async screenshot(suffix = "") {
       const file = path.join(SCREENSHOTS, `${name}${suffix ? "-" + suffix : ""}.png`);
       await fsp.mkdir(SCREENSHOTS, { recursive: true });
+      // A full-page capture of a scrolled page draws the sticky header where it stuck,
+      // in the middle of the image: capture from the top, as the page first loads.
+      await page.evaluate(() => window.scrollTo(0, 0)).catch(() => {});
       await page.screenshot({ path: file, fullPage: true, timeout: 10_000 });
       return file;
     },

@@ -211,7 +211,7 @@ fn open(text: &str, as_scenario: bool) -> ExitCode {
         Err(e) => return fail(&e.to_string()),
     };
     let summary = serde_json::json!({
-        "format": link::LINK_VERSION,
+        "format": if tl.bugs_if_any().is_some() { link::LINK_VERSION } else { link::LINK_VERSION_PLAIN },
         "seed": tl.config().seed,
         "at_ms": tl.now().0,
         // As in a report: events recorded; `steps`: events processed (the link's count).
@@ -225,21 +225,18 @@ fn open(text: &str, as_scenario: bool) -> ExitCode {
 }
 
 fn run(file: &str, do_settle: bool, bug: Option<&str>) -> ExitCode {
-    let bugs = match bug {
-        None => tablestore_sim::Bugs::default(),
-        Some(name) => match seeded_bug(name) {
-            Some(b) => {
-                let mut bugs = tablestore_sim::Bugs::default();
-                (b.set)(&mut bugs);
-                bugs
-            }
-            None => return fail(&format!("no seeded bug {name:?} (see explore --list-bugs)")),
-        },
-    };
     let sc = match read_scenario(file) {
         Ok(sc) => sc,
         Err(e) => return fail(&e),
     };
+    // The file's own seeded bugs (`bugs`), plus the one named on the command line.
+    let mut bugs = sc.bugs.unwrap_or_default();
+    if let Some(name) = bug {
+        match seeded_bug(name) {
+            Some(b) => (b.set)(&mut bugs),
+            None => return fail(&format!("no seeded bug {name:?} (see explore --list-bugs)")),
+        }
+    }
     let mut sim = match Sim::with_bugs(sc.config.clone(), bugs) {
         Ok(s) => s,
         Err(e) => return fail(&e.to_string()),

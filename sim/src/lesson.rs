@@ -15,24 +15,34 @@
 
 use crate::checker::FindingKind;
 use crate::config::SimConfig;
-use crate::config::{PlacementKind, ReadConsistency};
+use crate::config::{PlacementKind, ReadConsistency, ReplicationMode};
 use crate::history::OpKind;
 use crate::ids::DcId;
+use crate::node::Bugs;
 use crate::record::{Breakpoint, EventKind};
 use crate::scenario::ScheduledCommand;
 use crate::scenario::{parse_scenario, scenario_json, settings_from_query, Scenario};
 use crate::sim::Sim;
 use crate::time::SimTime;
-use crate::vocab::{ClientOp, CoordState, PartState};
+use crate::vocab::{ClientOp, CoordState, PartState, PeerState};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// Every compiled-in lesson: (file name, its text), in the order the list shows them.
+/// Every compiled-in lesson: (file name, its text), in the order the list shows them
+/// (issue 12's order).
 pub const LESSONS: &[(&str, &str)] = &[
     (
         "hash-placement.json",
         include_str!("../lessons/hash-placement.json"),
+    ),
+    (
+        "async-lost-write.json",
+        include_str!("../lessons/async-lost-write.json"),
+    ),
+    (
+        "replication-modes.json",
+        include_str!("../lessons/replication-modes.json"),
     ),
     (
         "2pc-happy-path.json",
@@ -43,12 +53,20 @@ pub const LESSONS: &[(&str, &str)] = &[
         include_str!("../lessons/2pc-blocking.json"),
     ),
     (
-        "async-lost-write.json",
-        include_str!("../lessons/async-lost-write.json"),
+        "heartbeat-views.json",
+        include_str!("../lessons/heartbeat-views.json"),
     ),
     (
         "failover-epochs.json",
         include_str!("../lessons/failover-epochs.json"),
+    ),
+    (
+        "read-consistency.json",
+        include_str!("../lessons/read-consistency.json"),
+    ),
+    (
+        "seed-sketch.json",
+        include_str!("../lessons/seed-sketch.json"),
     ),
 ];
 
@@ -95,6 +113,10 @@ pub struct ScenarioSpec {
     /// Where the scripted part ends (a scenario file's `until`).
     #[serde(default)]
     pub until: Option<SimTime>,
+    /// Seeded protocol bugs the run has (a scenario file's `bugs`), for a lesson that
+    /// shows a broken variant being caught.
+    #[serde(default)]
+    pub bugs: Option<Bugs>,
 }
 
 /// One step of a lesson.
@@ -178,6 +200,23 @@ pub enum Moment {
     TxnEnded,
     /// The checker reported a finding of this kind.
     Finding(FindingKind),
+    /// A DC became primary of the shard that holds this row.
+    PromotedFor {
+        /// The table's name (default: the first table).
+        #[serde(default)]
+        table: Option<String>,
+        /// The row's key as typed (its partition key).
+        key: String,
+    },
+    /// DC `dc`'s own view of `target` became `state` (its failure detector).
+    View {
+        /// The observer.
+        dc: DcId,
+        /// The peer it watches.
+        target: DcId,
+        /// The view it moved to.
+        state: PeerState,
+    },
 }
 
 /// What a learner does, detected from the simulation's state and events.
@@ -231,6 +270,16 @@ pub enum Task {
     WaitFor(Moment),
     /// Switch placement to this kind.
     SetPlacement(PlacementKind),
+    /// Turn failover on or off (in the settings).
+    SetFailover(bool),
+    /// Set a table's replication mode (in the settings).
+    SetMode {
+        /// The table's name (default: the first table).
+        #[serde(default)]
+        table: Option<String>,
+        /// The mode it must have.
+        mode: ReplicationMode,
+    },
     /// Add a datacenter.
     AddDc,
 }
@@ -448,6 +497,7 @@ fn build_scenario(spec: &ScenarioSpec) -> Result<Scenario, String> {
         config,
         commands: spec.commands.clone(),
         until: spec.until,
+        bugs: spec.bugs,
     };
     // One set of rules for scenario files and lessons: round-trip through the parser.
     parse_scenario(&scenario_json(&sc)).map_err(|e| e.0)
@@ -545,6 +595,29 @@ fn check_step(step: &Step, dcs: usize, tables: &[&str]) -> Result<(), (&'static 
                 dc("task", *d)?;
             }
         }
+        Some(Task::SetMode { table: t, mode }) => {
+            table("task", t)?;
+            if let ReplicationMode::Quorum(w) = mode {
+                if *w == 0 {
+                    return Err(("task", "a write quorum counts at least 1 copy".into()));
+                }
+            }
+        }
+        Some(Task::WaitFor(Moment::PromotedFor { table: t, key })) => {
+            table("task", t)?;
+            if key.trim().is_empty() {
+                return Err(("task", "a row needs a key".into()));
+            }
+        }
+        Some(Task::WaitFor(Moment::View {
+            dc: a, target: b, ..
+        })) => {
+            dc("task", *a)?;
+            dc("task", *b)?;
+            if a == b {
+                return Err(("task", "a DC's view is of another DC".into()));
+            }
+        }
         _ => {}
     }
     Ok(())
@@ -589,9 +662,40 @@ pub fn task_done(task: &Task, sim: &Sim, since_seq: u64) -> bool {
         Task::Write { table, key, from } => op_done(sim, since_seq, table, key, *from, |k| {
             matches!(k, OpKind::Put | OpKind::Update | OpKind::Delete)
         }),
+        Task::WaitFor(Moment::View { dc, target, state }) => {
+            recent.any(|e| view_is(*dc, *target, *state, e))
+        }
+        Task::WaitFor(Moment::PromotedFor { table, key }) => {
+            let t = table_index(sim, table);
+            let shard = sim.placement().shard_of(key);
+            recent.any(|e| {
+                matches!(e.kind, EventKind::Promoted { table: pt, shard: ps, .. }
+                    if Some(pt.0 as usize) == t && ps == shard)
+            })
+        }
         Task::WaitFor(m) => recent.any(|e| moment_is(m, &e.kind)),
         Task::SetPlacement(p) => {
             sim.config().placement == *p
+                && recent.any(|e| {
+                    matches!(
+                        e.kind,
+                        EventKind::Reconfigured { .. } | EventKind::Setting { .. }
+                    )
+                })
+        }
+        Task::SetFailover(on) => {
+            sim.config().failover == *on
+                && recent.any(|e| {
+                    matches!(
+                        e.kind,
+                        EventKind::Reconfigured { .. } | EventKind::Setting { .. }
+                    )
+                })
+        }
+        Task::SetMode { table, mode } => {
+            table_index(sim, table)
+                .and_then(|i| sim.config().tables.get(i))
+                .is_some_and(|t| t.mode == *mode)
                 && recent.any(|e| {
                     matches!(
                         e.kind,
@@ -625,6 +729,19 @@ fn moment_is(m: &Moment, k: &EventKind) -> bool {
         (Moment::Finding(f), EventKind::Finding { kind, .. }) => kind == f,
         _ => false,
     }
+}
+
+/// The index of the table named `table` (None: the first table).
+fn table_index(sim: &Sim, table: &Option<String>) -> Option<usize> {
+    table.as_ref().map_or(Some(0), |n| {
+        sim.config().tables.iter().position(|t| &t.name == n)
+    })
+}
+
+/// Whether event `e` is DC `dc`'s view of `target` moving to `state`.
+fn view_is(dc: DcId, target: DcId, state: PeerState, e: &crate::record::Event) -> bool {
+    e.dc == Some(dc)
+        && matches!(e.kind, EventKind::View { target: t, to, .. } if t == target && to == state)
 }
 
 /// Whether a client operation of kind `want` on `key` completed since `since_seq`,

@@ -76,7 +76,7 @@ pub use config::{
 };
 pub use fields::{Field, FieldError, FIELDS};
 pub use ids::{DcId, ReqId, ShardId, TableId, TxnId};
-pub use link::{LinkError, RunLink, LINK_VERSION};
+pub use link::{LinkError, RunLink, LINK_VERSION, LINK_VERSION_PLAIN};
 pub use lookup::{
     CopyVersion, KeyLookup, LookupCopy, LookupError, ModuloPlace, RingPlace, LOOKUP_KEY_MAX,
 };

@@ -21,8 +21,12 @@ use crate::scenario::{
 use crate::SimTime;
 use std::fmt;
 
-/// The format this build writes, and the newest it reads.
-pub const LINK_VERSION: u8 = 1;
+/// The newest format this build reads and writes: format 1 plus a scenario that may
+/// carry seeded bugs (`Scenario::bugs`).
+pub const LINK_VERSION: u8 = 2;
+/// The format written for a run without seeded bugs (the same bytes as before format 2
+/// existed), so a page that predates format 2 still opens it.
+pub const LINK_VERSION_PLAIN: u8 = 1;
 /// The longest link text accepted (a link holds at most a compressed scenario file).
 pub const MAX_LINK_CHARS: usize = 400_000;
 
@@ -124,7 +128,14 @@ pub fn encode(link: &RunLink) -> String {
             .unwrap_or_default()
             .as_bytes(),
     );
-    let mut bytes = vec![LINK_VERSION];
+    // A run with seeded bugs is format 2: a page that reads only format 1 would ignore
+    // the field and silently run the correct protocol; it refuses format 2 by name.
+    let version = if link.scenario.bugs.is_some() {
+        LINK_VERSION
+    } else {
+        LINK_VERSION_PLAIN
+    };
+    let mut bytes = vec![version];
     bytes.extend(miniz_oxide::deflate::compress_to_vec_zlib(&raw, 9));
     base64url(&bytes)
 }
@@ -143,7 +154,7 @@ pub fn decode(text: &str) -> Result<RunLink, LinkError> {
     let bytes = unbase64url(text)?;
     let (&version, packed) = bytes.split_first().ok_or(LinkError::Damaged)?;
     match version {
-        LINK_VERSION => {}
+        LINK_VERSION_PLAIN | LINK_VERSION => {}
         0 => return Err(LinkError::UnknownVersion(0)),
         v if v > LINK_VERSION => return Err(LinkError::FutureVersion(v)),
         v => return Err(LinkError::UnknownVersion(v)),
@@ -160,6 +171,11 @@ pub fn decode(text: &str) -> Result<RunLink, LinkError> {
     }
     let json = std::str::from_utf8(rest).map_err(|_| LinkError::Damaged)?;
     let scenario = parse_scenario(json).map_err(|e| LinkError::Invalid(e.0))?;
+    if version == LINK_VERSION_PLAIN && scenario.bugs.is_some() {
+        return Err(LinkError::Invalid(
+            "a format-1 link cannot carry seeded bugs (format 2 does)".into(),
+        ));
+    }
     Ok(RunLink {
         scenario,
         at: Moment {

@@ -15,6 +15,7 @@ pub use super::fields::{
     parse_consistency, parse_distribution, parse_mode, parse_placement, parse_policy, InputError,
 };
 use super::ids::{DcId, TableId};
+use super::node::Bugs;
 use super::table::{Pk, Value, WriteKind, WriteOp};
 use super::time::SimTime;
 use super::vocab::ClientOp;
@@ -48,6 +49,13 @@ pub struct Scenario {
     /// the page exported before it existed) still load; the page ignores it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until: Option<SimTime>,
+    /// Seeded protocol bugs (`Bugs`: broken variants, for teaching and for proving the
+    /// checker sees them); absent: none, the correct protocol. Optional, so every file
+    /// written before it existed still loads; a share link carrying it is link format 2
+    /// (`link::LINK_VERSION`), which a page that predates it refuses by name
+    /// instead of silently running the correct protocol.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bugs: Option<Bugs>,
 }
 
 pub fn parse_scenario(text: &str) -> Result<Scenario, InputError> {

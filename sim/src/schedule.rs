@@ -263,6 +263,7 @@ pub fn schedule(seed: u64, opts: ScheduleOptions) -> Scenario {
         config,
         commands,
         until: Some(SimTime(FAULT_SPAN_MS)),
+        bugs: None,
     }
 }
 

@@ -76,6 +76,7 @@ impl Session {
                 config: cfg,
                 commands: Vec::new(),
                 until: None,
+                bugs: None,
             })?,
             pacing: Pacing::new(running),
             keep: false,
@@ -89,6 +90,7 @@ impl Session {
             config: cfg,
             commands: Vec::new(),
             until: None,
+            bugs: None,
         })?);
         Ok(())
     }
@@ -216,6 +218,7 @@ impl Session {
             config: self.tl.config().clone(),
             commands: self.tl.commands().to_vec(),
             until: None,
+            bugs: self.tl.bugs_if_any(),
         }
     }
 

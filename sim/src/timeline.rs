@@ -38,7 +38,7 @@ use crate::config::{ConfigError, SimConfig};
 pub use crate::link::Moment;
 use crate::link::{self, LinkError, RunLink};
 use crate::scenario::{Scenario, ScheduledCommand};
-use crate::{CommandError, Sim, SimTime, UserCommand};
+use crate::{Bugs, CommandError, Sim, SimTime, UserCommand};
 use std::rc::Rc;
 
 /// The first spacing of checkpoints, in simulated ms.
@@ -91,6 +91,8 @@ pub struct BranchInfo {
 /// A run that can be rewound, forked and shared.
 pub struct Timeline {
     config: SimConfig,
+    /// The seeded protocol bugs every node of this run has (none: the correct protocol).
+    bugs: Bugs,
     branches: Vec<Branch>,
     cur: usize,
     sim: Sim,
@@ -108,7 +110,7 @@ pub struct Timeline {
 impl Timeline {
     /// A new run of `cfg`, at time zero, on branch "main".
     pub fn new(cfg: SimConfig) -> Result<Timeline, ConfigError> {
-        Timeline::with_log(cfg, Vec::new(), SimTime::ZERO, crate::Bugs::default())
+        Timeline::with_log(cfg, Bugs::default(), Vec::new(), SimTime::ZERO)
     }
 
     /// A run that will replay `sc`'s commands as it reaches them; its end is `sc.until`
@@ -118,21 +120,19 @@ impl Timeline {
             .until
             .or_else(|| sc.commands.last().map(|c| c.at))
             .unwrap_or(SimTime::ZERO);
-        Timeline::with_log(sc.config, sc.commands, end, crate::Bugs::default())
+        Timeline::with_log(sc.config, sc.bugs.unwrap_or_default(), sc.commands, end)
     }
 
     /// The same run with deliberate protocol bugs in every node (a seeded bug's
-    /// counterexample from the explorer, replayed): every checkpoint and branch is a clone
-    /// of this `Sim`, so the bugs stay through seeks and forks.
+    /// counterexample from the explorer, replayed), whatever `sc.bugs` says: every
+    /// checkpoint and branch is a clone of this `Sim`, so the bugs stay through seeks and
+    /// forks.
     pub fn from_scenario_with_bugs(
-        sc: Scenario,
+        mut sc: Scenario,
         bugs: crate::Bugs,
     ) -> Result<Timeline, ConfigError> {
-        let end = sc
-            .until
-            .or_else(|| sc.commands.last().map(|c| c.at))
-            .unwrap_or(SimTime::ZERO);
-        Timeline::with_log(sc.config, sc.commands, end, bugs)
+        sc.bugs = Some(bugs);
+        Timeline::from_scenario(sc)
     }
 
     /// The run a share link names, at the moment it names.
@@ -146,9 +146,9 @@ impl Timeline {
 
     fn with_log(
         cfg: SimConfig,
+        bugs: Bugs,
         commands: Vec<ScheduledCommand>,
         end: SimTime,
-        bugs: crate::Bugs,
     ) -> Result<Timeline, ConfigError> {
         let sim = Sim::with_bugs(cfg.clone(), bugs)?;
         let first = Checkpoint {
@@ -159,6 +159,7 @@ impl Timeline {
         };
         Ok(Timeline {
             config: cfg,
+            bugs,
             branches: vec![Branch {
                 name: "main".to_string(),
                 parent: None,
@@ -297,13 +298,20 @@ impl Timeline {
         self.branch().spacing
     }
 
-    /// The current branch as a scenario: config, log, and its end as `until`.
+    /// The current branch as a scenario: config, log, its end as `until`, and its
+    /// seeded bugs if it has any.
     pub fn scenario(&self) -> Scenario {
         Scenario {
             config: self.config.clone(),
             commands: self.branch().commands.clone(),
             until: Some(self.end()),
+            bugs: self.bugs_if_any(),
         }
+    }
+
+    /// The seeded bugs of this run, None if it runs the correct protocol.
+    pub fn bugs_if_any(&self) -> Option<Bugs> {
+        (self.bugs != Bugs::default()).then_some(self.bugs)
     }
 
     /// A share link (URL-fragment text) for the current branch at the current moment.

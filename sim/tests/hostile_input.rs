@@ -27,6 +27,7 @@ fn valid_scenario_text() -> String {
             },
         ],
         until: None,
+        bugs: None,
     };
     scenario_json(&sc)
 }
@@ -201,6 +202,7 @@ fn one_command_scenario(cmd: UserCommand) -> String {
             cmd,
         }],
         until: None,
+        bugs: None,
     })
 }
 
@@ -283,6 +285,7 @@ fn a_small_event_count_never_makes_the_clock_jump_past_pending_events() {
             cmd: UserCommand::Kill(DcId(1)),
         }],
         until: Some(SimTime(6_000)),
+        bugs: None,
     };
     let sc = parse_scenario(&scenario_json(&sc)).unwrap();
     // Through a session (the page) and through `schedule::play` (the runner) alike.
@@ -323,6 +326,7 @@ fn scenario_commands_out_of_order_or_naming_unknown_dcs_are_refused() {
             config: SimConfig::default(),
             commands,
             until: None,
+            bugs: None,
         })
     };
     let e = parse_scenario(&text(vec![
@@ -489,7 +493,7 @@ proptest! {
         }
         let mut config = quiet_config(4);
         config.workload.ops_per_sec = 40;
-        let sc = Scenario { config, commands, until: Some(SimTime(9_000)) };
+        let sc = Scenario { config, commands, until: Some(SimTime(9_000)), bugs: None };
         if let Ok(back) = parse_scenario(&scenario_json(&sc)) {
             prop_assert_eq!(&back, &sc);
             let mut s = tablestore_sim::Session::new(back.config.clone(), false).unwrap();

@@ -8,8 +8,8 @@ use tablestore_sim::lesson::{parse_lesson, task_done, Lesson, Task, Who, LESSONS
 use tablestore_sim::scenario::ScheduledCommand;
 use tablestore_sim::table::{Value, WriteKind, WriteOp};
 use tablestore_sim::{
-    region_dc, ClientOp, CoordState, DcId, EventKind, FindingKind, PartState, PlacementKind,
-    ReplicationMode, Sim, SimConfig, TableId, TxnStatus, UserCommand,
+    region_dc, ClientOp, CoordState, DcId, EventKind, FindingKind, PartState, PeerState,
+    PlacementKind, ReplicationMode, Sim, SimConfig, TableId, TxnStatus, UserCommand,
 };
 
 // ---- the format ----
@@ -133,19 +133,31 @@ struct Player {
     sim: Sim,
     cmds: Vec<ScheduledCommand>,
     next: usize,
+    /// A breakpoint stopped the run and the learner has not pressed play since.
+    paused: bool,
 }
 
 impl Player {
     fn new(l: &Lesson) -> Player {
         Player {
-            sim: Sim::new(l.scenario.config.clone()).expect("a lesson's config is valid"),
+            sim: Sim::with_bugs(
+                l.scenario.config.clone(),
+                l.scenario.bugs.unwrap_or_default(),
+            )
+            .expect("a lesson's config is valid"),
             cmds: l.scenario.commands.clone(),
             next: 0,
+            paused: false,
         }
     }
 
     /// Plays `ms` of simulated time; true if the breakpoint stopped it.
     fn play(&mut self, ms: u64) -> bool {
+        self.paused = self.play_inner(ms);
+        self.paused
+    }
+
+    fn play_inner(&mut self, ms: u64) -> bool {
         let target = self.sim.now().plus(ms);
         while let Some(c) = self.cmds.get(self.next).filter(|c| c.at <= target) {
             let c = c.clone();
@@ -223,6 +235,17 @@ impl Player {
                 cfg.placement = *p;
                 UserCommand::Configure(Box::new(cfg))
             }
+            Task::SetFailover(on) => {
+                let mut cfg: SimConfig = self.sim.config().clone();
+                cfg.failover = *on;
+                UserCommand::Configure(Box::new(cfg))
+            }
+            Task::SetMode { table: t, mode } => {
+                let mut cfg: SimConfig = self.sim.config().clone();
+                let i = table(t, &self.sim).0 as usize;
+                cfg.tables[i].mode = *mode;
+                UserCommand::Configure(Box::new(cfg))
+            }
             Task::AddDc => UserCommand::AddDc(region_dc(self.sim.dc_ids().len())),
         };
         self.sim.apply(cmd).expect("the learner's command applies");
@@ -253,9 +276,10 @@ fn play_lesson(id: &str, mut after: impl FnMut(usize, &Sim)) -> Sim {
                 assert!(p.sim.now() < end, "{id} step {i} ({task:?}) never done");
                 p.play(20);
             }
-        } else {
+        } else if !p.paused {
             // A "next" step: the reader takes a few seconds; the run plays meanwhile
-            // (a paused step would stop it at its breakpoint).
+            // (a paused step would stop it at its breakpoint). A run a breakpoint has
+            // stopped stays stopped while the learner reads.
             p.play(2_000);
         }
         after(i, &p.sim);
@@ -449,7 +473,24 @@ fn lesson_async_lost_write_can_be_completed() {
                 assert!(sim.row_at(r, TableId(0), &pk).is_none(), "{r} is behind");
             }
         }
-        3 => {
+        1 => {
+            // The lag the step points at, as the Data tab shows it.
+            let snap = sim.snapshot();
+            let s3 = snap
+                .shards
+                .iter()
+                .find(|s| s.table == TableId(0) && s.primary == DcId(3) && s.rows > 0)
+                .expect("users s3");
+            for r in [DcId(4), DcId(0)] {
+                assert!(
+                    s3.lag.iter().any(|&(d, n, _)| d == r && n == 1),
+                    "{r} one entry behind: {:?}",
+                    s3.lag
+                );
+                assert!(sim.row_at(r, TableId(0), &pk).is_none(), "{r} missing");
+            }
+        }
+        4 => {
             let (p, _) = sim.primary_for(TableId(0), &pk);
             assert_ne!(p, DcId(3));
             assert!(
@@ -457,7 +498,7 @@ fn lesson_async_lost_write_can_be_completed() {
                 "the new primary lacks it"
             );
         }
-        4 => {
+        5 => {
             let r = last_entry(sim, "k7");
             assert_eq!(r.home, Some(DcId(0)));
             assert!(r.reads.first().is_some_and(|x| x.row.is_none()), "{r:?}");
@@ -532,4 +573,247 @@ fn a_scripted_command_that_records_the_breakpoints_event_stops_the_run() {
         (hit.event.seq, s.timeline().trace_hash())
     };
     assert_eq!(stop(), stop());
+}
+
+/// The OK write acknowledgements of the run, in order: (latency ms, detail).
+fn acked_writes(sim: &Sim) -> Vec<(u64, String)> {
+    sim.events()
+        .filter_map(|e| match &e.kind {
+            EventKind::Op {
+                ok: true,
+                label,
+                detail,
+                latency_ms,
+                ..
+            } if ClientOp::is_write_label(label) => Some((*latency_ms, detail.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn lesson_replication_modes_can_be_completed() {
+    let pk = vec![Value::Str("k7".into())];
+    let mut modes = Vec::new();
+    let sim = play_lesson("replication-modes", |i, sim| match i {
+        0 => {
+            assert_eq!(sim.primary_for(TableId(0), &pk).0, DcId(3));
+            let s = sim.shard_of(&pk);
+            assert_eq!(sim.placement().replicas_of(s), &[DcId(3), DcId(4), DcId(0)]);
+        }
+        1 | 3 | 5 | 7 => modes.push(sim.config().tables[0].mode),
+        9 => {
+            let (p, _) = sim.primary_for(TableId(0), &pk);
+            assert_ne!(p, DcId(3), "a survivor leads");
+            let row = sim
+                .row_at(p, TableId(0), &pk)
+                .expect("the new primary has k7");
+            assert_eq!(row.version.pos.index, 4, "all four writes kept");
+        }
+        10 => {
+            let r = last_entry(sim, "k7");
+            assert_eq!(r.home, Some(DcId(0)));
+            assert!(
+                r.reads
+                    .first()
+                    .and_then(|x| x.row.as_ref())
+                    .is_some_and(|v| v.version.index == 4),
+                "{r:?}"
+            );
+        }
+        _ => {}
+    });
+    assert_eq!(
+        modes,
+        [
+            ReplicationMode::Async,
+            ReplicationMode::SemiSync,
+            ReplicationMode::Sync,
+            ReplicationMode::Quorum(2)
+        ]
+    );
+    let acks = acked_writes(&sim);
+    assert_eq!(acks.len(), 4, "{acks:?}");
+    // The narration's copies and latencies: 1 copy at 0 ms; 2 copies at about 60 ms;
+    // 3 copies at about 240 ms; 2 copies at about 60 ms.
+    for ((ms, detail), (copies, lo, hi)) in acks.iter().zip([
+        ("1 copy", 0, 0),
+        ("2 copies", 50, 80),
+        ("3 copies", 200, 280),
+        ("2 copies", 50, 80),
+    ]) {
+        assert!(detail.contains(copies), "{detail} has {copies}");
+        assert!((lo..=hi).contains(ms), "{ms} ms in {lo}..={hi} ({detail})");
+    }
+    assert!(acks[0].0 < acks[1].0 && acks[1].0 < acks[2].0 && acks[3].0 < acks[2].0);
+    assert_eq!(sim.checker().count(FindingKind::AsyncWriteLost), 0);
+    no_violation(&sim);
+}
+
+#[test]
+fn lesson_heartbeat_views_can_be_completed() {
+    let view = |sim: &Sim, of: u16, target: u16| {
+        let snap = sim.snapshot();
+        let d = snap.dcs.iter().find(|d| d.id == DcId(of)).unwrap();
+        d.views
+            .iter()
+            .find(|v| v.0 == DcId(target))
+            .and_then(|v| v.1)
+    };
+    let sim = play_lesson("heartbeat-views", |i, sim| match i {
+        2 => {
+            assert_eq!(view(sim, 0, 1), Some(PeerState::Suspect));
+            assert_eq!(
+                view(sim, 1, 0),
+                Some(PeerState::Alive),
+                "DC1 still hears DC0"
+            );
+        }
+        3 => {
+            assert_eq!(view(sim, 0, 1), Some(PeerState::Dead));
+            for d in 1..5u16 {
+                for t in 0..5u16 {
+                    if d != t {
+                        assert_eq!(view(sim, d, t), Some(PeerState::Alive), "DC{d} of DC{t}");
+                    }
+                }
+            }
+        }
+        5 => assert_eq!(view(sim, 0, 1), Some(PeerState::Alive)),
+        _ => {}
+    });
+    assert!(
+        !sim.events()
+            .any(|e| matches!(e.kind, EventKind::FailoverIssued { .. })),
+        "one view moves no primary"
+    );
+    no_violation(&sim);
+}
+
+#[test]
+fn lesson_read_consistency_can_be_completed() {
+    let sim = play_lesson("read-consistency", |i, sim| {
+        let r = || last_entry(sim, "k7");
+        let found = |h: &tablestore_sim::checker::HistoryEntry| {
+            h.reads
+                .first()
+                .and_then(|x| x.row.as_ref())
+                .map(|v| v.version.index)
+        };
+        match i {
+            1 => {
+                assert_eq!(r().served_by, Some(DcId(0)), "the nearest replica");
+                assert_eq!(found(r()), None, "no row yet");
+                assert_eq!(sim.counters().stale_reads, 1, "counted");
+            }
+            2 => {
+                assert_eq!(r().served_by, Some(DcId(3)), "DC3 in the majority");
+                assert_eq!(found(r()), Some(1), "the write");
+                assert_eq!(sim.counters().stale_reads, 1, "no new stale read");
+            }
+            3 => {
+                assert_eq!(r().served_by, Some(DcId(3)), "the primary");
+                assert_eq!(found(r()), Some(1), "the write");
+            }
+            _ => {}
+        }
+    });
+    no_violation(&sim);
+}
+
+#[test]
+fn set_mode_and_new_moments_are_checked_and_specific() {
+    let (f, m, _) = refused(&GOOD.replace(
+        r#"{"kill_dc": {"dc": 2}}"#,
+        r#"{"set_mode": {"table": "nope", "mode": "Sync"}}"#,
+    ));
+    assert_eq!(f, "steps[1].task");
+    assert!(m.contains("no table nope"), "{m}");
+    let (f, m, _) = refused(&GOOD.replace(
+        r#"{"kill_dc": {"dc": 2}}"#,
+        r#"{"wait_for": {"view": {"dc": 1, "target": 1, "state": "Dead"}}}"#,
+    ));
+    assert_eq!(f, "steps[1].task");
+    assert!(m.contains("another DC"), "{m}");
+    let (f, _, _) = refused(&GOOD.replace(
+        r#"{"kill_dc": {"dc": 2}}"#,
+        r#"{"wait_for": {"view": {"dc": 0, "target": 7, "state": "Dead"}}}"#,
+    ));
+    assert_eq!(f, "steps[1].task");
+
+    let l = parse_lesson("tiny.json", GOOD).unwrap();
+    let mut p = Player::new(&l);
+    p.play(1_000);
+    let since = p.sim.counters().events;
+    let semi = Task::SetMode {
+        table: Some("users".into()),
+        mode: ReplicationMode::SemiSync,
+    };
+    let sync = Task::SetMode {
+        table: None,
+        mode: ReplicationMode::Sync,
+    };
+    assert!(!task_done(&semi, &p.sim, since));
+    p.act(&semi);
+    assert!(task_done(&semi, &p.sim, since));
+    assert!(!task_done(&sync, &p.sim, since), "another mode");
+    let later = p.sim.counters().events;
+    assert!(!task_done(&semi, &p.sim, later), "changed before the step");
+}
+
+#[test]
+fn lesson_seed_sketch_can_be_completed() {
+    let pk = vec![Value::Str("k7".into())];
+    let sim = play_lesson("seed-sketch", |i, sim| match i {
+        1 => {
+            let s = sim.shard_of(&pk);
+            assert_eq!(sim.placement().replicas_of(s), &[DcId(3), DcId(4), DcId(0)]);
+            assert_eq!(sim.config().tables[0].mode, ReplicationMode::Sync);
+            let w = last_entry(sim, "k7");
+            assert_eq!(w.outcome, Outcome::Ok);
+            let (_, detail) = acked_writes(sim).pop().expect("acked");
+            assert!(detail.contains("3 copies"), "{detail}");
+        }
+        2 => {
+            let snap = sim.snapshot();
+            let s3 = snap
+                .shards
+                .iter()
+                .find(|s| s.table == TableId(0) && s.primary == DcId(3) && s.rows > 0)
+                .expect("users s3");
+            assert!(
+                s3.lag.iter().any(|&(d, n, _)| d == DcId(0) && n == 0),
+                "DC0 counted as holding it: {:?}",
+                s3.lag
+            );
+            assert!(sim.row_at(DcId(0), TableId(0), &pk).is_none(), "missing");
+            assert!(sim.row_at(DcId(4), TableId(0), &pk).is_some());
+        }
+        4 => {
+            let w = last_entry(sim, "k7");
+            assert_eq!(w.home, Some(DcId(1)));
+            assert_eq!(w.outcome, Outcome::Unknown, "a timeout: {w:?}");
+            assert_eq!(w.completed.0 - w.invoked.0, 3_000, "after 3 s");
+            assert_eq!(sim.counters().ops_failed, 1, "counted as failed");
+            assert_eq!(sim.counters().failovers, 0);
+        }
+        7 => {
+            let (p, _) = sim.primary_for(TableId(0), &pk);
+            assert_eq!(p, DcId(0));
+            assert!(sim.row_at(DcId(0), TableId(0), &pk).is_none());
+        }
+        8 => {
+            let r = last_entry(sim, "k7");
+            assert_eq!(r.home, Some(DcId(1)));
+            assert!(r.reads.first().is_some_and(|x| x.row.is_none()), "{r:?}");
+        }
+        _ => {}
+    });
+    // The kinds the text names: Durability, and nothing for the refused write.
+    let kinds: Vec<FindingKind> = sim.findings().iter().map(|f| f.kind).collect();
+    assert!(kinds.contains(&FindingKind::Durability), "{kinds:?}");
+    assert!(sim
+        .findings()
+        .iter()
+        .any(|f| f.kind == FindingKind::Durability && f.keys.iter().any(|k| k == "k7")));
 }

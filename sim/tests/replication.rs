@@ -169,3 +169,43 @@ fn a_read_invoked_before_a_write_in_the_same_millisecond_is_not_stale() {
     assert_eq!(sim.checker().reads, 1, "the read was checked");
     assert_eq!(sim.checker().stale_reads, 0, "{:?}", sim.findings());
 }
+
+/// `Bugs::replication_skips_dc0`, the seed's `_replicate_data`: DC0 is never sent the
+/// log yet counted as holding it. A Sync write whose replicas are DC4 and DC0 is
+/// acknowledged with 3 copies while DC0 has none; once its primary and DC4 die, the
+/// failover promotes DC0 and the checker reports `Durability`. The correct protocol
+/// keeps the write through the same faults.
+#[test]
+fn replication_that_skips_dc0_is_caught_as_durability() {
+    let run = |bugs: tablestore_sim::Bugs| {
+        let c = with_mode(quiet_config(5), ReplicationMode::Sync);
+        let mut sim = Sim::with_bugs(c, bugs).unwrap();
+        sim.advance_to(t(1_000));
+        let owner = DcId(3);
+        let k = key_owned_by(&sim, owner);
+        assert_eq!(replicas_of(&sim, &k), vec![DcId(3), DcId(4), DcId(0)]);
+        let r = run_op(&mut sim, owner, put(&k, 7), 2_000).unwrap();
+        assert!(r.0 && r.1.contains("3 copies"), "{r:?}");
+        let dc0_has_it = sim.row_at(DcId(0), TableId(0), &pk(&k)).is_some();
+        sim.apply(UserCommand::Kill(DcId(3))).unwrap();
+        sim.apply(UserCommand::Kill(DcId(4))).unwrap();
+        sim.advance_to(sim.now().plus(10_000));
+        let promoted = sim.primary_for(TableId(0), &pk(&k)).0;
+        (
+            dc0_has_it,
+            promoted,
+            sim.checker().count(FindingKind::Durability),
+        )
+    };
+    let (has, promoted, lost) = run(tablestore_sim::Bugs::default());
+    assert!(has);
+    assert_eq!(promoted, DcId(0));
+    assert_eq!(lost, 0);
+    let (has, promoted, lost) = run(tablestore_sim::Bugs {
+        replication_skips_dc0: true,
+        ..Default::default()
+    });
+    assert!(!has, "DC0 was sent nothing");
+    assert_eq!(promoted, DcId(0));
+    assert!(lost > 0, "the checker reports Durability");
+}

@@ -95,6 +95,7 @@ fn imported_commands_wait_for_their_instant() {
         config: busy(4),
         commands: vec![at(3_000, UserCommand::Kill(DcId(2)))],
         until: None,
+        bugs: None,
     };
     s.import(sc).unwrap();
     let p = s.advance_to(t(2_999));
@@ -117,6 +118,7 @@ fn a_refused_scheduled_command_is_reported_and_the_run_goes_on() {
         config: busy(5),
         commands: vec![at(1_000, UserCommand::Revive(DcId(1)))],
         until: None,
+        bugs: None,
     };
     s.import(sc).unwrap();
     let p = s.advance_to(t(2_000));
@@ -149,6 +151,7 @@ fn step_runs_one_event_or_the_next_scheduled_command_and_pauses() {
         config: cfg,
         commands: vec![at(0, UserCommand::Kill(DcId(0)))],
         until: None,
+        bugs: None,
     })
     .unwrap();
     let p = r.step();

@@ -11,7 +11,7 @@ use tablestore_sim::scenario::{Scenario, ScheduledCommand};
 use tablestore_sim::schedule::{play, schedule, Modes, ScheduleOptions, FAULT_SPAN_MS};
 use tablestore_sim::{
     Counters, DcId, Finding, LinkError, Moment, RunLink, Session, Sim, SimConfig, SimTime,
-    Snapshot, Timeline, UserCommand, LINK_VERSION,
+    Snapshot, Timeline, UserCommand, LINK_VERSION, LINK_VERSION_PLAIN,
 };
 
 /// Everything a front end can see of a run at one moment.
@@ -51,6 +51,7 @@ fn straight(sc: &Scenario, t: SimTime) -> Sim {
             .cloned()
             .collect(),
         until: Some(t),
+        bugs: None,
     };
     let mut sim = Sim::new(sc.config.clone()).expect("valid config");
     play(&mut sim, &cut);
@@ -429,7 +430,10 @@ fn damaged_links_are_refused_by_name_never_with_a_panic() {
 fn a_link_from_a_future_version_is_refused_naming_it() {
     let text = sample_link();
     let mut bytes = unbase64url(&text).expect("own link");
-    assert_eq!(bytes[0], LINK_VERSION);
+    assert_eq!(
+        bytes[0], LINK_VERSION_PLAIN,
+        "a run without bugs keeps format 1"
+    );
     bytes[0] = LINK_VERSION + 1;
     let e = link::decode(&base64url(&bytes)).expect_err("future");
     assert_eq!(e, LinkError::FutureVersion(LINK_VERSION + 1));
@@ -465,4 +469,58 @@ fn a_link_whose_run_breaks_a_scenario_rule_says_which() {
         Err(LinkError::Invalid(why)) => assert!(why.contains("time order"), "{why}"),
         other => panic!("expected Invalid, got {other:?}"),
     }
+}
+
+/// A scenario's optional `bugs`: absent in old files (they load as before), carried by
+/// a run opened from it, its export and its link (format 2); a format-1 link may not
+/// carry it.
+#[test]
+fn seeded_bugs_travel_with_a_scenario_and_its_link() {
+    use tablestore_sim::scenario::{parse_scenario, scenario_json};
+    use tablestore_sim::Bugs;
+    let plain = Scenario {
+        config: busy(9),
+        commands: vec![],
+        until: Some(SimTime(3_000)),
+        bugs: None,
+    };
+    let json = scenario_json(&plain);
+    assert!(!json.contains("bugs"), "a run without bugs writes no field");
+    let bugs = Bugs {
+        replication_skips_dc0: true,
+        ..Bugs::default()
+    };
+    let text = json.replacen('{', r#"{"bugs": {"replication_skips_dc0": true},"#, 1);
+    let sc = parse_scenario(&text).expect("a file naming one flag");
+    assert_eq!(sc.bugs, Some(bugs));
+    assert!(
+        parse_scenario(&json.replacen('{', r#"{"bugs": {"no_such_bug": true},"#, 1)).is_err(),
+        "an unknown flag is refused, not ignored"
+    );
+    let mut tl = Timeline::from_scenario(sc.clone()).expect("valid");
+    tl.advance_to(SimTime(3_000));
+    let mut plain_tl = Timeline::from_scenario(plain).expect("valid");
+    plain_tl.advance_to(SimTime(3_000));
+    assert_ne!(
+        tl.trace_hash(),
+        plain_tl.trace_hash(),
+        "the bug changes the run"
+    );
+    assert_eq!(tl.scenario().bugs, Some(bugs));
+    let link = tl.link();
+    assert_eq!(unbase64url(&link).unwrap()[0], LINK_VERSION);
+    let back = Timeline::from_link(&link).expect("reads format 2");
+    assert_eq!(back.scenario().bugs, Some(bugs));
+    assert_eq!(back.trace_hash(), tl.trace_hash());
+    assert_eq!(
+        unbase64url(&plain_tl.link()).unwrap()[0],
+        LINK_VERSION_PLAIN
+    );
+    // A format-1 link that carries bugs was not written by any page: refused.
+    let mut bytes = unbase64url(&link).unwrap();
+    bytes[0] = LINK_VERSION_PLAIN;
+    assert!(matches!(
+        link::decode(&base64url(&bytes)),
+        Err(LinkError::Invalid(_))
+    ));
 }

@@ -902,6 +902,8 @@ impl Real {
             config: self.spec.config(),
             commands,
             until: Some(now),
+            // The bug is named on the command line (`run --bug`), as before.
+            bugs: None,
         })
     }
 }

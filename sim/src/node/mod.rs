@@ -37,6 +37,8 @@ use std::collections::BTreeMap;
 /// Deliberately broken protocol variants. They exist only so tests can show the checker
 /// catches each kind of bug; the page never turns them on.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+// A scenario file or lesson names only the flags it sets.
+#[serde(default, deny_unknown_fields)]
 pub struct Bugs {
     /// The coordinator commits on the first YES vote.
     pub commit_without_all_votes: bool,
@@ -90,6 +92,12 @@ pub struct Bugs {
     /// two DCs act as primary of the shard in one epoch (breaks: a failover needs a
     /// majority and issues a new epoch, one primary per shard and epoch).
     pub two_primaries_after_cut: bool,
+    /// The seed's replication (`_replicate_data` in its Python sketch: `for data_center
+    /// in self.data_centers: if data_center != self.data_centers[0]:
+    /// data_center.store(data)`, run on a thread nobody waits for): a primary never ships
+    /// its log to DC0 and counts DC0 as holding every entry (breaks: a copy counts only
+    /// once the replica holding it has acknowledged it).
+    pub replication_skips_dc0: bool,
 }
 
 /// A new layout, as a membership or placement change installs it on every node.

@@ -241,11 +241,20 @@ impl Node {
         let snap = store.snapshot_index();
         let batch = ctx.cfg.replication_batch as u64;
         let without_intents = self.bugs.snapshot_without_intents;
+        let skip_dc0 = self.bugs.replication_skips_dc0;
         let me = self.id;
         let ps = self.vol.primaries.entry(key).or_default();
         let mut shared: Option<Rc<ShardStore>> = None;
         for &d in ctx.placement.replicas_of(key.1) {
             if d == me {
+                continue;
+            }
+            if skip_dc0 && d == DcId(0) {
+                // Broken variant (`Bugs::replication_skips_dc0`): DC0 is sent nothing and
+                // recorded as holding the whole log, as by an acknowledgement.
+                ps.match_index.insert(d, last);
+                ps.confirmed.insert(d);
+                ps.heard.insert(d);
                 continue;
             }
             let matched = *ps.match_index.entry(d).or_insert(0);
