@@ -309,6 +309,14 @@ pub fn task_text(task: &Task, names: &Names) -> String {
             format!("Switch placement to {p:?} (Settings, or the Placement tab).")
         }
         Task::AddDc => "Add a datacenter (Placement tab: Add DC).".into(),
+        Task::SetFailover(on) => format!(
+            "Turn automatic failover {} (Settings: Failover).",
+            if *on { "on" } else { "off" }
+        ),
+        Task::SetMode { table, mode } => format!(
+            "Set {}'s replication mode to {mode} (Settings: Mode).",
+            table.as_deref().unwrap_or("the table")
+        ),
     }
 }
 
@@ -324,5 +332,12 @@ fn moment_text(m: &Moment) -> String {
         Moment::PartCommitted => "a participant commits".into(),
         Moment::TxnEnded => "the coordinator logs END".into(),
         Moment::Finding(k) => format!("the checker reports {}", k.label()),
+        Moment::PromotedFor { table, key } => format!(
+            "a new primary is promoted for {} {key}",
+            table.as_deref().unwrap_or("the row")
+        ),
+        Moment::View { dc, target, state } => {
+            format!("{dc} sees {target} as {}", fmt::view_label(Some(*state)))
+        }
     }
 }
