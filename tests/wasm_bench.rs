@@ -114,3 +114,47 @@ fn bench_seek_in_the_browser() {
         wasm_memory_bytes() / 1e6
     );
 }
+
+/// `make explore-bench`'s real-node run in the browser: issue 16's configuration explored
+/// depth-first to the end (the same search as the page's "the issue's configuration"
+/// preset, here on the page's thread), and the calibration model beside it.
+#[wasm_bindgen_test]
+fn bench_explore_in_the_browser() {
+    use tablestore_playground::sim::explore::real::{Real, Spec};
+    use tablestore_playground::sim::explore::twophase::TwoPhase;
+    use tablestore_playground::sim::explore::{Explorer, Options, Order};
+    let mem_before = wasm_memory_bytes();
+    let start = now_ms();
+    let mut e = Explorer::new(
+        Real::new(Spec::default()).expect("valid"),
+        Options {
+            order: Order::Depth,
+            ..Options::default()
+        },
+    );
+    let p = e.run();
+    let secs = (now_ms() - start) / 1000.0;
+    let violated = e
+        .results()
+        .iter()
+        .filter(|r| r.2.label() == "violated" || r.2.label() == "unreached")
+        .count();
+    console_log!(
+        "wasm explore, issue configuration: {} states, depth {}, {secs:.2} s, {:.0} states/s, exhaustive {}, {violated} properties violated or unreached; wasm memory {:.1} → {:.1} MiB",
+        p.states,
+        p.depth,
+        p.states as f64 / secs,
+        p.done && !p.truncated,
+        mem_before / 1048576.0,
+        wasm_memory_bytes() / 1048576.0
+    );
+    let start = now_ms();
+    let mut e = Explorer::new(TwoPhase { rms: 7 }, Options::default());
+    let p = e.run();
+    let secs = (now_ms() - start) / 1000.0;
+    console_log!(
+        "wasm explore, TwoPhase 7 RMs: {} states, {secs:.2} s, {:.0} states/s",
+        p.states,
+        p.states as f64 / secs
+    );
+}

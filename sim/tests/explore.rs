@@ -139,6 +139,29 @@ fn depth_first_finds_the_same_states_and_paths_as_short_as_breadth_first() {
     assert_eq!(durability(&deep), durability(&wide));
 }
 
+/// Issue 16's configuration (3 DCs, 2 keys, a cross-DC transaction and a quorum write,
+/// ≤ 1 crash, ≤ 1 cut; faults every 100 ms to 400 ms): every ordering, depth-first to the
+/// end. (The page's Explore panel runs the same search; its e2e story compares the count.)
+#[test]
+fn the_issue_configuration_is_explored_to_the_end_with_no_violation() {
+    let mut e = Explorer::new(
+        Real::new(Spec::default()).unwrap(),
+        Options {
+            order: Order::Depth,
+            ..Options::default()
+        },
+    );
+    let p = e.run();
+    assert!(p.done && !p.truncated, "{p:?}");
+    assert!(p.states > 100_000, "{p:?}");
+    for (name, _, v) in e.results() {
+        assert!(
+            matches!(v, Verdict::Holds | Verdict::Reached(_)),
+            "{name}: {v:?}"
+        );
+    }
+}
+
 #[test]
 fn untimed_messages_every_delivery_order_of_a_tiny_world_is_explored_and_safe() {
     // 2 DCs, one Quorum(2) write, no faults: every order of every message and timer in

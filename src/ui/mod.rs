@@ -61,7 +61,7 @@
 //! | `explore-error`           | why the fields were refused (a sentence naming the field); present only then |
 //! | `explore-about`           | the preset in one sentence                                   |
 //! | `explore-run`             | Run, or Cancel while exploring; `data-running` = true \| false |
-//! | `explore-states`          | progress: `data-states`, `data-done` = true \| false, `data-depth`, `data-seconds`, `data-cancelled`, `data-wasm-bytes` (the exploring wasm instance's memory), `data-preset`; present once a run started |
+//! | `explore-states`          | progress: `data-states`, `data-done` = true \| false, `data-truncated` = true \| false (stopped at the state limit: not exhaustive), `data-depth`, `data-seconds`, `data-cancelled`, `data-wasm-bytes` (the exploring wasm instance's memory), `data-preset`; present once a run started |
 //! | `explore-mode`            | where it runs: `data-mode` = worker \| page (no worker could start: slices between frames) |
 //! | `explore-property-<name>` | a property's result: `data-result` = holds \| violated \| reached \| unreached |
 //! | `explore-counterexample`  | the first violation's shortest path: `data-property`, `data-steps`, `data-loaded` = it was opened in the timeline |

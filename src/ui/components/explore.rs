@@ -327,7 +327,7 @@ impl ExplorePanel {
         };
         html! {
             <p class="explore-progress" role="status" data-testid="explore-states" data-states={states.to_string()}
-                data-done={done.to_string()} data-depth={depth.to_string()} data-cancelled={self.cancelled.to_string()}
+                data-done={done.to_string()} data-truncated={truncated.to_string()} data-depth={depth.to_string()} data-cancelled={self.cancelled.to_string()}
                 data-seconds={format!("{secs:.2}")} data-wasm-bytes={format!("{mem:.0}")}
                 data-preset={cfg.preset.clone()}>
                 { format!("{states} states, depth {depth}, {rate:.0} states/s, {secs:.1} s — {status} ") }
