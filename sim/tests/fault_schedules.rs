@@ -398,3 +398,19 @@ fn two_primaries_in_one_epoch_after_a_cut_lose_quorum_writes_and_are_caught() {
         50,
     );
 }
+
+#[test]
+fn the_seeds_replication_that_skips_dc0_loses_acknowledged_writes_and_is_caught() {
+    // The seed's sketch counts DC0 as a copy it never sent: a quorum write is acknowledged
+    // with one real copy and lost when its primary fails.
+    caught_n(
+        Bugs {
+            replication_skips_dc0: true,
+            ..Bugs::default()
+        },
+        Modes::AllQuorum,
+        FindingKind::Durability,
+        false,
+        50,
+    );
+}

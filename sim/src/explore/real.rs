@@ -855,6 +855,26 @@ pub fn seeded_bugs() -> Vec<SeededBug> {
                 ..Spec::default()
             },
         },
+        SeededBug {
+            name: "replication-skips-dc0",
+            about:
+                "the seed's sketch: a primary never ships its log to DC0 yet counts DC0 as a copy",
+            set: |b| b.replication_skips_dc0 = true,
+            // Quorum(2): the key's primary DC1 counts DC0's phantom copy and acknowledges a
+            // write it alone holds; DC1 crashes, and the shard is led without the write.
+            property: "durability",
+            spec: || Spec {
+                keys: 1,
+                txns: 0,
+                writes: 1,
+                crashes: 1,
+                cuts: 0,
+                mode: ReplicationMode::Quorum(2),
+                quantum_ms: 50,
+                long_ms: 150,
+                ..Spec::default()
+            },
+        },
     ]
 }
 
