@@ -246,6 +246,13 @@ impl App {
         let res = self.session.borrow_mut().apply(cmd);
         match res {
             Ok(forked) => {
+                // A live transaction stops at PrepareSent like a scripted one.
+                let hit = self.session.borrow_mut().take_command_hit();
+                if let Some(hit) = hit {
+                    let names = &self.pieces.topo.names;
+                    let hit = BreakpointHit::explain(&hit, names, &self.pieces.config);
+                    self.view.show_hit(hit);
+                }
                 if let Some(name) = forked {
                     // The bar still shows the branch acted on (it is read after the command).
                     let parent = self.tl.branch.clone();
