@@ -1377,6 +1377,7 @@ async fn controls_show_the_snapshots_clock_and_seed() {
         breakpoint: None,
         keep_breakpoint: false,
         hit: None,
+        bugs: Vec::new(),
         learning: false,
         on_action: Callback::noop(),
     })
@@ -1388,6 +1389,39 @@ async fn controls_show_the_snapshots_clock_and_seed() {
     assert_eq!(text(&by_testid(&root, "seed")), snap.seed.to_string());
     assert_eq!(count(&root, "[data-testid=\"play\"]"), 1);
     assert_eq!(count(&root, "[data-testid=\"pause\"]"), 0);
+    assert_eq!(
+        count(&root, "[data-testid=\"bugs-badge\"]"),
+        0,
+        "the real protocol"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn controls_name_the_seeded_bugs_of_a_broken_run() {
+    let snap = faulty_busy_sim().snapshot();
+    let root = mount::<Controls>(ControlsProps {
+        running: false,
+        speed_pos: 500,
+        speed: tablestore_playground::sim::speed_of(500),
+        achieved: None,
+        now: snap.now,
+        seed: snap.seed,
+        theme: Theme::Auto,
+        large: false,
+        pending: 0,
+        breakpoint: None,
+        keep_breakpoint: false,
+        hit: None,
+        bugs: vec!["ack_before_sync".into(), "replication_skips_dc0".into()],
+        learning: false,
+        on_action: Callback::noop(),
+    })
+    .await;
+    let badge = text(&by_testid(&root, "bugs-badge"));
+    assert!(
+        badge.contains("seeded bug: ack_before_sync, replication_skips_dc0"),
+        "{badge}"
+    );
 }
 
 /// The page's stylesheet, once per test page, so sizes are the page's (fonts, fixed heights).

@@ -120,3 +120,31 @@ test("layout", async ({ t }) => {
     }
   }
 });
+
+/** Sixteen DCs at 1280 px: the page does not scroll sideways (the detector matrix scrolls
+ *  inside its card; its screen-reader-only labels once widened the document to 1371 px),
+ *  and every Kill / Revive button stays in the DC card. */
+test("layout-16-dcs", async ({ t }) => {
+  await t.page.setViewportSize(VIEW);
+  await openApp(t, "?dcs=16");
+  await t.waitFor("16 DC rows", async () => (await t.page.locator('[data-testid^="dc-row-"]').count()) === 16, 10_000);
+  for (const large of [false, true]) {
+    await t.step(`${large ? "large" : "normal"} type: no sideways scroll`, async () => {
+      await setLarge(t, large);
+      await t.page.waitForTimeout(300);
+      const w = await t.page.evaluate(() => {
+        const d = document.documentElement;
+        const wide = [...document.querySelectorAll("body *")]
+          .filter((e) => e.getBoundingClientRect().right > d.clientWidth + 0.5)
+          .slice(0, 5)
+          .map((e) => `${e.tagName}.${e.className?.baseVal ?? e.className}`);
+        return { doc: d.scrollWidth, view: d.clientWidth, wide };
+      });
+      log(`  16 DCs, ${large ? "large" : "normal"}: document ${w.doc} px wide in ${w.view} px`);
+      if (w.doc > w.view) throw new Error(`the page scrolls sideways: ${w.doc} px in ${w.view} px (wider: ${w.wide.join(", ")})`);
+      const outside = await buttonsOutsideCard(t);
+      if (outside.length) throw new Error(`buttons outside the DC card: ${JSON.stringify(outside)}`);
+      await t.screenshot(`layout-16-dcs-${large ? "large" : "normal"}`);
+    });
+  }
+});

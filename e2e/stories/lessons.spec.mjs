@@ -109,6 +109,20 @@ async function doTask(t, lesson, n, task) {
     case "set_placement":
       await applySetting(t, "placement", String(arg).toLowerCase());
       return;
+    case "set_mode": {
+      // Settings → "Replication of <table>": the select whose label names the table.
+      await openTab(t, "settings");
+      const mode = typeof arg.mode === "string" ? arg.mode.toLowerCase() : `quorum${arg.mode.Quorum}`;
+      const sel = t.page.getByLabel(`Replication of ${arg.table}`, { exact: true });
+      await sel.selectOption(mode);
+      await t.click("[data-testid=settings-apply]");
+      return;
+    }
+    case "set_failover":
+      await openTab(t, "settings");
+      await t.page.locator("[data-testid=field-failover]").setChecked(Boolean(arg));
+      await t.click("[data-testid=settings-apply]");
+      return;
     case "add_dc":
       await openTab(t, "ring");
       await t.click("[data-testid=add-dc]");
@@ -123,12 +137,20 @@ const stepNo = async (t) => Number(await t.attr("[data-testid=lesson-step]", "da
 for (const lesson of LESSONS) {
   test(`lesson-${lesson.id}`, async ({ t }) => {
     test.setTimeout(60_000 + lesson.steps.length * TASK_MS);
-    const firstCommand = Math.min(...(lesson.scenario.commands || []).map((c) => c.at), Infinity);
     await t.step(`open ?lesson=${lesson.id}, play`, async () => {
       await t.page.setViewportSize(PROJECTOR);
       await openApp(t, `?lesson=${lesson.id}`);
       await t.expectAttr("[data-testid=lesson-step]", "data-of", String(lesson.steps.length), 15_000);
       await t.expectAttr("[data-testid=lesson-step]", "data-step", "1", 1_000);
+      // A lesson that runs a seeded bug says so; one on the real protocol shows no badge.
+      const flags = Object.keys(lesson.scenario.bugs || {}).filter((k) => lesson.scenario.bugs[k]).sort();
+      if (flags.length) {
+        await t.waitFor("the seeded-bug badge", () => t.exists("[data-testid=bugs-badge]"), 5_000);
+        const text = await t.page.locator("[data-testid=bugs-badge]").textContent();
+        if (!text.includes(`seeded bug: ${flags.join(", ")}`)) throw new Error(`the badge does not name ${flags}: ${text}`);
+      } else if (await t.exists("[data-testid=bugs-badge]")) {
+        throw new Error("a lesson on the real protocol shows a seeded-bug badge");
+      }
       await ensurePlaying(t);
     });
     for (const [i, step] of lesson.steps.entries()) {
@@ -146,17 +168,23 @@ for (const lesson of LESSONS) {
           const acted = Date.now();
           await t.waitFor(`step ${n}'s task to be done`, async () => {
             if ((await t.attr("[data-testid=lesson-task]", "data-done")) === "true") return true;
-            if (waiting || Date.now() - acted > 1_500) await ensurePlaying(t);
+            // Not past the step's own breakpoint: once the run stopped there (the hit
+            // shows with the play button, in one render), the task is done or about to
+            // show done, and pressing play again would run past the moment.
+            const stopped = step.pause_on && (await t.exists("[data-testid=breakpoint-hit]"));
+            if (!stopped && (waiting || Date.now() - acted > 1_500)) await ensurePlaying(t);
             return false;
           }, TASK_MS, async () => `sim time ${await t.simMs()} ms`);
         } else if (step.pause_on) {
           // "Press play: the run pauses when …" — a learner plays and waits for it.
           await ensurePlaying(t);
           await t.waitFor(`the ${step.pause_on} breakpoint`, () => t.exists("[data-testid=breakpoint-hit]"), 30_000);
-        } else if (Number.isFinite(firstCommand)) {
-          // A learner reads while the scripted part plays.
-          await ensurePlaying(t);
-          await t.waitFor("the scripted commands to play", async () => (await t.simMs()) > firstCommand + 500, 20_000);
+        } else if (!(await t.exists("[data-testid=play]"))) {
+          // A "next" step: the learner reads for a couple of seconds while the run plays
+          // (sim/tests/lessons.rs plays 2 s). A run a breakpoint stopped stays stopped
+          // while they read: pressing play there would ship the log the lesson is about.
+          const from = await t.simMs();
+          await t.waitFor("the run to play while the learner reads", async () => (await t.simMs()) >= from + 2_000, 20_000);
         }
         await shot(t, lesson.id, n);
         if (n < lesson.steps.length) {
@@ -165,7 +193,8 @@ for (const lesson of LESSONS) {
         } else {
           await t.waitFor("the recap", () => t.exists("[data-testid=lesson-recap]"), 3_000);
           // The simulated time the lesson needed at 1× (for its reading-time estimate).
-          log(`${t.name}: last step reached at sim time ${await t.simMs()} ms`);
+          const words = lesson.steps.reduce((a, s) => a + (s.text || "").split(/\s+/).filter(Boolean).length, 0);
+          log(`${t.name}: last step reached at sim time ${await t.simMs()} ms; ${words} words of narration`);
           if (!(await t.page.locator("[data-testid=lesson-next]").isDisabled())) throw new Error("next is enabled on the last step");
         }
       });
@@ -251,6 +280,18 @@ test("lessons-progress-and-keys", async ({ t }) => {
     await t.expectAttr("[data-testid=lesson-resume]", "data-step", "2", 3_000);
     await t.click("[data-testid=lesson-resume]");
     await t.expectAttr("[data-testid=lesson-step]", "data-step", "2", 3_000);
+  });
+  await t.step("Esc typed in a text field does not close the lesson", async () => {
+    await openTab(t, "operate");
+    await t.page.locator("[data-testid=op-key]").focus();
+    await t.page.keyboard.press("Escape");
+    await t.page.waitForTimeout(300);
+    if (!(await t.exists("[data-testid=lesson-step]"))) throw new Error("Esc in Operate's key field closed the lesson");
+    await openTab(t, "settings");
+    await t.page.locator("[data-testid=field-heartbeat_interval_ms]").focus();
+    await t.page.keyboard.press("Escape");
+    await t.page.waitForTimeout(300);
+    if (!(await t.exists("[data-testid=lesson-step]"))) throw new Error("Esc in a settings input closed the lesson");
   });
   await t.step("Esc leaves lessons mode", async () => {
     await t.page.locator("[data-testid=lesson-step]").click();

@@ -66,6 +66,8 @@ pub struct Session {
     keep: bool,
     /// Per branch, the markers of the events its run has shown.
     marks: BTreeMap<String, MarkerLog>,
+    /// The breakpoint hit a live command's own events made (`apply`), until taken.
+    command_hit: Option<Hit>,
 }
 
 impl Session {
@@ -81,6 +83,7 @@ impl Session {
             pacing: Pacing::new(running),
             keep: false,
             marks: BTreeMap::new(),
+            command_hit: None,
         })
     }
 
@@ -231,6 +234,7 @@ impl Session {
     /// before the branch's end forks: returns the new branch's name.
     pub fn apply(&mut self, cmd: UserCommand) -> Result<Option<String>, CommandError> {
         let parent = self.tl.branch_name().to_string();
+        let before = self.sim().counters().events;
         let forked = self.tl.apply(cmd)?;
         if let Some(name) = &forked {
             let log = self
@@ -241,7 +245,19 @@ impl Session {
             self.marks.insert(name.clone(), log);
         }
         self.scan();
+        // A live command can record the breakpoint's event itself (an issued transaction
+        // sends its PREPAREs at once): pause there, as a scripted one does in
+        // `Timeline::run_to`.
+        if self.hit_since(before).is_some() {
+            self.command_hit = self.stop_at_hit(before);
+        }
         Ok(forked)
+    }
+
+    /// The breakpoint hit the last applied live command made, if any (the run is then
+    /// paused); taken once.
+    pub fn take_command_hit(&mut self) -> Option<Hit> {
+        self.command_hit.take()
     }
 
     /// Runs to `t`, applying the logged commands that fall due on the way; stops early

@@ -618,3 +618,40 @@ fn a_long_log_keeps_the_newest_commands_as_markers() {
     assert_eq!(cmds.last().unwrap().at, s.sim().now(), "the newest kept");
     assert_eq!(cmds[0].at, t(100 * 11), "the oldest ten dropped");
 }
+
+/// A transaction issued live (Operate) stops at PrepareSent as a scripted one does: its
+/// PREPAREs go out during the command itself, so the hit comes from `apply`.
+#[test]
+fn a_live_transaction_stops_at_prepare_sent() {
+    let mut cfg = busy(1);
+    cfg.workload.ops_per_sec = 0;
+    let txn: UserCommand = serde_json::from_str(
+        r#"{"Issue": {"home": 0, "op": {"Txn": [
+            {"table": 0, "pk": [{"Str": "k8"}], "kind": {"Put": [["balance", {"Int": 5}]]}},
+            {"table": 0, "pk": [{"Str": "k4"}], "kind": {"Put": [["balance", {"Int": 5}]]}}
+        ]}}}"#,
+    )
+    .unwrap();
+    let mut s = Session::new(cfg, true).unwrap();
+    s.advance_to(t(2_000));
+    s.set_breakpoint(Some(Breakpoint::PrepareSent));
+    assert_eq!(s.take_command_hit(), None);
+    s.apply(txn).unwrap();
+    let h = s
+        .take_command_hit()
+        .expect("the live transaction hit PrepareSent");
+    assert!(!s.pacing().running(), "the run pauses at the hit");
+    assert_eq!(
+        h.dc,
+        Some(DcId(0)),
+        "the coordinator is the client's home DC"
+    );
+    let trace = s.sim().txn(h.txn.expect("names its transaction")).unwrap();
+    assert!(trace.msgs.iter().all(|m| m.kind == MsgKind::Prepare));
+    assert_eq!(s.take_command_hit(), None, "taken once");
+    // A command that records no such event does not stop the run.
+    let mut s = Session::new(busy(1), true).unwrap();
+    s.set_breakpoint(Some(Breakpoint::PrepareSent));
+    s.apply(UserCommand::Kill(DcId(2))).unwrap();
+    assert_eq!(s.take_command_hit(), None);
+}

@@ -246,6 +246,13 @@ impl App {
         let res = self.session.borrow_mut().apply(cmd);
         match res {
             Ok(forked) => {
+                // A live transaction stops at PrepareSent like a scripted one.
+                let hit = self.session.borrow_mut().take_command_hit();
+                if let Some(hit) = hit {
+                    let names = &self.pieces.topo.names;
+                    let hit = BreakpointHit::explain(&hit, names, &self.pieces.config);
+                    self.view.show_hit(hit);
+                }
                 if let Some(name) = forked {
                     // The bar still shows the branch acted on (it is read after the command).
                     let parent = self.tl.branch.clone();
@@ -927,6 +934,7 @@ impl Component for App {
                     now={p.snap.now} seed={p.snap.seed} theme={v.theme} large={v.large}
                     pending={session.pending()} breakpoint={session.breakpoint()}
                     keep_breakpoint={session.keeps_breakpoint()} hit={v.hit.clone()}
+                    bugs={session.timeline().bugs_if_any().map(|b| b.set_names()).unwrap_or_default()}
                     learning={self.lessons_open || self.lesson.is_some()} on_action={cbs.action.clone()} />
                 <TimelineBar now={self.tl.now} events={self.tl.events} end={self.tl.end} markers={self.tl.markers.clone()}
                     branches={self.tl.branches.clone()} branch={self.tl.branch.clone()} trace_hash={self.tl.trace_hash}

@@ -36,6 +36,7 @@
 //! | `error-dismiss`           | closes the banner (not for panics)                           |
 //! | `sim-time`                | sim time; `data-ms` = integer ms                             |
 //! | `seed`                    | the run's seed (text)                                        |
+//! | `bugs-badge`              | only when the run carries seeded bugs (a scenario / link with `bugs`, an explorer counterexample, a lesson): "seeded bug: " + the flag names, comma-separated |
 //! | `play` / `pause` / `step` | controls; `step` runs exactly one event (`Sim::step`); an embed has them too (and `sim-time`, `speed`, `speed-label`, `breakpoint-hit`) |
 //! | `speed`                   | range input 0..=1000; speed = 0.05 × 1000^(value/1000) (500 ≈ 1.58×, 434 ≈ 1×) |
 //! | `speed-label`             | the speed as text, `data-speed` = the factor                 |

@@ -79,7 +79,10 @@ impl KeyListener {
                     .map(|el| el.tag_name())
                     .unwrap_or_default();
                 let key = e.key();
-                if matches!(tag.as_str(), "INPUT" | "TEXTAREA" | "SELECT") && key != "Escape" {
+                let in_field = matches!(tag.as_str(), "INPUT" | "TEXTAREA" | "SELECT");
+                // Escape in a field (Operate's key, a setting) dismisses what the learner
+                // was typing, not the lesson they are following.
+                if in_field && (key != "Escape" || lesson_open()) {
                     pending_g = false;
                     return;
                 }

@@ -100,6 +100,21 @@ pub struct Bugs {
     pub replication_skips_dc0: bool,
 }
 
+impl Bugs {
+    /// The names of the flags set (their scenario-file keys), alphabetically: what
+    /// the page shows so a broken run never passes for the real protocol.
+    pub fn set_names(&self) -> Vec<String> {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(m)) => m
+                .into_iter()
+                .filter(|(_, v)| v.as_bool() == Some(true))
+                .map(|(k, _)| k)
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
 /// A new layout, as a membership or placement change installs it on every node.
 pub(crate) struct Layout {
     /// The layout's epoch: above every epoch that exists anywhere.

@@ -28,6 +28,9 @@ pub struct Props {
     pub keep_breakpoint: bool,
     /// Where the run last stopped at the breakpoint (cleared by Play / Step).
     pub hit: Option<BreakpointHit>,
+    /// The seeded bugs this run carries (flag names; empty for the real protocol).
+    #[prop_or_default]
+    pub bugs: Vec<String>,
     /// The lessons list or a lesson is open (the Learn button shows it pressed).
     #[prop_or_default]
     pub learning: bool,
@@ -106,6 +109,12 @@ pub fn controls(p: &Props) -> Html {
                 <span class="time" data-testid="sim-time" data-ms={p.now.0.to_string()}>{ fmt::time(p.now) }</span>
                 <span class="label">{ "seed" }</span>
                 <span class="seed" data-testid="seed">{ p.seed }</span>
+                if !p.bugs.is_empty() {
+                    <span class="bugs-badge" data-testid="bugs-badge" role="status"
+                        title="This run uses a deliberately broken protocol variant, so the checker can show what it breaks. It is not the real protocol.">
+                        { format!("⚠ seeded bug: {}", p.bugs.join(", ")) }
+                    </span>
+                }
                 if p.pending > 0 {
                     <span class="label" title="Commands of the imported scenario still to come">{ format!("{} scheduled", p.pending) }</span>
                 }
