@@ -1360,11 +1360,12 @@ async fn dc_table_shows_no_primaries_for_a_down_dc_and_sums_to_the_shard_count()
 
 // ------------------------------------------------------------------ controls
 
-#[wasm_bindgen_test]
-async fn controls_show_the_snapshots_clock_and_seed() {
-    let sim = faulty_busy_sim();
-    let snap = sim.snapshot();
-    let root = mount::<Controls>(ControlsProps {
+/// Controls of a paused run at the middle speed, showing `snap`'s clock and seed.
+fn paused_controls(
+    snap: &tablestore_playground::sim::Snapshot,
+    bugs: Vec<String>,
+) -> ControlsProps {
+    ControlsProps {
         running: false,
         speed_pos: 500,
         speed: tablestore_playground::sim::speed_of(500),
@@ -1377,11 +1378,17 @@ async fn controls_show_the_snapshots_clock_and_seed() {
         breakpoint: None,
         keep_breakpoint: false,
         hit: None,
-        bugs: Vec::new(),
+        bugs,
         learning: false,
         on_action: Callback::noop(),
-    })
-    .await;
+    }
+}
+
+#[wasm_bindgen_test]
+async fn controls_show_the_snapshots_clock_and_seed() {
+    let sim = faulty_busy_sim();
+    let snap = sim.snapshot();
+    let root = mount::<Controls>(paused_controls(&snap, Vec::new())).await;
     assert_eq!(
         testid_attr(&root, "sim-time", "data-ms"),
         snap.now.0.to_string()
@@ -1399,23 +1406,10 @@ async fn controls_show_the_snapshots_clock_and_seed() {
 #[wasm_bindgen_test]
 async fn controls_name_the_seeded_bugs_of_a_broken_run() {
     let snap = faulty_busy_sim().snapshot();
-    let root = mount::<Controls>(ControlsProps {
-        running: false,
-        speed_pos: 500,
-        speed: tablestore_playground::sim::speed_of(500),
-        achieved: None,
-        now: snap.now,
-        seed: snap.seed,
-        theme: Theme::Auto,
-        large: false,
-        pending: 0,
-        breakpoint: None,
-        keep_breakpoint: false,
-        hit: None,
-        bugs: vec!["ack_before_sync".into(), "replication_skips_dc0".into()],
-        learning: false,
-        on_action: Callback::noop(),
-    })
+    let root = mount::<Controls>(paused_controls(
+        &snap,
+        vec!["ack_before_sync".into(), "replication_skips_dc0".into()],
+    ))
     .await;
     let badge = text(&by_testid(&root, "bugs-badge"));
     assert!(

@@ -476,11 +476,7 @@ fn lesson_async_lost_write_can_be_completed() {
         1 => {
             // The lag the step points at, as the Data tab shows it.
             let snap = sim.snapshot();
-            let s3 = snap
-                .shards
-                .iter()
-                .find(|s| s.table == TableId(0) && s.primary == DcId(3) && s.rows > 0)
-                .expect("users s3");
+            let s3 = users_s3(&snap);
             for r in [DcId(4), DcId(0)] {
                 assert!(
                     s3.lag.iter().any(|&(d, n, _)| d == r && n == 1),
@@ -776,11 +772,7 @@ fn lesson_seed_sketch_can_be_completed() {
         }
         2 => {
             let snap = sim.snapshot();
-            let s3 = snap
-                .shards
-                .iter()
-                .find(|s| s.table == TableId(0) && s.primary == DcId(3) && s.rows > 0)
-                .expect("users s3");
+            let s3 = users_s3(&snap);
             assert!(
                 s3.lag.iter().any(|&(d, n, _)| d == DcId(0) && n == 0),
                 "DC0 counted as holding it: {:?}",
@@ -816,4 +808,12 @@ fn lesson_seed_sketch_can_be_completed() {
         .findings()
         .iter()
         .any(|f| f.kind == FindingKind::Durability && f.keys.iter().any(|k| k == "k7")));
+}
+
+/// The users shard DC3 leads, with its rows (the one the lag steps point at).
+fn users_s3(snap: &tablestore_sim::Snapshot) -> &tablestore_sim::ShardSnap {
+    snap.shards
+        .iter()
+        .find(|s| s.table == TableId(0) && s.primary == DcId(3) && s.rows > 0)
+        .expect("users s3")
 }

@@ -295,6 +295,18 @@ impl<M: Model> Explorer<M> {
         });
     }
 
+    /// Ends the search at the first violation (when asked to) or at `max_states` (then
+    /// truncated if states were left to expand); whether it is over.
+    fn stop_early(&mut self) -> bool {
+        if self.opts.stop_on_violation && self.any_violation() {
+            self.progress.done = true;
+        } else if self.progress.states >= self.opts.max_states {
+            self.progress.truncated = !self.queue.is_empty() || !self.stack.is_empty();
+            self.progress.done = true;
+        }
+        self.progress.done
+    }
+
     fn any_violation(&self) -> bool {
         self.verdicts
             .iter()
@@ -309,13 +321,7 @@ impl<M: Model> Explorer<M> {
         }
         let mut left = budget;
         while left > 0 && !self.progress.done {
-            if self.opts.stop_on_violation && self.any_violation() {
-                self.progress.done = true;
-                break;
-            }
-            if self.progress.states >= self.opts.max_states {
-                self.progress.truncated = !self.queue.is_empty();
-                self.progress.done = true;
+            if self.stop_early() {
                 break;
             }
             let Some((s, fp, depth)) = self.queue.pop_front() else {
@@ -354,13 +360,7 @@ impl<M: Model> Explorer<M> {
     fn explore_depth(&mut self, budget: u64) -> Progress {
         let mut left = budget;
         while left > 0 && !self.progress.done {
-            if self.opts.stop_on_violation && self.any_violation() {
-                self.progress.done = true;
-                break;
-            }
-            if self.progress.states >= self.opts.max_states {
-                self.progress.truncated = !self.stack.is_empty();
-                self.progress.done = true;
+            if self.stop_early() {
                 break;
             }
             let Some(top) = self.stack.last_mut() else {
