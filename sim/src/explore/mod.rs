@@ -69,6 +69,11 @@ pub trait Model {
     fn actions(&self, s: &Self::State, out: &mut Vec<Self::Action>);
     /// The successor of `s` by `a`; `None` if `a` changes nothing worth a state.
     fn next(&self, s: &Self::State, a: &Self::Action) -> Option<Self::State>;
+    /// The same from a state the caller no longer needs (its last action): a model whose
+    /// states are costly to copy steps it in place.
+    fn next_owned(&self, s: Self::State, a: &Self::Action) -> Option<Self::State> {
+        self.next(&s, a)
+    }
     /// The properties checked in every state.
     fn properties(&self) -> Vec<Property<Self>>;
     /// The state's fingerprint (by default its `Hash`).
@@ -333,8 +338,14 @@ impl<M: Model> Explorer<M> {
             let mut actions = std::mem::take(&mut self.actions);
             actions.clear();
             self.model.actions(&s, &mut actions);
+            let mut s = Some(s);
             for (i, a) in actions.iter().enumerate() {
-                let Some(next) = self.model.next(&s, a) else {
+                // The last action steps the state itself rather than a copy.
+                let next = match &s {
+                    Some(st) if i + 1 < actions.len() => self.model.next(st, a),
+                    _ => s.take().and_then(|st| self.model.next_owned(st, a)),
+                };
+                let Some(next) = next else {
                     continue;
                 };
                 self.progress.transitions += 1;
@@ -375,7 +386,14 @@ impl<M: Model> Explorer<M> {
             top.next += 1;
             left -= 1;
             let (fp, depth) = (top.fp, top.depth + 1);
-            let Some(next) = self.model.next(&top.state, a) else {
+            let next = if top.next < top.actions.len() {
+                self.model.next(&top.state, a)
+            } else {
+                // Its last action: the frame's state is stepped, not copied.
+                let Some(f) = self.stack.pop() else { break };
+                self.model.next_owned(f.state, &f.actions[i])
+            };
+            let Some(next) = next else {
                 continue;
             };
             self.progress.transitions += 1;

@@ -543,7 +543,10 @@ impl Model for Real {
     }
 
     fn next(&self, s: &State, a: &Step) -> Option<State> {
-        let mut n = s.clone();
+        self.next_owned(s.clone(), a)
+    }
+
+    fn next_owned(&self, mut n: State, a: &Step) -> Option<State> {
         match *a {
             Step::Issue(i) => {
                 let (home, op) = self.ops.get(i)?.clone();
