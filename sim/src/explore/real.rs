@@ -5,9 +5,13 @@
 //! A state is a `Sim` (nodes' durable and volatile state, the messages in flight, the
 //! pending timers, the links cut, the checker's knowledge) plus the client's progress
 //! (which operations were issued), the fault budget used, and which *sometimes* events
-//! happened. Its fingerprint hashes the nodes, the in-flight messages as an unordered
-//! multiset (sequence numbers and delivery instants left out), the pending timers by
-//! instant, the cut links, the clock, and the checker's `digest` — not the event log.
+//! happened. Its fingerprint hashes the nodes, the pending events (timed: every event in
+//! queue order, messages by content; untimed: the in-flight messages as an unordered
+//! multiset and the timers in queue order — sequence numbers always left out), the cut
+//! links, the clock, and the checker's `digest` — not the event log. Invariant, tested:
+//! two paths to one fingerprint have the same successors (else the order of the search
+//! would change what it finds), and an action index names the same action on every path
+//! to a state (messages are listed by content, not by sequence number).
 //!
 //! Actions: issue a client operation (each once, at its home DC), deliver an in-flight
 //! message (one of each set of identical ones), drop one (`drops`), fire the timers due
