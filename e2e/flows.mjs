@@ -81,3 +81,20 @@ export async function killAndRevive(t, url = "/") {
     await t.waitFor(`sim time to keep advancing past ${before} ms`, async () => (await t.simMs()) > before, 10_000);
   });
 }
+
+/** Clicks the theme toggle (auto → light → dark → auto) until `<html data-theme>` is `want`. */
+export async function setTheme(t, want) {
+  for (let i = 0; i < 3; i++) {
+    if ((await t.attr("html", "data-theme")) === want) return;
+    await t.click("[data-testid=theme-toggle]");
+  }
+  await t.expectAttr("html", "data-theme", want, 2_000);
+}
+
+/** Turns large type on or off (the header's toggle). */
+export async function setLarge(t, on) {
+  if ((await t.attr("[data-testid=large-toggle]", "aria-pressed")) !== String(on)) {
+    await t.click("[data-testid=large-toggle]");
+  }
+  await t.expectAttr("[data-testid=large-toggle]", "aria-pressed", String(on), 2_000);
+}

@@ -2,6 +2,7 @@ import fsp from "node:fs/promises";
 import path from "node:path";
 import { createRequire } from "node:module";
 import { test, log, openApp, SCREENSHOTS } from "../fixtures.mjs";
+import { setTheme, setLarge } from "../flows.mjs";
 
 /** Accessibility of the built page (issue 13), checked with axe-core (npm) in each theme at
  *  a projector's 1280 × 720 and a phone's 390 × 844:
@@ -22,21 +23,6 @@ const AXE = require.resolve("axe-core/axe.min.js");
 const PROJECTOR = { width: 1280, height: 720 };
 const PHONE = { width: 390, height: 844 };
 
-/** Clicks the theme toggle (auto → light → dark → auto) until `<html data-theme>` is `want`. */
-async function setTheme(t, want) {
-  for (let i = 0; i < 3; i++) {
-    if ((await t.attr("html", "data-theme")) === want) return;
-    await t.click("[data-testid=theme-toggle]");
-  }
-  await t.expectAttr("html", "data-theme", want, 2_000);
-}
-
-async function setLarge(t, on) {
-  if ((await t.attr("[data-testid=large-toggle]", "aria-pressed")) !== String(on)) {
-    await t.click("[data-testid=large-toggle]");
-  }
-  await t.expectAttr("[data-testid=large-toggle]", "aria-pressed", String(on), 2_000);
-}
 
 /** axe-core's violations on the page (or inside `context`): [{ id, impact, nodes, targets }]. */
 async function axe(t, context = null) {

@@ -1,4 +1,5 @@
 import { test, log, openApp } from "../fixtures.mjs";
+import { setTheme, setLarge } from "../flows.mjs";
 
 /** Layout at a projector's 1280 × 720 (issue 12, item 4), measured with bounding boxes in
  *  each of light / dark theme and normal / large type:
@@ -13,20 +14,6 @@ import { test, log, openApp } from "../fixtures.mjs";
 
 const VIEW = { width: 1280, height: 720 };
 
-async function setTheme(t, want) {
-  for (let i = 0; i < 3; i++) {
-    if ((await t.attr("html", "data-theme")) === want) return;
-    await t.click("[data-testid=theme-toggle]");
-  }
-  await t.expectAttr("html", "data-theme", want, 2_000);
-}
-
-async function setLarge(t, on) {
-  if ((await t.attr("[data-testid=large-toggle]", "aria-pressed")) !== String(on)) {
-    await t.click("[data-testid=large-toggle]");
-  }
-  await t.expectAttr("[data-testid=large-toggle]", "aria-pressed", String(on), 2_000);
-}
 
 /** Kill / Revive buttons whose box leaves their card (the side panel): [{ id, button, card }]. */
 const buttonsOutsideCard = (t) =>
