@@ -22,7 +22,9 @@
 //! - Step-wise: `explore_some(budget)` expands at most `budget` states and returns the
 //!   progress, so a caller (a CLI loop, a Web Worker between messages) can report,
 //!   cancel (just stop calling), or go on. The result does not depend on the budgets.
-//! - Nothing iterates a hash map: the visited map is only looked up and inserted into.
+//! - No hash-map order reaches a result: the visited map is looked up and inserted into,
+//!   and read whole only once, when a depth-first search ends, for the greatest depth (a
+//!   max, the same in any order).
 //!
 //! Models: `twophase` (TLA+'s TwoPhase, the explorer's calibration) and `real` (the
 //! Table Store nodes themselves, driven through the same `Sim` the timed world runs).
