@@ -421,7 +421,8 @@ struct ExploreArgs {
     /// untimed messages (every delivery order).
     #[arg(long)]
     quantum_ms: Option<u64>,
-    /// Also let this many ms pass in one step (timed messages).
+    /// Also let this many ms pass in one step (timed messages; more than the quantum: no new
+    /// state, shorter paths, more work).
     #[arg(long)]
     long_ms: Option<u64>,
     /// Untimed messages: delivered at most this many ms after sending.
