@@ -87,6 +87,38 @@ fn the_real_nodes_in_a_small_world_break_no_invariant_and_reach_every_sometimes_
     );
 }
 
+/// A longer time step (`long_ms`, a multiple of the quantum) is a shortcut: it reaches no
+/// state that quanta do not (the world runs on its own clock between the explorer's
+/// choices), so `Spec::default()` leaves it out. The verdicts are the same; only paths
+/// may be shorter with it.
+#[test]
+fn a_longer_time_step_reaches_no_new_state() {
+    let run = |long_ms| {
+        let mut e = Explorer::new(
+            Real::new(Spec {
+                long_ms,
+                ..small_world()
+            })
+            .unwrap(),
+            Options::default(),
+        );
+        let p = e.run();
+        assert!(p.done && !p.truncated, "{p:?}");
+        let kinds: Vec<(&str, bool)> = e
+            .results()
+            .into_iter()
+            .map(|(n, _, v)| (n, v.witness().is_some()))
+            .collect();
+        (p.states, kinds, p.transitions)
+    };
+    let (states, kinds, transitions) = run(50);
+    for long_ms in [100, 150] {
+        let (s, k, t) = run(long_ms);
+        assert_eq!((s, &k), (states, &kinds), "long step {long_ms} ms");
+        assert!(t > transitions, "the shortcut only adds transitions");
+    }
+}
+
 /// Every visited state's depth and verdicts of an exploration run to its end.
 fn exhaust<M: Model>(model: M, order: Order) -> (u64, u32, Vec<(&'static str, Option<usize>)>) {
     let mut e = Explorer::new(
