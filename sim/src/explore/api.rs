@@ -375,7 +375,9 @@ impl ExploreRun {
                 }
             }
             let actors: Vec<usize> = match step {
-                Step::Crash(d) | Step::Recover(d) => lane(*d).into_iter().collect(),
+                Step::Crash(d) | Step::Recover(d) | Step::Isolate(d) => {
+                    lane(*d).into_iter().collect()
+                }
                 Step::Cut(a, b) | Step::Heal(a, b) => {
                     [lane(*a), lane(*b)].into_iter().flatten().collect()
                 }

@@ -94,6 +94,15 @@ pub struct Spec {
     /// Timed messages: the explorer may also let this long pass in one step (the same
     /// states as several quanta; shorter counterexamples).
     pub long_ms: u64,
+    /// Where the reads are issued (a DC index; `None`: at `home`), e.g. at key 0's
+    /// primary (1) while the writes go through DC0.
+    pub read_home: Option<u32>,
+    /// At most this many DCs cut off from all the others in one step (both directions of
+    /// each of its links, as the page's Partition of one DC; each link heals on its own).
+    pub isolations: u8,
+    /// At most this many membership changes: a DC added (the page's Add DC, the next
+    /// region), every shard copied to the layout that includes it.
+    pub reconfigs: u8,
 }
 
 impl Default for Spec {
@@ -117,6 +126,9 @@ impl Default for Spec {
             // finishes (286,846 states); every 50 ms it has 5.1 M, every 10 ms far more.
             quantum_ms: 100,
             long_ms: 200,
+            read_home: None,
+            isolations: 0,
+            reconfigs: 0,
         }
     }
 }
@@ -190,6 +202,10 @@ pub enum Step {
     Cut(DcId, DcId),
     /// The link direction from → to is healed.
     Heal(DcId, DcId),
+    /// Every link to and from a DC is cut (`isolations`).
+    Isolate(DcId),
+    /// A DC joins (`reconfigs`): the next region, as the page's Add DC.
+    AddDc,
 }
 
 impl std::fmt::Display for Step {
@@ -204,6 +220,8 @@ impl std::fmt::Display for Step {
             Step::Recover(d) => write!(f, "recover {d}"),
             Step::Cut(a, b) => write!(f, "cut {a} → {b}"),
             Step::Heal(a, b) => write!(f, "heal {a} → {b}"),
+            Step::Isolate(d) => write!(f, "cut {d} off from every DC"),
+            Step::AddDc => f.write_str("add a DC"),
         }
     }
 }
@@ -231,6 +249,10 @@ pub struct State {
     pub drops: u8,
     /// Sometimes-events seen (the `SEEN_*` bits).
     pub seen: u8,
+    /// Isolations used.
+    pub isolations: u8,
+    /// Membership changes made.
+    pub reconfigs: u8,
     /// Timed messages (the spec's `quantum_ms` > 0): what the fingerprint keeps of the
     /// queue depends on it.
     timed: bool,
@@ -306,6 +328,19 @@ impl State {
             Part::Faults,
             fingerprint(&(self.sim.healthy_since, &self.sim.last_fault)),
         );
+        if self.isolations > 0 || self.reconfigs > 0 {
+            // Budgets used, and what a membership change leaves besides the nodes: the
+            // members (the layout follows from them) and a change still draining.
+            f(
+                Part::Admin,
+                fingerprint(&(
+                    self.isolations,
+                    self.reconfigs,
+                    self.sim.world.placement.member_ids(),
+                    self.sim.drain.as_ref().map(|d| format!("{d:?}")),
+                )),
+            );
+        }
     }
 }
 
@@ -324,6 +359,7 @@ enum Part {
     Cut,
     Checker,
     Faults,
+    Admin,
 }
 
 impl std::fmt::Display for Part {
@@ -335,6 +371,7 @@ impl std::fmt::Display for Part {
             Part::Cut => f.write_str("links cut"),
             Part::Checker => f.write_str("checker"),
             Part::Faults => f.write_str("faults"),
+            Part::Admin => f.write_str("isolations, membership changes"),
         }
     }
 }
@@ -391,6 +428,7 @@ impl Real {
                 ));
             }
             reads_from = ops.len();
+            let home = spec.read_home.map_or(home, |h| dcs[h as usize % dcs.len()]);
             for r in 0..spec.reads as usize {
                 let pk = vec![Value::Str(keys[r % keys.len()].clone())];
                 ops.push((
@@ -413,10 +451,17 @@ impl Real {
                 cuts: 0,
                 drops: 0,
                 seen: 0,
+                isolations: 0,
+                reconfigs: 0,
                 timed,
             },
             ops,
         })
+    }
+
+    /// The DC an `AddDc` step adds to `s`: the next region after its DCs.
+    fn new_dc(&self, s: &State) -> crate::config::DcSpec {
+        crate::config::region_dc(s.sim.world.nodes.len())
     }
 
     /// The spec explored.
@@ -573,6 +618,12 @@ impl Model for Real {
                 }
             }
         }
+        if s.isolations < self.spec.isolations {
+            out.extend(ids.iter().map(|&d| Step::Isolate(d)));
+        }
+        if s.reconfigs < self.spec.reconfigs {
+            out.push(Step::AddDc);
+        }
     }
 
     fn next(&self, s: &State, a: &Step) -> Option<State> {
@@ -621,6 +672,14 @@ impl Model for Real {
                 n.sim.apply(UserCommand::CutLink { from, to }).ok()?;
             }
             Step::Heal(from, to) => n.sim.apply(UserCommand::HealLink { from, to }).ok()?,
+            Step::Isolate(d) => {
+                n.isolations += 1;
+                n.sim.apply(UserCommand::Partition(vec![d])).ok()?;
+            }
+            Step::AddDc => {
+                n.reconfigs += 1;
+                n.sim.apply(UserCommand::AddDc(self.new_dc(&n))).ok()?;
+            }
         }
         Real::observe(&mut n);
         Some(n)
@@ -911,6 +970,64 @@ pub fn seeded_bugs() -> Vec<SeededBug> {
                 ..Spec::default()
             },
         },
+        SeededBug {
+            name: "promote-without-quorum-intersection",
+            about: "a failover promotes from gossiped positions, without a fencing round that intersects every write quorum",
+            set: |b| b.promote_without_quorum_intersection = true,
+            property: "durability",
+            spec: || Spec {
+                dcs: 5,
+                keys: 1,
+                txns: 0,
+                writes: 1,
+                crashes: 1,
+                cuts: 2,
+                mode: ReplicationMode::Quorum(2),
+                quantum_ms: 50,
+                long_ms: 150,
+                ..Spec::default()
+            },
+        },
+        SeededBug {
+            name: "owner-reads-without-lease",
+            about: "a primary serves owner reads without a read lease",
+            set: |b| b.owner_reads_without_lease = true,
+            property: "stale-read",
+            spec: || Spec {
+                keys: 1,
+                txns: 0,
+                writes: 1,
+                reads: 1,
+                read_home: Some(1),
+                consistency: ReadConsistency::Owner,
+                crashes: 0,
+                cuts: 0,
+                isolations: 1,
+                mode: ReplicationMode::Quorum(2),
+                quantum_ms: 50,
+                long_ms: 150,
+                ..Spec::default()
+            },
+        },
+        SeededBug {
+            name: "copy-from-any-believed-primary",
+            about: "a membership change copies each shard from any DC that believes it is the primary",
+            set: |b| b.copy_from_any_believed_primary = true,
+            property: "durability",
+            spec: || Spec {
+                keys: 1,
+                txns: 0,
+                writes: 1,
+                crashes: 0,
+                cuts: 0,
+                isolations: 1,
+                reconfigs: 1,
+                mode: ReplicationMode::Quorum(2),
+                quantum_ms: 50,
+                long_ms: 150,
+                ..Spec::default()
+            },
+        },
     ]
 }
 
@@ -932,6 +1049,7 @@ impl Real {
         }
         let mut commands = Vec::new();
         let mut now = SimTime::ZERO;
+        let mut prev = &self.init;
         for (step, after) in path {
             let cmd = match *step {
                 Step::Issue(i) => {
@@ -942,6 +1060,9 @@ impl Real {
                 Step::Recover(d) => Some(UserCommand::Revive(d)),
                 Step::Cut(from, to) => Some(UserCommand::CutLink { from, to }),
                 Step::Heal(from, to) => Some(UserCommand::HealLink { from, to }),
+                Step::Isolate(d) => Some(UserCommand::Partition(vec![d])),
+                // The DC the step added (the state before it is the previous step's).
+                Step::AddDc => Some(UserCommand::AddDc(self.new_dc(prev))),
                 Step::Advance { .. } => None,
                 Step::Deliver { .. } | Step::Drop { .. } | Step::Fire { .. } => return None,
             };
@@ -953,6 +1074,7 @@ impl Real {
                 });
             }
             now = after.sim.world.now;
+            prev = after;
         }
         Some(crate::Scenario {
             config: self.spec.config(),
