@@ -980,11 +980,12 @@ pub fn seeded_bugs() -> Vec<SeededBug> {
                 keys: 1,
                 txns: 0,
                 writes: 1,
-                crashes: 1,
-                cuts: 2,
+                crashes: 3,
+                cuts: 0,
                 mode: ReplicationMode::Quorum(2),
+                horizon_ms: 300,
                 quantum_ms: 50,
-                long_ms: 150,
+                long_ms: 250,
                 ..Spec::default()
             },
         },
@@ -1025,6 +1026,22 @@ pub fn seeded_bugs() -> Vec<SeededBug> {
                 mode: ReplicationMode::Quorum(2),
                 quantum_ms: 50,
                 long_ms: 150,
+                ..Spec::default()
+            },
+        },
+        SeededBug {
+            name: "forget-commits",
+            about: "at END the coordinator forgets a COMMIT as it forgets an ABORT",
+            set: |b| b.forget_commits = true,
+            property: "atomicity",
+            spec: || Spec {
+                txns: 1,
+                writes: 0,
+                crashes: 1,
+                cuts: 0,
+                mode: ReplicationMode::Async,
+                quantum_ms: 10,
+                long_ms: 100,
                 ..Spec::default()
             },
         },
