@@ -103,6 +103,12 @@ pub struct Spec {
     /// At most this many membership changes: a DC added (the page's Add DC, the next
     /// region), every shard copied to the layout that includes it.
     pub reconfigs: u8,
+    /// Log compaction: entries a primary keeps below what every live replica holds, and
+    /// how many must be compactable before it compacts (`SimConfig::compact_keep` and
+    /// `compact_every`; small values make a snapshot install fit a small world).
+    pub compact_keep: u64,
+    /// See `compact_keep`.
+    pub compact_every: u64,
 }
 
 impl Default for Spec {
@@ -129,6 +135,8 @@ impl Default for Spec {
             read_home: None,
             isolations: 0,
             reconfigs: 0,
+            compact_keep: crate::table::COMPACT_KEEP,
+            compact_every: crate::table::COMPACT_EVERY,
         }
     }
 }
@@ -161,6 +169,8 @@ impl Spec {
         c.request_timeout_ms = 300;
         c.workload.ops_per_sec = 0;
         c.read_consistency = self.consistency;
+        c.compact_keep = self.compact_keep;
+        c.compact_every = self.compact_every;
         c
     }
 }
@@ -754,12 +764,14 @@ impl SeededBug {
     }
 }
 
-/// The seeded bugs the explorer finds, in a fixed order. Not yet here:
-/// `promote_without_quorum_intersection` and `owner_reads_without_lease` (not found in
-/// 300,000 states of the configurations tried: each needs a failover and a stale view
-/// at once), `copy_from_any_believed_primary` (needs a membership change, which the
-/// explorer does not make), `snapshot_without_intents` (needs log compaction, 16+
-/// entries).
+/// The seeded bugs the explorer finds, in a fixed order. Not here:
+/// `mark_forgets_intents` — it needs a copy that kept only an ended transaction's PREPARE
+/// (a replication tick between its PREPARE and COMMIT, its primary crashed before the
+/// next) to take over, be kept from asking the coordinator (a cut), apply a second
+/// transaction's PREPARE, and then a heal and a quiet period for the at-rest durability
+/// check: about 17 steps at a 10 ms quantum over a horizon of seconds, far past the
+/// states a search reaches in seconds (1,000,000 states of a 50 ms-quantum world reach
+/// depth 8 without it). docs/EXPLORE.md says the same.
 pub fn seeded_bugs() -> Vec<SeededBug> {
     vec![
         SeededBug {
@@ -974,6 +986,12 @@ pub fn seeded_bugs() -> Vec<SeededBug> {
             name: "promote-without-quorum-intersection",
             about: "a failover promotes from gossiped positions, without a fencing round that intersects every write quorum",
             set: |b| b.promote_without_quorum_intersection = true,
+            // Needs 5 DCs: in 3 or 4 a majority that sees the primary dead always hears
+            // a replica holding every quorum write (heartbeats carry positions). Key 0 on
+            // DC1, DC2, DC3: DC2 down while the write is acknowledged with DC1's and DC3's
+            // copies; DC1 and DC3 crash, DC2 recovers; DC0, DC2, DC4 are a majority and
+            // DC0 promotes DC2, the only live replica, without the write (the correct
+            // code waits for 2 fenced replicas and stays unavailable).
             property: "durability",
             spec: || Spec {
                 dcs: 5,
@@ -993,6 +1011,10 @@ pub fn seeded_bugs() -> Vec<SeededBug> {
             name: "owner-reads-without-lease",
             about: "a primary serves owner reads without a read lease",
             set: |b| b.owner_reads_without_lease = true,
+            // DC1, key 0's primary, is cut off from every DC; the majority fails the shard
+            // over and acknowledges a write through DC0; a client at DC1 reads key 0 at
+            // Owner from the deposed primary (the correct code has no lease there and
+            // refuses).
             property: "stale-read",
             spec: || Spec {
                 keys: 1,
@@ -1014,6 +1036,9 @@ pub fn seeded_bugs() -> Vec<SeededBug> {
             name: "copy-from-any-believed-primary",
             about: "a membership change copies each shard from any DC that believes it is the primary",
             set: |b| b.copy_from_any_believed_primary = true,
+            // As owner-reads-without-lease, then a DC joins: the change copies key 0's
+            // shard from the isolated DC1, which still believes it leads, without the
+            // write the new primary acknowledged.
             property: "durability",
             spec: || Spec {
                 keys: 1,
@@ -1033,6 +1058,10 @@ pub fn seeded_bugs() -> Vec<SeededBug> {
             name: "forget-commits",
             about: "at END the coordinator forgets a COMMIT as it forgets an ABORT",
             set: |b| b.forget_commits = true,
+            // A participant primary (DC2) crashes just after voting YES, before the
+            // COMMIT reaches it, and recovers holding the PREPARE alone; by the time it
+            // asks, the coordinator has ended the transaction and (the bug) forgotten its
+            // commit, so it answers ABORT (presumed) while the other shard committed.
             property: "atomicity",
             spec: || Spec {
                 txns: 1,
@@ -1042,6 +1071,30 @@ pub fn seeded_bugs() -> Vec<SeededBug> {
                 mode: ReplicationMode::Async,
                 quantum_ms: 10,
                 long_ms: 100,
+                ..Spec::default()
+            },
+        },
+        SeededBug {
+            name: "snapshot-without-intents",
+            about: "a snapshot install carries the compacted rows but not the prepared intents and their locks",
+            set: |b| b.snapshot_without_intents = true,
+            // Compaction after every entry (`compact_keep` 0, `compact_every` 1) so one
+            // PREPARE suffices. The coordinator DC0 and DC1 crash as the transaction
+            // starts: DC2 prepares and stays in doubt, sees both dead and compacts past the
+            // PREPARE; DC1 recovers and installs DC2's snapshot without the intent. The
+            // intent check runs on the checker's once-a-second tick: horizon 1 s.
+            property: "divergence",
+            spec: || Spec {
+                txns: 1,
+                writes: 0,
+                crashes: 2,
+                cuts: 0,
+                mode: ReplicationMode::Async,
+                compact_keep: 0,
+                compact_every: 1,
+                horizon_ms: 1_000,
+                quantum_ms: 50,
+                long_ms: 500,
                 ..Spec::default()
             },
         },
