@@ -8,7 +8,9 @@
 //! happened. Its fingerprint hashes the nodes, the pending events (timed: every event in
 //! queue order, messages by content; untimed: the in-flight messages as an unordered
 //! multiset and the timers in queue order — sequence numbers always left out), the cut
-//! links, the clock, and the checker's `digest` — not the event log. Invariant, tested:
+//! links, the clock, and the checker's `digest` — not the event log — and, once an
+//! isolation or a membership change was used, those budgets, the members and any change
+//! still draining (the layout follows from the members). Invariant, tested:
 //! two paths to one fingerprint have the same successors (else the order of the search
 //! would change what it finds), and an action index names the same action on every path
 //! to a state (messages are listed by content, not by sequence number).
@@ -16,7 +18,9 @@
 //! Actions: issue a client operation (each once, at its home DC), deliver an in-flight
 //! message (one of each set of identical ones), drop one (`drops`), fire the timers due
 //! next, crash a DC and recover it (≤ `crashes` crashes), cut a link direction and heal it
-//! (≤ `cuts` cuts).
+//! (≤ `cuts` cuts), cut one DC off from every other in one step (≤ `isolations`; its links
+//! heal one by one), add a DC — a membership change, the page's Add DC (≤ `reconfigs`).
+//! The last two are 0 by default, so the default spec's state space is unchanged.
 //!
 //! Time, the abstraction and its limits:
 //! - Nodes read `SimTime`, so the state keeps a clock. Only firing timers moves it: the
