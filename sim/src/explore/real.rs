@@ -772,10 +772,11 @@ impl SeededBug {
 /// `mark_forgets_intents` — it needs a copy that kept only an ended transaction's PREPARE
 /// (a replication tick between its PREPARE and COMMIT, its primary crashed before the
 /// next) to take over, be kept from asking the coordinator (a cut), apply a second
-/// transaction's PREPARE, and then a heal and a quiet period for the at-rest durability
-/// check: about 17 steps at a 10 ms quantum over a horizon of seconds, far past the
-/// states a search reaches in seconds (1,000,000 states of a 50 ms-quantum world reach
-/// depth 8 without it). docs/EXPLORE.md says the same.
+/// transaction's PREPARE on another row of the shard (here every transaction writes every
+/// key: the second is refused on the first's lock), and then a heal and a quiet period
+/// for the at-rest durability check: about 17 steps at a 10 ms quantum over a horizon of
+/// seconds, far past the states a search reaches in seconds. docs/EXPLORE.md says the
+/// same.
 pub fn seeded_bugs() -> Vec<SeededBug> {
     vec![
         SeededBug {
