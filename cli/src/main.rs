@@ -428,6 +428,18 @@ struct ExploreArgs {
     /// Untimed messages: delivered at most this many ms after sending.
     #[arg(long)]
     max_delay_ms: Option<u64>,
+    /// Issue the reads at this DC (index) instead of DC0 (with --bug-config: instead of
+    /// the bug's).
+    #[arg(long)]
+    read_home: Option<u32>,
+    /// At most this many DCs cut off from every other in one step (with --bug-config:
+    /// instead of the bug's).
+    #[arg(long)]
+    isolations: Option<u8>,
+    /// At most this many membership changes, each adding a DC (with --bug-config:
+    /// instead of the bug's).
+    #[arg(long)]
+    reconfigs: Option<u8>,
     /// Go on after the first violation (to settle every property).
     #[arg(long)]
     all: bool,
@@ -495,6 +507,15 @@ fn explore(a: ExploreArgs) -> ExitCode {
     }
     if let Some(v) = a.max_delay_ms {
         spec.max_delay_ms = v;
+    }
+    if a.read_home.is_some() {
+        spec.read_home = a.read_home;
+    }
+    if let Some(v) = a.isolations {
+        spec.isolations = v;
+    }
+    if let Some(v) = a.reconfigs {
+        spec.reconfigs = v;
     }
     let model = match Real::new(spec.clone()) {
         Ok(m) => m,

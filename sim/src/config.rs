@@ -3,6 +3,7 @@
 //! rejection is a `ConfigError` a person can read.
 
 use super::ids::DcId;
+use super::table::{COMPACT_EVERY, COMPACT_KEEP};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -120,6 +121,38 @@ pub struct SimConfig {
     /// Whether the cluster fails partitions over when a majority sees their owner dead.
     pub failover: bool,
     pub workload: WorkloadSpec,
+    /// Log compaction: entries a primary keeps below what every live replica has
+    /// acknowledged (`table::COMPACT_KEEP`; not a page setting — the explorer makes it
+    /// small so a snapshot install fits a small world). Left out of files and links when
+    /// it is the default, so they read and hash as before.
+    #[serde(
+        default = "default_compact_keep",
+        skip_serializing_if = "is_default_compact_keep"
+    )]
+    pub compact_keep: u64,
+    /// Log compaction: a primary compacts once this many entries are compactable
+    /// (`table::COMPACT_EVERY`, 1 to 1 000 000; as `compact_keep`).
+    #[serde(
+        default = "default_compact_every",
+        skip_serializing_if = "is_default_compact_every"
+    )]
+    pub compact_every: u64,
+}
+
+fn default_compact_keep() -> u64 {
+    COMPACT_KEEP
+}
+
+fn is_default_compact_keep(v: &u64) -> bool {
+    *v == COMPACT_KEEP
+}
+
+fn default_compact_every() -> u64 {
+    COMPACT_EVERY
+}
+
+fn is_default_compact_every(v: &u64) -> bool {
+    *v == COMPACT_EVERY
 }
 
 /// Placement as the form and URL spell it.
@@ -364,6 +397,8 @@ impl SimConfig {
                 distribution: KeyDistribution::Zipf,
                 client_dcs: vec![],
             },
+            compact_keep: COMPACT_KEEP,
+            compact_every: COMPACT_EVERY,
         }
     }
 

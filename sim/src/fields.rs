@@ -679,6 +679,18 @@ impl SimConfig {
                 }
             }
         }
+        if self.compact_keep > 1_000_000 {
+            return Err(E::OutOfRange {
+                key: "compact_keep",
+                text: "Compaction keeps 0 to 1000000 entries.".into(),
+            });
+        }
+        if self.compact_every == 0 || self.compact_every > 1_000_000 {
+            return Err(E::OutOfRange {
+                key: "compact_every",
+                text: "Compaction runs every 1 to 1000000 entries.".into(),
+            });
+        }
         let hb = self.heartbeat_interval_ms;
         if self.suspect_after_ms <= hb || self.dead_after_ms <= self.suspect_after_ms {
             return Err(E::Silences {

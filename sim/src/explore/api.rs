@@ -202,7 +202,7 @@ impl ExploreConfig {
                 "Transactions and writes are both 0: give the client something to do.".into(),
             );
         }
-        in_range("Crashes", u64::from(self.crashes), 0, 2)?;
+        in_range("Crashes", u64::from(self.crashes), 0, 3)?;
         in_range("Cuts", u64::from(self.cuts), 0, 2)?;
         in_range(
             "Max states",
@@ -375,7 +375,9 @@ impl ExploreRun {
                 }
             }
             let actors: Vec<usize> = match step {
-                Step::Crash(d) | Step::Recover(d) => lane(*d).into_iter().collect(),
+                Step::Crash(d) | Step::Recover(d) | Step::Isolate(d) => {
+                    lane(*d).into_iter().collect()
+                }
                 Step::Cut(a, b) | Step::Heal(a, b) => {
                     [lane(*a), lane(*b)].into_iter().flatten().collect()
                 }

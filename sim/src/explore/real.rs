@@ -8,7 +8,9 @@
 //! happened. Its fingerprint hashes the nodes, the pending events (timed: every event in
 //! queue order, messages by content; untimed: the in-flight messages as an unordered
 //! multiset and the timers in queue order — sequence numbers always left out), the cut
-//! links, the clock, and the checker's `digest` — not the event log. Invariant, tested:
+//! links, the clock, and the checker's `digest` — not the event log — and, once an
+//! isolation or a membership change was used, those budgets, the members and any change
+//! still draining (the layout follows from the members). Invariant, tested:
 //! two paths to one fingerprint have the same successors (else the order of the search
 //! would change what it finds), and an action index names the same action on every path
 //! to a state (messages are listed by content, not by sequence number).
@@ -16,7 +18,9 @@
 //! Actions: issue a client operation (each once, at its home DC), deliver an in-flight
 //! message (one of each set of identical ones), drop one (`drops`), fire the timers due
 //! next, crash a DC and recover it (≤ `crashes` crashes), cut a link direction and heal it
-//! (≤ `cuts` cuts).
+//! (≤ `cuts` cuts), cut one DC off from every other in one step (≤ `isolations`; its links
+//! heal one by one), add a DC — a membership change, the page's Add DC (≤ `reconfigs`).
+//! The last two are 0 by default, so the default spec's state space is unchanged.
 //!
 //! Time, the abstraction and its limits:
 //! - Nodes read `SimTime`, so the state keeps a clock. Only firing timers moves it: the
@@ -95,6 +99,21 @@ pub struct Spec {
     /// states as several quanta; shorter counterexamples). At most `quantum_ms`: no such
     /// step.
     pub long_ms: u64,
+    /// Where the reads are issued (a DC index; `None`: at `home`), e.g. at key 0's
+    /// primary (1) while the writes go through DC0.
+    pub read_home: Option<u32>,
+    /// At most this many DCs cut off from all the others in one step (both directions of
+    /// each of its links, as the page's Partition of one DC; each link heals on its own).
+    pub isolations: u8,
+    /// At most this many membership changes: a DC added (the page's Add DC, the next
+    /// region), every shard copied to the layout that includes it.
+    pub reconfigs: u8,
+    /// Log compaction: entries a primary keeps below what every live replica holds, and
+    /// how many must be compactable before it compacts (`SimConfig::compact_keep` and
+    /// `compact_every`; small values make a snapshot install fit a small world).
+    pub compact_keep: u64,
+    /// See `compact_keep`.
+    pub compact_every: u64,
 }
 
 impl Default for Spec {
@@ -121,6 +140,11 @@ impl Default for Spec {
             // it was 46 % of the transitions and half the time.
             quantum_ms: 100,
             long_ms: 100,
+            read_home: None,
+            isolations: 0,
+            reconfigs: 0,
+            compact_keep: crate::table::COMPACT_KEEP,
+            compact_every: crate::table::COMPACT_EVERY,
         }
     }
 }
@@ -153,6 +177,8 @@ impl Spec {
         c.request_timeout_ms = 300;
         c.workload.ops_per_sec = 0;
         c.read_consistency = self.consistency;
+        c.compact_keep = self.compact_keep;
+        c.compact_every = self.compact_every;
         c
     }
 }
@@ -194,6 +220,10 @@ pub enum Step {
     Cut(DcId, DcId),
     /// The link direction from → to is healed.
     Heal(DcId, DcId),
+    /// Every link to and from a DC is cut (`isolations`).
+    Isolate(DcId),
+    /// A DC joins (`reconfigs`): the next region, as the page's Add DC.
+    AddDc,
 }
 
 impl std::fmt::Display for Step {
@@ -208,6 +238,8 @@ impl std::fmt::Display for Step {
             Step::Recover(d) => write!(f, "recover {d}"),
             Step::Cut(a, b) => write!(f, "cut {a} → {b}"),
             Step::Heal(a, b) => write!(f, "heal {a} → {b}"),
+            Step::Isolate(d) => write!(f, "cut {d} off from every DC"),
+            Step::AddDc => f.write_str("add a DC"),
         }
     }
 }
@@ -235,6 +267,10 @@ pub struct State {
     pub drops: u8,
     /// Sometimes-events seen (the `SEEN_*` bits).
     pub seen: u8,
+    /// Isolations used.
+    pub isolations: u8,
+    /// Membership changes made.
+    pub reconfigs: u8,
     /// Timed messages (the spec's `quantum_ms` > 0): what the fingerprint keeps of the
     /// queue depends on it.
     timed: bool,
@@ -310,6 +346,19 @@ impl State {
             Part::Faults,
             fingerprint(&(self.sim.healthy_since, &self.sim.last_fault)),
         );
+        if self.isolations > 0 || self.reconfigs > 0 {
+            // Budgets used, and what a membership change leaves besides the nodes: the
+            // members (the layout follows from them) and a change still draining.
+            f(
+                Part::Admin,
+                fingerprint(&(
+                    self.isolations,
+                    self.reconfigs,
+                    self.sim.world.placement.member_ids(),
+                    self.sim.drain.as_ref().map(|d| format!("{d:?}")),
+                )),
+            );
+        }
     }
 }
 
@@ -328,6 +377,7 @@ enum Part {
     Cut,
     Checker,
     Faults,
+    Admin,
 }
 
 impl std::fmt::Display for Part {
@@ -339,6 +389,7 @@ impl std::fmt::Display for Part {
             Part::Cut => f.write_str("links cut"),
             Part::Checker => f.write_str("checker"),
             Part::Faults => f.write_str("faults"),
+            Part::Admin => f.write_str("isolations, membership changes"),
         }
     }
 }
@@ -395,6 +446,7 @@ impl Real {
                 ));
             }
             reads_from = ops.len();
+            let home = spec.read_home.map_or(home, |h| dcs[h as usize % dcs.len()]);
             for r in 0..spec.reads as usize {
                 let pk = vec![Value::Str(keys[r % keys.len()].clone())];
                 ops.push((
@@ -417,10 +469,17 @@ impl Real {
                 cuts: 0,
                 drops: 0,
                 seen: 0,
+                isolations: 0,
+                reconfigs: 0,
                 timed,
             },
             ops,
         })
+    }
+
+    /// The DC an `AddDc` step adds to `s`: the next region after its DCs.
+    fn new_dc(&self, s: &State) -> crate::config::DcSpec {
+        crate::config::region_dc(s.sim.world.nodes.len())
     }
 
     /// The spec explored.
@@ -577,6 +636,12 @@ impl Model for Real {
                 }
             }
         }
+        if s.isolations < self.spec.isolations {
+            out.extend(ids.iter().map(|&d| Step::Isolate(d)));
+        }
+        if s.reconfigs < self.spec.reconfigs {
+            out.push(Step::AddDc);
+        }
     }
 
     fn next(&self, s: &State, a: &Step) -> Option<State> {
@@ -625,6 +690,14 @@ impl Model for Real {
                 n.sim.apply(UserCommand::CutLink { from, to }).ok()?;
             }
             Step::Heal(from, to) => n.sim.apply(UserCommand::HealLink { from, to }).ok()?,
+            Step::Isolate(d) => {
+                n.isolations += 1;
+                n.sim.apply(UserCommand::Partition(vec![d])).ok()?;
+            }
+            Step::AddDc => {
+                n.reconfigs += 1;
+                n.sim.apply(UserCommand::AddDc(self.new_dc(&n))).ok()?;
+            }
         }
         Real::observe(&mut n);
         Some(n)
@@ -699,12 +772,15 @@ impl SeededBug {
     }
 }
 
-/// The seeded bugs the explorer finds, in a fixed order. Not yet here:
-/// `promote_without_quorum_intersection` and `owner_reads_without_lease` (not found in
-/// 300,000 states of the configurations tried: each needs a failover and a stale view
-/// at once), `copy_from_any_believed_primary` (needs a membership change, which the
-/// explorer does not make), `snapshot_without_intents` (needs log compaction, 16+
-/// entries).
+/// The seeded bugs the explorer finds, in a fixed order. Not here:
+/// `mark_forgets_intents` — it needs a copy that kept only an ended transaction's PREPARE
+/// (a replication tick between its PREPARE and COMMIT, its primary crashed before the
+/// next) to take over, be kept from asking the coordinator (a cut), apply a second
+/// transaction's PREPARE on another row of the shard (here every transaction writes every
+/// key: the second is refused on the first's lock), and then a heal and a quiet period
+/// for the at-rest durability check: about 17 steps at a 10 ms quantum over a horizon of
+/// seconds, far past the states a search reaches in seconds. docs/EXPLORE.md says the
+/// same.
 pub fn seeded_bugs() -> Vec<SeededBug> {
     vec![
         SeededBug {
@@ -915,6 +991,122 @@ pub fn seeded_bugs() -> Vec<SeededBug> {
                 ..Spec::default()
             },
         },
+        SeededBug {
+            name: "promote-without-quorum-intersection",
+            about: "a failover promotes from gossiped positions, without a fencing round that intersects every write quorum",
+            set: |b| b.promote_without_quorum_intersection = true,
+            // Needs 5 DCs: in 3 or 4 a majority that sees the primary dead always hears
+            // a replica holding every quorum write (heartbeats carry positions). Key 0 on
+            // DC1, DC2, DC3: DC2 down while the write is acknowledged with DC1's and DC3's
+            // copies; DC1 and DC3 crash, DC2 recovers; DC0, DC2, DC4 are a majority and
+            // DC0 promotes DC2, the only live replica, without the write (the correct
+            // code waits for 2 fenced replicas and stays unavailable).
+            property: "durability",
+            spec: || Spec {
+                dcs: 5,
+                keys: 1,
+                txns: 0,
+                writes: 1,
+                crashes: 3,
+                cuts: 0,
+                mode: ReplicationMode::Quorum(2),
+                horizon_ms: 300,
+                quantum_ms: 50,
+                long_ms: 250,
+                ..Spec::default()
+            },
+        },
+        SeededBug {
+            name: "owner-reads-without-lease",
+            about: "a primary serves owner reads without a read lease",
+            set: |b| b.owner_reads_without_lease = true,
+            // DC1, key 0's primary, is cut off from every DC; the majority fails the shard
+            // over and acknowledges a write through DC0; a client at DC1 reads key 0 at
+            // Owner from the deposed primary (the correct code has no lease there and
+            // refuses).
+            property: "stale-read",
+            spec: || Spec {
+                keys: 1,
+                txns: 0,
+                writes: 1,
+                reads: 1,
+                read_home: Some(1),
+                consistency: ReadConsistency::Owner,
+                crashes: 0,
+                cuts: 0,
+                isolations: 1,
+                mode: ReplicationMode::Quorum(2),
+                quantum_ms: 50,
+                long_ms: 150,
+                ..Spec::default()
+            },
+        },
+        SeededBug {
+            name: "copy-from-any-believed-primary",
+            about: "a membership change copies each shard from any DC that believes it is the primary",
+            set: |b| b.copy_from_any_believed_primary = true,
+            // As owner-reads-without-lease, then a DC joins: the change copies key 0's
+            // shard from the isolated DC1, which still believes it leads, without the
+            // write the new primary acknowledged.
+            property: "durability",
+            spec: || Spec {
+                keys: 1,
+                txns: 0,
+                writes: 1,
+                crashes: 0,
+                cuts: 0,
+                isolations: 1,
+                reconfigs: 1,
+                mode: ReplicationMode::Quorum(2),
+                quantum_ms: 50,
+                long_ms: 150,
+                ..Spec::default()
+            },
+        },
+        SeededBug {
+            name: "forget-commits",
+            about: "at END the coordinator forgets a COMMIT as it forgets an ABORT",
+            set: |b| b.forget_commits = true,
+            // A participant primary (DC2) crashes just after voting YES, before the
+            // COMMIT reaches it, and recovers holding the PREPARE alone; by the time it
+            // asks, the coordinator has ended the transaction and (the bug) forgotten its
+            // commit, so it answers ABORT (presumed) while the other shard committed.
+            property: "atomicity",
+            spec: || Spec {
+                txns: 1,
+                writes: 0,
+                crashes: 1,
+                cuts: 0,
+                mode: ReplicationMode::Async,
+                quantum_ms: 10,
+                long_ms: 100,
+                ..Spec::default()
+            },
+        },
+        SeededBug {
+            name: "snapshot-without-intents",
+            about: "a snapshot install carries the compacted rows but not the prepared intents and their locks",
+            set: |b| b.snapshot_without_intents = true,
+            // Compaction after every entry (`compact_keep` 0, `compact_every` 1) so one
+            // PREPARE suffices. The coordinator DC0 and DC1 crash as the transaction
+            // starts: DC2 prepares and stays in doubt, sees both dead and compacts past the
+            // PREPARE; DC1 recovers and installs DC2's snapshot without the intent. The
+            // intent check runs on the checker's once-a-second tick: horizon 1 s.
+            property: "divergence",
+            spec: || Spec {
+                txns: 1,
+                writes: 0,
+                crashes: 2,
+                cuts: 0,
+                mode: ReplicationMode::Async,
+                compact_keep: 0,
+                compact_every: 1,
+                horizon_ms: 1_000,
+                quantum_ms: 50,
+                long_ms: 500,
+                ..Spec::default()
+            },
+        },
     ]
 }
 
@@ -936,6 +1128,7 @@ impl Real {
         }
         let mut commands = Vec::new();
         let mut now = SimTime::ZERO;
+        let mut prev = &self.init;
         for (step, after) in path {
             let cmd = match *step {
                 Step::Issue(i) => {
@@ -946,6 +1139,9 @@ impl Real {
                 Step::Recover(d) => Some(UserCommand::Revive(d)),
                 Step::Cut(from, to) => Some(UserCommand::CutLink { from, to }),
                 Step::Heal(from, to) => Some(UserCommand::HealLink { from, to }),
+                Step::Isolate(d) => Some(UserCommand::Partition(vec![d])),
+                // The DC the step added (the state before it is the previous step's).
+                Step::AddDc => Some(UserCommand::AddDc(self.new_dc(prev))),
                 Step::Advance { .. } => None,
                 Step::Deliver { .. } | Step::Drop { .. } | Step::Fire { .. } => return None,
             };
@@ -957,6 +1153,7 @@ impl Real {
                 });
             }
             now = after.sim.world.now;
+            prev = after;
         }
         Some(crate::Scenario {
             config: self.spec.config(),

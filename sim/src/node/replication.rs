@@ -10,7 +10,7 @@
 //!
 //! Compaction (Raft's log compaction and InstallSnapshot): a primary compacts its log below
 //! the index every replica it does not consider dead has acknowledged, less a tail of
-//! `COMPACT_KEEP` entries; replicas compact to the primary's compaction point, never past
+//! `compact_keep` entries (`COMPACT_KEEP` by default); replicas compact to the primary's compaction point, never past
 //! what this primary's batches proved. A compacted prefix lives on as the copy's snapshot
 //! (`table::Compacted`: rows, undecided intents and their locks, decisions, the last
 //! included position and the prefix's epochs), so the rows, the 2PC state and the
@@ -24,9 +24,7 @@ use super::state::{AckTo, PendingAck};
 use super::{Ctx, Node};
 use crate::config::ReplicationMode;
 use crate::ids::DcId;
-use crate::table::{
-    Body, Epoch, LogEntry, LogPos, ShardStore, WriteOp, COMPACT_EVERY, COMPACT_KEEP,
-};
+use crate::table::{Body, Epoch, LogEntry, LogPos, ShardStore, WriteOp};
 use crate::vocab::{Fact, Msg, OpError, OpResult, Out, PeerState, ShardKey};
 use std::rc::Rc;
 
@@ -325,8 +323,8 @@ impl Node {
                 .unwrap_or(0);
             floor = floor.min(held);
         }
-        let upto = floor.saturating_sub(COMPACT_KEEP);
-        if upto >= store.snapshot_index() + COMPACT_EVERY {
+        let upto = floor.saturating_sub(ctx.cfg.compact_keep);
+        if upto >= store.snapshot_index() + ctx.cfg.compact_every {
             if let Some(store) = self.durable.stores.get_mut(&key) {
                 store.compact_to(upto);
             }
