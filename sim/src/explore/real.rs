@@ -846,8 +846,8 @@ pub fn seeded_bugs() -> Vec<SeededBug> {
                 reads: 1,
                 consistency: ReadConsistency::Quorum,
                 crashes: 0,
-                cuts: 0,
-                drops: 1,
+                cuts: 1,
+                drops: 0,
                 mode: ReplicationMode::Quorum(2),
                 quantum_ms: 10,
                 long_ms: 100,
@@ -893,16 +893,17 @@ pub fn seeded_bugs() -> Vec<SeededBug> {
             name: "participant-commits-on-timeout",
             about: "a prepared participant whose decision is overdue commits on its own",
             set: |b| b.participant_commits_on_timeout = true,
-            // The shortest way it shows: the PREPARE to one shard is lost, so the
-            // coordinator's vote timeout aborts; the shard that prepared hears nothing
-            // (its ABORT lost too) and commits alone.
+            // The shortest way it shows: the link to one shard is cut with its PREPARE on
+            // it, so the coordinator's vote timeout aborts; the shard that prepared hears
+            // nothing (its link cut too, the ABORT lost) and commits alone. Cuts, not
+            // chosen message losses: a scenario replays cuts, so the page can too.
             property: "atomicity",
             spec: || Spec {
                 txns: 1,
                 writes: 0,
                 crashes: 0,
-                cuts: 0,
-                drops: 2,
+                cuts: 2,
+                drops: 0,
                 mode: ReplicationMode::Quorum(2),
                 quantum_ms: 10,
                 long_ms: 100,
