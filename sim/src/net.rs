@@ -11,6 +11,7 @@ use crate::time::SimTime;
 use crate::vocab::{Msg, MsgKind};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 /// A message on the wire.
 #[derive(Clone, Debug)]
@@ -73,8 +74,10 @@ pub struct Network {
     pub jitter_ms: u32,
     /// Chance in a thousand that a message is lost.
     pub loss_permille: u32,
-    /// Messages on the wire, by `seq`.
-    pub in_flight: BTreeMap<u64, Envelope>,
+    /// Messages on the wire, by `seq`. Behind an `Rc`: the map's nodes hold a pointer,
+    /// not a ~150-byte envelope moved on every insert and removal, and the explorer's
+    /// branches share a message until one of them delivers it.
+    pub in_flight: BTreeMap<u64, Rc<Envelope>>,
 }
 
 impl Network {

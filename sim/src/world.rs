@@ -273,14 +273,15 @@ impl World {
         }
         let seq = env.seq;
         self.enqueue(deliver_at, seq, Ev::Deliver(seq));
-        Ok(self.net.in_flight.entry(seq).or_insert(env))
+        Ok(self.net.in_flight.entry(seq).or_insert(Rc::new(env)))
     }
 
     /// Takes message `seq` off the wire at its delivery instant; `Err` when it cannot be
     /// delivered (the link is cut now, or the destination is down). `None`: no such
     /// message (it was discarded by a reconfiguration).
     pub(crate) fn arrive(&mut self, seq: u64) -> Option<Result<Envelope, (Envelope, DropReason)>> {
-        let env = self.net.in_flight.remove(&seq)?;
+        // Shared only by the explorer's branches; a timed run moves it out.
+        let env = Rc::unwrap_or_clone(self.net.in_flight.remove(&seq)?);
         Some(if self.net.is_cut(env.src, env.dst) {
             Err((env, DropReason::LinkCut))
         } else if !self.is_up(env.dst) {

@@ -519,7 +519,7 @@ impl Model for Real {
             .net
             .in_flight
             .values()
-            .map(|e| (fingerprint(&(e.src, e.dst, e.send_at, &e.msg)), e))
+            .map(|e| (fingerprint(&(e.src, e.dst, e.send_at, &e.msg)), &**e))
             .collect();
         msgs.sort_by_key(|&(fp, _)| fp);
         msgs.dedup_by_key(|&mut (fp, _)| fp);
