@@ -43,11 +43,16 @@ impl OpKind {
             ClientOp::Get { .. } => OpKind::Get,
             ClientOp::Range { .. } => OpKind::Range,
             ClientOp::Txn(_) => OpKind::Txn,
-            ClientOp::Write(w) => match w.kind {
-                WriteKind::Put(_) => OpKind::Put,
-                WriteKind::Update { .. } => OpKind::Update,
-                WriteKind::Delete => OpKind::Delete,
-            },
+            ClientOp::Write(w) => OpKind::of_write(w),
+        }
+    }
+
+    /// The kind of a single-row write.
+    pub(crate) fn of_write(w: &WriteOp) -> OpKind {
+        match w.kind {
+            WriteKind::Put(_) => OpKind::Put,
+            WriteKind::Update { .. } => OpKind::Update,
+            WriteKind::Delete => OpKind::Delete,
         }
     }
 }
@@ -149,7 +154,7 @@ impl RowWrite {
         RowWrite {
             table,
             key: pk_text(&w.pk),
-            kind: OpKind::of(&ClientOp::Write(w.clone())),
+            kind: OpKind::of_write(w),
             set,
             unset,
             copies: None,
