@@ -364,7 +364,7 @@ impl Real {
                 .map(|i| format!("k{i}"))
                 .filter(|name| !keys.contains(name))
                 .find(|name| {
-                    sim.primary_for(TableId(0), &vec![Value::Str(name.clone())])
+                    sim.primary_for(TableId(0), &vec![Value::Str(name.as_str().into())])
                         .0
                         == want
                 })
@@ -373,7 +373,7 @@ impl Real {
         }
         let write = |k: &str, v: i64| WriteOp {
             table: TableId(0),
-            pk: vec![Value::Str(k.to_string())],
+            pk: vec![Value::Str(k.into())],
             kind: WriteKind::Put(vec![("v".into(), Value::Int(v))]),
         };
         let home = dcs[spec.home as usize % dcs.len()];
@@ -392,7 +392,7 @@ impl Real {
             }
             reads_from = ops.len();
             for r in 0..spec.reads as usize {
-                let pk = vec![Value::Str(keys[r % keys.len()].clone())];
+                let pk = vec![Value::Str(keys[r % keys.len()].as_str().into())];
                 ops.push((
                     home,
                     ClientOp::Get {
