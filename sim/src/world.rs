@@ -273,7 +273,7 @@ impl World {
         }
         let seq = env.seq;
         self.enqueue(deliver_at, seq, Ev::Deliver(seq));
-        Ok(self.net.in_flight.entry(seq).or_insert(Rc::new(env)))
+        Ok(self.net.in_flight.insert(Rc::new(env)))
     }
 
     /// Takes message `seq` off the wire at its delivery instant; `Err` when it cannot be
