@@ -501,7 +501,7 @@ impl Sim {
                         | Msg::Heartbeat { .. }
                 )
             })
-            .map(|(&s, _)| s)
+            .map(|(s, _)| s)
             .collect();
         for s in stale {
             self.world.net.in_flight.remove(&s);

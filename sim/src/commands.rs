@@ -320,14 +320,17 @@ pub fn validate_op(cfg: &SimConfig, op: &ClientOp) -> Result<(), String> {
     let check_write = |w: &WriteOp| -> Result<(), String> {
         check_pk(w.table, &w.pk)?;
         let spec = &cfg.tables[w.table.0 as usize];
-        let cols: Vec<&String> = match &w.kind {
+        let cols: Vec<&crate::table::Text> = match &w.kind {
             WriteKind::Put(c) => c.iter().map(|(n, _)| n).collect(),
             WriteKind::Update { set, delete } => {
                 set.iter().map(|(n, _)| n).chain(delete.iter()).collect()
             }
             WriteKind::Delete => vec![],
         };
-        if let Some(c) = cols.iter().find(|c| !spec.columns.contains(c)) {
+        if let Some(c) = cols
+            .iter()
+            .find(|c| !spec.columns.iter().any(|s| s.as_str() == &***c as &str))
+        {
             return Err(format!(
                 "Table {} has no column {c} (columns: {}).",
                 spec.name,

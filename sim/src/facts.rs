@@ -326,7 +326,7 @@ impl Sim {
 }
 
 fn describe_result(r: &OpResult, by: Option<DcId>) -> String {
-    let by = by.map(|d| format!(" by {d}")).unwrap_or_default();
+    let by = ByDc(by);
     match r {
         OpResult::Row(Some(row)) if !row.deleted => format!(
             "row at #{} ({}){by}",
@@ -349,6 +349,18 @@ fn describe_result(r: &OpResult, by: Option<DcId>) -> String {
         }
         OpResult::Rows(rows) => format!("{} row(s)", rows.len()),
         OpResult::Err(e) => format!("{e}{by}"),
+    }
+}
+
+/// ` by dc3` (nothing for None), formatted in place rather than into a string of its own.
+struct ByDc(Option<DcId>);
+
+impl std::fmt::Display for ByDc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(d) => write!(f, " by {d}"),
+            None => Ok(()),
+        }
     }
 }
 

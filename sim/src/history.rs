@@ -13,7 +13,7 @@
 //!   (epoch, index, origin) — the history judge needs nothing else from the simulator.
 
 use crate::ids::{DcId, TableId};
-use crate::table::{pk_text, Row, Value, Version, WriteKind, WriteOp};
+use crate::table::{pk_text, Row, Text, Value, Version, WriteKind, WriteOp};
 use crate::time::SimTime;
 use crate::vocab::{ClientOp, OpResult};
 use serde::{Deserialize, Serialize};
@@ -43,11 +43,16 @@ impl OpKind {
             ClientOp::Get { .. } => OpKind::Get,
             ClientOp::Range { .. } => OpKind::Range,
             ClientOp::Txn(_) => OpKind::Txn,
-            ClientOp::Write(w) => match w.kind {
-                WriteKind::Put(_) => OpKind::Put,
-                WriteKind::Update { .. } => OpKind::Update,
-                WriteKind::Delete => OpKind::Delete,
-            },
+            ClientOp::Write(w) => OpKind::of_write(w),
+        }
+    }
+
+    /// The kind of a single-row write.
+    pub(crate) fn of_write(w: &WriteOp) -> OpKind {
+        match w.kind {
+            WriteKind::Put(_) => OpKind::Put,
+            WriteKind::Update { .. } => OpKind::Update,
+            WriteKind::Delete => OpKind::Delete,
         }
     }
 }
@@ -82,7 +87,7 @@ impl VersionImage {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CellImage {
     /// The column.
-    pub column: String,
+    pub column: Text,
     /// Its value.
     pub value: Value,
     /// The version that wrote it.
@@ -129,9 +134,9 @@ pub struct RowWrite {
     /// The kind of write (`put`, `update` or `delete`).
     pub kind: OpKind,
     /// Columns set, with the values sent.
-    pub set: Vec<(String, Value)>,
+    pub set: Vec<(Text, Value)>,
     /// Columns deleted (an update).
-    pub unset: Vec<String>,
+    pub unset: Vec<Text>,
     /// The copies the acknowledgement reported for this row (primary included): a
     /// plain write's `n copies`, a transaction row its shard's. None: not acknowledged.
     /// What the mode promises for that many copies is docs/REPLICATION.md's table.
@@ -149,7 +154,7 @@ impl RowWrite {
         RowWrite {
             table,
             key: pk_text(&w.pk),
-            kind: OpKind::of(&ClientOp::Write(w.clone())),
+            kind: OpKind::of_write(w),
             set,
             unset,
             copies: None,

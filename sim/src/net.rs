@@ -10,7 +10,8 @@ use crate::ids::TxnId;
 use crate::time::SimTime;
 use crate::vocab::{Msg, MsgKind};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::rc::Rc;
 
 /// A message on the wire.
 #[derive(Clone, Debug)]
@@ -62,6 +63,79 @@ impl DropReason {
     }
 }
 
+/// The messages on the wire, by `seq`: a window of slots from the oldest message still in
+/// flight to the newest (sequence numbers only grow, and a message leaves within its
+/// latency, so the window stays short), where a map cost a tree search and rebalancing
+/// per message sent and delivered. Each envelope behind an `Rc`: a slot is a pointer, and
+/// the explorer's branches share a message until one of them delivers it.
+#[derive(Clone, Debug, Default)]
+pub struct InFlight {
+    /// The `seq` of `slots[0]`.
+    base: u64,
+    /// `slots[i]`: message `base + i`, if still in flight. Never starts with `None`.
+    slots: VecDeque<Option<Rc<Envelope>>>,
+    /// Messages in flight.
+    len: usize,
+}
+
+impl InFlight {
+    /// Puts `env` in flight; its `seq` must be above every `seq` given before.
+    pub(crate) fn insert(&mut self, env: Rc<Envelope>) -> &Envelope {
+        let seq = env.seq;
+        if self.slots.is_empty() {
+            self.base = seq;
+        }
+        let i = (seq - self.base) as usize;
+        debug_assert!(i >= self.slots.len(), "seq {seq} is not new");
+        self.slots.resize(i, None);
+        self.slots.push_back(Some(env));
+        self.len += 1;
+        self.slots[i].as_deref().expect("just put")
+    }
+
+    fn index(&self, seq: u64) -> Option<usize> {
+        let i = seq.checked_sub(self.base)?;
+        (i < self.slots.len() as u64).then_some(i as usize)
+    }
+
+    /// Message `seq`, if in flight.
+    pub fn get(&self, seq: &u64) -> Option<&Rc<Envelope>> {
+        self.slots.get(self.index(*seq)?)?.as_ref()
+    }
+
+    /// Takes message `seq` off the wire.
+    pub fn remove(&mut self, seq: &u64) -> Option<Rc<Envelope>> {
+        let i = self.index(*seq)?;
+        let env = self.slots[i].take()?;
+        self.len -= 1;
+        while let Some(None) = self.slots.front() {
+            self.slots.pop_front();
+            self.base += 1;
+        }
+        Some(env)
+    }
+
+    /// The messages in flight, by `seq`.
+    pub fn values(&self) -> impl Iterator<Item = &Rc<Envelope>> {
+        self.slots.iter().flatten()
+    }
+
+    /// `(seq, message)` of each message in flight, by `seq`.
+    pub fn iter(&self) -> impl Iterator<Item = (u64, &Rc<Envelope>)> {
+        self.values().map(|e| (e.seq, e))
+    }
+
+    /// How many messages are in flight.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether none is.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
 /// The WAN between the DCs.
 #[derive(Clone, Debug, Default)]
 pub struct Network {
@@ -74,7 +148,7 @@ pub struct Network {
     /// Chance in a thousand that a message is lost.
     pub loss_permille: u32,
     /// Messages on the wire, by `seq`.
-    pub in_flight: BTreeMap<u64, Envelope>,
+    pub in_flight: InFlight,
 }
 
 impl Network {

@@ -160,7 +160,7 @@ impl Sim {
 
     /// The messages in flight, by sequence number.
     pub fn in_flight(&self) -> impl Iterator<Item = &Envelope> {
-        self.world.net.in_flight.values()
+        self.world.net.in_flight.values().map(|e| &**e)
     }
 
     /// The network: latencies, cut links, messages in flight.

@@ -317,7 +317,7 @@ pub fn parse_value(s: &str) -> Value {
     if let Ok(i) = t.parse::<i64>() {
         return Value::Int(i);
     }
-    Value::Str(t.trim_matches('"').to_string())
+    Value::Str(t.trim_matches('"').into())
 }
 
 fn bounded(field: &str, s: &str) -> Result<(), InputError> {
@@ -355,7 +355,7 @@ pub fn parse_pk(cfg: &SimConfig, table: TableId, s: &str) -> Result<Pk, InputErr
     let mut pk: Pk = parts.iter().map(|p| parse_value(p)).collect();
     // The partition key is text in the workload (`k12`); keep what was typed as text.
     if let Some(Value::Int(i)) = pk.first() {
-        pk[0] = Value::Str(i.to_string());
+        pk[0] = Value::Str(i.to_string().into());
     }
     if pk
         .iter()
@@ -371,13 +371,13 @@ pub fn parse_columns(
     cfg: &SimConfig,
     table: TableId,
     s: &str,
-) -> Result<Vec<(String, Value)>, InputError> {
+) -> Result<Vec<(crate::table::Text, Value)>, InputError> {
     bounded("The columns", s)?;
     let spec = cfg
         .tables
         .get(table.0 as usize)
         .ok_or_else(|| InputError("Pick a table.".into()))?;
-    let mut out: Vec<(String, Value)> = Vec::new();
+    let mut out: Vec<(crate::table::Text, Value)> = Vec::new();
     for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let (c, v) = part.split_once('=').ok_or_else(|| {
             InputError(format!(
@@ -392,10 +392,10 @@ pub fn parse_columns(
                 spec.columns.join(", ")
             ));
         }
-        if out.iter().any(|(x, _)| x == c) {
+        if out.iter().any(|(x, _)| &**x == c) {
             return err(format!("Column {c} is given twice."));
         }
-        out.push((c.to_string(), parse_value(v)));
+        out.push((c.into(), parse_value(v)));
     }
     Ok(out)
 }

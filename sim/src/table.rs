@@ -33,13 +33,18 @@ pub const COMPACT_KEEP: u64 = 16;
 /// A primary compacts once this many entries are compactable (compaction is amortized).
 pub const COMPACT_EVERY: u64 = 16;
 
+/// A column name or a string cell value, shared rather than copied (`Rc<str>`): a
+/// write's keys and column names are cloned into every copy of the row, the log, the
+/// messages and the history. Hashes, orders and serializes as the `String` it replaced.
+pub type Text = Rc<str>;
+
 /// A cell value.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Value {
     /// An integer.
     Int(i64),
     /// A string.
-    Str(String),
+    Str(Text),
 }
 
 impl fmt::Display for Value {
@@ -57,7 +62,7 @@ impl Value {
     pub fn hash_text(&self) -> String {
         match self {
             Value::Int(i) => i.to_string(),
-            Value::Str(s) => s.clone(),
+            Value::Str(s) => s.to_string(),
         }
     }
 }
@@ -152,13 +157,13 @@ pub struct Version {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum WriteKind {
     /// Replace the row.
-    Put(Vec<(String, Value)>),
+    Put(Vec<(Text, Value)>),
     /// Set some columns and delete others; creates the row if absent.
     Update {
         /// Columns to set.
-        set: Vec<(String, Value)>,
+        set: Vec<(Text, Value)>,
         /// Columns to delete.
-        delete: Vec<String>,
+        delete: Vec<Text>,
     },
     /// Delete the row (leaves a tombstone).
     Delete,
@@ -270,7 +275,7 @@ pub struct Intent {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Row {
     /// Each column's value and the version that wrote it.
-    pub cells: BTreeMap<String, (Value, Version)>,
+    pub cells: BTreeMap<Text, (Value, Version)>,
     /// Version of the last write to the row (a delete leaves a tombstone).
     pub version: Version,
     /// A tombstone.

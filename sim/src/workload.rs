@@ -10,7 +10,7 @@
 use crate::config::{KeyDistribution, SimConfig, WorkloadSpec};
 use crate::ids::{DcId, TableId};
 use crate::rng::Rng;
-use crate::table::{Pk, Value, WriteKind, WriteOp};
+use crate::table::{Pk, Text, Value, WriteKind, WriteOp};
 use crate::vocab::ClientOp;
 
 /// The seeded generator of client operations.
@@ -24,6 +24,10 @@ pub struct Workload {
     pub next_at_us: u64,
     /// The last value written (each written cell gets the next one).
     pub last_value: i64,
+    /// Key texts (`k7`) made so far, by index, shared by every op naming the key.
+    key_names: Vec<Option<Text>>,
+    /// Each table's column names as last read from the settings, shared by every write.
+    column_names: Vec<Vec<Text>>,
 }
 
 impl Workload {
@@ -34,6 +38,8 @@ impl Workload {
             zipf_cdf: Vec::new(),
             next_at_us: 0,
             last_value: 0,
+            key_names: Vec::new(),
+            column_names: Vec::new(),
         };
         w.reshape(spec);
         w
@@ -71,7 +77,12 @@ impl Workload {
 
     fn pk(&mut self, cfg: &SimConfig, table: TableId, spec: &WorkloadSpec) -> Pk {
         let t = &cfg.tables[table.0 as usize];
-        let mut pk = vec![Value::Str(format!("k{}", self.key_index(spec)))];
+        let i = self.key_index(spec) as usize;
+        if self.key_names.len() <= i {
+            self.key_names.resize(i + 1, None);
+        }
+        let name = self.key_names[i].get_or_insert_with(|| format!("k{i}").into());
+        let mut pk = vec![Value::Str(name.clone())];
         for _ in 1..t.pk.len() {
             pk.push(Value::Int(self.rng.below(3) as i64));
         }
@@ -87,16 +98,31 @@ impl Workload {
     fn write(&mut self, cfg: &SimConfig, spec: &WorkloadSpec) -> WriteOp {
         let table = TableId(self.rng.below(cfg.tables.len() as u64) as u16);
         let pk = self.pk(cfg, table, spec);
-        let cols = &cfg.tables[table.0 as usize].columns;
+        let spec_cols = &cfg.tables[table.0 as usize].columns;
+        let t = table.0 as usize;
+        if self.column_names.len() <= t {
+            self.column_names.resize(t + 1, Vec::new());
+        }
+        // Settings may rename columns: refresh the shared names when they differ.
+        let same = self.column_names[t].len() == spec_cols.len()
+            && self.column_names[t]
+                .iter()
+                .zip(spec_cols)
+                .all(|(a, b)| **a == **b);
+        if !same {
+            self.column_names[t] = spec_cols.iter().map(|c| Text::from(c.as_str())).collect();
+        }
+        let n = self.column_names[t].len();
         let roll = self.rng.below(100);
-        let kind = if roll < 80 || cols.is_empty() {
-            WriteKind::Put(
-                cols.iter()
-                    .map(|c| (c.clone(), self.fresh_value()))
-                    .collect(),
-            )
+        let kind = if roll < 80 || n == 0 {
+            let mut put = Vec::with_capacity(n);
+            for j in 0..n {
+                let c = self.column_names[t][j].clone();
+                put.push((c, self.fresh_value()));
+            }
+            WriteKind::Put(put)
         } else if roll < 95 {
-            let c = cols[self.rng.below(cols.len() as u64) as usize].clone();
+            let c = self.column_names[t][self.rng.below(n as u64) as usize].clone();
             WriteKind::Update {
                 set: vec![(c, self.fresh_value())],
                 delete: vec![],

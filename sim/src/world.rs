@@ -64,6 +64,9 @@ pub(crate) struct World {
     /// The last routed `Out`'s buffer, reused by the next handler (one allocation per
     /// handler call saved; see `Sim::route`).
     pub(crate) spare: Vec<Effect>,
+    /// Emptied per-instant event lists, reused for the next new instant (an allocation
+    /// per simulated instant saved). Always empty lists; not part of the state.
+    spare_lists: Vec<VecDeque<(u64, Ev)>>,
 }
 
 impl World {
@@ -105,6 +108,7 @@ impl World {
             net,
             placement: Rc::new(placement),
             spare: Vec::new(),
+            spare_lists: Vec::new(),
         }
     }
 
@@ -167,7 +171,11 @@ impl World {
 
     /// Queues `ev` at `at`; `seq` is the newest sequence number (so it sorts last there).
     fn enqueue(&mut self, at: SimTime, seq: u64, ev: Ev) {
-        self.queue.entry(at).or_default().push_back((seq, ev));
+        let spare = &mut self.spare_lists;
+        self.queue
+            .entry(at)
+            .or_insert_with(|| spare.pop().unwrap_or_default())
+            .push_back((seq, ev));
     }
 
     /// Arms `timer` for node `dc` in incarnation `inc`, `after` ms from now.
@@ -191,7 +199,8 @@ impl World {
         let at = *first.key();
         let (_, ev) = first.get_mut().pop_front()?;
         if first.get().is_empty() {
-            first.remove();
+            let list = first.remove();
+            self.recycle(list);
         }
         self.steps += 1;
         self.now = self.now.max(at);
@@ -218,9 +227,18 @@ impl World {
         let i = list.iter().position(|(s, _)| *s == seq)?;
         let (_, ev) = list.remove(i)?;
         if list.is_empty() {
-            self.queue.remove(&at);
+            if let Some(l) = self.queue.remove(&at) {
+                self.recycle(l);
+            }
         }
         Some(ev)
+    }
+
+    /// Keeps an emptied event list for reuse (a few suffice: instants come and go).
+    fn recycle(&mut self, list: VecDeque<(u64, Ev)>) {
+        if self.spare_lists.len() < 64 {
+            self.spare_lists.push(list);
+        }
     }
 
     /// The queued events with their `(time, seq)` keys, in that order.
@@ -273,14 +291,15 @@ impl World {
         }
         let seq = env.seq;
         self.enqueue(deliver_at, seq, Ev::Deliver(seq));
-        Ok(self.net.in_flight.entry(seq).or_insert(env))
+        Ok(self.net.in_flight.insert(Rc::new(env)))
     }
 
     /// Takes message `seq` off the wire at its delivery instant; `Err` when it cannot be
     /// delivered (the link is cut now, or the destination is down). `None`: no such
     /// message (it was discarded by a reconfiguration).
     pub(crate) fn arrive(&mut self, seq: u64) -> Option<Result<Envelope, (Envelope, DropReason)>> {
-        let env = self.net.in_flight.remove(&seq)?;
+        // Shared only by the explorer's branches; a timed run moves it out.
+        let env = Rc::unwrap_or_clone(self.net.in_flight.remove(&seq)?);
         Some(if self.net.is_cut(env.src, env.dst) {
             Err((env, DropReason::LinkCut))
         } else if !self.is_up(env.dst) {

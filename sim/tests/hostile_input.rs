@@ -388,8 +388,8 @@ fn arb_dc() -> impl Strategy<Value = DcId> {
 
 fn arb_pk() -> impl Strategy<Value = tablestore_sim::table::Pk> {
     prop_oneof![
-        (0u32..50).prop_map(|k| vec![tablestore_sim::table::Value::Str(format!("k{k}"))]),
-        ".{0,6}".prop_map(|s| vec![tablestore_sim::table::Value::Str(s)]),
+        (0u32..50).prop_map(|k| vec![tablestore_sim::table::Value::Str(format!("k{k}").into())]),
+        ".{0,6}".prop_map(|s| vec![tablestore_sim::table::Value::Str(s.into())]),
         (any::<i64>(), any::<i64>()).prop_map(|(a, b)| vec![
             tablestore_sim::table::Value::Int(a),
             tablestore_sim::table::Value::Int(b)

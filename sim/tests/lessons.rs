@@ -213,7 +213,7 @@ impl Player {
                     home: from.unwrap_or(DcId(0)),
                     op: ClientOp::Get {
                         table: table(t, &self.sim),
-                        pk: vec![Value::Str(key.clone())],
+                        pk: vec![Value::Str(key.as_str().into())],
                     },
                 }
             }
@@ -225,7 +225,7 @@ impl Player {
                 home: from.unwrap_or(DcId(0)),
                 op: ClientOp::Write(WriteOp {
                     table: table(t, &self.sim),
-                    pk: vec![Value::Str(key.clone())],
+                    pk: vec![Value::Str(key.as_str().into())],
                     kind: WriteKind::Put(vec![("balance".into(), Value::Int(1))]),
                 }),
             },

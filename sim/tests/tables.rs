@@ -10,7 +10,7 @@ fn update(k: &str, col: &str, v: i64, delete: &[&str]) -> ClientOp {
         pk: pk(k),
         kind: WriteKind::Update {
             set: vec![(col.into(), Value::Int(v))],
-            delete: delete.iter().map(|s| s.to_string()).collect(),
+            delete: delete.iter().map(|s| (*s).into()).collect(),
         },
     })
 }

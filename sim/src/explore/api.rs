@@ -451,7 +451,7 @@ fn op_text(op: &crate::ClientOp) -> String {
     let key = |pk: &[Value]| {
         pk.iter()
             .map(|v| match v {
-                Value::Str(s) => s.clone(),
+                Value::Str(s) => s.to_string(),
                 other => format!("{other:?}"),
             })
             .collect::<Vec<_>>()

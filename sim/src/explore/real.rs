@@ -419,7 +419,7 @@ impl Real {
                 .map(|i| format!("k{i}"))
                 .filter(|name| !keys.contains(name))
                 .find(|name| {
-                    sim.primary_for(TableId(0), &vec![Value::Str(name.clone())])
+                    sim.primary_for(TableId(0), &vec![Value::Str(name.as_str().into())])
                         .0
                         == want
                 })
@@ -428,7 +428,7 @@ impl Real {
         }
         let write = |k: &str, v: i64| WriteOp {
             table: TableId(0),
-            pk: vec![Value::Str(k.to_string())],
+            pk: vec![Value::Str(k.into())],
             kind: WriteKind::Put(vec![("v".into(), Value::Int(v))]),
         };
         let home = dcs[spec.home as usize % dcs.len()];
@@ -448,7 +448,7 @@ impl Real {
             reads_from = ops.len();
             let home = spec.read_home.map_or(home, |h| dcs[h as usize % dcs.len()]);
             for r in 0..spec.reads as usize {
-                let pk = vec![Value::Str(keys[r % keys.len()].clone())];
+                let pk = vec![Value::Str(keys[r % keys.len()].as_str().into())];
                 ops.push((
                     home,
                     ClientOp::Get {
@@ -582,7 +582,7 @@ impl Model for Real {
             .net
             .in_flight
             .values()
-            .map(|e| (fingerprint(&(e.src, e.dst, e.send_at, &e.msg)), e))
+            .map(|e| (fingerprint(&(e.src, e.dst, e.send_at, &e.msg)), &**e))
             .collect();
         msgs.sort_by_key(|&(fp, _)| fp);
         msgs.dedup_by_key(|&mut (fp, _)| fp);

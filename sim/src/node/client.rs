@@ -72,7 +72,7 @@ impl Node {
                 limit,
             } => {
                 let mut targets = BTreeSet::new();
-                for (k, m) in &self.durable.meta {
+                for (k, m) in self.durable.meta.iter() {
                     if k.0 == *table {
                         targets.insert(m.primary);
                     }

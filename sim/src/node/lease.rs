@@ -75,6 +75,7 @@ impl Node {
         from: DcId,
         echo: Option<SimTime>,
         epochs: &[ShardInfo],
+        sorted: bool,
         fenced: &[ShardKey],
     ) {
         let Some(echo) = echo else { return };
@@ -85,16 +86,24 @@ impl Node {
         for (&key, m) in durable.meta.iter().filter(|(_, m)| m.primary == me) {
             let mine = m.epoch;
             // Failover epochs are gossiped; an initial or layout epoch is everyone's.
-            let theirs = epochs
-                .iter()
-                .find(|i| (i.table, i.shard) == key)
-                .map(|i| i.epoch);
+            // (`sorted`: as `shard_infos` builds them, searched rather than scanned.)
+            let theirs = if sorted {
+                epochs
+                    .binary_search_by(|i| (i.table, i.shard).cmp(&key))
+                    .ok()
+                    .map(|i| epochs[i].epoch)
+            } else {
+                epochs
+                    .iter()
+                    .find(|i| (i.table, i.shard) == key)
+                    .map(|i| i.epoch)
+            };
             let same = match theirs {
                 Some(e) => e == mine,
                 None => !mine.is_gossiped(),
             };
             if same && !fenced.contains(&key) {
-                let slot = vol.lease_echo.entry((key, from)).or_insert((mine, echo));
+                let slot = vol.lease_echo.get_or_insert((key, from), (mine, echo));
                 if slot.0 != mine || slot.1 < echo {
                     *slot = (mine, echo);
                 }

@@ -14,6 +14,7 @@ use crate::time::SimTime;
 use crate::vocab::{ClientOp, CoordState, PeerState, ShardKey};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
+use std::hash::{Hash, Hasher};
 
 /// Who leads a shard, as one DC knows it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -24,13 +25,126 @@ pub struct ShardMeta {
     pub primary: DcId,
 }
 
+/// A map as a vector sorted by key. A node keeps one `meta` entry per shard of the
+/// placement (hundreds at 16 DCs) and walks it for every heartbeat, and `lease_echo` is
+/// looked up per led shard for every heartbeat, where a `BTreeMap` cost a search of tuple
+/// compares per tree level and an iterator step per entry. Hashed exactly as the
+/// `BTreeMap` it replaces (the length, then each key and value in key order), so the
+/// explorer's fingerprints do not change. Inserting a new key moves the entries after it:
+/// these maps gain keys rarely.
+#[derive(Clone, Debug)]
+pub(crate) struct VecMap<K, V>(Vec<(K, V)>);
+
+/// Per shard, in shard order.
+pub(crate) type ShardMap<V> = VecMap<ShardKey, V>;
+
+impl<K, V> Default for VecMap<K, V> {
+    fn default() -> Self {
+        VecMap(Vec::new())
+    }
+}
+
+/// A key of a `VecMap`: its order as one integer, so a search step is one compare.
+pub(crate) trait Packed {
+    /// Ordered as the key: `a.packed() < b.packed()` exactly when `a < b`.
+    fn packed(&self) -> u64;
+}
+
+impl Packed for ShardKey {
+    fn packed(&self) -> u64 {
+        (u64::from(self.0 .0) << 32) | u64::from(self.1 .0)
+    }
+}
+
+/// Table (16 bits), shard (32 bits), DC (16 bits): 64 bits in their order.
+impl Packed for (ShardKey, DcId) {
+    fn packed(&self) -> u64 {
+        (self.0.packed() << 16) | u64::from(self.1 .0)
+    }
+}
+
+impl<K: Packed, V> VecMap<K, V> {
+    fn find(&self, key: &K) -> Result<usize, usize> {
+        let want = key.packed();
+        self.0.binary_search_by(|(k, _)| k.packed().cmp(&want))
+    }
+
+    pub(crate) fn get(&self, key: &K) -> Option<&V> {
+        self.find(key).ok().map(|i| &self.0[i].1)
+    }
+
+    pub(crate) fn get_mut(&mut self, key: &K) -> Option<&mut V> {
+        self.find(key).ok().map(|i| &mut self.0[i].1)
+    }
+
+    /// Sets `key`'s value; returns the one it replaces.
+    pub(crate) fn insert(&mut self, key: K, value: V) -> Option<V> {
+        match self.find(&key) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
+            Err(i) => {
+                self.0.insert(i, (key, value));
+                None
+            }
+        }
+    }
+
+    /// `key`'s value, first set to `value` if absent (as `entry(key).or_insert(value)`).
+    pub(crate) fn get_or_insert(&mut self, key: K, value: V) -> &mut V {
+        let i = match self.find(&key) {
+            Ok(i) => i,
+            Err(i) => {
+                self.0.insert(i, (key, value));
+                i
+            }
+        };
+        &mut self.0[i].1
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The entries, in key order.
+    pub(crate) fn as_slice(&self) -> &[(K, V)] {
+        &self.0
+    }
+
+    /// Entries in key order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = (&K, &mut V)> {
+        self.0.iter_mut().map(|(k, v)| (&*k, v))
+    }
+
+    pub(crate) fn values(&self) -> impl Iterator<Item = &V> {
+        self.0.iter().map(|(_, v)| v)
+    }
+}
+
+impl<K: Hash, V: Hash> Hash for VecMap<K, V> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // As `BTreeMap::hash`: the length, then each (key, value) in key order.
+        state.write_usize(self.0.len());
+        for (k, v) in &self.0 {
+            k.hash(state);
+            v.hash(state);
+        }
+    }
+}
+
 /// What survives a crash.
 #[derive(Clone, Debug, Default, Hash)]
 pub(crate) struct Durable {
     /// Each copy shared copy-on-write (`Shared`): a clone of the node (a timeline
     /// checkpoint, an explorer branch) copies only the shards it later changes.
     pub(crate) stores: BTreeMap<ShardKey, Shared<ShardStore>>,
-    pub(crate) meta: BTreeMap<ShardKey, ShardMeta>,
+    pub(crate) meta: ShardMap<ShardMeta>,
     /// The coordinator's records of transactions not yet ended (see `Node::forget_ended`).
     pub(crate) coord: BTreeMap<TxnId, CoordRecord>,
     /// Transactions this coordinator committed and ended: all that is left of their
@@ -74,7 +188,7 @@ pub(crate) struct Volatile {
     pub(crate) peer_fenced: BTreeMap<DcId, std::rc::Rc<[ShardKey]>>,
     /// Per (shard this DC leads, replica): the epoch and the echoed send instant the
     /// replica vouched for (see `lease`).
-    pub(crate) lease_echo: BTreeMap<(ShardKey, DcId), (Epoch, SimTime)>,
+    pub(crate) lease_echo: VecMap<(ShardKey, DcId), (Epoch, SimTime)>,
 }
 
 /// Up or down; a down node handles nothing.

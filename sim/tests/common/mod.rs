@@ -31,7 +31,7 @@ pub fn with_mode(mut c: SimConfig, mode: ReplicationMode) -> SimConfig {
 }
 
 pub fn pk(k: &str) -> Pk {
-    vec![Value::Str(k.to_string())]
+    vec![Value::Str(k.into())]
 }
 
 pub fn put(k: &str, v: i64) -> ClientOp {
