@@ -362,6 +362,14 @@ impl App {
         self.refresh_lookup();
     }
 
+    /// Stops the run; everything shows the instant it stopped at (while playing, the
+    /// snapshot may be a few frames old).
+    fn pause(&mut self) {
+        self.session.borrow_mut().pacing_mut().pause();
+        self.snapshot();
+        self.unshown = false;
+    }
+
     /// Runs on from where it is; a breakpoint note goes away, and the time spent paused
     /// is not owed.
     fn play(&mut self) {
@@ -797,11 +805,11 @@ impl Component for App {
             A::LessonClose => self.close_lesson(),
             A::CloseHelp if !self.view.help => self.close_lesson(),
             A::Play => self.play(),
-            A::Pause => self.session.borrow_mut().pacing_mut().pause(),
+            A::Pause => self.pause(),
             A::TogglePlay => {
                 let running = self.session.borrow().pacing().running();
                 if running {
-                    self.session.borrow_mut().pacing_mut().pause();
+                    self.pause();
                 } else {
                     self.play();
                 }
