@@ -15,10 +15,10 @@
 //!   follows the frames, `FrameBudget`: late frames shrink it) and drawing (at most one
 //!   snapshot and one render), so no frame holds both.
 //! - While the run plays, the clock, the messages in flight (`Flight`) and the timeline
-//!   bar follow every tick; the snapshot (DCs, tables, panels) at most every
+//!   bar follow every drawing frame; the snapshot (DCs, tables, panels) at most every
 //!   `PANEL_EVERY_MS` (tables and lists redrawn every frame cost more than they tell).
 //!   Anything else that moves the run (a pause at a hit, step, seek, command, selection)
-//!   takes a snapshot at once, and so does every tick while paused.
+//!   takes a snapshot at once, and so does every drawing frame while paused.
 //! - A refused command leaves the sim unchanged and its message lands next to the control
 //!   that sent it (`Origin`).
 //! - Callbacks handed to components are made once in `create`, so props compare equal.
@@ -56,7 +56,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 /// While playing, a snapshot (DCs, tables, panels) is taken at most this often; the clock
-/// and the messages in flight every tick.
+/// and the messages in flight every drawing frame.
 const PANEL_EVERY_MS: f64 = 250.0;
 /// Data view refresh at most this often (it walks every stored row).
 const DATA_EVERY_MS: f64 = 250.0;
@@ -182,7 +182,7 @@ pub struct App {
     pieces: Pieces,
     /// When `pieces` was last taken (wall ms).
     pieces_at: f64,
-    /// The clock and the messages in flight, taken every tick.
+    /// The clock and the messages in flight, taken every drawing frame.
     flight: Rc<Flight>,
     data: DataRows,
     /// The placement tab's key lookup: the core's answer for the typed key, now.

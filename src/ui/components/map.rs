@@ -4,7 +4,7 @@
 //! Invariants: map coordinates are the DC positions (x 0..1000, y 0..500) unchanged; a
 //! message's position is (now − send_at)/(deliver_at − send_at) along its lane, so what
 //! moves on screen is exactly the in-flight set of the tick (`Flight`). The backdrop renders
-//! once; links re-render only when the topology changes; messages every tick, DCs with each
+//! once; links re-render only when the topology changes; messages every drawing frame, DCs with each
 //! snapshot, on their own overlay layer.
 //!
 //! Lanes only draw (neighbouring lanes lie on top of each other, so a click on a lane
@@ -681,7 +681,7 @@ impl Component for Messages {
 pub struct Props {
     /// The DCs (a snapshot a few times a second while the run plays).
     pub snap: Rc<Snapshot>,
-    /// The clock and the messages in flight (every tick).
+    /// The clock and the messages in flight (every drawing frame).
     pub flight: Rc<Flight>,
     pub topo: Rc<Topo>,
     pub selected_txn: Option<TxnId>,

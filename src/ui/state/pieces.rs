@@ -51,7 +51,7 @@ pub fn lookup_view(sim: &Sim, table: TableId, key: &str) -> LookupView {
 }
 
 /// What moves every frame: the clock and the messages in flight (`Sim::in_flight_snaps`),
-/// taken every tick, while the rest of the snapshot is taken a few times a second.
+/// taken every drawing frame, while the rest of the snapshot is taken a few times a second.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Flight {
     pub now: SimTime,
