@@ -35,7 +35,9 @@ use tablestore_playground::ui::components::{
     ring::{Props as RingProps, RingPanel},
     txn::{Props as TxnProps, TxnPanel},
 };
-use tablestore_playground::ui::state::{lookup_view, Pieces, RingView, Theme, Topo, ViewRow};
+use tablestore_playground::ui::state::{
+    lookup_view, Flight, Pieces, RingView, Theme, Topo, ViewRow,
+};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::Element;
@@ -272,6 +274,14 @@ fn in_doubt_sim() -> (Sim, TxnId) {
 
 // ------------------------------------------------------------------ map
 
+/// The snapshot's clock and messages in flight, as the page takes them every tick.
+fn flight(snap: &Snapshot) -> Rc<Flight> {
+    Rc::new(Flight {
+        now: snap.now,
+        msgs: snap.in_flight.clone(),
+    })
+}
+
 #[wasm_bindgen_test]
 async fn map_draws_the_snapshots_dcs_links_and_messages() {
     let sim = faulty_busy_sim();
@@ -281,6 +291,7 @@ async fn map_draws_the_snapshots_dcs_links_and_messages() {
     let hidden_kinds = 1u32 << (hidden as u32);
     let root = mount::<WorldMap>(MapProps {
         snap: snap.clone(),
+        flight: flight(&snap),
         topo: topo(&snap),
         selected_txn: None,
         selected_dc: None,
@@ -404,6 +415,7 @@ async fn a_selected_dc_rings_the_others_by_its_own_view() {
         .expect("a live DC that sees another as not alive");
     let root = mount::<WorldMap>(MapProps {
         snap: snap.clone(),
+        flight: flight(&snap),
         topo: topo(&snap),
         selected_txn: None,
         selected_dc: Some(observer.id),

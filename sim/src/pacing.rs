@@ -10,6 +10,9 @@
 //!   `MIN_SPEED..=MIN_SPEED·1000` (position 434 ≈ 1×); the page's `speed` input uses it.
 //! - Floating point only paces the run; it never decides what the simulation does (the
 //!   instants commands are applied at are recorded, so a replay is exact).
+//! - `FrameBudget` only bounds how much wall time a tick spends simulating (within
+//!   `MIN_TICK_BUDGET_MS..=TICK_BUDGET_MS`); what it cannot run is dropped and shown as the
+//!   speed reached (`Pacing::achieved`), as with any budget.
 
 /// Highest speed slider position.
 pub const SPEED_MAX: u32 = 1000;
@@ -18,8 +21,14 @@ pub const MIN_SPEED: f64 = 0.05;
 /// Longest wall-time step taken in one tick (a throttled background tab resumes gently).
 pub const MAX_WALL_DT_MS: f64 = 250.0;
 /// Wall time one tick may spend simulating; past it the run falls behind the requested
-/// speed (and says so) rather than freezing the page.
-pub const TICK_BUDGET_MS: f64 = 22.0;
+/// speed (and says so) rather than freezing the page. The page simulates every other
+/// animation frame (16.7 ms at 60 Hz) and draws in the frames between: a simulating
+/// frame still holds the browser's own frame work, and its tick stops within a slice.
+pub const TICK_BUDGET_MS: f64 = 11.0;
+/// The least a `FrameBudget` lets a tick simulate, however late the frames come.
+pub const MIN_TICK_BUDGET_MS: f64 = 5.0;
+/// One frame at 60 Hz.
+pub const FRAME_MS: f64 = 1000.0 / 60.0;
 
 /// Speed factor (simulated ms per wall ms) of slider position `pos`.
 pub fn speed_of(pos: u32) -> f64 {
@@ -141,5 +150,47 @@ fn clamp_dt(wall_dt_ms: f64) -> f64 {
         wall_dt_ms.min(MAX_WALL_DT_MS)
     } else {
         0.0
+    }
+}
+
+/// The wall time a page's tick may spend simulating, fitted to the frames the page gets:
+/// a late frame (the tick came more than one and a half frames after the last) takes a
+/// third off, a frame on time gives half a millisecond back, within
+/// `MIN_TICK_BUDGET_MS..=TICK_BUDGET_MS`. So on a loaded machine the simulation yields
+/// to the frames (the run falls behind and says so) instead of the page stuttering.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FrameBudget {
+    ms: f64,
+}
+
+impl Default for FrameBudget {
+    fn default() -> Self {
+        FrameBudget::new()
+    }
+}
+
+impl FrameBudget {
+    /// The whole budget, `TICK_BUDGET_MS`.
+    pub fn new() -> FrameBudget {
+        FrameBudget { ms: TICK_BUDGET_MS }
+    }
+
+    /// Wall ms the next tick may spend simulating.
+    pub fn ms(&self) -> f64 {
+        self.ms
+    }
+
+    /// Notes the wall time since the last tick (a frame's, when frames come on time).
+    pub fn note_frame(&mut self, frame_ms: f64) {
+        // A NaN or a clock going back says nothing.
+        if !(frame_ms > 0.0) {
+            return;
+        }
+        self.ms = if frame_ms > 1.5 * FRAME_MS {
+            self.ms * (2.0 / 3.0)
+        } else {
+            self.ms + 0.5
+        }
+        .clamp(MIN_TICK_BUDGET_MS, TICK_BUDGET_MS);
     }
 }

@@ -293,7 +293,18 @@ impl Session {
     /// chosen speed, in slices, and stops when `spent_ms()` (wall ms this tick has used so
     /// far) passes `TICK_BUDGET_MS` — the run then falls behind, and `Pacing::achieved`
     /// says how fast it really goes. `None`: paused, or less than a millisecond owed.
-    pub fn tick(&mut self, wall_dt_ms: f64, mut spent_ms: impl FnMut() -> f64) -> Option<Progress> {
+    pub fn tick(&mut self, wall_dt_ms: f64, spent_ms: impl FnMut() -> f64) -> Option<Progress> {
+        self.tick_within(wall_dt_ms, TICK_BUDGET_MS, spent_ms)
+    }
+
+    /// `tick` with a wall budget of `budget_ms` (a page's `pacing::FrameBudget`) instead of
+    /// `TICK_BUDGET_MS`.
+    pub fn tick_within(
+        &mut self,
+        wall_dt_ms: f64,
+        budget_ms: f64,
+        mut spent_ms: impl FnMut() -> f64,
+    ) -> Option<Progress> {
         let owed = self.pacing.owe(wall_dt_ms);
         if owed == 0 {
             return None;
@@ -301,7 +312,9 @@ impl Session {
         let start = self.sim().now();
         let target = start.plus(owed);
         let before = self.sim().counters().events;
-        let slice = (owed / 8).max(1);
+        // Small slices: the budget is checked between them, so a tick overruns it by at
+        // most one slice (a thirty-second of what it owes).
+        let slice = (owed / 32).max(1);
         let mut progress = Progress::default();
         let mut reached = start;
         let mut behind = false;
@@ -317,7 +330,7 @@ impl Session {
                 progress.hit = self.stop_at_hit(before);
                 break;
             }
-            if reached < target && spent_ms() > TICK_BUDGET_MS {
+            if reached < target && spent_ms() > budget_ms {
                 behind = true;
                 break;
             }

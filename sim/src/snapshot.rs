@@ -8,8 +8,9 @@
 //! (`snapshot_pinning`: the one a person selected) while the run still traces it, so a
 //! selection is never pushed out of the picture by newer transactions.
 //!
-//! Cost: a snapshot is taken every frame, so it must cost what the page shows, never the
-//! run's length. The long lists (events, 2PC traces, metric points, findings) are bounded
+//! Cost: a page takes a snapshot a few times a second while the run plays (and the
+//! messages in flight, `in_flight_snaps`, every frame), so it must cost what the page
+//! shows, never the run's length. The long lists (events, 2PC traces, metric points, findings) are bounded
 //! windows of `Arc`s shared with the recording — copying one is a reference count, and an
 //! unchanged element keeps its pointer, so the page's equality checks are pointer checks.
 //! Counts shown on screen come from totals (`counters`, `finding_counts`), never from the
@@ -300,19 +301,7 @@ impl Sim {
                 }
             }
         }
-        let in_flight = self
-            .in_flight()
-            .filter(|e| e.src != e.dst)
-            .map(|e| MsgSnap {
-                seq: e.seq,
-                src: e.src,
-                dst: e.dst,
-                send_at: e.send_at,
-                deliver_at: e.deliver_at,
-                kind: e.msg.kind(),
-                txn: e.msg.txn(),
-            })
-            .collect();
+        let in_flight = self.in_flight_snaps();
         let p = self.placement();
         let ring = p
             .ring
@@ -390,6 +379,23 @@ impl Sim {
                 )
             }),
         }
+    }
+
+    /// The messages in flight between DCs (`Snapshot::in_flight`) alone: what a page
+    /// moves every frame, at a cost that follows the messages, not the world.
+    pub fn in_flight_snaps(&self) -> Vec<MsgSnap> {
+        self.in_flight()
+            .filter(|e| e.src != e.dst)
+            .map(|e| MsgSnap {
+                seq: e.seq,
+                src: e.src,
+                dst: e.dst,
+                send_at: e.send_at,
+                deliver_at: e.deliver_at,
+                kind: e.msg.kind(),
+                txn: e.msg.txn(),
+            })
+            .collect()
     }
 
     /// Every shard of every table: replicas, primary, epoch, rows, lag.

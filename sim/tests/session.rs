@@ -3,7 +3,10 @@
 //! simulated time at the chosen speed and within a wall budget, breakpoints pause.
 
 use crate::common::*;
-use tablestore_sim::pacing::{pos_of_speed, speed_of, MAX_WALL_DT_MS, SPEED_MAX};
+use tablestore_sim::pacing::{
+    pos_of_speed, speed_of, FrameBudget, FRAME_MS, MAX_WALL_DT_MS, MIN_TICK_BUDGET_MS, SPEED_MAX,
+    TICK_BUDGET_MS,
+};
 use tablestore_sim::scenario::{Scenario, ScheduledCommand};
 use tablestore_sim::trace::reference_trace;
 use tablestore_sim::{
@@ -207,6 +210,53 @@ fn a_tick_out_of_wall_budget_falls_behind_and_says_how_fast_it_goes() {
     s.tick(33.0, free).unwrap();
     s.tick(33.0, free).unwrap();
     assert_eq!(s.pacing().achieved(), None);
+}
+
+#[test]
+fn the_frame_budget_shrinks_with_late_frames_and_grows_back_within_its_bounds() {
+    let mut b = FrameBudget::new();
+    assert_eq!(b.ms(), TICK_BUDGET_MS);
+    b.note_frame(FRAME_MS);
+    assert_eq!(b.ms(), TICK_BUDGET_MS, "never above the whole budget");
+    // Frames twice as long: the simulation yields, down to its floor.
+    b.note_frame(2.0 * FRAME_MS);
+    assert!(b.ms() < TICK_BUDGET_MS);
+    for _ in 0..50 {
+        b.note_frame(2.0 * FRAME_MS);
+    }
+    assert_eq!(b.ms(), MIN_TICK_BUDGET_MS);
+    // Nonsense says nothing.
+    b.note_frame(f64::NAN);
+    b.note_frame(-5.0);
+    assert_eq!(b.ms(), MIN_TICK_BUDGET_MS);
+    // Frames on time again: it grows back, to the whole budget.
+    b.note_frame(FRAME_MS);
+    assert!(b.ms() > MIN_TICK_BUDGET_MS);
+    for _ in 0..50 {
+        b.note_frame(FRAME_MS);
+    }
+    assert_eq!(b.ms(), TICK_BUDGET_MS);
+}
+
+#[test]
+fn a_tick_within_a_smaller_budget_runs_the_same_run_only_less_of_it_per_tick() {
+    // The budget decides how far a tick gets, never what the run does.
+    let mut a = Session::new(busy(9), true).unwrap();
+    let mut b = Session::new(busy(9), true).unwrap();
+    a.pacing_mut().set_pos(pos_of_speed(10.0));
+    b.pacing_mut().set_pos(pos_of_speed(10.0));
+    // A clock that says each check took a millisecond: 3 slices fit a 2.5 ms budget.
+    let mut spent = 0.0;
+    let p = b.tick_within(100.0, 2.5, || {
+        spent += 1.0;
+        spent
+    });
+    assert!(p.is_some());
+    assert!(b.pacing().achieved().is_some(), "fell behind, and says so");
+    let reached = b.sim().now();
+    assert!(reached > t(0) && reached < t(990), "ran {reached:?}");
+    a.advance_to(reached);
+    assert_eq!(a.sim().trace_hash(), b.sim().trace_hash());
 }
 
 #[test]

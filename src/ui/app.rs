@@ -1,5 +1,5 @@
 //! The top-level component: reduces `Action`s over the run (the core's `Session`: the
-//! `Sim`, replay, pacing) and the view state, owns the web glue (the `Interval`, the wall
+//! `Sim`, replay, pacing) and the view state, owns the web glue (the frame loop, the wall
 //! clock, the key listener) and lays out the components.
 //!
 //! Invariants:
@@ -10,8 +10,15 @@
 //!   after every move, with the snapshot.
 //! - A `#run=<link>` fragment opens that run (paused) instead of the query's settings; a
 //!   broken one is named in the banner and the query's run goes on.
-//! - One tick = at most one snapshot and one render; the session decides how much
-//!   simulated time the tick's wall Δt buys (speed, budget, breakpoint).
+//! - A tick per animation frame; frames alternate between simulating (the session decides
+//!   how much simulated time the wall Δt buys: speed, budget, breakpoint; the budget
+//!   follows the frames, `FrameBudget`: late frames shrink it) and drawing (at most one
+//!   snapshot and one render), so no frame holds both.
+//! - While the run plays, the clock, the messages in flight (`Flight`) and the timeline
+//!   bar follow every drawing frame; the snapshot (DCs, tables, panels) at most every
+//!   `PANEL_EVERY_MS` (tables and lists redrawn every frame cost more than they tell).
+//!   Anything else that moves the run (a pause at a hit, step, seek, command, selection)
+//!   takes a snapshot at once, and so does every drawing frame while paused.
 //! - A refused command leaves the sim unchanged and its message lands next to the control
 //!   that sent it (`Origin`).
 //! - Callbacks handed to components are made once in `create`, so props compare equal.
@@ -22,6 +29,7 @@
 //!   the reducer, the session and the components are the whole page's.
 
 use crate::sim::lesson::{all_lessons, Lesson};
+use crate::sim::pacing::FrameBudget;
 use crate::sim::{
     parse_scenario, scenario_json, settings_from_query_with, BranchInfo, DcId, Marker, MsgKind,
     Progress, Session, SimConfig, SimTime, TableId, TableSnap, TxnId, UserCommand,
@@ -39,17 +47,17 @@ use crate::ui::state::lessons::{LessonRun, Recap};
 use crate::ui::state::pieces::keep_or;
 use crate::ui::state::url::{bug_fragment, full_page_query, page_param_names, run_fragment};
 use crate::ui::state::{
-    lookup_view, Action, BreakpointHit, Embed, LookupView, Origin, PageParams, Pieces, Tab,
+    lookup_view, Action, BreakpointHit, Embed, Flight, LookupView, Origin, PageParams, Pieces, Tab,
     ViewState,
 };
-use crate::ui::web::{self, KeyListener, WallClock};
-use gloo_timers::callback::Interval;
+use crate::ui::web::{self, Frames, KeyListener, WallClock};
 use std::cell::RefCell;
 use std::rc::Rc;
 use yew::prelude::*;
 
-/// Wall-clock milliseconds between ticks (~30 Hz: smooth dots, one render per tick).
-const TICK_MS: u32 = 33;
+/// While playing, a snapshot (DCs, tables, panels) is taken at most this often; the clock
+/// and the messages in flight every drawing frame.
+const PANEL_EVERY_MS: f64 = 250.0;
 /// Data view refresh at most this often (it walks every stored row).
 const DATA_EVERY_MS: f64 = 250.0;
 /// Rows per table in the data view.
@@ -172,6 +180,10 @@ pub struct App {
     _js_api: Option<JsApi>,
     /// The last snapshot, cut into pieces that keep their `Rc` while unchanged.
     pieces: Pieces,
+    /// When `pieces` was last taken (wall ms).
+    pieces_at: f64,
+    /// The clock and the messages in flight, taken every drawing frame.
+    flight: Rc<Flight>,
     data: DataRows,
     /// The placement tab's key lookup: the core's answer for the typed key, now.
     lookup: Rc<LookupView>,
@@ -196,21 +208,54 @@ pub struct App {
     /// Why `?lesson=<id>` opened nothing.
     lesson_error: Option<AttrValue>,
     clock: WallClock,
-    _interval: Interval,
+    /// How long a tick may simulate, fitted to the frames the page gets.
+    budget: FrameBudget,
+    /// When the last frame's tick ran (wall ms).
+    last_frame: f64,
+    /// This frame simulates (the next one draws).
+    odd_frame: bool,
+    /// The run moved since it was last drawn.
+    unshown: bool,
+    /// The last frame simulated (the next one tells whether it fit).
+    simulated: bool,
+    _frames: Frames,
     _keys: Option<KeyListener>,
     cbs: Callbacks,
 }
 
 impl App {
+    /// Takes a snapshot (and the messages in flight).
     fn snapshot(&mut self) {
-        // The selected transaction stays in the picture however many newer ones arrive.
-        let snap = self
-            .session
-            .borrow()
-            .sim()
-            .snapshot_pinning(self.view.selected_txn);
-        self.pieces.update(snap);
+        self.snapshot_if(true);
+    }
+
+    /// Takes the messages in flight, and a snapshot if `all`, if the run is paused or if
+    /// the last one is `PANEL_EVERY_MS` old.
+    fn snapshot_if(&mut self, all: bool) {
+        let now = web::wall_ms();
+        let due = all
+            || !self.session.borrow().pacing().running()
+            || now - self.pieces_at >= PANEL_EVERY_MS;
+        if due {
+            // The selected transaction stays in the picture however many newer ones arrive.
+            let snap = self
+                .session
+                .borrow()
+                .sim()
+                .snapshot_pinning(self.view.selected_txn);
+            self.flight = Rc::new(Flight {
+                now: snap.now,
+                msgs: snap.in_flight.clone(),
+            });
+            self.pieces.update(snap);
+            self.pieces_at = now;
+        } else {
+            self.flight = Rc::new(Flight::of(self.session.borrow().sim()));
+        }
         self.tl.update(&self.session.borrow());
+        if !due {
+            return;
+        }
         if self.view.shows(Tab::Data) {
             self.refresh_data(false);
         }
@@ -310,9 +355,19 @@ impl App {
         self.share_url = None;
         self.fork_note = None;
         self.pieces = Pieces::new(self.session.borrow().sim().snapshot());
+        self.pieces_at = web::wall_ms();
+        self.flight = Rc::new(Flight::of(self.session.borrow().sim()));
         self.tl.update(&self.session.borrow());
         self.refresh_data(true);
         self.refresh_lookup();
+    }
+
+    /// Stops the run; everything shows the instant it stopped at (while playing, the
+    /// snapshot may be a few frames old).
+    fn pause(&mut self) {
+        self.session.borrow_mut().pacing_mut().pause();
+        self.snapshot();
+        self.unshown = false;
     }
 
     /// Runs on from where it is; a breakpoint note goes away, and the time spent paused
@@ -413,18 +468,45 @@ impl App {
         }
     }
 
+    /// One animation frame. Frames alternate: one simulates (within the frame budget)
+    /// and draws nothing, the next draws what the run reached and simulates nothing, so
+    /// neither holds more than a frame's work (drawing is ~30 Hz, as the simulation's
+    /// share of the main thread is about half). A breakpoint hit or a replayed command's
+    /// outcome is drawn at once.
     fn tick(&mut self) -> bool {
+        let now = web::wall_ms();
+        // The frame after one that simulated came late: that one held too much, and the
+        // simulation yields. (A late drawing frame says nothing about the budget.)
+        if std::mem::take(&mut self.simulated) {
+            self.budget.note_frame(now - self.last_frame);
+        }
+        self.last_frame = now;
+        self.odd_frame = !self.odd_frame;
+        if !self.odd_frame {
+            if !std::mem::take(&mut self.unshown) {
+                return false;
+            }
+            self.snapshot_if(false);
+            return true;
+        }
         let dt = self.clock.lap();
-        let start = web::wall_ms();
         let p = self
             .session
             .borrow_mut()
-            .tick(dt, || web::wall_ms() - start);
+            .tick_within(dt, self.budget.ms(), || web::wall_ms() - now);
         let Some(p) = p else {
             return false;
         };
+        self.simulated = true;
+        if p.hit.is_none() && p.replayed.is_none() {
+            self.unshown = true;
+            return false;
+        }
+        // A hit pauses the run: then everything shows the instant it stopped at.
+        let all = p.hit.is_some();
         self.progress(p);
-        self.snapshot();
+        self.snapshot_if(all);
+        self.unshown = false;
         true
     }
 }
@@ -446,7 +528,7 @@ impl App {
     fn map(&self) -> Html {
         let (p, v, cbs) = (&self.pieces, &self.view, &self.cbs);
         html! {
-            <WorldMap snap={p.snap.clone()} topo={p.topo.clone()} selected_txn={v.selected_txn}
+            <WorldMap snap={p.snap.clone()} flight={self.flight.clone()} topo={p.topo.clone()} selected_txn={v.selected_txn}
                 selected_dc={v.selected_dc} hidden_kinds={v.hidden_kinds}
                 on_select={cbs.select_dc.clone()} on_toggle_link={cbs.toggle_link.clone()} on_toggle_kind={cbs.toggle_kind.clone()} />
         }
@@ -500,7 +582,6 @@ impl App {
     /// One view alone, filling the page (an iframe): the embed bar, the error banner if
     /// any, and the view in a box that scrolls or scales inside itself.
     fn embed_view(&self, e: Embed) -> Html {
-        let p = &self.pieces;
         let session = self.session.borrow();
         let pacing = session.pacing();
         let body = match e.tab() {
@@ -510,7 +591,7 @@ impl App {
         html! {
             <div class="app embed" data-testid="app" data-embed={e.key()}>
                 <EmbedBar view={e} running={pacing.running()} speed_pos={pacing.pos()} speed={pacing.speed()}
-                    achieved={pacing.achieved()} now={p.snap.now} hit={self.view.hit.clone()}
+                    achieved={pacing.achieved()} now={self.flight.now} hit={self.view.hit.clone()}
                     full_href={self.full_href.clone()} on_action={self.cbs.action.clone()} />
                 { for self.error_banner() }
                 <section class={classes!("embed-body", format!("embed-{}", e.key()))} data-testid={format!("embed-{}", e.key())}
@@ -584,9 +665,9 @@ impl Component for App {
             }
         }
         let link = ctx.link();
-        let interval = {
+        let frames = {
             let link = link.clone();
-            Interval::new(TICK_MS, move || link.send_message(Action::Tick))
+            Frames::start(move || link.send_message(Action::Tick))
         };
         let cbs = Callbacks::new(link);
         // The page's own parameters: how the run is paced and shown.
@@ -609,6 +690,7 @@ impl Component for App {
         };
         let lookup = Rc::new(lookup_view(session.sim(), view.lookup.0, &view.lookup.1));
         let pieces = Pieces::new(session.sim().snapshot());
+        let flight = Rc::new(Flight::of(session.sim()));
         let tl = TimelinePieces::of(&session);
         let shared = Shared {
             session: Rc::new(RefCell::new(session)),
@@ -632,6 +714,8 @@ impl Component for App {
             lesson_error: None,
             lookup,
             pieces,
+            pieces_at: web::wall_ms(),
+            flight,
             session: shared.session.clone(),
             shown_hit: shared.hit.clone(),
             _js_api: JsApi::install(shared),
@@ -645,7 +729,12 @@ impl Component for App {
             fork_note: None,
             full_href,
             clock: WallClock::new(),
-            _interval: interval,
+            budget: FrameBudget::new(),
+            last_frame: web::wall_ms(),
+            odd_frame: false,
+            unshown: false,
+            simulated: false,
+            _frames: frames,
             _keys: KeyListener::install(cbs.action.clone()),
             cbs,
         };
@@ -716,11 +805,11 @@ impl Component for App {
             A::LessonClose => self.close_lesson(),
             A::CloseHelp if !self.view.help => self.close_lesson(),
             A::Play => self.play(),
-            A::Pause => self.session.borrow_mut().pacing_mut().pause(),
+            A::Pause => self.pause(),
             A::TogglePlay => {
                 let running = self.session.borrow().pacing().running();
                 if running {
-                    self.session.borrow_mut().pacing_mut().pause();
+                    self.pause();
                 } else {
                     self.play();
                 }
@@ -931,7 +1020,7 @@ impl Component for App {
         html! {
             <div class={classes!("app", v.large.then_some("large"))} data-testid="app">
                 <Controls running={pacing.running()} speed_pos={pacing.pos()} speed={pacing.speed()} achieved={pacing.achieved()}
-                    now={p.snap.now} seed={p.snap.seed} theme={v.theme} large={v.large}
+                    now={self.flight.now} seed={p.snap.seed} theme={v.theme} large={v.large}
                     pending={session.pending()} breakpoint={session.breakpoint()}
                     keep_breakpoint={session.keeps_breakpoint()} hit={v.hit.clone()}
                     bugs={session.timeline().bugs_if_any().map(|b| b.set_names()).unwrap_or_default()}

@@ -3,7 +3,7 @@
 //! Module tree (imports run one way: `app` → `components` → `state` → `fmt` → the core;
 //! `web` is used by `app` only):
 //! - `app`: the one component that owns the run (the core's `Session`) and reduces
-//!   `state::Action`s; it also owns the web glue from `web` (Interval, clock, keys).
+//!   `state::Action`s; it also owns the web glue from `web` (frame loop, clock, keys).
 //! - `state`: what components share — `Action`, `Tab`, `Embed`, `Origin`, `Note`, `Theme`,
 //!   `BreakpointHit`, the snapshot pieces (`Topo`, `RingView`, …), `ViewState`, and the
 //!   page's own URL parameters (`state::url`: `embed`, `tab`, `speed`, `pause_at`, `play`).
@@ -18,9 +18,11 @@
 //!   which the App owns too, only read it. Every other component
 //!   receives read-only snapshot pieces (`Rc`, compared with `Rc::ptr_eq`) and sends
 //!   `Action`s or calls narrow callbacks; none imports `app` or reaches into the core.
-//! - The page takes at most one snapshot per interval tick (~30 Hz) and renders at most
-//!   once per tick; slow-changing pieces (events, txns, metrics, findings, ring) keep the
-//!   same `Rc` while their content is unchanged, so their components skip rendering.
+//! - The page ticks every animation frame, simulating in one and drawing in the next; it
+//!   takes at most one snapshot and renders at most once per drawing frame; slow-changing pieces (events, txns, metrics, findings, ring)
+//!   keep the same `Rc` while their content is unchanged, so their components skip
+//!   rendering; while the run plays, the side table and the tab panels take new pieces at
+//!   most every 250 ms (`app::PANEL_EVERY_MS`), the map and the controls every drawing frame.
 //! - Bad input never changes the running simulation: it is parsed and validated with the
 //!   core's parsers first (`fields::FIELDS` for settings), and the message is shown next
 //!   to the input.

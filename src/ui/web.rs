@@ -1,14 +1,17 @@
-//! The web glue the App owns: the wall clock, the document-wide keyboard listener (the
-//! shortcuts, and `g` + a letter to move the focus to a part of the page) and the colour
-//! theme on `<html>`.
+//! The web glue the App owns: the wall clock, the frame loop (`Frames`:
+//! `requestAnimationFrame`, a timer while the tab is hidden), the document-wide keyboard
+//! listener (the shortcuts, and `g` + a letter to move the focus to a part of the page)
+//! and the colour theme on `<html>`.
 //!
 //! Invariants:
 //! - This is the only place the UI reads a clock; the core's `Session` is given wall
 //!   durations, never a clock.
 //! - Every DOM step is fallible and skipped on failure (no panics); the key listener is
-//!   removed when it is dropped (no `forget()`).
+//!   removed when it is dropped (no `forget()`), and so is the frame loop.
 
 use crate::ui::state::{Action, Theme, PANEL_KEYS};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use yew::Callback;
@@ -252,5 +255,83 @@ pub fn save_progress(id: &str, step: usize) {
     all.insert(id.to_string(), step);
     if let Ok(text) = serde_json::to_string(&all) {
         let _ = s.set_item(PROGRESS_KEY, &text);
+    }
+}
+
+/// Without an animation frame for this long (a background tab, where browsers stop
+/// `requestAnimationFrame`), a plain timer ticks instead (throttled there to about 1 Hz;
+/// the core's pacing caps one tick's wall Δt, so the run resumes gently).
+const FALLBACK_MS: u32 = 250;
+
+/// Calls `on_frame` once per animation frame (`requestAnimationFrame`), so a tick's work
+/// (simulate, snapshot, render) starts as a frame starts and lands in that frame, and
+/// falls back to a timer while no frames come; both stop when this is dropped.
+pub struct Frames {
+    inner: Rc<FramesInner>,
+    _fallback: gloo_timers::callback::Interval,
+}
+
+struct FramesInner {
+    /// The pending request, to cancel on drop.
+    id: Cell<Option<i32>>,
+    /// When `on_frame` last ran (wall ms).
+    last: Cell<f64>,
+    closure: RefCell<Option<Closure<dyn FnMut(f64)>>>,
+}
+
+impl FramesInner {
+    fn request(&self) {
+        let id = match (web_sys::window(), self.closure.borrow().as_ref()) {
+            (Some(w), Some(c)) => w.request_animation_frame(c.as_ref().unchecked_ref()).ok(),
+            _ => None,
+        };
+        self.id.set(id);
+    }
+}
+
+impl Frames {
+    /// Starts calling `on_frame` every frame.
+    pub fn start(on_frame: impl Fn() + 'static) -> Frames {
+        let on_frame = Rc::new(on_frame);
+        let inner = Rc::new(FramesInner {
+            id: Cell::new(None),
+            last: Cell::new(wall_ms()),
+            closure: RefCell::new(None),
+        });
+        // The closures hold the state weakly: dropping `Frames` ends both loops.
+        let weak = Rc::downgrade(&inner);
+        let f = on_frame.clone();
+        let closure = Closure::<dyn FnMut(f64)>::new(move |_: f64| {
+            if let Some(inner) = weak.upgrade() {
+                inner.last.set(wall_ms());
+                f();
+                inner.request();
+            }
+        });
+        *inner.closure.borrow_mut() = Some(closure);
+        inner.request();
+        let weak = Rc::downgrade(&inner);
+        let fallback = gloo_timers::callback::Interval::new(FALLBACK_MS, move || {
+            if let Some(inner) = weak.upgrade() {
+                let now = wall_ms();
+                if now - inner.last.get() >= FALLBACK_MS as f64 {
+                    inner.last.set(now);
+                    on_frame();
+                }
+            }
+        });
+        Frames {
+            inner,
+            _fallback: fallback,
+        }
+    }
+}
+
+impl Drop for Frames {
+    fn drop(&mut self) {
+        if let (Some(w), Some(id)) = (web_sys::window(), self.inner.id.take()) {
+            let _ = w.cancel_animation_frame(id);
+        }
+        self.inner.closure.borrow_mut().take();
     }
 }

@@ -3,9 +3,9 @@
 //!
 //! Invariants: map coordinates are the DC positions (x 0..1000, y 0..500) unchanged; a
 //! message's position is (now − send_at)/(deliver_at − send_at) along its lane, so what
-//! moves on screen is exactly the snapshot's in-flight set. The backdrop renders once; links
-//! re-render only when the topology changes; messages and DCs once per snapshot, on their
-//! own overlay layer.
+//! moves on screen is exactly the in-flight set of the tick (`Flight`). The backdrop renders
+//! once; links re-render only when the topology changes; messages every drawing frame, DCs with each
+//! snapshot, on their own overlay layer.
 //!
 //! Lanes only draw (neighbouring lanes lie on top of each other, so a click on a lane
 //! could reach another direction). Each direction's one click target is its handle, on a
@@ -16,7 +16,7 @@ use crate::sim::MsgKind;
 use crate::sim::Snapshot;
 use crate::sim::{DcId, TxnId};
 use crate::ui::fmt;
-use crate::ui::state::Topo;
+use crate::ui::state::{Flight, Topo};
 use std::fmt::Write as _;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -628,7 +628,7 @@ fn handles(p: &HandlesProps) -> Html {
 
 #[derive(Properties)]
 struct MsgsProps {
-    snap: Rc<Snapshot>,
+    flight: Rc<Flight>,
     topo: Rc<Topo>,
     selected_txn: Option<TxnId>,
     hidden_kinds: u32,
@@ -636,7 +636,7 @@ struct MsgsProps {
 
 impl PartialEq for MsgsProps {
     fn eq(&self, o: &Self) -> bool {
-        Rc::ptr_eq(&self.snap, &o.snap)
+        Rc::ptr_eq(&self.flight, &o.flight)
             && Rc::ptr_eq(&self.topo, &o.topo)
             && self.selected_txn == o.selected_txn
             && self.hidden_kinds == o.hidden_kinds
@@ -655,16 +655,19 @@ impl Component for Messages {
 
     fn view(&self, ctx: &Context<Self>) -> Html {
         let p = ctx.props();
-        let now = p.snap.now.0 as f64;
-        let dots = p.snap.in_flight.iter().filter(|m| p.hidden_kinds & (1 << (m.kind as u32)) == 0).filter_map(|m| {
+        let now = p.flight.now.0 as f64;
+        let dots = p.flight.msgs.iter().filter(|m| p.hidden_kinds & (1 << (m.kind as u32)) == 0).filter_map(|m| {
             let ((x1, y1), (x2, y2)) = lane(&p.topo, m.src, m.dst)?;
             let span = m.deliver_at.0.saturating_sub(m.send_at.0) as f64;
             let f = if span <= 0.0 { 1.0 } else { ((now - m.send_at.0 as f64) / span).clamp(0.0, 1.0) };
             let (x, y) = (x1 + (x2 - x1) * f, y1 + (y2 - y1) * f);
             let hl = p.selected_txn.is_some() && m.txn == p.selected_txn;
             let r = if hl { "6" } else if m.kind == MsgKind::Heartbeat { "2.6" } else { "3.6" };
+            // Unkeyed on purpose: at 10× a message lives a frame or two, so keyed circles
+            // were nearly all removed and created anew each frame; unkeyed, the diff moves
+            // the existing circles (a few attributes each) and adds or drops the tail.
             Some(html! {
-                <circle key={m.seq} class={classes!("msg", fmt::msg_class(m.kind), hl.then_some("hl"))}
+                <circle class={classes!("msg", fmt::msg_class(m.kind), hl.then_some("hl"))}
                     cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={r} data-kind={fmt::msg_key(m.kind)} />
             })
         });
@@ -676,7 +679,10 @@ impl Component for Messages {
 
 #[derive(Properties)]
 pub struct Props {
+    /// The DCs (a snapshot a few times a second while the run plays).
     pub snap: Rc<Snapshot>,
+    /// The clock and the messages in flight (every drawing frame).
+    pub flight: Rc<Flight>,
     pub topo: Rc<Topo>,
     pub selected_txn: Option<TxnId>,
     pub selected_dc: Option<DcId>,
@@ -691,6 +697,7 @@ pub struct Props {
 impl PartialEq for Props {
     fn eq(&self, o: &Self) -> bool {
         Rc::ptr_eq(&self.snap, &o.snap)
+            && Rc::ptr_eq(&self.flight, &o.flight)
             && Rc::ptr_eq(&self.topo, &o.topo)
             && self.selected_txn == o.selected_txn
             && self.selected_dc == o.selected_dc
@@ -998,7 +1005,7 @@ impl Component for WorldMap {
                     </svg>
                     <svg class="map layer-top" viewBox="0 0 1000 500" preserveAspectRatio="xMidYMid meet" role="group"
                         aria-label="Datacenters (Enter or Space focuses one)">
-                        <Messages snap={p.snap.clone()} topo={p.topo.clone()} selected_txn={p.selected_txn} hidden_kinds={p.hidden_kinds} />
+                        <Messages flight={p.flight.clone()} topo={p.topo.clone()} selected_txn={p.selected_txn} hidden_kinds={p.hidden_kinds} />
                         <g class="dcs">{ for nodes }</g>
                     </svg>
                     // Topmost: the link handles, re-rendered only when the topology, the

@@ -16,7 +16,7 @@ pub mod url;
 pub mod view;
 
 pub use crate::sim::SPEED_MAX;
-pub use pieces::{lookup_view, LookupView, Pieces, RingView, Topo, ViewRow};
+pub use pieces::{lookup_view, Flight, LookupView, Pieces, RingView, Topo, ViewRow};
 pub use url::PageParams;
 pub use view::ViewState;
 

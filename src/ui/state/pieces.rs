@@ -7,12 +7,14 @@
 //!   append-only, so comparing their ends is enough); `snap` is new every time.
 //! - `snap` keeps the per-frame parts; its `events`, `txns`, `metrics`, `findings`,
 //!   `links`, `ring` and `ring_keys` are moved out into their own pieces.
+//! - `Flight` (the clock and the messages in flight) is not cut from the snapshot either:
+//!   the page takes it every frame, the snapshot only a few times a second while playing.
 //! - `LookupView` is not cut from the snapshot: it is the core's `Sim::lookup` answer for
 //!   the key the person typed (`lookup_view`), taken at the same instant as the snapshot.
 
 use crate::sim::{
-    DcId, Event, Finding, KeyLookup, LinkSnap, MetricPoint, MoveReport, PeerState, PlacementKind,
-    RingKey, RingPoint, Sim, SimConfig, Snapshot, TableId, TxnTrace,
+    DcId, Event, Finding, KeyLookup, LinkSnap, MetricPoint, MoveReport, MsgSnap, PeerState,
+    PlacementKind, RingKey, RingPoint, Sim, SimConfig, SimTime, Snapshot, TableId, TxnTrace,
 };
 use std::rc::Rc;
 use std::sync::Arc;
@@ -45,6 +47,24 @@ pub fn lookup_view(sim: &Sim, table: TableId, key: &str) -> LookupView {
         table,
         key: key.to_string(),
         result: sim.lookup(table, key).map_err(|e| e.to_string()),
+    }
+}
+
+/// What moves every frame: the clock and the messages in flight (`Sim::in_flight_snaps`),
+/// taken every drawing frame, while the rest of the snapshot is taken a few times a second.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Flight {
+    pub now: SimTime,
+    pub msgs: Vec<MsgSnap>,
+}
+
+impl Flight {
+    /// The simulation's clock and messages in flight, now.
+    pub fn of(sim: &Sim) -> Flight {
+        Flight {
+            now: sim.now(),
+            msgs: sim.in_flight_snaps(),
+        }
     }
 }
 
