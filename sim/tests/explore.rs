@@ -231,15 +231,7 @@ fn every_seeded_bug_is_found_with_a_short_counterexample() {
     let bugs = seeded_bugs();
     assert!(bugs.len() >= 5);
     for b in bugs {
-        let mut e = Explorer::new(
-            Real::new(b.seeded_spec()).unwrap(),
-            Options {
-                max_states: 200_000,
-                stop_on_violation: true,
-                ..Options::default()
-            },
-        );
-        let p = e.run();
+        let (e, p) = search_bug(&b);
         let found = e.results().into_iter().find_map(|(name, _, v)| match v {
             Verdict::Violated(fp) => Some((name, fp)),
             _ => None,
@@ -253,6 +245,23 @@ fn every_seeded_bug_is_found_with_a_short_counterexample() {
         // Breadth-first: nothing shorter reaches a violation.
         assert_eq!(path.len() as u32, p.depth, "{}", b.name);
     }
+}
+
+/// A seeded bug's own configuration searched breadth-first, stopping at its first
+/// violation (so a shortest counterexample).
+fn search_bug(
+    b: &tablestore_sim::explore::real::SeededBug,
+) -> (Explorer<Real>, tablestore_sim::explore::Progress) {
+    let mut e = Explorer::new(
+        Real::new(b.seeded_spec()).unwrap(),
+        Options {
+            max_states: 200_000,
+            stop_on_violation: true,
+            ..Options::default()
+        },
+    );
+    let p = e.run();
+    (e, p)
 }
 
 /// The checker's finding kind of an always-property.
@@ -277,15 +286,7 @@ fn counterexample(
         tablestore_sim::explore::real::State,
     )>,
 ) {
-    let mut e = Explorer::new(
-        Real::new(b.seeded_spec()).unwrap(),
-        Options {
-            max_states: 200_000,
-            stop_on_violation: true,
-            ..Options::default()
-        },
-    );
-    e.run();
+    let (e, _) = search_bug(b);
     let fp = e
         .results()
         .into_iter()
