@@ -6,7 +6,8 @@
 //! what it gossips is what it believes at that instant. Positions are kept as received:
 //! only a failover reads them.
 
-use super::state::Packed;
+use super::lease::vouch;
+use super::state::{HbSeen, Packed, Volatile};
 use super::Ctx;
 use super::Node;
 use crate::ids::DcId;
@@ -36,7 +37,16 @@ impl Node {
             }
         }
         let view: Rc<[(DcId, PeerState)]> = self.vol.detector.view().into();
-        let epochs: Rc<[ShardInfo]> = self.shard_infos().into();
+        // Unchanged metadata gossips the same list, shared: receivers recognise it.
+        let gen = self.durable.meta.gen();
+        let epochs: Rc<[ShardInfo]> = match &self.vol.hb_cache.sent_epochs {
+            Some((g, list)) if *g == gen => list.clone(),
+            _ => {
+                let list: Rc<[ShardInfo]> = self.shard_infos().into();
+                self.vol.hb_cache.sent_epochs = Some((gen, list.clone()));
+                list
+            }
+        };
         let positions: Rc<[(ShardKey, LogPos)]> = self.positions().into();
         let fenced: Rc<[ShardKey]> = self
             .durable
@@ -84,21 +94,55 @@ impl Node {
             });
         }
         self.vol.gossip.insert(from, view);
-        // Nearly every heartbeat brings no newer epoch: a merge over the two sorted lists
-        // finds that without a map lookup per gossiped epoch (this ran for every
-        // heartbeat); the loop below (its behaviour unchanged) runs only when one is newer.
-        let sorted = sorted_by_shard(&epochs);
-        if !sorted || self.any_newer_epoch(&epochs) {
-            for info in epochs.iter() {
-                let key = (info.table, info.shard);
-                let mine = self.meta(key).map(|m| m.epoch);
-                if mine.is_some_and(|e| info.epoch > e) {
-                    self.adopt_epoch(ctx, key, info.epoch, info.primary, out);
+        // The same lists as this peer's last heartbeat, against unchanged metadata: no
+        // newer epoch again, and the same shards vouched for (see `HbCache`).
+        let gen = self.durable.meta.gen();
+        let echo_len = self.vol.lease_echo.len();
+        let cached = self.vol.hb_cache.seen.get(&from).is_some_and(|c| {
+            c.gen == gen
+                && c.echo_len == echo_len
+                && (Rc::ptr_eq(&c.epochs, &epochs) || c.epochs[..] == epochs[..])
+                && c.fenced[..] == fenced[..]
+        });
+        if cached {
+            if let Some(echo) = echo {
+                let Volatile {
+                    lease_echo,
+                    hb_cache,
+                    ..
+                } = &mut self.vol;
+                for &(i, mine) in &hb_cache.seen[&from].slots {
+                    vouch(lease_echo.value_at_mut(i as usize), mine, echo);
                 }
             }
+        } else {
+            // Nearly every heartbeat brings no newer epoch: a merge over the two sorted
+            // lists finds that without a map lookup per gossiped epoch; the loop below
+            // (its behaviour unchanged) runs only when one is newer.
+            let sorted = sorted_by_shard(&epochs);
+            let newer = !sorted || self.any_newer_epoch(&epochs);
+            if newer {
+                for info in epochs.iter() {
+                    let key = (info.table, info.shard);
+                    let mine = self.meta(key).map(|m| m.epoch);
+                    if mine.is_some_and(|e| info.epoch > e) {
+                        self.adopt_epoch(ctx, key, info.epoch, info.primary, out);
+                    }
+                }
+            }
+            // After adopting: a newer epoch just deposed this DC, and vouches for nothing.
+            let slots = self.note_echo(from, echo, &epochs, sorted, &fenced);
+            if !newer && echo.is_some() {
+                let seen = HbSeen {
+                    epochs,
+                    fenced,
+                    gen: self.durable.meta.gen(),
+                    echo_len: self.vol.lease_echo.len(),
+                    slots,
+                };
+                self.vol.hb_cache.seen.insert(from, seen);
+            }
         }
-        // After adopting: a newer epoch just deposed this DC, and vouches for nothing.
-        self.note_echo(from, echo, &epochs, sorted, &fenced);
         // Kept as received: only a failover reads them.
         self.vol.progress.insert(from, positions);
     }

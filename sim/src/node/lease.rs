@@ -69,7 +69,8 @@ impl Node {
     }
 
     /// What `from`'s heartbeat says about the shards this DC leads: each shard it showed
-    /// in this DC's epoch, unfenced, vouches until `echo + lease_ms`.
+    /// in this DC's epoch, unfenced, vouches until `echo + lease_ms`. Returns the
+    /// `lease_echo` index and epoch of each shard it vouched for (none without an echo).
     pub(crate) fn note_echo(
         &mut self,
         from: DcId,
@@ -77,8 +78,9 @@ impl Node {
         epochs: &[ShardInfo],
         sorted: bool,
         fenced: &[ShardKey],
-    ) {
-        let Some(echo) = echo else { return };
+    ) -> Vec<(u32, crate::table::Epoch)> {
+        let mut slots = Vec::new();
+        let Some(echo) = echo else { return slots };
         // The shards this DC leads (`led_shards`), walked in place: this runs for every
         // heartbeat received.
         let me = self.id;
@@ -103,12 +105,14 @@ impl Node {
                 None => !mine.is_gossiped(),
             };
             if same && !fenced.contains(&key) {
-                let slot = vol.lease_echo.get_or_insert((key, from), (mine, echo));
-                if slot.0 != mine || slot.1 < echo {
-                    *slot = (mine, echo);
-                }
+                // Shards in key order, one DC: each new key goes after the ones before,
+                // so the indices gathered stay valid.
+                let i = vol.lease_echo.index_or_insert((key, from), (mine, echo));
+                vouch(vol.lease_echo.value_at_mut(i), mine, echo);
+                slots.push((i as u32, mine));
             }
         }
+        slots
     }
 
     /// Ok when this DC may serve an `Owner` read of `key` now; else why not.
@@ -154,5 +158,17 @@ impl Node {
                 key.1
             ))
         }
+    }
+}
+
+/// A replica's vouching for a shard in epoch `mine` until `echo` + the lease: kept unless
+/// older (or of another epoch).
+pub(crate) fn vouch(
+    slot: &mut (crate::table::Epoch, SimTime),
+    mine: crate::table::Epoch,
+    echo: SimTime,
+) {
+    if slot.0 != mine || slot.1 < echo {
+        *slot = (mine, echo);
     }
 }

@@ -11,10 +11,11 @@ use crate::fp::Shared;
 use crate::ids::{DcId, ReqId, TxnId};
 use crate::table::{Epoch, LogPos, Pk, Row, ShardStore, WriteOp};
 use crate::time::SimTime;
-use crate::vocab::{ClientOp, CoordState, PeerState, ShardKey};
+use crate::vocab::{ClientOp, CoordState, PeerState, ShardInfo, ShardKey};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{Hash, Hasher};
+use std::rc::Rc;
 
 /// Who leads a shard, as one DC knows it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -88,15 +89,20 @@ impl<K: Packed, V> VecMap<K, V> {
         }
     }
 
-    /// `key`'s value, first set to `value` if absent (as `entry(key).or_insert(value)`).
-    pub(crate) fn get_or_insert(&mut self, key: K, value: V) -> &mut V {
-        let i = match self.find(&key) {
+    /// The index of `key`'s entry, first set to `value` if absent (as
+    /// `entry(key).or_insert(value)`); valid until a key is inserted before it.
+    pub(crate) fn index_or_insert(&mut self, key: K, value: V) -> usize {
+        match self.find(&key) {
             Ok(i) => i,
             Err(i) => {
                 self.0.insert(i, (key, value));
                 i
             }
-        };
+        }
+    }
+
+    /// The value of entry `i` (an index `index_or_insert` gave).
+    pub(crate) fn value_at_mut(&mut self, i: usize) -> &mut V {
         &mut self.0[i].1
     }
 
@@ -138,13 +144,66 @@ impl<K: Hash, V: Hash> Hash for VecMap<K, V> {
     }
 }
 
+/// The shard metadata (`ShardMap<ShardMeta>`), with a generation counter bumped by every
+/// mutable access: a cache of something computed from the metadata (see
+/// `heartbeat::HbCache`) is still valid while the generation it was computed at is
+/// current. Reads go through `Deref`; the counter is not part of the state (not hashed),
+/// only a witness that the map has not changed.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct MetaMap {
+    map: ShardMap<ShardMeta>,
+    gen: u64,
+}
+
+impl MetaMap {
+    /// Bumped by every mutable access (never goes back in one node's lineage).
+    pub(crate) fn gen(&self) -> u64 {
+        self.gen
+    }
+
+    pub(crate) fn get_mut(&mut self, key: &ShardKey) -> Option<&mut ShardMeta> {
+        self.gen += 1;
+        self.map.get_mut(key)
+    }
+
+    pub(crate) fn insert(&mut self, key: ShardKey, value: ShardMeta) -> Option<ShardMeta> {
+        self.gen += 1;
+        self.map.insert(key, value)
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.gen += 1;
+        self.map.clear();
+    }
+
+    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = (&ShardKey, &mut ShardMeta)> {
+        self.gen += 1;
+        self.map.iter_mut()
+    }
+}
+
+impl std::ops::Deref for MetaMap {
+    type Target = ShardMap<ShardMeta>;
+
+    fn deref(&self) -> &ShardMap<ShardMeta> {
+        &self.map
+    }
+}
+
+/// Hashed as the map alone (the explorer's fingerprints do not see the counter).
+impl Hash for MetaMap {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.map.hash(state);
+    }
+}
+
 /// What survives a crash.
 #[derive(Clone, Debug, Default, Hash)]
 pub(crate) struct Durable {
     /// Each copy shared copy-on-write (`Shared`): a clone of the node (a timeline
     /// checkpoint, an explorer branch) copies only the shards it later changes.
     pub(crate) stores: BTreeMap<ShardKey, Shared<ShardStore>>,
-    pub(crate) meta: ShardMap<ShardMeta>,
+    pub(crate) meta: MetaMap,
     /// The coordinator's records of transactions not yet ended (see `Node::forget_ended`).
     pub(crate) coord: BTreeMap<TxnId, CoordRecord>,
     /// Transactions this coordinator committed and ended: all that is left of their
@@ -189,6 +248,39 @@ pub(crate) struct Volatile {
     /// Per (shard this DC leads, replica): the epoch and the echoed send instant the
     /// replica vouched for (see `lease`).
     pub(crate) lease_echo: VecMap<(ShardKey, DcId), (Epoch, SimTime)>,
+    /// Derived from the state above, never part of it (see `HbCache`).
+    pub(crate) hb_cache: HbCache,
+}
+
+/// What the heartbeat handlers computed from the shard metadata, kept so an unchanged
+/// input is not walked again (every DC hears 2 × (N − 1) heartbeats a second, each of
+/// which walked every shard's metadata twice: hundreds of shards at 16 DCs). Not part of
+/// the state: not hashed, and every entry is a pure function of what it is keyed by
+/// (a list's contents, `MetaMap::gen`, `lease_echo`'s length, which only grows while
+/// this cache lives: both live in `Volatile`), so using it changes no behaviour.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct HbCache {
+    /// The gossiped epochs this DC last sent, and the metadata generation they were
+    /// built at: sent again, the same list (`Rc`), while the metadata is unchanged.
+    pub(crate) sent_epochs: Option<(u64, Rc<[ShardInfo]>)>,
+    /// Per peer, its last heartbeat that brought no newer epoch.
+    pub(crate) seen: BTreeMap<DcId, HbSeen>,
+}
+
+/// A peer's heartbeat that brought no newer epoch, and the `lease_echo` slots its echo
+/// updated (`note_echo`): the same lists at the same generation update the same slots.
+#[derive(Clone, Debug)]
+pub(crate) struct HbSeen {
+    pub(crate) epochs: Rc<[ShardInfo]>,
+    pub(crate) fenced: Rc<[ShardKey]>,
+    pub(crate) gen: u64,
+    pub(crate) echo_len: usize,
+    /// Index into `lease_echo` and this DC's epoch of each shard the heartbeat vouched for.
+    pub(crate) slots: Vec<(u32, Epoch)>,
+}
+
+impl Hash for HbCache {
+    fn hash<H: Hasher>(&self, _: &mut H) {}
 }
 
 /// Up or down; a down node handles nothing.
