@@ -277,7 +277,7 @@ impl Sim {
     pub(crate) fn tick(&mut self) {
         // The participants in doubt as the page counts them (`dc_loads`), not the ones
         // merely prepared.
-        let in_doubt = self.dc_loads().iter().map(|l| l.in_doubt).sum();
+        let in_doubt = self.in_doubt_total();
         let lag = self.lag_by_dc();
         self.rec
             .close_second(self.world.now, in_doubt, self.checker.stale_reads, lag);

@@ -278,6 +278,32 @@ impl Sim {
         out
     }
 
+    /// The participants in doubt, summed over every DC: what `dc_loads` counts as
+    /// `in_doubt`, from each DC's asked intents rather than a primary search per shard
+    /// (the per-second tick reads only this).
+    pub(crate) fn in_doubt_total(&self) -> usize {
+        let tables = self.config().tables.len() as u16;
+        let shards = self.placement().shard_count();
+        let n = self
+            .world
+            .nodes
+            .values()
+            .filter(|n| n.is_up())
+            .flat_map(|n| n.vol.asked.keys().map(move |k| (n, k)))
+            .filter(|(n, &(key, txn))| {
+                key.0 .0 < tables
+                    && key.1 .0 < shards
+                    && self.live_primary(key).is_some_and(|(_, dc)| dc == n.id)
+                    && n.durable
+                        .stores
+                        .get(&key)
+                        .is_some_and(|s| s.intents.contains_key(&txn))
+            })
+            .count();
+        debug_assert_eq!(n, self.dc_loads().iter().map(|l| l.in_doubt).sum::<usize>());
+        n
+    }
+
     /// A client request id's next value (the next op issued gets this id).
     pub fn next_req(&self) -> ReqId {
         ReqId(self.next_req)
