@@ -216,6 +216,98 @@ pub struct HistoryEntry {
     pub landed: Option<VersionImage>,
 }
 
+/// A completed client operation as the checker keeps it: the operation and its result as
+/// they completed, and what the history entry needs that could change later (the tables'
+/// names, a transaction's shards under the placement of the moment). Made a
+/// `HistoryEntry` only when the history is read: a run keeps thousands and rarely reads
+/// them, and the entry's texts cost an allocation each.
+#[derive(Clone, Debug)]
+pub(crate) struct OpRecord {
+    req: ReqId,
+    op: ClientOp,
+    result: OpResult,
+    invoked: SimTime,
+    completed: SimTime,
+    served_by: Option<DcId>,
+    home: Option<DcId>,
+    invoked_seq: u64,
+    completed_seq: u64,
+    /// The tables' names when it completed.
+    names: std::rc::Rc<[String]>,
+    /// A committed operation's copies per written row (`written_rows`' order), as the
+    /// acknowledgement of the row's shard said; empty otherwise.
+    txn_copies: Vec<Option<u8>>,
+}
+
+impl OpRecord {
+    /// The history entry (what `record_history` built when the operation completed).
+    fn entry(&self) -> HistoryEntry {
+        let (op, result, served_by) = (&self.op, &self.result, self.served_by);
+        let (outcome, value) = match result {
+            OpResult::Row(r) => (
+                Outcome::Ok,
+                Some(
+                    r.as_ref()
+                        .filter(|r| !r.deleted)
+                        .map(|r| format!("#{} {}", r.version.pos.index, r.version.pos.epoch))
+                        .unwrap_or_else(|| "none".into()),
+                ),
+            ),
+            OpResult::Written { pos, .. } => (
+                Outcome::Ok,
+                (pos.index > 0).then(|| format!("#{} {}", pos.index, pos.epoch)),
+            ),
+            OpResult::Rows(rows) => (Outcome::Ok, Some(format!("{} rows", rows.len()))),
+            OpResult::Committed { .. } => (Outcome::Ok, None),
+            OpResult::Err(OpError::Timeout | OpError::Fenced) => (Outcome::Unknown, None),
+            OpResult::Err(_) => (Outcome::Fail, None),
+        };
+        let landed = match result {
+            OpResult::Written { pos, .. } if pos.index > 0 => served_by.map(|d| VersionImage {
+                term: pos.epoch.term,
+                epoch_by: pos.epoch.by,
+                index: pos.index,
+                origin: d.0,
+            }),
+            _ => None,
+        };
+        let copies_of = |w: &WriteOp| match result {
+            OpResult::Written { copies, .. } => Some(*copies),
+            OpResult::Committed { .. } => written_rows(op)
+                .iter()
+                .position(|x| std::ptr::eq(x, w))
+                .and_then(|i| self.txn_copies.get(i).copied().flatten()),
+            _ => None,
+        };
+        let name = |t: TableId| {
+            self.names
+                .get(t.0 as usize)
+                .cloned()
+                .unwrap_or_else(|| format!("table#{}", t.0))
+        };
+        let (table, writes, reads) = images(op, result, name, copies_of);
+        HistoryEntry {
+            req: self.req,
+            op: op.label().to_string(),
+            keys: op_keys(op),
+            invoked: self.invoked,
+            completed: self.completed,
+            outcome,
+            value,
+            served_by,
+            kind: OpKind::of(op),
+            table,
+            home: self.home,
+            invoked_seq: self.invoked_seq,
+            completed_seq: self.completed_seq,
+            txn: matches!(op, ClientOp::Txn(_)).then_some(TxnId(self.req.0)),
+            writes,
+            reads,
+            landed,
+        }
+    }
+}
+
 /// The most history entries kept.
 pub const HISTORY_CAP: usize = 20_000;
 
@@ -272,8 +364,10 @@ pub struct Checker {
     /// The most recent client operations (at most `HISTORY_CAP`). The checker's own
     /// judgements never read it: it is for the run report (and the oracle that re-checks
     /// it), so a run nobody will report on can skip it (`Sim::set_keep_history`).
-    /// Each is an `Rc`, so a clone of the checker (a timeline checkpoint) shares them.
-    pub history: std::collections::VecDeque<std::rc::Rc<HistoryEntry>>,
+    /// Each is an `Rc`, so a clone of the checker (a timeline checkpoint) shares them;
+    /// each is kept as the operation and result completed (`OpRecord`), made a
+    /// `HistoryEntry` only when read (`Checker::history`).
+    pub(crate) history: std::collections::VecDeque<std::rc::Rc<OpRecord>>,
     /// Whether completed operations are kept in `history` (`true` unless turned off).
     pub(crate) skip_history: bool,
     /// The most recent injected faults (at most 512), to explain findings.
@@ -374,7 +468,8 @@ pub(crate) struct CheckCtx<'a> {
     /// For a write's completion, per row written: replicas (besides the primary) that had
     /// been up and reachable long enough that any correct primary counted them live.
     pub(crate) stable_live: Vec<usize>,
-    pub(crate) table_names: &'a [String],
+    /// Shared with the history's records (`OpRecord::names`).
+    pub(crate) table_names: &'a std::rc::Rc<[String]>,
     /// Events recorded so far (orders the history within an instant).
     pub(crate) events: u64,
 }
@@ -442,6 +537,29 @@ impl Checker {
                 }
             })
             .collect()
+    }
+
+    /// The most recent client operations (at most `HISTORY_CAP`), oldest first, each
+    /// made a `HistoryEntry` as it is read.
+    pub fn history(
+        &self,
+    ) -> impl DoubleEndedIterator<Item = HistoryEntry> + ExactSizeIterator + '_ {
+        self.history.iter().map(|r| r.entry())
+    }
+
+    /// How many operations `history` holds.
+    pub fn history_len(&self) -> usize {
+        self.history.len()
+    }
+
+    /// The history's operations that completed after `seq` events were recorded
+    /// (`completed_seq >= seq`), newest first: only those are made entries.
+    pub fn history_since(&self, seq: u64) -> impl Iterator<Item = HistoryEntry> + '_ {
+        self.history
+            .iter()
+            .rev()
+            .filter(move |r| r.completed_seq >= seq)
+            .map(|r| r.entry())
     }
 
     pub(crate) fn note_fault(&mut self, at: SimTime, text: String, dcs: Vec<DcId>) {
@@ -658,8 +776,55 @@ impl Checker {
         );
     }
 
-    /// A client operation completed (at its frontend).
+    /// A client operation completed (at its frontend): judged, then kept in the history
+    /// as it completed (moved in, not copied).
     pub(crate) fn on_op_done(
+        &mut self,
+        c: &CheckCtx,
+        req: ReqId,
+        op: ClientOp,
+        invoked: SimTime,
+        result: OpResult,
+        served_by: Option<DcId>,
+    ) {
+        // Read before the history closes the invocation.
+        let invoked_seq = self.invocations.get(&req).map(|i| i.seq);
+        let inv = self.invocations.remove(&req);
+        self.judge_op(c, req, &op, invoked, &result, served_by, invoked_seq);
+        if self.skip_history {
+            return;
+        }
+        let txn_copies = match &result {
+            OpResult::Committed { shards } => written_rows(&op)
+                .iter()
+                .map(|w| {
+                    let key = (w.table, c.placement.shard_of(&partition_text(&w.pk)));
+                    shards.iter().find(|s| s.0 == key).map(|s| s.2)
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        if self.history.len() == HISTORY_CAP {
+            self.history.pop_front();
+        }
+        self.history.push_back(std::rc::Rc::new(OpRecord {
+            req,
+            op,
+            result,
+            invoked,
+            completed: c.now,
+            served_by,
+            home: inv.as_ref().map(|i| i.home),
+            invoked_seq: inv.as_ref().map(|i| i.seq).unwrap_or(0),
+            completed_seq: c.events,
+            names: c.table_names.clone(),
+            txn_copies,
+        }));
+    }
+
+    /// The judgements of a completed operation (`on_op_done`).
+    #[allow(clippy::too_many_arguments)]
+    fn judge_op(
         &mut self,
         c: &CheckCtx,
         req: ReqId,
@@ -667,10 +832,8 @@ impl Checker {
         invoked: SimTime,
         result: &OpResult,
         served_by: Option<DcId>,
+        invoked_seq: Option<u64>,
     ) {
-        // Read before `record_history` closes the invocation.
-        let invoked_seq = self.invocations.get(&req).map(|i| i.seq);
-        self.record_history(c, req, op, invoked, result, served_by);
         match (op, result) {
             (
                 ClientOp::Write(w),
@@ -869,81 +1032,6 @@ impl Checker {
         if pos >= slot.0 {
             *slot = now;
         }
-    }
-
-    fn record_history(
-        &mut self,
-        c: &CheckCtx,
-        req: ReqId,
-        op: &ClientOp,
-        invoked: SimTime,
-        result: &OpResult,
-        served_by: Option<DcId>,
-    ) {
-        let keys = op_keys(op);
-        let (outcome, value) = match result {
-            OpResult::Row(r) => (
-                Outcome::Ok,
-                Some(
-                    r.as_ref()
-                        .filter(|r| !r.deleted)
-                        .map(|r| format!("#{} {}", r.version.pos.index, r.version.pos.epoch))
-                        .unwrap_or_else(|| "none".into()),
-                ),
-            ),
-            OpResult::Written { pos, .. } => (
-                Outcome::Ok,
-                (pos.index > 0).then(|| format!("#{} {}", pos.index, pos.epoch)),
-            ),
-            OpResult::Rows(rows) => (Outcome::Ok, Some(format!("{} rows", rows.len()))),
-            OpResult::Committed { .. } => (Outcome::Ok, None),
-            OpResult::Err(OpError::Timeout | OpError::Fenced) => (Outcome::Unknown, None),
-            OpResult::Err(_) => (Outcome::Fail, None),
-        };
-        let landed = match result {
-            OpResult::Written { pos, .. } if pos.index > 0 => served_by.map(|d| VersionImage {
-                term: pos.epoch.term,
-                epoch_by: pos.epoch.by,
-                index: pos.index,
-                origin: d.0,
-            }),
-            _ => None,
-        };
-        let copies_of = |w: &WriteOp| match result {
-            OpResult::Written { copies, .. } => Some(*copies),
-            OpResult::Committed { shards } => {
-                let key = (w.table, c.placement.shard_of(&partition_text(&w.pk)));
-                shards.iter().find(|s| s.0 == key).map(|s| s.2)
-            }
-            _ => None,
-        };
-        let inv = self.invocations.remove(&req);
-        if self.skip_history {
-            return;
-        }
-        let (table, writes, reads) = images(op, result, |t| c.table_name(t), copies_of);
-        if self.history.len() == HISTORY_CAP {
-            self.history.pop_front();
-        }
-        self.history.push_back(std::rc::Rc::new(HistoryEntry {
-            req,
-            op: op.label().to_string(),
-            keys,
-            invoked,
-            completed: c.now,
-            outcome,
-            value,
-            served_by,
-            kind: OpKind::of(op),
-            table,
-            home: inv.as_ref().map(|i| i.home),
-            invoked_seq: inv.as_ref().map(|i| i.seq).unwrap_or(0),
-            completed_seq: c.events,
-            txn: matches!(op, ClientOp::Txn(_)).then_some(TxnId(req.0)),
-            writes,
-            reads,
-            landed,
-        }));
     }
 
     /// Shard `key` voted YES for `txn` with `live` replicas surely live.
@@ -1358,6 +1446,15 @@ fn promised(c: &CheckCtx, key: ShardKey, live: usize) -> u8 {
 }
 
 /// The row keys an operation touches, as text.
+/// The rows `op` writes, in its order (what `images` makes `RowWrite`s of).
+fn written_rows(op: &ClientOp) -> &[WriteOp] {
+    match op {
+        ClientOp::Write(w) => std::slice::from_ref(w),
+        ClientOp::Txn(ws) => ws,
+        _ => &[],
+    }
+}
+
 fn op_keys(op: &ClientOp) -> Vec<String> {
     match op {
         ClientOp::Get { pk, .. } => vec![pk_text(pk)],

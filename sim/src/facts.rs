@@ -153,19 +153,22 @@ impl Sim {
                     }
                     _ => vec![],
                 };
-                self.checking(stable_live, |ch, c| {
-                    ch.on_op_done(c, req, &op, invoked, &result, served_by)
-                });
+                // Counted and described first: the checker keeps the operation and its
+                // result (moved into its history).
                 let latency = now.since(invoked);
                 self.rec.count_op(&op, &result, latency);
-                self.rec.counters.stale_reads = self.checker.stale_reads;
-                Some(EventKind::Op {
+                let kind = EventKind::Op {
                     req,
                     label: op.label().to_string(),
                     ok: result.is_ok(),
                     detail: describe_result(&result, served_by),
                     latency_ms: latency,
-                })
+                };
+                self.checking(stable_live, |ch, c| {
+                    ch.on_op_done(c, req, op, invoked, result, served_by)
+                });
+                self.rec.counters.stale_reads = self.checker.stale_reads;
+                Some(kind)
             }
             Fact::Coord {
                 txn,

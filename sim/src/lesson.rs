@@ -758,11 +758,10 @@ fn op_done(
     let table = table
         .clone()
         .or_else(|| sim.config().tables.first().map(|t| t.name.clone()));
-    sim.checker().history.iter().rev().any(|h| {
-        // `completed_seq` counts events before the completion; the step's own start is
-        // `since_seq` events, so a completion at or after it counts.
-        h.completed_seq >= since_seq
-            && want(h.kind)
+    // `completed_seq` counts events before the completion; the step's own start is
+    // `since_seq` events, so a completion at or after it counts.
+    sim.checker().history_since(since_seq).any(|h| {
+        want(h.kind)
             && h.keys.iter().any(|k| k == key)
             && (table.is_none() || h.table == table)
             && from.is_none_or(|d| h.home == Some(d))

@@ -152,8 +152,7 @@ impl Sim {
                 .cloned()
                 .unwrap_or_else(|| format!("table#{}", t.0))
         };
-        let mut history: Vec<HistoryEntry> =
-            self.checker.history.iter().map(|h| (**h).clone()).collect();
+        let mut history: Vec<HistoryEntry> = self.checker.history().collect();
         history.extend(self.checker.open_requests(w.now, &names));
         let mut final_state = Vec::new();
         for (&dc, node) in &w.nodes {

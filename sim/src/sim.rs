@@ -61,7 +61,8 @@ pub struct Sim {
     pub(crate) drain: Option<crate::drain::Drain>,
     /// The tables' modes and names as the checker reads them, refreshed when the settings
     /// change (see `facts::checking`; copying them per client operation cost allocations).
-    pub(crate) check_tables: (Vec<crate::config::ReplicationMode>, Vec<String>),
+    /// (The names shared with the checker's history records.)
+    pub(crate) check_tables: (Vec<crate::config::ReplicationMode>, std::rc::Rc<[String]>),
 }
 
 impl Sim {
@@ -90,7 +91,7 @@ impl Sim {
             last_fault: BTreeMap::new(),
             healthy_since: Some(SimTime::ZERO),
             drain: None,
-            check_tables: (Vec::new(), Vec::new()),
+            check_tables: (Vec::new(), std::rc::Rc::from(Vec::new())),
         };
         let ids: Vec<DcId> = sim.world.dcs.keys().copied().collect();
         for id in ids {

@@ -296,10 +296,9 @@ fn no_violation(sim: &Sim) {
     assert!(bad.is_empty(), "violations: {bad:?}");
 }
 
-fn last_entry<'a>(sim: &'a Sim, key: &str) -> &'a tablestore_sim::checker::HistoryEntry {
+fn last_entry(sim: &Sim, key: &str) -> tablestore_sim::checker::HistoryEntry {
     sim.checker()
-        .history
-        .iter()
+        .history()
         .rev()
         .find(|h| h.keys.iter().any(|k| k == key))
         .expect("in the history")
@@ -699,17 +698,17 @@ fn lesson_read_consistency_can_be_completed() {
         match i {
             1 => {
                 assert_eq!(r().served_by, Some(DcId(0)), "the nearest replica");
-                assert_eq!(found(r()), None, "no row yet");
+                assert_eq!(found(&r()), None, "no row yet");
                 assert_eq!(sim.counters().stale_reads, 1, "counted");
             }
             2 => {
                 assert_eq!(r().served_by, Some(DcId(3)), "DC3 in the majority");
-                assert_eq!(found(r()), Some(1), "the write");
+                assert_eq!(found(&r()), Some(1), "the write");
                 assert_eq!(sim.counters().stale_reads, 1, "no new stale read");
             }
             3 => {
                 assert_eq!(r().served_by, Some(DcId(3)), "the primary");
-                assert_eq!(found(r()), Some(1), "the write");
+                assert_eq!(found(&r()), Some(1), "the write");
             }
             _ => {}
         }
