@@ -58,6 +58,7 @@ pub mod schedule;
 pub mod session;
 mod sim;
 mod snapshot;
+pub mod sort;
 pub mod table;
 mod time;
 pub mod timeline;
