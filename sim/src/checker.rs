@@ -1284,12 +1284,14 @@ impl Checker {
                 // ended it, a copy holding its intent, a shard in doubt) may yet have a
                 // shard decide it: its outcomes stay, or a contrary one would go unseen.
                 // (2PC blocks for as long as a coordinator is down: no age bounds this.)
-                let open: BTreeSet<TxnId> = c
-                    .nodes
-                    .values()
-                    .flat_map(|n| n.open_txns())
-                    .chain(self.in_doubt.keys().map(|k| k.0))
-                    .collect();
+                // `extend`, not `collect`: no sort instantiated for this set (sort.rs).
+                let mut open: BTreeSet<TxnId> = BTreeSet::new();
+                open.extend(
+                    c.nodes
+                        .values()
+                        .flat_map(|n| n.open_txns())
+                        .chain(self.in_doubt.keys().map(|k| k.0)),
+                );
                 self.outcomes
                     .extend(older.into_iter().filter(|(t, _)| open.contains(t)));
             }

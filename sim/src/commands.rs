@@ -183,7 +183,10 @@ impl Sim {
                 }
                 let all: Vec<DcId> = self.world.nodes.keys().copied().collect();
                 self.touch(&all);
-                let group: BTreeSet<DcId> = group.into_iter().collect();
+                // `extend`, not `collect`: no sort instantiated for this set (sort.rs).
+                let mut set = BTreeSet::new();
+                set.extend(group);
+                let group = set;
                 let rest: Vec<DcId> = self
                     .world
                     .nodes
@@ -380,7 +383,7 @@ pub fn validate_op(cfg: &SimConfig, op: &ClientOp) -> Result<(), String> {
             }
             let mut keys: Vec<(TableId, &Pk)> = ws.iter().map(|w| (w.table, &w.pk)).collect();
             let n = keys.len();
-            keys.sort();
+            crate::sort::sort(&mut keys);
             keys.dedup();
             if keys.len() != n {
                 return Err("A transaction may write each row once.".into());

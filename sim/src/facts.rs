@@ -301,7 +301,9 @@ impl Sim {
     /// see it.
     fn lag_by_dc(&self) -> Vec<(DcId, u64)> {
         let ctx = self.world.ctx();
-        let mut worst: BTreeMap<DcId, u64> = self.world.nodes.keys().map(|&d| (d, 0)).collect();
+        // `extend`, not `collect`: no sort instantiated for this map (sort.rs).
+        let mut worst: BTreeMap<DcId, u64> = BTreeMap::new();
+        worst.extend(self.world.nodes.keys().map(|&d| (d, 0)));
         for n in self.world.nodes.values().filter(|n| n.is_up()) {
             for key in n.vol.primaries.keys() {
                 for (d, _, ms) in n.replica_lag(&ctx, *key) {

@@ -663,7 +663,7 @@ impl SimConfig {
                 return Err(E::ColumnName(t.name.clone()));
             }
             let len = all.len();
-            all.sort();
+            crate::sort::sort(&mut all);
             all.dedup();
             if all.len() != len {
                 return Err(E::DuplicateColumn(t.name.clone()));

@@ -430,15 +430,27 @@ pub fn lesson_by_id(id: &str) -> Option<Lesson> {
         .find(|l| l.id == id)
 }
 
+/// Reads one field as `T` from its JSON text rather than with `serde_json::from_value`: the
+/// types a lesson shares with scenario files (the config, commands) then have one
+/// deserializer in the page's wasm, the one `parse_scenario` uses, instead of two (about
+/// 50 KB of wasm). The text's line and column would point into the re-serialized field,
+/// not into the file, so the message drops them (as `from_value`'s never had them).
 fn field<T: DeserializeOwned>(
     file: &str,
     path: &str,
     v: serde_json::Value,
 ) -> Result<T, LessonError> {
-    serde_json::from_value(v).map_err(|e| LessonError {
-        file: file.to_string(),
-        field: path.to_string(),
-        message: e.to_string(),
+    serde_json::from_str(&v.to_string()).map_err(|e| {
+        let mut message = e.to_string();
+        let at = format!(" at line {} column {}", e.line(), e.column());
+        if e.line() != 0 && message.ends_with(&at) {
+            message.truncate(message.len() - at.len());
+        }
+        LessonError {
+            file: file.to_string(),
+            field: path.to_string(),
+            message,
+        }
     })
 }
 

@@ -22,7 +22,7 @@
 //! - data and rules: `table`, `placement`, `net`, `workload`, `checker`, `config`,
 //!   `scenario`; seeded fault schedules and the settle step: `schedule`; rewind, fork
 //!   and checkpoints: `timeline`, its share links: `link`, the moments a scrubber marks:
-//!   `markers`; leaves: `ids`, `time`, `rng`.
+//!   `markers`; leaves: `ids`, `time`, `rng`, `sort` (stable sorts with little wasm).
 //! - every behaviour of a small world, breadth-first over the same nodes: `explore`.
 #![warn(unreachable_pub, missing_docs)]
 
@@ -58,6 +58,7 @@ pub mod schedule;
 pub mod session;
 mod sim;
 mod snapshot;
+pub mod sort;
 pub mod table;
 mod time;
 pub mod timeline;

@@ -189,7 +189,7 @@ impl MarkerLog {
             out.extend(q.iter().map(|(_, m)| m.clone()));
         }
         // Stable: equal instants keep kind order.
-        out.sort_by_key(|m| m.at);
+        crate::sort::sort_by_key(&mut out, |m| m.at);
         out
     }
 }

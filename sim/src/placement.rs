@@ -234,12 +234,12 @@ impl std::fmt::Debug for ShardCache {
 impl Placement {
     /// A placement of `kind` over `members` with `r` replicas.
     pub fn new(kind: PlacementKind, mut members: Vec<Member>, r: u8, vnodes: u32) -> Placement {
-        members.sort_by_key(|m| m.id);
+        crate::sort::sort_by_key(&mut members, |m| m.id);
         let mut ring: Vec<(u64, DcId)> = members
             .iter()
             .flat_map(|m| (0..vnodes).map(move |v| (token(&format!("{}#{v}", m.name)), m.id)))
             .collect();
-        ring.sort();
+        crate::sort::sort(&mut ring);
         let modulus = Modulus::new(members.len() as u64);
         let mut p = Placement {
             kind,

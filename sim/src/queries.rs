@@ -328,7 +328,7 @@ impl Sim {
             .values()
             .flat_map(|n| n.open_txns())
             .collect();
-        all.sort_unstable();
+        crate::sort::sort(&mut all);
         all.dedup();
         all
     }

@@ -194,7 +194,9 @@ impl Sim {
             }
         }
         // Table, then shard, then DC: copies of one shard sit together.
-        final_state.sort_by(|a, b| (&a.table, a.shard, a.dc).cmp(&(&b.table, b.shard, b.dc)));
+        crate::sort::sort_by(&mut final_state, |a, b| {
+            (&a.table, a.shard, a.dc).cmp(&(&b.table, b.shard, b.dc))
+        });
         RunReport {
             format: FORMAT,
             seed: w.cfg.seed,

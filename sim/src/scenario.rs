@@ -263,7 +263,7 @@ pub fn settings_from_query_with(query: &str, page: &[&str]) -> QuerySettings {
         .map(|part| part.split_once('=').unwrap_or((part, "")))
         .collect();
     // A stable sort: the order of the other parameters stays.
-    pairs.sort_by_key(|(k, _)| *k != "dcs");
+    crate::sort::sort_by_key(&mut pairs, |(k, _)| *k != "dcs");
     let mut cfg = SimConfig::default();
     let mut problems = Vec::new();
     let mut unknown = Vec::new();

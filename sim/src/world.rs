@@ -72,12 +72,14 @@ pub(crate) struct World {
 impl World {
     /// The world a valid `cfg` describes, with no node yet (see `add_node`).
     pub(crate) fn new(cfg: SimConfig, rng: Rng) -> World {
-        let dcs: BTreeMap<DcId, DcSpec> = cfg
-            .dcs
-            .iter()
-            .enumerate()
-            .map(|(i, d)| (DcId(i as u16), d.clone()))
-            .collect();
+        // `extend`, not `collect`: no sort instantiated for this map (sort.rs).
+        let mut dcs: BTreeMap<DcId, DcSpec> = BTreeMap::new();
+        dcs.extend(
+            cfg.dcs
+                .iter()
+                .enumerate()
+                .map(|(i, d)| (DcId(i as u16), d.clone())),
+        );
         let mut net = Network {
             jitter_ms: cfg.jitter_ms,
             loss_permille: cfg.loss_permille,

@@ -48,7 +48,7 @@ impl Node {
             }
             ReadPolicy::LeastLoaded => {
                 let me = self.id;
-                live.sort_by_key(|&d| {
+                crate::sort::insertion_sort_by_key(&mut live, |&d| {
                     (
                         self.vol.outstanding.get(&d).copied().unwrap_or(0),
                         ctx.latency(me, d),
@@ -58,7 +58,7 @@ impl Node {
             }
             ReadPolicy::Nearest => {
                 let me = self.id;
-                live.sort_by_key(|&d| (ctx.latency(me, d), d));
+                crate::sort::insertion_sort_by_key(&mut live, |&d| (ctx.latency(me, d), d));
             }
         }
         live

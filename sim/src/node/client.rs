@@ -258,7 +258,7 @@ impl Node {
                         _ => usize::MAX,
                     };
                     let mut rows = std::mem::take(rows);
-                    rows.sort_by(|a, b| a.0.cmp(&b.0));
+                    crate::sort::sort_by(&mut rows, |a, b| a.0.cmp(&b.0));
                     rows.truncate(limit);
                     done(p, OpResult::Rows(rows), None, out);
                 } else {
@@ -361,7 +361,7 @@ impl Node {
                         }
                     }
                 }
-                rows.sort_by(|a, b| a.0.cmp(&b.0));
+                crate::sort::sort_by(&mut rows, |a, b| a.0.cmp(&b.0));
                 rows.truncate(limit as usize);
                 reply(OpResult::Rows(rows), out);
             }

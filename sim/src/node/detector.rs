@@ -25,19 +25,18 @@ pub(crate) struct Detector {
 impl Detector {
     /// A detector that has just started: it gives every peer a full grace period.
     pub(crate) fn new(now: SimTime, peers: impl Iterator<Item = DcId>) -> Detector {
-        Detector {
-            peers: peers
-                .map(|p| {
-                    (
-                        p,
-                        PeerView {
-                            last_heard: now,
-                            state: PeerState::Alive,
-                        },
-                    )
-                })
-                .collect(),
-        }
+        // `extend`, not `collect`: no sort instantiated for this map (sort.rs).
+        let mut views = BTreeMap::new();
+        views.extend(peers.map(|p| {
+            (
+                p,
+                PeerView {
+                    last_heard: now,
+                    state: PeerState::Alive,
+                },
+            )
+        }));
+        Detector { peers: views }
     }
 
     /// A heartbeat from `from` arrived; returns the transition if its state changed.

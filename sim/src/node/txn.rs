@@ -102,7 +102,7 @@ impl Node {
             .get(&txn)
             .map(|r| r.participants.keys().map(|&k| self.primary_of(k)).collect())
             .unwrap_or_default();
-        dcs.sort_unstable();
+        crate::sort::insertion_sort_by_key(&mut dcs, |&d| d);
         dcs.dedup();
         dcs
     }

@@ -12,6 +12,7 @@
 //! third, topmost layer: placed by `place_handles` so no two handles overlap and none
 //! covers a DC circle, and independent of cut state (cutting never moves a handle).
 
+use crate::sim::sort;
 use crate::sim::MsgKind;
 use crate::sim::Snapshot;
 use crate::sim::{DcId, TxnId};
@@ -407,7 +408,9 @@ pub fn place_handles(
             (len > 1e-6).then_some((len, s, d, a, b))
         })
         .collect();
-    order.sort_by(|x, y| x.0.total_cmp(&y.0).then((x.1, x.2).cmp(&(y.1, y.2))));
+    sort::sort_by(&mut order, |x, y| {
+        x.0.total_cmp(&y.0).then((x.1, x.2).cmp(&(y.1, y.2)))
+    });
     let mut placed: Vec<Handle> = Vec::with_capacity(order.len());
     for (len, s, d, (sx, sy), (dx, dy)) in order {
         let (ux, uy) = ((dx - sx) / len, (dy - sy) / len);
@@ -473,7 +476,7 @@ pub fn place_handles(
             angle: uy.atan2(ux).to_degrees(),
         });
     }
-    placed.sort_by_key(|h| (h.from, h.to));
+    sort::sort_by_key(&mut placed, |h| (h.from, h.to));
     placed
 }
 

@@ -7,6 +7,7 @@
 //! clockwise from the top); a key's owner and replicas are `RingKey::replicas` under the
 //! active placement, never recomputed here.
 
+use crate::sim::sort;
 use crate::sim::{region_dc, PlacementKind, SimConfig, MAX_DCS, MIN_DCS};
 use crate::sim::{DcId, UserCommand};
 use crate::ui::components::note_view;
@@ -134,7 +135,7 @@ pub fn ring_panel(p: &Props) -> Html {
     });
     // Keys closer than ~0.8% of a turn stack inwards so each stays clickable.
     let mut order: Vec<usize> = (0..rv.keys.len()).collect();
-    order.sort_by_key(|&i| rv.keys[i].ppm);
+    sort::sort_by_key(&mut order, |&i| rv.keys[i].ppm);
     let mut level = vec![0u32; rv.keys.len()];
     for w in order.windows(2) {
         if rv.keys[w[1]].ppm - rv.keys[w[0]].ppm < 8_000 {

@@ -661,7 +661,9 @@ pub fn txn_panel(p: &Props) -> Html {
     let held = use_state(|| None::<Rc<Vec<TxnId>>>);
     let (rows, arrived): (Vec<&TxnTrace>, usize) = match &*held {
         Some(order) => {
-            let by_id: BTreeMap<TxnId, &TxnTrace> = p.txns.iter().map(|t| (t.id, &**t)).collect();
+            // `extend`, not `collect`: no sort instantiated for this map (sim::sort).
+            let mut by_id: BTreeMap<TxnId, &TxnTrace> = BTreeMap::new();
+            by_id.extend(p.txns.iter().map(|t| (t.id, &**t)));
             let rows: Vec<&TxnTrace> = order
                 .iter()
                 .filter_map(|id| by_id.get(id).copied())
