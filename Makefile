@@ -184,10 +184,10 @@ seek-page:
 bench-placement:
 	cargo bench -p tablestore-sim --bench placement
 
-# The same workload in headless Chromium, the core built as for the page (release).
+# The same workload in headless Chromium, the core built as for the page (profile `web`).
 bench-wasm:
 	$(TOOLS) web
-	$(WEB_TEST_ENV) cargo test --release --target wasm32-unknown-unknown --test wasm_bench -- --nocapture
+	$(WEB_TEST_ENV) cargo test --profile web --target wasm32-unknown-unknown --test wasm_bench -- --nocapture
 
 # Frame time of the built page running 16 DCs with a busy workload (a measurement).
 frametime:

@@ -17,7 +17,7 @@ printf 'wasm %s: raw %d B, gzip -9 %d B, brotli %d B\n' "$(basename "$wasm")" "$
 
 out=target/size
 mkdir -p "$out"
-wasm-bindgen --target web --out-dir "$out" target/wasm32-unknown-unknown/release/tablestore-playground.wasm
+wasm-bindgen --target web --out-dir "$out" target/wasm32-unknown-unknown/web/tablestore-playground.wasm
 feats="--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue"
 # shellcheck disable=SC2086
 wasm-opt -Oz -g $feats -o "$out/named.wasm" "$out/tablestore-playground_bg.wasm"
