@@ -442,11 +442,15 @@ pub(crate) enum Msg {
         key: ShardKey,
         commit: bool,
     },
-    /// Shard `key` applied the decision; its entry is durable with `copies` copies.
+    /// Shard `key` applied the decision; its entry is durable with `copies` copies, at
+    /// position `at` (with no copy — nothing was prepared there — the primary's epoch at
+    /// index 0). The coordinator keeps a committed id until every replica's gossiped log
+    /// shows that position (`Node::forget_replicated`).
     DecisionAck {
         txn: TxnId,
         key: ShardKey,
         copies: u8,
+        at: LogPos,
     },
     /// A primary holding `txn`'s intents on `key` asks for the overdue decision.
     QueryDecision {

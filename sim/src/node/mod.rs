@@ -70,6 +70,10 @@ pub struct Bugs {
     /// participant copy that kept the PREPARE but lost the COMMIT entry in a failover asks
     /// again and hears ABORT (presumed abort) for a committed transaction.
     pub forget_commits: bool,
+    /// The coordinator forgets a committed id once the primary that acknowledged each
+    /// shard's COMMIT is seen holding it, not every replica: a replica that kept only the
+    /// PREPARE, promoted after that primary dies, asks and hears ABORT (presumed abort).
+    pub forget_commit_when_primary_holds_it: bool,
     /// A PREPARE's low-water mark makes the primary forget that coordinator's intents
     /// below it as well as its decisions: a copy that kept only the PREPARE of an ended,
     /// committed transaction through a failover drops it instead of asking.
@@ -399,6 +403,7 @@ impl Node {
                 self.heartbeat_tick(ctx, out);
                 self.failover_tick(ctx, out);
                 self.txn_tick(ctx, out);
+                self.forget_replicated(ctx);
                 out.timer(ctx.cfg.heartbeat_interval_ms, Timer::Heartbeat);
             }
             Timer::ReplicationTick => {
@@ -489,9 +494,12 @@ impl Node {
             Msg::Decision { txn, key, commit } => {
                 self.on_decision(ctx, from, txn, key, commit, out)
             }
-            Msg::DecisionAck { txn, key, copies } => {
-                self.on_decision_ack(from, txn, key, copies, out)
-            }
+            Msg::DecisionAck {
+                txn,
+                key,
+                copies,
+                at,
+            } => self.on_decision_ack(from, txn, key, copies, at, out),
             Msg::QueryDecision { txn, key } => self.on_query_decision(from, txn, key, out),
             Msg::NewEpoch {
                 table,
