@@ -480,6 +480,62 @@ fn the_same_schedule_with_forget_commits_is_caught_as_atomicity() {
     assert!(sim.finding_counts().of(FindingKind::Atomicity) > 0);
 }
 
+/// After END the coordinator keeps T's committed id while the participant's replicas hold
+/// only T's PREPARE, though the primary that acknowledged the COMMIT (cut off from them,
+/// not from the coordinator) is seen holding it for a while: every copy must hold it
+/// before the id goes (`Node::forget_replicated`). Its primary then dies, a replica that
+/// kept only the PREPARE takes over, asks, and must hear COMMIT.
+fn forgotten_commit_once_its_primary_is_seen_holding_it(bugs: tablestore_sim::Bugs) -> Sim {
+    forgotten_commit_asked_after(bugs, |sim| {
+        // Heartbeats from p (its COMMIT at the end of its log) reach the coordinator.
+        sim.advance_by(1_000);
+    })
+}
+
+#[test]
+fn a_commit_only_its_primary_holds_is_still_answered_commit_after_that_primary_dies() {
+    use tablestore_sim::checker::FindingKind;
+    let sim = forgotten_commit_once_its_primary_is_seen_holding_it(Default::default());
+    assert_eq!(
+        sim.finding_counts().violations(),
+        0,
+        "{:?}",
+        sim.findings().iter().map(|f| &f.text).collect::<Vec<_>>()
+    );
+    assert_eq!(sim.finding_counts().of(FindingKind::Atomicity), 0);
+}
+
+#[test]
+fn the_same_schedule_forgetting_once_the_primary_holds_the_commit_is_caught_as_atomicity() {
+    use tablestore_sim::checker::FindingKind;
+    let sim = forgotten_commit_once_its_primary_is_seen_holding_it(tablestore_sim::Bugs {
+        forget_commit_when_primary_holds_it: true,
+        ..Default::default()
+    });
+    assert!(sim.finding_counts().of(FindingKind::Atomicity) > 0);
+}
+
+/// In a quiet busy run the coordinators' committed ids stay few: each goes once every copy
+/// of its participant shards is seen holding its COMMIT (no failover: one epoch).
+#[test]
+fn committed_ids_are_forgotten_once_every_copy_holds_the_commit() {
+    let mut c = quiet_config(5);
+    c.workload.ops_per_sec = 300;
+    let mut sim = Sim::new(c).unwrap();
+    sim.advance_to(t(60_000));
+    let kept = sim
+        .memory_stats()
+        .iter()
+        .find(|s| s.0 == "node.committed")
+        .map_or(0, |s| s.1);
+    let committed = sim.counters().txns_committed;
+    assert!(committed > 100, "{:?}", sim.counters());
+    assert!(
+        kept < 100,
+        "{kept} committed ids kept of {committed} commits"
+    );
+}
+
 /// Removing the coordinator right after END, while the participant's replicas hold only
 /// T's PREPARE: the change must wait (drain) until they learn COMMIT from it, not run and
 /// take the coordinator's committed ids away while a copy can still ask.
