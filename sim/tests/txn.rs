@@ -825,3 +825,98 @@ fn a_snapshot_that_drops_an_intent_below_a_mark_is_still_caught() {
     drop(sim);
     assert!(found.expect("ran") > 0, "the dropped intent went unseen");
 }
+
+/// A participant primary in doubt asks the coordinator (QueryDecision) over a slow link,
+/// then learns COMMIT from the coordinator's resend, applies it and every copy of its shard
+/// replicates it: the coordinator forgets T's committed id. A later PREPARE from the same
+/// coordinator (its low-water mark past T) makes the shard forget T's decision too. The
+/// first query, still on the wire, then reaches the coordinator, which answers ABORT
+/// (presumed abort, no record left); the primary, with neither intent nor decision for T,
+/// reports T aborted at its shard — which committed T. (Before `forget_replicated`, the
+/// id stayed and the answer was COMMIT.) The primary must ignore a decision below the
+/// coordinator's low-water mark it holds no intent of. (Found by review.)
+fn delayed_query_after_forget(bugs: tablestore_sim::Bugs) -> (Vec<PartState>, u64) {
+    use tablestore_sim::checker::FindingKind;
+    use tablestore_sim::config::ReplicationMode;
+    let c = DcId(0);
+    let mut sim = Sim::with_bugs(with_mode(quiet_config(5), ReplicationMode::Async), bugs).unwrap();
+    sim.advance_to(t(500));
+    let keys = spread_keys(&sim, c);
+    let (a, _) = sim.primary_for(TableId(0), &pk(&keys[0]));
+    let txn = TxnId(sim.next_req().0);
+    sim.apply(UserCommand::Issue {
+        home: c,
+        op: txn_over(&keys),
+    })
+    .unwrap();
+    let state_at = |sim: &Sim, s: PartState| {
+        sim.txn(txn)
+            .and_then(|tr| tr.part_states.get(&a))
+            .is_some_and(|v| v.iter().any(|x| x.1 == s))
+    };
+    for _ in 0..2_000 {
+        if state_at(&sim, PartState::Prepared) {
+            break;
+        }
+        sim.advance_by(1);
+    }
+    assert!(state_at(&sim, PartState::Prepared), "{a} prepared {txn}");
+    // The vote is on its way; the decision will not reach a, and what a sends c is slow.
+    sim.apply(UserCommand::CutLink { from: c, to: a }).unwrap();
+    sim.apply(UserCommand::SetLatency {
+        from: a,
+        to: c,
+        ms: 10_000,
+    })
+    .unwrap();
+    for _ in 0..3_000 {
+        if state_at(&sim, PartState::InDoubt) {
+            break;
+        }
+        sim.advance_by(1);
+    }
+    assert!(state_at(&sim, PartState::InDoubt), "{a} asks about {txn}");
+    // The query is on the wire (10 s); the link back to normal and healed.
+    sim.apply(UserCommand::SetLatency {
+        from: a,
+        to: c,
+        ms: 60,
+    })
+    .unwrap();
+    sim.apply(UserCommand::HealAll).unwrap();
+    sim.advance_by(3_000);
+    let ended = sim
+        .txn(txn)
+        .is_some_and(|tr| tr.coord_states.iter().any(|s| s.1 == CoordState::Ended));
+    assert!(ended, "{txn} ENDed");
+    // A second transaction from c through a's shard: its PREPARE's low-water mark is past T.
+    let r2 = run_op(&mut sim, c, txn_over(&keys), 5_000);
+    assert!(r2.is_some_and(|r| r.0), "T2 committed");
+    sim.advance_by(10_000);
+    let states: Vec<PartState> = sim.txn(txn).unwrap().part_states[&a]
+        .iter()
+        .map(|s| s.1)
+        .collect();
+    (states, sim.finding_counts().of(FindingKind::Atomicity))
+}
+
+#[test]
+fn a_query_answer_delayed_past_the_coordinators_forget_is_ignored() {
+    let (states, atomicity) = delayed_query_after_forget(Default::default());
+    assert!(
+        !states.contains(&PartState::Aborted),
+        "reported aborted after committing: {states:?}"
+    );
+    assert!(states.contains(&PartState::Committed), "{states:?}");
+    assert_eq!(atomicity, 0);
+}
+
+#[test]
+fn applying_a_query_answer_delayed_past_the_forget_is_caught_as_atomicity() {
+    let (states, atomicity) = delayed_query_after_forget(tablestore_sim::Bugs {
+        stale_decision_applied: true,
+        ..Default::default()
+    });
+    assert!(states.contains(&PartState::Aborted), "{states:?}");
+    assert!(atomicity > 0);
+}

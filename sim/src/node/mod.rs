@@ -74,6 +74,11 @@ pub struct Bugs {
     /// shard's COMMIT is seen holding it, not every replica: a replica that kept only the
     /// PREPARE, promoted after that primary dies, asks and hears ABORT (presumed abort).
     pub forget_commit_when_primary_holds_it: bool,
+    /// A primary applies a decision for a transaction below its coordinator's low-water
+    /// mark that it holds no intent of: a query's answer delayed past the coordinator's
+    /// `forget_replicated` (presumed ABORT) is reported as the shard aborting a
+    /// transaction it committed.
+    pub stale_decision_applied: bool,
     /// A PREPARE's low-water mark makes the primary forget that coordinator's intents
     /// below it as well as its decisions: a copy that kept only the PREPARE of an ended,
     /// committed transaction through a failover drops it instead of asking.

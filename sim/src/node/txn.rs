@@ -572,6 +572,17 @@ impl Node {
         } else {
             PartState::Aborted
         };
+        if !self.bugs.stale_decision_applied
+            && !store.intents.contains_key(&txn)
+            && store.resolved.ended(from, txn)
+        {
+            // Below the coordinator's low-water mark, and no intent: a stale answer to a
+            // query sent before this shard resolved the transaction and then forgot the
+            // decision (as a PREPARE delayed past its ABORT is refused above). The
+            // coordinator has ended it and may have forgotten it (`forget_replicated`): its
+            // presumed ABORT says nothing about what this shard applied, so it is ignored.
+            return;
+        }
         let Some(intent) = store.intents.get(&txn) else {
             // Never prepared here (a NO vote, a lost PREPARE) — or the PREPARE was lost by
             // a failover, which only a mode that acknowledges before replicating allows.
