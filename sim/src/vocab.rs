@@ -437,10 +437,13 @@ pub(crate) enum Msg {
         copies: u8,
         reason: String,
     },
+    /// The decision; `asked`: the answer to a `QueryDecision` (only an intent matters to
+    /// it: a copy that resolved since ignores it).
     Decision {
         txn: TxnId,
         key: ShardKey,
         commit: bool,
+        asked: bool,
     },
     /// Shard `key` applied the decision; its entry is durable with `copies` copies, at
     /// position `at` (with no copy — nothing was prepared there — the primary's epoch at

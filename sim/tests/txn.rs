@@ -828,14 +828,17 @@ fn a_snapshot_that_drops_an_intent_below_a_mark_is_still_caught() {
 
 /// A participant primary in doubt asks the coordinator (QueryDecision) over a slow link,
 /// then learns COMMIT from the coordinator's resend, applies it and every copy of its shard
-/// replicates it: the coordinator forgets T's committed id. A later PREPARE from the same
-/// coordinator (its low-water mark past T) makes the shard forget T's decision too. The
+/// replicates it: the coordinator forgets T's committed id. Then `after_end` makes the
+/// shard forget T's decision too (a later PREPARE's low-water mark, or a new layout). The
 /// first query, still on the wire, then reaches the coordinator, which answers ABORT
-/// (presumed abort, no record left); the primary, with neither intent nor decision for T,
-/// reports T aborted at its shard — which committed T. (Before `forget_replicated`, the
-/// id stayed and the answer was COMMIT.) The primary must ignore a decision below the
-/// coordinator's low-water mark it holds no intent of. (Found by review.)
-fn delayed_query_after_forget(bugs: tablestore_sim::Bugs) -> (Vec<PartState>, u64) {
+/// (presumed abort, no record left); a primary that applied it, with neither intent nor
+/// decision for T, would report T aborted at its shard — which committed T. An answer to
+/// a query (`asked`) is for a copy holding the intent; one that holds it no more ignores
+/// it. (Found by review.)
+fn delayed_query_after_forget(
+    bugs: tablestore_sim::Bugs,
+    after_end: impl FnOnce(&mut Sim, &[String], DcId),
+) -> (Vec<PartState>, u64) {
     use tablestore_sim::checker::FindingKind;
     use tablestore_sim::config::ReplicationMode;
     let c = DcId(0);
@@ -889,9 +892,7 @@ fn delayed_query_after_forget(bugs: tablestore_sim::Bugs) -> (Vec<PartState>, u6
         .txn(txn)
         .is_some_and(|tr| tr.coord_states.iter().any(|s| s.1 == CoordState::Ended));
     assert!(ended, "{txn} ENDed");
-    // A second transaction from c through a's shard: its PREPARE's low-water mark is past T.
-    let r2 = run_op(&mut sim, c, txn_over(&keys), 5_000);
-    assert!(r2.is_some_and(|r| r.0), "T2 committed");
+    after_end(&mut sim, &keys, c);
     sim.advance_by(10_000);
     let states: Vec<PartState> = sim.txn(txn).unwrap().part_states[&a]
         .iter()
@@ -900,23 +901,49 @@ fn delayed_query_after_forget(bugs: tablestore_sim::Bugs) -> (Vec<PartState>, u6
     (states, sim.finding_counts().of(FindingKind::Atomicity))
 }
 
+/// A second transaction from the coordinator through the shard: its PREPARE's low-water
+/// mark, past T, makes the shard forget T's decision.
+fn second_txn(sim: &mut Sim, keys: &[String], c: DcId) {
+    let r2 = run_op(sim, c, txn_over(keys), 5_000);
+    assert!(r2.is_some_and(|r| r.0), "T2 committed");
+}
+
+/// A membership change (AddDc): the new layout's copies keep no decisions and no marks.
+fn add_dc(sim: &mut Sim, _: &[String], _: DcId) {
+    sim.advance_by(1_000);
+    sim.apply(UserCommand::AddDc(tablestore_sim::config::region_dc(5)))
+        .unwrap();
+    assert_eq!(
+        sim.dc_ids().len(),
+        6,
+        "the layout changed at once (nothing open)"
+    );
+}
+
 #[test]
 fn a_query_answer_delayed_past_the_coordinators_forget_is_ignored() {
-    let (states, atomicity) = delayed_query_after_forget(Default::default());
-    assert!(
-        !states.contains(&PartState::Aborted),
-        "reported aborted after committing: {states:?}"
-    );
-    assert!(states.contains(&PartState::Committed), "{states:?}");
-    assert_eq!(atomicity, 0);
+    for after_end in [second_txn, add_dc] {
+        let (states, atomicity) = delayed_query_after_forget(Default::default(), after_end);
+        assert!(
+            !states.contains(&PartState::Aborted),
+            "reported aborted after committing: {states:?}"
+        );
+        assert!(states.contains(&PartState::Committed), "{states:?}");
+        assert_eq!(atomicity, 0);
+    }
 }
 
 #[test]
 fn applying_a_query_answer_delayed_past_the_forget_is_caught_as_atomicity() {
-    let (states, atomicity) = delayed_query_after_forget(tablestore_sim::Bugs {
-        stale_decision_applied: true,
-        ..Default::default()
-    });
-    assert!(states.contains(&PartState::Aborted), "{states:?}");
-    assert!(atomicity > 0);
+    for after_end in [second_txn, add_dc] {
+        let (states, atomicity) = delayed_query_after_forget(
+            tablestore_sim::Bugs {
+                stale_decision_applied: true,
+                ..Default::default()
+            },
+            after_end,
+        );
+        assert!(states.contains(&PartState::Aborted), "{states:?}");
+        assert!(atomicity > 0);
+    }
 }

@@ -74,8 +74,8 @@ pub struct Bugs {
     /// shard's COMMIT is seen holding it, not every replica: a replica that kept only the
     /// PREPARE, promoted after that primary dies, asks and hears ABORT (presumed abort).
     pub forget_commit_when_primary_holds_it: bool,
-    /// A primary applies a decision for a transaction below its coordinator's low-water
-    /// mark that it holds no intent of: a query's answer delayed past the coordinator's
+    /// A primary applies an answer to its query (`Msg::Decision { asked }`) although it
+    /// holds the intent no more: an answer delayed past the coordinator's
     /// `forget_replicated` (presumed ABORT) is reported as the shard aborting a
     /// transaction it committed.
     pub stale_decision_applied: bool,
@@ -496,9 +496,12 @@ impl Node {
                 copies,
                 ..
             } => self.on_vote(from, txn, key, yes, copies, out),
-            Msg::Decision { txn, key, commit } => {
-                self.on_decision(ctx, from, txn, key, commit, out)
-            }
+            Msg::Decision {
+                txn,
+                key,
+                commit,
+                asked,
+            } => self.on_decision(ctx, from, txn, key, commit, asked, out),
             Msg::DecisionAck {
                 txn,
                 key,

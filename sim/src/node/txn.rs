@@ -333,7 +333,15 @@ impl Node {
             self.finish_txn_request(req, OpResult::Err(OpError::Aborted(why.to_string())), out);
         }
         for key in keys {
-            out.send(self.primary_of(key), Msg::Decision { txn, key, commit });
+            out.send(
+                self.primary_of(key),
+                Msg::Decision {
+                    txn,
+                    key,
+                    commit,
+                    asked: false,
+                },
+            );
         }
         out.timer(0, Timer::TxnResend(txn));
     }
@@ -373,7 +381,15 @@ impl Node {
         let acks = self.vol.coord.get(&txn).map(|v| &v.acks);
         for &key in rec.participants.keys() {
             if !acks.is_some_and(|a| a.contains_key(&key)) {
-                out.send(self.primary_of(key), Msg::Decision { txn, key, commit });
+                out.send(
+                    self.primary_of(key),
+                    Msg::Decision {
+                        txn,
+                        key,
+                        commit,
+                        asked: false,
+                    },
+                );
             }
         }
         out.timer(ctx.cfg.txn_timeout_ms, Timer::TxnResend(txn));
@@ -471,8 +487,9 @@ impl Node {
     /// (`at.index` 0: nothing was prepared at the acknowledging primary), a copy whose last
     /// entry is in that primary's epoch matches its log, which lacks the PREPARE: it
     /// holds no intent either. A copy whose last entry is in another epoch (a failover
-    /// since) proves nothing: the id stays (bounded by the transactions ended around a
-    /// failover). Down DCs' positions are their last gossip: a down copy changes nothing.
+    /// since) proves nothing: the id stays (every commit acknowledged while a copy was
+    /// down and before the failover: not yet freed, see docs/ARCHITECTURE.md). Down DCs'
+    /// positions are their last gossip: a down copy changes nothing.
     pub(crate) fn forget_replicated(&mut self, ctx: &Ctx) {
         if self.durable.committed.is_empty() {
             return;
@@ -529,6 +546,7 @@ impl Node {
                     txn,
                     key,
                     commit: r.commit == Some(true),
+                    asked: true,
                 },
             ),
             // Ended: committed, or else (no record at all) presumed abort.
@@ -538,6 +556,7 @@ impl Node {
                     txn,
                     key,
                     commit: self.durable.committed.contains_key(&txn),
+                    asked: true,
                 },
             ),
         }
@@ -550,6 +569,7 @@ impl Node {
         txn: TxnId,
         key: ShardKey,
         commit: bool,
+        asked: bool,
         out: &mut Out,
     ) {
         if !self.is_primary(key) || self.fenced_below(ctx, key).is_some() {
@@ -572,15 +592,11 @@ impl Node {
         } else {
             PartState::Aborted
         };
-        if !self.bugs.stale_decision_applied
-            && !store.intents.contains_key(&txn)
-            && store.resolved.ended(from, txn)
-        {
-            // Below the coordinator's low-water mark, and no intent: a stale answer to a
-            // query sent before this shard resolved the transaction and then forgot the
-            // decision (as a PREPARE delayed past its ABORT is refused above). The
-            // coordinator has ended it and may have forgotten it (`forget_replicated`): its
-            // presumed ABORT says nothing about what this shard applied, so it is ignored.
+        if asked && !self.bugs.stale_decision_applied && !store.intents.contains_key(&txn) {
+            // The answer to a query this copy made while it held the intent, resolved
+            // since (the answer may be a presumed ABORT of a committed id the coordinator
+            // forgot meanwhile, `forget_replicated`; the decision may be forgotten here
+            // too, below a low-water mark or in a new layout): nothing to do or report.
             return;
         }
         let Some(intent) = store.intents.get(&txn) else {
@@ -655,7 +671,7 @@ impl Node {
         for (key, txn, coordinator, locks, first) in ask {
             if self.bugs.participant_commits_on_timeout {
                 // Broken variant: decide alone, as if the coordinator had said COMMIT.
-                self.on_decision(ctx, coordinator, txn, key, true, out);
+                self.on_decision(ctx, coordinator, txn, key, true, false, out);
                 continue;
             }
             if first {
