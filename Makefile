@@ -14,6 +14,7 @@
 #   make bench-wasm         both benchmarks in headless Chromium (tests/wasm_bench.rs)
 #   make frametime          frame time of the built page with 16 DCs (e2e/frametime.mjs)
 #   make mem-hour           one simulated hour, 16 DCs, 2 000 ops/s: collection sizes every 5 min and peak RSS
+#   make mem-soak           the soak's world (?dcs=16&keys=10000&rate=500) natively for 200 simulated min
 #   make soak               the built page, 16 DCs, 10 000 keys, 500 ops/s at full speed for 10 min (SOAK_SECS=120: shorter)
 #   make dist               release build into dist/ (relative paths: publish the folder anywhere)
 #   make single             dist/ as one self-contained file: dist-single/tablestore.html
@@ -106,7 +107,7 @@ define e2e_tests
 		PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 ./node_modules/.bin/playwright test
 endef
 
-.PHONY: help tools serve test test-native test-web sweep dist single e2e size bench bench-compare bench-placement bench-seek seek-page explore-bench bench-wasm frametime mem-hour soak clean
+.PHONY: help tools serve test test-native test-web sweep dist single e2e size bench bench-compare bench-placement bench-seek seek-page explore-bench bench-wasm frametime mem-hour mem-soak soak clean
 
 help:
 	@sed -n '3,21p' Makefile | sed 's/^# \{0,1\}//'
@@ -199,6 +200,10 @@ frametime:
 MEM_ARGS ?= 60 16 2000 5
 mem-hour:
 	cargo run --quiet --release -p tablestore-sim --example memory -- $(MEM_ARGS)
+
+# The soak's world natively, for the ~200 simulated minutes its 10 wall minutes reach.
+mem-soak:
+	cargo run --quiet --release -p tablestore-sim --example memory -- 200 '?dcs=16&keys=10000&rate=500' 10
 
 # Bounded memory in the browser: renderer memory, JS heap, speed reached and frame time
 # every 30 s (e2e/soak.mjs; a measurement).

@@ -6,10 +6,13 @@
 //! which collections grew between the second sample and the last.
 //!
 //! `cargo run --release -p tablestore-sim --example memory [minutes] [dcs] [ops/s] [every]`
-//! (`make mem-hour`: 60 minutes, 16 DCs, 2 000 ops/s, every 5 minutes).
+//! (`make mem-hour`: 60 minutes, 16 DCs, 2 000 ops/s, every 5 minutes), or
+//! `… --example memory [minutes] '?dcs=16&keys=10000&rate=500' [every]`: the settings a
+//! page URL gives (`config_from_query`; `make mem-soak`: the soak's world for the
+//! ~200 simulated minutes its 10 wall minutes reach).
 
 use std::time::Instant;
-use tablestore_sim::{Sim, SimConfig, SimTime};
+use tablestore_sim::{config_from_query, Sim, SimConfig, SimTime};
 
 /// A `/proc/self/status` field in kB (0 off Linux).
 fn status_kb(field: &str) -> u64 {
@@ -29,9 +32,24 @@ fn main() {
             .and_then(|a| a.parse().ok())
             .unwrap_or(d)
     };
-    let (minutes, dcs, rate, every) = (arg(1, 60), arg(2, 16), arg(3, 2000), arg(4, 5).max(1));
-    let mut c = SimConfig::with_dcs(dcs as usize);
-    c.workload.ops_per_sec = rate as u32;
+    let query = std::env::args().nth(2).filter(|a| a.starts_with('?'));
+    let (c, every, what) = if let Some(q) = &query {
+        let c = match config_from_query(q) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("bad settings: {e:?}");
+                std::process::exit(2);
+            }
+        };
+        (c, arg(3, 5).max(1), format!("settings {q}"))
+    } else {
+        let (dcs, rate) = (arg(2, 16), arg(3, 2000));
+        let mut c = SimConfig::with_dcs(dcs as usize);
+        c.workload.ops_per_sec = rate as u32;
+        let what = format!("{dcs} DCs, {rate} ops/s (default settings otherwise)");
+        (c, arg(4, 5).max(1), what)
+    };
+    let minutes = arg(1, 60);
     let mut sim = match Sim::new(c) {
         Ok(s) => s,
         Err(e) => {
@@ -39,9 +57,7 @@ fn main() {
             std::process::exit(2);
         }
     };
-    println!(
-        "memory: {minutes} simulated min, {dcs} DCs, {rate} ops/s (default settings otherwise)"
-    );
+    println!("memory: {minutes} simulated min, {what}");
     let wall = Instant::now();
     let mut samples: Vec<(u64, Vec<(&'static str, usize)>)> = Vec::new();
     let mut m = 0;

@@ -316,12 +316,6 @@ pub const HISTORY_CAP: usize = 20_000;
 /// memory, never what the checker reports.
 pub const FINDINGS_CAP: usize = 1_000;
 
-/// The most transactions whose per-shard outcomes are kept (over it, the oldest half goes,
-/// except transactions still open: see `Checker::prune`).
-pub const OUTCOMES_CAP: usize = 50_000;
-/// The most (transaction, shard) votes whose surely-live replica count is kept.
-pub const VOTE_LIVE_CAP: usize = 100_000;
-
 /// How many findings of each kind, since the start of the run.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FindingCounts {
@@ -394,10 +388,12 @@ pub struct Checker {
     /// (… and the number of events recorded when it was acknowledged: reads are ordered
     /// against it by event, not by millisecond).
     last_write: BTreeMap<(TableId, Pk), (LogPos, u64, u8, SimTime, u64)>,
-    /// Participant shards that applied each transaction's commit, and its abort.
+    /// Participant shards that applied each transaction's commit, and its abort: kept
+    /// while a shard may still report a decision for it (`prune`).
     outcomes: BTreeMap<TxnId, (BTreeSet<ShardKey>, BTreeSet<ShardKey>)>,
     /// Replicas surely live (see `CheckCtx::stable_live`) for each participant shard's
     /// primary when it voted YES: a row lost with its PREPARE was promised what held then.
+    /// Read once, when the client hears the commit: kept while the request is open.
     vote_live: BTreeMap<(TxnId, ShardKey), usize>,
     /// Participant shards prepared and undecided, since when.
     in_doubt: BTreeMap<(TxnId, ShardKey), SimTime>,
@@ -1036,8 +1032,9 @@ impl Checker {
 
     /// Shard `key` voted YES for `txn` with `live` replicas surely live.
     pub(crate) fn on_vote_live(&mut self, txn: TxnId, key: ShardKey, live: usize) {
-        if self.vote_live.len() >= VOTE_LIVE_CAP {
-            self.vote_live.pop_first();
+        // A vote after the client heard (a late PREPARE, a repeated YES) is never read.
+        if !self.invocations.contains_key(&ReqId(txn.0)) {
+            return;
         }
         let v = self.vote_live.entry((txn, key)).or_insert(live);
         *v = (*v).min(live);
@@ -1257,7 +1254,9 @@ impl Checker {
 
     /// Forgets acknowledged writes every replica already holds (they can no longer be lost
     /// by failover), and old bookkeeping.
-    pub(crate) fn prune(&mut self, c: &CheckCtx) {
+    /// `in_play`: the transactions a shard may still report a decision for
+    /// (`Sim::txns_in_play`).
+    pub(crate) fn prune(&mut self, c: &CheckCtx, in_play: &BTreeSet<TxnId>) {
         let replicas = |s: ShardId| c.placement.replicas(s);
         self.acked.retain(|_, a| {
             !replicas(a.key.1).iter().all(|d| {
@@ -1275,27 +1274,22 @@ impl Checker {
         self.appended.retain(|_, (_, _, t)| t.0 >= horizon);
         let appended = &self.appended;
         self.earlier_commits.retain(|w, _| appended.contains_key(w));
-        if self.outcomes.len() > OUTCOMES_CAP {
-            // Keep the newest half (a split, not a scan per key: the set is large).
-            if let Some(&cut) = self.outcomes.keys().rev().nth(OUTCOMES_CAP / 2 - 1) {
-                let newer = self.outcomes.split_off(&cut);
-                let older = std::mem::replace(&mut self.outcomes, newer);
-                // An old transaction still open somewhere (a coordinator that has not
-                // ended it, a copy holding its intent, a shard in doubt) may yet have a
-                // shard decide it: its outcomes stay, or a contrary one would go unseen.
-                // (2PC blocks for as long as a coordinator is down: no age bounds this.)
-                // `extend`, not `collect`: no sort instantiated for this set (sort.rs).
-                let mut open: BTreeSet<TxnId> = BTreeSet::new();
-                open.extend(
-                    c.nodes
-                        .values()
-                        .flat_map(|n| n.open_txns())
-                        .chain(self.in_doubt.keys().map(|k| k.0)),
-                );
-                self.outcomes
-                    .extend(older.into_iter().filter(|(t, _)| open.contains(t)));
-            }
-        }
+        // A transaction's vote counts are read when its client hears: not after.
+        let open = &self.invocations;
+        self.vote_live
+            .retain(|(t, _), _| open.contains_key(&ReqId(t.0)));
+        // Outcomes are compared when a shard reports a decision: kept while one may still
+        // come (`in_play`: a coordinator not ended, a copy holding the intent, a message or
+        // batch on the wire naming it, a shard in doubt) — no age bounds that, as 2PC
+        // blocks as long as a coordinator is down. Past that, every shard's decision is in.
+        let in_doubt = &self.in_doubt;
+        self.outcomes.retain(|t, _| {
+            in_play.contains(t)
+                || in_doubt
+                    .range((*t, (TableId(0), ShardId(0)))..)
+                    .next()
+                    .is_some_and(|((d, _), _)| d == t)
+        });
     }
 
     /// An acknowledgement arriving for a write whose position is no longer tracked.

@@ -8,11 +8,12 @@
 //! right after it).
 
 use crate::checker::{CheckCtx, Checker};
+use crate::ids::TxnId;
 use crate::ids::{DcId, TableId};
 use crate::record::EventKind;
 use crate::sim::Sim;
 use crate::table::Pk;
-use crate::vocab::{ClientOp, Fact, OpResult, PartState, ShardKey};
+use crate::vocab::{ClientOp, Fact, Msg, OpResult, PartState, ShardKey};
 use std::collections::BTreeMap;
 
 impl Sim {
@@ -287,14 +288,46 @@ impl Sim {
         let before = self.checker.total();
         let healthy_since = self.healthy_since;
         let settle = self.settle_ms();
+        let in_play = self.txns_in_play();
         self.checking(vec![], |ch, c| {
             if let Some(since) = healthy_since {
                 ch.check_settled(c, since, settle);
             }
             ch.check_intents(c);
-            ch.prune(c);
+            ch.prune(c, &in_play);
         });
         self.record_new_findings(before);
+    }
+
+    /// The transactions a shard may still report a decision for: those a coordinator has
+    /// not ended, those a copy (a retired one too) holds an intent of, and those a message
+    /// on the wire names — a 2PC message, a PREPARE or decision entry in a replication
+    /// batch, an intent in a snapshot install. Every decision a shard reports comes from
+    /// one of these (a decision message, a query an intent sends, a coordinator's resend).
+    pub(crate) fn txns_in_play(&self) -> std::collections::BTreeSet<TxnId> {
+        use crate::table::Body;
+        let mut open: std::collections::BTreeSet<TxnId> = std::collections::BTreeSet::new();
+        for n in self.world.nodes.values() {
+            open.extend(n.open_txns());
+            for r in &n.durable.retired {
+                open.extend(r.values().flat_map(|s| s.intents.keys().copied()));
+            }
+        }
+        for env in self.world.net.in_flight.values() {
+            match &env.msg {
+                Msg::Replicate { entries, .. } => {
+                    open.extend(entries.iter().filter_map(|e| match &e.body {
+                        Body::Prepare { txn, .. }
+                        | Body::Commit { txn, .. }
+                        | Body::Abort { txn } => Some(*txn),
+                        Body::Write { .. } => None,
+                    }))
+                }
+                Msg::InstallSnapshot { store, .. } => open.extend(store.intents.keys().copied()),
+                m => open.extend(m.txn()),
+            }
+        }
+        open
     }
 
     /// Worst replication lag (ms) of any shard replica at each DC, as the live primaries
@@ -415,41 +448,61 @@ mod tests {
 }
 
 #[cfg(test)]
-mod outcomes_cap {
-    use crate::checker::{FindingKind, OUTCOMES_CAP};
+mod outcomes_kept {
+    use crate::checker::FindingKind;
     use crate::config::SimConfig;
     use crate::ids::{ShardId, TableId, TxnId};
     use crate::sim::Sim;
     use crate::time::SimTime;
     use crate::vocab::PartState;
+    use std::collections::BTreeSet;
 
-    /// `outcomes` is cut by transaction id, oldest first (the bounded checker); it must
-    /// keep a transaction still open. A transaction in doubt (its
-    /// coordinator down, a participant cut off — 2PC blocks for as long as that lasts)
-    /// whose first shard committed before OUTCOMES_CAP newer transactions had outcomes
-    /// loses that shard's COMMIT from the table; if another shard then aborts it, the
-    /// Atomicity check sees only the abort. At MAX_RATE (5 000 ops/s, txn_pct up to 100)
-    /// that is 10 simulated seconds of a coordinator being down. (It did, before `prune`
-    /// kept open transactions.)
-    #[test]
-    fn an_atomicity_violation_on_a_transaction_open_past_the_outcomes_cap_is_still_found() {
+    /// `prune` forgets a transaction's outcomes once no shard can report a decision for it
+    /// any more; one whose shard is still in doubt (2PC blocks for as long as its
+    /// coordinator is down: no age bounds it) or that is still in play (`in_play`) keeps
+    /// its outcomes however many transactions end meanwhile, so a late contrary decision
+    /// is still an Atomicity finding.
+    fn late_abort_found(in_doubt: bool, in_play: &[TxnId]) -> (usize, usize) {
         let mut sim = Sim::new(SimConfig::default()).expect("default config");
         let tables = SimConfig::default().tables;
         let a = (TableId(0), ShardId(0));
         let b = (TableId(0), ShardId(1));
         let old = TxnId(1);
-        let found = sim.checking(vec![], |ch, c| {
+        let in_play: BTreeSet<TxnId> = in_play.iter().copied().collect();
+        sim.checking(vec![], |ch, c| {
             ch.on_part(SimTime(1), a, old, PartState::Committed, &tables);
-            // Shard b stays in doubt while the workload goes on.
-            ch.on_part(SimTime(1), b, old, PartState::InDoubt, &tables);
-            for i in 0..=OUTCOMES_CAP as u64 {
+            if in_doubt {
+                ch.on_part(SimTime(1), b, old, PartState::InDoubt, &tables);
+            }
+            for i in 0..1_000 {
                 ch.on_part(SimTime(2), a, TxnId(10 + i), PartState::Committed, &tables);
             }
-            ch.prune(c);
+            ch.prune(c, &in_play);
+            let kept = ch
+                .sizes()
+                .iter()
+                .find(|s| s.0 == "checker.outcomes")
+                .map_or(0, |s| s.1);
             // The late (wrong) decision reaches shard b.
             ch.on_part(SimTime(3), b, old, PartState::Aborted, &tables);
-            ch.count(FindingKind::Atomicity)
-        });
-        assert_eq!(found, 1, "T1 committed at s0 and aborted at s1 went unseen");
+            (ch.count(FindingKind::Atomicity), kept)
+        })
+    }
+
+    #[test]
+    fn outcomes_of_a_transaction_in_doubt_are_kept_and_a_late_contrary_decision_is_found() {
+        assert_eq!(late_abort_found(true, &[]), (1, 1));
+    }
+
+    #[test]
+    fn outcomes_of_a_transaction_in_play_are_kept_and_a_late_contrary_decision_is_found() {
+        assert_eq!(late_abort_found(false, &[TxnId(1)]), (1, 1));
+    }
+
+    /// The broken variant of the rule — forgetting a transaction some copy or message
+    /// still names — misses the contradiction: what `in_play` must cover.
+    #[test]
+    fn forgetting_a_transaction_still_in_play_misses_a_late_contrary_decision() {
+        assert_eq!(late_abort_found(false, &[]), (0, 0));
     }
 }

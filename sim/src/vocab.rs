@@ -437,16 +437,23 @@ pub(crate) enum Msg {
         copies: u8,
         reason: String,
     },
+    /// The decision; `asked`: the answer to a `QueryDecision` (only an intent matters to
+    /// it: a copy that resolved since ignores it).
     Decision {
         txn: TxnId,
         key: ShardKey,
         commit: bool,
+        asked: bool,
     },
-    /// Shard `key` applied the decision; its entry is durable with `copies` copies.
+    /// Shard `key` applied the decision; its entry is durable with `copies` copies, at
+    /// position `at` (with no copy — nothing was prepared there — the primary's epoch at
+    /// index 0). The coordinator keeps a committed id until every replica's gossiped log
+    /// shows that position (`Node::forget_replicated`).
     DecisionAck {
         txn: TxnId,
         key: ShardKey,
         copies: u8,
+        at: LogPos,
     },
     /// A primary holding `txn`'s intents on `key` asks for the overdue decision.
     QueryDecision {

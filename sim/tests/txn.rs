@@ -480,6 +480,62 @@ fn the_same_schedule_with_forget_commits_is_caught_as_atomicity() {
     assert!(sim.finding_counts().of(FindingKind::Atomicity) > 0);
 }
 
+/// After END the coordinator keeps T's committed id while the participant's replicas hold
+/// only T's PREPARE, though the primary that acknowledged the COMMIT (cut off from them,
+/// not from the coordinator) is seen holding it for a while: every copy must hold it
+/// before the id goes (`Node::forget_replicated`). Its primary then dies, a replica that
+/// kept only the PREPARE takes over, asks, and must hear COMMIT.
+fn forgotten_commit_once_its_primary_is_seen_holding_it(bugs: tablestore_sim::Bugs) -> Sim {
+    forgotten_commit_asked_after(bugs, |sim| {
+        // Heartbeats from p (its COMMIT at the end of its log) reach the coordinator.
+        sim.advance_by(1_000);
+    })
+}
+
+#[test]
+fn a_commit_only_its_primary_holds_is_still_answered_commit_after_that_primary_dies() {
+    use tablestore_sim::checker::FindingKind;
+    let sim = forgotten_commit_once_its_primary_is_seen_holding_it(Default::default());
+    assert_eq!(
+        sim.finding_counts().violations(),
+        0,
+        "{:?}",
+        sim.findings().iter().map(|f| &f.text).collect::<Vec<_>>()
+    );
+    assert_eq!(sim.finding_counts().of(FindingKind::Atomicity), 0);
+}
+
+#[test]
+fn the_same_schedule_forgetting_once_the_primary_holds_the_commit_is_caught_as_atomicity() {
+    use tablestore_sim::checker::FindingKind;
+    let sim = forgotten_commit_once_its_primary_is_seen_holding_it(tablestore_sim::Bugs {
+        forget_commit_when_primary_holds_it: true,
+        ..Default::default()
+    });
+    assert!(sim.finding_counts().of(FindingKind::Atomicity) > 0);
+}
+
+/// In a quiet busy run the coordinators' committed ids stay few: each goes once every copy
+/// of its participant shards is seen holding its COMMIT (no failover: one epoch).
+#[test]
+fn committed_ids_are_forgotten_once_every_copy_holds_the_commit() {
+    let mut c = quiet_config(5);
+    c.workload.ops_per_sec = 300;
+    let mut sim = Sim::new(c).unwrap();
+    sim.advance_to(t(60_000));
+    let kept = sim
+        .memory_stats()
+        .iter()
+        .find(|s| s.0 == "node.committed")
+        .map_or(0, |s| s.1);
+    let committed = sim.counters().txns_committed;
+    assert!(committed > 100, "{:?}", sim.counters());
+    assert!(
+        kept < 100,
+        "{kept} committed ids kept of {committed} commits"
+    );
+}
+
 /// Removing the coordinator right after END, while the participant's replicas hold only
 /// T's PREPARE: the change must wait (drain) until they learn COMMIT from it, not run and
 /// take the coordinator's committed ids away while a copy can still ask.
@@ -768,4 +824,126 @@ fn a_snapshot_that_drops_an_intent_below_a_mark_is_still_caught() {
     );
     drop(sim);
     assert!(found.expect("ran") > 0, "the dropped intent went unseen");
+}
+
+/// A participant primary in doubt asks the coordinator (QueryDecision) over a slow link,
+/// then learns COMMIT from the coordinator's resend, applies it and every copy of its shard
+/// replicates it: the coordinator forgets T's committed id. Then `after_end` makes the
+/// shard forget T's decision too (a later PREPARE's low-water mark, or a new layout). The
+/// first query, still on the wire, then reaches the coordinator, which answers ABORT
+/// (presumed abort, no record left); a primary that applied it, with neither intent nor
+/// decision for T, would report T aborted at its shard — which committed T. An answer to
+/// a query (`asked`) is for a copy holding the intent; one that holds it no more ignores
+/// it. (Found by review.)
+fn delayed_query_after_forget(
+    bugs: tablestore_sim::Bugs,
+    after_end: impl FnOnce(&mut Sim, &[String], DcId),
+) -> (Vec<PartState>, u64) {
+    use tablestore_sim::checker::FindingKind;
+    use tablestore_sim::config::ReplicationMode;
+    let c = DcId(0);
+    let mut sim = Sim::with_bugs(with_mode(quiet_config(5), ReplicationMode::Async), bugs).unwrap();
+    sim.advance_to(t(500));
+    let keys = spread_keys(&sim, c);
+    let (a, _) = sim.primary_for(TableId(0), &pk(&keys[0]));
+    let txn = TxnId(sim.next_req().0);
+    sim.apply(UserCommand::Issue {
+        home: c,
+        op: txn_over(&keys),
+    })
+    .unwrap();
+    let state_at = |sim: &Sim, s: PartState| {
+        sim.txn(txn)
+            .and_then(|tr| tr.part_states.get(&a))
+            .is_some_and(|v| v.iter().any(|x| x.1 == s))
+    };
+    for _ in 0..2_000 {
+        if state_at(&sim, PartState::Prepared) {
+            break;
+        }
+        sim.advance_by(1);
+    }
+    assert!(state_at(&sim, PartState::Prepared), "{a} prepared {txn}");
+    // The vote is on its way; the decision will not reach a, and what a sends c is slow.
+    sim.apply(UserCommand::CutLink { from: c, to: a }).unwrap();
+    sim.apply(UserCommand::SetLatency {
+        from: a,
+        to: c,
+        ms: 10_000,
+    })
+    .unwrap();
+    for _ in 0..3_000 {
+        if state_at(&sim, PartState::InDoubt) {
+            break;
+        }
+        sim.advance_by(1);
+    }
+    assert!(state_at(&sim, PartState::InDoubt), "{a} asks about {txn}");
+    // The query is on the wire (10 s); the link back to normal and healed.
+    sim.apply(UserCommand::SetLatency {
+        from: a,
+        to: c,
+        ms: 60,
+    })
+    .unwrap();
+    sim.apply(UserCommand::HealAll).unwrap();
+    sim.advance_by(3_000);
+    let ended = sim
+        .txn(txn)
+        .is_some_and(|tr| tr.coord_states.iter().any(|s| s.1 == CoordState::Ended));
+    assert!(ended, "{txn} ENDed");
+    after_end(&mut sim, &keys, c);
+    sim.advance_by(10_000);
+    let states: Vec<PartState> = sim.txn(txn).unwrap().part_states[&a]
+        .iter()
+        .map(|s| s.1)
+        .collect();
+    (states, sim.finding_counts().of(FindingKind::Atomicity))
+}
+
+/// A second transaction from the coordinator through the shard: its PREPARE's low-water
+/// mark, past T, makes the shard forget T's decision.
+fn second_txn(sim: &mut Sim, keys: &[String], c: DcId) {
+    let r2 = run_op(sim, c, txn_over(keys), 5_000);
+    assert!(r2.is_some_and(|r| r.0), "T2 committed");
+}
+
+/// A membership change (AddDc): the new layout's copies keep no decisions and no marks.
+fn add_dc(sim: &mut Sim, _: &[String], _: DcId) {
+    sim.advance_by(1_000);
+    sim.apply(UserCommand::AddDc(tablestore_sim::config::region_dc(5)))
+        .unwrap();
+    assert_eq!(
+        sim.dc_ids().len(),
+        6,
+        "the layout changed at once (nothing open)"
+    );
+}
+
+#[test]
+fn a_query_answer_delayed_past_the_coordinators_forget_is_ignored() {
+    for after_end in [second_txn, add_dc] {
+        let (states, atomicity) = delayed_query_after_forget(Default::default(), after_end);
+        assert!(
+            !states.contains(&PartState::Aborted),
+            "reported aborted after committing: {states:?}"
+        );
+        assert!(states.contains(&PartState::Committed), "{states:?}");
+        assert_eq!(atomicity, 0);
+    }
+}
+
+#[test]
+fn applying_a_query_answer_delayed_past_the_forget_is_caught_as_atomicity() {
+    for after_end in [second_txn, add_dc] {
+        let (states, atomicity) = delayed_query_after_forget(
+            tablestore_sim::Bugs {
+                stale_decision_applied: true,
+                ..Default::default()
+            },
+            after_end,
+        );
+        assert!(states.contains(&PartState::Aborted), "{states:?}");
+        assert!(atomicity > 0);
+    }
 }

@@ -70,6 +70,15 @@ pub struct Bugs {
     /// participant copy that kept the PREPARE but lost the COMMIT entry in a failover asks
     /// again and hears ABORT (presumed abort) for a committed transaction.
     pub forget_commits: bool,
+    /// The coordinator forgets a committed id once the primary that acknowledged each
+    /// shard's COMMIT is seen holding it, not every replica: a replica that kept only the
+    /// PREPARE, promoted after that primary dies, asks and hears ABORT (presumed abort).
+    pub forget_commit_when_primary_holds_it: bool,
+    /// A primary applies an answer to its query (`Msg::Decision { asked }`) although it
+    /// holds the intent no more: an answer delayed past the coordinator's
+    /// `forget_replicated` (presumed ABORT) is reported as the shard aborting a
+    /// transaction it committed.
+    pub stale_decision_applied: bool,
     /// A PREPARE's low-water mark makes the primary forget that coordinator's intents
     /// below it as well as its decisions: a copy that kept only the PREPARE of an ended,
     /// committed transaction through a failover drops it instead of asking.
@@ -399,6 +408,7 @@ impl Node {
                 self.heartbeat_tick(ctx, out);
                 self.failover_tick(ctx, out);
                 self.txn_tick(ctx, out);
+                self.forget_replicated(ctx);
                 out.timer(ctx.cfg.heartbeat_interval_ms, Timer::Heartbeat);
             }
             Timer::ReplicationTick => {
@@ -486,12 +496,18 @@ impl Node {
                 copies,
                 ..
             } => self.on_vote(from, txn, key, yes, copies, out),
-            Msg::Decision { txn, key, commit } => {
-                self.on_decision(ctx, from, txn, key, commit, out)
-            }
-            Msg::DecisionAck { txn, key, copies } => {
-                self.on_decision_ack(from, txn, key, copies, out)
-            }
+            Msg::Decision {
+                txn,
+                key,
+                commit,
+                asked,
+            } => self.on_decision(ctx, from, txn, key, commit, asked, out),
+            Msg::DecisionAck {
+                txn,
+                key,
+                copies,
+                at,
+            } => self.on_decision_ack(from, txn, key, copies, at, out),
             Msg::QueryDecision { txn, key } => self.on_query_decision(from, txn, key, out),
             Msg::NewEpoch {
                 table,

@@ -221,6 +221,7 @@ impl Node {
                     txn,
                     key,
                     copies: copies.min(u8::MAX as usize) as u8,
+                    at: p.pos,
                 },
             ),
         }

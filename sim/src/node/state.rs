@@ -207,8 +207,10 @@ pub(crate) struct Durable {
     /// The coordinator's records of transactions not yet ended (see `Node::forget_ended`).
     pub(crate) coord: BTreeMap<TxnId, CoordRecord>,
     /// Transactions this coordinator committed and ended: all that is left of their
-    /// records, because a participant may still ask (see `Node::forget_ended`).
-    pub(crate) committed: BTreeSet<TxnId>,
+    /// records, because a participant may still ask (see `Node::forget_ended`) — with,
+    /// per participant shard, who acknowledged the decision and its entry's position,
+    /// until every copy holds it (`Node::forget_replicated`).
+    pub(crate) committed: BTreeMap<TxnId, Vec<(ShardKey, DcId, LogPos)>>,
     /// Failover fences this DC promised (see `failover`): no entry of an older epoch is
     /// accepted for the shard before the instant given. Durable: a promise survives a crash.
     pub(crate) fences: BTreeMap<ShardKey, (Epoch, SimTime)>,
@@ -399,8 +401,9 @@ pub(crate) struct CoordRecord {
 pub(crate) struct CoordVolatile {
     /// Each shard's vote, the copies its PREPARE had when it voted YES, and who voted.
     pub(crate) votes: BTreeMap<ShardKey, (bool, u8, DcId)>,
-    /// Shards that acknowledged the decision: who did, and the copies its entry had.
-    pub(crate) acks: BTreeMap<ShardKey, (DcId, u8)>,
+    /// Shards that acknowledged the decision: who did, the copies its entry had, and
+    /// where the entry is (see `Msg::DecisionAck`).
+    pub(crate) acks: BTreeMap<ShardKey, (DcId, u8, LogPos)>,
     /// A decision already sent but not yet in the durable record (only with
     /// `Bugs::decision_sent_before_persisted`).
     pub(crate) unlogged: Option<bool>,

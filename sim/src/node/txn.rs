@@ -19,12 +19,15 @@
 //!   (`txn_tick`, from any primary: the one that voted, or one promoted since).
 //! - On recovery a coordinator aborts what it had not decided and resends what it had.
 //! - At END the record goes (`forget_ended`): an ABORT leaves nothing (presumed abort
-//!   answers a late query the same), a COMMIT leaves its id in `committed`.
+//!   answers a late query the same), a COMMIT leaves its id in `committed`, with the
+//!   position of each participant shard's decision entry, until every replica of every
+//!   participant shard is seen (gossiped log positions) to hold that entry: then no copy
+//!   can still ask (`forget_replicated`).
 
 use super::state::{AckTo, CoordRecord, CoordVolatile};
 use super::{Ctx, Node};
 use crate::ids::{DcId, ReqId, TxnId};
-use crate::table::{Body, WriteOp};
+use crate::table::{Body, LogPos, WriteOp};
 use crate::vocab::{CoordState, Fact, Msg, OpError, OpResult, Out, PartState, ShardKey, Timer};
 use std::collections::BTreeMap;
 
@@ -39,7 +42,11 @@ impl Node {
                 .keys()
                 .next_back()
                 .is_none_or(|&t| t < txn)
-                && self.durable.committed.last().is_none_or(|&t| t < txn),
+                && self
+                    .durable
+                    .committed
+                    .last_key_value()
+                    .is_none_or(|(&t, _)| t < txn),
             "{txn} is not newer than every transaction {} coordinated",
             self.id
         );
@@ -326,7 +333,15 @@ impl Node {
             self.finish_txn_request(req, OpResult::Err(OpError::Aborted(why.to_string())), out);
         }
         for key in keys {
-            out.send(self.primary_of(key), Msg::Decision { txn, key, commit });
+            out.send(
+                self.primary_of(key),
+                Msg::Decision {
+                    txn,
+                    key,
+                    commit,
+                    asked: false,
+                },
+            );
         }
         out.timer(0, Timer::TxnResend(txn));
     }
@@ -366,7 +381,15 @@ impl Node {
         let acks = self.vol.coord.get(&txn).map(|v| &v.acks);
         for &key in rec.participants.keys() {
             if !acks.is_some_and(|a| a.contains_key(&key)) {
-                out.send(self.primary_of(key), Msg::Decision { txn, key, commit });
+                out.send(
+                    self.primary_of(key),
+                    Msg::Decision {
+                        txn,
+                        key,
+                        commit,
+                        asked: false,
+                    },
+                );
             }
         }
         out.timer(ctx.cfg.txn_timeout_ms, Timer::TxnResend(txn));
@@ -378,6 +401,7 @@ impl Node {
         txn: TxnId,
         key: ShardKey,
         copies: u8,
+        at: LogPos,
         out: &mut Out,
     ) {
         let participants = self.participant_dcs(txn);
@@ -393,7 +417,7 @@ impl Node {
             return;
         }
         let v = self.vol.coord.entry(txn).or_default();
-        v.acks.entry(key).or_insert((from, copies));
+        v.acks.entry(key).or_insert((from, copies, at));
         if rec.participants.keys().all(|p| v.acks.contains_key(p)) {
             rec.state = CoordState::Ended;
             out.fact(Fact::Coord {
@@ -408,7 +432,7 @@ impl Node {
                 let shards = v
                     .acks
                     .iter()
-                    .map(|(&k, &(d, commit))| {
+                    .map(|(&k, &(d, commit, _))| {
                         let (prepare, voter) = v.votes.get(&k).map_or((0, d), |v| (v.1, v.2));
                         if commit == 0 {
                             // Lost before its COMMIT: as safe as the PREPARE its voter kept.
@@ -435,14 +459,74 @@ impl Node {
     /// - a COMMIT leaves its id in `committed`: a participant shard may still ask — a
     ///   failover can lose the COMMIT entry at a primary of a mode that acknowledges before
     ///   replicating while a replica keeps the PREPARE — and must then hear COMMIT, which
-    ///   presumed abort would get wrong. The coordinator cannot tell from here when no
-    ///   copy can still ask, so the id stays (one per committed transaction).
+    ///   presumed abort would get wrong. With the id go the positions each shard
+    ///   acknowledged its decision entry at, so `forget_replicated` can tell when no copy
+    ///   can still ask.
     fn forget_ended(&mut self, txn: TxnId) {
-        self.vol.coord.remove(&txn);
+        let acks = self
+            .vol
+            .coord
+            .remove(&txn)
+            .map(|v| v.acks)
+            .unwrap_or_default();
         if let Some(r) = self.durable.coord.remove(&txn) {
             if r.commit == Some(true) && !self.bugs.forget_commits {
-                self.durable.committed.insert(txn);
+                let at = acks.into_iter().map(|(k, (d, _, at))| (k, d, at)).collect();
+                self.durable.committed.insert(txn, at);
             }
+        }
+    }
+
+    /// Heartbeat tick: forgets each committed id whose decision entry every replica of
+    /// every participant shard holds, as their gossiped last log positions show (this
+    /// DC's own copies read directly). Why that is safe: a position names one entry and
+    /// the prefix before it (log matching), so a copy whose last entry is in the decision
+    /// entry's epoch at or past its index holds the COMMIT — it will never ask — and once
+    /// every copy of the shard holds it, no primary can be elected without it, so it is
+    /// never truncated (a membership change copies from the newest copy). With no copy
+    /// (`at.index` 0: nothing was prepared at the acknowledging primary), a copy whose last
+    /// entry is in that primary's epoch matches its log, which lacks the PREPARE: it
+    /// holds no intent either. A copy whose last entry is in another epoch (a failover
+    /// since) proves nothing: the id stays (every commit acknowledged while a copy was
+    /// down and before the failover: not yet freed, see docs/ARCHITECTURE.md). Down DCs'
+    /// positions are their last gossip: a down copy changes nothing.
+    pub(crate) fn forget_replicated(&mut self, ctx: &Ctx) {
+        if self.durable.committed.is_empty() {
+            return;
+        }
+        let holds = |node: &Node, d: DcId, key: ShardKey, at: LogPos| -> bool {
+            let last = if d == node.id {
+                node.durable.stores.get(&key).map(|s| s.last())
+            } else {
+                node.vol.progress.get(&d).and_then(|ps| {
+                    ps.binary_search_by(|(k, _)| k.cmp(&key))
+                        .ok()
+                        .map(|i| ps[i].1)
+                })
+            };
+            last.is_some_and(|l| l.epoch == at.epoch && l.index >= at.index)
+        };
+        let broken = self.bugs.forget_commit_when_primary_holds_it;
+        let done: Vec<TxnId> = self
+            .durable
+            .committed
+            .iter()
+            .filter(|(_, shards)| {
+                shards.iter().all(|&(key, acker, at)| {
+                    if broken {
+                        // Broken variant: the acknowledging primary's copy alone.
+                        return holds(self, acker, key, at);
+                    }
+                    ctx.placement
+                        .replicas_of(key.1)
+                        .iter()
+                        .all(|&d| holds(self, d, key, at))
+                })
+            })
+            .map(|(&t, _)| t)
+            .collect();
+        for t in done {
+            self.durable.committed.remove(&t);
         }
     }
 
@@ -462,6 +546,7 @@ impl Node {
                     txn,
                     key,
                     commit: r.commit == Some(true),
+                    asked: true,
                 },
             ),
             // Ended: committed, or else (no record at all) presumed abort.
@@ -470,7 +555,8 @@ impl Node {
                 Msg::Decision {
                     txn,
                     key,
-                    commit: self.durable.committed.contains(&txn),
+                    commit: self.durable.committed.contains_key(&txn),
+                    asked: true,
                 },
             ),
         }
@@ -483,6 +569,7 @@ impl Node {
         txn: TxnId,
         key: ShardKey,
         commit: bool,
+        asked: bool,
         out: &mut Out,
     ) {
         if !self.is_primary(key) || self.fenced_below(ctx, key).is_some() {
@@ -505,6 +592,13 @@ impl Node {
         } else {
             PartState::Aborted
         };
+        if asked && !self.bugs.stale_decision_applied && !store.intents.contains_key(&txn) {
+            // The answer to a query this copy made while it held the intent, resolved
+            // since (the answer may be a presumed ABORT of a committed id the coordinator
+            // forgot meanwhile, `forget_replicated`; the decision may be forgotten here
+            // too, below a low-water mark or in a new layout): nothing to do or report.
+            return;
+        }
         let Some(intent) = store.intents.get(&txn) else {
             // Never prepared here (a NO vote, a lost PREPARE) — or the PREPARE was lost by
             // a failover, which only a mode that acknowledges before replicating allows.
@@ -516,12 +610,15 @@ impl Node {
                 coordinator: from,
                 locks: 0,
             });
+            // The primary's epoch: a copy whose log reaches it matches this one (no PREPARE).
+            let epoch = self.meta(key).map(|m| m.epoch).unwrap_or_default();
             out.send(
                 from,
                 Msg::DecisionAck {
                     txn,
                     key,
                     copies: 0,
+                    at: LogPos { epoch, index: 0 },
                 },
             );
             return;
@@ -574,7 +671,7 @@ impl Node {
         for (key, txn, coordinator, locks, first) in ask {
             if self.bugs.participant_commits_on_timeout {
                 // Broken variant: decide alone, as if the coordinator had said COMMIT.
-                self.on_decision(ctx, coordinator, txn, key, true, out);
+                self.on_decision(ctx, coordinator, txn, key, true, false, out);
                 continue;
             }
             if first {
