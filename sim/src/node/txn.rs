@@ -333,17 +333,21 @@ impl Node {
             self.finish_txn_request(req, OpResult::Err(OpError::Aborted(why.to_string())), out);
         }
         for key in keys {
-            out.send(
-                self.primary_of(key),
-                Msg::Decision {
-                    txn,
-                    key,
-                    commit,
-                    asked: false,
-                },
-            );
+            self.send_decision(txn, key, commit, out);
         }
         out.timer(0, Timer::TxnResend(txn));
+    }
+
+    /// The coordinator's decision (not an answer to a query) to the primary this DC
+    /// believes leads shard `key`.
+    fn send_decision(&self, txn: TxnId, key: ShardKey, commit: bool, out: &mut Out) {
+        let msg = Msg::Decision {
+            txn,
+            key,
+            commit,
+            asked: false,
+        };
+        out.send(self.primary_of(key), msg);
     }
 
     pub(crate) fn coord_vote_timeout(&mut self, txn: TxnId, out: &mut Out) {
@@ -381,15 +385,7 @@ impl Node {
         let acks = self.vol.coord.get(&txn).map(|v| &v.acks);
         for &key in rec.participants.keys() {
             if !acks.is_some_and(|a| a.contains_key(&key)) {
-                out.send(
-                    self.primary_of(key),
-                    Msg::Decision {
-                        txn,
-                        key,
-                        commit,
-                        asked: false,
-                    },
-                );
+                self.send_decision(txn, key, commit, out);
             }
         }
         out.timer(ctx.cfg.txn_timeout_ms, Timer::TxnResend(txn));
