@@ -8,13 +8,12 @@
 //! right after it).
 
 use crate::checker::{CheckCtx, Checker};
-use crate::ids::TxnId;
-use crate::ids::{DcId, TableId};
+use crate::ids::{DcId, TableId, TxnId};
 use crate::record::EventKind;
 use crate::sim::Sim;
 use crate::table::Pk;
 use crate::vocab::{ClientOp, Fact, Msg, OpResult, PartState, ShardKey};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 impl Sim {
     /// Runs `f` with the checker and the god's-eye view of the world it checks.
@@ -304,9 +303,8 @@ impl Sim {
     /// on the wire names — a 2PC message, a PREPARE or decision entry in a replication
     /// batch, an intent in a snapshot install. Every decision a shard reports comes from
     /// one of these (a decision message, a query an intent sends, a coordinator's resend).
-    pub(crate) fn txns_in_play(&self) -> std::collections::BTreeSet<TxnId> {
-        use crate::table::Body;
-        let mut open: std::collections::BTreeSet<TxnId> = std::collections::BTreeSet::new();
+    pub(crate) fn txns_in_play(&self) -> BTreeSet<TxnId> {
+        let mut open = BTreeSet::new();
         for n in self.world.nodes.values() {
             open.extend(n.open_txns());
             for r in &n.durable.retired {
@@ -316,12 +314,7 @@ impl Sim {
         for env in self.world.net.in_flight.values() {
             match &env.msg {
                 Msg::Replicate { entries, .. } => {
-                    open.extend(entries.iter().filter_map(|e| match &e.body {
-                        Body::Prepare { txn, .. }
-                        | Body::Commit { txn, .. }
-                        | Body::Abort { txn } => Some(*txn),
-                        Body::Write { .. } => None,
-                    }))
+                    open.extend(entries.iter().filter_map(|e| e.body.txn()))
                 }
                 Msg::InstallSnapshot { store, .. } => open.extend(store.intents.keys().copied()),
                 m => open.extend(m.txn()),

@@ -237,8 +237,9 @@ impl Sim {
     /// and the row locks held. A participant is *in doubt* only once its decision is
     /// overdue (it has prepared, has not learned the decision, its timeout passed and it
     /// is asking the coordinator: the core's `PartState::InDoubt`); before that it is
-    /// merely prepared. The one computation behind the DC table, the map and the
-    /// in-doubt metric.
+    /// merely prepared. The one computation behind the DC table and the map; the
+    /// per-second in-doubt metric takes `in_doubt_total`, which debug builds check
+    /// against this.
     pub fn dc_loads(&self) -> Vec<DcLoad> {
         let mut out: Vec<DcLoad> = self
             .world

@@ -228,6 +228,16 @@ impl Body {
         }
     }
 
+    /// The transaction a 2PC entry (PREPARE, COMMIT, ABORT) belongs to; none for a write.
+    pub fn txn(&self) -> Option<TxnId> {
+        match self {
+            Body::Prepare { txn, .. } | Body::Commit { txn, .. } | Body::Abort { txn } => {
+                Some(*txn)
+            }
+            Body::Write { .. } => None,
+        }
+    }
+
     /// Whether this entry writes row `pk` of its shard.
     pub fn writes_row(&self, pk: &Pk) -> bool {
         self.applied().iter().any(|(w, _)| &w.pk == pk)
