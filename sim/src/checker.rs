@@ -549,12 +549,13 @@ impl Checker {
     }
 
     /// The history's operations that completed after `seq` events were recorded
-    /// (`completed_seq >= seq`), newest first: only those are made entries.
+    /// (`completed_seq >= seq`), newest first: only those are made entries, and the
+    /// walk stops at the first older one (records are kept in completion order).
     pub fn history_since(&self, seq: u64) -> impl Iterator<Item = HistoryEntry> + '_ {
         self.history
             .iter()
             .rev()
-            .filter(move |r| r.completed_seq >= seq)
+            .take_while(move |r| r.completed_seq >= seq)
             .map(|r| r.entry())
     }
 
