@@ -1473,6 +1473,20 @@ pub fn write_label(write_id: u64) -> String {
 
 impl Checker {
     /// How many items each of the checker's collections holds (see `Sim::memory_stats`).
+    /// Its biggest collections apart, then the rest (`Sim::heap_parts`: a measurement).
+    pub(crate) fn into_parts(mut self) -> Vec<(&'static str, Box<dyn std::any::Any>)> {
+        use std::mem::take;
+        vec![
+            ("checker.history", Box::new(take(&mut self.history))),
+            ("checker.last_write", Box::new(take(&mut self.last_write))),
+            ("checker.acked", Box::new(take(&mut self.acked))),
+            ("checker.appended", Box::new(take(&mut self.appended))),
+            ("checker.invocations", Box::new(take(&mut self.invocations))),
+            ("checker.findings", Box::new(take(&mut self.findings))),
+            ("checker.other", Box::new(self)),
+        ]
+    }
+
     pub(crate) fn sizes(&self) -> Vec<(&'static str, usize)> {
         vec![
             ("checker.findings", self.findings.len()),

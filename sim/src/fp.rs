@@ -99,6 +99,13 @@ impl<T> Shared<T> {
     }
 }
 
+impl<T> Shared<T> {
+    /// The value if this is its only owner (else `self` back).
+    pub fn try_unwrap(self) -> Result<T, Self> {
+        Rc::try_unwrap(self.0).map(|i| i.value).map_err(Shared)
+    }
+}
+
 impl<T> Clone for Shared<T> {
     fn clone(&self) -> Self {
         Shared(Rc::clone(&self.0))

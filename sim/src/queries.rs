@@ -362,17 +362,91 @@ impl Sim {
     }
 
     /// Roughly how many heap bytes this run holds (a clone that has since diverged from
-    /// the live run holds about as much): ≈ 1 000 B per stored row and 170 B per other
-    /// counted item (`memory_stats`), fitted to a counting allocator's live bytes for
-    /// worlds from 5 DCs idle to 16 DCs at 500 ops/s over 10 000 keys (within ~10 %).
+    /// the live run holds at most about as much: unchanged shard copies and row cells
+    /// stay shared): ≈ 230 B per stored row (a live row and its compacted twin share
+    /// their cells) and 200 B per other counted item (`memory_stats`), fitted to a
+    /// counting allocator's live bytes (`examples/soak_bytes.rs`, `make soak-bytes`) for
+    /// 16 DCs at 500 ops/s over 10 000 keys at 120, 1 200 and 6 000 simulated s
+    /// (within ~5 %).
     pub fn approx_bytes(&self) -> usize {
         self.memory_stats()
             .iter()
             .map(|&(name, n)| match name {
-                "store.rows" | "store.compacted.rows" => n.saturating_mul(1_000),
-                _ => n.saturating_mul(170),
+                "store.rows" | "store.compacted.rows" => n.saturating_mul(230),
+                _ => n.saturating_mul(200),
             })
             .fold(0, usize::saturating_add)
+    }
+
+    /// The heap bytes each part of this run holds alone, measured by taking it apart:
+    /// `live()` is the process's live heap bytes (a counting allocator's), read before and
+    /// after each part is dropped; parts shared with another owner (a clone, a
+    /// checkpoint) count where their last owner drops them. A measurement for
+    /// `examples/soak_bytes.rs`, not for a running page. (name, bytes), names summed
+    /// over DCs and shard copies, in the order dropped.
+    #[doc(hidden)]
+    pub fn heap_parts(self, live: &dyn Fn() -> usize) -> Vec<(&'static str, usize)> {
+        use std::any::Any;
+        use std::mem::take;
+        let Sim {
+            mut world,
+            rec,
+            checker,
+            workload,
+            ..
+        } = self;
+        let mut parts: Vec<(&'static str, Box<dyn Any>)> = Vec::new();
+        for (_, n) in take(&mut world.nodes) {
+            let mut n = match n.try_unwrap() {
+                Ok(n) => n,
+                Err(shared) => {
+                    parts.push(("node.shared", Box::new(shared)));
+                    continue;
+                }
+            };
+            for (_, st) in take(&mut n.durable.stores) {
+                let mut st = match st.try_unwrap() {
+                    Ok(st) => st,
+                    Err(shared) => {
+                        parts.push(("store.shared", Box::new(shared)));
+                        continue;
+                    }
+                };
+                parts.push(("store.log", Box::new(take(&mut st.log))));
+                parts.push(("store.rows", Box::new(take(&mut st.rows))));
+                let c = take(&mut st.compacted);
+                parts.push(("store.compacted.rows", Box::new(c.rows)));
+                parts.push(("store.other", Box::new(st)));
+                parts.push((
+                    "store.other",
+                    Box::new((c.epochs, c.intents, c.locks, c.resolved)),
+                ));
+            }
+            parts.push(("node.retired", Box::new(take(&mut n.durable.retired))));
+            parts.push(("node.durable.other", Box::new(take(&mut n.durable))));
+            parts.push(("node.volatile", Box::new(take(&mut n.vol))));
+            parts.push(("node.other", Box::new(n)));
+        }
+        parts.push(("net.in_flight", Box::new(take(&mut world.net.in_flight))));
+        parts.push(("world.queue+other", Box::new(world)));
+        let mut r = rec;
+        parts.push(("rec.events", Box::new(take(&mut r.events))));
+        parts.push(("rec.metrics", Box::new(take(&mut r.metrics))));
+        parts.push(("rec.txns", Box::new(take(&mut r.txns))));
+        parts.push(("rec.other", Box::new(r)));
+        parts.extend(checker.into_parts());
+        parts.push(("workload", Box::new(workload)));
+        let mut out: Vec<(&'static str, usize)> = Vec::new();
+        for (name, p) in parts {
+            let before = live();
+            drop(p);
+            let freed = before.saturating_sub(live());
+            match out.iter_mut().find(|e| e.0 == name) {
+                Some(e) => e.1 += freed,
+                None => out.push((name, freed)),
+            }
+        }
+        out
     }
 
     /// How many items each growing collection holds, summed over DCs and shard copies

@@ -281,11 +281,128 @@ pub struct Intent {
     pub at: SimTime,
 }
 
+/// A row's cells: each column's value and the version that wrote it, sorted by column,
+/// in one shared allocation.
+///
+/// Why not a `BTreeMap`: a map's first node holds room for 11 cells (~800 B for a row of
+/// one or two), and every copy of a row (a shard's compacted snapshot, a checkpoint's
+/// copy of a shard, a read's reply) copied it. Here a copy is a reference count, a write
+/// builds the row's new cells (rows have a few columns). Iteration, equality, hash and
+/// serialized form are a map's (sorted by column, one entry per column).
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct Cells(Rc<[(Text, (Value, Version))]>);
+
+impl Cells {
+    /// No cells.
+    pub fn new() -> Cells {
+        Cells::default()
+    }
+
+    /// The cell of `column`.
+    pub fn get(&self, column: &str) -> Option<&(Value, Version)> {
+        self.find(column).ok().map(|i| &self.0[i].1)
+    }
+
+    /// Whether `column` is set.
+    pub fn contains_key(&self, column: &str) -> bool {
+        self.find(column).is_ok()
+    }
+
+    /// How many cells.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// (column, (value, version)) by column.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&Text, &(Value, Version))> + '_ {
+        self.0.iter().map(|(c, v)| (c, v))
+    }
+
+    /// The columns, sorted.
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &Text> + '_ {
+        self.0.iter().map(|(c, _)| c)
+    }
+
+    /// The (value, version) pairs by column.
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = &(Value, Version)> + '_ {
+        self.0.iter().map(|(_, v)| v)
+    }
+
+    /// Sets `column` (a map's `insert`).
+    pub fn insert(&mut self, column: Text, cell: (Value, Version)) {
+        self.edit(|v| match v.binary_search_by(|(c, _)| (**c).cmp(&*column)) {
+            Ok(i) => v[i].1 = cell,
+            Err(i) => v.insert(i, (column, cell)),
+        });
+    }
+
+    /// Removes `column` if set.
+    pub fn remove(&mut self, column: &str) {
+        if let Ok(i) = self.find(column) {
+            self.edit(|v| {
+                v.remove(i);
+            });
+        }
+    }
+
+    /// Removes every cell.
+    pub fn clear(&mut self) {
+        *self = Cells::new();
+    }
+
+    fn find(&self, column: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(c, _)| (**c).cmp(column))
+    }
+
+    fn edit(&mut self, f: impl FnOnce(&mut Vec<(Text, (Value, Version))>)) {
+        let mut v = self.0.to_vec();
+        f(&mut v);
+        self.0 = v.into();
+    }
+}
+
+impl FromIterator<(Text, (Value, Version))> for Cells {
+    fn from_iter<I: IntoIterator<Item = (Text, (Value, Version))>>(it: I) -> Cells {
+        let mut v: Vec<(Text, (Value, Version))> = Vec::new();
+        for (c, cell) in it {
+            match v.binary_search_by(|(k, _)| k.cmp(&c)) {
+                Ok(i) => v[i].1 = cell,
+                Err(i) => v.insert(i, (c, cell)),
+            }
+        }
+        Cells(v.into())
+    }
+}
+
+impl fmt::Debug for Cells {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for Cells {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Cells {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Cells, D::Error> {
+        let m = BTreeMap::<Text, (Value, Version)>::deserialize(d)?;
+        Ok(m.into_iter().collect())
+    }
+}
+
 /// A row as a DC stores it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Row {
     /// Each column's value and the version that wrote it.
-    pub cells: BTreeMap<Text, (Value, Version)>,
+    pub cells: Cells,
     /// Version of the last write to the row (a delete leaves a tombstone).
     pub version: Version,
     /// A tombstone.
@@ -555,6 +672,15 @@ impl ShardStore {
                 &mut c.resolved,
                 &e,
             );
+            // A row the snapshot now holds as the live rows do (no retained entry wrote
+            // it since) shares their cells: one copy of a quiet row, not two.
+            for (w, _) in e.body.applied() {
+                if let (Some(a), Some(b)) = (c.rows.get_mut(&w.pk), self.rows.get(&w.pk)) {
+                    if a == b {
+                        a.cells = b.cells.clone();
+                    }
+                }
+            }
             c.last = e.pos;
         }
         n as u64
@@ -655,7 +781,7 @@ fn release(
 fn apply_write(rows: &mut BTreeMap<Pk, Row>, op: &WriteOp, write_id: u64, ver: &Version) {
     let ver = ver.clone();
     let fresh = |ver: &Version| Row {
-        cells: BTreeMap::new(),
+        cells: Cells::new(),
         version: ver.clone(),
         deleted: false,
         write_id,
@@ -663,9 +789,10 @@ fn apply_write(rows: &mut BTreeMap<Pk, Row>, op: &WriteOp, write_id: u64, ver: &
     match &op.kind {
         WriteKind::Put(cols) => {
             let mut row = fresh(&ver);
-            for (c, v) in cols {
-                row.cells.insert(c.clone(), (v.clone(), ver.clone()));
-            }
+            row.cells = cols
+                .iter()
+                .map(|(c, v)| (c.clone(), (v.clone(), ver.clone())))
+                .collect();
             rows.insert(op.pk.clone(), row);
         }
         WriteKind::Update { set, delete } => {
@@ -674,12 +801,17 @@ fn apply_write(rows: &mut BTreeMap<Pk, Row>, op: &WriteOp, write_id: u64, ver: &
                 row.cells.clear();
                 row.deleted = false;
             }
-            for (c, v) in set {
-                row.cells.insert(c.clone(), (v.clone(), ver.clone()));
-            }
-            for c in delete {
-                row.cells.remove(c);
-            }
+            // One new allocation for the row's cells, not one per column.
+            let cells = std::mem::take(&mut row.cells);
+            row.cells = cells
+                .iter()
+                .map(|(c, cell)| (c.clone(), cell.clone()))
+                .chain(
+                    set.iter()
+                        .map(|(c, v)| (c.clone(), (v.clone(), ver.clone()))),
+                )
+                .filter(|(c, _)| !delete.contains(c))
+                .collect();
             row.version = ver;
             row.write_id = write_id;
         }
