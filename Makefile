@@ -107,7 +107,7 @@ define e2e_tests
 		PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 ./node_modules/.bin/playwright test
 endef
 
-.PHONY: help tools serve test test-native test-web sweep dist single e2e size bench bench-compare bench-placement bench-seek seek-page explore-bench bench-wasm frametime mem-hour mem-soak soak clean
+.PHONY: help tools serve test test-native test-web sweep dist single e2e size bench bench-compare bench-placement bench-seek seek-page explore-bench bench-wasm frametime mem-hour mem-soak soak-bytes soak clean
 
 help:
 	@sed -n '3,21p' Makefile | sed 's/^# \{0,1\}//'
@@ -204,6 +204,12 @@ mem-hour:
 # The soak's world natively, for the ~200 simulated minutes its 10 wall minutes reach.
 mem-soak:
 	cargo run --quiet --release -p tablestore-sim --example memory -- 200 '?dcs=16&keys=10000&rate=500' 10
+
+# Where the soak world's bytes go (a counting allocator, sim/examples/soak_bytes.rs): the
+# live run part by part and its checkpoints, at 1 200 and 6 000 simulated s (minutes 2
+# and 10 of `make soak` at ~10×).
+soak-bytes:
+	cargo run --quiet --release -p tablestore-sim --example soak_bytes -- 1200,6000
 
 # Bounded memory in the browser: renderer memory, JS heap, speed reached and frame time
 # every 30 s (e2e/soak.mjs; a measurement).

@@ -46,9 +46,11 @@ pub const CHECKPOINT_MS: u64 = 2_000;
 /// At most this many checkpoints per branch (shared ones count once per branch).
 pub const MAX_CHECKPOINTS: usize = 48;
 /// Checkpoints per branch together hold at most about this many bytes (estimated with
-/// `Sim::approx_bytes`): a 16-DC world at 500 ops/s weighs ~100 MB, so unbounded by bytes
-/// its 48 checkpoints filled wasm32's 4 GB in a minute at full speed; the default world
-/// (≈ 10 MB at 30 minutes) keeps all 48.
+/// `Sim::approx_bytes`, the world's size: a checkpoint holds alone at most that, since
+/// unchanged shard copies and row cells stay shared): the soak's 16-DC world at 500
+/// ops/s over 10 000 keys weighs ~60–80 MB (`make soak-bytes`), so unbounded by bytes
+/// its 48 checkpoints would fill wasm32's 4 GB; the default world (≈ 10 MB at 30
+/// minutes) keeps all 48.
 pub const CHECKPOINT_BUDGET: usize = 384 << 20;
 
 /// A clone of the run at a moment, with how many logged commands it had applied.
