@@ -15,6 +15,7 @@
 #   make frametime          frame time of the built page with 16 DCs (e2e/frametime.mjs)
 #   make mem-hour           one simulated hour, 16 DCs, 2 000 ops/s: collection sizes every 5 min and peak RSS
 #   make mem-soak           the soak's world (?dcs=16&keys=10000&rate=500) natively for 200 simulated min
+#   make soak-bytes         the same world's bytes part by part and its checkpoints' (counting allocator) at 1 200 / 6 000 s
 #   make soak               the built page, 16 DCs, 10 000 keys, 500 ops/s at full speed for 10 min (SOAK_SECS=120: shorter)
 #   make dist               release build into dist/ (relative paths: publish the folder anywhere)
 #   make single             dist/ as one self-contained file: dist-single/tablestore.html
@@ -110,7 +111,7 @@ endef
 .PHONY: help tools serve test test-native test-web sweep dist single e2e size bench bench-compare bench-placement bench-seek seek-page explore-bench bench-wasm frametime mem-hour mem-soak soak-bytes soak clean
 
 help:
-	@sed -n '3,21p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,22p' Makefile | sed 's/^# \{0,1\}//'
 
 tools:
 	$(TOOLS) test
