@@ -111,7 +111,7 @@ endef
 .PHONY: help tools serve test test-native test-web sweep dist single e2e size bench bench-compare bench-placement bench-seek seek-page explore-bench bench-wasm frametime mem-hour mem-soak soak-bytes soak clean
 
 help:
-	@sed -n '3,22p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,23p' Makefile | sed 's/^# \{0,1\}//'
 
 tools:
 	$(TOOLS) test
