@@ -828,6 +828,50 @@ mod tests {
     use super::*;
 
     #[test]
+    fn cells_behave_as_the_map_they_replace_hash_and_serialize_alike() {
+        let ver = |i: u64| Version {
+            pos: LogPos {
+                epoch: Epoch::default(),
+                index: i,
+            },
+            origin: DcId(0),
+            at: SimTime::ZERO,
+        };
+        let t = |s: &str| -> Text { s.into() };
+        let mut cells = Cells::new();
+        let mut map: BTreeMap<Text, (Value, Version)> = BTreeMap::new();
+        for (c, v, i) in [("b", 1, 1), ("a", 2, 2), ("c", 3, 3), ("b", 4, 4)] {
+            cells.insert(t(c), (Value::Int(v), ver(i)));
+            map.insert(t(c), (Value::Int(v), ver(i)));
+        }
+        cells.remove("c");
+        map.remove("c");
+        cells.remove("zz");
+        let shared = cells.clone();
+        cells.insert(t("d"), (Value::Int(5), ver(5)));
+        map.insert(t("d"), (Value::Int(5), ver(5)));
+        assert_eq!(
+            shared.len(),
+            2,
+            "a copy keeps its cells when the other changes"
+        );
+        assert!(
+            cells.iter().eq(map.iter()),
+            "sorted by column, last write wins"
+        );
+        assert_eq!(cells.get("b"), map.get("b"));
+        assert!(cells.contains_key("d") && !cells.contains_key("c"));
+        assert_eq!(crate::fp::fingerprint(&cells), crate::fp::fingerprint(&map));
+        let json = serde_json::to_string(&cells).expect("serializes");
+        assert_eq!(json, serde_json::to_string(&map).expect("serializes"));
+        let back: Cells = serde_json::from_str(&json).expect("parses");
+        assert_eq!(back, cells);
+        assert_eq!(format!("{cells:?}"), format!("{map:?}"));
+        cells.clear();
+        assert!(cells.is_empty());
+    }
+
+    #[test]
     fn a_mark_forgets_only_its_coordinators_decisions_below_it_and_never_moves_down() {
         let (a, b) = (DcId(0), DcId(1));
         let mut d = Decisions::default();
