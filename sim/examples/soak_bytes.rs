@@ -67,7 +67,7 @@ fn main() {
     println!("soak_bytes: settings {q}");
     let base = live();
     let mut tl = Timeline::new(cfg).expect("valid settings");
-    for &s in &secs {
+    for (i, &s) in secs.iter().enumerate() {
         // Frame-sized steps (the page moves ~100 simulated ms per frame at 10×).
         while tl.now() < SimTime(s * 1_000) {
             tl.advance_by(100);
@@ -105,6 +105,9 @@ fn main() {
                 .map(|n| format!("  {n} items, {} B each", b / n))
                 .unwrap_or_default();
             println!("    {name:<24} {:>10}{per}", mb(*b));
+        }
+        if i + 1 == secs.len() {
+            break;
         }
         // Go on from here: a new timeline replays to here (same run, same state).
         tl = Timeline::new(cfg).expect("valid settings");
