@@ -419,6 +419,11 @@ fn shard_text(table: Option<&str>, shard: crate::ids::ShardId) -> String {
 
 /// Appends `n` in decimal (what `{n}` writes).
 fn push_u64(s: &mut String, mut n: u64) {
+    // Most numbers here are one digit (copies, terms, DC ids).
+    if n < 10 {
+        s.push(char::from(b'0' + n as u8));
+        return;
+    }
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     loop {
