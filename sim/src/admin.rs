@@ -222,7 +222,7 @@ impl Sim {
         self.world.nodes.remove(&d);
         std::rc::Rc::make_mut(&mut self.world.dcs).remove(&d);
         self.world.net.cut.retain(|&(a, b)| a != d && b != d);
-        self.world.net.latency.retain(|&(a, b), _| a != d && b != d);
+        self.world.net.latency.remove_dc(d);
         std::rc::Rc::make_mut(&mut self.world.cfg)
             .workload
             .client_dcs

@@ -193,7 +193,7 @@ impl Sim {
                 self.checker
                     .on_part(now, key, txn, state, &self.world.cfg.tables);
                 let table = self.world.cfg.tables.get(key.0 .0 as usize);
-                let shard = format!("{} {}", table.map_or("?", |t| t.name.as_str()), key.1);
+                let shard = shard_text(table.map(|t| t.name.as_str()), key.1);
                 self.rec.note_part(now, dc, txn, shard, state, locks);
                 Some(EventKind::Part { txn, state })
             }
@@ -356,43 +356,86 @@ impl Sim {
     }
 }
 
+/// What a request returned, as the event log shows it. Built with `push_str` rather than
+/// `format!`: it runs once per client operation, and the formatting machinery cost more
+/// than the rest of recording the operation (the text is the same).
 fn describe_result(r: &OpResult, by: Option<DcId>) -> String {
-    let by = ByDc(by);
+    let mut s = String::with_capacity(64);
     match r {
-        OpResult::Row(Some(row)) if !row.deleted => format!(
-            "row at #{} ({}){by}",
-            row.version.pos.index, row.version.pos.epoch
-        ),
-        OpResult::Row(_) => format!("no row{by}"),
-        OpResult::Written { pos, copies, .. } => format!(
-            "written at #{} ({}), {copies} cop{}{by}",
-            pos.index,
-            pos.epoch,
-            if *copies == 1 { "y" } else { "ies" }
-        ),
+        OpResult::Row(Some(row)) if !row.deleted => {
+            s.push_str("row at #");
+            push_u64(&mut s, row.version.pos.index);
+            s.push_str(" (e");
+            push_u64(&mut s, u64::from(row.version.pos.epoch.term));
+            s.push(')');
+        }
+        OpResult::Row(_) => s.push_str("no row"),
+        OpResult::Written { pos, copies, .. } => {
+            s.push_str("written at #");
+            push_u64(&mut s, pos.index);
+            s.push_str(" (e");
+            push_u64(&mut s, u64::from(pos.epoch.term));
+            s.push_str("), ");
+            push_u64(&mut s, u64::from(*copies));
+            s.push_str(if *copies == 1 { " copy" } else { " copies" });
+        }
         OpResult::Committed { shards } => {
             let fewest = shards.iter().map(|s| s.2).min().unwrap_or(0);
-            format!(
-                "committed in {} shard(s), at least {fewest} cop{} each{by}",
-                shards.len(),
-                if fewest == 1 { "y" } else { "ies" }
-            )
+            s.push_str("committed in ");
+            push_u64(&mut s, shards.len() as u64);
+            s.push_str(" shard(s), at least ");
+            push_u64(&mut s, u64::from(fewest));
+            s.push_str(if fewest == 1 { " copy" } else { " copies" });
+            s.push_str(" each");
         }
-        OpResult::Rows(rows) => format!("{} row(s)", rows.len()),
-        OpResult::Err(e) => format!("{e}{by}"),
+        // No ` by DCn` here (as before).
+        OpResult::Rows(rows) => {
+            push_u64(&mut s, rows.len() as u64);
+            s.push_str(" row(s)");
+            return s;
+        }
+        OpResult::Err(e) => {
+            use std::fmt::Write;
+            let _ = write!(s, "{e}");
+        }
     }
+    if let Some(d) = by {
+        s.push_str(" by DC");
+        push_u64(&mut s, u64::from(d.0));
+    }
+    s
 }
 
-/// ` by dc3` (nothing for None), formatted in place rather than into a string of its own.
-struct ByDc(Option<DcId>);
+/// A participant shard as the 2PC trace names it: `<table> s<shard>` (`?` for a table
+/// gone from the settings), built without `format!` (once per participant state change).
+fn shard_text(table: Option<&str>, shard: crate::ids::ShardId) -> String {
+    let table = table.unwrap_or("?");
+    let mut s = String::with_capacity(table.len() + 12);
+    s.push_str(table);
+    s.push_str(" s");
+    push_u64(&mut s, u64::from(shard.0));
+    s
+}
 
-impl std::fmt::Display for ByDc {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0 {
-            Some(d) => write!(f, " by {d}"),
-            None => Ok(()),
+/// Appends `n` in decimal (what `{n}` writes).
+fn push_u64(s: &mut String, mut n: u64) {
+    // Most numbers here are one digit (copies, terms, DC ids).
+    if n < 10 {
+        s.push(char::from(b'0' + n as u8));
+        return;
+    }
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
         }
     }
+    // Only ASCII digits were written.
+    s.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
 }
 
 #[cfg(test)]
@@ -418,6 +461,89 @@ mod tests {
             ]
             .iter()
             .any(|v| s.contains(v))
+    }
+
+    /// The text built by hand reads exactly as `format!` wrote it before (the event log
+    /// and the trace hash depend on it).
+    #[test]
+    fn results_read_as_format_wrote_them() {
+        use crate::ids::{ShardId, TableId};
+        use crate::table::{Epoch, LogPos, Row, Version};
+        use crate::time::SimTime;
+        let pos = LogPos {
+            epoch: Epoch { term: 12, by: 3 },
+            index: 40_307,
+        };
+        let row = |deleted| Row {
+            cells: Default::default(),
+            version: Version {
+                pos,
+                origin: DcId(3),
+                at: SimTime(5),
+            },
+            deleted,
+            write_id: 9,
+        };
+        let by_text = |by: Option<DcId>| by.map(|d| format!(" by {d}")).unwrap_or_default();
+        for by in [None, Some(DcId(0)), Some(DcId(15))] {
+            let b = by_text(by);
+            let cases = [
+                (
+                    OpResult::Row(Some(row(false))),
+                    format!("row at #{} ({}){b}", pos.index, pos.epoch),
+                ),
+                (OpResult::Row(Some(row(true))), format!("no row{b}")),
+                (OpResult::Row(None), format!("no row{b}")),
+                (
+                    OpResult::Written {
+                        pos,
+                        write_id: 1,
+                        copies: 1,
+                    },
+                    format!("written at #{} ({}), 1 copy{b}", pos.index, pos.epoch),
+                ),
+                (
+                    OpResult::Written {
+                        pos: LogPos::default(),
+                        write_id: 1,
+                        copies: 0,
+                    },
+                    format!("written at #0 (e0), 0 copies{b}"),
+                ),
+                (
+                    OpResult::Committed {
+                        shards: vec![
+                            ((TableId(0), ShardId(1)), DcId(2), 3),
+                            ((TableId(1), ShardId(7)), DcId(4), 1),
+                        ],
+                    },
+                    format!("committed in 2 shard(s), at least 1 copy each{b}"),
+                ),
+                (
+                    OpResult::Committed { shards: vec![] },
+                    format!("committed in 0 shard(s), at least 0 copies each{b}"),
+                ),
+                (OpResult::Rows(vec![]), "0 row(s)".to_string()),
+                (
+                    OpResult::Err(OpError::Locked { txn: TxnId(7) }),
+                    format!("{}{b}", OpError::Locked { txn: TxnId(7) }),
+                ),
+            ];
+            for (r, want) in cases {
+                assert_eq!(describe_result(&r, by), want);
+            }
+        }
+        assert_eq!(
+            super::shard_text(Some("orders"), ShardId(123)),
+            format!("orders {}", ShardId(123))
+        );
+        assert_eq!(super::shard_text(None, ShardId(0)), "? s0");
+        let mut s = String::new();
+        for n in [0, 9, 10, 99, 100, 65_535, u64::MAX] {
+            s.clear();
+            super::push_u64(&mut s, n);
+            assert_eq!(s, n.to_string());
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@
 //!
 //! Where things are, one hop from here:
 //! - the `Sim` handle and its event loop: `sim`; the world it runs over (queue, routing,
-//!   the one `Ctx` lent to nodes): `world`;
+//!   the one `Ctx` lent to nodes): `world`, its event queue: `queue`;
 //! - what is recorded (event log, trace hash, counters, metrics, 2PC traces): `record`,
 //!   fed by `facts` (what the world makes of what nodes report);
 //! - user commands and their validation: `commands`; settings and membership: `admin`;
@@ -49,6 +49,7 @@ mod node;
 pub mod pacing;
 pub mod placement;
 mod queries;
+mod queue;
 mod record;
 pub mod report;
 pub mod rng;

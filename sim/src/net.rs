@@ -10,7 +10,7 @@ use crate::ids::TxnId;
 use crate::time::SimTime;
 use crate::vocab::{Msg, MsgKind};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 use std::rc::Rc;
 
 /// A message on the wire.
@@ -136,11 +136,62 @@ impl InFlight {
     }
 }
 
+/// One-way latencies in ms, by ordered pair of DC ids: a dense square table indexed by id
+/// (ids are small and never reused), read per message sent and per replica ranked, where
+/// a map cost a tree search each time. A pair never set reads as absent.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Latency {
+    /// Side of the table: every id set so far is below it.
+    n: usize,
+    /// `cells[a * n + b]`: the latency `a → b`, if set.
+    cells: Vec<Option<u32>>,
+}
+
+impl Latency {
+    /// The latency `a → b`, if set.
+    pub fn get(&self, (a, b): &(DcId, DcId)) -> Option<u32> {
+        let (a, b) = (usize::from(a.0), usize::from(b.0));
+        if a < self.n && b < self.n {
+            self.cells[a * self.n + b]
+        } else {
+            None
+        }
+    }
+
+    /// Sets the latency `a → b` (growing the table to cover both ids).
+    pub fn insert(&mut self, (a, b): (DcId, DcId), ms: u32) {
+        let (a, b) = (usize::from(a.0), usize::from(b.0));
+        let need = a.max(b) + 1;
+        if need > self.n {
+            let mut cells = vec![None; need * need];
+            for i in 0..self.n {
+                cells[i * need..i * need + self.n]
+                    .copy_from_slice(&self.cells[i * self.n..(i + 1) * self.n]);
+            }
+            self.cells = cells;
+            self.n = need;
+        }
+        self.cells[a * self.n + b] = Some(ms);
+    }
+
+    /// Forgets every latency from or to `d` (a removed DC).
+    pub fn remove_dc(&mut self, d: DcId) {
+        let d = usize::from(d.0);
+        if d >= self.n {
+            return;
+        }
+        for i in 0..self.n {
+            self.cells[d * self.n + i] = None;
+            self.cells[i * self.n + d] = None;
+        }
+    }
+}
+
 /// The WAN between the DCs.
 #[derive(Clone, Debug, Default)]
 pub struct Network {
     /// One-way latency in ms for each ordered pair of distinct DCs.
-    pub latency: BTreeMap<(DcId, DcId), u32>,
+    pub latency: Latency,
     /// Directions that are cut.
     pub cut: BTreeSet<(DcId, DcId)>,
     /// Each message's extra delay is drawn from 0 to this many ms.
@@ -162,7 +213,35 @@ impl Network {
         if src == dst {
             0
         } else {
-            self.latency.get(&(src, dst)).copied().unwrap_or(100)
+            self.latency.get(&(src, dst)).unwrap_or(100)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Latency;
+    use crate::ids::DcId;
+
+    /// The table reads as the map it replaced: what was set, kept as it grows, forgotten
+    /// for a removed DC, absent elsewhere.
+    #[test]
+    fn latency_reads_what_was_set_as_it_grows_and_forgets_a_removed_dc() {
+        let mut l = Latency::default();
+        assert_eq!(l.get(&(DcId(0), DcId(1))), None);
+        l.insert((DcId(0), DcId(1)), 30);
+        l.insert((DcId(1), DcId(0)), 31);
+        l.insert((DcId(5), DcId(2)), 70);
+        assert_eq!(l.get(&(DcId(0), DcId(1))), Some(30));
+        assert_eq!(l.get(&(DcId(1), DcId(0))), Some(31));
+        assert_eq!(l.get(&(DcId(5), DcId(2))), Some(70));
+        assert_eq!(l.get(&(DcId(2), DcId(5))), None);
+        assert_eq!(l.get(&(DcId(9), DcId(0))), None);
+        l.insert((DcId(0), DcId(1)), 40);
+        l.remove_dc(DcId(5));
+        assert_eq!(l.get(&(DcId(0), DcId(1))), Some(40));
+        assert_eq!(l.get(&(DcId(5), DcId(2))), None);
+        l.remove_dc(DcId(99));
+        assert_eq!(l.get(&(DcId(1), DcId(0))), Some(31));
     }
 }

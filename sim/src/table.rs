@@ -38,6 +38,12 @@ pub const COMPACT_EVERY: u64 = 16;
 /// messages and the history. Hashes, orders and serializes as the `String` it replaced.
 pub type Text = Rc<str>;
 
+/// A transaction's writes to one shard, with their write ids: shared (`Rc`) by the
+/// coordinator's record, its PREPARE, the PREPARE entry, each copy's intent and the COMMIT
+/// entry, which all hold the same list. Hashes, compares and serializes as the `Vec` it
+/// replaced.
+pub type TxnWrites = Rc<[(WriteOp, u64)]>;
+
 /// A cell value.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Value {
@@ -199,7 +205,7 @@ pub enum Body {
         /// Its coordinator, asked for the decision when it is overdue.
         coordinator: DcId,
         /// The writes (with their write ids) it will apply if it commits.
-        writes: Vec<(WriteOp, u64)>,
+        writes: TxnWrites,
         /// The coordinator's low-water mark when it sent the PREPARE: every transaction
         /// it coordinates below it had ended (`Decisions::forget_below`).
         low: TxnId,
@@ -209,7 +215,7 @@ pub enum Body {
         /// The transaction.
         txn: TxnId,
         /// Its writes to this shard (a copy of the PREPARE's).
-        writes: Vec<(WriteOp, u64)>,
+        writes: TxnWrites,
     },
     /// The decision ABORT: drops the transaction's intents, releases its locks.
     Abort {
@@ -274,7 +280,7 @@ pub struct Intent {
     /// Its coordinator.
     pub coordinator: DcId,
     /// Its writes to this shard.
-    pub writes: Vec<(WriteOp, u64)>,
+    pub writes: TxnWrites,
     /// Where its PREPARE entry sits.
     pub pos: LogPos,
     /// When the PREPARE was appended.
@@ -736,7 +742,7 @@ fn apply(
             low,
         } => {
             resolved.forget_below(*coordinator, *low);
-            for (w, _) in writes {
+            for (w, _) in writes.iter() {
                 locks.insert(w.pk.clone(), *txn);
             }
             intents.insert(
@@ -752,7 +758,7 @@ fn apply(
         Body::Commit { txn, writes } => {
             let coordinator = release(intents, locks, *txn);
             resolved.insert(*txn, coordinator, true, e.pos.index);
-            for (w, id) in writes {
+            for (w, id) in writes.iter() {
                 apply_write(rows, w, *id, &ver);
             }
         }
@@ -770,7 +776,7 @@ fn release(
     txn: TxnId,
 ) -> Option<DcId> {
     let i = intents.remove(&txn)?;
-    for (w, _) in &i.writes {
+    for (w, _) in i.writes.iter() {
         if locks.get(&w.pk) == Some(&txn) {
             locks.remove(&w.pk);
         }

@@ -423,7 +423,7 @@ pub(crate) enum Msg {
     Prepare {
         txn: TxnId,
         key: ShardKey,
-        writes: Vec<(WriteOp, u64)>,
+        writes: crate::table::TxnWrites,
         /// The coordinator's low-water mark: every transaction it coordinates below it
         /// has ended (`table::Decisions`).
         low: TxnId,

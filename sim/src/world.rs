@@ -17,10 +17,11 @@ use crate::ids::DcId;
 use crate::net::{DropReason, Envelope, Network};
 use crate::node::{Bugs, Ctx, Node};
 use crate::placement::{Member, Placement};
+use crate::queue::EventQueue;
 use crate::rng::Rng;
 use crate::time::SimTime;
 use crate::vocab::{Effect, Msg, Out, Timer};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// What the event queue holds.
@@ -43,10 +44,8 @@ pub(crate) struct World {
     pub(crate) now: SimTime,
     /// Last sequence number given to an event or a message.
     seq: u64,
-    /// Pending events by instant; within an instant in `seq` order. `seq` only grows, so
-    /// appending keeps each instant's list sorted: popping the first instant's front gives
-    /// `(time, seq)` order, with one map operation per instant rather than per event.
-    queue: BTreeMap<SimTime, VecDeque<(u64, Ev)>>,
+    /// Pending events in `(time, seq)` order (see `queue`).
+    queue: EventQueue<Ev>,
     /// Events processed since the start.
     pub(crate) steps: u64,
     /// Network jitter and loss draws.
@@ -64,9 +63,6 @@ pub(crate) struct World {
     /// The last routed `Out`'s buffer, reused by the next handler (one allocation per
     /// handler call saved; see `Sim::route`).
     pub(crate) spare: Vec<Effect>,
-    /// Emptied per-instant event lists, reused for the next new instant (an allocation
-    /// per simulated instant saved). Always empty lists; not part of the state.
-    spare_lists: Vec<VecDeque<(u64, Ev)>>,
 }
 
 impl World {
@@ -101,7 +97,7 @@ impl World {
         World {
             now: SimTime::ZERO,
             seq: 0,
-            queue: BTreeMap::new(),
+            queue: EventQueue::default(),
             steps: 0,
             rng,
             cfg: Rc::new(cfg),
@@ -110,7 +106,6 @@ impl World {
             net,
             placement: Rc::new(placement),
             spare: Vec::new(),
-            spare_lists: Vec::new(),
         }
     }
 
@@ -173,11 +168,7 @@ impl World {
 
     /// Queues `ev` at `at`; `seq` is the newest sequence number (so it sorts last there).
     fn enqueue(&mut self, at: SimTime, seq: u64, ev: Ev) {
-        let spare = &mut self.spare_lists;
-        self.queue
-            .entry(at)
-            .or_insert_with(|| spare.pop().unwrap_or_default())
-            .push_back((seq, ev));
+        self.queue.push(at, seq, ev);
     }
 
     /// Arms `timer` for node `dc` in incarnation `inc`, `after` ms from now.
@@ -187,23 +178,17 @@ impl World {
 
     /// Instant of the next pending event.
     pub(crate) fn next_at(&self) -> Option<SimTime> {
-        self.queue.first_key_value().map(|(&at, _)| at)
+        self.queue.next_at()
     }
 
     /// Events queued (see `Sim::memory_stats`).
     pub(crate) fn queued(&self) -> usize {
-        self.queue.values().map(VecDeque::len).sum()
+        self.queue.len()
     }
 
     /// Takes the next event and moves the clock to it.
     pub(crate) fn pop(&mut self) -> Option<Ev> {
-        let mut first = self.queue.first_entry()?;
-        let at = *first.key();
-        let (_, ev) = first.get_mut().pop_front()?;
-        if first.get().is_empty() {
-            let list = first.remove();
-            self.recycle(list);
-        }
+        let (at, ev) = self.queue.pop()?;
         self.steps += 1;
         self.now = self.now.max(at);
         Some(ev)
@@ -212,7 +197,7 @@ impl World {
     /// Takes the event with key `key` off the queue out of order (the explorer's choice),
     /// moving the clock to its instant if that is later.
     pub(crate) fn take_event(&mut self, key: (SimTime, u64)) -> Option<Ev> {
-        let ev = self.remove_queued(key)?;
+        let ev = self.queue.remove(key)?;
         self.steps += 1;
         self.now = self.now.max(key.0);
         Some(ev)
@@ -221,33 +206,12 @@ impl World {
     /// Removes the event with key `key` without running it or moving the clock (a message
     /// the explorer delivers early or drops).
     pub(crate) fn unqueue(&mut self, key: (SimTime, u64)) {
-        self.remove_queued(key);
-    }
-
-    fn remove_queued(&mut self, (at, seq): (SimTime, u64)) -> Option<Ev> {
-        let list = self.queue.get_mut(&at)?;
-        let i = list.iter().position(|(s, _)| *s == seq)?;
-        let (_, ev) = list.remove(i)?;
-        if list.is_empty() {
-            if let Some(l) = self.queue.remove(&at) {
-                self.recycle(l);
-            }
-        }
-        Some(ev)
-    }
-
-    /// Keeps an emptied event list for reuse (a few suffice: instants come and go).
-    fn recycle(&mut self, list: VecDeque<(u64, Ev)>) {
-        if self.spare_lists.len() < 64 {
-            self.spare_lists.push(list);
-        }
+        self.queue.remove(key);
     }
 
     /// The queued events with their `(time, seq)` keys, in that order.
     pub(crate) fn events(&self) -> impl Iterator<Item = ((SimTime, u64), &Ev)> {
-        self.queue
-            .iter()
-            .flat_map(|(&at, list)| list.iter().map(move |(seq, ev)| ((at, *seq), ev)))
+        self.queue.iter()
     }
 
     // ------------------------------------------------------------ the network

@@ -140,7 +140,7 @@ pub(crate) struct Ctx<'a> {
     pub(crate) now: SimTime,
     pub(crate) cfg: &'a SimConfig,
     pub(crate) placement: &'a Placement,
-    latency: &'a BTreeMap<(DcId, DcId), u32>,
+    latency: &'a crate::net::Latency,
 }
 
 impl<'a> Ctx<'a> {
@@ -149,7 +149,7 @@ impl<'a> Ctx<'a> {
         now: SimTime,
         cfg: &'a SimConfig,
         placement: &'a Placement,
-        latency: &'a BTreeMap<(DcId, DcId), u32>,
+        latency: &'a crate::net::Latency,
     ) -> Ctx<'a> {
         Ctx {
             now,
@@ -175,7 +175,7 @@ impl<'a> Ctx<'a> {
         if a == b {
             0
         } else {
-            self.latency.get(&(a, b)).copied().unwrap_or(u32::MAX)
+            self.latency.get(&(a, b)).unwrap_or(u32::MAX)
         }
     }
 }

@@ -669,7 +669,7 @@ fn snapshot_of(store: &ShardStore, without_intents: bool) -> ShardStore {
         s.compacted.locks.clear();
         for t in gone {
             if let Some(i) = s.intents.remove(&t) {
-                for (w, _) in &i.writes {
+                for (w, _) in i.writes.iter() {
                     if s.locks.get(&w.pk) == Some(&t) {
                         s.locks.remove(&w.pk);
                     }

@@ -9,7 +9,7 @@
 use super::detector::Detector;
 use crate::fp::Shared;
 use crate::ids::{DcId, ReqId, TxnId};
-use crate::table::{Epoch, LogPos, Pk, Row, ShardStore, WriteOp};
+use crate::table::{Epoch, LogPos, Pk, Row, ShardStore};
 use crate::time::SimTime;
 use crate::vocab::{ClientOp, CoordState, PeerState, ShardInfo, ShardKey};
 use serde::{Deserialize, Serialize};
@@ -390,7 +390,7 @@ pub(crate) struct CoordRecord {
     pub(crate) req: ReqId,
     pub(crate) started: SimTime,
     /// The participant shards and the writes each gets.
-    pub(crate) participants: BTreeMap<ShardKey, Vec<(WriteOp, u64)>>,
+    pub(crate) participants: BTreeMap<ShardKey, crate::table::TxnWrites>,
     pub(crate) state: CoordState,
     /// The decision, once there is one (kept after `Ended`).
     pub(crate) commit: Option<bool>,

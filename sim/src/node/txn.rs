@@ -66,6 +66,10 @@ impl Node {
             .keys()
             .next()
             .map_or(txn, |&t| t.min(txn));
+        // One shared list per shard from here on (record, PREPARE, entries, intents).
+        let mut shared: BTreeMap<ShardKey, crate::table::TxnWrites> = BTreeMap::new();
+        shared.extend(groups.into_iter().map(|(k, ws)| (k, ws.into())));
+        let groups = shared;
         let prepares: Vec<(DcId, Msg)> = groups
             .iter()
             .map(|(&key, ws)| {
@@ -121,7 +125,7 @@ impl Node {
         from: DcId,
         txn: TxnId,
         key: ShardKey,
-        writes: Vec<(WriteOp, u64)>,
+        writes: crate::table::TxnWrites,
         low: TxnId,
         out: &mut Out,
     ) {
