@@ -12,8 +12,9 @@ use crate::ids::{DcId, TableId, TxnId};
 use crate::record::EventKind;
 use crate::sim::Sim;
 use crate::table::Pk;
+use crate::vecmap::VecMap;
 use crate::vocab::{ClientOp, Fact, Msg, OpResult, PartState, ShardKey};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 impl Sim {
     /// Runs `f` with the checker and the god's-eye view of the world it checks.
@@ -328,7 +329,7 @@ impl Sim {
     fn lag_by_dc(&self) -> Vec<(DcId, u64)> {
         let ctx = self.world.ctx();
         // `extend`, not `collect`: no sort instantiated for this map (sort.rs).
-        let mut worst: BTreeMap<DcId, u64> = BTreeMap::new();
+        let mut worst: VecMap<DcId, u64> = VecMap::new();
         worst.extend(self.world.nodes.keys().map(|&d| (d, 0)));
         for n in self.world.nodes.values().filter(|n| n.is_up()) {
             for key in n.vol.primaries.keys() {

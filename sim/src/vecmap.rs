@@ -118,10 +118,6 @@ impl<K, V> VecMap<K, V> {
         self.0.retain_mut(|(k, v)| keep(k, v));
     }
 
-    pub(crate) fn first_key_value(&self) -> Option<(&K, &V)> {
-        self.0.first().map(|(k, v)| (k, v))
-    }
-
     pub(crate) fn last_key_value(&self) -> Option<(&K, &V)> {
         self.0.last().map(|(k, v)| (k, v))
     }
@@ -323,10 +319,6 @@ impl<K> VecSet<K> {
     /// The members, in order.
     pub(crate) fn iter(&self) -> std::slice::Iter<'_, K> {
         self.0.iter()
-    }
-
-    pub(crate) fn retain(&mut self, keep: impl FnMut(&K) -> bool) {
-        self.0.retain(keep);
     }
 }
 
