@@ -16,7 +16,7 @@ use crate::time::SimTime;
 use crate::vecmap::{VecMap, VecSet};
 use crate::vocab::{ClientOp, OpError, OpResult, PartState, ShardKey};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// What kind of finding.
@@ -395,11 +395,11 @@ pub struct Checker {
     /// Replicas surely live (see `CheckCtx::stable_live`) for each participant shard's
     /// primary when it voted YES: a row lost with its PREPARE was promised what held then.
     /// Read once, when the client hears the commit: kept while the request is open.
-    vote_live: BTreeMap<(TxnId, ShardKey), usize>,
+    vote_live: VecMap<(TxnId, ShardKey), usize>,
     /// Participant shards prepared and undecided, since when.
-    in_doubt: BTreeMap<(TxnId, ShardKey), SimTime>,
+    in_doubt: VecMap<(TxnId, ShardKey), SimTime>,
     reported_divergence: VecSet<(ShardKey, DcId)>,
-    reported_stuck: BTreeSet<(TxnId, ShardKey)>,
+    reported_stuck: VecSet<(TxnId, ShardKey)>,
     /// Reads found stale.
     pub stale_reads: u64,
     /// Reads checked.
@@ -1258,7 +1258,7 @@ impl Checker {
     /// by failover), and old bookkeeping.
     /// `in_play`: the transactions a shard may still report a decision for
     /// (`Sim::txns_in_play`).
-    pub(crate) fn prune(&mut self, c: &CheckCtx, in_play: &BTreeSet<TxnId>) {
+    pub(crate) fn prune(&mut self, c: &CheckCtx, in_play: &VecSet<TxnId>) {
         let replicas = |s: ShardId| c.placement.replicas(s);
         self.acked.retain(|_, a| {
             !replicas(a.key.1).iter().all(|d| {
@@ -1288,7 +1288,7 @@ impl Checker {
         self.outcomes.retain(|t, _| {
             in_play.contains(t)
                 || in_doubt
-                    .range((*t, (TableId(0), ShardId(0)))..)
+                    .range_from(&(*t, (TableId(0), ShardId(0))))
                     .next()
                     .is_some_and(|((d, _), _)| d == t)
         });

@@ -19,35 +19,42 @@ use std::hash::{Hash, Hasher};
 
 /// A key of a `VecMap`: its order as one integer, so a search step is one compare.
 pub(crate) trait Packed {
+    /// `u64`, or `u128` for keys wider than 64 bits.
+    type P: Ord + Copy;
     /// Ordered as the key: `a.packed() < b.packed()` exactly when `a < b`.
-    fn packed(&self) -> u64;
+    fn packed(&self) -> Self::P;
 }
 
 impl Packed for DcId {
+    type P = u64;
     fn packed(&self) -> u64 {
         u64::from(self.0)
     }
 }
 
 impl Packed for TxnId {
+    type P = u64;
     fn packed(&self) -> u64 {
         self.0
     }
 }
 
 impl Packed for ReqId {
+    type P = u64;
     fn packed(&self) -> u64 {
         self.0
     }
 }
 
 impl Packed for u64 {
+    type P = u64;
     fn packed(&self) -> u64 {
         *self
     }
 }
 
 impl Packed for ShardKey {
+    type P = u64;
     fn packed(&self) -> u64 {
         (u64::from(self.0 .0) << 32) | u64::from(self.1 .0)
     }
@@ -55,8 +62,25 @@ impl Packed for ShardKey {
 
 /// Table (16 bits), shard (32 bits), DC (16 bits): 64 bits in their order.
 impl Packed for (ShardKey, DcId) {
+    type P = u64;
     fn packed(&self) -> u64 {
         (self.0.packed() << 16) | u64::from(self.1 .0)
+    }
+}
+
+/// Shard (48 bits), transaction (64 bits).
+impl Packed for (ShardKey, TxnId) {
+    type P = u128;
+    fn packed(&self) -> u128 {
+        (u128::from(self.0.packed()) << 64) | u128::from(self.1 .0)
+    }
+}
+
+/// Transaction (64 bits), shard (48 bits).
+impl Packed for (TxnId, ShardKey) {
+    type P = u128;
+    fn packed(&self) -> u128 {
+        (u128::from(self.0 .0) << 48) | u128::from(self.1.packed())
     }
 }
 
@@ -168,6 +192,13 @@ impl<K: Packed, V> VecMap<K, V> {
         let start = self.0.partition_point(|(k, _)| k.packed() < lo);
         let end = self.0.partition_point(|(k, _)| k.packed() <= hi).max(start);
         self.0[start..end].iter().map(|(k, v)| (k, v))
+    }
+
+    /// The entries with keys from `lo` on, in key order.
+    pub(crate) fn range_from(&self, lo: &K) -> impl Iterator<Item = (&K, &V)> {
+        let lo = lo.packed();
+        let start = self.0.partition_point(|(k, _)| k.packed() < lo);
+        self.0[start..].iter().map(|(k, v)| (k, v))
     }
 
     /// The values of the entries with keys up to `hi` (included), in key order.
@@ -352,6 +383,15 @@ impl<K: Packed> VecSet<K> {
             }
             Err(_) => false,
         }
+    }
+}
+
+impl<K: Packed> VecSet<K> {
+    /// The set of `keys` (any order, duplicates allowed): one sort, not an insert each.
+    pub(crate) fn from_unsorted(mut keys: Vec<K>) -> Self {
+        crate::sort::sort_by(&mut keys, |a, b| a.packed().cmp(&b.packed()));
+        keys.dedup_by(|a, b| a.packed() == b.packed());
+        VecSet(keys)
     }
 }
 

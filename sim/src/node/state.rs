@@ -14,7 +14,6 @@ use crate::time::SimTime;
 pub(crate) use crate::vecmap::{Packed, VecMap, VecSet};
 use crate::vocab::{ClientOp, CoordState, PeerState, ShardInfo, ShardKey};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 use std::rc::Rc;
 
@@ -122,7 +121,7 @@ pub(crate) struct Volatile {
     pub(crate) coord: VecMap<TxnId, CoordVolatile>,
     /// Intents of shards this DC leads whose decision is overdue: when it last asked the
     /// coordinator (the participant is in doubt from the first ask on).
-    pub(crate) asked: BTreeMap<(ShardKey, TxnId), SimTime>,
+    pub(crate) asked: VecMap<(ShardKey, TxnId), SimTime>,
     /// Failovers this DC leads that wait for enough fenced replicas (see `failover`).
     pub(crate) promotions: VecMap<ShardKey, Promotion>,
     /// Per shard, the newest term a refused fencing round reported: the next round's
