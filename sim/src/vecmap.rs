@@ -8,13 +8,19 @@
 //!
 //! Invariants: entries are strictly increasing by key (`Packed` keeps the keys' order),
 //! so iteration is in key order exactly as the `BTreeMap` / `BTreeSet` each replaces;
-//! hashed (the length, then each entry in key order), compared and debug-printed as
-//! those too, so fingerprints, traces and messages do not change. Inserting or removing
+//! hashed (the length, then each entry in key order), compared, debug-printed and
+//! (de)serialized as those too, so fingerprints, traces, messages and files do not change. Inserting or removing
 //! moves the entries after it: meant for maps of at most a few hundred entries.
 
-use crate::ids::{DcId, ReqId, TxnId};
-use crate::vocab::ShardKey;
+use crate::ids::{DcId, ReqId, ShardId, TableId, TxnId};
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::ser::{Serialize, Serializer};
 use std::fmt;
+use std::marker::PhantomData;
+
+/// A shard of a table (`vocab::ShardKey`, spelled out: `vocab` imports `table`, which
+/// uses this module).
+type ShardKey = (TableId, ShardId);
 use std::hash::{Hash, Hasher};
 
 /// A key of a `VecMap`: its order as one integer, so a search step is one compare.
@@ -363,6 +369,13 @@ impl<K: Packed> VecSet<K> {
         self.find(key).is_ok()
     }
 
+    /// Removes the members from `at` on and returns them (as `BTreeSet::split_off`).
+    pub(crate) fn split_off(&mut self, at: &K) -> VecSet<K> {
+        let at = at.packed();
+        let i = self.0.partition_point(|k| k.packed() < at);
+        VecSet(self.0.split_off(i))
+    }
+
     /// Adds `key`; false if it was already there.
     pub(crate) fn insert(&mut self, key: K) -> bool {
         match self.find(&key) {
@@ -414,6 +427,15 @@ impl<'a, K> IntoIterator for &'a VecSet<K> {
     }
 }
 
+impl<K> IntoIterator for VecSet<K> {
+    type Item = K;
+    type IntoIter = std::vec::IntoIter<K>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
 impl<K: Hash> Hash for VecSet<K> {
     fn hash<H: Hasher>(&self, state: &mut H) {
         // As `BTreeSet::hash`: the length, then each member in order.
@@ -428,5 +450,119 @@ impl<K: Hash> Hash for VecSet<K> {
 impl<K: fmt::Debug> fmt::Debug for VecSet<K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_set().entries(self.iter()).finish()
+    }
+}
+
+/// As `BTreeMap`'s: a map, in key order.
+impl<K: Serialize, V: Serialize> Serialize for VecMap<K, V> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
+    }
+}
+
+/// As `BTreeMap`'s: any map; a later duplicate key's value wins.
+impl<'de, K: Deserialize<'de> + Packed, V: Deserialize<'de>> Deserialize<'de> for VecMap<K, V> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct MapVisitor<K, V>(PhantomData<(K, V)>);
+        impl<'de, K: Deserialize<'de> + Packed, V: Deserialize<'de>> Visitor<'de> for MapVisitor<K, V> {
+            type Value = VecMap<K, V>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+                let mut map = VecMap::new();
+                while let Some((k, v)) = a.next_entry()? {
+                    map.insert(k, v);
+                }
+                Ok(map)
+            }
+        }
+        d.deserialize_map(MapVisitor(PhantomData))
+    }
+}
+
+/// As `BTreeSet`'s: a sequence, in order.
+impl<K: Serialize> Serialize for VecSet<K> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+/// As `BTreeSet`'s: any sequence; duplicates collapse.
+impl<'de, K: Deserialize<'de> + Packed> Deserialize<'de> for VecSet<K> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct SetVisitor<K>(PhantomData<K>);
+        impl<'de, K: Deserialize<'de> + Packed> Visitor<'de> for SetVisitor<K> {
+            type Value = VecSet<K>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a sequence")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+                let mut set = VecSet::new();
+                while let Some(k) = a.next_element()? {
+                    set.insert(k);
+                }
+                Ok(set)
+            }
+        }
+        d.deserialize_seq(SetVisitor(PhantomData))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::hash::DefaultHasher;
+
+    fn hash_of(v: &impl Hash) -> u64 {
+        let mut h = DefaultHasher::new();
+        v.hash(&mut h);
+        h.finish()
+    }
+
+    /// Whatever order keys arrive in, a `VecMap` iterates, hashes, prints and serializes
+    /// as the `BTreeMap` of the same entries, and reads back what it wrote.
+    #[test]
+    fn a_vecmap_behaves_as_the_btreemap_it_replaces() {
+        let keys = [7u64, 3, 11, 3, 0, u64::MAX, 5];
+        let mut v = VecMap::new();
+        let mut b = BTreeMap::new();
+        for (i, &k) in keys.iter().enumerate() {
+            assert_eq!(v.insert(TxnId(k), i), b.insert(TxnId(k), i));
+        }
+        assert_eq!(v.remove(&TxnId(11)), b.remove(&TxnId(11)));
+        assert_eq!(v.remove(&TxnId(12)), b.remove(&TxnId(12)));
+        *v.entry(TxnId(1)).or_default() += 4;
+        *b.entry(TxnId(1)).or_default() += 4;
+        let vs: Vec<_> = v.iter().collect();
+        let bs: Vec<_> = b.iter().collect();
+        assert_eq!(vs, bs);
+        assert_eq!(hash_of(&v), hash_of(&b));
+        assert_eq!(format!("{v:?}"), format!("{b:?}"));
+        let text = serde_json::to_string(&v).unwrap();
+        assert_eq!(text, serde_json::to_string(&b).unwrap());
+        let back: VecMap<TxnId, usize> = serde_json::from_str(&text).unwrap();
+        assert!(back == v);
+        let from: Vec<_> = v.range_from(&TxnId(5)).map(|(k, _)| k.0).collect();
+        assert_eq!(from, vec![5, 7, u64::MAX]);
+    }
+
+    #[test]
+    fn a_vecset_behaves_as_the_btreeset_it_replaces() {
+        let keys = [
+            (TxnId(9), (TableId(1), ShardId(2))),
+            (TxnId(9), (TableId(0), ShardId(7))),
+        ];
+        let more = [(TxnId(2), (TableId(3), ShardId(0))), keys[0]];
+        let v = VecSet::from_unsorted(keys.iter().chain(&more).copied().collect());
+        let b: BTreeSet<_> = keys.iter().chain(&more).copied().collect();
+        assert_eq!(v.iter().collect::<Vec<_>>(), b.iter().collect::<Vec<_>>());
+        assert_eq!(hash_of(&v), hash_of(&b));
+        assert_eq!(format!("{v:?}"), format!("{b:?}"));
+        let mut low: VecSet<TxnId> = [4, 1, 9, 6].map(TxnId).into_iter().collect();
+        let high = low.split_off(&TxnId(6));
+        assert_eq!(low.iter().map(|t| t.0).collect::<Vec<_>>(), vec![1, 4]);
+        assert_eq!(high.iter().map(|t| t.0).collect::<Vec<_>>(), vec![6, 9]);
     }
 }
