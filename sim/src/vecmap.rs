@@ -148,6 +148,11 @@ impl<K, V> VecMap<K, V> {
         self.0.retain_mut(|(k, v)| keep(k, v));
     }
 
+    /// Removes and returns the entry with the least key.
+    pub(crate) fn pop_first(&mut self) -> Option<(K, V)> {
+        (!self.0.is_empty()).then(|| self.0.remove(0))
+    }
+
     pub(crate) fn last_key_value(&self) -> Option<(&K, &V)> {
         self.0.last().map(|(k, v)| (k, v))
     }
