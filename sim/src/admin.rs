@@ -28,6 +28,7 @@ use crate::table::{
     partition_text, Body, Epoch, LogEntry, LogPos, Pk, Row, ShardStore, WriteKind, WriteOp,
 };
 use crate::time::SimTime;
+use crate::vecmap::VecMap;
 use crate::vocab::{Msg, ShardKey};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -347,7 +348,7 @@ impl Sim {
         let old_p = self.world.placement.clone();
         let up = |d: DcId| Some(d) == joining || self.world.is_up(d);
         // Each old shard's newest copy, from enough replicas.
-        let mut sources: BTreeMap<ShardKey, ShardStore> = BTreeMap::new();
+        let mut sources: VecMap<ShardKey, ShardStore> = VecMap::new();
         for t in 0..self.world.cfg.tables.len() as u16 {
             for s in 0..old_p.shard_count() {
                 let key = (TableId(t), ShardId(s));
@@ -384,7 +385,7 @@ impl Sim {
             + 1;
         let epoch = Epoch { term, by: u16::MAX };
         // The new shards' logs: one entry per row, in the new epoch.
-        let mut copies: BTreeMap<ShardKey, ShardStore> = BTreeMap::new();
+        let mut copies: VecMap<ShardKey, ShardStore> = VecMap::new();
         let mut placed: BTreeMap<u64, (ShardKey, LogPos)> = BTreeMap::new();
         for ((t, pk), row) in rows {
             let s = new.shard_of(&partition_text(&pk));
@@ -415,8 +416,8 @@ impl Sim {
             });
         }
         // Each new shard's primary: its first replica that is up.
-        let mut primaries: BTreeMap<ShardKey, DcId> = BTreeMap::new();
-        let mut made: BTreeMap<ShardKey, u8> = BTreeMap::new();
+        let mut primaries: VecMap<ShardKey, DcId> = VecMap::new();
+        let mut made: VecMap<ShardKey, u8> = VecMap::new();
         for t in 0..self.world.cfg.tables.len() as u16 {
             for s in 0..new.shard_count() {
                 let key = (TableId(t), ShardId(s));

@@ -13,9 +13,10 @@ use crate::node::Node;
 use crate::placement::Placement;
 use crate::table::{partition_text, pk_text, Epoch, LogPos, Pk, ShardStore, WriteOp};
 use crate::time::SimTime;
+use crate::vecmap::{VecMap, VecSet};
 use crate::vocab::{ClientOp, OpError, OpResult, PartState, ShardKey};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// What kind of finding.
@@ -383,22 +384,22 @@ pub struct Checker {
     /// comparable, so a read that spans it is not judged.
     layout_at: Option<SimTime>,
     /// The newest epoch any DC adopted, per shard.
-    latest_epoch: BTreeMap<ShardKey, (Epoch, DcId)>,
+    latest_epoch: VecMap<ShardKey, (Epoch, DcId)>,
     /// Last acknowledged plain write per row: (pos, write id, copies, acked at).
     /// (… and the number of events recorded when it was acknowledged: reads are ordered
     /// against it by event, not by millisecond).
     last_write: BTreeMap<(TableId, Pk), (LogPos, u64, u8, SimTime, u64)>,
     /// Participant shards that applied each transaction's commit, and its abort: kept
     /// while a shard may still report a decision for it (`prune`).
-    outcomes: BTreeMap<TxnId, (BTreeSet<ShardKey>, BTreeSet<ShardKey>)>,
+    outcomes: VecMap<TxnId, (VecSet<ShardKey>, VecSet<ShardKey>)>,
     /// Replicas surely live (see `CheckCtx::stable_live`) for each participant shard's
     /// primary when it voted YES: a row lost with its PREPARE was promised what held then.
     /// Read once, when the client hears the commit: kept while the request is open.
-    vote_live: BTreeMap<(TxnId, ShardKey), usize>,
+    vote_live: VecMap<(TxnId, ShardKey), usize>,
     /// Participant shards prepared and undecided, since when.
-    in_doubt: BTreeMap<(TxnId, ShardKey), SimTime>,
-    reported_divergence: BTreeSet<(ShardKey, DcId)>,
-    reported_stuck: BTreeSet<(TxnId, ShardKey)>,
+    in_doubt: VecMap<(TxnId, ShardKey), SimTime>,
+    reported_divergence: VecSet<(ShardKey, DcId)>,
+    reported_stuck: VecSet<(TxnId, ShardKey)>,
     /// Reads found stale.
     pub stale_reads: u64,
     /// Reads checked.
@@ -456,7 +457,7 @@ impl Checker {
 
 pub(crate) struct CheckCtx<'a> {
     pub(crate) now: SimTime,
-    pub(crate) nodes: &'a BTreeMap<DcId, crate::fp::Shared<Node>>,
+    pub(crate) nodes: &'a VecMap<DcId, crate::fp::Shared<Node>>,
     pub(crate) modes: &'a [ReplicationMode],
     pub(crate) placement: &'a Placement,
     pub(crate) replication_factor: usize,
@@ -1062,7 +1063,7 @@ impl Checker {
             o.1.insert(key)
         };
         if !o.0.is_empty() && !o.1.is_empty() {
-            let shards = |s: &BTreeSet<ShardKey>| {
+            let shards = |s: &VecSet<ShardKey>| {
                 s.iter()
                     .map(|(t, sh)| match tables.get(t.0 as usize) {
                         Some(spec) => format!("{} {sh}", spec.name),
@@ -1257,7 +1258,7 @@ impl Checker {
     /// by failover), and old bookkeeping.
     /// `in_play`: the transactions a shard may still report a decision for
     /// (`Sim::txns_in_play`).
-    pub(crate) fn prune(&mut self, c: &CheckCtx, in_play: &BTreeSet<TxnId>) {
+    pub(crate) fn prune(&mut self, c: &CheckCtx, in_play: &VecSet<TxnId>) {
         let replicas = |s: ShardId| c.placement.replicas(s);
         self.acked.retain(|_, a| {
             !replicas(a.key.1).iter().all(|d| {
@@ -1287,7 +1288,7 @@ impl Checker {
         self.outcomes.retain(|t, _| {
             in_play.contains(t)
                 || in_doubt
-                    .range((*t, (TableId(0), ShardId(0)))..)
+                    .range_from(&(*t, (TableId(0), ShardId(0))))
                     .next()
                     .is_some_and(|((d, _), _)| d == t)
         });
@@ -1413,13 +1414,13 @@ impl Checker {
 /// What a membership or placement change did, for `Checker::relayout`.
 pub(crate) struct Relayout<'a> {
     /// Each old shard's copy the change took its rows from.
-    pub(crate) sources: &'a BTreeMap<ShardKey, ShardStore>,
+    pub(crate) sources: &'a VecMap<ShardKey, ShardStore>,
     /// Where each row's surviving write now sits: new shard and position, by write id.
     pub(crate) placed: &'a BTreeMap<u64, (ShardKey, LogPos)>,
     /// How many up replicas received each new shard's copy.
-    pub(crate) copies: &'a BTreeMap<ShardKey, u8>,
+    pub(crate) copies: &'a VecMap<ShardKey, u8>,
     /// Each new shard's primary.
-    pub(crate) primaries: &'a BTreeMap<ShardKey, DcId>,
+    pub(crate) primaries: &'a VecMap<ShardKey, DcId>,
     /// The new layout's epoch.
     pub(crate) epoch: Epoch,
     /// The change, as a finding names it.

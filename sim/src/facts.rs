@@ -12,8 +12,8 @@ use crate::ids::{DcId, TableId, TxnId};
 use crate::record::EventKind;
 use crate::sim::Sim;
 use crate::table::Pk;
+use crate::vecmap::{VecMap, VecSet};
 use crate::vocab::{ClientOp, Fact, Msg, OpResult, PartState, ShardKey};
-use std::collections::{BTreeMap, BTreeSet};
 
 impl Sim {
     /// Runs `f` with the checker and the god's-eye view of the world it checks.
@@ -303,8 +303,8 @@ impl Sim {
     /// on the wire names — a 2PC message, a PREPARE or decision entry in a replication
     /// batch, an intent in a snapshot install. Every decision a shard reports comes from
     /// one of these (a decision message, a query an intent sends, a coordinator's resend).
-    pub(crate) fn txns_in_play(&self) -> BTreeSet<TxnId> {
-        let mut open = BTreeSet::new();
+    pub(crate) fn txns_in_play(&self) -> VecSet<TxnId> {
+        let mut open = Vec::new();
         for n in self.world.nodes.values() {
             open.extend(n.open_txns());
             for r in &n.durable.retired {
@@ -320,7 +320,7 @@ impl Sim {
                 m => open.extend(m.txn()),
             }
         }
-        open
+        VecSet::from_unsorted(open)
     }
 
     /// Worst replication lag (ms) of any shard replica at each DC, as the live primaries
@@ -328,7 +328,7 @@ impl Sim {
     fn lag_by_dc(&self) -> Vec<(DcId, u64)> {
         let ctx = self.world.ctx();
         // `extend`, not `collect`: no sort instantiated for this map (sort.rs).
-        let mut worst: BTreeMap<DcId, u64> = BTreeMap::new();
+        let mut worst: VecMap<DcId, u64> = VecMap::new();
         worst.extend(self.world.nodes.keys().map(|&d| (d, 0)));
         for n in self.world.nodes.values().filter(|n| n.is_up()) {
             for key in n.vol.primaries.keys() {
@@ -573,8 +573,8 @@ mod outcomes_kept {
     use crate::ids::{ShardId, TableId, TxnId};
     use crate::sim::Sim;
     use crate::time::SimTime;
+    use crate::vecmap::VecSet;
     use crate::vocab::PartState;
-    use std::collections::BTreeSet;
 
     /// `prune` forgets a transaction's outcomes once no shard can report a decision for it
     /// any more; one whose shard is still in doubt (2PC blocks for as long as its
@@ -587,7 +587,7 @@ mod outcomes_kept {
         let a = (TableId(0), ShardId(0));
         let b = (TableId(0), ShardId(1));
         let old = TxnId(1);
-        let in_play: BTreeSet<TxnId> = in_play.iter().copied().collect();
+        let in_play: VecSet<TxnId> = in_play.iter().copied().collect();
         sim.checking(vec![], |ch, c| {
             ch.on_part(SimTime(1), a, old, PartState::Committed, &tables);
             if in_doubt {

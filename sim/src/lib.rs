@@ -22,7 +22,8 @@
 //! - data and rules: `table`, `placement`, `net`, `workload`, `checker`, `config`,
 //!   `scenario`; seeded fault schedules and the settle step: `schedule`; rewind, fork
 //!   and checkpoints: `timeline`, its share links: `link`, the moments a scrubber marks:
-//!   `markers`; leaves: `ids`, `time`, `rng`, `sort` (stable sorts with little wasm).
+//!   `markers`; leaves: `ids`, `time`, `rng`, `sort` (stable sorts with little wasm),
+//!   `vecmap` (small sorted-vector maps and sets with little wasm).
 //! - every behaviour of a small world, breadth-first over the same nodes: `explore`.
 #![warn(unreachable_pub, missing_docs)]
 
@@ -64,6 +65,7 @@ pub mod table;
 mod time;
 pub mod timeline;
 pub mod trace;
+mod vecmap;
 mod vocab;
 pub mod workload;
 mod world;

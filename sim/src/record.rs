@@ -17,6 +17,7 @@ use crate::checker::FindingKind;
 use crate::ids::{DcId, ReqId, ShardId, TableId, TxnId};
 use crate::net::{DropReason, Envelope};
 use crate::time::SimTime;
+use crate::vecmap::VecMap;
 use crate::vocab::{ClientOp, CoordState, Msg, MsgKind, OpResult, PartState, PeerState};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
@@ -469,7 +470,8 @@ pub(crate) struct Recorder {
     /// The metric point of the second under way, and its successful ops' latencies.
     bucket: MetricPoint,
     bucket_latencies: Vec<u32>,
-    pub(crate) txns: BTreeMap<TxnId, Arc<TxnTrace>>,
+    /// At most `TXN_TRACE_CAP` (a `VecMap`: small, and one B-tree fewer in the page).
+    pub(crate) txns: VecMap<TxnId, Arc<TxnTrace>>,
     pub(crate) breakpoint: Option<Breakpoint>,
     /// Set when an event hits the breakpoint; `take_hit` clears it.
     hit: bool,

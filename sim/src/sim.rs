@@ -23,10 +23,10 @@ use crate::placement::MoveReport;
 use crate::record::{EventKind, Recorder};
 use crate::rng::Rng;
 use crate::time::SimTime;
+use crate::vecmap::VecMap;
 use crate::vocab::{Effect, Msg, Out};
 use crate::workload::Workload;
 use crate::world::{Ev, World};
-use std::collections::BTreeMap;
 
 /// A running simulation: the world, what is recorded of it, and the checker watching it.
 /// Clone: the timeline keeps checkpoints, the explorer branches a simulation per action.
@@ -54,7 +54,7 @@ pub struct Sim {
     /// Deliberate protocol bugs for every node (tests only).
     pub(crate) bugs: Bugs,
     /// When each DC was last killed, revived, cut or healed.
-    pub(crate) last_fault: BTreeMap<DcId, SimTime>,
+    pub(crate) last_fault: VecMap<DcId, SimTime>,
     /// Since when every DC is up and every link healed (None: not now).
     pub(crate) healthy_since: Option<SimTime>,
     /// A layout change waiting for open transactions to finish (see `admin::Drain`).
@@ -88,7 +88,7 @@ impl Sim {
             config_version: 0,
             last_moves: None,
             bugs,
-            last_fault: BTreeMap::new(),
+            last_fault: VecMap::new(),
             healthy_since: Some(SimTime::ZERO),
             drain: None,
             check_tables: (Vec::new(), std::rc::Rc::from(Vec::new())),

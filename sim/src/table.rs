@@ -22,8 +22,9 @@
 
 use super::ids::{DcId, TableId, TxnId};
 use super::time::SimTime;
+use super::vecmap::{VecMap, VecSet};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::rc::Rc;
 
@@ -457,9 +458,9 @@ pub struct Compacted {
 /// with no copies, which an ended coordinator ignores.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Decisions {
-    map: BTreeMap<TxnId, (bool, u64)>,
-    by_coord: BTreeMap<DcId, BTreeSet<TxnId>>,
-    horizon: BTreeMap<DcId, TxnId>,
+    map: VecMap<TxnId, (bool, u64)>,
+    by_coord: VecMap<DcId, VecSet<TxnId>>,
+    horizon: VecMap<DcId, TxnId>,
 }
 
 impl Decisions {

@@ -20,8 +20,8 @@ use crate::placement::{Member, Placement};
 use crate::queue::EventQueue;
 use crate::rng::Rng;
 use crate::time::SimTime;
+use crate::vecmap::VecMap;
 use crate::vocab::{Effect, Msg, Out, Timer};
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// What the event queue holds.
@@ -54,10 +54,10 @@ pub(crate) struct World {
     /// settings change replaces it whole.
     pub(crate) cfg: Rc<SimConfig>,
     /// The DCs' names and map positions, by id (ids are never reused).
-    pub(crate) dcs: Rc<BTreeMap<DcId, DcSpec>>,
+    pub(crate) dcs: Rc<VecMap<DcId, DcSpec>>,
     /// Each node behind an `Rc`: never shared in a timed run (so `make_mut` is free),
     /// shared between the explorer's branches until one of them changes it.
-    pub(crate) nodes: BTreeMap<DcId, Shared<Node>>,
+    pub(crate) nodes: VecMap<DcId, Shared<Node>>,
     pub(crate) net: Network,
     pub(crate) placement: Rc<Placement>,
     /// The last routed `Out`'s buffer, reused by the next handler (one allocation per
@@ -69,7 +69,7 @@ impl World {
     /// The world a valid `cfg` describes, with no node yet (see `add_node`).
     pub(crate) fn new(cfg: SimConfig, rng: Rng) -> World {
         // `extend`, not `collect`: no sort instantiated for this map (sort.rs).
-        let mut dcs: BTreeMap<DcId, DcSpec> = BTreeMap::new();
+        let mut dcs: VecMap<DcId, DcSpec> = VecMap::new();
         dcs.extend(
             cfg.dcs
                 .iter()
@@ -102,7 +102,7 @@ impl World {
             rng,
             cfg: Rc::new(cfg),
             dcs: Rc::new(dcs),
-            nodes: BTreeMap::new(),
+            nodes: VecMap::new(),
             net,
             placement: Rc::new(placement),
             spare: Vec::new(),
@@ -276,7 +276,7 @@ impl World {
     }
 }
 
-fn members(dcs: &BTreeMap<DcId, DcSpec>) -> Vec<Member> {
+fn members(dcs: &VecMap<DcId, DcSpec>) -> Vec<Member> {
     dcs.iter()
         .map(|(&id, d)| Member {
             id,

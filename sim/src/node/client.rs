@@ -11,8 +11,8 @@ use super::{Ctx, Node};
 use crate::config::ReadConsistency;
 use crate::ids::{DcId, ReqId, ShardId};
 use crate::time::SimTime;
+use crate::vecmap::VecSet;
 use crate::vocab::{ClientOp, Fact, Msg, OpError, OpResult, Out, ServerOp, Timer};
-use std::collections::BTreeSet;
 
 impl Node {
     // ---------------------------------------------------------------- frontend
@@ -71,7 +71,7 @@ impl Node {
                 end,
                 limit,
             } => {
-                let mut targets = BTreeSet::new();
+                let mut targets = VecSet::new();
                 for (k, m) in self.durable.meta.iter() {
                     if k.0 == *table {
                         targets.insert(m.primary);
@@ -349,7 +349,7 @@ impl Node {
                 for (k, st) in self
                     .durable
                     .stores
-                    .range((table, ShardId(0))..=(table, ShardId(u32::MAX)))
+                    .range_incl(&(table, ShardId(0)), &(table, ShardId(u32::MAX)))
                 {
                     // `range` panics on start > end; `validate_op` refuses those already.
                     if self.primary_of(*k) != self.id || start > end {

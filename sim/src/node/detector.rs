@@ -7,8 +7,8 @@
 
 use crate::ids::DcId;
 use crate::time::SimTime;
+use crate::vecmap::VecMap;
 use crate::vocab::PeerState;
-use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct PeerView {
@@ -19,23 +19,23 @@ pub(crate) struct PeerView {
 /// One DC's failure detector over its peers.
 #[derive(Clone, Debug, Default, Hash)]
 pub(crate) struct Detector {
-    peers: BTreeMap<DcId, PeerView>,
+    peers: VecMap<DcId, PeerView>,
 }
 
 impl Detector {
     /// A detector that has just started: it gives every peer a full grace period.
     pub(crate) fn new(now: SimTime, peers: impl Iterator<Item = DcId>) -> Detector {
-        // `extend`, not `collect`: no sort instantiated for this map (sort.rs).
-        let mut views = BTreeMap::new();
-        views.extend(peers.map(|p| {
-            (
-                p,
-                PeerView {
-                    last_heard: now,
-                    state: PeerState::Alive,
-                },
-            )
-        }));
+        let views = peers
+            .map(|p| {
+                (
+                    p,
+                    PeerView {
+                        last_heard: now,
+                        state: PeerState::Alive,
+                    },
+                )
+            })
+            .collect();
         Detector { peers: views }
     }
 

@@ -546,7 +546,7 @@ impl Node {
 
 /// What peer `v` last gossiped about `x` (its view is sorted by DC).
 fn gossiped(
-    gossip: &std::collections::BTreeMap<DcId, std::rc::Rc<[(DcId, PeerState)]>>,
+    gossip: &crate::vecmap::VecMap<DcId, std::rc::Rc<[(DcId, PeerState)]>>,
     v: DcId,
     x: DcId,
 ) -> Option<PeerState> {

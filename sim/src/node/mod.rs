@@ -28,11 +28,11 @@ use crate::ids::{DcId, ShardId, TableId, TxnId};
 use crate::placement::Placement;
 use crate::table::{with_partition_text, Epoch, Pk, ShardStore};
 use crate::time::SimTime;
+use crate::vecmap::VecMap;
 use crate::vocab::{Msg, OpError, OpResult, Out, PeerState, ShardKey, Timer};
 use detector::Detector;
 use serde::{Deserialize, Serialize};
 use state::{Durable, NodeStatus, PendingKind, Volatile};
-use std::collections::BTreeMap;
 
 /// Deliberately broken protocol variants. They exist only so tests can show the checker
 /// catches each kind of bug; the page never turns them on.
@@ -129,9 +129,9 @@ pub(crate) struct Layout {
     /// The layout's epoch: above every epoch that exists anywhere.
     pub(crate) epoch: Epoch,
     /// Each new shard's copy (the newest copy of each of its rows).
-    pub(crate) copies: BTreeMap<ShardKey, ShardStore>,
+    pub(crate) copies: VecMap<ShardKey, ShardStore>,
     /// Each new shard's primary: a replica that is up and receives the copy.
-    pub(crate) primaries: BTreeMap<ShardKey, DcId>,
+    pub(crate) primaries: VecMap<ShardKey, DcId>,
 }
 
 /// Everything a node may read besides its own state: configuration, placement, and the

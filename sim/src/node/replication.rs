@@ -556,7 +556,7 @@ impl Node {
             *m = (*m).max(last);
             ps.probe.remove(&from);
             if self.bugs.duplicate_ack_counted_twice {
-                for p in ps.pending.range_mut(..=last).map(|(_, p)| p) {
+                for p in ps.pending.values_up_to_mut(&last) {
                     p.acks = p.acks.saturating_add(1);
                 }
             }

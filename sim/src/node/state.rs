@@ -11,9 +11,9 @@ use crate::fp::Shared;
 use crate::ids::{DcId, ReqId, TxnId};
 use crate::table::{Epoch, LogPos, Pk, Row, ShardStore};
 use crate::time::SimTime;
+pub(crate) use crate::vecmap::{Packed, VecMap, VecSet};
 use crate::vocab::{ClientOp, CoordState, PeerState, ShardInfo, ShardKey};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{Hash, Hasher};
 use std::rc::Rc;
 
@@ -26,123 +26,9 @@ pub struct ShardMeta {
     pub primary: DcId,
 }
 
-/// A map as a vector sorted by key. A node keeps one `meta` entry per shard of the
-/// placement (hundreds at 16 DCs) and walks it for every heartbeat, and `lease_echo` is
-/// looked up per led shard for every heartbeat, where a `BTreeMap` cost a search of tuple
-/// compares per tree level and an iterator step per entry. Hashed exactly as the
-/// `BTreeMap` it replaces (the length, then each key and value in key order), so the
-/// explorer's fingerprints do not change. Inserting a new key moves the entries after it:
-/// these maps gain keys rarely.
-#[derive(Clone, Debug)]
-pub(crate) struct VecMap<K, V>(Vec<(K, V)>);
-
-/// Per shard, in shard order.
+/// Per shard, in shard order (`VecMap`: a node keeps one `meta` entry per shard of the
+/// placement, hundreds at 16 DCs, and walks it for every heartbeat).
 pub(crate) type ShardMap<V> = VecMap<ShardKey, V>;
-
-impl<K, V> Default for VecMap<K, V> {
-    fn default() -> Self {
-        VecMap(Vec::new())
-    }
-}
-
-/// A key of a `VecMap`: its order as one integer, so a search step is one compare.
-pub(crate) trait Packed {
-    /// Ordered as the key: `a.packed() < b.packed()` exactly when `a < b`.
-    fn packed(&self) -> u64;
-}
-
-impl Packed for ShardKey {
-    fn packed(&self) -> u64 {
-        (u64::from(self.0 .0) << 32) | u64::from(self.1 .0)
-    }
-}
-
-/// Table (16 bits), shard (32 bits), DC (16 bits): 64 bits in their order.
-impl Packed for (ShardKey, DcId) {
-    fn packed(&self) -> u64 {
-        (self.0.packed() << 16) | u64::from(self.1 .0)
-    }
-}
-
-impl<K: Packed, V> VecMap<K, V> {
-    fn find(&self, key: &K) -> Result<usize, usize> {
-        let want = key.packed();
-        self.0.binary_search_by(|(k, _)| k.packed().cmp(&want))
-    }
-
-    pub(crate) fn get(&self, key: &K) -> Option<&V> {
-        self.find(key).ok().map(|i| &self.0[i].1)
-    }
-
-    pub(crate) fn get_mut(&mut self, key: &K) -> Option<&mut V> {
-        self.find(key).ok().map(|i| &mut self.0[i].1)
-    }
-
-    /// Sets `key`'s value; returns the one it replaces.
-    pub(crate) fn insert(&mut self, key: K, value: V) -> Option<V> {
-        match self.find(&key) {
-            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
-            Err(i) => {
-                self.0.insert(i, (key, value));
-                None
-            }
-        }
-    }
-
-    /// The index of `key`'s entry, first set to `value` if absent (as
-    /// `entry(key).or_insert(value)`); valid until a key is inserted before it.
-    pub(crate) fn index_or_insert(&mut self, key: K, value: V) -> usize {
-        match self.find(&key) {
-            Ok(i) => i,
-            Err(i) => {
-                self.0.insert(i, (key, value));
-                i
-            }
-        }
-    }
-
-    /// The value of entry `i` (an index `index_or_insert` gave).
-    pub(crate) fn value_at_mut(&mut self, i: usize) -> &mut V {
-        &mut self.0[i].1
-    }
-
-    pub(crate) fn clear(&mut self) {
-        self.0.clear();
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// The entries, in key order.
-    pub(crate) fn as_slice(&self) -> &[(K, V)] {
-        &self.0
-    }
-
-    /// Entries in key order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
-        self.0.iter().map(|(k, v)| (k, v))
-    }
-
-    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = (&K, &mut V)> {
-        self.0.iter_mut().map(|(k, v)| (&*k, v))
-    }
-
-    pub(crate) fn values(&self) -> impl Iterator<Item = &V> {
-        self.0.iter().map(|(_, v)| v)
-    }
-}
-
-impl<K: Hash, V: Hash> Hash for VecMap<K, V> {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        // As `BTreeMap::hash`: the length, then each (key, value) in key order.
-        state.write_usize(self.0.len());
-        for (k, v) in &self.0 {
-            k.hash(state);
-            v.hash(state);
-        }
-    }
-}
 
 /// The shard metadata (`ShardMap<ShardMeta>`), with a generation counter bumped by every
 /// mutable access: a cache of something computed from the metadata (see
@@ -202,21 +88,21 @@ impl Hash for MetaMap {
 pub(crate) struct Durable {
     /// Each copy shared copy-on-write (`Shared`): a clone of the node (a timeline
     /// checkpoint, an explorer branch) copies only the shards it later changes.
-    pub(crate) stores: BTreeMap<ShardKey, Shared<ShardStore>>,
+    pub(crate) stores: VecMap<ShardKey, Shared<ShardStore>>,
     pub(crate) meta: MetaMap,
     /// The coordinator's records of transactions not yet ended (see `Node::forget_ended`).
-    pub(crate) coord: BTreeMap<TxnId, CoordRecord>,
+    pub(crate) coord: VecMap<TxnId, CoordRecord>,
     /// Transactions this coordinator committed and ended: all that is left of their
     /// records, because a participant may still ask (see `Node::forget_ended`) — with,
     /// per participant shard, who acknowledged the decision and its entry's position,
     /// until every copy holds it (`Node::forget_replicated`).
-    pub(crate) committed: BTreeMap<TxnId, Vec<(ShardKey, DcId, LogPos)>>,
+    pub(crate) committed: VecMap<TxnId, Vec<(ShardKey, DcId, LogPos)>>,
     /// Failover fences this DC promised (see `failover`): no entry of an older epoch is
     /// accepted for the shard before the instant given. Durable: a promise survives a crash.
-    pub(crate) fences: BTreeMap<ShardKey, (Epoch, SimTime)>,
+    pub(crate) fences: VecMap<ShardKey, (Epoch, SimTime)>,
     /// Shard copies of earlier layouts, kept when a membership change found this DC down
     /// (a down DC's durable state is never erased; nothing serves from these).
-    pub(crate) retired: Vec<BTreeMap<ShardKey, Shared<ShardStore>>>,
+    pub(crate) retired: Vec<VecMap<ShardKey, Shared<ShardStore>>>,
 }
 
 /// What a crash forgets.
@@ -225,28 +111,28 @@ pub(crate) struct Volatile {
     pub(crate) detector: Detector,
     /// The latest view each peer gossiped, as received (sorted by DC, one entry each; the
     /// heartbeat's shared list, not a copy).
-    pub(crate) gossip: BTreeMap<DcId, std::rc::Rc<[(DcId, PeerState)]>>,
+    pub(crate) gossip: VecMap<DcId, std::rc::Rc<[(DcId, PeerState)]>>,
     /// Each peer's last gossiped log positions (sorted by shard).
-    pub(crate) progress: BTreeMap<DcId, std::rc::Rc<[(ShardKey, LogPos)]>>,
-    pub(crate) primaries: BTreeMap<ShardKey, PrimaryState>,
-    pub(crate) pending: BTreeMap<ReqId, PendingReq>,
-    pub(crate) outstanding: BTreeMap<DcId, u32>,
+    pub(crate) progress: VecMap<DcId, std::rc::Rc<[(ShardKey, LogPos)]>>,
+    pub(crate) primaries: VecMap<ShardKey, PrimaryState>,
+    pub(crate) pending: VecMap<ReqId, PendingReq>,
+    pub(crate) outstanding: VecMap<DcId, u32>,
     pub(crate) round_robin: u64,
-    pub(crate) coord: BTreeMap<TxnId, CoordVolatile>,
+    pub(crate) coord: VecMap<TxnId, CoordVolatile>,
     /// Intents of shards this DC leads whose decision is overdue: when it last asked the
     /// coordinator (the participant is in doubt from the first ask on).
-    pub(crate) asked: BTreeMap<(ShardKey, TxnId), SimTime>,
+    pub(crate) asked: VecMap<(ShardKey, TxnId), SimTime>,
     /// Failovers this DC leads that wait for enough fenced replicas (see `failover`).
-    pub(crate) promotions: BTreeMap<ShardKey, Promotion>,
+    pub(crate) promotions: VecMap<ShardKey, Promotion>,
     /// Per shard, the newest term a refused fencing round reported: the next round's
     /// epoch goes above it.
-    pub(crate) term_floor: BTreeMap<ShardKey, u32>,
+    pub(crate) term_floor: VecMap<ShardKey, u32>,
     /// When this DC (re)started: it answers no fencing round for a lease after.
     pub(crate) booted: SimTime,
     /// Per peer, when its newest heartbeat arrived and when that heartbeat was sent.
-    pub(crate) hb_recv: BTreeMap<DcId, (SimTime, SimTime)>,
+    pub(crate) hb_recv: VecMap<DcId, (SimTime, SimTime)>,
     /// Per peer, the shards its newest heartbeat said it is fenced for.
-    pub(crate) peer_fenced: BTreeMap<DcId, std::rc::Rc<[ShardKey]>>,
+    pub(crate) peer_fenced: VecMap<DcId, std::rc::Rc<[ShardKey]>>,
     /// Per (shard this DC leads, replica): the epoch and the echoed send instant the
     /// replica vouched for (see `lease`).
     pub(crate) lease_echo: VecMap<(ShardKey, DcId), (Epoch, SimTime)>,
@@ -266,7 +152,7 @@ pub(crate) struct HbCache {
     /// built at: sent again, the same list (`Rc`), while the metadata is unchanged.
     pub(crate) sent_epochs: Option<(u64, Rc<[ShardInfo]>)>,
     /// Per peer, its last heartbeat that brought no newer epoch.
-    pub(crate) seen: BTreeMap<DcId, HbSeen>,
+    pub(crate) seen: VecMap<DcId, HbSeen>,
 }
 
 /// A peer's heartbeat that brought no newer epoch, and the `lease_echo` slots its echo
@@ -299,23 +185,23 @@ pub(crate) enum NodeStatus {
 pub(crate) struct PrimaryState {
     /// Highest index each replica is known to hold: raised only by a successful answer,
     /// which covers exactly what that batch proved to match. Copies are counted from it.
-    pub(crate) match_index: BTreeMap<DcId, u64>,
+    pub(crate) match_index: VecMap<DcId, u64>,
     /// Where to probe a replica after it refused a batch (Raft's nextIndex − 1): its own
     /// log end or divergence point. A hint, never counted as held — the replica's log up
     /// to there may be a deposed primary's entries.
-    pub(crate) probe: BTreeMap<DcId, u64>,
+    pub(crate) probe: VecMap<DcId, u64>,
     /// Client writes waiting for enough copies, by log index.
-    pub(crate) pending: BTreeMap<u64, PendingAck>,
+    pub(crate) pending: VecMap<u64, PendingAck>,
     /// Replicas that have acknowledged this primary in its epoch (until then they are
     /// sent a batch even when nothing is new, so they can drop a stale suffix).
-    pub(crate) confirmed: BTreeSet<DcId>,
+    pub(crate) confirmed: VecSet<DcId>,
     /// Replicas that answered this primary in its epoch: one whose answer put it below
     /// the compaction point is sent a snapshot, one never heard is probed first.
-    pub(crate) heard: BTreeSet<DcId>,
+    pub(crate) heard: VecSet<DcId>,
     /// Replicas that reported a copy diverged below their own compaction point.
-    pub(crate) need_snapshot: BTreeSet<DcId>,
+    pub(crate) need_snapshot: VecSet<DcId>,
     /// When each replica was last sent a snapshot (resent after a round trip).
-    pub(crate) snapshot_sent: BTreeMap<DcId, SimTime>,
+    pub(crate) snapshot_sent: VecMap<DcId, SimTime>,
 }
 
 /// Who is waiting for a write to reach enough copies.
@@ -348,7 +234,7 @@ pub(crate) struct PendingAck {
 pub(crate) struct Promotion {
     pub(crate) epoch: Epoch,
     pub(crate) old: DcId,
-    pub(crate) heard: BTreeMap<DcId, (LogPos, SimTime)>,
+    pub(crate) heard: VecMap<DcId, (LogPos, SimTime)>,
 }
 
 // ------------------------------------------------------------------ client front end
@@ -367,7 +253,7 @@ pub(crate) enum PendingKind {
         failed: usize,
     },
     Scatter {
-        waiting: BTreeSet<DcId>,
+        waiting: VecSet<DcId>,
         rows: Vec<(Pk, Row)>,
     },
     /// A transaction: the coordinator here answers when it ends.
@@ -390,7 +276,7 @@ pub(crate) struct CoordRecord {
     pub(crate) req: ReqId,
     pub(crate) started: SimTime,
     /// The participant shards and the writes each gets.
-    pub(crate) participants: BTreeMap<ShardKey, crate::table::TxnWrites>,
+    pub(crate) participants: VecMap<ShardKey, crate::table::TxnWrites>,
     pub(crate) state: CoordState,
     /// The decision, once there is one (kept after `Ended`).
     pub(crate) commit: Option<bool>,
@@ -400,10 +286,10 @@ pub(crate) struct CoordRecord {
 #[derive(Clone, Debug, Default, Hash)]
 pub(crate) struct CoordVolatile {
     /// Each shard's vote, the copies its PREPARE had when it voted YES, and who voted.
-    pub(crate) votes: BTreeMap<ShardKey, (bool, u8, DcId)>,
+    pub(crate) votes: VecMap<ShardKey, (bool, u8, DcId)>,
     /// Shards that acknowledged the decision: who did, the copies its entry had, and
     /// where the entry is (see `Msg::DecisionAck`).
-    pub(crate) acks: BTreeMap<ShardKey, (DcId, u8, LogPos)>,
+    pub(crate) acks: VecMap<ShardKey, (DcId, u8, LogPos)>,
     /// A decision already sent but not yet in the durable record (only with
     /// `Bugs::decision_sent_before_persisted`).
     pub(crate) unlogged: Option<bool>,

@@ -28,8 +28,8 @@ use super::state::{AckTo, CoordRecord, CoordVolatile};
 use super::{Ctx, Node};
 use crate::ids::{DcId, ReqId, TxnId};
 use crate::table::{Body, LogPos, WriteOp};
+use crate::vecmap::VecMap;
 use crate::vocab::{CoordState, Fact, Msg, OpError, OpResult, Out, PartState, ShardKey, Timer};
-use std::collections::BTreeMap;
 
 impl Node {
     pub(crate) fn begin_txn(&mut self, ctx: &Ctx, req: ReqId, writes: Vec<WriteOp>, out: &mut Out) {
@@ -50,7 +50,7 @@ impl Node {
             "{txn} is not newer than every transaction {} coordinated",
             self.id
         );
-        let mut groups: BTreeMap<ShardKey, Vec<(WriteOp, u64)>> = BTreeMap::new();
+        let mut groups: VecMap<ShardKey, Vec<(WriteOp, u64)>> = VecMap::new();
         for (i, w) in writes.into_iter().enumerate() {
             let key = (w.table, ctx.shard_of(&w.pk));
             groups
@@ -67,7 +67,7 @@ impl Node {
             .next()
             .map_or(txn, |&t| t.min(txn));
         // One shared list per shard from here on (record, PREPARE, entries, intents).
-        let mut shared: BTreeMap<ShardKey, crate::table::TxnWrites> = BTreeMap::new();
+        let mut shared: VecMap<ShardKey, crate::table::TxnWrites> = VecMap::new();
         shared.extend(groups.into_iter().map(|(k, ws)| (k, ws.into())));
         let groups = shared;
         let prepares: Vec<(DcId, Msg)> = groups

@@ -1,0 +1,573 @@
+//! `VecMap` / `VecSet`: a map and a set as one vector sorted by key, for the core's
+//! small maps (per DC, per shard of one node, per transaction in flight).
+//!
+//! Why: every distinct `BTreeMap<K, V>` brings its own copy of the B-tree's insert,
+//! remove, merge, steal, clone and drop into the page's wasm (about 270 K of it once),
+//! where a sorted vector needs a binary search and a `Vec` insert / remove; for a few
+//! dozen entries it is also faster (one compare of a packed `u64` per step, no tree walk).
+//!
+//! Invariants: entries are strictly increasing by key (`Packed` keeps the keys' order),
+//! so iteration is in key order exactly as the `BTreeMap` / `BTreeSet` each replaces;
+//! hashed (the length, then each entry in key order), compared, debug-printed and
+//! (de)serialized as those too, so fingerprints, traces, messages and files do not change. Inserting or removing
+//! moves the entries after it: meant for maps of at most a few hundred entries.
+
+use crate::ids::{DcId, ReqId, ShardId, TableId, TxnId};
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::ser::{Serialize, Serializer};
+use std::fmt;
+use std::marker::PhantomData;
+
+/// A shard of a table (`vocab::ShardKey`, spelled out: `vocab` imports `table`, which
+/// uses this module).
+type ShardKey = (TableId, ShardId);
+use std::hash::{Hash, Hasher};
+
+/// A key of a `VecMap`: its order as one integer, so a search step is one compare.
+pub(crate) trait Packed {
+    /// `u64`, or `u128` for keys wider than 64 bits.
+    type P: Ord + Copy;
+    /// Ordered as the key: `a.packed() < b.packed()` exactly when `a < b`.
+    fn packed(&self) -> Self::P;
+}
+
+impl Packed for DcId {
+    type P = u64;
+    fn packed(&self) -> u64 {
+        u64::from(self.0)
+    }
+}
+
+impl Packed for TxnId {
+    type P = u64;
+    fn packed(&self) -> u64 {
+        self.0
+    }
+}
+
+impl Packed for ReqId {
+    type P = u64;
+    fn packed(&self) -> u64 {
+        self.0
+    }
+}
+
+impl Packed for u64 {
+    type P = u64;
+    fn packed(&self) -> u64 {
+        *self
+    }
+}
+
+impl Packed for ShardKey {
+    type P = u64;
+    fn packed(&self) -> u64 {
+        (u64::from(self.0 .0) << 32) | u64::from(self.1 .0)
+    }
+}
+
+/// Table (16 bits), shard (32 bits), DC (16 bits): 64 bits in their order.
+impl Packed for (ShardKey, DcId) {
+    type P = u64;
+    fn packed(&self) -> u64 {
+        (self.0.packed() << 16) | u64::from(self.1 .0)
+    }
+}
+
+/// Shard (48 bits), transaction (64 bits).
+impl Packed for (ShardKey, TxnId) {
+    type P = u128;
+    fn packed(&self) -> u128 {
+        (u128::from(self.0.packed()) << 64) | u128::from(self.1 .0)
+    }
+}
+
+/// Transaction (64 bits), shard (48 bits).
+impl Packed for (TxnId, ShardKey) {
+    type P = u128;
+    fn packed(&self) -> u128 {
+        (u128::from(self.0 .0) << 48) | u128::from(self.1.packed())
+    }
+}
+
+/// A map as a vector of `(key, value)` sorted by key.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct VecMap<K, V>(Vec<(K, V)>);
+
+impl<K, V> Default for VecMap<K, V> {
+    fn default() -> Self {
+        VecMap(Vec::new())
+    }
+}
+
+impl<K, V> VecMap<K, V> {
+    pub(crate) fn new() -> Self {
+        VecMap(Vec::new())
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The entries, in key order.
+    pub(crate) fn as_slice(&self) -> &[(K, V)] {
+        &self.0
+    }
+
+    /// Entries in key order.
+    pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = (&K, &V)> + Clone {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    pub(crate) fn iter_mut(&mut self) -> impl DoubleEndedIterator<Item = (&K, &mut V)> {
+        self.0.iter_mut().map(|(k, v)| (&*k, v))
+    }
+
+    pub(crate) fn keys(&self) -> impl DoubleEndedIterator<Item = &K> + Clone {
+        self.0.iter().map(|(k, _)| k)
+    }
+
+    pub(crate) fn values(&self) -> impl DoubleEndedIterator<Item = &V> + Clone {
+        self.0.iter().map(|(_, v)| v)
+    }
+
+    pub(crate) fn values_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut V> {
+        self.0.iter_mut().map(|(_, v)| v)
+    }
+
+    /// Keeps the entries `keep` is true of (visited in key order).
+    pub(crate) fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
+        self.0.retain_mut(|(k, v)| keep(k, v));
+    }
+
+    /// Removes and returns the entry with the least key.
+    pub(crate) fn pop_first(&mut self) -> Option<(K, V)> {
+        (!self.0.is_empty()).then(|| self.0.remove(0))
+    }
+
+    pub(crate) fn last_key_value(&self) -> Option<(&K, &V)> {
+        self.0.last().map(|(k, v)| (k, v))
+    }
+}
+
+impl<K: Packed, V> VecMap<K, V> {
+    fn find(&self, key: &K) -> Result<usize, usize> {
+        let want = key.packed();
+        self.0.binary_search_by(|(k, _)| k.packed().cmp(&want))
+    }
+
+    pub(crate) fn get(&self, key: &K) -> Option<&V> {
+        self.find(key).ok().map(|i| &self.0[i].1)
+    }
+
+    pub(crate) fn get_mut(&mut self, key: &K) -> Option<&mut V> {
+        self.find(key).ok().map(|i| &mut self.0[i].1)
+    }
+
+    pub(crate) fn contains_key(&self, key: &K) -> bool {
+        self.find(key).is_ok()
+    }
+
+    /// Sets `key`'s value; returns the one it replaces.
+    pub(crate) fn insert(&mut self, key: K, value: V) -> Option<V> {
+        match self.find(&key) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
+            Err(i) => {
+                self.0.insert(i, (key, value));
+                None
+            }
+        }
+    }
+
+    pub(crate) fn remove(&mut self, key: &K) -> Option<V> {
+        self.find(key).ok().map(|i| self.0.remove(i).1)
+    }
+
+    /// As `BTreeMap::entry`, for `or_insert` / `or_insert_with` / `or_default`.
+    pub(crate) fn entry(&mut self, key: K) -> Entry<'_, K, V> {
+        let at = self.find(&key);
+        Entry { map: self, key, at }
+    }
+
+    /// The entries with keys from `lo` to `hi`, both included, in key order.
+    pub(crate) fn range_incl(&self, lo: &K, hi: &K) -> impl Iterator<Item = (&K, &V)> {
+        let (lo, hi) = (lo.packed(), hi.packed());
+        let start = self.0.partition_point(|(k, _)| k.packed() < lo);
+        let end = self.0.partition_point(|(k, _)| k.packed() <= hi).max(start);
+        self.0[start..end].iter().map(|(k, v)| (k, v))
+    }
+
+    /// The entries with keys from `lo` on, in key order.
+    pub(crate) fn range_from(&self, lo: &K) -> impl Iterator<Item = (&K, &V)> {
+        let lo = lo.packed();
+        let start = self.0.partition_point(|(k, _)| k.packed() < lo);
+        self.0[start..].iter().map(|(k, v)| (k, v))
+    }
+
+    /// The values of the entries with keys up to `hi` (included), in key order.
+    pub(crate) fn values_up_to_mut(&mut self, hi: &K) -> impl Iterator<Item = &mut V> {
+        let hi = hi.packed();
+        let end = self.0.partition_point(|(k, _)| k.packed() <= hi);
+        self.0[..end].iter_mut().map(|(_, v)| v)
+    }
+
+    /// The index of `key`'s entry, first set to `value` if absent (as
+    /// `entry(key).or_insert(value)`); valid until a key is inserted before it.
+    pub(crate) fn index_or_insert(&mut self, key: K, value: V) -> usize {
+        match self.find(&key) {
+            Ok(i) => i,
+            Err(i) => {
+                self.0.insert(i, (key, value));
+                i
+            }
+        }
+    }
+
+    /// The value of entry `i` (an index `index_or_insert` gave).
+    pub(crate) fn value_at_mut(&mut self, i: usize) -> &mut V {
+        &mut self.0[i].1
+    }
+}
+
+/// A key's place in a `VecMap`, found once (see `VecMap::entry`).
+pub(crate) struct Entry<'a, K, V> {
+    map: &'a mut VecMap<K, V>,
+    key: K,
+    at: Result<usize, usize>,
+}
+
+impl<'a, K, V> Entry<'a, K, V> {
+    pub(crate) fn or_insert_with(self, make: impl FnOnce() -> V) -> &'a mut V {
+        let i = match self.at {
+            Ok(i) => i,
+            Err(i) => {
+                self.map.0.insert(i, (self.key, make()));
+                i
+            }
+        };
+        &mut self.map.0[i].1
+    }
+
+    pub(crate) fn or_insert(self, value: V) -> &'a mut V {
+        self.or_insert_with(|| value)
+    }
+
+    pub(crate) fn or_default(self) -> &'a mut V
+    where
+        V: Default,
+    {
+        self.or_insert_with(V::default)
+    }
+}
+
+impl<K: Packed, V> std::ops::Index<&K> for VecMap<K, V> {
+    type Output = V;
+
+    fn index(&self, key: &K) -> &V {
+        self.get(key).expect("VecMap: no entry for the key")
+    }
+}
+
+/// As `BTreeMap::from_iter`: in key order, a later duplicate key's value wins.
+impl<K: Packed, V> FromIterator<(K, V)> for VecMap<K, V> {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        let mut map = VecMap::new();
+        for (k, v) in iter {
+            map.insert(k, v);
+        }
+        map
+    }
+}
+
+impl<K: Packed, V> Extend<(K, V)> for VecMap<K, V> {
+    fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, iter: I) {
+        for (k, v) in iter {
+            self.insert(k, v);
+        }
+    }
+}
+
+impl<'a, K, V> IntoIterator for &'a VecMap<K, V> {
+    type Item = (&'a K, &'a V);
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, (K, V)>, fn(&'a (K, V)) -> (&'a K, &'a V)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl<K, V> IntoIterator for VecMap<K, V> {
+    type Item = (K, V);
+    type IntoIter = std::vec::IntoIter<(K, V)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<K: Hash, V: Hash> Hash for VecMap<K, V> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // As `BTreeMap::hash`: the length, then each (key, value) in key order.
+        state.write_usize(self.0.len());
+        for (k, v) in &self.0 {
+            k.hash(state);
+            v.hash(state);
+        }
+    }
+}
+
+/// As `BTreeMap`'s: `{k: v, ...}`.
+impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for VecMap<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+/// A set as a sorted vector (a `VecMap` without values).
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct VecSet<K>(Vec<K>);
+
+impl<K> Default for VecSet<K> {
+    fn default() -> Self {
+        VecSet(Vec::new())
+    }
+}
+
+impl<K> VecSet<K> {
+    pub(crate) fn new() -> Self {
+        VecSet(Vec::new())
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The members, in order.
+    pub(crate) fn iter(&self) -> std::slice::Iter<'_, K> {
+        self.0.iter()
+    }
+}
+
+impl<K: Packed> VecSet<K> {
+    fn find(&self, key: &K) -> Result<usize, usize> {
+        let want = key.packed();
+        self.0.binary_search_by(|k| k.packed().cmp(&want))
+    }
+
+    pub(crate) fn contains(&self, key: &K) -> bool {
+        self.find(key).is_ok()
+    }
+
+    /// Removes the members from `at` on and returns them (as `BTreeSet::split_off`).
+    pub(crate) fn split_off(&mut self, at: &K) -> VecSet<K> {
+        let at = at.packed();
+        let i = self.0.partition_point(|k| k.packed() < at);
+        VecSet(self.0.split_off(i))
+    }
+
+    /// Adds `key`; false if it was already there.
+    pub(crate) fn insert(&mut self, key: K) -> bool {
+        match self.find(&key) {
+            Ok(_) => false,
+            Err(i) => {
+                self.0.insert(i, key);
+                true
+            }
+        }
+    }
+
+    /// Removes `key`; false if it was not there.
+    pub(crate) fn remove(&mut self, key: &K) -> bool {
+        match self.find(key) {
+            Ok(i) => {
+                self.0.remove(i);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+}
+
+impl<K: Packed> VecSet<K> {
+    /// The set of `keys` (any order, duplicates allowed): one sort, not an insert each.
+    pub(crate) fn from_unsorted(mut keys: Vec<K>) -> Self {
+        crate::sort::sort_by(&mut keys, |a, b| a.packed().cmp(&b.packed()));
+        keys.dedup_by(|a, b| a.packed() == b.packed());
+        VecSet(keys)
+    }
+}
+
+impl<K: Packed> FromIterator<K> for VecSet<K> {
+    fn from_iter<I: IntoIterator<Item = K>>(iter: I) -> Self {
+        let mut set = VecSet::new();
+        for k in iter {
+            set.insert(k);
+        }
+        set
+    }
+}
+
+impl<'a, K> IntoIterator for &'a VecSet<K> {
+    type Item = &'a K;
+    type IntoIter = std::slice::Iter<'a, K>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl<K> IntoIterator for VecSet<K> {
+    type Item = K;
+    type IntoIter = std::vec::IntoIter<K>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<K: Hash> Hash for VecSet<K> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // As `BTreeSet::hash`: the length, then each member in order.
+        state.write_usize(self.0.len());
+        for k in &self.0 {
+            k.hash(state);
+        }
+    }
+}
+
+/// As `BTreeSet`'s: `{a, b, ...}`.
+impl<K: fmt::Debug> fmt::Debug for VecSet<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.iter()).finish()
+    }
+}
+
+/// As `BTreeMap`'s: a map, in key order.
+impl<K: Serialize, V: Serialize> Serialize for VecMap<K, V> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
+    }
+}
+
+/// As `BTreeMap`'s: any map; a later duplicate key's value wins.
+impl<'de, K: Deserialize<'de> + Packed, V: Deserialize<'de>> Deserialize<'de> for VecMap<K, V> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct MapVisitor<K, V>(PhantomData<(K, V)>);
+        impl<'de, K: Deserialize<'de> + Packed, V: Deserialize<'de>> Visitor<'de> for MapVisitor<K, V> {
+            type Value = VecMap<K, V>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+                let mut map = VecMap::new();
+                while let Some((k, v)) = a.next_entry()? {
+                    map.insert(k, v);
+                }
+                Ok(map)
+            }
+        }
+        d.deserialize_map(MapVisitor(PhantomData))
+    }
+}
+
+/// As `BTreeSet`'s: a sequence, in order.
+impl<K: Serialize> Serialize for VecSet<K> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+/// As `BTreeSet`'s: any sequence; duplicates collapse.
+impl<'de, K: Deserialize<'de> + Packed> Deserialize<'de> for VecSet<K> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct SetVisitor<K>(PhantomData<K>);
+        impl<'de, K: Deserialize<'de> + Packed> Visitor<'de> for SetVisitor<K> {
+            type Value = VecSet<K>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a sequence")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+                let mut set = VecSet::new();
+                while let Some(k) = a.next_element()? {
+                    set.insert(k);
+                }
+                Ok(set)
+            }
+        }
+        d.deserialize_seq(SetVisitor(PhantomData))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::hash::DefaultHasher;
+
+    fn hash_of(v: &impl Hash) -> u64 {
+        let mut h = DefaultHasher::new();
+        v.hash(&mut h);
+        h.finish()
+    }
+
+    /// Whatever order keys arrive in, a `VecMap` iterates, hashes, prints and serializes
+    /// as the `BTreeMap` of the same entries, and reads back what it wrote.
+    #[test]
+    fn a_vecmap_behaves_as_the_btreemap_it_replaces() {
+        let keys = [7u64, 3, 11, 3, 0, u64::MAX, 5];
+        let mut v = VecMap::new();
+        let mut b = BTreeMap::new();
+        for (i, &k) in keys.iter().enumerate() {
+            assert_eq!(v.insert(TxnId(k), i), b.insert(TxnId(k), i));
+        }
+        assert_eq!(v.remove(&TxnId(11)), b.remove(&TxnId(11)));
+        assert_eq!(v.remove(&TxnId(12)), b.remove(&TxnId(12)));
+        *v.entry(TxnId(1)).or_default() += 4;
+        *b.entry(TxnId(1)).or_default() += 4;
+        let vs: Vec<_> = v.iter().collect();
+        let bs: Vec<_> = b.iter().collect();
+        assert_eq!(vs, bs);
+        assert_eq!(hash_of(&v), hash_of(&b));
+        assert_eq!(format!("{v:?}"), format!("{b:?}"));
+        let text = serde_json::to_string(&v).unwrap();
+        assert_eq!(text, serde_json::to_string(&b).unwrap());
+        let back: VecMap<TxnId, usize> = serde_json::from_str(&text).unwrap();
+        assert!(back == v);
+        let from: Vec<_> = v.range_from(&TxnId(5)).map(|(k, _)| k.0).collect();
+        assert_eq!(from, vec![5, 7, u64::MAX]);
+    }
+
+    #[test]
+    fn a_vecset_behaves_as_the_btreeset_it_replaces() {
+        let keys = [
+            (TxnId(9), (TableId(1), ShardId(2))),
+            (TxnId(9), (TableId(0), ShardId(7))),
+        ];
+        let more = [(TxnId(2), (TableId(3), ShardId(0))), keys[0]];
+        let v = VecSet::from_unsorted(keys.iter().chain(&more).copied().collect());
+        let b: BTreeSet<_> = keys.iter().chain(&more).copied().collect();
+        assert_eq!(v.iter().collect::<Vec<_>>(), b.iter().collect::<Vec<_>>());
+        assert_eq!(hash_of(&v), hash_of(&b));
+        assert_eq!(format!("{v:?}"), format!("{b:?}"));
+        let mut low: VecSet<TxnId> = [4, 1, 9, 6].map(TxnId).into_iter().collect();
+        let high = low.split_off(&TxnId(6));
+        assert_eq!(low.iter().map(|t| t.0).collect::<Vec<_>>(), vec![1, 4]);
+        assert_eq!(high.iter().map(|t| t.0).collect::<Vec<_>>(), vec![6, 9]);
+    }
+}
