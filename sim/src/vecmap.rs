@@ -280,9 +280,7 @@ impl<K: Packed, V> std::ops::Index<&K> for VecMap<K, V> {
 impl<K: Packed, V> FromIterator<(K, V)> for VecMap<K, V> {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
         let mut map = VecMap::new();
-        for (k, v) in iter {
-            map.insert(k, v);
-        }
+        map.extend(iter);
         map
     }
 }
@@ -415,11 +413,7 @@ impl<K: Packed> VecSet<K> {
 
 impl<K: Packed> FromIterator<K> for VecSet<K> {
     fn from_iter<I: IntoIterator<Item = K>>(iter: I) -> Self {
-        let mut set = VecSet::new();
-        for k in iter {
-            set.insert(k);
-        }
-        set
+        VecSet::from_unsorted(iter.into_iter().collect())
     }
 }
 
