@@ -134,7 +134,7 @@ impl Sim {
                 result,
                 served_by,
             } => {
-                let stable_live = match (&op, served_by) {
+                let stable_live = match (&*op, served_by) {
                     (ClientOp::Write(w), Some(p)) => vec![self.stable_live_replicas(&w.pk, p)],
                     // A transaction's rows: as the DC that acknowledged each shard saw them.
                     (ClientOp::Txn(ws), _) => {

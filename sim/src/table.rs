@@ -800,7 +800,7 @@ fn apply_write(rows: &mut BTreeMap<Pk, Row>, op: &WriteOp, write_id: u64, ver: &
                 .iter()
                 .map(|(c, v)| (c.clone(), (v.clone(), ver.clone())))
                 .collect();
-            rows.insert(op.pk.clone(), row);
+            put_row(rows, &op.pk, row);
         }
         WriteKind::Update { set, delete } => {
             let row = rows.entry(op.pk.clone()).or_insert_with(|| fresh(&ver));
@@ -825,7 +825,18 @@ fn apply_write(rows: &mut BTreeMap<Pk, Row>, op: &WriteOp, write_id: u64, ver: &
         WriteKind::Delete => {
             let mut row = fresh(&ver);
             row.deleted = true;
-            rows.insert(op.pk.clone(), row);
+            put_row(rows, &op.pk, row);
+        }
+    }
+}
+
+/// Sets `pk`'s row, copying the key only for a new row (`insert` of a key already there
+/// keeps the old key and drops the copy: an allocation and a free for nothing).
+fn put_row(rows: &mut BTreeMap<Pk, Row>, pk: &Pk, row: Row) {
+    match rows.get_mut(pk) {
+        Some(r) => *r = row,
+        None => {
+            rows.insert(pk.clone(), row);
         }
     }
 }
