@@ -46,7 +46,12 @@ impl Sim {
             table_names: names,
             events: self.rec.counters.events,
         };
-        f(&mut self.checker, &c)
+        let r = f(&mut self.checker, &c);
+        // Kept for the next operation's list (see `live_buf`).
+        if c.stable_live.capacity() > self.live_buf.capacity() {
+            self.live_buf = c.stable_live;
+        }
+        r
     }
 
     pub(crate) fn on_fact(&mut self, dc: DcId, f: Fact) {
@@ -135,7 +140,13 @@ impl Sim {
                 served_by,
             } => {
                 let stable_live = match (&*op, served_by) {
-                    (ClientOp::Write(w), Some(p)) => vec![self.stable_live_replicas(&w.pk, p)],
+                    (ClientOp::Write(w), Some(p)) => {
+                        let n = self.stable_live_replicas(&w.pk, p);
+                        let mut v = std::mem::take(&mut self.live_buf);
+                        v.clear();
+                        v.push(n);
+                        v
+                    }
                     // A transaction's rows: as the DC that acknowledged each shard saw them.
                     (ClientOp::Txn(ws), _) => {
                         let shards = match &result {

@@ -111,6 +111,54 @@ pub fn pk_text(pk: &Pk) -> String {
     s
 }
 
+/// `f(&pk_text(pk))`, the text built on the stack when it is short (read routing looks
+/// a key's digest up per read; a `String` per lookup cost an allocation and a free).
+pub fn with_pk_text<R>(pk: &Pk, f: impl FnOnce(&str) -> R) -> R {
+    use std::fmt::Write;
+    /// Up to 64 bytes of text; `None` once it would not fit.
+    struct Buf {
+        bytes: [u8; 64],
+        len: Option<usize>,
+    }
+    impl Write for Buf {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            let Some(len) = self.len else {
+                return Err(std::fmt::Error);
+            };
+            match self.bytes.get_mut(len..len + s.len()) {
+                Some(dst) => {
+                    dst.copy_from_slice(s.as_bytes());
+                    self.len = Some(len + s.len());
+                    Ok(())
+                }
+                None => {
+                    self.len = None;
+                    Err(std::fmt::Error)
+                }
+            }
+        }
+    }
+    if let [Value::Str(s)] = pk.as_slice() {
+        return f(s);
+    }
+    let mut b = Buf {
+        bytes: [0; 64],
+        len: Some(0),
+    };
+    for (i, v) in pk.iter().enumerate() {
+        let _ = if i > 0 { b.write_str("/") } else { Ok(()) };
+        let _ = match v {
+            Value::Str(t) => b.write_str(t),
+            Value::Int(n) => write!(b, "{n}"),
+        };
+    }
+    // Whole UTF-8 pieces only were copied, so the prefix is text.
+    match b.len.and_then(|n| std::str::from_utf8(&b.bytes[..n]).ok()) {
+        Some(t) => f(t),
+        None => f(&pk_text(pk)),
+    }
+}
+
 /// Who made the current copy of a shard authoritative. Ordered: `term` first, then the
 /// DC that started the term, so two concurrent promotions never tie.
 #[derive(
@@ -375,7 +423,11 @@ impl Cells {
 
 impl FromIterator<(Text, (Value, Version))> for Cells {
     fn from_iter<I: IntoIterator<Item = (Text, (Value, Version))>>(it: I) -> Cells {
-        let mut v: Vec<(Text, (Value, Version))> = Vec::new();
+        let it = it.into_iter();
+        // Sized for the most cells the iterator may give (a row's columns: a few), so
+        // the inserts do not reallocate (a row is rebuilt per write applied).
+        let (lo, hi) = it.size_hint();
+        let mut v: Vec<(Text, (Value, Version))> = Vec::with_capacity(hi.unwrap_or(lo).min(64));
         for (c, cell) in it {
             match v.binary_search_by(|(k, _)| k.cmp(&c)) {
                 Ok(i) => v[i].1 = cell,
@@ -844,6 +896,25 @@ fn put_row(rows: &mut BTreeMap<Pk, Row>, pk: &Pk, row: Row) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The stack-built text is `pk_text`'s, whatever the key: one string, ints, several
+    /// columns, a key too long for the buffer, multi-byte text, none.
+    #[test]
+    fn with_pk_text_gives_pk_text() {
+        let s = |t: &str| Value::Str(t.into());
+        let long = "x".repeat(70);
+        let keys: Vec<Pk> = vec![
+            vec![s("k1")],
+            vec![Value::Int(-42)],
+            vec![s("k7"), Value::Int(2)],
+            vec![s(&long), Value::Int(1)],
+            vec![s("é"), s(&"ü".repeat(40))],
+            vec![],
+        ];
+        for pk in &keys {
+            assert_eq!(with_pk_text(pk, |t| t.to_string()), pk_text(pk), "{pk:?}");
+        }
+    }
 
     #[test]
     fn cells_behave_as_the_map_they_replace_hash_and_serialize_alike() {
