@@ -274,13 +274,15 @@ pub enum Body {
 }
 
 impl Body {
-    /// The row writes this entry applies, with their write ids.
-    pub fn applied(&self) -> Vec<(&WriteOp, u64)> {
-        match self {
-            Body::Write { op, write_id } => vec![(op, *write_id)],
-            Body::Commit { writes, .. } => writes.iter().map(|(w, id)| (w, *id)).collect(),
-            Body::Prepare { .. } | Body::Abort { .. } => Vec::new(),
-        }
+    /// The row writes this entry applies, with their write ids (an iterator: a `Vec`
+    /// per call cost an allocation per entry compacted or checked).
+    pub fn applied(&self) -> impl Iterator<Item = (&WriteOp, u64)> + '_ {
+        let (one, many): (Option<(&WriteOp, u64)>, &[(WriteOp, u64)]) = match self {
+            Body::Write { op, write_id } => (Some((op, *write_id)), &[]),
+            Body::Commit { writes, .. } => (None, writes),
+            Body::Prepare { .. } | Body::Abort { .. } => (None, &[]),
+        };
+        one.into_iter().chain(many.iter().map(|(w, id)| (w, *id)))
     }
 
     /// The transaction a 2PC entry (PREPARE, COMMIT, ABORT) belongs to; none for a write.
@@ -295,7 +297,7 @@ impl Body {
 
     /// Whether this entry writes row `pk` of its shard.
     pub fn writes_row(&self, pk: &Pk) -> bool {
-        self.applied().iter().any(|(w, _)| &w.pk == pk)
+        self.applied().any(|(w, _)| &w.pk == pk)
     }
 }
 
@@ -403,6 +405,32 @@ impl Cells {
                 v.remove(i);
             });
         }
+    }
+
+    /// The cells a put of `cols` leaves, all at `ver` (as `collect` gives them), built
+    /// straight into the shared slice — one allocation, not a vector then the slice —
+    /// when there are at most 8 columns, all distinct (a row is rebuilt per write applied).
+    pub(crate) fn of_put(cols: &[(Text, Value)], ver: &Version) -> Cells {
+        let cell = |(c, v): &(Text, Value)| (c.clone(), (v.clone(), ver.clone()));
+        let mut order = [0u8; 8];
+        let Some(order) = order.get_mut(..cols.len()) else {
+            return cols.iter().map(cell).collect();
+        };
+        // Column indices by name: an insertion sort (a few columns; no sort code
+        // instantiated, see `sort`).
+        for i in 0..order.len() {
+            order[i] = i as u8;
+            let mut j = i;
+            while j > 0 && cols[usize::from(order[j - 1])].0 > cols[usize::from(order[j])].0 {
+                order.swap(j - 1, j);
+                j -= 1;
+            }
+        }
+        let name = |k: &u8| &cols[usize::from(*k)].0;
+        if order.windows(2).any(|w| name(&w[0]) == name(&w[1])) {
+            return cols.iter().map(cell).collect();
+        }
+        Cells(order.iter().map(|k| cell(&cols[usize::from(*k)])).collect())
     }
 
     /// Removes every cell.
@@ -848,10 +876,7 @@ fn apply_write(rows: &mut BTreeMap<Pk, Row>, op: &WriteOp, write_id: u64, ver: &
     match &op.kind {
         WriteKind::Put(cols) => {
             let mut row = fresh(&ver);
-            row.cells = cols
-                .iter()
-                .map(|(c, v)| (c.clone(), (v.clone(), ver.clone())))
-                .collect();
+            row.cells = Cells::of_put(cols, &ver);
             put_row(rows, &op.pk, row);
         }
         WriteKind::Update { set, delete } => {
@@ -896,6 +921,32 @@ fn put_row(rows: &mut BTreeMap<Pk, Row>, pk: &Pk, row: Row) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `of_put` gives what collecting the cells gives: sorted, unsorted, with a repeated
+    /// column (the later wins), none, more than 8.
+    #[test]
+    fn of_put_is_the_collected_cells() {
+        let ver = Version {
+            pos: LogPos::default(),
+            origin: DcId(0),
+            at: SimTime::ZERO,
+        };
+        let col = |n: &str, v: i64| -> (Text, Value) { (n.into(), Value::Int(v)) };
+        let many: Vec<(Text, Value)> = (0..10).rev().map(|i| col(&format!("c{i}"), i)).collect();
+        for cols in [
+            vec![col("a", 1), col("b", 2)],
+            vec![col("name", 1), col("balance", 2), col("age", 3)],
+            vec![col("x", 1), col("y", 2), col("x", 3)],
+            vec![],
+            many,
+        ] {
+            let want: Cells = cols
+                .iter()
+                .map(|(c, v)| (c.clone(), (v.clone(), ver.clone())))
+                .collect();
+            assert_eq!(Cells::of_put(&cols, &ver), want, "{cols:?}");
+        }
+    }
 
     /// The stack-built text is `pk_text`'s, whatever the key: one string, ints, several
     /// columns, a key too long for the buffer, multi-byte text, none.
