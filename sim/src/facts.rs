@@ -170,7 +170,7 @@ impl Sim {
                 self.rec.count_op(&op, &result, latency);
                 let kind = EventKind::Op {
                     req,
-                    label: op.label().to_string(),
+                    label: op.label().into(),
                     ok: result.is_ok(),
                     detail: describe_result(&result, served_by),
                     latency_ms: latency,

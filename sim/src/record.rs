@@ -185,8 +185,9 @@ pub enum EventKind {
     Op {
         /// The request.
         req: ReqId,
-        /// The API name (`PutRow`, …).
-        label: String,
+        /// The API name (`PutRow`, …): `ClientOp::label`'s static text (a `String` per
+        /// operation cost an allocation and a free), owned only when read from a file.
+        label: std::borrow::Cow<'static, str>,
         /// Whether it succeeded.
         ok: bool,
         /// What it returned, as text.
