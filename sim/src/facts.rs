@@ -23,16 +23,26 @@ impl Sim {
         f: impl FnOnce(&mut Checker, &CheckCtx) -> R,
     ) -> R {
         let w = &self.world;
+        // Read from the settings they were last read from (held here, so a change makes
+        // new settings: `Rc::make_mut` copies a shared value) without comparing them.
+        let fresh = self
+            .check_cfg
+            .as_ref()
+            .is_some_and(|c| std::rc::Rc::ptr_eq(c, &w.cfg));
         let (modes, names) = &mut self.check_tables;
-        let same = modes.len() == w.cfg.tables.len()
-            && w.cfg
-                .tables
-                .iter()
-                .zip(modes.iter().zip(names.iter()))
-                .all(|(t, (m, n))| t.mode == *m && t.name == *n);
+        let same = fresh
+            || (modes.len() == w.cfg.tables.len()
+                && w.cfg
+                    .tables
+                    .iter()
+                    .zip(modes.iter().zip(names.iter()))
+                    .all(|(t, (m, n))| t.mode == *m && t.name == *n));
         if !same {
             *modes = w.cfg.tables.iter().map(|t| t.mode).collect();
             *names = w.cfg.tables.iter().map(|t| t.name.clone()).collect();
+        }
+        if !fresh {
+            self.check_cfg = Some(std::rc::Rc::clone(&w.cfg));
         }
         let (modes, names) = &self.check_tables;
         let c = CheckCtx {

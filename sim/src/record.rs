@@ -491,10 +491,24 @@ impl Recorder {
             dc,
             kind,
         };
-        if self.events.len() == EVENT_LOG_CAP {
-            self.events.pop_front();
-        }
-        self.events.push_back(Arc::new(e));
+        // At the cap, the oldest event's box takes the new one unless a snapshot still
+        // holds it (an allocation and a free per event saved).
+        let oldest = if self.events.len() == EVENT_LOG_CAP {
+            self.events.pop_front()
+        } else {
+            None
+        };
+        let e = match oldest {
+            Some(mut a) => match Arc::get_mut(&mut a) {
+                Some(slot) => {
+                    *slot = e;
+                    a
+                }
+                None => Arc::new(e),
+            },
+            None => Arc::new(e),
+        };
+        self.events.push_back(e);
     }
 
     /// Whether an event hit the breakpoint since the last call.
