@@ -185,8 +185,9 @@ pub enum EventKind {
     Op {
         /// The request.
         req: ReqId,
-        /// The API name (`PutRow`, …).
-        label: String,
+        /// The API name (`PutRow`, …): `ClientOp::label`'s static text (a `String` per
+        /// operation cost an allocation and a free), owned only when read from a file.
+        label: std::borrow::Cow<'static, str>,
         /// Whether it succeeded.
         ok: bool,
         /// What it returned, as text.
@@ -490,10 +491,24 @@ impl Recorder {
             dc,
             kind,
         };
-        if self.events.len() == EVENT_LOG_CAP {
-            self.events.pop_front();
-        }
-        self.events.push_back(Arc::new(e));
+        // At the cap, the oldest event's box takes the new one unless a snapshot still
+        // holds it (an allocation and a free per event saved).
+        let oldest = if self.events.len() == EVENT_LOG_CAP {
+            self.events.pop_front()
+        } else {
+            None
+        };
+        let e = match oldest {
+            Some(mut a) => match Arc::get_mut(&mut a) {
+                Some(slot) => {
+                    *slot = e;
+                    a
+                }
+                None => Arc::new(e),
+            },
+            None => Arc::new(e),
+        };
+        self.events.push_back(e);
     }
 
     /// Whether an event hit the breakpoint since the last call.

@@ -401,7 +401,7 @@ fn write_acked_stops_right_after_a_single_write_is_acknowledged() {
     };
     assert!(*ok);
     assert!(
-        matches!(label.as_str(), "PutRow" | "UpdateRow" | "DeleteRow"),
+        matches!(&**label, "PutRow" | "UpdateRow" | "DeleteRow"),
         "{label}"
     );
     assert_eq!(s.sim().now(), h.event.at);
@@ -416,7 +416,7 @@ fn write_acked_stops_right_after_a_single_write_is_acknowledged() {
     // Reads, failed writes and transactions do not hit it.
     let op = |label: &str, ok: bool| EventKind::Op {
         req: ReqId(1),
-        label: label.into(),
+        label: label.to_string().into(),
         ok,
         detail: String::new(),
         latency_ms: 1,
