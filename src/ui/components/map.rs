@@ -861,7 +861,7 @@ fn css_label_scale(el: &web_sys::Element) -> f64 {
     web_sys::window()
         .and_then(|w| w.get_computed_style(el).ok().flatten())
         .and_then(|st| st.get_property_value("--map-label").ok())
-        .and_then(|v| v.trim().parse::<f64>().ok())
+        .and_then(|v| fmt::parse_decimal(v.trim()))
         .filter(|v| v.is_finite() && *v > 0.0)
         .unwrap_or(1.0)
 }
