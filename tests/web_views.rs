@@ -1598,8 +1598,8 @@ fn crowded_txn(id: u64) -> TxnTrace {
             (at(decided), CoordState::Committed),
             (at(decided + 2_530 + 260), CoordState::Ended),
         ],
-        part_states,
-        locks: BTreeMap::new(),
+        part_states: part_states.into_iter().collect(),
+        locks: Default::default(),
         shards,
         msgs,
     }

@@ -1,5 +1,7 @@
 //! `VecMap` / `VecSet`: a map and a set as one vector sorted by key, for the core's
 //! small maps (per DC, per shard of one node, per transaction in flight).
+//! Public (read-only: `get`, iteration) where a public type holds one: `TxnTrace`'s per-DC
+//! participant states, locks and shards.
 //!
 //! Why: every distinct `BTreeMap<K, V>` brings its own copy of the B-tree's insert,
 //! remove, merge, steal, clone and drop into the page's wasm (about 270 K of it once),
@@ -42,7 +44,7 @@ impl Offset for u128 {
 }
 
 /// A key of a `VecMap`: its order as one integer, so a search step is one compare.
-pub(crate) trait Packed {
+pub trait Packed {
     /// `u64`, or `u128` for keys wider than 64 bits.
     type P: Offset;
     /// Ordered as the key: `a.packed() < b.packed()` exactly when `a < b`.
@@ -110,7 +112,7 @@ impl Packed for (TxnId, ShardKey) {
 
 /// A map as a vector of `(key, value)` sorted by key.
 #[derive(Clone, PartialEq, Eq)]
-pub(crate) struct VecMap<K, V>(Vec<(K, V)>);
+pub struct VecMap<K, V>(Vec<(K, V)>);
 
 impl<K, V> Default for VecMap<K, V> {
     fn default() -> Self {
@@ -127,11 +129,13 @@ impl<K, V> VecMap<K, V> {
         self.0.clear();
     }
 
-    pub(crate) fn len(&self) -> usize {
+    /// How many keys have a value.
+    pub fn len(&self) -> usize {
         self.0.len()
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
+    /// Whether no key has a value.
+    pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
@@ -141,7 +145,7 @@ impl<K, V> VecMap<K, V> {
     }
 
     /// Entries in key order.
-    pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = (&K, &V)> + Clone {
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&K, &V)> + Clone {
         self.0.iter().map(|(k, v)| (k, v))
     }
 
@@ -149,11 +153,13 @@ impl<K, V> VecMap<K, V> {
         self.0.iter_mut().map(|(k, v)| (&*k, v))
     }
 
-    pub(crate) fn keys(&self) -> impl DoubleEndedIterator<Item = &K> + Clone {
+    /// The keys in order.
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &K> + Clone {
         self.0.iter().map(|(k, _)| k)
     }
 
-    pub(crate) fn values(&self) -> impl DoubleEndedIterator<Item = &V> + Clone {
+    /// The values in key order.
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = &V> + Clone {
         self.0.iter().map(|(_, v)| v)
     }
 
@@ -201,7 +207,8 @@ impl<K: Packed, V> VecMap<K, V> {
         s.binary_search_by(|(k, _)| k.packed().cmp(&want))
     }
 
-    pub(crate) fn get(&self, key: &K) -> Option<&V> {
+    /// The value under `key`, if any.
+    pub fn get(&self, key: &K) -> Option<&V> {
         self.find(key).ok().map(|i| &self.0[i].1)
     }
 
@@ -209,7 +216,8 @@ impl<K: Packed, V> VecMap<K, V> {
         self.find(key).ok().map(|i| &mut self.0[i].1)
     }
 
-    pub(crate) fn contains_key(&self, key: &K) -> bool {
+    /// Whether `key` has a value.
+    pub fn contains_key(&self, key: &K) -> bool {
         self.find(key).is_ok()
     }
 

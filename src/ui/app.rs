@@ -406,7 +406,7 @@ impl App {
         self.restarted();
         self.session.borrow_mut().pacing_mut().pause();
         self.clock.reset();
-        let saved = web::load_progress().get(id).copied();
+        let saved = web::load_step(id);
         self.lesson = Some(LessonRun::new(lesson, saved));
         self.lessons_open = false;
         self.lesson_error = None;

@@ -8,6 +8,7 @@
 //!   `BreakpointHit`, the snapshot pieces (`Topo`, `RingView`, …), `ViewState`, and the
 //!   page's own URL parameters (`state::url`: `embed`, `tab`, `speed`, `pause_at`, `play`).
 //! - `components`: one view per file; props are snapshot pieces and narrow callbacks.
+//! - `pairs`: a few-entry map as a sorted `Vec` (instead of a `BTreeMap` per key type).
 //! - `fmt`: text and colour helpers; `web`: wall clock, key listener, theme attribute,
 //!   the page URL.
 //! - `js_api`: `window.tablestore` (docs/JS_API.md), plain-object views of the core's
@@ -129,6 +130,7 @@ pub mod components;
 pub mod explore;
 pub mod fmt;
 pub mod js_api;
+pub mod pairs;
 pub mod state;
 pub mod web;
 

@@ -18,6 +18,7 @@ use crate::sim::Snapshot;
 use crate::sim::{DcId, TxnId};
 use crate::ui::fmt;
 use crate::ui::state::{Flight, Topo};
+use js_sys::Math;
 use std::fmt::Write as _;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -432,7 +433,8 @@ pub fn place_handles(
                 // Turning by a negative angle moves towards the lane's side first.
                 for sign in [-1.0, 1.0] {
                     let a = sign * k as f64 * 11.25_f64.to_radians();
-                    let (c, sn) = (a.cos(), a.sin());
+                    // The browser's Math (as the ring's `at`): no libm sin / cos in the wasm.
+                    let (c, sn) = (Math::cos(a), Math::sin(a));
                     cands.push((sx + (ux * c - uy * sn) * r, sy + (ux * sn + uy * c) * r));
                     if k == 0 {
                         break;
@@ -473,7 +475,7 @@ pub fn place_handles(
             to: d,
             x: best.1 .0,
             y: best.1 .1,
-            angle: uy.atan2(ux).to_degrees(),
+            angle: Math::atan2(uy, ux).to_degrees(),
         });
     }
     sort::sort_by_key(&mut placed, |h| (h.from, h.to));
@@ -1127,7 +1129,7 @@ fn css_label_scale(el: &web_sys::Element) -> f64 {
     web_sys::window()
         .and_then(|w| w.get_computed_style(el).ok().flatten())
         .and_then(|st| st.get_property_value("--map-label").ok())
-        .and_then(|v| v.trim().parse::<f64>().ok())
+        .and_then(|v| fmt::parse_decimal(v.trim()))
         .filter(|v| v.is_finite() && *v > 0.0)
         .unwrap_or(1.0)
 }
