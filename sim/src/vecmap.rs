@@ -26,7 +26,7 @@ type ShardKey = (TableId, ShardId);
 use std::hash::{Hash, Hasher};
 
 /// A packed key: ordered, and with a distance between two of them.
-pub(crate) trait Offset: Ord + Copy {
+pub trait Offset: Ord + Copy {
     /// `hi - self` if `hi >= self` and it fits a `usize`.
     fn gap(self, hi: Self) -> Option<usize>;
 }
