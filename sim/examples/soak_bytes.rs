@@ -63,9 +63,7 @@ fn trace(cfg: tablestore_sim::SimConfig, until: u64, every: u64) {
     }
     let mut peak = 0;
     let mut next = every;
-    println!(
-        "  sim s   heap MB   peak MB   checkpoints (every s), their bytes beyond one another MB"
-    );
+    println!("  sim s   heap MB   peak MB   checkpoints (every s)");
     while tl.now() < SimTime(until * 1_000) {
         tl.advance_by(100);
         let heap = live() - base;
@@ -73,13 +71,12 @@ fn trace(cfg: tablestore_sim::SimConfig, until: u64, every: u64) {
         if tl.now() >= SimTime(next * 1_000) {
             next += every;
             println!(
-                "{:>7} {:>9.1} {:>9.1}   {} ({}), {:.1}",
+                "{:>7} {:>9.1} {:>9.1}   {} ({})",
                 tl.now().0 / 1_000,
                 heap as f64 / 1e6,
                 peak as f64 / 1e6,
                 tl.checkpoints().len(),
                 tl.checkpoint_spacing() / 1_000,
-                tl.checkpoint_bytes() as f64 / 1e6
             );
         }
     }
