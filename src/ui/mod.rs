@@ -23,7 +23,8 @@
 //!   takes at most one snapshot and renders at most once per drawing frame; slow-changing pieces (events, txns, metrics, findings, ring)
 //!   keep the same `Rc` while their content is unchanged, so their components skip
 //!   rendering; while the run plays, the side table and the tab panels take new pieces at
-//!   most every 250 ms (`app::PANEL_EVERY_MS`), the map and the controls every drawing frame.
+//!   most every 250 ms (stretched to a second while they make frames late: `PanelPace`),
+//!   the map and the controls every drawing frame.
 //! - Bad input never changes the running simulation: it is parsed and validated with the
 //!   core's parsers first (`fields::FIELDS` for settings), and the message is shown next
 //!   to the input.
