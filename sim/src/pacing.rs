@@ -153,6 +153,21 @@ fn clamp_dt(wall_dt_ms: f64) -> f64 {
     }
 }
 
+/// The rule both pacers (`FrameBudget`, `PanelPace`) follow: after a late frame (more
+/// than one and a half frames long) `ms × late`, after one on time `ms + on_time`, within
+/// `lo..=hi`. A NaN or a clock going back says nothing.
+fn refit(ms: f64, frame_ms: f64, late: f64, on_time: f64, lo: f64, hi: f64) -> f64 {
+    if !(frame_ms > 0.0) {
+        return ms;
+    }
+    if frame_ms > 1.5 * FRAME_MS {
+        ms * late
+    } else {
+        ms + on_time
+    }
+    .clamp(lo, hi)
+}
+
 /// The wall time a page's tick may spend simulating, fitted to the frames the page gets:
 /// a late frame (the tick came more than one and a half frames after the last) takes a
 /// third off, a frame on time gives half a millisecond back, within
@@ -182,16 +197,14 @@ impl FrameBudget {
 
     /// Notes the wall time since the last tick (a frame's, when frames come on time).
     pub fn note_frame(&mut self, frame_ms: f64) {
-        // A NaN or a clock going back says nothing.
-        if !(frame_ms > 0.0) {
-            return;
-        }
-        self.ms = if frame_ms > 1.5 * FRAME_MS {
-            self.ms * (2.0 / 3.0)
-        } else {
-            self.ms + 0.5
-        }
-        .clamp(MIN_TICK_BUDGET_MS, TICK_BUDGET_MS);
+        self.ms = refit(
+            self.ms,
+            frame_ms,
+            2.0 / 3.0,
+            0.5,
+            MIN_TICK_BUDGET_MS,
+            TICK_BUDGET_MS,
+        );
     }
 }
 
@@ -231,15 +244,6 @@ impl PanelPace {
 
     /// Notes the wall time from a frame that redrew the panels to the next frame.
     pub fn note_frame(&mut self, frame_ms: f64) {
-        // A NaN or a clock going back says nothing.
-        if !(frame_ms > 0.0) {
-            return;
-        }
-        self.ms = if frame_ms > 1.5 * FRAME_MS {
-            self.ms * 1.5
-        } else {
-            self.ms - 25.0
-        }
-        .clamp(PANEL_MIN_MS, PANEL_MAX_MS);
+        self.ms = refit(self.ms, frame_ms, 1.5, -25.0, PANEL_MIN_MS, PANEL_MAX_MS);
     }
 }
