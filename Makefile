@@ -12,6 +12,7 @@
 #   make bench-placement    placement rate vs raw SHA-1 rate (sim/benches/placement.rs), natively
 #   make explore-bench      the exhaustive explorer: states/s over the real nodes and TwoPhase (sim/benches/explore.rs)
 #   make bench-wasm         both benchmarks in headless Chromium (tests/wasm_bench.rs)
+#   make bench-wasm-compare the core benchmark in Chromium, 79baf50's build (BENCH_OLD=) and this tree's, warm rounds, side by side
 #   make frametime          frame time of the built page with 16 DCs (e2e/frametime.mjs)
 #   make mem-hour           one simulated hour, 16 DCs, 2 000 ops/s: collection sizes every 5 min and peak RSS
 #   make mem-soak           the soak's world (?dcs=16&keys=10000&rate=500) natively for 200 simulated min
@@ -108,10 +109,10 @@ define e2e_tests
 		PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 ./node_modules/.bin/playwright test
 endef
 
-.PHONY: help tools serve test test-native test-web sweep dist single e2e size bench bench-compare bench-placement bench-seek seek-page explore-bench bench-wasm frametime mem-hour mem-soak soak-bytes soak clean
+.PHONY: help tools serve test test-native test-web sweep dist single e2e size bench bench-compare bench-placement bench-seek seek-page explore-bench bench-wasm bench-wasm-compare frametime mem-hour mem-soak soak-bytes soak clean
 
 help:
-	@sed -n '3,23p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,24p' Makefile | sed 's/^# \{0,1\}//'
 
 tools:
 	$(TOOLS) test
@@ -190,6 +191,11 @@ bench-placement:
 bench-wasm:
 	$(TOOLS) web
 	$(WEB_TEST_ENV) cargo test --profile web --target wasm32-unknown-unknown --test wasm_bench -- --nocapture
+
+# 79baf50's core and this tree's in headless Chromium, each built as its page was.
+bench-wasm-compare:
+	$(TOOLS) web
+	scripts/bench-wasm-compare.sh $(BENCH_OLD) 3
 
 # Frame time of the built page running 16 DCs with a busy workload (a measurement).
 frametime:

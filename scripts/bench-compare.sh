@@ -37,7 +37,7 @@ build() {
     local at=$1
     shift
     (cd "$at" && cargo bench "$@" --no-run 2>&1) |
-        tee /dev/stderr | sed -n 's/.*Executable .*(\(.*\))$/\1/p' | tail -1
+        tee -a /dev/stderr | sed -n 's/.*Executable .*(\(.*\))$/\1/p' | tail -1
 }
 
 if [ -f "$dir/sim/benches/sim.rs" ]; then

@@ -1,7 +1,7 @@
 //! `make bench-wasm`: the core's speed in the browser, on the same workloads as the native
 //! `make bench`, `make bench-placement` and `make bench-seek` (`tablestore_sim::bench`). A
 //! measurement, not a test: it asserts nothing about time and is not part of `make test`.
-//! It prints one `wasm sim events/s` line and the trace hash, which must equal the native
+//! It prints a `wasm sim events/s` line per round with the trace hash, which must equal the native
 //! bench's, the placement rates, and the timeline's seek times.
 #![cfg(target_arch = "wasm32")]
 
@@ -18,22 +18,36 @@ fn now_ms() -> f64 {
         .unwrap_or_else(js_sys::Date::now)
 }
 
+/// Rounds of the core benchmark in one page. The first runs partly in V8's baseline code
+/// (functions tier up to optimised code while it runs: ~20–35 % slower); the page runs for
+/// minutes, so the best warm round is the number to compare (`scripts/bench-wasm-compare.sh`).
+/// More rounds would block the page past chromedriver's 30 s renderer timeout when loaded.
+const CORE_ROUNDS: usize = 3;
+
 #[wasm_bindgen_test]
 fn bench_the_core_in_the_browser() {
-    let mut sim = Sim::new(bench_config()).expect("valid config");
-    let start = now_ms();
-    run_bench(&mut sim, BENCH_SECS);
-    let wall = (now_ms() - start) / 1000.0;
-    let events = sim.steps();
-    console_log!(
-        "wasm sim events/s: {:.0} ({BENCH_LABEL}; {} events over {} s simulated in {:.2} s wall, {:.1}× real time; trace {:016x})",
-        events as f64 / wall,
-        events,
-        BENCH_SECS,
-        wall,
-        BENCH_SECS as f64 / wall,
-        sim.trace_hash()
-    );
+    let mut best = 0.0f64;
+    for round in 0..CORE_ROUNDS {
+        let mut sim = Sim::new(bench_config()).expect("valid config");
+        let start = now_ms();
+        run_bench(&mut sim, BENCH_SECS);
+        let wall = (now_ms() - start) / 1000.0;
+        let events = sim.steps();
+        let speed = BENCH_SECS as f64 / wall;
+        if round > 0 {
+            best = best.max(speed);
+        }
+        console_log!(
+            "wasm sim events/s: {:.0} (round {round}; {BENCH_LABEL}; {} events over {} s simulated in {:.2} s wall, {:.1}× real time; trace {:016x})",
+            events as f64 / wall,
+            events,
+            BENCH_SECS,
+            wall,
+            speed,
+            sim.trace_hash()
+        );
+    }
+    console_log!("wasm sim best warm round: {best:.1}× real time");
 }
 
 /// The placement micro-benchmark of `make bench-placement`, in the browser: SHA-1 alone
