@@ -4,7 +4,7 @@
 #   make serve PORT=9000    ... on another port
 #   make test               native tests + 10 000-schedule sweep, browser (wasm) tests, release build, end-to-end test
 #   make sweep              the fault-schedule sweep alone (SWEEP_COUNT=10000, SWEEP_FLAGS="--admin"; make test runs it with --admin)
-#   make size               release wasm: raw, gzip, brotli sizes and the 15 largest items (twiggy)
+#   make size               release wasm: raw, gzip, brotli sizes and the 15 largest items (twiggy, and by gzip: scripts/size_gzip.py)
 #   make bench              simulation benchmark (sim/benches/sim.rs), natively
 #   make bench-compare      make bench of 79baf50 (BENCH_OLD=) and of this tree, side by side, and the ratio
 #   make bench-seek         timeline seek times and checkpoint memory, 30-minute 16-DC run (sim/benches/seek.rs)

@@ -12,6 +12,7 @@
 //!   not a clock read.
 
 use crate::sim::{DcId, Event, EventKind, PartState, TxnId};
+use crate::ui::components::el::AttrText;
 use crate::ui::fmt;
 use crate::ui::state::Topo;
 use gloo_timers::callback::Timeout;
@@ -279,7 +280,7 @@ impl Component for Announcer {
     fn view(&self, _ctx: &Context<Self>) -> Html {
         html! {
             <div class="sr-only" role="status" aria-live="polite" aria-atomic="true"
-                data-testid="announcer" data-count={self.count.to_string()}>{ self.text.clone() }</div>
+                data-testid="announcer" data-count={self.count.attr()}>{ self.text.clone() }</div>
         }
     }
 }

@@ -5,6 +5,7 @@
 //! `selected` attributes, which a browser ignores once a person picked an option.
 
 use crate::sim::{Breakpoint, SimTime};
+use crate::ui::components::el::AttrText;
 use crate::ui::components::{input_checked, input_value};
 use crate::ui::fmt;
 use crate::ui::state::{bp_parse, Action, BreakpointHit, Theme, SPEED_MAX};
@@ -87,7 +88,7 @@ pub fn controls(p: &Props) -> Html {
     let hit = p.hit.as_ref().map(|h| {
         html! {
             <p class="note warn-note bp-hit" role="status" data-testid="breakpoint-hit" data-kind={bp_key(Some(h.kind))}
-                data-seq={h.seq.to_string()} data-ms={h.at.0.to_string()}
+                data-seq={h.seq.attr()} data-ms={h.at.0.attr()}
                 data-txn={h.txn.map(|t| t.0.to_string())} data-dc={h.dc.map(|d| d.0.to_string())}>
                 { h.text.clone() }
             </p>
@@ -106,7 +107,7 @@ pub fn controls(p: &Props) -> Html {
             </div>
             <div class="clock" title="Simulated time since the start of the run">
                 <span class="label">{ "sim time" }</span>
-                <span class="time" data-testid="sim-time" data-ms={p.now.0.to_string()}>{ fmt::time(p.now) }</span>
+                <span class="time" data-testid="sim-time" data-ms={p.now.0.attr()}>{ fmt::time(p.now) }</span>
                 <span class="label">{ "seed" }</span>
                 <span class="seed" data-testid="seed">{ p.seed }</span>
                 if !p.bugs.is_empty() {
@@ -128,7 +129,7 @@ pub fn controls(p: &Props) -> Html {
                 <button data-testid="step" onclick={emit(Action::Step)} title="Run exactly one event (s)">{ "Step" }</button>
                 <label class="speed">
                     <span>{ "speed" }</span>
-                    <input type="range" min="0" max={SPEED_MAX.to_string()} step="1" value={p.speed_pos.to_string()}
+                    <input type="range" min="0" max={SPEED_MAX.to_string()} step="1" value={p.speed_pos.attr()}
                         data-testid="speed" aria-label="Simulated seconds per wall second (log scale)" oninput={on_speed} />
                     <span class="speed-value" data-testid="speed-label" data-speed={format!("{:.4}", p.speed)}
                         data-achieved={p.achieved.map(|a| format!("{a:.4}"))}
@@ -149,10 +150,10 @@ pub fn controls(p: &Props) -> Html {
                 </label>
             </div>
             <div class="view-controls">
-                <button class={classes!("learn", p.learning.then_some("on"))} data-testid="learn" aria-pressed={p.learning.to_string()}
+                <button class={classes!("learn", p.learning.then_some("on"))} data-testid="learn" aria-pressed={p.learning.attr()}
                     onclick={emit(Action::ToggleLessons)} title="Guided lessons: learn each mechanism by breaking it">{ "Learn" }</button>
                 <button class="ghost" data-testid="theme-toggle" title="Colour theme: auto follows the system" onclick={emit(Action::CycleTheme)}>{ theme }</button>
-                <button class={classes!("ghost", p.large.then_some("on"))} data-testid="large-toggle" aria-pressed={p.large.to_string()}
+                <button class={classes!("ghost", p.large.then_some("on"))} data-testid="large-toggle" aria-pressed={p.large.attr()}
                     onclick={emit(Action::ToggleLarge)} title="Larger type for projectors">{ "A+" }</button>
                 <button class="ghost" data-testid="help-toggle" onclick={emit(Action::ToggleHelp)} title="Keyboard shortcuts (?)">{ "?" }</button>
             </div>

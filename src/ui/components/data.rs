@@ -11,6 +11,7 @@
 
 use crate::sim::{CopyState, DcId};
 use crate::sim::{Snapshot, TableSnap};
+use crate::ui::components::el::AttrText;
 use crate::ui::components::input_value;
 use crate::ui::fmt;
 use crate::ui::state::Topo;
@@ -55,7 +56,7 @@ pub fn data_panel(p: &Props) -> Html {
         Callback::from(move |e: Event| pick.set(input_value(&e).parse().unwrap_or(0)))
     };
     let picker = p.data.iter().enumerate().map(|(i, t)| {
-        html! { <option key={i} value={i.to_string()} selected={i == t_idx}>{ format!("{} ({} rows)", t.name, t.total_rows) }</option> }
+        html! { <option key={i} value={i.attr()} selected={i == t_idx}>{ format!("{} ({} rows)", t.name, t.total_rows) }</option> }
     });
     let table = p.data.get(t_idx).map(|t| {
         let head = dcs.iter().map(|&d| html! { <th key={d.0} scope="col"><span class={classes!("swatch", fmt::dc_bg(d))} />{ fmt::dc_name(names, d) }</th> });
@@ -67,7 +68,7 @@ pub fn data_panel(p: &Props) -> Html {
                     None => html! { <td key={d.0} class="cell none" /> },
                     Some((_, None)) => html! {
                         <td key={d.0} class={classes!("cell", "missing", primary.then_some("primary"))} data-stale="missing"
-                            data-dc={d.0.to_string()} data-version="none" title="replica without a copy">
+                            data-dc={d.0.attr()} data-version="none" title="replica without a copy">
                             { if primary { "★ missing" } else { "missing" } }
                         </td>
                     },
@@ -78,7 +79,7 @@ pub fn data_panel(p: &Props) -> Html {
                         let stale_attr = if state == CopyState::Down { "down".to_string() } else { c.behind.to_string() };
                         html! {
                             <td key={d.0} class={classes!("cell", cls, primary.then_some("primary"), c.deleted.then_some("deleted"))}
-                                data-stale={stale_attr} data-dc={d.0.to_string()} data-version={format!("{}.{}", c.term, c.index)} title={format!("{}{}", if c.deleted { "deleted" } else { c.value.as_str() }, if primary { " — primary" } else { "" })}>
+                                data-stale={stale_attr} data-dc={d.0.attr()} data-version={format!("{}.{}", c.term, c.index)} title={format!("{}{}", if c.deleted { "deleted" } else { c.value.as_str() }, if primary { " — primary" } else { "" })}>
                                 <span class="ver">{ format!("{}{}", if primary { "★ " } else { "" }, fmt::version(c.index, c.term)) }</span>
                                 <span class="tag">{ tag }</span>
                             </td>
@@ -88,7 +89,7 @@ pub fn data_panel(p: &Props) -> Html {
             });
             html! {
                 <tr key={k.pk.clone()} data-testid={format!("data-key-{}-{}", t.table.0, k.pk)}
-                    data-primary={k.primary.0.to_string()} data-epoch={k.epoch.term.to_string()}
+                    data-primary={k.primary.0.attr()} data-epoch={k.epoch.term.attr()}
                     data-live-primary={k.live_primary.map_or_else(|| "none".to_string(), |d| d.0.to_string())}>
                     <th scope="row" class="mono">{ k.pk.clone() }</th>
                     <td class="mono muted">{ fmt::shard(&p.topo.tables, t.table, k.shard) }</td>

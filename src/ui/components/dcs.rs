@@ -6,6 +6,7 @@
 
 use crate::sim::DcId;
 use crate::sim::Snapshot;
+use crate::ui::components::el::AttrText;
 use crate::ui::fmt;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -48,8 +49,8 @@ impl Component for DcTable {
             html! {
                 <tr key={id.0} class={classes!((!d.up).then_some("down"), (p.selected_dc == Some(id)).then_some("sel"))}
                     data-testid={format!("dc-row-{}", id.0)} data-state={if d.up { "up" } else { "down" }}
-                    data-primaries={d.primaries.to_string()} data-in-doubt={d.in_doubt.to_string()}
-                    data-prepared={d.prepared.to_string()} data-locks={d.locks.to_string()}>
+                    data-primaries={d.primaries.attr()} data-in-doubt={d.in_doubt.attr()}
+                    data-prepared={d.prepared.attr()} data-locks={d.locks.attr()}>
                     <th scope="row" class="name">
                         <button class="dc-pick" aria-pressed={(p.selected_dc == Some(id)).to_string()} title="Focus this DC on the map"
                             onclick={Callback::from(move |_: MouseEvent| select.emit(Some(id)))}>

@@ -5,6 +5,7 @@
 //! `breakpoint-hit`) plus `embed-open-full`.
 
 use crate::sim::SimTime;
+use crate::ui::components::el::AttrText;
 use crate::ui::components::input_value;
 use crate::ui::fmt;
 use crate::ui::state::{bp_key, Action, BreakpointHit, Embed, SPEED_MAX};
@@ -46,7 +47,7 @@ pub fn embed_bar(p: &Props) -> Html {
     let hit = p.hit.as_ref().map(|h| {
         html! {
             <p class="note warn-note embed-hit" role="status" data-testid="breakpoint-hit" data-kind={bp_key(Some(h.kind))}
-                data-seq={h.seq.to_string()} data-ms={h.at.0.to_string()}
+                data-seq={h.seq.attr()} data-ms={h.at.0.attr()}
                 data-txn={h.txn.map(|t| t.0.to_string())} data-dc={h.dc.map(|d| d.0.to_string())} title={h.text.clone()}>
                 <span class="clamp">{ h.text.clone() }</span>
             </p>
@@ -61,11 +62,11 @@ pub fn embed_bar(p: &Props) -> Html {
                     <button class="primary" data-testid="play" onclick={emit(Action::Play)} title="Play (space)">{ "▶ Play" }</button>
                 }
                 <button data-testid="step" onclick={emit(Action::Step)} title="Run exactly one event (s)">{ "Step" }</button>
-                <span class="embed-time" data-testid="sim-time" data-ms={p.now.0.to_string()} title="Simulated time since the start of the run">
+                <span class="embed-time" data-testid="sim-time" data-ms={p.now.0.attr()} title="Simulated time since the start of the run">
                     { fmt::time(p.now) }
                 </span>
                 <label class="speed embed-speed" title="Simulated seconds per wall second (log scale)">
-                    <input type="range" min="0" max={SPEED_MAX.to_string()} step="1" value={p.speed_pos.to_string()}
+                    <input type="range" min="0" max={SPEED_MAX.to_string()} step="1" value={p.speed_pos.attr()}
                         data-testid="speed" aria-label="Speed" oninput={on_speed} />
                     <span class="speed-value" data-testid="speed-label" data-speed={format!("{:.4}", p.speed)}
                         data-achieved={p.achieved.map(|a| format!("{a:.4}"))}>{ speed_text }</span>

@@ -11,6 +11,7 @@
 //!   a new preset or unmounting ends it.
 
 use crate::sim::explore::api::{presets, Counterexample, ExploreConfig, ExploreReport};
+use crate::ui::components::el::AttrText;
 use crate::ui::components::input_value;
 use crate::ui::explore::{Driver, Event, Slice};
 use crate::ui::state::Action;
@@ -326,8 +327,8 @@ impl ExplorePanel {
             "done: every reachable state checked"
         };
         html! {
-            <p class="explore-progress" role="status" data-testid="explore-states" data-states={states.to_string()}
-                data-done={done.to_string()} data-truncated={truncated.to_string()} data-depth={depth.to_string()} data-cancelled={self.cancelled.to_string()}
+            <p class="explore-progress" role="status" data-testid="explore-states" data-states={states.attr()}
+                data-done={done.attr()} data-truncated={truncated.attr()} data-depth={depth.attr()} data-cancelled={self.cancelled.attr()}
                 data-seconds={format!("{secs:.2}")} data-wasm-bytes={format!("{mem:.0}")}
                 data-preset={cfg.preset.clone()}>
                 { format!("{states} states, depth {depth}, {rate:.0} states/s, {secs:.1} s — {status} ") }
@@ -365,7 +366,7 @@ impl ExplorePanel {
                 }
             });
             html! {
-                <tr data-testid={format!("explore-step-{i}")} data-ms={st.at_ms.to_string()}>
+                <tr data-testid={format!("explore-step-{i}")} data-ms={st.at_ms.attr()}>
                     <th scope="row">{ format!("{}. [{} ms] {}", i + 1, st.at_ms, st.text) }</th>
                     { for cells }
                     <td class="finding">{ st.findings.join("; ") }</td>
@@ -387,7 +388,7 @@ impl ExplorePanel {
         let load = ctx.link().callback(|_| Msg::Load);
         html! {
             <div class="explore-cx" data-testid="explore-counterexample" data-property={cx.property.clone()}
-                data-steps={cx.steps.len().to_string()} data-loaded={self.loaded.to_string()}>
+                data-steps={cx.steps.len().attr()} data-loaded={self.loaded.attr()}>
                 <h3>{ format!("Counterexample: {} violated in {} steps", cx.property, cx.steps.len()) }
                     { cx.bug.as_ref().map(|b| format!(" (seeded bug {b})")).unwrap_or_default() }</h3>
                 <table class="explore-diagram" data-testid="explore-diagram">

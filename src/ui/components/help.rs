@@ -4,6 +4,46 @@
 use crate::ui::state::PANEL_KEYS;
 use yew::prelude::*;
 
+/// One shortcut: its keys (joined by " / "), words after the keys, what it does.
+type Row = (&'static [&'static str], &'static str, &'static str);
+
+/// The shortcuts, in the order shown; the panel jumps go after the first
+/// `ROWS_BEFORE_JUMPS`.
+const ROWS: &[Row] = &[
+    (&["space"], "", "play / pause"),
+    (&["s"], "", "step: run exactly one event (pauses)"),
+    (&["+", "-"], "", "faster / slower (×2 per press)"),
+    (&["←", "→"], "", "one event back / forward (pauses)"),
+    (&["Shift+←", "Shift+→"], "", "one simulated second back / forward"),
+    (&["←", "→"], " in a lesson", "previous / next step while a lesson is open (in the timeline bar they still move the run); Esc leaves the lesson"),
+    (&["Home", "End"], "", "start of the run / end of the branch"),
+    (&["?"], "", "show / hide this list"),
+    (&["Esc"], "", "close this list"),
+    (&["Tab", "⇧ Tab"], "", "next / previous control: on the map, each DC, then each link direction's handle"),
+    (&["Enter", "space"], "", "on a DC: focus it; on a link handle: cut / heal that direction; on a ring key: show its replicas"),
+    (&["←", "→"], "", "on the ring: previous / next key; on a tab: previous / next tab"),
+];
+const ROWS_BEFORE_JUMPS: usize = 9;
+
+fn row(r: &Row) -> Html {
+    keys_row(r.0, " / ", r.1, r.2.into())
+}
+
+/// `<tr><th><kbd>k1</kbd>sep<kbd>k2</kbd>after</th><td>what</td></tr>`.
+fn keys_row(
+    keys: &[&'static str],
+    sep: &'static str,
+    after: &'static str,
+    what: AttrValue,
+) -> Html {
+    let keys = keys.iter().enumerate().map(|(i, k)| {
+        html! { <>if i > 0 { { sep } }<kbd>{ *k }</kbd></> }
+    });
+    html! {
+        <tr><th>{ for keys }if !after.is_empty() { { after } }</th><td>{ what }</td></tr>
+    }
+}
+
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub on_close: Callback<()>,
@@ -25,27 +65,17 @@ pub fn help(p: &Props) -> Html {
             }
         });
     }
-    let jumps = PANEL_KEYS.iter().map(|(k, _, what)| {
-        html! { <tr key={*k}><th><kbd>{ "g" }</kbd>{ " " }<kbd>{ *k }</kbd></th><td>{ format!("jump to the {what}") }</td></tr> }
-    });
+    let jumps = PANEL_KEYS
+        .iter()
+        .map(|(k, _, what)| keys_row(&["g", k], " ", "", format!("jump to the {what}").into()));
     html! {
         <div class="overlay" data-testid="help" role="dialog" aria-modal="true" aria-label="Keyboard shortcuts">
             <div class="dialog">
                 <h2>{ "Keyboard shortcuts" }</h2>
                 <table class="keys">
-                    <tr><th><kbd>{ "space" }</kbd></th><td>{ "play / pause" }</td></tr>
-                    <tr><th><kbd>{ "s" }</kbd></th><td>{ "step: run exactly one event (pauses)" }</td></tr>
-                    <tr><th><kbd>{ "+" }</kbd>{ " / " }<kbd>{ "-" }</kbd></th><td>{ "faster / slower (×2 per press)" }</td></tr>
-                    <tr><th><kbd>{ "←" }</kbd>{ " / " }<kbd>{ "→" }</kbd></th><td>{ "one event back / forward (pauses)" }</td></tr>
-                    <tr><th><kbd>{ "Shift+←" }</kbd>{ " / " }<kbd>{ "Shift+→" }</kbd></th><td>{ "one simulated second back / forward" }</td></tr>
-                    <tr><th><kbd>{ "←" }</kbd>{ " / " }<kbd>{ "→" }</kbd>{ " in a lesson" }</th><td>{ "previous / next step while a lesson is open (in the timeline bar they still move the run); Esc leaves the lesson" }</td></tr>
-                    <tr><th><kbd>{ "Home" }</kbd>{ " / " }<kbd>{ "End" }</kbd></th><td>{ "start of the run / end of the branch" }</td></tr>
-                    <tr><th><kbd>{ "?" }</kbd></th><td>{ "show / hide this list" }</td></tr>
-                    <tr><th><kbd>{ "Esc" }</kbd></th><td>{ "close this list" }</td></tr>
+                    { for ROWS[..ROWS_BEFORE_JUMPS].iter().map(row) }
                     { for jumps }
-                    <tr><th><kbd>{ "Tab" }</kbd>{ " / " }<kbd>{ "⇧ Tab" }</kbd></th><td>{ "next / previous control: on the map, each DC, then each link direction's handle" }</td></tr>
-                    <tr><th><kbd>{ "Enter" }</kbd>{ " / " }<kbd>{ "space" }</kbd></th><td>{ "on a DC: focus it; on a link handle: cut / heal that direction; on a ring key: show its replicas" }</td></tr>
-                    <tr><th><kbd>{ "←" }</kbd>{ " / " }<kbd>{ "→" }</kbd></th><td>{ "on the ring: previous / next key; on a tab: previous / next tab" }</td></tr>
+                    { for ROWS[ROWS_BEFORE_JUMPS..].iter().map(row) }
                 </table>
                 <p class="caption">{ "Shortcuts are off while typing in a field. A screen reader hears DCs going down or up, failovers, transactions in doubt and checker violations (at most one message every 2 s)." }</p>
                 <button class="primary" ref={close_ref} onclick={close}>{ "Close" }</button>

@@ -5,6 +5,7 @@
 //! `Action`s; which step is shown and whether its task is done is the App's
 //! (`state::lessons`), detected by the core's `task_done`.
 
+use crate::ui::components::el::AttrText;
 use crate::ui::state::lessons::{Recap, StepView};
 use crate::ui::state::Action;
 use std::rc::Rc;
@@ -76,9 +77,9 @@ fn recap_view(r: &Recap) -> Html {
         html! { <li>{ format!("Checker findings: {} ({} violation(s)).", list.join(", "), r.violations) }</li> }
     };
     html! {
-        <div class="lesson-recap" data-testid="lesson-recap" data-violations={r.violations.to_string()}
+        <div class="lesson-recap" data-testid="lesson-recap" data-violations={r.violations.attr()}
             data-findings={r.findings.iter().map(|(_, n)| n).sum::<u64>().to_string()}
-            data-commits={r.commits.to_string()} data-aborts={r.aborts.to_string()} data-failovers={r.failovers.to_string()}>
+            data-commits={r.commits.attr()} data-aborts={r.aborts.attr()} data-failovers={r.failovers.attr()}>
             <h3>{ "What the checker saw in this run" }</h3>
             <ul>
                 { findings }
@@ -96,7 +97,7 @@ pub fn lesson_panel(p: &PanelProps) -> Html {
     let act = |a: Action| p.on_action.reform(move |_: MouseEvent| a.clone());
     let task = s.task.as_ref().map(|t| {
         html! {
-            <p class={classes!("lesson-task", s.done.then_some("done"))} data-testid="lesson-task" data-done={s.done.to_string()}>
+            <p class={classes!("lesson-task", s.done.then_some("done"))} data-testid="lesson-task" data-done={s.done.attr()}>
                 <span class="lesson-task-mark" aria-hidden="true">{ if s.done { "✔" } else { "▶" } }</span>
                 { if s.done { format!("Done: {t}") } else { format!("Your turn: {t}") } }
             </p>
@@ -118,7 +119,7 @@ pub fn lesson_panel(p: &PanelProps) -> Html {
                 </p>
             }
             <div class="lesson-body" aria-live="polite">
-                <p class="lesson-step" data-testid="lesson-step" data-step={(s.index + 1).to_string()} data-of={s.of.to_string()}>
+                <p class="lesson-step" data-testid="lesson-step" data-step={(s.index + 1).to_string()} data-of={s.of.attr()}>
                     <span class="lesson-count">{ format!("Step {} of {}", s.index + 1, s.of) }</span>
                     { s.text.clone() }
                 </p>

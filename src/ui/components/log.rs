@@ -5,6 +5,7 @@
 
 use crate::sim::MsgKind;
 use crate::sim::{DcId, Event as SimEvent, EventKind, TxnId};
+use crate::ui::components::el::AttrText;
 use crate::ui::components::{input_checked, input_value};
 use crate::ui::fmt;
 use crate::ui::state::Topo;
@@ -76,7 +77,7 @@ pub fn log_panel(p: &Props) -> Html {
             </label>
         }
     });
-    let dc_opts = names.iter().map(|(id, n)| html! { <option key={id.0} value={id.0.to_string()} selected={*dc_filter == Some(*id)}>{ n.clone() }</option> });
+    let dc_opts = names.iter().map(|(id, n)| html! { <option key={id.0} value={id.0.attr()} selected={*dc_filter == Some(*id)}>{ n.clone() }</option> });
 
     let shown = p
         .events

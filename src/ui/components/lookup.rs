@@ -10,6 +10,7 @@
 //! too long) shows the core's message instead of a result, never a panic.
 
 use crate::sim::{DcId, KeyLookup, PlacementKind, SimConfig, TableId};
+use crate::ui::components::el::AttrText;
 use crate::ui::components::input_value;
 use crate::ui::fmt;
 use crate::ui::state::{LookupView, Topo};
@@ -101,7 +102,7 @@ fn result_view(l: &KeyLookup, names: &fmt::Names) -> Html {
         let role = if Some(c.dc) == owner { "owner" } else { "replica" };
         html! {
             <tr key={c.dc.0} data-testid={format!("key-lookup-copy-{}", c.dc.0)} data-version={version}
-                data-up={c.up.to_string()}>
+                data-up={c.up.attr()}>
                 <td><span class={classes!("swatch", fmt::dc_bg(c.dc))} />{ name(c.dc) }</td>
                 <td>{ role }{ if c.dc == l.primary && c.up { " ★ primary" } else { "" } }</td>
                 <td>{ if c.up { "up" } else { "down" } }</td>
@@ -112,7 +113,7 @@ fn result_view(l: &KeyLookup, names: &fmt::Names) -> Html {
     html! {
         <div class="lookup-result" data-testid="key-lookup-result" data-sha1={l.sha1_hex.clone()}
             data-owner={owner.map(|d| d.0.to_string()).unwrap_or_default()} data-replicas={ids(&l.replicas)}
-            data-primary={l.primary.0.to_string()} data-shard={l.shard.0.to_string()}
+            data-primary={l.primary.0.attr()} data-shard={l.shard.0.attr()}
             data-placement={if modulo_on { "modulo" } else { "ring" }}>
             <p>{ "SHA-1(" }<code>{ format!("{:?}", l.key) }</code>{ ") = " }<code class="digest">{ l.sha1_hex.clone() }</code></p>
             <ul class="plain lookup-places">
@@ -157,7 +158,7 @@ pub fn key_lookup_panel(p: &Props) -> Html {
         })
     };
     let tables = p.config.tables.iter().enumerate().map(|(i, t)| {
-        html! { <option key={i} value={i.to_string()} selected={i == lv.table.0 as usize}>{ t.name.clone() }</option> }
+        html! { <option key={i} value={i.attr()} selected={i == lv.table.0 as usize}>{ t.name.clone() }</option> }
     });
     let body = match &lv.result {
         Ok(l) => result_view(l, &p.topo.names),

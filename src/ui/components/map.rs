@@ -16,6 +16,7 @@ use crate::sim::sort;
 use crate::sim::MsgKind;
 use crate::sim::Snapshot;
 use crate::sim::{DcId, TxnId};
+use crate::ui::components::el::{f1, AttrText};
 use crate::ui::fmt;
 use crate::ui::state::{Flight, Topo};
 use js_sys::Math;
@@ -510,8 +511,8 @@ fn links(p: &LinksProps) -> Html {
         let hover = p.hover == Some((a, b));
         lines.push(html! {
             <g key={format!("{}-{}", a.0, b.0)} class={classes!("link", l.cut.then_some("cut"), touches.then_some("touch"), hover.then_some("hover"))}
-                data-testid={format!("link-{}-{}", a.0, b.0)} data-cut={l.cut.to_string()} onclick={onclick}>
-                <line class="wire" x1={format!("{x1:.1}")} y1={format!("{y1:.1}")} x2={format!("{x2:.1}")} y2={format!("{y2:.1}")} />
+                data-testid={format!("link-{}-{}", a.0, b.0)} data-cut={l.cut.attr()} onclick={onclick}>
+                <line class="wire" x1={f1(x1)} y1={f1(y1)} x2={f1(x2)} y2={f1(y2)} />
             </g>
         });
         // One label per pair, on the lower-id → higher-id pass.
@@ -527,7 +528,7 @@ fn links(p: &LinksProps) -> Html {
             };
             let (mx, my) = ((x1 + x2) / 2.0, (y1 + y2) / 2.0);
             labels.push(html! {
-                <text key={format!("l{}-{}", a.0, b.0)} class="latency" x={format!("{mx:.1}")} y={format!("{:.1}", my - 4.0)}>{ text }</text>
+                <text key={format!("l{}-{}", a.0, b.0)} class="latency" x={f1(mx)} y={f1(my - 4.0)}>{ text }</text>
             });
         }
     }
@@ -617,7 +618,7 @@ fn handles(p: &HandlesProps) -> Html {
         Some(html! {
             <g key={format!("{}-{}", a.0, b.0)} class={classes!("lane-hit", l.cut.then_some("cut"))}
                 data-testid={format!("lane-hit-{}-{}", a.0, b.0)} role="button" tabindex="0" aria-label={label}
-                aria-pressed={l.cut.to_string()}
+                aria-pressed={l.cut.attr()}
                 transform={format!("translate({:.1},{:.1}) rotate({:.0})", h.x, h.y, h.angle)}
                 {onclick} {onkeydown} {onmouseenter} {onmouseleave} onfocus={onfocus} onblur={onblur}>
                 <title>{ tip }</title>
@@ -908,7 +909,7 @@ fn dc_nodes(p: &DcsProps) -> Html {
                 <g key={id.0} class={classes!("dc", state, selected.then_some("selected"), seen.map(|v| format!("seen-{v}")))}
                     transform={format!("translate({x:.0},{y:.0})")} onclick={onclick}>
                     <g class="dc-hit" data-testid={format!("dc-{}", id.0)} data-state={state} data-seen={seen}
-                        tabindex="0" role="button" aria-label={label} aria-pressed={selected.to_string()} {onkeydown}>
+                        tabindex="0" role="button" aria-label={label} aria-pressed={selected.attr()} {onkeydown}>
                         <title>{ format!("{} ({}) — {}; {} rows, primary of {} shards{} — click, Enter or Space to focus it", d.name, id, state, d.rows, d.primaries,
                             if d.in_doubt > 0 { format!(", {} txn(s) in doubt", d.in_doubt) } else { String::new() }) }</title>
                         if selected {
@@ -925,8 +926,8 @@ fn dc_nodes(p: &DcsProps) -> Html {
                     <text class="dc-id" y="4" aria-hidden="true">{ id.0 }</text>
                     <g transform={format!("translate({ax},{ay})")} aria-hidden="true">
                         <g class="dc-label">
-                            <text class="dc-name" y={ty1.to_string()} text-anchor={anchor}>{ d.name.clone() }</text>
-                            <text class="dc-rows" y={ty2.to_string()} text-anchor={anchor}>{ format!("{} rows", d.rows) }</text>
+                            <text class="dc-name" y={ty1.attr()} text-anchor={anchor}>{ d.name.clone() }</text>
+                            <text class="dc-rows" y={ty2.attr()} text-anchor={anchor}>{ format!("{} rows", d.rows) }</text>
                         </g>
                     </g>
                     if d.in_doubt > 0 {

@@ -3,6 +3,7 @@
 //! the `Rc` while the series is unchanged).
 
 use crate::sim::{DcId, MetricPoint};
+use crate::ui::components::el::f1;
 use crate::ui::fmt;
 use crate::ui::state::Topo;
 use std::fmt::Write as _;
@@ -63,10 +64,10 @@ fn plot(
         <figure class="plot" data-testid={testid}>
             <figcaption>{ title }<span class="muted">{ format!(" ({unit})") }</span></figcaption>
             <svg viewBox={format!("0 0 {PW} {PH}")} role="img" aria-label={title}>
-                <line class="axis" x1={PAD_L.to_string()} y1={format!("{:.1}", PH - PAD_B)} x2={PW.to_string()} y2={format!("{:.1}", PH - PAD_B)} />
+                <line class="axis" x1={PAD_L.to_string()} y1={f1(PH - PAD_B)} x2={PW.to_string()} y2={f1(PH - PAD_B)} />
                 <line class="grid" x1={PAD_L.to_string()} y1="4" x2={PW.to_string()} y2="4" />
                 <text class="tick-label" x={(PAD_L - 4.0).to_string()} y="8">{ trim(ymax) }</text>
-                <text class="tick-label" x={(PAD_L - 4.0).to_string()} y={format!("{:.1}", PH - PAD_B)}>{ "0" }</text>
+                <text class="tick-label" x={(PAD_L - 4.0).to_string()} y={f1(PH - PAD_B)}>{ "0" }</text>
                 <text class="tick-label start" x={PAD_L.to_string()} y={PH.to_string()}>{ format!("{:.0} s", x0 / 1000.0) }</text>
                 <text class="tick-label end" x={PW.to_string()} y={PH.to_string()}>{ format!("{:.0} s", x1 / 1000.0) }</text>
                 { for lines }

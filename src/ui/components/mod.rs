@@ -7,6 +7,7 @@ pub mod announcer;
 pub mod controls;
 pub mod data;
 pub mod dcs;
+pub mod el;
 pub mod embed;
 pub mod explore;
 pub mod findings;

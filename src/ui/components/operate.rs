@@ -4,6 +4,7 @@
 
 use crate::sim::{parse_form, FormOp};
 use crate::sim::{DcId, Event as SimEvent, EventKind, ReqId, SimConfig, TableId, UserCommand};
+use crate::ui::components::el::AttrText;
 use crate::ui::components::{input_value, note_view};
 use crate::ui::fmt;
 use crate::ui::state::{Note, Topo};
@@ -76,16 +77,16 @@ pub fn operate_panel(p: &Props) -> Html {
         });
         match done {
             Some((at, label, ok, detail, ms)) => html! {
-                <p class={classes!("note", if ok { "ok" } else { "err" })} data-testid="op-result" data-ok={ok.to_string()}>
+                <p class={classes!("note", if ok { "ok" } else { "err" })} data-testid="op-result" data-ok={ok.attr()}>
                     { format!("{} {label} {} at {at} after {ms} ms{}{detail}", fmt::req(req), if ok { "succeeded" } else { "failed" }, if detail.is_empty() { "" } else { ": " }) }
                 </p>
             },
             None => html! { <p class="note" data-testid="op-result" data-ok="pending">{ format!("{} in progress…", fmt::req(req)) }</p> },
         }
     });
-    let op_opts = OPS.iter().enumerate().map(|(i, (v, l, _))| html! { <option key={*v} value={i.to_string()} selected={i == *op}>{ *l }</option> });
-    let t_opts = cfg.tables.iter().enumerate().map(|(i, t)| html! { <option key={i} value={i.to_string()} selected={i == t_idx}>{ t.name.clone() }</option> });
-    let h_opts = names.iter().map(|(id, n)| html! { <option key={id.0} value={id.0.to_string()} selected={Some(*id) == home_id}>{ n.clone() }</option> });
+    let op_opts = OPS.iter().enumerate().map(|(i, (v, l, _))| html! { <option key={*v} value={i.attr()} selected={i == *op}>{ *l }</option> });
+    let t_opts = cfg.tables.iter().enumerate().map(|(i, t)| html! { <option key={i} value={i.attr()} selected={i == t_idx}>{ t.name.clone() }</option> });
+    let h_opts = names.iter().map(|(id, n)| html! { <option key={id.0} value={id.0.attr()} selected={Some(*id) == home_id}>{ n.clone() }</option> });
     let set_idx = |s: UseStateHandle<usize>| {
         Callback::from(move |e: Event| s.set(input_value(&e).parse().unwrap_or(0)))
     };
@@ -112,7 +113,7 @@ pub fn operate_panel(p: &Props) -> Html {
                 <label>{ "operation" }<select data-testid="op-kind" onchange={set_idx(op.clone())}>{ for op_opts }</select></label>
                 <label>{ "table" }<select data-testid="op-table" onchange={set_idx(table.clone())}>{ for t_opts }</select></label>
                 <label class="wide">{ "key" }<input type="text" data-testid="op-key" value={(*key).clone()} oninput={set_text(key.clone())}
-                    aria-invalid={error.is_some().to_string()} /><span class="hint">{ key_hint }</span></label>
+                    aria-invalid={error.is_some().attr()} /><span class="hint">{ key_hint }</span></label>
                 if needs_cols {
                     <label class="wide">{ "columns" }<input type="text" data-testid="op-columns" value={(*cols).clone()} oninput={set_text(cols.clone())} />
                         <span class="hint">{ spec.map(|s| format!("name=value, … — columns: {}", s.columns.join(", "))).unwrap_or_default() }</span></label>

@@ -10,6 +10,7 @@
 use crate::sim::sort;
 use crate::sim::{region_dc, PlacementKind, SimConfig, MAX_DCS, MIN_DCS};
 use crate::sim::{DcId, UserCommand};
+use crate::ui::components::el::{f1, AttrText};
 use crate::ui::components::note_view;
 use crate::ui::fmt;
 use crate::ui::state::{Note, RingView, Topo};
@@ -133,7 +134,7 @@ pub fn ring_panel(p: &Props) -> Html {
         let dim = focus.is_some_and(|k| !k.replicas.contains(&pt.dc));
         html! {
             <line key={i} class={classes!("vnode", fmt::dc_stroke(pt.dc), dim.then_some("dim"))}
-                x1={format!("{x1:.1}")} y1={format!("{y1:.1}")} x2={format!("{x2:.1}")} y2={format!("{y2:.1}")} />
+                x1={f1(x1)} y1={f1(y1)} x2={f1(x2)} y2={f1(y2)} />
         }
     });
     // Keys closer than ~0.8% of a turn stack inwards so each stays clickable.
@@ -218,9 +219,9 @@ pub fn ring_panel(p: &Props) -> Html {
         let is_picked = picked.as_deref() == Some(k.key.as_str());
         html! {
             <circle key={k.key.clone()} class={classes!("ring-key", fmt::dc_fill(owner), is_focus.then_some("focus"))}
-                data-testid={format!("ring-key-{}", k.key)} cx={format!("{x:.1}")} cy={format!("{y:.1}")}
+                data-testid={format!("ring-key-{}", k.key)} cx={f1(x)} cy={f1(y)}
                 r={if is_focus { "7" } else { "4" }} onmouseenter={enter} onmouseleave={leave} onclick={click}
-                role="button" tabindex={if tabbable { "0" } else { "-1" }} aria-label={label} aria-pressed={is_picked.to_string()}
+                role="button" tabindex={if tabbable { "0" } else { "-1" }} aria-label={label} aria-pressed={is_picked.attr()}
                 {onfocus} {onblur} {onkeydown}>
                 <title>{ k.key.clone() }</title>
             </circle>
@@ -300,8 +301,8 @@ pub fn ring_panel(p: &Props) -> Html {
                 (n - 1.0) / n * 100.0, 100.0 / n)
         };
         html! {
-            <div class="moves" data-testid="moved-rows" data-modulo={m.modulo_moved.to_string()} data-ring={m.ring_moved.to_string()}
-                data-keys={m.keys.to_string()} data-moved={m.moved.to_string()} data-from={kind(m.from_kind)} data-to={kind(m.to_kind)}>
+            <div class="moves" data-testid="moved-rows" data-modulo={m.modulo_moved.attr()} data-ring={m.ring_moved.attr()}
+                data-keys={m.keys.attr()} data-moved={m.moved.attr()} data-from={kind(m.from_kind)} data-to={kind(m.to_kind)}>
                 <h3>{ heading }</h3>
                 <p>{ format!("{} of the {} stored keys changed owner ({:.0}%).", m.moved, m.keys, pct(m.moved)) }</p>
                 if !same_members {

@@ -11,6 +11,7 @@
 use crate::sim::fields::{self, Field, Kind};
 use crate::sim::parse_mode;
 use crate::sim::{DcId, SimConfig, UserCommand};
+use crate::ui::components::el::AttrText;
 use crate::ui::components::{input_checked, input_value, note_view};
 use crate::ui::fmt;
 use crate::ui::pairs::Pairs;
@@ -195,7 +196,7 @@ impl SettingsPanel {
                     <label for={id.clone()}>{ f.label }</label>
                     <span class="input-unit">
                         <input id={id.clone()} type="text" inputmode="numeric" data-testid={id} value={text.to_string()}
-                            aria-invalid={err.is_some().to_string()} oninput={link.callback(move |e: InputEvent| Msg::Text(key, input_value(&e)))} />
+                            aria-invalid={err.is_some().attr()} oninput={link.callback(move |e: InputEvent| Msg::Text(key, input_value(&e)))} />
                         <span class="unit">{ f.unit }</span>
                     </span>
                     { for err_note }
@@ -381,7 +382,7 @@ impl Component for SettingsPanel {
                         <div key={key.clone()} class="field">
                             <label for={format!("field-{key}")}>{ format!("Replication of {}", t.name) }</label>
                             <select id={format!("field-{key}")} data-testid={format!("field-{key}")}
-                                aria-invalid={err.is_some().to_string()}
+                                aria-invalid={err.is_some().attr()}
                                 onchange={link.callback(move |e: Event| Msg::Mode(i, input_value(&e)))}>{ for opts }</select>
                             if let Some(e) = err { <p class="note err" data-testid={format!("field-error-{key}")}>{ e.clone() }</p> }
                         </div>
@@ -413,11 +414,11 @@ impl Component for SettingsPanel {
                 let toggle = p.on_action.clone();
                 html! {
                     <td key={b.0} class={classes!(cut.then_some("cut"))}>
-                        <input type="text" inputmode="numeric" class="lat" data-testid={format!("latency-{}-{}", a.0, b.0)} value={ms.to_string()}
+                        <input type="text" inputmode="numeric" class="lat" data-testid={format!("latency-{}-{}", a.0, b.0)} value={ms.attr()}
                             aria-label={format!("latency {} → {} ms", an, fmt::dc_name(names, b))}
                             onchange={link.callback(move |e: Event| Msg::Latency(a, b, input_value(&e)))} />
                         <button class={classes!("cut-btn", cut.then_some("on"))} data-testid={format!("cut-{}-{}", a.0, b.0)}
-                            title={if cut { "heal this direction" } else { "cut this direction" }} aria-pressed={cut.to_string()}
+                            title={if cut { "heal this direction" } else { "cut this direction" }} aria-pressed={cut.attr()}
                             onclick={Callback::from(move |_: MouseEvent| toggle.emit(Action::ToggleLink(a, b)))}>{ "✂" }</button>
                     </td>
                 }

@@ -4,6 +4,7 @@
 //! reaches every tab, the arrows (Home / End) move between them.
 
 use crate::sim::FindingCounts;
+use crate::ui::components::el::AttrText;
 use crate::ui::state::Tab;
 use yew::prelude::*;
 
@@ -42,7 +43,7 @@ pub fn tab_bar(p: &Props) -> Html {
                 let bad = p.findings.violations() > 0;
                 // Not by colour alone: a violation also shows "!", and says so in words.
                 html! { <span class={classes!("badge", (!bad).then_some("warn"))} data-testid="findings-count"
-                    data-violations={bad.to_string()}>{ p.findings.total() }
+                    data-violations={bad.attr()}>{ p.findings.total() }
                     if bad { <span aria-hidden="true">{ "!" }</span> }
                     <span class="sr-only">{ if bad { " findings, violations among them" } else { " findings, all expected" } }</span>
                 </span> }

@@ -10,6 +10,7 @@
 //! already bounded (`markers::MARKERS_PER_KIND` per kind).
 
 use crate::sim::{BranchInfo, Marker, SimTime};
+use crate::ui::components::el::AttrText;
 use crate::ui::components::input_value;
 use crate::ui::fmt;
 use crate::ui::state::Action;
@@ -60,7 +61,7 @@ fn markers(p: &MarkersProps) -> Html {
         html! {
             <button key={format!("{}-{}-{nth}", at.0, m.kind.key())} class={classes!("tl-marker", m.kind.key())} tabindex="-1"
                 style={format!("--at: {}", at.0)} title={title.clone()} aria-label={title}
-                data-testid={format!("timeline-marker-{i}")} data-kind={m.kind.key()} data-ms={at.0.to_string()}
+                data-testid={format!("timeline-marker-{i}")} data-kind={m.kind.key()} data-ms={at.0.attr()}
                 onclick={go}></button>
         }
     });
@@ -128,8 +129,8 @@ pub fn timeline_bar(p: &Props) -> Html {
     html! {
         <section class="timeline-bar" aria-label="Timeline">
             <div class="tl-track">
-                <input ref={range} type="range" min="0" max={end.to_string()} step="1" value={p.now.0.to_string()}
-                    data-testid="timeline" data-max={end.to_string()} data-ms={p.now.0.to_string()} data-events={p.events.to_string()}
+                <input ref={range} type="range" min="0" max={end.attr()} step="1" value={p.now.0.attr()}
+                    data-testid="timeline" data-max={end.attr()} data-ms={p.now.0.attr()} data-events={p.events.attr()}
                     aria-label="Timeline: simulated time of the current branch (←/→ one event, Shift one second, Home/End)"
                     aria-valuetext={fmt::time(p.now)} oninput={on_input} onkeydown={on_key} />
                 // Each marker places itself at `--at` of `--end` (styles/main.css), so a

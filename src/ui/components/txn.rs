@@ -23,6 +23,7 @@
 use crate::sim::MsgKind;
 use crate::sim::{CoordState, PartState, TxnStatus};
 use crate::sim::{DcId, SimTime, TxnId, TxnMsg, TxnTrace};
+use crate::ui::components::el::{f1, AttrText};
 use crate::ui::fmt;
 use crate::ui::pairs::Pairs;
 use crate::ui::state::Topo;
@@ -416,11 +417,11 @@ fn diagram(t: &TxnTrace, topo: &Topo, now: SimTime) -> Html {
         .map(|(d, x, name, role, shards)| {
             html! {
                 <g key={d.0}>
-                    <circle class={fmt::dc_fill(d)} cx={format!("{x:.1}")} cy="16" r="7" />
-                    <text class="lane-name" x={format!("{x:.1}")} y="38">{ name }</text>
-                    <text class="lane-role" x={format!("{x:.1}")} y="51">{ role }</text>
+                    <circle class={fmt::dc_fill(d)} cx={f1(x)} cy="16" r="7" />
+                    <text class="lane-name" x={f1(x)} y="38">{ name }</text>
+                    <text class="lane-role" x={f1(x)} y="51">{ role }</text>
                     if let Some(s) = shards {
-                        <text class="lane-role" x={format!("{x:.1}")} y="63">{ s }</text>
+                        <text class="lane-role" x={f1(x)} y="63">{ s }</text>
                     }
                 </g>
             }
@@ -447,7 +448,7 @@ fn diagram(t: &TxnTrace, topo: &Topo, now: SimTime) -> Html {
         let cls = if t.decision() == Some(true) { "band commit" } else { "band abort" };
         html! {
             <g>
-                <rect class={cls} x="0" y={format!("{yd:.1}")} width={w.to_string()} height={format!("{:.1}", (ye - yd).max(2.0))} />
+                <rect class={cls} x="0" y={f1(yd)} width={w.attr()} height={f1((ye - yd).max(2.0))} />
                 <text class="band-label" text-anchor="end" transform={format!("translate(11,{:.1}) rotate(-90)", yd + 4.0)}>{ PHASE2 }</text>
             </g>
         }
@@ -474,8 +475,8 @@ fn diagram(t: &TxnTrace, topo: &Topo, now: SimTime) -> Html {
             let spot = placer.place(&[text_box(x1 - tw, y + 3.0, tw, FS_TICK)]);
             html! {
                 <g key={what} class="tick">
-                    <line x1={(LEFT - 4.0).to_string()} x2={w.to_string()} y1={format!("{y:.1}")} y2={format!("{y:.1}")} />
-                    <text x={x1.to_string()} y={format!("{:.1}", y + 3.0 + spot.dy)}>{ label }</text>
+                    <line x1={(LEFT - 4.0).to_string()} x2={w.attr()} y1={f1(y)} y2={f1(y)} />
+                    <text x={x1.attr()} y={f1(y + 3.0 + spot.dy)}>{ label }</text>
                 </g>
             }
         })
@@ -490,7 +491,7 @@ fn diagram(t: &TxnTrace, topo: &Topo, now: SimTime) -> Html {
             html! {
                 <g key={i} class="gap">
                     <path d={format!("M{:.1},{:.1}l4,-3l4,6l4,-3", LEFT - 6.0, y)} />
-                    <text x={(LEFT - 8.0).to_string()} y={format!("{:.1}", y + 3.0 + spot.dy)} text-anchor="end">{ "≈" }</text>
+                    <text x={(LEFT - 8.0).to_string()} y={f1(y + 3.0 + spot.dy)} text-anchor="end">{ "≈" }</text>
                 </g>
             }
         })
@@ -526,7 +527,7 @@ fn diagram(t: &TxnTrace, topo: &Topo, now: SimTime) -> Html {
         let (x0, y, mw) = mark(x, axis.y(at.0), text);
         marks.push(html! {
             <g key={format!("c{i}")} class={classes!("mark", "coord", fmt::coord_label(*s))} transform={format!("translate({x0:.1},{y:.1})")}>
-                <rect x="0" y="-8" width={format!("{mw:.1}")} height="15" rx="3" />
+                <rect x="0" y="-8" width={f1(mw)} height="15" rx="3" />
                 <text x="4" y="3">{ text }</text>
             </g>
         });
@@ -538,7 +539,7 @@ fn diagram(t: &TxnTrace, topo: &Topo, now: SimTime) -> Html {
             let (x0, y, mw) = mark(x, axis.y(at.0), text);
             marks.push(html! {
                 <g key={format!("p{}-{j}", d.0)} class={classes!("mark", fmt::part_label(Some(*s)))} transform={format!("translate({x0:.1},{y:.1})")}>
-                    <rect x="0" y="-8" width={format!("{mw:.1}")} height="15" rx="3" />
+                    <rect x="0" y="-8" width={f1(mw)} height="15" rx="3" />
                     <text x="4" y="3">{ text }</text>
                 </g>
             });
@@ -585,7 +586,7 @@ fn diagram(t: &TxnTrace, topo: &Topo, now: SimTime) -> Html {
                     <title>{ title }</title>
                     <path class="shaft" d={format!("M{x1:.1},{top:.1}h{:.1}v{h:.1}h{:.1}", LOOP_W * dir, -LOOP_W * dir)} />
                     { head }
-                    <text class={classes!("arrow-label", anchor)} x={format!("{lx:.1}")} y={format!("{:.1}", ly + spot.dy)}>{ label }</text>
+                    <text class={classes!("arrow-label", anchor)} x={f1(lx)} y={f1(ly + spot.dy)}>{ label }</text>
                 </g>
             };
         }
@@ -622,9 +623,9 @@ fn diagram(t: &TxnTrace, topo: &Topo, now: SimTime) -> Html {
         html! {
             <g key={i} class={classes!("arrow", cls, state)}>
                 <title>{ title }</title>
-                <line class="shaft" x1={format!("{x1:.1}")} y1={format!("{y1:.1}")} x2={format!("{xe:.1}")} y2={format!("{ye:.1}")} />
+                <line class="shaft" x1={f1(x1)} y1={f1(y1)} x2={f1(xe)} y2={f1(ye)} />
                 { head }
-                <text class="arrow-label" x={format!("{:.1}", (c.0 + c.2) / 2.0)} y={format!("{:.1}", c.3 - FS_ARROW * 0.35 + spot.dy)}>{ label }</text>
+                <text class="arrow-label" x={f1((c.0 + c.2) / 2.0)} y={f1(c.3 - FS_ARROW * 0.35 + spot.dy)}>{ label }</text>
             </g>
         }
     }).collect();
@@ -633,13 +634,13 @@ fn diagram(t: &TxnTrace, topo: &Topo, now: SimTime) -> Html {
     let w = w.max(placer.right() + 6.0);
     let lifelines = lanes.iter().map(|&d| {
         let x = x_of(d).unwrap_or(0.0);
-        html! { <line key={d.0} class="lifeline" x1={format!("{x:.1}")} y1={(TOP - 10.0).to_string()} x2={format!("{x:.1}")} y2={format!("{bottom:.1}")} /> }
+        html! { <line key={d.0} class="lifeline" x1={f1(x)} y1={(TOP - 10.0).to_string()} x2={f1(x)} y2={f1(bottom)} /> }
     });
     html! {
-        <svg class="seq" data-testid="txn-diagram" data-txn={t.id.0.to_string()} data-coordinator={t.coordinator.0.to_string()}
+        <svg class="seq" data-testid="txn-diagram" data-txn={t.id.0.attr()} data-coordinator={t.coordinator.0.attr()}
             viewBox={format!("0 0 {w:.0} {:.0}", bottom + 8.0)} role="img"
             aria-label={format!("Sequence diagram of transaction {}", fmt::txn(t.id))}>
-            <rect class="band vote" x="0" y={format!("{y_start:.1}")} width={w.to_string()} height={format!("{:.1}", (band1_end - y_start).max(2.0))} />
+            <rect class="band vote" x="0" y={f1(y_start)} width={w.attr()} height={f1((band1_end - y_start).max(2.0))} />
             <text class="band-label" text-anchor="end" transform={format!("translate(11,{:.1}) rotate(-90)", y_start + 4.0)}>{ PHASE1 }</text>
             { for band2 }
             { for ticks }
@@ -696,7 +697,7 @@ pub fn txn_panel(p: &Props) -> Html {
         html! {
             <li key={id.0}>
                 <button class={classes!("txn-item", sel.then_some("sel"), out)} data-testid={format!("txn-{}", id.0)}
-                    data-state={fmt::coord_label(coord_state(t))} data-status={out} data-coordinator={t.coordinator.0.to_string()} aria-pressed={sel.to_string()}
+                    data-state={fmt::coord_label(coord_state(t))} data-status={out} data-coordinator={t.coordinator.0.attr()} aria-pressed={sel.attr()}
                     onclick={Callback::from(move |_: MouseEvent| select.emit(if sel { None } else { Some(id) }))}>
                     <span class="txn-id">{ fmt::txn(id) }</span>
                     <span class={classes!("swatch", fmt::dc_bg(t.coordinator))} />
@@ -743,7 +744,7 @@ pub fn txn_panel(p: &Props) -> Html {
                 <h2>
                     { "Transactions" }
                     if arrived > 0 {
-                        <span class="muted txn-new" data-testid="txn-list-new" data-count={arrived.to_string()}
+                        <span class="muted txn-new" data-testid="txn-list-new" data-count={arrived.attr()}
                             title="The list holds still while the pointer is over it; move the pointer away to show the new ones">
                             { format!(" +{arrived} new") }
                         </span>
@@ -753,7 +754,7 @@ pub fn txn_panel(p: &Props) -> Html {
                 if p.txns.is_empty() {
                     <p class="muted">{ "No transaction yet — the workload issues some, or use Operate → Transaction." }</p>
                 }
-                <ul class="txn-list plain" data-testid="txn-list" data-held={held.is_some().to_string()}
+                <ul class="txn-list plain" data-testid="txn-list" data-held={held.is_some().attr()}
                     onmouseenter={on_enter} onmouseleave={on_leave}>{ for items }</ul>
             </div>
             { for detail }
