@@ -587,8 +587,7 @@ impl Decisions {
         let Some(set) = self.by_coord.get_mut(&coordinator) else {
             return;
         };
-        let keep = set.split_off(&low);
-        for t in std::mem::replace(set, keep) {
+        for t in set.drain_below(&low) {
             self.map.remove(&t);
         }
     }
@@ -886,7 +885,13 @@ fn apply_write(rows: &mut BTreeMap<Pk, Row>, op: &WriteOp, write_id: u64, ver: &
             put_row(rows, &op.pk, row);
         }
         WriteKind::Update { set, delete } => {
-            let row = rows.entry(op.pk.clone()).or_insert_with(|| fresh(&ver));
+            // The key is copied only for a new row (see `put_row`).
+            if !rows.contains_key(&op.pk) {
+                rows.insert(op.pk.clone(), fresh(&ver));
+            }
+            let Some(row) = rows.get_mut(&op.pk) else {
+                return;
+            };
             if row.deleted {
                 row.cells.clear();
                 row.deleted = false;
