@@ -11,7 +11,7 @@ use crate::history::{images, Invocation, OpKind, RowRead, RowWrite, VersionImage
 use crate::ids::{DcId, ReqId, ShardId, TableId, TxnId};
 use crate::node::Node;
 use crate::placement::Placement;
-use crate::table::{partition_text, pk_text, Epoch, LogPos, Pk, ShardStore, WriteOp};
+use crate::table::{pk_text, with_partition_text, Epoch, LogPos, Pk, ShardStore, WriteOp};
 use crate::time::SimTime;
 use crate::vecmap::{VecMap, VecSet};
 use crate::vocab::{ClientOp, OpError, OpResult, PartState, ShardKey};
@@ -120,6 +120,61 @@ pub struct FaultNote {
     pub text: String,
     /// The DCs it touched.
     pub dcs: Vec<DcId>,
+}
+
+/// A row's last acknowledged plain write: (pos, write id, copies, acked at, events
+/// recorded then).
+type LastWrite = (LogPos, u64, u8, SimTime, u64);
+
+/// `Checker::last_write`: by table, then by primary key — iterated in `(table, pk)`
+/// order, as the map keyed by the pair it replaced, but looked up by a borrowed key
+/// (the pair needed a copy of the key per read and per write checked).
+#[derive(Clone, Debug, Default)]
+struct LastWrites(Vec<BTreeMap<Pk, LastWrite>>);
+
+impl LastWrites {
+    fn get(&self, table: TableId, pk: &Pk) -> Option<&LastWrite> {
+        self.0.get(usize::from(table.0))?.get(pk)
+    }
+
+    /// Keeps `w` as the row's last write unless a later position is already kept.
+    fn note(&mut self, table: TableId, pk: &Pk, w: LastWrite) {
+        let t = usize::from(table.0);
+        if self.0.len() <= t {
+            self.0.resize_with(t + 1, BTreeMap::new);
+        }
+        match self.0[t].get_mut(pk) {
+            Some(slot) => {
+                if w.0 >= slot.0 {
+                    *slot = w;
+                }
+            }
+            None => {
+                self.0[t].insert(pk.clone(), w);
+            }
+        }
+    }
+
+    fn retain(&mut self, mut f: impl FnMut(&Pk, &mut LastWrite) -> bool) {
+        for m in &mut self.0 {
+            m.retain(|pk, w| f(pk, w));
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = ((TableId, &Pk), &LastWrite)> + '_ {
+        self.0
+            .iter()
+            .enumerate()
+            .flat_map(|(t, m)| m.iter().map(move |(pk, w)| ((TableId(t as u16), pk), w)))
+    }
+
+    fn values(&self) -> impl Iterator<Item = &LastWrite> + '_ {
+        self.0.iter().flat_map(|m| m.values())
+    }
+
+    fn len(&self) -> usize {
+        self.0.iter().map(|m| m.len()).sum()
+    }
 }
 
 #[derive(Clone, Debug, Hash)]
@@ -388,7 +443,7 @@ pub struct Checker {
     /// Last acknowledged plain write per row: (pos, write id, copies, acked at).
     /// (… and the number of events recorded when it was acknowledged: reads are ordered
     /// against it by event, not by millisecond).
-    last_write: BTreeMap<(TableId, Pk), (LogPos, u64, u8, SimTime, u64)>,
+    last_write: LastWrites,
     /// Participant shards that applied each transaction's commit, and its abort: kept
     /// while a shard may still report a decision for it (`prune`).
     outcomes: VecMap<TxnId, (VecSet<ShardKey>, VecSet<ShardKey>)>,
@@ -435,7 +490,7 @@ impl Checker {
         };
         let acks = sorted(&mut self.last_write.values().map(|w| w.4));
         let invs = sorted(&mut self.invocations.values().map(|i| i.seq));
-        for (k, &(pos, id, copies, at, seq)) in &self.last_write {
+        for (k, &(pos, id, copies, at, seq)) in self.last_write.iter() {
             let invoked_before = invs.partition_point(|&i| i <= seq) as u64;
             (k, pos, id, copies, at, invoked_before).hash(h);
         }
@@ -796,7 +851,7 @@ impl Checker {
             OpResult::Committed { shards } => written_rows(&op)
                 .iter()
                 .map(|w| {
-                    let key = (w.table, c.placement.shard_of(&partition_text(&w.pk)));
+                    let key = (w.table, shard_of(c.placement, &w.pk));
                     shards.iter().find(|s| s.0 == key).map(|s| s.2)
                 })
                 .collect(),
@@ -878,7 +933,7 @@ impl Checker {
                 // and checked exactly as a plain write is.
                 for (i, w) in ws.iter().enumerate() {
                     let id = (req.0 << 8) | (i as u64 + 1);
-                    let key = (w.table, c.placement.shard_of(&partition_text(&w.pk)));
+                    let key = (w.table, shard_of(c.placement, &w.pk));
                     let pos = match self.appended.get(&id) {
                         Some(&(k, pos, _)) if k == key => pos,
                         _ => LogPos::default(),
@@ -916,7 +971,7 @@ impl Checker {
             (ClientOp::Get { table, pk }, OpResult::Row(row)) => {
                 self.reads += 1;
                 let Some(&(pos, write_id, copies, acked_at, acked_seq)) =
-                    self.last_write.get(&(*table, pk.clone()))
+                    self.last_write.get(*table, pk)
                 else {
                     return;
                 };
@@ -958,7 +1013,7 @@ impl Checker {
                         })
                     }
                     ReadConsistency::Owner => {
-                        let shard = c.placement.shard_of(&partition_text(pk));
+                        let shard = shard_of(c.placement, pk);
                         let current = self.latest_epoch.get(&(*table, shard)).map(|&(_, p)| p);
                         let deposed = matches!((served_by, current), (Some(d), Some(p)) if d != p);
                         let cause = served_by.map(|d| self.fault_of(d)).unwrap_or_default();
@@ -1026,10 +1081,7 @@ impl Checker {
         copies: u8,
     ) {
         let now = (pos, write_id, copies, c.now, c.events);
-        let slot = self.last_write.entry((table, pk.clone())).or_insert(now);
-        if pos >= slot.0 {
-            *slot = now;
-        }
+        self.last_write.note(table, pk, now);
     }
 
     /// Shard `key` voted YES for `txn` with `live` replicas surely live.
@@ -1302,7 +1354,7 @@ impl Checker {
         pos: LogPos,
         copies: u8,
     ) -> Acked {
-        let shard = c.placement.shard_of(&partition_text(&w.pk));
+        let shard = shard_of(c.placement, &w.pk);
         Acked {
             key: (w.table, shard),
             pk: w.pk.clone(),
@@ -1381,7 +1433,7 @@ impl Checker {
         // Each row's last acknowledged write is tracked again in its new place, even if
         // it had been pruned as safe: the new layout may hold it on fewer replicas.
         let mut slots = std::mem::take(&mut self.last_write);
-        slots.retain(|(_, pk), slot| match r.placed.get(&slot.1) {
+        slots.retain(|pk, slot| match r.placed.get(&slot.1) {
             Some(&(key, p)) => {
                 slot.0 = p;
                 let made = r.copies.get(&key).copied().unwrap_or(0);
@@ -1441,6 +1493,12 @@ fn promised(c: &CheckCtx, key: ShardKey, live: usize) -> u8 {
         ReplicationMode::Sync => 1 + live,
         ReplicationMode::Quorum(w) => w as usize,
     }) as u8
+}
+
+/// A row's shard, through the placement's per-key cache (as the nodes route: the checker
+/// placed every written row again, a SHA-1 and a key text each).
+fn shard_of(p: &Placement, pk: &Pk) -> ShardId {
+    with_partition_text(pk, |t| p.shard_of_cached(t))
 }
 
 /// The row keys an operation touches, as text.

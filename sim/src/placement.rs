@@ -174,6 +174,8 @@ pub struct Placement {
     replica_table: Vec<Vec<DcId>>,
     /// Partition keys already placed.
     cache: ShardCache,
+    /// The members' ids, in id order (`ids`: read per client arrival, so kept, not built).
+    ids: Vec<DcId>,
 }
 
 /// Keys a placement caches before it starts over (bounds memory with user-typed keys).
@@ -250,7 +252,9 @@ impl Placement {
             ring,
             replica_table: Vec::new(),
             cache: ShardCache::default(),
+            ids: Vec::new(),
         };
+        p.ids = p.members.iter().map(|m| m.id).collect();
         p.replica_table = (0..p.shard_count())
             .map(|s| p.replicas_as(kind, ShardId(s)))
             .collect();
@@ -259,7 +263,12 @@ impl Placement {
 
     /// The members' ids, in id order.
     pub fn member_ids(&self) -> Vec<DcId> {
-        self.members.iter().map(|m| m.id).collect()
+        self.ids.clone()
+    }
+
+    /// The same, borrowed.
+    pub fn ids(&self) -> &[DcId] {
+        &self.ids
     }
 
     /// How many shards there are (members under modulo, virtual nodes on the ring).

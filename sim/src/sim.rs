@@ -135,8 +135,9 @@ impl Sim {
             }
             Ev::Arrival { gen } => {
                 if gen == self.arrival_gen {
-                    let members = self.world.placement.member_ids();
-                    let (home, op) = self.workload.next_op(&self.world.cfg, &members);
+                    let (home, op) = self
+                        .workload
+                        .next_op(&self.world.cfg, self.world.placement.ids());
                     self.issue(home, op);
                     self.schedule_arrival();
                 }

@@ -587,8 +587,7 @@ impl Decisions {
         let Some(set) = self.by_coord.get_mut(&coordinator) else {
             return;
         };
-        let keep = set.split_off(&low);
-        for t in std::mem::replace(set, keep) {
+        for t in set.drain_below(&low) {
             self.map.remove(&t);
         }
     }
@@ -758,21 +757,31 @@ impl ShardStore {
             if c.epochs.last().map(|(_, ep)| *ep) != Some(e.pos.epoch) {
                 c.epochs.push((e.pos.index, e.pos.epoch));
             }
-            apply(
-                &mut c.rows,
-                &mut c.intents,
-                &mut c.locks,
-                &mut c.resolved,
-                &e,
-            );
-            // A row the snapshot now holds as the live rows do (no retained entry wrote
-            // it since) shares their cells: one copy of a quiet row, not two.
-            for (w, _) in e.body.applied() {
-                if let (Some(a), Some(b)) = (c.rows.get_mut(&w.pk), self.rows.get(&w.pk)) {
-                    if a == b {
-                        a.cells = b.cells.clone();
+            let ver = Version {
+                pos: e.pos,
+                origin: e.origin,
+                at: e.at,
+            };
+            // The row writes go through `compact_write` (`apply`'s own steps for the
+            // rest of a COMMIT); other entries write no row.
+            match &e.body {
+                Body::Write { op, write_id } => {
+                    compact_write(&mut c.rows, &self.rows, op, *write_id, &ver)
+                }
+                Body::Commit { txn, writes } => {
+                    let coordinator = release(&mut c.intents, &mut c.locks, *txn);
+                    c.resolved.insert(*txn, coordinator, true, e.pos.index);
+                    for (w, id) in writes.iter() {
+                        compact_write(&mut c.rows, &self.rows, w, *id, &ver);
                     }
                 }
+                Body::Prepare { .. } | Body::Abort { .. } => apply(
+                    &mut c.rows,
+                    &mut c.intents,
+                    &mut c.locks,
+                    &mut c.resolved,
+                    &e,
+                ),
             }
             c.last = e.pos;
         }
@@ -805,6 +814,43 @@ impl ShardStore {
     /// Rows that are not tombstones.
     pub fn live_rows(&self) -> usize {
         self.rows.values().filter(|r| !r.deleted).count()
+    }
+}
+
+/// Applies one row write of a compacted entry to the snapshot's rows (`snap`), given the
+/// live rows. A row the snapshot then holds as the live rows do (no retained entry wrote
+/// it since) shares their cells: one copy of a quiet row, not two. When the live row still
+/// carries this write (its position and write id), that is known before applying: the
+/// snapshot's row becomes the live one, shared, without building the row a second time
+/// and comparing it. (Positions name entries, and the live rows are the snapshot's with
+/// the retained log applied, so the write met the same row in both.)
+fn compact_write(
+    snap: &mut BTreeMap<Pk, Row>,
+    live: &BTreeMap<Pk, Row>,
+    op: &WriteOp,
+    write_id: u64,
+    ver: &Version,
+) {
+    let b = live.get(&op.pk);
+    if let Some(b) = b.filter(|r| r.version.pos == ver.pos && r.write_id == write_id) {
+        // Tests run with debug assertions: the row applying gives, compared.
+        #[cfg(debug_assertions)]
+        {
+            let mut probe = BTreeMap::new();
+            if let Some(r) = snap.get(&op.pk) {
+                probe.insert(op.pk.clone(), r.clone());
+            }
+            apply_write(&mut probe, op, write_id, ver);
+            debug_assert_eq!(probe.get(&op.pk), Some(b));
+        }
+        put_row(snap, &op.pk, b.clone());
+        return;
+    }
+    apply_write(snap, op, write_id, ver);
+    if let (Some(a), Some(b)) = (snap.get_mut(&op.pk), b) {
+        if a == b {
+            a.cells = b.cells.clone();
+        }
     }
 }
 
@@ -886,7 +932,13 @@ fn apply_write(rows: &mut BTreeMap<Pk, Row>, op: &WriteOp, write_id: u64, ver: &
             put_row(rows, &op.pk, row);
         }
         WriteKind::Update { set, delete } => {
-            let row = rows.entry(op.pk.clone()).or_insert_with(|| fresh(&ver));
+            // The key is copied only for a new row (see `put_row`).
+            if !rows.contains_key(&op.pk) {
+                rows.insert(op.pk.clone(), fresh(&ver));
+            }
+            let Some(row) = rows.get_mut(&op.pk) else {
+                return;
+            };
             if row.deleted {
                 row.cells.clear();
                 row.deleted = false;

@@ -417,11 +417,12 @@ impl<K: Packed> VecSet<K> {
         self.find(key).is_ok()
     }
 
-    /// Removes the members from `at` on and returns them (as `BTreeSet::split_off`).
-    pub(crate) fn split_off(&mut self, at: &K) -> VecSet<K> {
+    /// Removes the members below `at` and yields them, in order; the set keeps its
+    /// buffer (a `split_off` gave the kept part a new one, which the next inserts regrew).
+    pub(crate) fn drain_below(&mut self, at: &K) -> std::vec::Drain<'_, K> {
         let at = at.packed();
         let i = self.0.partition_point(|k| k.packed() < at);
-        VecSet(self.0.split_off(i))
+        self.0.drain(..i)
     }
 
     /// Adds `key`; false if it was already there.
@@ -640,9 +641,9 @@ mod tests {
         assert_eq!(v.iter().collect::<Vec<_>>(), b.iter().collect::<Vec<_>>());
         assert_eq!(hash_of(&v), hash_of(&b));
         assert_eq!(format!("{v:?}"), format!("{b:?}"));
-        let mut low: VecSet<TxnId> = [4, 1, 9, 6].map(TxnId).into_iter().collect();
-        let high = low.split_off(&TxnId(6));
-        assert_eq!(low.iter().map(|t| t.0).collect::<Vec<_>>(), vec![1, 4]);
-        assert_eq!(high.iter().map(|t| t.0).collect::<Vec<_>>(), vec![6, 9]);
+        let mut set: VecSet<TxnId> = [4, 1, 9, 6].map(TxnId).into_iter().collect();
+        let low: Vec<u64> = set.drain_below(&TxnId(6)).map(|t| t.0).collect();
+        assert_eq!(low, vec![1, 4]);
+        assert_eq!(set.iter().map(|t| t.0).collect::<Vec<_>>(), vec![6, 9]);
     }
 }

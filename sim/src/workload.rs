@@ -138,19 +138,23 @@ impl Workload {
     /// The next operation and the client's home DC, among `members`.
     pub fn next_op(&mut self, cfg: &SimConfig, members: &[DcId]) -> (DcId, ClientOp) {
         let spec = &cfg.workload;
-        let homes: Vec<DcId> = if spec.client_dcs.is_empty() {
-            members.to_vec()
+        // The same draw as indexing a list of the homes, without building the list when
+        // every member is a home (the default: an allocation per operation saved).
+        let allowed: Vec<DcId>;
+        let homes: &[DcId] = if spec.client_dcs.is_empty() {
+            members
         } else {
-            spec.client_dcs
+            allowed = spec
+                .client_dcs
                 .iter()
                 .copied()
                 .filter(|d| members.contains(d))
-                .collect()
-        };
-        let homes = if homes.is_empty() {
-            members.to_vec()
-        } else {
-            homes
+                .collect();
+            if allowed.is_empty() {
+                members
+            } else {
+                &allowed
+            }
         };
         let home = homes[self.rng.below(homes.len() as u64) as usize];
         let roll = self.rng.below(100) as u32;

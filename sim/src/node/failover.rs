@@ -59,7 +59,7 @@ impl Node {
         if self.bugs.two_primaries_after_cut {
             return self.promote_self_unfenced(ctx, out);
         }
-        let members: Vec<DcId> = ctx.placement.member_ids();
+        let members = ctx.placement.ids();
         let n = members.len();
         let leader = members
             .iter()
@@ -70,7 +70,7 @@ impl Node {
             self.vol.promotions.clear();
             return;
         }
-        for &x in &members {
+        for &x in members {
             if x == self.id || self.view_of(x) != PeerState::Dead {
                 continue;
             }
@@ -275,7 +275,7 @@ impl Node {
             old,
             new,
         });
-        for d in ctx.placement.member_ids() {
+        for &d in ctx.placement.ids() {
             if d != self.id {
                 out.send(
                     d,

@@ -178,25 +178,30 @@ impl Node {
     pub(crate) fn check_pending(&mut self, ctx: &Ctx, key: ShardKey, out: &mut Out) {
         let need = self.copies_needed(ctx, key);
         let by_acks = self.bugs.duplicate_ack_counted_twice;
-        let Some(ps) = self.vol.primaries.get_mut(&key) else {
-            return;
-        };
-        let mut done = Vec::new();
-        for (&idx, p) in ps.pending.iter() {
-            let copies = if by_acks {
-                // Broken variant: every acknowledgement counts, a repeated one too.
-                1 + p.acks as usize
-            } else {
-                1 + ps.match_index.values().filter(|&&m| m >= idx).count()
+        // One at a time, in index order: acknowledging reads neither the pending writes
+        // nor the replicas' positions, so this answers the writes a list of them all
+        // answered, with the same copies — without the list. (Copies fall as the index
+        // rises, so without the broken variant the answered writes are a prefix: each
+        // search stops at the first entry.)
+        loop {
+            let Some(ps) = self.vol.primaries.get_mut(&key) else {
+                return;
             };
-            if copies >= need {
-                done.push((p.clone(), copies));
-            }
-        }
-        for (p, _) in &done {
-            ps.pending.remove(&p.pos.index);
-        }
-        for (p, copies) in done {
+            let ready = ps.pending.iter().find_map(|(&idx, p)| {
+                let copies = if by_acks {
+                    // Broken variant: every acknowledgement counts, a repeated one too.
+                    1 + p.acks as usize
+                } else {
+                    1 + ps.match_index.values().filter(|&&m| m >= idx).count()
+                };
+                (copies >= need).then_some((idx, copies))
+            });
+            let Some((idx, copies)) = ready else {
+                return;
+            };
+            let Some(p) = ps.pending.remove(&idx) else {
+                return;
+            };
             self.acknowledge(key, &p, copies, out);
         }
     }
