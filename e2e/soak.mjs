@@ -10,8 +10,10 @@
 // Every SOAK_EVERY seconds it prints: the renderer process's resident memory (Linux
 // /proc, the page's process found as the child of this run's browser), the JS heap
 // (CDP Performance.getMetrics), the wasm memory when the page exposes it, simulated time,
-// the speed reached over the interval (simulated ms per wall ms) and the frame time
-// (requestAnimationFrame intervals) median and p95 over the interval.
+// the speed reached over the interval (simulated ms per wall ms), the frame time
+// (requestAnimationFrame intervals) median and p95 over the interval, the renderer's
+// resident memory split into the wasm memory's mapping, other anonymous memory and
+// file-backed pages (/proc/<pid>/smaps), and the DOM's node and listener counts (CDP).
 
 import path from "node:path";
 import fs from "node:fs";
@@ -60,6 +62,43 @@ function renderers(profile) {
   return [...ps].filter(([pid, p]) => p.cmdline.includes("--type=renderer") && under(pid)).map(([pid]) => pid);
 }
 
+/** `pid`'s resident memory by mapping, from /proc/<pid>/smaps: [{ sizeKb, rssKb, name }]. */
+function mappings(pid) {
+  const out = [];
+  try {
+    let cur = null;
+    for (const line of fs.readFileSync(`/proc/${pid}/smaps`, "utf8").split("\n")) {
+      const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+      if (head) {
+        cur = { sizeKb: 0, rssKb: 0, name: head[3] };
+        out.push(cur);
+      } else if (cur && line.startsWith("Size:")) cur.sizeKb = Number(line.split(/\s+/)[1]);
+      else if (cur && line.startsWith("Rss:")) cur.rssKb = Number(line.split(/\s+/)[1]);
+    }
+  } catch (_) {}
+  return out;
+}
+
+/** The page renderer's resident MB split three ways: the wasm memory's own mapping (the
+ * anonymous one whose size is the memory's, within 2 MB), other anonymous memory (JS
+ * heap, Blink, allocator pages, a grown memory's old buffer until collected) and
+ * file-backed (Chromium's code and resources). */
+function residentSplit(maps, wasmMb) {
+  let wasmRss = 0;
+  let anonRss = 0;
+  let fileRss = 0;
+  let wasmFound = false;
+  for (const m of maps) {
+    const mb = m.rssKb / 1024;
+    if (m.name.startsWith("/")) fileRss += mb;
+    else if (!wasmFound && wasmMb > 0 && Math.abs(m.sizeKb / 1024 - wasmMb) < 2) {
+      wasmRss += mb;
+      wasmFound = true;
+    } else anonRss += mb;
+  }
+  return { wasmRss, anonRss, fileRss };
+}
+
 function pct(sorted, p) {
   if (!sorted.length) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor(((sorted.length - 1) * p) / 100))];
@@ -94,7 +133,7 @@ async function main() {
     });
     const speed = await page.$eval("[data-testid=speed-label]", (e) => e.getAttribute("data-speed"));
     console.log(`soak: ${QUERY} for ${SECONDS} s (requested speed ${Number(speed).toFixed(1)}×), a line every ${EVERY} s`);
-    console.log("  wall   renderer RSS (page / all)   wasm memory   JS heap used/total   sim time   speed reached   frame median / p95");
+    console.log("  wall   renderer RSS (page / all)   wasm memory   JS heap used/total   sim time   speed reached   frame median / p95   resident wasm / other anon / files   DOM nodes / listeners");
     const t0 = Date.now();
     let prev = { wall: t0, sim: await simMs(page) };
     const rows = [];
@@ -104,10 +143,15 @@ async function main() {
       const sim = await simMs(page);
       const frames = await page.evaluate(() => window.__soakFrames.splice(0));
       const { metrics } = await cdp.send("Performance.getMetrics");
+      // DOM nodes and listeners: the renderer memory that is neither wasm nor JS heap.
+      const dom = await cdp.send("Memory.getDOMCounters").catch(() => ({}));
       const m = Object.fromEntries(metrics.map((x) => [x.name, x.value]));
       const rss = renderers(profile).map(rssMb).filter((x) => !Number.isNaN(x));
       const wasmMb = (await page.evaluate(() => window.__soakWasm?.buffer?.byteLength || 0)) / 1048576;
       const sorted = frames.sort((a, b) => a - b);
+      const rssPids = renderers(profile).map((pid) => [pid, rssMb(pid)]).filter(([, r]) => !Number.isNaN(r));
+      const pagePid = rssPids.reduce((a, b) => (b[1] > a[1] ? b : a), [0, 0])[0];
+      const split = residentSplit(mappings(pagePid), wasmMb);
       const row = {
         wall: (now - t0) / 1000,
         // The page's renderer is the largest (the others are spare or helper renderers).
@@ -116,6 +160,9 @@ async function main() {
         wasm: wasmMb,
         heapUsed: (m.JSHeapUsedSize || 0) / 1048576,
         heapTotal: (m.JSHeapTotalSize || 0) / 1048576,
+        ...split,
+        nodes: dom.nodes ?? NaN,
+        listeners: dom.jsEventListeners ?? NaN,
         sim: sim / 1000,
         speed: (sim - prev.sim) / (now - prev.wall),
         p50: pct(sorted, 50),
@@ -126,7 +173,8 @@ async function main() {
         `${row.wall.toFixed(0).padStart(5)} s   ${row.rss.toFixed(0).padStart(6)} / ${row.rssAll.toFixed(0)} MB (${rss.length})   ` +
           `${row.wasm.toFixed(0).padStart(6)} MB   ` +
           `${row.heapUsed.toFixed(1).padStart(7)} / ${row.heapTotal.toFixed(1)} MB   ${row.sim.toFixed(0).padStart(6)} s   ` +
-          `${row.speed.toFixed(1).padStart(8)}×      ${row.p50.toFixed(1)} / ${row.p95.toFixed(1)} ms (${sorted.length} frames)`,
+          `${row.speed.toFixed(1).padStart(8)}×      ${row.p50.toFixed(1)} / ${row.p95.toFixed(1)} ms (${sorted.length} frames)   ` +
+          `${row.wasmRss.toFixed(0)} / ${row.anonRss.toFixed(0)} / ${row.fileRss.toFixed(0)} MB   ${row.nodes} / ${row.listeners}`,
       );
       prev = { wall: now, sim };
     }
@@ -136,7 +184,7 @@ async function main() {
     if (warm && last) {
       console.log(
         `soak summary: wasm memory ${warm.wasm.toFixed(0)} → ${last.wasm.toFixed(0)} MB; renderer ${warm.rss.toFixed(0)} → ${last.rss.toFixed(0)} MB (${(last.rss - warm.rss >= 0 ? "+" : "") + (last.rss - warm.rss).toFixed(0)} MB) ` +
-          `between ${warm.wall.toFixed(0)} s and ${last.wall.toFixed(0)} s; JS heap ${warm.heapUsed.toFixed(1)} → ${last.heapUsed.toFixed(1)} MB; ` +
+          `between ${warm.wall.toFixed(0)} s and ${last.wall.toFixed(0)} s (resident wasm ${warm.wasmRss.toFixed(0)} → ${last.wasmRss.toFixed(0)}, other anonymous ${warm.anonRss.toFixed(0)} → ${last.anonRss.toFixed(0)}, files ${warm.fileRss.toFixed(0)} → ${last.fileRss.toFixed(0)} MB); JS heap ${warm.heapUsed.toFixed(1)} → ${last.heapUsed.toFixed(1)} MB; ` +
           `speed reached ${warm.speed.toFixed(1)}× → ${last.speed.toFixed(1)}×; simulated ${last.sim.toFixed(0)} s in ${last.wall.toFixed(0)} s`,
       );
     }

@@ -11,6 +11,10 @@
 //! `cargo run --release -p tablestore-sim --example soak_bytes [seconds,…] [query]`
 //! (`make soak-bytes`: 1 200 and 6 000 simulated s — minute 2 and minute 10 of the
 //! page's soak at ~10×).
+//!
+//! `soak_bytes trace:<until>:<every> [query]` instead prints, every `every` simulated s up
+//! to `until`, the heap, its peak so far (what a page's wasm memory shows: linear memory
+//! never shrinks) and the checkpoints (count, spacing).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
@@ -47,7 +51,55 @@ fn mb(b: usize) -> String {
     format!("{:.1} MB", b as f64 / 1e6)
 }
 
+/// The heap and its peak every `every` s up to `until` (see the module header).
+fn trace(cfg: tablestore_sim::SimConfig, until: u64, every: u64) {
+    let base = live();
+    let mut tl = Timeline::new(cfg).expect("valid settings");
+    if let Some(mb) = std::env::var("BUDGET_MB")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        tl.set_checkpoint_budget(mb << 20);
+    }
+    let mut peak = 0;
+    let mut next = every;
+    println!(
+        "  sim s   heap MB   peak MB   checkpoints (every s), their bytes beyond one another MB"
+    );
+    while tl.now() < SimTime(until * 1_000) {
+        tl.advance_by(100);
+        let heap = live() - base;
+        peak = peak.max(heap);
+        if tl.now() >= SimTime(next * 1_000) {
+            next += every;
+            println!(
+                "{:>7} {:>9.1} {:>9.1}   {} ({}), {:.1}",
+                tl.now().0 / 1_000,
+                heap as f64 / 1e6,
+                peak as f64 / 1e6,
+                tl.checkpoints().len(),
+                tl.checkpoint_spacing() / 1_000,
+                tl.checkpoint_bytes() as f64 / 1e6
+            );
+        }
+    }
+}
+
 fn main() {
+    let arg = std::env::args().nth(1).unwrap_or_default();
+    if let Some(rest) = arg.strip_prefix("trace:") {
+        let mut it = rest.split(':').filter_map(|s| s.parse::<u64>().ok());
+        let (until, every) = (it.next().unwrap_or(10_400), it.next().unwrap_or(200));
+        let q = std::env::args()
+            .nth(2)
+            .unwrap_or_else(|| "?dcs=16&keys=10000&rate=500".into());
+        println!("soak_bytes: settings {q}, trace to {until} s every {every} s");
+        match config_from_query(&q) {
+            Ok(c) => trace(c, until, every),
+            Err(e) => eprintln!("bad settings: {e:?}"),
+        }
+        return;
+    }
     let secs: Vec<u64> = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "1200,6000".into())
