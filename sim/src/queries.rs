@@ -378,6 +378,55 @@ impl Sim {
             .fold(0, usize::saturating_add)
     }
 
+    /// Roughly the heap bytes this run holds that `next` — the same run later (a later
+    /// checkpoint, or the live run) — does not share; all it holds when `next` is None.
+    /// Nodes and shard copies are shared whole (`fp::Shared`) until written, a copied
+    /// shard shares the cells of rows not written since (`ShardStore::bytes_beyond`); the
+    /// rest (queue, recorder, checker, a node's own maps) counts whole at
+    /// `approx_bytes`' 200 B per item. So a timeline's checkpoints hold about the sum of
+    /// each one's bytes beyond the next, plus the newest's beyond the live run (at most
+    /// about the live run's own): what its byte budget bounds.
+    pub fn bytes_beyond(&self, next: Option<&Sim>) -> usize {
+        let mut bytes = 0;
+        for (name, n) in self.memory_stats() {
+            if !(name.starts_with("node.")
+                || name.starts_with("store.")
+                || name.starts_with("primary."))
+            {
+                bytes += n.saturating_mul(200);
+            }
+        }
+        for (dc, node) in self.world.nodes.iter() {
+            let later = next.and_then(|n| n.world.nodes.get(dc));
+            if later.is_some_and(|l| crate::fp::Shared::ptr_eq(node, l)) {
+                continue;
+            }
+            let d = &node.durable;
+            let v = &node.vol;
+            let own = d.coord.len()
+                + d.committed.len()
+                + d.fences.len()
+                + d.retired.iter().map(|r| r.len()).sum::<usize>()
+                + v.coord.len()
+                + v.pending.len()
+                + v.asked.len()
+                + v.lease_echo.len()
+                + v.primaries
+                    .values()
+                    .map(|p| p.pending.len() + p.snapshot_sent.len())
+                    .sum::<usize>();
+            bytes += own.saturating_mul(200);
+            for (key, st) in d.stores.iter() {
+                let same = later.and_then(|l| l.durable.stores.get(key));
+                if same.is_some_and(|l| crate::fp::Shared::ptr_eq(st, l)) {
+                    continue;
+                }
+                bytes += st.bytes_beyond(same.map(|l| &**l));
+            }
+        }
+        bytes
+    }
+
     /// The heap bytes each part of this run holds alone, measured by taking it apart:
     /// `live()` is the process's live heap bytes (a counting allocator's), read before and
     /// after each part is dropped; parts shared with another owner (a clone, a

@@ -17,9 +17,9 @@
 //!   commands and that reached its moment; forking keeps only the checkpoints at or
 //!   before the fork's moment, so they stay valid for the new branch (they are `Rc`s,
 //!   shared with the old branch, not copied).
-//! - Checkpoints are bounded: past `MAX_CHECKPOINTS` — or past as many as
-//!   `CHECKPOINT_BUDGET` bytes hold at the run's current size (`Sim::approx_bytes`; a
-//!   busy world's checkpoints are large) — the spacing doubles and those off the new grid
+//! - Checkpoints are bounded: past `MAX_CHECKPOINTS` — or once what they hold beyond one
+//!   another plus what the live run holds passes `CHECKPOINT_BUDGET` (`Sim::bytes_beyond`;
+//!   a busy world's checkpoints are large) — the spacing doubles and those off the new grid
 //!   go (a uniform spread: the worst seek re-simulates at most `spacing` ms, and the
 //!   spacing only grows with the run's length, as log2(length)).
 //! - Acting anywhere but at the branch's end (a command in the past, or with logged
@@ -45,13 +45,19 @@ use std::rc::Rc;
 pub const CHECKPOINT_MS: u64 = 2_000;
 /// At most this many checkpoints per branch (shared ones count once per branch).
 pub const MAX_CHECKPOINTS: usize = 48;
-/// Checkpoints per branch together hold at most about this many bytes (estimated with
-/// `Sim::approx_bytes`, the world's size: a checkpoint holds alone at most that, since
-/// unchanged shard copies and row cells stay shared): the soak's 16-DC world at 500
-/// ops/s over 10 000 keys weighs ~60–80 MB (`make soak-bytes`), so unbounded by bytes
-/// its 48 checkpoints would fill wasm32's 4 GB; the default world (≈ 10 MB at 30
-/// minutes) keeps all 48.
-pub const CHECKPOINT_BUDGET: usize = 384 << 20;
+/// Checkpoints per branch hold at most about this many bytes beyond one another, counted
+/// with what the live run holds (`Sim::bytes_beyond`: what the newest will hold once the
+/// run moves on), so a run's memory stays under about this much, early as late. The
+/// soak's 16-DC world at 500 ops/s over 10 000 keys weighs ~60–80 MB (`make
+/// soak-bytes`), a checkpoint far behind holds ~70 % of that beyond the next: unbounded
+/// by bytes its 48 checkpoints would fill wasm32's 4 GB; the default world (≈ 10 MB at
+/// 30 minutes) keeps all 48.
+pub const CHECKPOINT_BUDGET: usize = 256 << 20;
+
+/// While the run moves on from its newest checkpoint, the checkpoints' bytes are checked
+/// against the budget at most this often (simulated ms; a quarter of the spacing when
+/// that is longer): the newest holds more and more beyond the live run as it diverges.
+pub const BUDGET_CHECK_MS: u64 = 16_000;
 
 /// A clone of the run at a moment, with how many logged commands it had applied.
 #[derive(Clone)]
@@ -60,6 +66,10 @@ struct Checkpoint {
     steps: u64,
     applied: usize,
     sim: Rc<Sim>,
+    /// The bytes it holds beyond the branch's next checkpoint (`Sim::bytes_beyond`),
+    /// and that checkpoint's event count — recounted when the next one is another (a
+    /// thinning or a fork dropped it). None for the newest.
+    beyond: Option<(u64, usize)>,
 }
 
 /// One line of history.
@@ -103,10 +113,13 @@ pub struct Timeline {
     forks: usize,
     /// The bound on checkpoints per branch (`MAX_CHECKPOINTS` unless set).
     max_checkpoints: usize,
-    /// The bound on their estimated bytes per branch (`CHECKPOINT_BUDGET` unless set).
+    /// The bound on their estimated bytes per branch, with the live run's
+    /// (`CHECKPOINT_BUDGET` unless set).
     checkpoint_budget: usize,
     /// The outcome of the last logged command replayed (`take_replayed`).
     replayed: Option<Result<(), CommandError>>,
+    /// When the live run next checks its checkpoints against the byte budget.
+    next_budget_check: SimTime,
 }
 
 impl Timeline {
@@ -158,6 +171,7 @@ impl Timeline {
             steps: 0,
             applied: 0,
             sim: Rc::new(sim.clone()),
+            beyond: None,
         };
         Ok(Timeline {
             config: cfg,
@@ -178,6 +192,7 @@ impl Timeline {
             max_checkpoints: MAX_CHECKPOINTS,
             checkpoint_budget: CHECKPOINT_BUDGET,
             replayed: None,
+            next_budget_check: SimTime::ZERO,
         })
     }
 
@@ -189,9 +204,9 @@ impl Timeline {
         self.max_checkpoints = n.max(2);
     }
 
-    /// Bounds the checkpoints' estimated bytes per branch instead of `CHECKPOINT_BUDGET`
-    /// (at least 2 checkpoints are kept whatever their size). Applies from the next
-    /// checkpoint on.
+    /// Bounds the checkpoints' estimated bytes per branch (beyond one another, with the
+    /// live run's) instead of `CHECKPOINT_BUDGET` (at least 2 checkpoints are kept
+    /// whatever their size). Applies from the next checkpoint on.
     pub fn set_checkpoint_budget(&mut self, bytes: usize) {
         self.checkpoint_budget = bytes;
     }
@@ -524,6 +539,9 @@ impl Timeline {
     }
 
     fn run_to_inner(&mut self, m: Moment) -> bool {
+        if self.sim.now() >= self.next_budget_check {
+            self.within_budget();
+        }
         loop {
             let b = self.branch();
             let last = b.checkpoints.last().map(|c| c.at).unwrap_or(SimTime::ZERO);
@@ -575,18 +593,63 @@ impl Timeline {
             steps: sim.steps(),
             applied: self.applied,
             sim: Rc::new(sim),
+            beyond: None,
         };
-        // The checkpoints of a run weigh about what it weighs now (worlds grow, rarely
-        // shrink): as many as the budget holds, within the count bound.
-        let each = c.sim.approx_bytes().max(1);
-        let max = (self.checkpoint_budget / each).clamp(2, self.max_checkpoints.max(2));
+        // Within the count bound, as many as the byte budget holds (`within_budget`).
+        let max = self.max_checkpoints.max(2);
         let b = self.branch_mut();
         b.checkpoints.push(c);
         while b.checkpoints.len() > max {
-            b.spacing *= 2;
-            let s = b.spacing;
-            b.checkpoints.retain(|c| c.at.0 % s == 0);
+            thin(b);
         }
+        // Not at every checkpoint of a fine grid: measuring walks every row.
+        if self.sim.now() >= self.next_budget_check {
+            self.within_budget();
+        }
+    }
+
+    /// Thins the current branch's checkpoints while what they hold beyond one another,
+    /// the newest's beyond the live run and the live run's own bytes pass the byte budget
+    /// (`Sim::bytes_beyond`): so the bound follows what the checkpoints really hold — far
+    /// apart they share little, close together much — and, checked again as the live run
+    /// moves on (`BUDGET_CHECK_MS`), holds between checkpoints too: memory reaches its
+    /// plateau early in a run, not at its end.
+    fn within_budget(&mut self) {
+        let now = self.sim.now();
+        let b = &mut self.branches[self.cur];
+        self.next_budget_check = now.plus((b.spacing / 4).max(BUDGET_CHECK_MS));
+        // Only where the run grows: a seek re-simulating behind the newest checkpoint
+        // is no measure of what that checkpoint will hold.
+        if b.checkpoints
+            .last()
+            .is_none_or(|c| c.steps > self.sim.steps())
+        {
+            return;
+        }
+        let live = self.sim.bytes_beyond(None);
+        while b.checkpoints.len() > 2 {
+            let held = recount(&mut b.checkpoints);
+            let newest = b
+                .checkpoints
+                .last()
+                .map_or(0, |c| c.sim.bytes_beyond(Some(&self.sim)));
+            if held.saturating_add(newest).saturating_add(live) <= self.checkpoint_budget {
+                break;
+            }
+            thin(b);
+        }
+    }
+
+    /// About the bytes the current branch's checkpoints hold beyond the live run: each
+    /// beyond the next, the newest beyond the live run (`Sim::bytes_beyond`). The byte
+    /// budget bounds this plus what the live run holds (`Sim::bytes_beyond(None)`).
+    pub fn checkpoint_bytes(&mut self) -> usize {
+        let held = recount(&mut self.branches[self.cur].checkpoints);
+        let newest = self.branches[self.cur]
+            .checkpoints
+            .last()
+            .map_or(0, |c| c.sim.bytes_beyond(Some(&self.sim)));
+        held + newest
     }
 
     /// Moves the branch's end if the run got past it.
@@ -598,4 +661,28 @@ impl Timeline {
             b.end_steps = steps;
         }
     }
+}
+
+/// Doubles the branch's checkpoint spacing and drops the checkpoints off the new grid.
+fn thin(b: &mut Branch) {
+    b.spacing *= 2;
+    let s = b.spacing;
+    b.checkpoints.retain(|c| c.at.0 % s == 0);
+}
+
+/// Refreshes each checkpoint's bytes beyond the next one where that next one changed, and
+/// returns their sum (the newest counts nothing: it is what the live run was).
+fn recount(cps: &mut [Checkpoint]) -> usize {
+    let mut sum = 0;
+    for i in 0..cps.len() {
+        let next = cps.get(i + 1).map(|n| (n.steps, Rc::clone(&n.sim)));
+        let c = &mut cps[i];
+        c.beyond = match (next, c.beyond) {
+            (None, _) => None,
+            (Some((steps, _)), Some((s, b))) if s == steps => Some((s, b)),
+            (Some((steps, sim)), _) => Some((steps, c.sim.bytes_beyond(Some(&sim)))),
+        };
+        sum += c.beyond.map_or(0, |(_, b)| b);
+    }
+    sum
 }
