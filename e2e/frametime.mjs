@@ -6,7 +6,7 @@
 //
 // For each speed it records, inside the page, the interval between animation frames
 // (requestAnimationFrame) and the long tasks (> 50 ms) while the simulation runs, and
-// prints `frame time at <speed>: median X ms, p95 Y ms, ...`.
+// prints `frame time at <speed>: median X ms, p95 Y ms, N late (> 25 ms: P %), ...`.
 
 import path from "node:path";
 import fs from "node:fs";
@@ -66,8 +66,12 @@ async function main() {
       await page.waitForTimeout(2_000);
       const r = await withTimeout(measure(page, SECONDS), (SECONDS + 30) * 1000, "measuring");
       const sorted = [...r.frames].sort((a, b) => a - b);
+      // rAF intervals jitter by ~0.1 ms around the display's 16.7 ms: a frame is late
+      // when it took more than one and a half of them (a vsync was missed).
+      const late = sorted.filter((f) => f > 25).length;
       console.log(
         `frame time at ${label}: median ${pct(sorted, 50).toFixed(1)} ms, p95 ${pct(sorted, 95).toFixed(1)} ms, ` +
+          `${late} late (> 25 ms: ${((late * 100) / sorted.length).toFixed(1)} %), ` +
           `max ${sorted[sorted.length - 1].toFixed(1)} ms over ${sorted.length} frames; ` +
           `${r.longTasks} long tasks; simulated ${(r.simMs / 1000).toFixed(1)} s in ${SECONDS} s; ` +
           `${r.inFlight} messages drawn at the end (16 DCs, ${QUERY})`,

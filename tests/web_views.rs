@@ -60,6 +60,10 @@ fn fresh_root() -> Element {
 }
 
 async fn tick() {
+    // Yew 0.23's scheduler yields to the browser every ~16 ms, so on a loaded machine a
+    // render's `rendered` hooks (the map's message dots) may run a task later: wait until
+    // its queues are empty, then a little longer for timers.
+    yew::scheduler::flush().await;
     yew::platform::time::sleep(Duration::from_millis(50)).await;
 }
 
@@ -1594,8 +1598,8 @@ fn crowded_txn(id: u64) -> TxnTrace {
             (at(decided), CoordState::Committed),
             (at(decided + 2_530 + 260), CoordState::Ended),
         ],
-        part_states,
-        locks: BTreeMap::new(),
+        part_states: part_states.into_iter().collect(),
+        locks: Default::default(),
         shards,
         msgs,
     }

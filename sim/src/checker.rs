@@ -225,7 +225,7 @@ pub struct HistoryEntry {
 #[derive(Clone, Debug)]
 pub(crate) struct OpRecord {
     req: ReqId,
-    op: ClientOp,
+    op: std::rc::Rc<ClientOp>,
     result: OpResult,
     invoked: SimTime,
     completed: SimTime,
@@ -301,7 +301,7 @@ impl OpRecord {
             home: self.home,
             invoked_seq: self.invoked_seq,
             completed_seq: self.completed_seq,
-            txn: matches!(op, ClientOp::Txn(_)).then_some(TxnId(self.req.0)),
+            txn: matches!(**op, ClientOp::Txn(_)).then_some(TxnId(self.req.0)),
             writes,
             reads,
             landed,
@@ -488,12 +488,12 @@ impl Checker {
         home: DcId,
         seq: u64,
         at: SimTime,
-        op: &ClientOp,
+        op: &std::rc::Rc<ClientOp>,
     ) {
         if self.invocations.len() >= OPEN_CAP {
             self.invocations.pop_first();
         }
-        let op = op.clone();
+        let op = std::rc::Rc::clone(op);
         self.invocations
             .insert(req, Invocation { home, seq, at, op });
     }
@@ -527,7 +527,7 @@ impl Checker {
                     home: Some(i.home),
                     invoked_seq: i.seq,
                     completed_seq: u64::MAX,
-                    txn: matches!(i.op, ClientOp::Txn(_)).then_some(TxnId(req.0)),
+                    txn: matches!(*i.op, ClientOp::Txn(_)).then_some(TxnId(req.0)),
                     writes,
                     reads: vec![],
                     landed: None,
@@ -780,7 +780,7 @@ impl Checker {
         &mut self,
         c: &CheckCtx,
         req: ReqId,
-        op: ClientOp,
+        op: std::rc::Rc<ClientOp>,
         invoked: SimTime,
         result: OpResult,
         served_by: Option<DcId>,

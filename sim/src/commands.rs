@@ -255,10 +255,12 @@ impl Sim {
         let req = ReqId(self.next_req);
         self.next_req += 1;
         let (now, seq) = (self.world.now, self.rec.counters.events);
+        // One shared operation for the checker's invocation, the front end and the result.
+        let op = std::rc::Rc::new(op);
         self.checker.note_invoked(req, home, seq, now, &op);
         let refused = if !self.world.is_up(home) {
             Some(format!("client's home {home} is down"))
-        } else if self.drain.is_some() && matches!(op, ClientOp::Txn(_)) {
+        } else if self.drain.is_some() && matches!(*op, ClientOp::Txn(_)) {
             // Admission control while a layout change drains: no new 2PC state.
             Some("a membership change is waiting for the open transactions to finish; new transactions start once it is done".to_string())
         } else {

@@ -23,16 +23,26 @@ impl Sim {
         f: impl FnOnce(&mut Checker, &CheckCtx) -> R,
     ) -> R {
         let w = &self.world;
+        // Read from the settings they were last read from (held here, so a change makes
+        // new settings: `Rc::make_mut` copies a shared value) without comparing them.
+        let fresh = self
+            .check_cfg
+            .as_ref()
+            .is_some_and(|c| std::rc::Rc::ptr_eq(c, &w.cfg));
         let (modes, names) = &mut self.check_tables;
-        let same = modes.len() == w.cfg.tables.len()
-            && w.cfg
-                .tables
-                .iter()
-                .zip(modes.iter().zip(names.iter()))
-                .all(|(t, (m, n))| t.mode == *m && t.name == *n);
+        let same = fresh
+            || (modes.len() == w.cfg.tables.len()
+                && w.cfg
+                    .tables
+                    .iter()
+                    .zip(modes.iter().zip(names.iter()))
+                    .all(|(t, (m, n))| t.mode == *m && t.name == *n));
         if !same {
             *modes = w.cfg.tables.iter().map(|t| t.mode).collect();
             *names = w.cfg.tables.iter().map(|t| t.name.clone()).collect();
+        }
+        if !fresh {
+            self.check_cfg = Some(std::rc::Rc::clone(&w.cfg));
         }
         let (modes, names) = &self.check_tables;
         let c = CheckCtx {
@@ -46,7 +56,12 @@ impl Sim {
             table_names: names,
             events: self.rec.counters.events,
         };
-        f(&mut self.checker, &c)
+        let r = f(&mut self.checker, &c);
+        // Kept for the next operation's list (see `live_buf`).
+        if c.stable_live.capacity() > self.live_buf.capacity() {
+            self.live_buf = c.stable_live;
+        }
+        r
     }
 
     pub(crate) fn on_fact(&mut self, dc: DcId, f: Fact) {
@@ -134,8 +149,14 @@ impl Sim {
                 result,
                 served_by,
             } => {
-                let stable_live = match (&op, served_by) {
-                    (ClientOp::Write(w), Some(p)) => vec![self.stable_live_replicas(&w.pk, p)],
+                let stable_live = match (&*op, served_by) {
+                    (ClientOp::Write(w), Some(p)) => {
+                        let n = self.stable_live_replicas(&w.pk, p);
+                        let mut v = std::mem::take(&mut self.live_buf);
+                        v.clear();
+                        v.push(n);
+                        v
+                    }
                     // A transaction's rows: as the DC that acknowledged each shard saw them.
                     (ClientOp::Txn(ws), _) => {
                         let shards = match &result {
@@ -159,7 +180,7 @@ impl Sim {
                 self.rec.count_op(&op, &result, latency);
                 let kind = EventKind::Op {
                     req,
-                    label: op.label().to_string(),
+                    label: op.label().into(),
                     ok: result.is_ok(),
                     detail: describe_result(&result, served_by),
                     latency_ms: latency,

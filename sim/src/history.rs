@@ -228,8 +228,8 @@ pub(crate) struct Invocation {
     pub(crate) seq: u64,
     /// When.
     pub(crate) at: SimTime,
-    /// What.
-    pub(crate) op: ClientOp,
+    /// What (shared with the front end's pending entry and the result).
+    pub(crate) op: std::rc::Rc<ClientOp>,
 }
 
 /// The most requests kept open (a long run with many crashed front ends forgets the

@@ -105,4 +105,5 @@ pub use snapshot::{
 };
 pub use time::SimTime;
 pub use timeline::{BranchInfo, Moment, Timeline};
+pub use vecmap::{Packed, VecMap};
 pub use vocab::{ClientOp, CoordState, MsgKind, PartState, PeerState};

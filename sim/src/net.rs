@@ -68,7 +68,7 @@ impl DropReason {
 /// latency, so the window stays short), where a map cost a tree search and rebalancing
 /// per message sent and delivered. Each envelope behind an `Rc`: a slot is a pointer, and
 /// the explorer's branches share a message until one of them delivers it.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct InFlight {
     /// The `seq` of `slots[0]`.
     base: u64,
@@ -76,6 +76,41 @@ pub struct InFlight {
     slots: VecDeque<Option<Rc<Envelope>>>,
     /// Messages in flight.
     len: usize,
+    /// Boxes of delivered messages, each unshared and holding `placeholder()`, reused by
+    /// the next messages sent (`wrap`): an allocation and a free per message saved. Not
+    /// part of the state; a clone starts without.
+    spare: Vec<Rc<Envelope>>,
+}
+
+/// Boxes `InFlight` keeps for reuse (about the messages delivered between two sends).
+const SPARE_CAP: usize = 64;
+
+impl Clone for InFlight {
+    fn clone(&self) -> Self {
+        InFlight {
+            base: self.base,
+            slots: self.slots.clone(),
+            len: self.len,
+            spare: Vec::new(),
+        }
+    }
+}
+
+/// What a spare box holds: an envelope with nothing to free.
+fn placeholder() -> Envelope {
+    Envelope {
+        seq: 0,
+        src: DcId(0),
+        dst: DcId(0),
+        send_at: SimTime::ZERO,
+        deliver_at: SimTime::ZERO,
+        msg: Msg::Decision {
+            txn: TxnId(0),
+            key: (crate::ids::TableId(0), crate::ids::ShardId(0)),
+            commit: false,
+            asked: false,
+        },
+    }
 }
 
 impl InFlight {
@@ -96,6 +131,31 @@ impl InFlight {
     fn index(&self, seq: u64) -> Option<usize> {
         let i = seq.checked_sub(self.base)?;
         (i < self.slots.len() as u64).then_some(i as usize)
+    }
+
+    /// `env` behind an `Rc`, in a spare box when there is one.
+    pub(crate) fn wrap(&mut self, env: Envelope) -> Rc<Envelope> {
+        if let Some(mut rc) = self.spare.pop() {
+            if let Some(slot) = Rc::get_mut(&mut rc) {
+                *slot = env;
+                return rc;
+            }
+        }
+        Rc::new(env)
+    }
+
+    /// Takes message `seq` off the wire, by value: moved out of its box (kept for reuse)
+    /// unless an explorer branch shares it.
+    pub(crate) fn take(&mut self, seq: u64) -> Option<Envelope> {
+        let mut rc = self.remove(&seq)?;
+        let Some(env) = Rc::get_mut(&mut rc) else {
+            return Some((*rc).clone());
+        };
+        let env = std::mem::replace(env, placeholder());
+        if self.spare.len() < SPARE_CAP {
+            self.spare.push(rc);
+        }
+        Some(env)
     }
 
     /// Message `seq`, if in flight.

@@ -153,6 +153,21 @@ fn clamp_dt(wall_dt_ms: f64) -> f64 {
     }
 }
 
+/// The rule both pacers (`FrameBudget`, `PanelPace`) follow: after a late frame (more
+/// than one and a half frames long) `ms × late`, after one on time `ms + on_time`, within
+/// `lo..=hi`. A NaN or a clock going back says nothing.
+fn refit(ms: f64, frame_ms: f64, late: f64, on_time: f64, lo: f64, hi: f64) -> f64 {
+    if !(frame_ms > 0.0) {
+        return ms;
+    }
+    if frame_ms > 1.5 * FRAME_MS {
+        ms * late
+    } else {
+        ms + on_time
+    }
+    .clamp(lo, hi)
+}
+
 /// The wall time a page's tick may spend simulating, fitted to the frames the page gets:
 /// a late frame (the tick came more than one and a half frames after the last) takes a
 /// third off, a frame on time gives half a millisecond back, within
@@ -182,15 +197,53 @@ impl FrameBudget {
 
     /// Notes the wall time since the last tick (a frame's, when frames come on time).
     pub fn note_frame(&mut self, frame_ms: f64) {
-        // A NaN or a clock going back says nothing.
-        if !(frame_ms > 0.0) {
-            return;
-        }
-        self.ms = if frame_ms > 1.5 * FRAME_MS {
-            self.ms * (2.0 / 3.0)
-        } else {
-            self.ms + 0.5
-        }
-        .clamp(MIN_TICK_BUDGET_MS, TICK_BUDGET_MS);
+        self.ms = refit(
+            self.ms,
+            frame_ms,
+            2.0 / 3.0,
+            0.5,
+            MIN_TICK_BUDGET_MS,
+            TICK_BUDGET_MS,
+        );
+    }
+}
+
+/// While the run plays, the page redraws its panels (a snapshot: the DC table, lists,
+/// plots) at most every `PANEL_MIN_MS`.
+pub const PANEL_MIN_MS: f64 = 250.0;
+/// ... and at least every `PANEL_MAX_MS`.
+pub const PANEL_MAX_MS: f64 = 1000.0;
+
+/// How often the page redraws its panels while the run plays, fitted to what a redraw
+/// costs: one that made its frame late (the next frame came more than one and a half
+/// frames after) stretches the interval by half, one on time takes 25 ms back, within
+/// `PANEL_MIN_MS..=PANEL_MAX_MS`. A busy world's panel frames (a whole transaction list
+/// rebuilt at 10×) then stay a few per cent of the frames, and the map keeps its frame
+/// rate; a light world's panels redraw four times a second.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PanelPace {
+    ms: f64,
+}
+
+impl Default for PanelPace {
+    fn default() -> Self {
+        PanelPace::new()
+    }
+}
+
+impl PanelPace {
+    /// Every `PANEL_MIN_MS`.
+    pub fn new() -> PanelPace {
+        PanelPace { ms: PANEL_MIN_MS }
+    }
+
+    /// Wall ms between two redraws of the panels while the run plays.
+    pub fn ms(&self) -> f64 {
+        self.ms
+    }
+
+    /// Notes the wall time from a frame that redrew the panels to the next frame.
+    pub fn note_frame(&mut self, frame_ms: f64) {
+        self.ms = refit(self.ms, frame_ms, 1.5, -25.0, PANEL_MIN_MS, PANEL_MAX_MS);
     }
 }

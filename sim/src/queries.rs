@@ -254,12 +254,14 @@ impl Sim {
             })
             .collect();
         let p = self.placement();
+        let primaries = self.current_primaries();
         for t in 0..self.config().tables.len() as u16 {
             for s in 0..p.shard_count() {
                 let key = (TableId(t), ShardId(s));
-                let Some((_, dc)) = self.live_primary(key) else {
+                let (_, dc) = primaries[t as usize * p.shard_count() as usize + s as usize];
+                if !self.world.is_up(dc) {
                     continue;
-                };
+                }
                 let (Some(n), Some(load)) = (
                     self.world.nodes.get(&dc),
                     out.iter_mut().find(|l| l.dc == dc),
@@ -341,6 +343,42 @@ impl Sim {
     pub(crate) fn current_primary(&self, key: ShardKey) -> (Epoch, DcId) {
         self.newest_claim(key, |n, _| n.is_up())
             .unwrap_or_else(|| (Epoch::default(), self.world.placement.replicas_of(key.1)[0]))
+    }
+
+    /// `current_primary` of every shard at once, indexed `table × shard_count + shard`:
+    /// one pass over each live DC's shard metadata instead of a search over every DC per
+    /// shard (a ring of 16 DCs has a thousand shards, and the page's snapshot asks for
+    /// all of them several times a second).
+    pub(crate) fn current_primaries(&self) -> Vec<(Epoch, DcId)> {
+        let p = &self.world.placement;
+        let shards = p.shard_count() as usize;
+        let tables = self.config().tables.len();
+        let mut best: Vec<Option<(Epoch, DcId)>> = vec![None; tables * shards];
+        for n in self.world.nodes.values().filter(|n| n.is_up()) {
+            for (key, m) in &*n.durable.meta {
+                let (t, s) = (key.0 .0 as usize, key.1 .0 as usize);
+                if t < tables && s < shards {
+                    let slot = &mut best[t * shards + s];
+                    // `None` orders below every claim: the newest claim wins, as in `max`.
+                    *slot = (*slot).max(Some((m.epoch, m.primary)));
+                }
+            }
+        }
+        let out: Vec<(Epoch, DcId)> = best
+            .into_iter()
+            .enumerate()
+            .map(|(i, b)| {
+                b.unwrap_or_else(|| {
+                    let shard = ShardId((i % shards) as u32);
+                    (Epoch::default(), p.replicas_of(shard)[0])
+                })
+            })
+            .collect();
+        debug_assert!(out.iter().enumerate().all(|(i, &c)| {
+            let key = (TableId((i / shards) as u16), ShardId((i % shards) as u32));
+            c == self.current_primary(key)
+        }));
+        out
     }
 
     /// The newest (epoch, primary) of a shard among the claims `accept` lets through —

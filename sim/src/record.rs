@@ -20,7 +20,7 @@ use crate::time::SimTime;
 use crate::vecmap::VecMap;
 use crate::vocab::{ClientOp, CoordState, Msg, MsgKind, OpResult, PartState, PeerState};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
@@ -185,8 +185,9 @@ pub enum EventKind {
     Op {
         /// The request.
         req: ReqId,
-        /// The API name (`PutRow`, …).
-        label: String,
+        /// The API name (`PutRow`, …): `ClientOp::label`'s static text (a `String` per
+        /// operation cost an allocation and a free), owned only when read from a file.
+        label: std::borrow::Cow<'static, str>,
         /// Whether it succeeded.
         ok: bool,
         /// What it returned, as text.
@@ -386,13 +387,13 @@ pub struct TxnTrace {
     /// The coordinator's states, in order.
     pub coord_states: Vec<(SimTime, CoordState)>,
     /// Each participant's states, in order.
-    pub part_states: BTreeMap<DcId, Vec<(SimTime, PartState)>>,
+    pub part_states: VecMap<DcId, Vec<(SimTime, PartState)>>,
     /// Row locks each participant held at its last state change.
-    pub locks: BTreeMap<DcId, usize>,
+    pub locks: VecMap<DcId, usize>,
     /// The participant shards each DC acted for ("users s3"): a participant is a shard's
     /// replica group, so a DC promoted after a failover takes over its shard's part.
     #[serde(default)]
-    pub shards: BTreeMap<DcId, Vec<String>>,
+    pub shards: VecMap<DcId, Vec<String>>,
     /// Its messages.
     pub msgs: Vec<TxnMsg>,
 }
@@ -490,10 +491,24 @@ impl Recorder {
             dc,
             kind,
         };
-        if self.events.len() == EVENT_LOG_CAP {
-            self.events.pop_front();
-        }
-        self.events.push_back(Arc::new(e));
+        // At the cap, the oldest event's box takes the new one unless a snapshot still
+        // holds it (an allocation and a free per event saved).
+        let oldest = if self.events.len() == EVENT_LOG_CAP {
+            self.events.pop_front()
+        } else {
+            None
+        };
+        let e = match oldest {
+            Some(mut a) => match Arc::get_mut(&mut a) {
+                Some(slot) => {
+                    *slot = e;
+                    a
+                }
+                None => Arc::new(e),
+            },
+            None => Arc::new(e),
+        };
+        self.events.push_back(e);
     }
 
     /// Whether an event hit the breakpoint since the last call.
@@ -583,9 +598,9 @@ impl Recorder {
                 started: now,
                 participants,
                 coord_states: vec![],
-                part_states: BTreeMap::new(),
-                locks: BTreeMap::new(),
-                shards: BTreeMap::new(),
+                part_states: VecMap::new(),
+                locks: VecMap::new(),
+                shards: VecMap::new(),
                 msgs: vec![],
             })
         });

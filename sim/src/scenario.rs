@@ -206,7 +206,65 @@ fn validate_command(cfg: &SimConfig, dc_ids: usize, cmd: &UserCommand) -> Result
 }
 
 pub fn scenario_json(sc: &Scenario) -> String {
-    serde_json::to_string_pretty(sc).unwrap_or_default()
+    pretty(&serde_json::to_string(sc).unwrap_or_default())
+}
+
+/// `serde_json::to_string_pretty`'s layout (two-space indent, `": "`, empty `[]` / `{}`)
+/// of compact JSON text. Share links serialize scenarios compactly anyway, so laying that
+/// text out keeps one serializer per scenario type in the page's wasm instead of a second
+/// (pretty) one, about 8 KB (issue 8). The test `pretty_matches_serde_json` holds it to
+/// serde_json's own output.
+fn pretty(compact: &str) -> String {
+    let mut out = String::with_capacity(compact.len() * 2);
+    let mut depth = 0usize;
+    let (mut in_str, mut escaped) = (false, false);
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        for _ in 0..depth {
+            out.push_str("  ");
+        }
+    };
+    let mut chars = compact.chars().peekable();
+    while let Some(c) = chars.next() {
+        if in_str {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_str = false;
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_str = true;
+                out.push(c);
+            }
+            '[' | '{' => {
+                out.push(c);
+                if matches!(chars.peek(), Some(']' | '}')) {
+                    out.extend(chars.next());
+                } else {
+                    depth += 1;
+                    newline(&mut out, depth);
+                }
+            }
+            ']' | '}' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(c);
+            }
+            ',' => {
+                out.push(',');
+                newline(&mut out, depth);
+            }
+            ':' => out.push_str(": "),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// Reads `?seed=7&dcs=6&placement=ring&r=3&mode=sync&rate=50&policy=nearest&read=quorum`:
@@ -480,4 +538,21 @@ pub fn parse_dc(names: &[(DcId, String)], s: &str) -> Result<DcId, InputError> {
         }
     }
     err(format!("No datacenter called {t:.40}."))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The layout on its own; `scenario_json` against serde_json's pretty printer, over
+    /// every lesson's scenario, is the test `scenario_json_is_serde_json_pretty`
+    /// (tests/lessons.rs).
+    #[test]
+    fn pretty_lays_out_compact_json() {
+        assert_eq!(pretty("[]"), "[]");
+        assert_eq!(
+            pretty(r#"{"a":[1,{}],"b":{"c":"x,y","d":"\\\"]"}}"#),
+            "{\n  \"a\": [\n    1,\n    {}\n  ],\n  \"b\": {\n    \"c\": \"x,y\",\n    \"d\": \"\\\\\\\"]\"\n  }\n}"
+        );
+    }
 }

@@ -63,6 +63,11 @@ pub struct Sim {
     /// change (see `facts::checking`; copying them per client operation cost allocations).
     /// (The names shared with the checker's history records.)
     pub(crate) check_tables: (Vec<crate::config::ReplicationMode>, std::rc::Rc<[String]>),
+    /// The settings `check_tables` was last read from (see `checking`).
+    pub(crate) check_cfg: Option<std::rc::Rc<SimConfig>>,
+    /// The last `CheckCtx::stable_live` list, reused by the next write's (an allocation
+    /// per operation saved). Always cleared before use; not part of the state.
+    pub(crate) live_buf: Vec<usize>,
 }
 
 impl Sim {
@@ -92,6 +97,8 @@ impl Sim {
             healthy_since: Some(SimTime::ZERO),
             drain: None,
             check_tables: (Vec::new(), std::rc::Rc::from(Vec::new())),
+            check_cfg: None,
+            live_buf: Vec::new(),
         };
         let ids: Vec<DcId> = sim.world.dcs.keys().copied().collect();
         for id in ids {

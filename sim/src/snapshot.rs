@@ -402,12 +402,14 @@ impl Sim {
     pub fn shard_snaps(&self) -> Vec<ShardSnap> {
         let p = self.placement();
         let ctx = self.world.ctx();
+        let primaries = self.current_primaries();
         let mut out = Vec::new();
         for t in 0..self.config().tables.len() as u16 {
             for s in 0..p.shard_count() {
                 let key = (TableId(t), ShardId(s));
                 let replicas = p.replicas(ShardId(s));
-                let (epoch, primary) = self.current_primary(key);
+                let (epoch, primary) =
+                    primaries[t as usize * p.shard_count() as usize + s as usize];
                 let pn = self.world.nodes.get(&primary);
                 let rows = pn
                     .and_then(|n| n.durable.stores.get(&key))
@@ -423,7 +425,7 @@ impl Sim {
                     replicas,
                     primary,
                     epoch,
-                    live_primary: self.live_primary(key).map(|x| x.1),
+                    live_primary: self.world.is_up(primary).then_some(primary),
                     rows,
                     lag,
                 });

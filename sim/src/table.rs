@@ -111,6 +111,54 @@ pub fn pk_text(pk: &Pk) -> String {
     s
 }
 
+/// `f(&pk_text(pk))`, the text built on the stack when it is short (read routing looks
+/// a key's digest up per read; a `String` per lookup cost an allocation and a free).
+pub fn with_pk_text<R>(pk: &Pk, f: impl FnOnce(&str) -> R) -> R {
+    use std::fmt::Write;
+    /// Up to 64 bytes of text; `None` once it would not fit.
+    struct Buf {
+        bytes: [u8; 64],
+        len: Option<usize>,
+    }
+    impl Write for Buf {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            let Some(len) = self.len else {
+                return Err(std::fmt::Error);
+            };
+            match self.bytes.get_mut(len..len + s.len()) {
+                Some(dst) => {
+                    dst.copy_from_slice(s.as_bytes());
+                    self.len = Some(len + s.len());
+                    Ok(())
+                }
+                None => {
+                    self.len = None;
+                    Err(std::fmt::Error)
+                }
+            }
+        }
+    }
+    if let [Value::Str(s)] = pk.as_slice() {
+        return f(s);
+    }
+    let mut b = Buf {
+        bytes: [0; 64],
+        len: Some(0),
+    };
+    for (i, v) in pk.iter().enumerate() {
+        let _ = if i > 0 { b.write_str("/") } else { Ok(()) };
+        let _ = match v {
+            Value::Str(t) => b.write_str(t),
+            Value::Int(n) => write!(b, "{n}"),
+        };
+    }
+    // Whole UTF-8 pieces only were copied, so the prefix is text.
+    match b.len.and_then(|n| std::str::from_utf8(&b.bytes[..n]).ok()) {
+        Some(t) => f(t),
+        None => f(&pk_text(pk)),
+    }
+}
+
 /// Who made the current copy of a shard authoritative. Ordered: `term` first, then the
 /// DC that started the term, so two concurrent promotions never tie.
 #[derive(
@@ -226,13 +274,15 @@ pub enum Body {
 }
 
 impl Body {
-    /// The row writes this entry applies, with their write ids.
-    pub fn applied(&self) -> Vec<(&WriteOp, u64)> {
-        match self {
-            Body::Write { op, write_id } => vec![(op, *write_id)],
-            Body::Commit { writes, .. } => writes.iter().map(|(w, id)| (w, *id)).collect(),
-            Body::Prepare { .. } | Body::Abort { .. } => Vec::new(),
-        }
+    /// The row writes this entry applies, with their write ids (an iterator: a `Vec`
+    /// per call cost an allocation per entry compacted or checked).
+    pub fn applied(&self) -> impl Iterator<Item = (&WriteOp, u64)> + '_ {
+        let (one, many): (Option<(&WriteOp, u64)>, &[(WriteOp, u64)]) = match self {
+            Body::Write { op, write_id } => (Some((op, *write_id)), &[]),
+            Body::Commit { writes, .. } => (None, writes),
+            Body::Prepare { .. } | Body::Abort { .. } => (None, &[]),
+        };
+        one.into_iter().chain(many.iter().map(|(w, id)| (w, *id)))
     }
 
     /// The transaction a 2PC entry (PREPARE, COMMIT, ABORT) belongs to; none for a write.
@@ -247,7 +297,7 @@ impl Body {
 
     /// Whether this entry writes row `pk` of its shard.
     pub fn writes_row(&self, pk: &Pk) -> bool {
-        self.applied().iter().any(|(w, _)| &w.pk == pk)
+        self.applied().any(|(w, _)| &w.pk == pk)
     }
 }
 
@@ -357,6 +407,32 @@ impl Cells {
         }
     }
 
+    /// The cells a put of `cols` leaves, all at `ver` (as `collect` gives them), built
+    /// straight into the shared slice — one allocation, not a vector then the slice —
+    /// when there are at most 8 columns, all distinct (a row is rebuilt per write applied).
+    pub(crate) fn of_put(cols: &[(Text, Value)], ver: &Version) -> Cells {
+        let cell = |(c, v): &(Text, Value)| (c.clone(), (v.clone(), ver.clone()));
+        let mut order = [0u8; 8];
+        let Some(order) = order.get_mut(..cols.len()) else {
+            return cols.iter().map(cell).collect();
+        };
+        // Column indices by name: an insertion sort (a few columns; no sort code
+        // instantiated, see `sort`).
+        for i in 0..order.len() {
+            order[i] = i as u8;
+            let mut j = i;
+            while j > 0 && cols[usize::from(order[j - 1])].0 > cols[usize::from(order[j])].0 {
+                order.swap(j - 1, j);
+                j -= 1;
+            }
+        }
+        let name = |k: &u8| &cols[usize::from(*k)].0;
+        if order.windows(2).any(|w| name(&w[0]) == name(&w[1])) {
+            return cols.iter().map(cell).collect();
+        }
+        Cells(order.iter().map(|k| cell(&cols[usize::from(*k)])).collect())
+    }
+
     /// Removes every cell.
     pub fn clear(&mut self) {
         *self = Cells::new();
@@ -386,7 +462,11 @@ impl Cells {
 
 impl FromIterator<(Text, (Value, Version))> for Cells {
     fn from_iter<I: IntoIterator<Item = (Text, (Value, Version))>>(it: I) -> Cells {
-        let mut v: Vec<(Text, (Value, Version))> = Vec::new();
+        let it = it.into_iter();
+        // Sized for the most cells the iterator may give (a row's columns: a few), so
+        // the inserts do not reallocate (a row is rebuilt per write applied).
+        let (lo, hi) = it.size_hint();
+        let mut v: Vec<(Text, (Value, Version))> = Vec::with_capacity(hi.unwrap_or(lo).min(64));
         for (c, cell) in it {
             match v.binary_search_by(|(k, _)| k.cmp(&c)) {
                 Ok(i) => v[i].1 = cell,
@@ -590,11 +670,15 @@ impl ShardStore {
 
     /// Entry `index` (1-based), if present in the retained log.
     pub fn entry(&self, index: u64) -> Option<&LogEntry> {
+        self.entry_rc(index).map(|e| &**e)
+    }
+
+    fn entry_rc(&self, index: u64) -> Option<&Rc<LogEntry>> {
         let s = self.compacted.last.index;
         if index <= s {
             None
         } else {
-            self.log.get((index - s) as usize - 1).map(|e| &**e)
+            self.log.get((index - s) as usize - 1)
         }
     }
 
@@ -609,8 +693,10 @@ impl ShardStore {
     /// Whether both copies hold the same entry at `index` (compared by content where both
     /// retain it, else by position: same position ⇒ same entry).
     pub fn same_at(&self, other: &ShardStore, index: u64) -> bool {
-        match (self.entry(index), other.entry(index)) {
-            (Some(a), Some(b)) => a == b,
+        match (self.entry_rc(index), other.entry_rc(index)) {
+            // A shipped entry is the primary's own `Rc`: the same allocation is the same
+            // entry (the checker asks this of 64 entries per replica every second).
+            (Some(a), Some(b)) => Rc::ptr_eq(a, b) || a == b,
             _ => self.pos_at(index) == other.pos_at(index),
         }
     }
@@ -866,11 +952,8 @@ fn apply_write(rows: &mut BTreeMap<Pk, Row>, op: &WriteOp, write_id: u64, ver: &
     match &op.kind {
         WriteKind::Put(cols) => {
             let mut row = fresh(&ver);
-            row.cells = cols
-                .iter()
-                .map(|(c, v)| (c.clone(), (v.clone(), ver.clone())))
-                .collect();
-            rows.insert(op.pk.clone(), row);
+            row.cells = Cells::of_put(cols, &ver);
+            put_row(rows, &op.pk, row);
         }
         WriteKind::Update { set, delete } => {
             let row = rows.entry(op.pk.clone()).or_insert_with(|| fresh(&ver));
@@ -895,7 +978,18 @@ fn apply_write(rows: &mut BTreeMap<Pk, Row>, op: &WriteOp, write_id: u64, ver: &
         WriteKind::Delete => {
             let mut row = fresh(&ver);
             row.deleted = true;
-            rows.insert(op.pk.clone(), row);
+            put_row(rows, &op.pk, row);
+        }
+    }
+}
+
+/// Sets `pk`'s row, copying the key only for a new row (`insert` of a key already there
+/// keeps the old key and drops the copy: an allocation and a free for nothing).
+fn put_row(rows: &mut BTreeMap<Pk, Row>, pk: &Pk, row: Row) {
+    match rows.get_mut(pk) {
+        Some(r) => *r = row,
+        None => {
+            rows.insert(pk.clone(), row);
         }
     }
 }
@@ -903,6 +997,51 @@ fn apply_write(rows: &mut BTreeMap<Pk, Row>, op: &WriteOp, write_id: u64, ver: &
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `of_put` gives what collecting the cells gives: sorted, unsorted, with a repeated
+    /// column (the later wins), none, more than 8.
+    #[test]
+    fn of_put_is_the_collected_cells() {
+        let ver = Version {
+            pos: LogPos::default(),
+            origin: DcId(0),
+            at: SimTime::ZERO,
+        };
+        let col = |n: &str, v: i64| -> (Text, Value) { (n.into(), Value::Int(v)) };
+        let many: Vec<(Text, Value)> = (0..10).rev().map(|i| col(&format!("c{i}"), i)).collect();
+        for cols in [
+            vec![col("a", 1), col("b", 2)],
+            vec![col("name", 1), col("balance", 2), col("age", 3)],
+            vec![col("x", 1), col("y", 2), col("x", 3)],
+            vec![],
+            many,
+        ] {
+            let want: Cells = cols
+                .iter()
+                .map(|(c, v)| (c.clone(), (v.clone(), ver.clone())))
+                .collect();
+            assert_eq!(Cells::of_put(&cols, &ver), want, "{cols:?}");
+        }
+    }
+
+    /// The stack-built text is `pk_text`'s, whatever the key: one string, ints, several
+    /// columns, a key too long for the buffer, multi-byte text, none.
+    #[test]
+    fn with_pk_text_gives_pk_text() {
+        let s = |t: &str| Value::Str(t.into());
+        let long = "x".repeat(70);
+        let keys: Vec<Pk> = vec![
+            vec![s("k1")],
+            vec![Value::Int(-42)],
+            vec![s("k7"), Value::Int(2)],
+            vec![s(&long), Value::Int(1)],
+            vec![s("é"), s(&"ü".repeat(40))],
+            vec![],
+        ];
+        for pk in &keys {
+            assert_eq!(with_pk_text(pk, |t| t.to_string()), pk_text(pk), "{pk:?}");
+        }
+    }
 
     #[test]
     fn cells_behave_as_the_map_they_replace_hash_and_serialize_alike() {

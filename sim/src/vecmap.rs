@@ -1,5 +1,7 @@
 //! `VecMap` / `VecSet`: a map and a set as one vector sorted by key, for the core's
 //! small maps (per DC, per shard of one node, per transaction in flight).
+//! Public (read-only: `get`, iteration) where a public type holds one: `TxnTrace`'s per-DC
+//! participant states, locks and shards.
 //!
 //! Why: every distinct `BTreeMap<K, V>` brings its own copy of the B-tree's insert,
 //! remove, merge, steal, clone and drop into the page's wasm (about 270 K of it once),
@@ -23,10 +25,28 @@ use std::marker::PhantomData;
 type ShardKey = (TableId, ShardId);
 use std::hash::{Hash, Hasher};
 
+/// A packed key: ordered, and with a distance between two of them.
+pub trait Offset: Ord + Copy {
+    /// `hi - self` if `hi >= self` and it fits a `usize`.
+    fn gap(self, hi: Self) -> Option<usize>;
+}
+
+impl Offset for u64 {
+    fn gap(self, hi: u64) -> Option<usize> {
+        usize::try_from(hi.checked_sub(self)?).ok()
+    }
+}
+
+impl Offset for u128 {
+    fn gap(self, hi: u128) -> Option<usize> {
+        usize::try_from(hi.checked_sub(self)?).ok()
+    }
+}
+
 /// A key of a `VecMap`: its order as one integer, so a search step is one compare.
-pub(crate) trait Packed {
+pub trait Packed {
     /// `u64`, or `u128` for keys wider than 64 bits.
-    type P: Ord + Copy;
+    type P: Offset;
     /// Ordered as the key: `a.packed() < b.packed()` exactly when `a < b`.
     fn packed(&self) -> Self::P;
 }
@@ -92,7 +112,7 @@ impl Packed for (TxnId, ShardKey) {
 
 /// A map as a vector of `(key, value)` sorted by key.
 #[derive(Clone, PartialEq, Eq)]
-pub(crate) struct VecMap<K, V>(Vec<(K, V)>);
+pub struct VecMap<K, V>(Vec<(K, V)>);
 
 impl<K, V> Default for VecMap<K, V> {
     fn default() -> Self {
@@ -109,11 +129,13 @@ impl<K, V> VecMap<K, V> {
         self.0.clear();
     }
 
-    pub(crate) fn len(&self) -> usize {
+    /// How many keys have a value.
+    pub fn len(&self) -> usize {
         self.0.len()
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
+    /// Whether no key has a value.
+    pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
@@ -123,7 +145,7 @@ impl<K, V> VecMap<K, V> {
     }
 
     /// Entries in key order.
-    pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = (&K, &V)> + Clone {
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&K, &V)> + Clone {
         self.0.iter().map(|(k, v)| (k, v))
     }
 
@@ -131,11 +153,13 @@ impl<K, V> VecMap<K, V> {
         self.0.iter_mut().map(|(k, v)| (&*k, v))
     }
 
-    pub(crate) fn keys(&self) -> impl DoubleEndedIterator<Item = &K> + Clone {
+    /// The keys in order.
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &K> + Clone {
         self.0.iter().map(|(k, _)| k)
     }
 
-    pub(crate) fn values(&self) -> impl DoubleEndedIterator<Item = &V> + Clone {
+    /// The values in key order.
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = &V> + Clone {
         self.0.iter().map(|(_, v)| v)
     }
 
@@ -161,10 +185,30 @@ impl<K, V> VecMap<K, V> {
 impl<K: Packed, V> VecMap<K, V> {
     fn find(&self, key: &K) -> Result<usize, usize> {
         let want = key.packed();
-        self.0.binary_search_by(|(k, _)| k.packed().cmp(&want))
+        let s = &self.0;
+        // Dense keys (DC ids, every shard of a table) sit at their distance from the first
+        // key, or from the last: one compare each before the search (the maps of all DCs
+        // and all shards are searched per message). Keys strictly increase, so a match
+        // there is the key's only place.
+        if let (Some(first), Some(last)) = (s.first(), s.last()) {
+            if let Some(i) = first.0.packed().gap(want) {
+                if s.get(i).is_some_and(|(k, _)| k.packed() == want) {
+                    return Ok(i);
+                }
+            }
+            if let Some(j) = want.gap(last.0.packed()) {
+                if let Some(i) = (s.len() - 1).checked_sub(j) {
+                    if s[i].0.packed() == want {
+                        return Ok(i);
+                    }
+                }
+            }
+        }
+        s.binary_search_by(|(k, _)| k.packed().cmp(&want))
     }
 
-    pub(crate) fn get(&self, key: &K) -> Option<&V> {
+    /// The value under `key`, if any.
+    pub fn get(&self, key: &K) -> Option<&V> {
         self.find(key).ok().map(|i| &self.0[i].1)
     }
 
@@ -172,7 +216,8 @@ impl<K: Packed, V> VecMap<K, V> {
         self.find(key).ok().map(|i| &mut self.0[i].1)
     }
 
-    pub(crate) fn contains_key(&self, key: &K) -> bool {
+    /// Whether `key` has a value.
+    pub fn contains_key(&self, key: &K) -> bool {
         self.find(key).is_ok()
     }
 
@@ -545,6 +590,42 @@ mod tests {
         assert!(back == v);
         let from: Vec<_> = v.range_from(&TxnId(5)).map(|(k, _)| k.0).collect();
         assert_eq!(from, vec![5, 7, u64::MAX]);
+    }
+
+    /// The dense-key shortcut of `find` agrees with the map for every key around dense
+    /// runs, gaps, both tables' shards and the ends of the key range.
+    #[test]
+    fn lookups_agree_with_the_btreemap_on_dense_and_sparse_keys() {
+        let mut v = VecMap::new();
+        let mut b = BTreeMap::new();
+        let shards = (0..2u16).flat_map(|t| (0..40u32).map(move |s| (TableId(t), ShardId(s))));
+        for (i, k) in shards.filter(|k| k.1 .0 % 7 != 3).enumerate() {
+            v.insert(k, i);
+            b.insert(k, i);
+        }
+        for t in 0..3u16 {
+            for s in (0..45u32).chain([u32::MAX - 1, u32::MAX]) {
+                let k = (TableId(t), ShardId(s));
+                assert_eq!(v.get(&k), b.get(&k), "{k:?}");
+                assert_eq!(v.find(&k).is_ok(), b.contains_key(&k), "{k:?}");
+            }
+        }
+        let mut d = VecMap::new();
+        for id in [0u16, 1, 2, 4, 5, 9, u16::MAX] {
+            d.insert(DcId(id), id);
+        }
+        for id in (0..12u16).chain([u16::MAX - 1, u16::MAX]) {
+            let want = [0u16, 1, 2, 4, 5, 9, u16::MAX].contains(&id).then_some(id);
+            assert_eq!(d.get(&DcId(id)).copied(), want, "{id}");
+            assert_eq!(d.insert(DcId(id), id), want);
+        }
+        let mut w = VecMap::new();
+        for k in [0u64, 1, 2, u64::MAX - 1, u64::MAX] {
+            w.insert(k, ());
+        }
+        for k in [0u64, 1, 2, 3, u64::MAX - 2, u64::MAX - 1, u64::MAX] {
+            assert_eq!(w.contains_key(&k), ![3, u64::MAX - 2].contains(&k), "{k}");
+        }
     }
 
     #[test]

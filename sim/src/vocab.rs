@@ -170,7 +170,9 @@ pub(crate) enum Fact {
     },
     OpDone {
         req: ReqId,
-        op: ClientOp,
+        /// Shared with the checker's invocation record and the front end's pending entry
+        /// (one operation, never copied between them).
+        op: Rc<ClientOp>,
         invoked: SimTime,
         result: OpResult,
         served_by: Option<DcId>,

@@ -82,7 +82,9 @@ impl Workload {
             self.key_names.resize(i + 1, None);
         }
         let name = self.key_names[i].get_or_insert_with(|| format!("k{i}").into());
-        let mut pk = vec![Value::Str(name.clone())];
+        // Sized once: a `vec![]` grown by the pushes reallocated per key column.
+        let mut pk = Vec::with_capacity(t.pk.len().max(1));
+        pk.push(Value::Str(name.clone()));
         for _ in 1..t.pk.len() {
             pk.push(Value::Int(self.rng.below(3) as i64));
         }

@@ -257,7 +257,8 @@ impl World {
         }
         let seq = env.seq;
         self.enqueue(deliver_at, seq, Ev::Deliver(seq));
-        Ok(self.net.in_flight.insert(Rc::new(env)))
+        let env = self.net.in_flight.wrap(env);
+        Ok(self.net.in_flight.insert(env))
     }
 
     /// Takes message `seq` off the wire at its delivery instant; `Err` when it cannot be
@@ -265,7 +266,7 @@ impl World {
     /// message (it was discarded by a reconfiguration).
     pub(crate) fn arrive(&mut self, seq: u64) -> Option<Result<Envelope, (Envelope, DropReason)>> {
         // Shared only by the explorer's branches; a timed run moves it out.
-        let env = Rc::unwrap_or_clone(self.net.in_flight.remove(&seq)?);
+        let env = self.net.in_flight.take(seq)?;
         Some(if self.net.is_cut(env.src, env.dst) {
             Err((env, DropReason::LinkCut))
         } else if !self.is_up(env.dst) {

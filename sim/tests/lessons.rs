@@ -12,6 +12,27 @@ use tablestore_sim::{
     PlacementKind, ReplicationMode, Sim, SimConfig, TableId, TxnStatus, UserCommand,
 };
 
+/// `scenario_json` is byte for byte what `serde_json::to_string_pretty` wrote before it
+/// laid out the compact text itself: exported files and the CLI's output must not change.
+#[test]
+fn scenario_json_is_serde_json_pretty() {
+    let mut scenarios: Vec<_> = tablestore_sim::lesson::all_lessons()
+        .into_iter()
+        .map(|l| l.expect("every lesson parses").scenario)
+        .collect();
+    // Text that looks like JSON structure inside strings, escapes, non-ASCII, and empty
+    // lists (`commands`, `client_dcs`).
+    let mut odd = scenarios[0].clone();
+    odd.config.dcs[0].name = r#"a "b" \c: {d}, [e] ,: é ✂ \u0001"#.into();
+    odd.commands.clear();
+    odd.config.workload.client_dcs.clear();
+    scenarios.push(odd);
+    for sc in &scenarios {
+        let want = serde_json::to_string_pretty(sc).expect("serializes");
+        assert_eq!(tablestore_sim::scenario_json(sc), want);
+    }
+}
+
 // ---- the format ----
 
 #[test]

@@ -4,8 +4,8 @@
 
 use crate::common::*;
 use tablestore_sim::pacing::{
-    pos_of_speed, speed_of, FrameBudget, FRAME_MS, MAX_WALL_DT_MS, MIN_TICK_BUDGET_MS, SPEED_MAX,
-    TICK_BUDGET_MS,
+    pos_of_speed, speed_of, FrameBudget, PanelPace, FRAME_MS, MAX_WALL_DT_MS, MIN_TICK_BUDGET_MS,
+    PANEL_MAX_MS, PANEL_MIN_MS, SPEED_MAX, TICK_BUDGET_MS,
 };
 use tablestore_sim::scenario::{Scenario, ScheduledCommand};
 use tablestore_sim::trace::reference_trace;
@@ -213,6 +213,32 @@ fn a_tick_out_of_wall_budget_falls_behind_and_says_how_fast_it_goes() {
 }
 
 #[test]
+fn the_panels_redraw_less_often_while_their_frames_run_late_and_come_back_within_bounds() {
+    let mut p = PanelPace::new();
+    assert_eq!(p.ms(), PANEL_MIN_MS);
+    p.note_frame(FRAME_MS);
+    assert_eq!(p.ms(), PANEL_MIN_MS, "never more often than the floor");
+    // Redraws that make their frame late: the interval stretches, up to its ceiling.
+    p.note_frame(2.0 * FRAME_MS);
+    assert!(p.ms() > PANEL_MIN_MS);
+    for _ in 0..20 {
+        p.note_frame(2.0 * FRAME_MS);
+    }
+    assert_eq!(p.ms(), PANEL_MAX_MS);
+    // Nonsense says nothing.
+    p.note_frame(f64::NAN);
+    p.note_frame(-1.0);
+    assert_eq!(p.ms(), PANEL_MAX_MS);
+    // On time again: back to the floor.
+    p.note_frame(FRAME_MS);
+    assert!(p.ms() < PANEL_MAX_MS);
+    for _ in 0..50 {
+        p.note_frame(FRAME_MS);
+    }
+    assert_eq!(p.ms(), PANEL_MIN_MS);
+}
+
+#[test]
 fn the_frame_budget_shrinks_with_late_frames_and_grows_back_within_its_bounds() {
     let mut b = FrameBudget::new();
     assert_eq!(b.ms(), TICK_BUDGET_MS);
@@ -401,7 +427,7 @@ fn write_acked_stops_right_after_a_single_write_is_acknowledged() {
     };
     assert!(*ok);
     assert!(
-        matches!(label.as_str(), "PutRow" | "UpdateRow" | "DeleteRow"),
+        matches!(&**label, "PutRow" | "UpdateRow" | "DeleteRow"),
         "{label}"
     );
     assert_eq!(s.sim().now(), h.event.at);
@@ -416,7 +442,7 @@ fn write_acked_stops_right_after_a_single_write_is_acknowledged() {
     // Reads, failed writes and transactions do not hit it.
     let op = |label: &str, ok: bool| EventKind::Op {
         req: ReqId(1),
-        label: label.into(),
+        label: label.to_string().into(),
         ok,
         detail: String::new(),
         latency_ms: 1,

@@ -16,7 +16,8 @@
 //!   snapshot and one render), so no frame holds both.
 //! - While the run plays, the clock, the messages in flight (`Flight`) and the timeline
 //!   bar follow every drawing frame; the snapshot (DCs, tables, panels) at most every
-//!   `PANEL_EVERY_MS` (tables and lists redrawn every frame cost more than they tell).
+//!   `PanelPace::ms` — 250 ms, stretched up to a second while those redraws make their
+//!   frames late (tables and lists redrawn every frame cost more than they tell).
 //!   Anything else that moves the run (a pause at a hit, step, seek, command, selection)
 //!   takes a snapshot at once, and so does every drawing frame while paused.
 //! - A refused command leaves the sim unchanged and its message lands next to the control
@@ -29,7 +30,7 @@
 //!   the reducer, the session and the components are the whole page's.
 
 use crate::sim::lesson::{all_lessons, Lesson};
-use crate::sim::pacing::FrameBudget;
+use crate::sim::pacing::{FrameBudget, PanelPace};
 use crate::sim::{
     parse_scenario, scenario_json, settings_from_query_with, BranchInfo, DcId, Marker, MsgKind,
     Progress, Session, SimConfig, SimTime, TableId, TableSnap, TxnId, UserCommand,
@@ -55,9 +56,6 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use yew::prelude::*;
 
-/// While playing, a snapshot (DCs, tables, panels) is taken at most this often; the clock
-/// and the messages in flight every drawing frame.
-const PANEL_EVERY_MS: f64 = 250.0;
 /// Data view refresh at most this often (it walks every stored row).
 const DATA_EVERY_MS: f64 = 250.0;
 /// Rows per table in the data view.
@@ -210,6 +208,10 @@ pub struct App {
     clock: WallClock,
     /// How long a tick may simulate, fitted to the frames the page gets.
     budget: FrameBudget,
+    /// How often the panels redraw while the run plays.
+    panel_pace: PanelPace,
+    /// The last drawing frame redrew the panels because their interval was up.
+    panel_frame: bool,
     /// When the last frame's tick ran (wall ms).
     last_frame: f64,
     /// This frame simulates (the next one draws).
@@ -230,12 +232,14 @@ impl App {
     }
 
     /// Takes the messages in flight, and a snapshot if `all`, if the run is paused or if
-    /// the last one is `PANEL_EVERY_MS` old.
+    /// the last one is `PanelPace::ms` old.
     fn snapshot_if(&mut self, all: bool) {
         let now = web::wall_ms();
-        let due = all
-            || !self.session.borrow().pacing().running()
-            || now - self.pieces_at >= PANEL_EVERY_MS;
+        let running = self.session.borrow().pacing().running();
+        let by_time = !all && running && now - self.pieces_at >= self.panel_pace.ms();
+        let due = all || !running || by_time;
+        // Its cost is judged at the next frame (`tick`).
+        self.panel_frame = by_time;
         if due {
             // The selected transaction stays in the picture however many newer ones arrive.
             let snap = self
@@ -406,7 +410,7 @@ impl App {
         self.restarted();
         self.session.borrow_mut().pacing_mut().pause();
         self.clock.reset();
-        let saved = web::load_progress().get(id).copied();
+        let saved = web::load_step(id);
         self.lesson = Some(LessonRun::new(lesson, saved));
         self.lessons_open = false;
         self.lesson_error = None;
@@ -479,6 +483,11 @@ impl App {
         // simulation yields. (A late drawing frame says nothing about the budget.)
         if std::mem::take(&mut self.simulated) {
             self.budget.note_frame(now - self.last_frame);
+        }
+        // Likewise a frame that redrew the panels on the clock: late, and they redraw
+        // less often.
+        if std::mem::take(&mut self.panel_frame) {
+            self.panel_pace.note_frame(now - self.last_frame);
         }
         self.last_frame = now;
         self.odd_frame = !self.odd_frame;
@@ -730,6 +739,8 @@ impl Component for App {
             full_href,
             clock: WallClock::new(),
             budget: FrameBudget::new(),
+            panel_pace: PanelPace::new(),
+            panel_frame: false,
             last_frame: web::wall_ms(),
             odd_frame: false,
             unshown: false,

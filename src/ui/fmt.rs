@@ -336,3 +336,38 @@ pub fn speed(f: f64) -> String {
         format!("{f:.0}×")
     }
 }
+
+/// A decimal number as Rust's `str::parse::<f64>` reads it (`2`, `-0.5`, `.5`, `5.`,
+/// `1e3`, with an optional sign), or `None` — with no surrounding spaces, and without
+/// `inf` / `NaN` (every caller refuses non-finite values anyway). The value comes from the
+/// browser's `parseFloat` (on text already checked whole), which rounds as Rust does: Rust's float parser and its
+/// 10 KB table of powers of five were in the page's wasm for two callers only (issue 8).
+pub fn parse_decimal(s: &str) -> Option<f64> {
+    let b = s.as_bytes();
+    let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));
+    let digits = |i: &mut usize| {
+        let from = *i;
+        while b.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+        *i - from
+    };
+    let mut mantissa = digits(&mut i);
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        mantissa += digits(&mut i);
+    }
+    if mantissa == 0 {
+        return None;
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return None;
+        }
+    }
+    (i == b.len()).then(|| js_sys::Number::parse_float(s))
+}

@@ -8,6 +8,7 @@
 //!   `BreakpointHit`, the snapshot pieces (`Topo`, `RingView`, …), `ViewState`, and the
 //!   page's own URL parameters (`state::url`: `embed`, `tab`, `speed`, `pause_at`, `play`).
 //! - `components`: one view per file; props are snapshot pieces and narrow callbacks.
+//! - `pairs`: a few-entry map as a sorted `Vec` (instead of a `BTreeMap` per key type).
 //! - `fmt`: text and colour helpers; `web`: wall clock, key listener, theme attribute,
 //!   the page URL.
 //! - `js_api`: `window.tablestore` (docs/JS_API.md), plain-object views of the core's
@@ -22,7 +23,8 @@
 //!   takes at most one snapshot and renders at most once per drawing frame; slow-changing pieces (events, txns, metrics, findings, ring)
 //!   keep the same `Rc` while their content is unchanged, so their components skip
 //!   rendering; while the run plays, the side table and the tab panels take new pieces at
-//!   most every 250 ms (`app::PANEL_EVERY_MS`), the map and the controls every drawing frame.
+//!   most every 250 ms (stretched to a second while they make frames late: `PanelPace`),
+//!   the map and the controls every drawing frame.
 //! - Bad input never changes the running simulation: it is parsed and validated with the
 //!   core's parsers first (`fields::FIELDS` for settings), and the message is shown next
 //!   to the input.
@@ -129,6 +131,7 @@ pub mod components;
 pub mod explore;
 pub mod fmt;
 pub mod js_api;
+pub mod pairs;
 pub mod state;
 pub mod web;
 

@@ -9,6 +9,7 @@
 //! - Every DOM step is fallible and skipped on failure (no panics); the key listener is
 //!   removed when it is dropped (no `forget()`), and so is the frame loop.
 
+use crate::ui::pairs::Pairs;
 use crate::ui::state::{Action, Theme, PANEL_KEYS};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -238,22 +239,56 @@ fn storage() -> Option<web_sys::Storage> {
     web_sys::window().and_then(|w| w.local_storage().ok().flatten())
 }
 
-/// The step last shown of each lesson (empty if storage is off or the entry is broken).
-pub fn load_progress() -> std::collections::BTreeMap<String, usize> {
-    storage()
-        .and_then(|s| s.get_item(PROGRESS_KEY).ok().flatten())
-        .and_then(|text| serde_json::from_str(&text).ok())
-        .unwrap_or_default()
+/// The stored progress, `{"<lesson id>": <step>, …}`, in key order; empty if storage is
+/// off or the entry is not such an object. Read with the browser's `JSON` rather than
+/// serde_json into a `BTreeMap`: that map type and its (de)serializers were in the page's
+/// wasm for this alone (issue 8).
+fn stored_progress(s: &web_sys::Storage) -> Pairs<String, usize> {
+    let mut out = Pairs::default();
+    let Some(text) = s.get_item(PROGRESS_KEY).ok().flatten() else {
+        return out;
+    };
+    let Ok(v) = js_sys::JSON::parse(&text) else {
+        return out;
+    };
+    if !v.is_object() || js_sys::Array::is_array(&v) {
+        return out;
+    }
+    for e in js_sys::Object::entries(v.unchecked_ref()).iter() {
+        let pair: js_sys::Array = e.unchecked_into();
+        let (Some(k), Some(n)) = (pair.get(0).as_string(), pair.get(1).as_f64()) else {
+            return Pairs::default();
+        };
+        // One broken value makes the whole entry broken, as the typed parse it replaces.
+        if !(n >= 0.0 && n.fract() == 0.0 && n <= f64::from(u32::MAX)) {
+            return Pairs::default();
+        }
+        out.insert(k, n as usize);
+    }
+    out
+}
+
+/// The step last shown of lesson `id`, if storage holds one.
+pub fn load_step(id: &str) -> Option<usize> {
+    storage().and_then(|s| stored_progress(&s).get(id).copied())
 }
 
 /// Remembers that lesson `id` is at `step` (0-based); silently skipped without storage.
+/// Written in key order, as `{"a":1,"b":0}` (what serde_json wrote for the same map).
 pub fn save_progress(id: &str, step: usize) {
     let Some(s) = storage() else {
         return;
     };
-    let mut all = load_progress();
+    let mut all = stored_progress(&s);
     all.insert(id.to_string(), step);
-    if let Ok(text) = serde_json::to_string(&all) {
+    let obj = js_sys::Object::new();
+    for (k, v) in all.iter() {
+        let _ = js_sys::Reflect::set(&obj, &k.into(), &(*v as f64).into());
+    }
+    if let Some(text) = js_sys::JSON::stringify(&obj)
+        .ok()
+        .and_then(|t| t.as_string())
+    {
         let _ = s.set_item(PROGRESS_KEY, &text);
     }
 }

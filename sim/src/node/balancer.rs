@@ -8,7 +8,7 @@ use super::{Ctx, Node};
 use crate::config::ReadPolicy;
 use crate::ids::DcId;
 use crate::placement::digest_mod;
-use crate::table::{pk_text, Pk};
+use crate::table::{with_pk_text, Pk};
 use crate::vocab::{PeerState, ShardKey};
 
 impl Node {
@@ -38,7 +38,8 @@ impl Node {
         match ctx.cfg.read_policy {
             ReadPolicy::Hash => {
                 // `sha1_mod(pk_text(pk), n)`, the digest remembered per key.
-                let i = digest_mod(&ctx.placement.sha1_cached(&pk_text(pk)), n) as usize;
+                let d = with_pk_text(pk, |t| ctx.placement.sha1_cached(t));
+                let i = digest_mod(&d, n) as usize;
                 live.rotate_left(i);
             }
             ReadPolicy::RoundRobin => {

@@ -13,16 +13,17 @@ use crate::ids::{DcId, ReqId, ShardId};
 use crate::time::SimTime;
 use crate::vecmap::VecSet;
 use crate::vocab::{ClientOp, Fact, Msg, OpError, OpResult, Out, ServerOp, Timer};
+use std::rc::Rc;
 
 impl Node {
     // ---------------------------------------------------------------- frontend
 
     /// A client at this DC invokes `op`.
-    pub(crate) fn on_client(&mut self, ctx: &Ctx, req: ReqId, op: ClientOp, out: &mut Out) {
+    pub(crate) fn on_client(&mut self, ctx: &Ctx, req: ReqId, op: Rc<ClientOp>, out: &mut Out) {
         out.timer(ctx.cfg.request_timeout_ms, Timer::Request(req));
         let invoked = ctx.now;
         // A single-target request moves `op` into its pending entry (no copy per request).
-        let single = match &op {
+        let single = match &*op {
             ClientOp::Get { table, pk } => {
                 let key = (*table, ctx.shard_of(pk));
                 match ctx.cfg.read_consistency {
@@ -126,13 +127,13 @@ impl Node {
     fn send_single(
         &mut self,
         req: ReqId,
-        op: ClientOp,
+        op: Rc<ClientOp>,
         target: DcId,
         invoked: SimTime,
         primary: bool,
         out: &mut Out,
     ) {
-        let server_op = match &op {
+        let server_op = match &*op {
             ClientOp::Get { table, pk } => ServerOp::Read {
                 table: *table,
                 pk: pk.clone(),
@@ -253,7 +254,7 @@ impl Node {
                     _ => {}
                 }
                 if waiting.is_empty() {
-                    let limit = match &p.op {
+                    let limit = match &*p.op {
                         ClientOp::Range { limit, .. } => *limit as usize,
                         _ => usize::MAX,
                     };

@@ -263,7 +263,8 @@ pub(crate) enum PendingKind {
 /// A client request the frontend has not answered yet.
 #[derive(Clone, Debug, Hash)]
 pub(crate) struct PendingReq {
-    pub(crate) op: ClientOp,
+    /// Shared with the checker's invocation record (see `Sim::issue`).
+    pub(crate) op: Rc<ClientOp>,
     pub(crate) invoked: SimTime,
     pub(crate) kind: PendingKind,
 }

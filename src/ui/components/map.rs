@@ -18,6 +18,7 @@ use crate::sim::Snapshot;
 use crate::sim::{DcId, TxnId};
 use crate::ui::fmt;
 use crate::ui::state::{Flight, Topo};
+use js_sys::Math;
 use std::fmt::Write as _;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -432,7 +433,8 @@ pub fn place_handles(
                 // Turning by a negative angle moves towards the lane's side first.
                 for sign in [-1.0, 1.0] {
                     let a = sign * k as f64 * 11.25_f64.to_radians();
-                    let (c, sn) = (a.cos(), a.sin());
+                    // The browser's Math (as the ring's `at`): no libm sin / cos in the wasm.
+                    let (c, sn) = (Math::cos(a), Math::sin(a));
                     cands.push((sx + (ux * c - uy * sn) * r, sy + (ux * sn + uy * c) * r));
                     if k == 0 {
                         break;
@@ -473,7 +475,7 @@ pub fn place_handles(
             to: d,
             x: best.1 .0,
             y: best.1 .1,
-            angle: uy.atan2(ux).to_degrees(),
+            angle: Math::atan2(uy, ux).to_degrees(),
         });
     }
     sort::sort_by_key(&mut placed, |h| (h.from, h.to));
@@ -646,36 +648,304 @@ impl PartialEq for MsgsProps {
     }
 }
 
-struct Messages;
+/// The dots, drawn by hand rather than through the virtual DOM: a busy map has a few
+/// hundred messages in flight, most of them gone a frame or two later, and a virtual
+/// DOM diff either recreates them (keyed) or rewrites their class and kind (unkeyed)
+/// every frame — style work for the browser over the whole layer. Here each dot keeps
+/// its kind for life (one pool per kind; a dot no longer needed waits detached for the
+/// next message of its kind), so a frame only moves dots (`cx`, `cy`, and only those
+/// that moved), adds or drops the tail of a kind, and rarely changes a highlight.
+///
+/// Invariant: after every render, the `<g class="messages">` holds exactly one
+/// `circle.msg` per shown message (kind not hidden, lane known), with that message's
+/// kind as class and `data-kind`, at its position now.
+struct Messages {
+    g: NodeRef,
+    pool: DotPool,
+}
+
+/// One drawn dot: its element and what it shows (position in tenths of a map unit, so
+/// an unchanged position costs no DOM write).
+struct Dot {
+    el: web_sys::Element,
+    x: i32,
+    y: i32,
+    hl: bool,
+    r: &'static str,
+}
+
+/// The dots of one `<g>`, by kind: `live[k]` are attached, in use this frame; `spare[k]`
+/// are detached, ready for reuse with their class already set.
+#[derive(Default)]
+struct DotPool {
+    /// The `<g>` the dots belong to (a new one, after a remount, starts a new pool).
+    owner: Option<web_sys::Element>,
+    live: Vec<Vec<Dot>>,
+    spare: Vec<Vec<Dot>>,
+}
+
+const SVG_NS: &str = "http://www.w3.org/2000/svg";
+
+/// `v` tenths as a decimal ("123.4"), the precision the map draws at.
+fn tenths(buf: &mut String, v: i32) {
+    buf.clear();
+    let _ = write!(buf, "{}.{}", v / 10, (v % 10).abs());
+    if v < 0 && v > -10 {
+        buf.insert(0, '-');
+    }
+}
+
+impl DotPool {
+    fn reset(&mut self, owner: web_sys::Element) {
+        let kinds = MsgKind::ALL.len();
+        self.owner = Some(owner);
+        self.live = (0..kinds).map(|_| Vec::new()).collect();
+        self.spare = (0..kinds).map(|_| Vec::new()).collect();
+    }
+
+    fn new_dot(g: &web_sys::Element, kind: MsgKind) -> Option<Dot> {
+        let el = g
+            .owner_document()?
+            .create_element_ns(Some(SVG_NS), "circle")
+            .ok()?;
+        el.set_attribute("class", &format!("msg {}", fmt::msg_class(kind)))
+            .ok()?;
+        el.set_attribute("data-kind", fmt::msg_key(kind)).ok()?;
+        Some(Dot {
+            el,
+            x: i32::MIN,
+            y: i32::MIN,
+            hl: false,
+            r: "",
+        })
+    }
+
+    /// Draws `msgs` (kind, position in tenths, highlighted) into `g`.
+    fn draw(
+        &mut self,
+        g: &web_sys::Element,
+        msgs: impl Iterator<Item = (MsgKind, i32, i32, bool)>,
+    ) {
+        if self.owner.as_ref() != Some(g) {
+            self.reset(g.clone());
+        }
+        let mut used = vec![0usize; self.live.len()];
+        let mut buf = String::new();
+        for (kind, x, y, hl) in msgs {
+            let k = kind as usize;
+            let Some(n) = used.get_mut(k) else { continue };
+            if *n == self.live[k].len() {
+                let Some(dot) = self.spare[k].pop().or_else(|| Self::new_dot(g, kind)) else {
+                    continue;
+                };
+                if g.append_child(&dot.el).is_err() {
+                    continue;
+                }
+                self.live[k].push(dot);
+            }
+            let dot = &mut self.live[k][*n];
+            *n += 1;
+            if dot.x != x {
+                tenths(&mut buf, x);
+                let _ = dot.el.set_attribute("cx", &buf);
+                dot.x = x;
+            }
+            if dot.y != y {
+                tenths(&mut buf, y);
+                let _ = dot.el.set_attribute("cy", &buf);
+                dot.y = y;
+            }
+            let r = if hl {
+                "6"
+            } else if kind == MsgKind::Heartbeat {
+                "2.6"
+            } else {
+                "3.6"
+            };
+            if dot.r != r {
+                let _ = dot.el.set_attribute("r", r);
+                dot.r = r;
+            }
+            if dot.hl != hl {
+                let list = dot.el.class_list();
+                let _ = if hl {
+                    list.add_1("hl")
+                } else {
+                    list.remove_1("hl")
+                };
+                dot.hl = hl;
+            }
+        }
+        for (k, &n) in used.iter().enumerate() {
+            while self.live[k].len() > n {
+                if let Some(dot) = self.live[k].pop() {
+                    let _ = g.remove_child(&dot.el);
+                    self.spare[k].push(dot);
+                }
+            }
+        }
+    }
+}
 
 impl Component for Messages {
     type Message = ();
     type Properties = MsgsProps;
 
     fn create(_: &Context<Self>) -> Self {
-        Messages
+        Messages {
+            g: NodeRef::default(),
+            pool: DotPool::default(),
+        }
     }
 
-    fn view(&self, ctx: &Context<Self>) -> Html {
+    fn view(&self, _: &Context<Self>) -> Html {
+        // No children in the virtual DOM: `rendered` draws the dots.
+        html! { <g class="messages" aria-hidden="true" ref={self.g.clone()} /> }
+    }
+
+    fn rendered(&mut self, ctx: &Context<Self>, _first_render: bool) {
+        let Some(g) = self.g.cast::<web_sys::Element>() else {
+            return;
+        };
         let p = ctx.props();
         let now = p.flight.now.0 as f64;
-        let dots = p.flight.msgs.iter().filter(|m| p.hidden_kinds & (1 << (m.kind as u32)) == 0).filter_map(|m| {
-            let ((x1, y1), (x2, y2)) = lane(&p.topo, m.src, m.dst)?;
-            let span = m.deliver_at.0.saturating_sub(m.send_at.0) as f64;
-            let f = if span <= 0.0 { 1.0 } else { ((now - m.send_at.0 as f64) / span).clamp(0.0, 1.0) };
-            let (x, y) = (x1 + (x2 - x1) * f, y1 + (y2 - y1) * f);
-            let hl = p.selected_txn.is_some() && m.txn == p.selected_txn;
-            let r = if hl { "6" } else if m.kind == MsgKind::Heartbeat { "2.6" } else { "3.6" };
-            // Unkeyed on purpose: at 10× a message lives a frame or two, so keyed circles
-            // were nearly all removed and created anew each frame; unkeyed, the diff moves
-            // the existing circles (a few attributes each) and adds or drops the tail.
-            Some(html! {
-                <circle class={classes!("msg", fmt::msg_class(m.kind), hl.then_some("hl"))}
-                    cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={r} data-kind={fmt::msg_key(m.kind)} />
-            })
-        });
-        html! { <g class="messages" aria-hidden="true">{ for dots }</g> }
+        let msgs = p
+            .flight
+            .msgs
+            .iter()
+            .filter(|m| p.hidden_kinds & (1 << (m.kind as u32)) == 0)
+            .filter_map(|m| {
+                let ((x1, y1), (x2, y2)) = lane(&p.topo, m.src, m.dst)?;
+                let span = m.deliver_at.0.saturating_sub(m.send_at.0) as f64;
+                let f = if span <= 0.0 {
+                    1.0
+                } else {
+                    ((now - m.send_at.0 as f64) / span).clamp(0.0, 1.0)
+                };
+                let (x, y) = (x1 + (x2 - x1) * f, y1 + (y2 - y1) * f);
+                let hl = p.selected_txn.is_some() && m.txn == p.selected_txn;
+                Some((
+                    m.kind,
+                    (x * 10.0).round() as i32,
+                    (y * 10.0).round() as i32,
+                    hl,
+                ))
+            });
+        self.pool.draw(&g, msgs);
     }
+}
+
+// ------------------------------------------------------------------ the DCs
+
+#[derive(Properties)]
+struct DcsProps {
+    snap: Rc<Snapshot>,
+    selected_dc: Option<DcId>,
+    /// The labels' scale the stylesheet sets now (`--map-label`).
+    label_scale: f64,
+    on_select: Callback<Option<DcId>>,
+}
+
+impl PartialEq for DcsProps {
+    fn eq(&self, o: &Self) -> bool {
+        Rc::ptr_eq(&self.snap, &o.snap)
+            && self.selected_dc == o.selected_dc
+            && self.label_scale == o.label_scale
+            && self.on_select == o.on_select
+    }
+}
+
+/// The DCs with their labels and badges: redrawn with the snapshot (a few times a
+/// second), not with every frame's messages.
+#[function_component(DcNodes)]
+fn dc_nodes(p: &DcsProps) -> Html {
+    let pos: Vec<(f64, f64, usize)> = p
+        .snap
+        .dcs
+        .iter()
+        .map(|d| (d.x as f64, d.y as f64, d.name.chars().count()))
+        .collect();
+    let sides = label_sides(&pos, p.label_scale);
+    // With a DC selected, every other DC is ringed by the selected DC's own view of it.
+    let observer = p
+        .selected_dc
+        .and_then(|o| p.snap.dcs.iter().find(|d| d.id == o && d.up));
+    let nodes = p.snap.dcs.iter().zip(sides).map(|(d, side)| {
+            let seen = observer
+                .filter(|o| o.id != d.id)
+                .and_then(|o| o.views.iter().find(|(t, _)| *t == d.id).and_then(|(_, v)| *v))
+                .map(|v| v.label());
+            let (x, y) = (d.x as f64, d.y as f64);
+            let id = d.id;
+            let select = p.on_select.clone();
+            let onclick = Callback::from(move |_: MouseEvent| select.emit(Some(id)));
+            let select = p.on_select.clone();
+            let onkeydown = Callback::from(move |e: KeyboardEvent| {
+                if e.key() == "Enter" || e.key() == " " {
+                    // Not also a shortcut (space = play / pause).
+                    e.prevent_default();
+                    select.emit(Some(id));
+                }
+            });
+            let selected = p.selected_dc == Some(id);
+            // The labels' anchor beside the circle, and the two baselines relative to it:
+            // large type scales the labels about the anchor (CSS `--map-label`), so they
+            // grow away from the circle.
+            let (ax, ay, ty1, ty2, anchor) = match side {
+                Side::Below => (0.0, DC_R + 2.0, 11.0, 23.0, "middle"),
+                Side::Above => (0.0, -DC_R - 2.0, -14.0, -2.0, "middle"),
+                Side::Right => (DC_R + 4.0, 5.0, -6.0, 6.0, "start"),
+                Side::Left => (-DC_R - 4.0, 5.0, -6.0, 6.0, "end"),
+            };
+            let state = if d.up { "up" } else { "down" };
+            let observer_name = observer.map(|o| o.name.as_str()).unwrap_or_default();
+            let label = dc_label(d, seen.map(|v| (observer_name, v)), selected);
+            html! {
+                // The outer group draws the DC and takes the pointer's clicks (labels
+                // included); the inner one, the DC's circle, is the keyboard's button and
+                // the test hook. It holds no text, so its name is all a screen reader says
+                // (axe: a name must contain the visible text inside its element).
+                <g key={id.0} class={classes!("dc", state, selected.then_some("selected"), seen.map(|v| format!("seen-{v}")))}
+                    transform={format!("translate({x:.0},{y:.0})")} onclick={onclick}>
+                    <g class="dc-hit" data-testid={format!("dc-{}", id.0)} data-state={state} data-seen={seen}
+                        tabindex="0" role="button" aria-label={label} aria-pressed={selected.to_string()} {onkeydown}>
+                        <title>{ format!("{} ({}) — {}; {} rows, primary of {} shards{} — click, Enter or Space to focus it", d.name, id, state, d.rows, d.primaries,
+                            if d.in_doubt > 0 { format!(", {} txn(s) in doubt", d.in_doubt) } else { String::new() }) }</title>
+                        if selected {
+                            <circle class="halo" r={format!("{}", DC_R + 6.0)} />
+                        }
+                        if seen.is_some() {
+                            <circle class="seen" r={format!("{}", DC_R + 5.0)} />
+                        }
+                        <circle class={classes!("body", fmt::dc_fill(id))} r={DC_R.to_string()} />
+                        if !d.up {
+                            <path class="cross" d="M-7,-7L7,7M7,-7L-7,7" />
+                        }
+                    </g>
+                    <text class="dc-id" y="4" aria-hidden="true">{ id.0 }</text>
+                    <g transform={format!("translate({ax},{ay})")} aria-hidden="true">
+                        <g class="dc-label">
+                            <text class="dc-name" y={ty1.to_string()} text-anchor={anchor}>{ d.name.clone() }</text>
+                            <text class="dc-rows" y={ty2.to_string()} text-anchor={anchor}>{ format!("{} rows", d.rows) }</text>
+                        </g>
+                    </g>
+                    if d.in_doubt > 0 {
+                        <g class="badge-doubt" aria-hidden="true" transform={format!("translate({},{})", DC_R - 2.0, -DC_R + 2.0)}>
+                            <circle r="7" />
+                            <text y="3.5">{ d.in_doubt }</text>
+                        </g>
+                    }
+                    if d.locks > 0 {
+                        <g class="badge-locks" aria-hidden="true" transform={format!("translate({},{})", -DC_R + 2.0, -DC_R + 2.0)}>
+                            <title>{ format!("{} row lock(s) held for 2PC", d.locks) }</title>
+                            <rect x="-7" y="-6" width="14" height="12" rx="2" />
+                            <text y="3.5">{ d.locks }</text>
+                        </g>
+                    }
+                </g>
+            }
+        });
+    html! { <g class="dcs">{ for nodes }</g> }
 }
 
 // ------------------------------------------------------------------ the map
@@ -859,7 +1129,7 @@ fn css_label_scale(el: &web_sys::Element) -> f64 {
     web_sys::window()
         .and_then(|w| w.get_computed_style(el).ok().flatten())
         .and_then(|st| st.get_property_value("--map-label").ok())
-        .and_then(|v| v.trim().parse::<f64>().ok())
+        .and_then(|v| fmt::parse_decimal(v.trim()))
         .filter(|v| v.is_finite() && *v > 0.0)
         .unwrap_or(1.0)
 }
@@ -910,92 +1180,6 @@ impl Component for WorldMap {
 
     fn view(&self, ctx: &Context<Self>) -> Html {
         let p = ctx.props();
-        let pos: Vec<(f64, f64, usize)> = p
-            .snap
-            .dcs
-            .iter()
-            .map(|d| (d.x as f64, d.y as f64, d.name.chars().count()))
-            .collect();
-        let sides = label_sides(&pos, self.label_scale);
-        // With a DC selected, every other DC is ringed by the selected DC's own view of it.
-        let observer = p
-            .selected_dc
-            .and_then(|o| p.snap.dcs.iter().find(|d| d.id == o && d.up));
-        let nodes = p.snap.dcs.iter().zip(sides).map(|(d, side)| {
-            let seen = observer
-                .filter(|o| o.id != d.id)
-                .and_then(|o| o.views.iter().find(|(t, _)| *t == d.id).and_then(|(_, v)| *v))
-                .map(|v| v.label());
-            let (x, y) = (d.x as f64, d.y as f64);
-            let id = d.id;
-            let select = p.on_select.clone();
-            let onclick = Callback::from(move |_: MouseEvent| select.emit(Some(id)));
-            let select = p.on_select.clone();
-            let onkeydown = Callback::from(move |e: KeyboardEvent| {
-                if e.key() == "Enter" || e.key() == " " {
-                    // Not also a shortcut (space = play / pause).
-                    e.prevent_default();
-                    select.emit(Some(id));
-                }
-            });
-            let selected = p.selected_dc == Some(id);
-            // The labels' anchor beside the circle, and the two baselines relative to it:
-            // large type scales the labels about the anchor (CSS `--map-label`), so they
-            // grow away from the circle.
-            let (ax, ay, ty1, ty2, anchor) = match side {
-                Side::Below => (0.0, DC_R + 2.0, 11.0, 23.0, "middle"),
-                Side::Above => (0.0, -DC_R - 2.0, -14.0, -2.0, "middle"),
-                Side::Right => (DC_R + 4.0, 5.0, -6.0, 6.0, "start"),
-                Side::Left => (-DC_R - 4.0, 5.0, -6.0, 6.0, "end"),
-            };
-            let state = if d.up { "up" } else { "down" };
-            let observer_name = observer.map(|o| o.name.as_str()).unwrap_or_default();
-            let label = dc_label(d, seen.map(|v| (observer_name, v)), selected);
-            html! {
-                // The outer group draws the DC and takes the pointer's clicks (labels
-                // included); the inner one, the DC's circle, is the keyboard's button and
-                // the test hook. It holds no text, so its name is all a screen reader says
-                // (axe: a name must contain the visible text inside its element).
-                <g key={id.0} class={classes!("dc", state, selected.then_some("selected"), seen.map(|v| format!("seen-{v}")))}
-                    transform={format!("translate({x:.0},{y:.0})")} onclick={onclick}>
-                    <g class="dc-hit" data-testid={format!("dc-{}", id.0)} data-state={state} data-seen={seen}
-                        tabindex="0" role="button" aria-label={label} aria-pressed={selected.to_string()} {onkeydown}>
-                        <title>{ format!("{} ({}) — {}; {} rows, primary of {} shards{} — click, Enter or Space to focus it", d.name, id, state, d.rows, d.primaries,
-                            if d.in_doubt > 0 { format!(", {} txn(s) in doubt", d.in_doubt) } else { String::new() }) }</title>
-                        if selected {
-                            <circle class="halo" r={format!("{}", DC_R + 6.0)} />
-                        }
-                        if seen.is_some() {
-                            <circle class="seen" r={format!("{}", DC_R + 5.0)} />
-                        }
-                        <circle class={classes!("body", fmt::dc_fill(id))} r={DC_R.to_string()} />
-                        if !d.up {
-                            <path class="cross" d="M-7,-7L7,7M7,-7L-7,7" />
-                        }
-                    </g>
-                    <text class="dc-id" y="4" aria-hidden="true">{ id.0 }</text>
-                    <g transform={format!("translate({ax},{ay})")} aria-hidden="true">
-                        <g class="dc-label">
-                            <text class="dc-name" y={ty1.to_string()} text-anchor={anchor}>{ d.name.clone() }</text>
-                            <text class="dc-rows" y={ty2.to_string()} text-anchor={anchor}>{ format!("{} rows", d.rows) }</text>
-                        </g>
-                    </g>
-                    if d.in_doubt > 0 {
-                        <g class="badge-doubt" aria-hidden="true" transform={format!("translate({},{})", DC_R - 2.0, -DC_R + 2.0)}>
-                            <circle r="7" />
-                            <text y="3.5">{ d.in_doubt }</text>
-                        </g>
-                    }
-                    if d.locks > 0 {
-                        <g class="badge-locks" aria-hidden="true" transform={format!("translate({},{})", -DC_R + 2.0, -DC_R + 2.0)}>
-                            <title>{ format!("{} row lock(s) held for 2PC", d.locks) }</title>
-                            <rect x="-7" y="-6" width="14" height="12" rx="2" />
-                            <text y="3.5">{ d.locks }</text>
-                        </g>
-                    }
-                </g>
-            }
-        });
         html! {
             <div class="map-wrap" ref={self.wrap.clone()}>
                 // Two stacked layers: the static base (land, links) and the moving overlay
@@ -1006,10 +1190,14 @@ impl Component for WorldMap {
                         <Backdrop />
                         <Links topo={p.topo.clone()} selected_dc={p.selected_dc} hover={self.hover} on_toggle={p.on_toggle_link.clone()} />
                     </svg>
+                    // The messages move every frame: their own layer, so a frame repaints
+                    // neither the DCs above nor the map below.
+                    <svg class="map layer-msgs" viewBox="0 0 1000 500" preserveAspectRatio="xMidYMid meet" aria-hidden="true">
+                        <Messages flight={p.flight.clone()} topo={p.topo.clone()} selected_txn={p.selected_txn} hidden_kinds={p.hidden_kinds} />
+                    </svg>
                     <svg class="map layer-top" viewBox="0 0 1000 500" preserveAspectRatio="xMidYMid meet" role="group"
                         aria-label="Datacenters (Enter or Space focuses one)">
-                        <Messages flight={p.flight.clone()} topo={p.topo.clone()} selected_txn={p.selected_txn} hidden_kinds={p.hidden_kinds} />
-                        <g class="dcs">{ for nodes }</g>
+                        <DcNodes snap={p.snap.clone()} selected_dc={p.selected_dc} label_scale={self.label_scale} on_select={p.on_select.clone()} />
                     </svg>
                     // Topmost: the link handles, re-rendered only when the topology, the
                     // selected DC or a callback changes, never per frame.

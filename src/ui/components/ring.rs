@@ -13,6 +13,7 @@ use crate::sim::{DcId, UserCommand};
 use crate::ui::components::note_view;
 use crate::ui::fmt;
 use crate::ui::state::{Note, RingView, Topo};
+use js_sys::Math;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -22,7 +23,9 @@ const R: f64 = 170.0;
 
 fn at(ppm: u32, r: f64) -> (f64, f64) {
     let a = ppm as f64 / 1_000_000.0 * std::f64::consts::TAU;
-    (C + r * a.sin(), C - r * a.cos())
+    // The browser's Math, not Rust's libm: its sin / cos and their argument reduction
+    // are several KB of the page's wasm (issue 8) and the core never uses them.
+    (C + r * Math::sin(a), C - r * Math::cos(a))
 }
 
 /// SVG arc path along the ring from `a` to `b` (clockwise, ppm).

@@ -13,8 +13,8 @@ use crate::sim::parse_mode;
 use crate::sim::{DcId, SimConfig, UserCommand};
 use crate::ui::components::{input_checked, input_value, note_view};
 use crate::ui::fmt;
+use crate::ui::pairs::Pairs;
 use crate::ui::state::{Action, Note, Origin, Topo};
-use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -96,14 +96,14 @@ pub enum Msg {
 
 pub struct SettingsPanel {
     /// Drafts of the form fields, by key, as typed.
-    texts: BTreeMap<&'static str, String>,
+    texts: Pairs<&'static str, String>,
     /// Drafts of each table's replication mode.
     modes: Vec<String>,
-    errors: BTreeMap<String, String>,
+    errors: Pairs<String, String>,
     general: Option<String>,
     dirty: bool,
     latency_error: Option<String>,
-    group: BTreeSet<DcId>,
+    group: Pairs<DcId, ()>,
     new_seed: String,
     new_dcs: String,
     new_error: Option<String>,
@@ -112,7 +112,10 @@ pub struct SettingsPanel {
 
 impl SettingsPanel {
     fn load(&mut self, cfg: &SimConfig) {
-        self.texts = form_fields().map(|f| (f.key, f.text(cfg))).collect();
+        self.texts.clear();
+        for f in form_fields() {
+            self.texts.insert(f.key, f.text(cfg));
+        }
         self.modes = cfg.tables.iter().map(|t| t.mode.to_string()).collect();
         self.errors.clear();
         self.general = None;
@@ -228,13 +231,13 @@ impl Component for SettingsPanel {
     fn create(ctx: &Context<Self>) -> Self {
         let cfg = &ctx.props().config;
         let mut s = SettingsPanel {
-            texts: BTreeMap::new(),
+            texts: Pairs::default(),
             modes: vec![],
-            errors: BTreeMap::new(),
+            errors: Pairs::default(),
             general: None,
             dirty: false,
             latency_error: None,
-            group: BTreeSet::new(),
+            group: Pairs::default(),
             new_seed: cfg.seed.to_string(),
             new_dcs: cfg.dcs.len().to_string(),
             new_error: None,
@@ -312,7 +315,7 @@ impl Component for SettingsPanel {
             },
             Msg::PartitionPick(d, on) => {
                 if on {
-                    self.group.insert(d);
+                    self.group.insert(d, ());
                 } else {
                     self.group.remove(&d);
                 }
@@ -320,7 +323,7 @@ impl Component for SettingsPanel {
             Msg::Partition => {
                 let group: Vec<DcId> = self
                     .group
-                    .iter()
+                    .keys()
                     .copied()
                     .filter(|d| p.topo.names.iter().any(|n| n.0 == *d))
                     .collect();
@@ -425,7 +428,7 @@ impl Component for SettingsPanel {
             let id = *id;
             html! {
                 <label key={id.0} class="chip">
-                    <input type="checkbox" data-testid={format!("partition-dc-{}", id.0)} checked={self.group.contains(&id)}
+                    <input type="checkbox" data-testid={format!("partition-dc-{}", id.0)} checked={self.group.contains_key(&id)}
                         onchange={link.callback(move |e: Event| Msg::PartitionPick(id, input_checked(&e)))} />
                     <span class={classes!("swatch", fmt::dc_bg(id))} />{ n.clone() }
                 </label>

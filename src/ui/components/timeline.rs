@@ -39,6 +39,34 @@ pub struct Props {
     pub on_action: Callback<Action>,
 }
 
+#[derive(Properties, PartialEq)]
+struct MarkersProps {
+    markers: Rc<Vec<Marker>>,
+    on_action: Callback<Action>,
+}
+
+/// The markers, redrawn only when they change (the bar redraws every frame). Keyed by
+/// what they mark, so a marker dropping off the front moves no other marker's text.
+#[function_component(Markers)]
+fn markers(p: &MarkersProps) -> Html {
+    let mut seen: Vec<(SimTime, &str)> = Vec::with_capacity(p.markers.len());
+    let items = p.markers.iter().enumerate().map(|(i, m)| {
+        let at = m.at;
+        // The same instant and kind may mark twice: the n-th of them keys n.
+        let nth = seen.iter().filter(|&&(t, k)| t == at && k == m.kind.key()).count();
+        seen.push((at, m.kind.key()));
+        let go = p.on_action.reform(move |_: MouseEvent| Action::Seek(at));
+        let title = format!("{} — {}", fmt::time(at), m.label);
+        html! {
+            <button key={format!("{}-{}-{nth}", at.0, m.kind.key())} class={classes!("tl-marker", m.kind.key())} tabindex="-1"
+                style={format!("--at: {}", at.0)} title={title.clone()} aria-label={title}
+                data-testid={format!("timeline-marker-{i}")} data-kind={m.kind.key()} data-ms={at.0.to_string()}
+                onclick={go}></button>
+        }
+    });
+    html! { <>{ for items.collect::<Vec<_>>() }</> }
+}
+
 #[function_component(TimelineBar)]
 pub fn timeline_bar(p: &Props) -> Html {
     let act = &p.on_action;
@@ -78,24 +106,6 @@ pub fn timeline_bar(p: &Props) -> Html {
             }
         });
     }
-    let pct = |t: SimTime| {
-        if end == 0 {
-            0.0
-        } else {
-            t.0 as f64 * 100.0 / end as f64
-        }
-    };
-    let markers = p.markers.iter().enumerate().map(|(i, m)| {
-        let at = m.at;
-        let go = act.reform(move |_: MouseEvent| Action::Seek(at));
-        let title = format!("{} — {}", fmt::time(at), m.label);
-        html! {
-            <button key={i} class={classes!("tl-marker", m.kind.key())} tabindex="-1"
-                style={format!("left: {:.3}%", pct(at))} title={title.clone()} aria-label={title}
-                data-testid={format!("timeline-marker-{i}")} data-kind={m.kind.key()} data-ms={at.0.to_string()}
-                onclick={go}></button>
-        }
-    });
     let branch_picker = (p.branches.len() > 1).then(|| {
         let on_pick = act.reform(|e: Event| Action::SwitchBranch(input_value(&e)));
         let options = p.branches.iter().map(|b| {
@@ -122,7 +132,11 @@ pub fn timeline_bar(p: &Props) -> Html {
                     data-testid="timeline" data-max={end.to_string()} data-ms={p.now.0.to_string()} data-events={p.events.to_string()}
                     aria-label="Timeline: simulated time of the current branch (←/→ one event, Shift one second, Home/End)"
                     aria-valuetext={fmt::time(p.now)} oninput={on_input} onkeydown={on_key} />
-                <div class="tl-markers">{ for markers }</div>
+                // Each marker places itself at `--at` of `--end` (styles/main.css), so a
+                // frame that moves only the end writes one property, not every marker.
+                <div class="tl-markers" style={format!("--end: {}", end.max(1))}>
+                    <Markers markers={p.markers.clone()} on_action={act.clone()} />
+                </div>
             </div>
             <div class="tl-info">
                 <span class="label">{ "branch" }</span>

@@ -24,8 +24,8 @@ use crate::sim::MsgKind;
 use crate::sim::{CoordState, PartState, TxnStatus};
 use crate::sim::{DcId, SimTime, TxnId, TxnMsg, TxnTrace};
 use crate::ui::fmt;
+use crate::ui::pairs::Pairs;
 use crate::ui::state::Topo;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::sync::Arc;
 use yew::prelude::*;
@@ -150,7 +150,7 @@ struct Spot {
 #[derive(Default)]
 struct Placer {
     taken: Vec<Rect>,
-    strips: BTreeMap<i64, Vec<usize>>,
+    strips: Pairs<i64, Vec<usize>>,
 }
 
 const STRIP: f64 = 32.0;
@@ -175,7 +175,7 @@ impl Placer {
         let i = self.taken.len();
         self.taken.push(r);
         for k in Self::strips_of(r) {
-            self.strips.entry(k).or_default().push(i);
+            self.strips.slot(k, Vec::new).push(i);
         }
     }
 
@@ -220,11 +220,11 @@ struct Axis {
 }
 
 impl Axis {
-    fn new(times: &BTreeMap<u64, usize>, phases: &[(u64, Option<u64>, f64)]) -> Axis {
+    fn new(times: &Pairs<u64, usize>, phases: &[(u64, Option<u64>, f64)]) -> Axis {
         let mut pts: Vec<(u64, f64)> = Vec::with_capacity(times.len());
         let mut breaks = Vec::new();
         let mut prev: Option<(u64, f64, usize)> = None;
-        for (&t, &loops) in times {
+        for (&t, &loops) in times.iter() {
             let y = match prev {
                 None => TOP,
                 Some((t0, y0, loops0)) => {
@@ -355,27 +355,27 @@ fn diagram(t: &TxnTrace, topo: &Topo, now: SimTime) -> Html {
         }
     };
     // Instants (ms → self-message loops hanging below that row, the most on one lane).
-    let mut times: BTreeMap<u64, usize> = BTreeMap::new();
+    let mut times: Pairs<u64, usize> = Pairs::default();
     times.insert(t.started.0, 0);
-    let mut loops_at: BTreeMap<(u64, DcId), usize> = BTreeMap::new();
+    let mut loops_at: Pairs<(u64, DcId), usize> = Pairs::default();
     for m in &t.msgs {
-        times.entry(m.send_at.0).or_insert(0);
-        times.entry(arrive(m)).or_insert(0);
+        times.slot(m.send_at.0, || 0);
+        times.slot(arrive(m), || 0);
         if m.src == m.dst {
-            let k = loops_at.entry((m.send_at.0, m.src)).or_insert(0);
+            let k = loops_at.slot((m.send_at.0, m.src), || 0);
             *k += 1;
-            let most = times.entry(m.send_at.0).or_insert(0);
+            let most = times.slot(m.send_at.0, || 0);
             *most = (*most).max(*k);
         }
     }
     for x in &t.coord_states {
-        times.entry(x.0 .0).or_insert(0);
+        times.slot(x.0 .0, || 0);
     }
     for x in t.part_states.values().flatten() {
-        times.entry(x.0 .0).or_insert(0);
+        times.slot(x.0 .0, || 0);
     }
     if !finished {
-        times.entry(now.0.max(t.started.0)).or_insert(0);
+        times.slot(now.0.max(t.started.0), || 0);
     }
     let decided_at = t
         .coord_states
@@ -547,7 +547,7 @@ fn diagram(t: &TxnTrace, topo: &Topo, now: SimTime) -> Html {
 
     // Messages: an arrow between lifelines, or a loop on one; each label at the first
     // free spot along its arrow (above the shaft, then below).
-    let mut loop_no: BTreeMap<(u64, DcId), usize> = BTreeMap::new();
+    let mut loop_no: Pairs<(u64, DcId), usize> = Pairs::default();
     let arrows: Vec<Html> = t.msgs.iter().enumerate().map(|(i, m)| {
         let (Some(x1), Some(x2)) = (x_of(m.src), x_of(m.dst)) else { return html! {} };
         let y1 = axis.y(m.send_at.0);
@@ -564,7 +564,7 @@ fn diagram(t: &TxnTrace, topo: &Topo, now: SimTime) -> Html {
         if m.src == m.dst {
             // A message to itself: a loop out of the lifeline and back, one below the
             // other when several leave at the same instant.
-            let k = loop_no.entry((m.send_at.0, m.src)).or_insert(0);
+            let k = loop_no.slot((m.send_at.0, m.src), || 0);
             let top = y1 + *k as f64 * LOOP_H;
             *k += 1;
             let h = LOOP_H - 4.0;
@@ -661,9 +661,10 @@ pub fn txn_panel(p: &Props) -> Html {
     let held = use_state(|| None::<Rc<Vec<TxnId>>>);
     let (rows, arrived): (Vec<&TxnTrace>, usize) = match &*held {
         Some(order) => {
-            // `extend`, not `collect`: no sort instantiated for this map (sim::sort).
-            let mut by_id: BTreeMap<TxnId, &TxnTrace> = BTreeMap::new();
-            by_id.extend(p.txns.iter().map(|t| (t.id, &**t)));
+            let mut by_id: Pairs<TxnId, &TxnTrace> = Pairs::default();
+            for t in p.txns.iter() {
+                by_id.insert(t.id, &**t);
+            }
             let rows: Vec<&TxnTrace> = order
                 .iter()
                 .filter_map(|id| by_id.get(id).copied())

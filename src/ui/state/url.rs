@@ -13,6 +13,7 @@
 
 use super::{bp_parse, Embed, Tab, BREAKPOINTS};
 use crate::sim::{pos_of_speed, speed_of, Breakpoint, SPEED_MAX};
+use crate::ui::fmt;
 
 /// URL parameters longer than this are refused by the core as a whole (and named there).
 const MAX_QUERY: usize = 2048;
@@ -118,9 +119,7 @@ fn parse_tab(v: &str) -> Result<Tab, String> {
 fn parse_speed(v: &str) -> Result<u32, String> {
     let (lo, hi) = (speed_of(0), speed_of(SPEED_MAX));
     let t = v.trim().trim_end_matches(['x', 'X']);
-    let s: f64 = t
-        .parse()
-        .ok()
+    let s: f64 = fmt::parse_decimal(t)
         .filter(|s: &f64| s.is_finite())
         .ok_or_else(|| {
             format!("URL parameter speed={v:.40} is not a number (a factor such as 0.5, 1 or 10).")
