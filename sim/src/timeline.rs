@@ -59,6 +59,13 @@ pub const CHECKPOINT_BUDGET: usize = 256 << 20;
 /// that is longer): the newest holds more and more beyond the live run as it diverges.
 pub const BUDGET_CHECK_MS: u64 = 16_000;
 
+/// A checkpoint a thinning drops is freed a piece at a time (`Sim::into_pieces`) as the
+/// run moves on, at most about this many rows per simulated ms the run advances: freeing
+/// one whole was a pause of ~100 ms natively in the soak's world (~50 MB of small
+/// allocations), a frame's whole budget several times over in a page; at 50× a frame
+/// moves ~800 simulated ms, so ≤ ~13 000 rows, a shard copy or two (~1 ms).
+pub const FREE_ROWS_PER_MS: u64 = 16;
+
 /// A clone of the run at a moment, with how many logged commands it had applied.
 #[derive(Clone)]
 struct Checkpoint {
@@ -66,9 +73,10 @@ struct Checkpoint {
     steps: u64,
     applied: usize,
     sim: Rc<Sim>,
-    /// The bytes it holds beyond the branch's next checkpoint (`Sim::bytes_beyond`),
-    /// and that checkpoint's event count — recounted when the next one is another (a
-    /// thinning or a fork dropped it). None for the newest.
+    /// The bytes it holds beyond the branch's next checkpoint
+    /// (`Sim::bytes_beyond_estimate`), and that checkpoint's event count — estimated
+    /// again when the next one is another (a thinning or a fork dropped it). None for the
+    /// newest.
     beyond: Option<(u64, usize)>,
 }
 
@@ -120,6 +128,15 @@ pub struct Timeline {
     replayed: Option<Result<(), CommandError>>,
     /// When the live run next checks its checkpoints against the byte budget.
     next_budget_check: SimTime,
+    /// Checkpoints a thinning dropped, not freed yet: freeing one
+    /// whole is a long pause in a page, so it is taken apart (`Sim::into_pieces`) and
+    /// freed a piece at a time as the run moves on (`FREE_ROWS_PER_MS`).
+    dropped: Vec<Rc<Sim>>,
+    /// The pieces of a dropped checkpoint still to free, with their rows.
+    pieces: Vec<(usize, Box<dyn std::any::Any>)>,
+    /// Rows to free the run's advance has paid for and not yet used: negative when a
+    /// piece went past it (`FREE_ROWS_PER_MS`).
+    credit: i64,
 }
 
 impl Timeline {
@@ -193,6 +210,9 @@ impl Timeline {
             checkpoint_budget: CHECKPOINT_BUDGET,
             replayed: None,
             next_budget_check: SimTime::ZERO,
+            dropped: Vec::new(),
+            pieces: Vec::new(),
+            credit: 0,
         })
     }
 
@@ -539,10 +559,15 @@ impl Timeline {
     }
 
     fn run_to_inner(&mut self, m: Moment) -> bool {
-        if self.sim.now() >= self.next_budget_check {
-            self.within_budget();
-        }
+        let mut paid = self.sim.now();
         loop {
+            // Freeing dropped checkpoints goes with the run: paid for by the simulated
+            // ms run since the last stop (a grid point, or the end of this call).
+            self.free_dropped(self.sim.now().since(paid));
+            paid = self.sim.now();
+            if self.sim.now() >= self.next_budget_check {
+                self.within_budget();
+            }
             let b = self.branch();
             let last = b.checkpoints.last().map(|c| c.at).unwrap_or(SimTime::ZERO);
             let next_cp = SimTime((last.0 / b.spacing + 1) * b.spacing);
@@ -579,6 +604,7 @@ impl Timeline {
                 self.checkpoint();
             }
             if stop == m {
+                self.free_dropped(self.sim.now().since(paid));
                 return false;
             }
         }
@@ -597,23 +623,27 @@ impl Timeline {
         };
         // Within the count bound, as many as the byte budget holds (`within_budget`).
         let max = self.max_checkpoints.max(2);
-        let b = self.branch_mut();
+        let b = &mut self.branches[self.cur];
         b.checkpoints.push(c);
         while b.checkpoints.len() > max {
-            thin(b);
-        }
-        // Not at every checkpoint of a fine grid: measuring walks every row.
-        if self.sim.now() >= self.next_budget_check {
-            self.within_budget();
+            self.dropped.extend(thin(b));
         }
     }
 
     /// Thins the current branch's checkpoints while what they hold beyond one another,
-    /// the newest's beyond the live run and the live run's own bytes pass the byte budget
-    /// (`Sim::bytes_beyond`): so the bound follows what the checkpoints really hold — far
-    /// apart they share little, close together much — and, checked again as the live run
-    /// moves on (`BUDGET_CHECK_MS`), holds between checkpoints too: memory reaches its
-    /// plateau early in a run, not at its end.
+    /// the newest's beyond the live run and the live run's own bytes pass the byte budget:
+    /// so the bound follows what the checkpoints really hold — far apart they share
+    /// little, close together much — and, checked again as the live run moves on
+    /// (`BUDGET_CHECK_MS`), holds between checkpoints too: memory reaches its plateau
+    /// early in a run, not at its end.
+    ///
+    /// The bytes are estimated from sizes (`Sim::bytes_beyond_estimate`: O(shard
+    /// copies), no row walked — walking every row, `Sim::bytes_beyond`, was a 200 ms
+    /// pause per check in a page), each checkpoint's beyond the next once (kept until a
+    /// thinning or a fork gives it another next), the newest's beyond the live run and
+    /// the live run's own at every check. In the soak's world the estimate is the walk's
+    /// +3 % (2 s apart) to +25 % (64 s apart): it errs towards thinning
+    /// (`examples/budget_cost.rs`).
     fn within_budget(&mut self) {
         let now = self.sim.now();
         let b = &mut self.branches[self.cur];
@@ -626,30 +656,60 @@ impl Timeline {
         {
             return;
         }
-        let live = self.sim.bytes_beyond(None);
+        let live = self.sim.bytes_beyond_estimate(None);
         while b.checkpoints.len() > 2 {
-            let held = recount(&mut b.checkpoints);
+            let held = estimate(&mut b.checkpoints);
             let newest = b
                 .checkpoints
                 .last()
-                .map_or(0, |c| c.sim.bytes_beyond(Some(&self.sim)));
+                .map_or(0, |c| c.sim.bytes_beyond_estimate(Some(&self.sim)));
             if held.saturating_add(newest).saturating_add(live) <= self.checkpoint_budget {
                 break;
             }
-            thin(b);
+            self.dropped.extend(thin(b));
         }
     }
 
-    /// About the bytes the current branch's checkpoints hold beyond the live run: each
-    /// beyond the next, the newest beyond the live run (`Sim::bytes_beyond`). The byte
-    /// budget bounds this plus what the live run holds (`Sim::bytes_beyond(None)`).
-    pub fn checkpoint_bytes(&mut self) -> usize {
-        let held = recount(&mut self.branches[self.cur].checkpoints);
-        let newest = self.branches[self.cur]
-            .checkpoints
-            .last()
-            .map_or(0, |c| c.sim.bytes_beyond(Some(&self.sim)));
-        held + newest
+    /// Frees dropped checkpoints a piece at a time, as far as `ms` simulated ms of the
+    /// run pay for (`FREE_ROWS_PER_MS`).
+    fn free_dropped(&mut self, ms: u64) {
+        if self.dropped.is_empty() && self.pieces.is_empty() {
+            self.credit = 0;
+            return;
+        }
+        self.credit = self
+            .credit
+            .saturating_add(ms.saturating_mul(FREE_ROWS_PER_MS).min(1 << 40) as i64);
+        while self.credit > 0 {
+            if let Some((rows, piece)) = self.pieces.pop() {
+                drop(piece);
+                self.credit -= rows.max(1) as i64;
+                continue;
+            }
+            let Some(sim) = self.dropped.pop() else {
+                return;
+            };
+            // Still held elsewhere (another branch): its last owner frees it.
+            if let Ok(sim) = Rc::try_unwrap(sim) {
+                self.pieces = sim.into_pieces();
+                self.pieces.reverse();
+            }
+        }
+    }
+
+    /// About the bytes the current branch's checkpoints hold beyond the live run, walked
+    /// row by row (`Sim::bytes_beyond`): each beyond the next, the newest beyond the live
+    /// run. A measurement (it walks every row of every checkpoint: slow in a busy world),
+    /// for the estimate the byte budget bounds (`within_budget`) to be checked against.
+    pub fn checkpoint_bytes(&self) -> usize {
+        let cps = &self.branches[self.cur].checkpoints;
+        cps.iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let next = cps.get(i + 1).map_or(&self.sim, |n| &*n.sim);
+                c.sim.bytes_beyond(Some(next))
+            })
+            .sum()
     }
 
     /// Moves the branch's end if the run got past it.
@@ -663,16 +723,22 @@ impl Timeline {
     }
 }
 
-/// Doubles the branch's checkpoint spacing and drops the checkpoints off the new grid.
-fn thin(b: &mut Branch) {
+/// Doubles the branch's checkpoint spacing and drops the checkpoints off the new grid
+/// (returned, for freeing a piece at a time).
+fn thin(b: &mut Branch) -> Vec<Rc<Sim>> {
     b.spacing *= 2;
     let s = b.spacing;
-    b.checkpoints.retain(|c| c.at.0 % s == 0);
+    let (keep, gone): (Vec<Checkpoint>, Vec<Checkpoint>) = std::mem::take(&mut b.checkpoints)
+        .into_iter()
+        .partition(|c| c.at.0 % s == 0);
+    b.checkpoints = keep;
+    gone.into_iter().map(|c| c.sim).collect()
 }
 
-/// Refreshes each checkpoint's bytes beyond the next one where that next one changed, and
-/// returns their sum (the newest counts nothing: it is what the live run was).
-fn recount(cps: &mut [Checkpoint]) -> usize {
+/// Refreshes each checkpoint's estimated bytes beyond the next one where that next one
+/// changed, and returns their sum (the newest counts nothing: it is what the live run
+/// was).
+fn estimate(cps: &mut [Checkpoint]) -> usize {
     let mut sum = 0;
     for i in 0..cps.len() {
         let next = cps.get(i + 1).map(|n| (n.steps, Rc::clone(&n.sim)));
@@ -680,7 +746,7 @@ fn recount(cps: &mut [Checkpoint]) -> usize {
         c.beyond = match (next, c.beyond) {
             (None, _) => None,
             (Some((steps, _)), Some((s, b))) if s == steps => Some((s, b)),
-            (Some((steps, sim)), _) => Some((steps, c.sim.bytes_beyond(Some(&sim)))),
+            (Some((steps, sim)), _) => Some((steps, c.sim.bytes_beyond_estimate(Some(&sim)))),
         };
         sum += c.beyond.map_or(0, |(_, b)| b);
     }
