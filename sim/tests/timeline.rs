@@ -243,6 +243,32 @@ fn a_checkpoint_counts_only_what_it_does_not_share_with_the_run_after_it() {
     );
 }
 
+/// The byte budget decides from an estimate from sizes (`bytes_beyond_estimate`, no row
+/// walked): near the walked count, a little over it rather than under.
+#[test]
+fn the_byte_budget_estimate_is_near_the_walked_count() {
+    let mut c = busy(5);
+    c.workload.ops_per_sec = 400;
+    c.workload.keys = 2_000;
+    let mut tl = Timeline::new(c).expect("valid");
+    tl.advance_to(SimTime(20_000));
+    let then = tl.sim().clone();
+    for until in [22_000, 40_000] {
+        tl.advance_to(SimTime(until));
+        let walk = then.bytes_beyond(Some(tl.sim()));
+        let est = then.bytes_beyond_estimate(Some(tl.sim()));
+        assert!(
+            est >= walk - walk / 10 && est <= walk + walk / 2,
+            "at {until} ms: estimated {est} B, walked {walk} B"
+        );
+    }
+    let (walk, est) = (then.bytes_beyond(None), then.bytes_beyond_estimate(None));
+    assert!(
+        est >= walk - walk / 10 && est <= walk + walk / 10,
+        "all it holds: estimated {est} B, walked {walk} B"
+    );
+}
+
 #[test]
 fn a_fork_changes_the_future_keeps_the_old_one_and_its_link_reproduces_it() {
     let c = busy(11);
