@@ -18,10 +18,14 @@
 //!   before the fork's moment, so they stay valid for the new branch (they are `Rc`s,
 //!   shared with the old branch, not copied).
 //! - Checkpoints are bounded: past `MAX_CHECKPOINTS` — or once what they hold beyond one
-//!   another plus what the live run holds passes `CHECKPOINT_BUDGET` (`Sim::bytes_beyond`;
-//!   a busy world's checkpoints are large) — the spacing doubles and those off the new grid
-//!   go (a uniform spread: the worst seek re-simulates at most `spacing` ms, and the
-//!   spacing only grows with the run's length, as log2(length)).
+//!   another plus what the live run holds passes `CHECKPOINT_BUDGET` (estimated from
+//!   sizes, `Sim::bytes_beyond_estimate`; a busy world's checkpoints are large) — the
+//!   spacing doubles and those off the new grid go (a uniform spread: the worst seek
+//!   re-simulates at most `spacing` ms, and the spacing only grows with the run's length,
+//!   as log2(length)). Those that go are freed a piece at a time as the run moves on.
+//! - No step of the run pays for a walk of every row: the budget's check costs
+//!   O(checkpoints × shard copies), freeing a dropped checkpoint at most
+//!   `FREE_ROWS_PER_MS` rows per simulated ms advanced (a page's frame stays short).
 //! - Acting anywhere but at the branch's end (a command in the past, or with logged
 //!   commands still ahead) forks: the old branch stays, whole and named; the new one
 //!   holds the log up to here plus the new command. A refused command changes nothing
@@ -46,8 +50,9 @@ pub const CHECKPOINT_MS: u64 = 2_000;
 /// At most this many checkpoints per branch (shared ones count once per branch).
 pub const MAX_CHECKPOINTS: usize = 48;
 /// Checkpoints per branch hold at most about this many bytes beyond one another, counted
-/// with what the live run holds (`Sim::bytes_beyond`: what the newest will hold once the
-/// run moves on), so a run's memory stays under about this much, early as late. The
+/// with what the live run holds (`Sim::bytes_beyond_estimate`, and the newest's beyond
+/// the live run: what it will hold once the run moves on), so a run's memory stays under
+/// about this much, early as late. The
 /// soak's 16-DC world at 500 ops/s over 10 000 keys weighs ~60–80 MB (`make
 /// soak-bytes`), a checkpoint far behind holds ~70 % of that beyond the next: unbounded
 /// by bytes its 48 checkpoints would fill wasm32's 4 GB; the default world (≈ 10 MB at
