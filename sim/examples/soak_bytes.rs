@@ -63,7 +63,9 @@ fn trace(cfg: tablestore_sim::SimConfig, until: u64, every: u64) {
     }
     let mut peak = 0;
     let mut next = every;
-    println!("  sim s   heap MB   peak MB   checkpoints (every s)");
+    println!(
+        "  sim s   heap MB   peak MB   checkpoints (every s), their bytes beyond one another MB"
+    );
     while tl.now() < SimTime(until * 1_000) {
         tl.advance_by(100);
         let heap = live() - base;
@@ -71,12 +73,13 @@ fn trace(cfg: tablestore_sim::SimConfig, until: u64, every: u64) {
         if tl.now() >= SimTime(next * 1_000) {
             next += every;
             println!(
-                "{:>7} {:>9.1} {:>9.1}   {} ({})",
+                "{:>7} {:>9.1} {:>9.1}   {} ({}), {:.1}",
                 tl.now().0 / 1_000,
                 heap as f64 / 1e6,
                 peak as f64 / 1e6,
                 tl.checkpoints().len(),
                 tl.checkpoint_spacing() / 1_000,
+                tl.checkpoint_bytes() as f64 / 1e6
             );
         }
     }

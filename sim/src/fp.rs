@@ -100,6 +100,11 @@ impl<T> Shared<T> {
 }
 
 impl<T> Shared<T> {
+    /// Whether `a` and `b` are the same shared value (not merely equal ones).
+    pub fn ptr_eq(a: &Self, b: &Self) -> bool {
+        Rc::ptr_eq(&a.0, &b.0)
+    }
+
     /// The value if this is its only owner (else `self` back).
     pub fn try_unwrap(self) -> Result<T, Self> {
         Rc::try_unwrap(self.0).map(|i| i.value).map_err(Shared)

@@ -416,6 +416,153 @@ impl Sim {
             .fold(0, usize::saturating_add)
     }
 
+    /// Roughly the heap bytes this run holds that `next` — the same run later (a later
+    /// checkpoint, or the live run) — does not share; all it holds when `next` is None.
+    /// Nodes and shard copies are shared whole (`fp::Shared`) until written, a copied
+    /// shard shares the cells of rows not written since (`ShardStore::bytes_beyond`); the
+    /// rest (queue, recorder, checker, a node's own maps) counts whole at
+    /// `approx_bytes`' 200 B per item. So a timeline's checkpoints hold about the sum of
+    /// each one's bytes beyond the next, plus the newest's beyond the live run (at most
+    /// about the live run's own). It walks every row of the shard copies not shared
+    /// whole: ~15 ms natively for the soak's world, so the byte budget decides from
+    /// `bytes_beyond_estimate` and this is what that estimate is checked against.
+    pub fn bytes_beyond(&self, next: Option<&Sim>) -> usize {
+        let nodes: usize = self
+            .world
+            .nodes
+            .keys()
+            .map(|&dc| self.bytes_beyond_node(dc, next).0)
+            .sum();
+        self.bytes_beyond_lists() + nodes
+    }
+
+    /// `bytes_beyond` estimated from sizes without walking a row
+    /// (`ShardStore::bytes_beyond_estimate`): O(shard copies), for a decision that
+    /// cannot wait for a walk.
+    pub fn bytes_beyond_estimate(&self, next: Option<&Sim>) -> usize {
+        let mut bytes = self.bytes_beyond_lists();
+        for (dc, node) in self.world.nodes.iter() {
+            let later = next.and_then(|n| n.world.nodes.get(dc));
+            if later.is_some_and(|l| crate::fp::Shared::ptr_eq(node, l)) {
+                continue;
+            }
+            let d = &node.durable;
+            let v = &node.vol;
+            let own = d.coord.len()
+                + d.committed.len()
+                + d.fences.len()
+                + d.retired.iter().map(|r| r.len()).sum::<usize>()
+                + v.coord.len()
+                + v.pending.len()
+                + v.asked.len()
+                + v.lease_echo.len()
+                + v.primaries
+                    .values()
+                    .map(|p| p.pending.len() + p.snapshot_sent.len())
+                    .sum::<usize>();
+            bytes += own.saturating_mul(200);
+            for (key, st) in d.stores.iter() {
+                let same = later.and_then(|l| l.durable.stores.get(key));
+                if same.is_some_and(|l| crate::fp::Shared::ptr_eq(st, l)) {
+                    continue;
+                }
+                bytes += st.bytes_beyond_estimate(same.map(|l| &**l));
+            }
+        }
+        bytes
+    }
+
+    /// `bytes_beyond`'s part outside the nodes (queue, recorder, checker: 200 B per
+    /// item, counted whole). Cheap: it reads collection sizes.
+    pub fn bytes_beyond_lists(&self) -> usize {
+        let mut bytes = 0;
+        for (name, n) in self.memory_stats() {
+            if !(name.starts_with("node.")
+                || name.starts_with("store.")
+                || name.starts_with("primary."))
+            {
+                bytes += n.saturating_mul(200);
+            }
+        }
+        bytes
+    }
+
+    /// `bytes_beyond`'s part for node `dc` (nothing if it has none), and how many rows
+    /// that walked (this copy's and `next`'s, in the shard copies not shared whole): what
+    /// the count cost, for a caller that spreads counts over time.
+    pub fn bytes_beyond_node(&self, dc: DcId, next: Option<&Sim>) -> (usize, usize) {
+        let Some(node) = self.world.nodes.get(&dc) else {
+            return (0, 0);
+        };
+        let later = next.and_then(|n| n.world.nodes.get(&dc));
+        if later.is_some_and(|l| crate::fp::Shared::ptr_eq(node, l)) {
+            return (0, 0);
+        }
+        let d = &node.durable;
+        let v = &node.vol;
+        let own = d.coord.len()
+            + d.committed.len()
+            + d.fences.len()
+            + d.retired.iter().map(|r| r.len()).sum::<usize>()
+            + v.coord.len()
+            + v.pending.len()
+            + v.asked.len()
+            + v.lease_echo.len()
+            + v.primaries
+                .values()
+                .map(|p| p.pending.len() + p.snapshot_sent.len())
+                .sum::<usize>();
+        let mut bytes = own.saturating_mul(200);
+        let mut rows = 0;
+        for (key, st) in d.stores.iter() {
+            let same = later.and_then(|l| l.durable.stores.get(key));
+            if same.is_some_and(|l| crate::fp::Shared::ptr_eq(st, l)) {
+                continue;
+            }
+            bytes += st.bytes_beyond(same.map(|l| &**l));
+            rows += st.rows.len()
+                + st.compacted.rows.len()
+                + same.map_or(0, |l| l.rows.len() + l.compacted.rows.len());
+        }
+        (bytes, rows)
+    }
+
+    /// This run taken apart into pieces to free one at a time (a checkpoint a thinning
+    /// dropped, freed as the run moves on: `Timeline`), each with about how many rows it
+    /// frees (what freeing it costs, as `bytes_beyond_node` counts a walk): each shard
+    /// copy this run alone holds, then each node's rest, then the rest of the run. A
+    /// piece shared with another owner frees nothing now (its last owner frees it).
+    pub(crate) fn into_pieces(self) -> Vec<(usize, Box<dyn std::any::Any>)> {
+        use std::mem::take;
+        let lists = self.bytes_beyond_lists() / 200;
+        let Sim {
+            mut world,
+            rec,
+            checker,
+            workload,
+            ..
+        } = self;
+        let mut pieces: Vec<(usize, Box<dyn std::any::Any>)> = Vec::new();
+        for (_, n) in take(&mut world.nodes) {
+            let mut n = match n.try_unwrap() {
+                Ok(n) => n,
+                Err(shared) => {
+                    pieces.push((0, Box::new(shared)));
+                    continue;
+                }
+            };
+            for (_, st) in take(&mut n.durable.stores) {
+                pieces.push(match st.try_unwrap() {
+                    Ok(st) => (st.rows.len() + st.compacted.rows.len(), Box::new(st)),
+                    Err(shared) => (0, Box::new(shared)),
+                });
+            }
+            pieces.push((0, Box::new(n)));
+        }
+        pieces.push((lists, Box::new((world, rec, checker, workload))));
+        pieces
+    }
+
     /// The heap bytes each part of this run holds alone, measured by taking it apart:
     /// `live()` is the process's live heap bytes (a counting allocator's), read before and
     /// after each part is dropped; parts shared with another owner (a clone, a

@@ -17,11 +17,15 @@
 //!   commands and that reached its moment; forking keeps only the checkpoints at or
 //!   before the fork's moment, so they stay valid for the new branch (they are `Rc`s,
 //!   shared with the old branch, not copied).
-//! - Checkpoints are bounded: past `MAX_CHECKPOINTS` — or past as many as
-//!   `CHECKPOINT_BUDGET` bytes hold at the run's current size (`Sim::approx_bytes`; a
-//!   busy world's checkpoints are large) — the spacing doubles and those off the new grid
-//!   go (a uniform spread: the worst seek re-simulates at most `spacing` ms, and the
-//!   spacing only grows with the run's length, as log2(length)).
+//! - Checkpoints are bounded: past `MAX_CHECKPOINTS` — or once what they hold beyond one
+//!   another plus what the live run holds passes `CHECKPOINT_BUDGET` (estimated from
+//!   sizes, `Sim::bytes_beyond_estimate`; a busy world's checkpoints are large) — the
+//!   spacing doubles and those off the new grid go (a uniform spread: the worst seek
+//!   re-simulates at most `spacing` ms, and the spacing only grows with the run's length,
+//!   as log2(length)). Those that go are freed a piece at a time as the run moves on.
+//! - No step of the run pays for a walk of every row: the budget's check costs
+//!   O(checkpoints × shard copies), freeing a dropped checkpoint at most
+//!   `FREE_ROWS_PER_MS` rows per simulated ms advanced (a page's frame stays short).
 //! - Acting anywhere but at the branch's end (a command in the past, or with logged
 //!   commands still ahead) forks: the old branch stays, whole and named; the new one
 //!   holds the log up to here plus the new command. A refused command changes nothing
@@ -45,13 +49,27 @@ use std::rc::Rc;
 pub const CHECKPOINT_MS: u64 = 2_000;
 /// At most this many checkpoints per branch (shared ones count once per branch).
 pub const MAX_CHECKPOINTS: usize = 48;
-/// Checkpoints per branch together hold at most about this many bytes (estimated with
-/// `Sim::approx_bytes`, the world's size: a checkpoint holds alone at most that, since
-/// unchanged shard copies and row cells stay shared): the soak's 16-DC world at 500
-/// ops/s over 10 000 keys weighs ~60–80 MB (`make soak-bytes`), so unbounded by bytes
-/// its 48 checkpoints would fill wasm32's 4 GB; the default world (≈ 10 MB at 30
-/// minutes) keeps all 48.
-pub const CHECKPOINT_BUDGET: usize = 384 << 20;
+/// Checkpoints per branch hold at most about this many bytes beyond one another, counted
+/// with what the live run holds (`Sim::bytes_beyond_estimate`, and the newest's beyond
+/// the live run: what it will hold once the run moves on), so a run's memory stays under
+/// about this much, early as late. The
+/// soak's 16-DC world at 500 ops/s over 10 000 keys weighs ~60–80 MB (`make
+/// soak-bytes`), a checkpoint far behind holds ~70 % of that beyond the next: unbounded
+/// by bytes its 48 checkpoints would fill wasm32's 4 GB; the default world (≈ 10 MB at
+/// 30 minutes) keeps all 48.
+pub const CHECKPOINT_BUDGET: usize = 256 << 20;
+
+/// While the run moves on from its newest checkpoint, the checkpoints' bytes are checked
+/// against the budget at most this often (simulated ms; a quarter of the spacing when
+/// that is longer): the newest holds more and more beyond the live run as it diverges.
+pub const BUDGET_CHECK_MS: u64 = 16_000;
+
+/// A checkpoint a thinning drops is freed a piece at a time (`Sim::into_pieces`) as the
+/// run moves on, at most about this many rows per simulated ms the run advances: freeing
+/// one whole was a pause of ~100 ms natively in the soak's world (~50 MB of small
+/// allocations), a frame's whole budget several times over in a page; at 50× a frame
+/// moves ~800 simulated ms, so ≤ ~13 000 rows, a shard copy or two (~1 ms).
+pub const FREE_ROWS_PER_MS: u64 = 16;
 
 /// A clone of the run at a moment, with how many logged commands it had applied.
 #[derive(Clone)]
@@ -60,6 +78,11 @@ struct Checkpoint {
     steps: u64,
     applied: usize,
     sim: Rc<Sim>,
+    /// The bytes it holds beyond the branch's next checkpoint
+    /// (`Sim::bytes_beyond_estimate`), and that checkpoint's event count — estimated
+    /// again when the next one is another (a thinning or a fork dropped it). None for the
+    /// newest.
+    beyond: Option<(u64, usize)>,
 }
 
 /// One line of history.
@@ -103,10 +126,22 @@ pub struct Timeline {
     forks: usize,
     /// The bound on checkpoints per branch (`MAX_CHECKPOINTS` unless set).
     max_checkpoints: usize,
-    /// The bound on their estimated bytes per branch (`CHECKPOINT_BUDGET` unless set).
+    /// The bound on their estimated bytes per branch, with the live run's
+    /// (`CHECKPOINT_BUDGET` unless set).
     checkpoint_budget: usize,
     /// The outcome of the last logged command replayed (`take_replayed`).
     replayed: Option<Result<(), CommandError>>,
+    /// When the live run next checks its checkpoints against the byte budget.
+    next_budget_check: SimTime,
+    /// Checkpoints a thinning dropped, not freed yet: freeing one
+    /// whole is a long pause in a page, so it is taken apart (`Sim::into_pieces`) and
+    /// freed a piece at a time as the run moves on (`FREE_ROWS_PER_MS`).
+    dropped: Vec<Rc<Sim>>,
+    /// The pieces of a dropped checkpoint still to free, with their rows.
+    pieces: Vec<(usize, Box<dyn std::any::Any>)>,
+    /// Rows to free the run's advance has paid for and not yet used: negative when a
+    /// piece went past it (`FREE_ROWS_PER_MS`).
+    credit: i64,
 }
 
 impl Timeline {
@@ -158,6 +193,7 @@ impl Timeline {
             steps: 0,
             applied: 0,
             sim: Rc::new(sim.clone()),
+            beyond: None,
         };
         Ok(Timeline {
             config: cfg,
@@ -178,6 +214,10 @@ impl Timeline {
             max_checkpoints: MAX_CHECKPOINTS,
             checkpoint_budget: CHECKPOINT_BUDGET,
             replayed: None,
+            next_budget_check: SimTime::ZERO,
+            dropped: Vec::new(),
+            pieces: Vec::new(),
+            credit: 0,
         })
     }
 
@@ -189,9 +229,9 @@ impl Timeline {
         self.max_checkpoints = n.max(2);
     }
 
-    /// Bounds the checkpoints' estimated bytes per branch instead of `CHECKPOINT_BUDGET`
-    /// (at least 2 checkpoints are kept whatever their size). Applies from the next
-    /// checkpoint on.
+    /// Bounds the checkpoints' estimated bytes per branch (beyond one another, with the
+    /// live run's) instead of `CHECKPOINT_BUDGET` (at least 2 checkpoints are kept
+    /// whatever their size). Applies from the next checkpoint on.
     pub fn set_checkpoint_budget(&mut self, bytes: usize) {
         self.checkpoint_budget = bytes;
     }
@@ -524,7 +564,15 @@ impl Timeline {
     }
 
     fn run_to_inner(&mut self, m: Moment) -> bool {
+        let mut paid = self.sim.now();
         loop {
+            // Freeing dropped checkpoints goes with the run: paid for by the simulated
+            // ms run since the last stop (a grid point, or the end of this call).
+            self.free_dropped(self.sim.now().since(paid));
+            paid = self.sim.now();
+            if self.sim.now() >= self.next_budget_check {
+                self.within_budget();
+            }
             let b = self.branch();
             let last = b.checkpoints.last().map(|c| c.at).unwrap_or(SimTime::ZERO);
             let next_cp = SimTime((last.0 / b.spacing + 1) * b.spacing);
@@ -561,6 +609,7 @@ impl Timeline {
                 self.checkpoint();
             }
             if stop == m {
+                self.free_dropped(self.sim.now().since(paid));
                 return false;
             }
         }
@@ -575,18 +624,97 @@ impl Timeline {
             steps: sim.steps(),
             applied: self.applied,
             sim: Rc::new(sim),
+            beyond: None,
         };
-        // The checkpoints of a run weigh about what it weighs now (worlds grow, rarely
-        // shrink): as many as the budget holds, within the count bound.
-        let each = c.sim.approx_bytes().max(1);
-        let max = (self.checkpoint_budget / each).clamp(2, self.max_checkpoints.max(2));
-        let b = self.branch_mut();
+        // Within the count bound, as many as the byte budget holds (`within_budget`).
+        let max = self.max_checkpoints.max(2);
+        let b = &mut self.branches[self.cur];
         b.checkpoints.push(c);
         while b.checkpoints.len() > max {
-            b.spacing *= 2;
-            let s = b.spacing;
-            b.checkpoints.retain(|c| c.at.0 % s == 0);
+            self.dropped.extend(thin(b));
         }
+    }
+
+    /// Thins the current branch's checkpoints while what they hold beyond one another,
+    /// the newest's beyond the live run and the live run's own bytes pass the byte budget:
+    /// so the bound follows what the checkpoints really hold — far apart they share
+    /// little, close together much — and, checked again as the live run moves on
+    /// (`BUDGET_CHECK_MS`), holds between checkpoints too: memory reaches its plateau
+    /// early in a run, not at its end.
+    ///
+    /// The bytes are estimated from sizes (`Sim::bytes_beyond_estimate`: O(shard
+    /// copies), no row walked — walking every row, `Sim::bytes_beyond`, was a 200 ms
+    /// pause per check in a page), each checkpoint's beyond the next once (kept until a
+    /// thinning or a fork gives it another next), the newest's beyond the live run and
+    /// the live run's own at every check. In the soak's world the estimate is the walk's
+    /// +3 % (2 s apart) to +25 % (64 s apart): it errs towards thinning
+    /// (`examples/budget_cost.rs`).
+    fn within_budget(&mut self) {
+        let now = self.sim.now();
+        let b = &mut self.branches[self.cur];
+        self.next_budget_check = now.plus((b.spacing / 4).max(BUDGET_CHECK_MS));
+        // Only where the run grows: a seek re-simulating behind the newest checkpoint
+        // is no measure of what that checkpoint will hold.
+        if b.checkpoints
+            .last()
+            .is_none_or(|c| c.steps > self.sim.steps())
+        {
+            return;
+        }
+        let live = self.sim.bytes_beyond_estimate(None);
+        while b.checkpoints.len() > 2 {
+            let held = estimate(&mut b.checkpoints);
+            let newest = b
+                .checkpoints
+                .last()
+                .map_or(0, |c| c.sim.bytes_beyond_estimate(Some(&self.sim)));
+            if held.saturating_add(newest).saturating_add(live) <= self.checkpoint_budget {
+                break;
+            }
+            self.dropped.extend(thin(b));
+        }
+    }
+
+    /// Frees dropped checkpoints a piece at a time, as far as `ms` simulated ms of the
+    /// run pay for (`FREE_ROWS_PER_MS`).
+    fn free_dropped(&mut self, ms: u64) {
+        if self.dropped.is_empty() && self.pieces.is_empty() {
+            self.credit = 0;
+            return;
+        }
+        self.credit = self
+            .credit
+            .saturating_add(ms.saturating_mul(FREE_ROWS_PER_MS).min(1 << 40) as i64);
+        while self.credit > 0 {
+            if let Some((rows, piece)) = self.pieces.pop() {
+                drop(piece);
+                self.credit -= rows.max(1) as i64;
+                continue;
+            }
+            let Some(sim) = self.dropped.pop() else {
+                return;
+            };
+            // Still held elsewhere (another branch): its last owner frees it.
+            if let Ok(sim) = Rc::try_unwrap(sim) {
+                self.pieces = sim.into_pieces();
+                self.pieces.reverse();
+            }
+        }
+    }
+
+    /// About the bytes the current branch's checkpoints hold beyond the live run, walked
+    /// row by row (`Sim::bytes_beyond`): each beyond the next, the newest beyond the live
+    /// run. A measurement (it walks every row of every checkpoint: slow in a busy world),
+    /// for the estimate the byte budget bounds (`within_budget`) to be checked against.
+    pub fn checkpoint_bytes(&self) -> usize {
+        let cps = &self.branches[self.cur].checkpoints;
+        cps.iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let next = cps.get(i + 1).map_or(&self.sim, |n| &*n.sim);
+                c.sim.bytes_beyond(Some(next))
+            })
+            .sum()
     }
 
     /// Moves the branch's end if the run got past it.
@@ -598,4 +726,34 @@ impl Timeline {
             b.end_steps = steps;
         }
     }
+}
+
+/// Doubles the branch's checkpoint spacing and drops the checkpoints off the new grid
+/// (returned, for freeing a piece at a time).
+fn thin(b: &mut Branch) -> Vec<Rc<Sim>> {
+    b.spacing *= 2;
+    let s = b.spacing;
+    let (keep, gone): (Vec<Checkpoint>, Vec<Checkpoint>) = std::mem::take(&mut b.checkpoints)
+        .into_iter()
+        .partition(|c| c.at.0 % s == 0);
+    b.checkpoints = keep;
+    gone.into_iter().map(|c| c.sim).collect()
+}
+
+/// Refreshes each checkpoint's estimated bytes beyond the next one where that next one
+/// changed, and returns their sum (the newest counts nothing: it is what the live run
+/// was).
+fn estimate(cps: &mut [Checkpoint]) -> usize {
+    let mut sum = 0;
+    for i in 0..cps.len() {
+        let next = cps.get(i + 1).map(|n| (n.steps, Rc::clone(&n.sim)));
+        let c = &mut cps[i];
+        c.beyond = match (next, c.beyond) {
+            (None, _) => None,
+            (Some((steps, _)), Some((s, b))) if s == steps => Some((s, b)),
+            (Some((steps, sim)), _) => Some((steps, c.sim.bytes_beyond_estimate(Some(&sim)))),
+        };
+        sum += c.beyond.map_or(0, |(_, b)| b);
+    }
+    sum
 }

@@ -183,8 +183,9 @@ fn checkpoints_stay_bounded_and_thin_as_the_run_grows() {
     assert!(400_000 - cps.last().expect("some").0 <= tl.checkpoint_spacing());
 }
 
-/// A busy world's checkpoints are large: past what the byte budget holds at the run's
-/// current size, the grid thins as it does past the count bound — and a seek stays exact.
+/// A busy world's checkpoints are large: past what the byte budget holds (what they hold
+/// beyond one another), the grid thins as it does past the count bound — and a seek
+/// stays exact.
 #[test]
 fn checkpoints_of_a_busy_world_stay_within_the_byte_budget_and_seeks_stay_exact() {
     let mut c = busy(4);
@@ -197,9 +198,10 @@ fn checkpoints_of_a_busy_world_stay_within_the_byte_budget_and_seeks_stay_exact(
     let each = tl.sim().approx_bytes();
     assert!(each > budget / 8, "a busy world weighs: {each} B");
     let n = tl.checkpoints().len();
+    let held = tl.checkpoint_bytes() + tl.sim().bytes_beyond(None);
     assert!(
-        n <= (budget / each).max(2),
-        "{n} checkpoints of ≈ {each} B in a {budget} B budget"
+        n <= 2 || held <= budget + budget / 4,
+        "{n} checkpoints hold {held} B beyond one another and the live run in a {budget} B budget"
     );
     // The default budget keeps more of the same run.
     let mut roomy = Timeline::new(c).expect("valid");
@@ -210,6 +212,61 @@ fn checkpoints_of_a_busy_world_stay_within_the_byte_budget_and_seeks_stay_exact(
     roomy.seek(SimTime(41_234));
     assert_eq!(tl.trace_hash(), roomy.trace_hash());
     assert_eq!(seen(tl.sim()), seen(roomy.sim()));
+}
+
+/// What a checkpoint holds beyond a later state of the run: nothing of what they still
+/// share, so a fresh clone holds only its own lists beyond the live run and one far
+/// behind holds its diverged shards too.
+#[test]
+fn a_checkpoint_counts_only_what_it_does_not_share_with_the_run_after_it() {
+    let mut c = busy(5);
+    c.workload.ops_per_sec = 400;
+    c.workload.keys = 2_000;
+    let mut tl = Timeline::new(c).expect("valid");
+    tl.advance_to(SimTime(20_000));
+    let then = tl.sim().clone();
+    let twin = then.clone();
+    let same = then.bytes_beyond(Some(&twin));
+    tl.advance_to(SimTime(60_000));
+    let later = then.bytes_beyond(Some(tl.sim()));
+    // A clone shares every node and shard; it holds its own lists (checker, recorder).
+    assert!(
+        same + same / 4 < later,
+        "a clone shares its shards: {same} B vs {later} B"
+    );
+    let all = then.bytes_beyond(None);
+    assert!(later <= all, "at most all it holds: {later} B vs {all} B");
+    assert!(
+        all <= 2 * then.approx_bytes() && then.approx_bytes() <= 2 * all,
+        "all it holds is about a world: {all} B vs {} B",
+        then.approx_bytes()
+    );
+}
+
+/// The byte budget decides from an estimate from sizes (`bytes_beyond_estimate`, no row
+/// walked): near the walked count, a little over it rather than under.
+#[test]
+fn the_byte_budget_estimate_is_near_the_walked_count() {
+    let mut c = busy(5);
+    c.workload.ops_per_sec = 400;
+    c.workload.keys = 2_000;
+    let mut tl = Timeline::new(c).expect("valid");
+    tl.advance_to(SimTime(20_000));
+    let then = tl.sim().clone();
+    for until in [22_000, 40_000] {
+        tl.advance_to(SimTime(until));
+        let walk = then.bytes_beyond(Some(tl.sim()));
+        let est = then.bytes_beyond_estimate(Some(tl.sim()));
+        assert!(
+            est >= walk - walk / 10 && est <= walk + walk / 2,
+            "at {until} ms: estimated {est} B, walked {walk} B"
+        );
+    }
+    let (walk, est) = (then.bytes_beyond(None), then.bytes_beyond_estimate(None));
+    assert!(
+        est >= walk - walk / 10 && est <= walk + walk / 10,
+        "all it holds: estimated {est} B, walked {walk} B"
+    );
 }
 
 #[test]
