@@ -427,13 +427,22 @@ impl Sim {
     /// whole: ~15 ms natively for the soak's world, so the byte budget decides from
     /// `bytes_beyond_estimate` and this is what that estimate is checked against.
     pub fn bytes_beyond(&self, next: Option<&Sim>) -> usize {
-        let nodes: usize = self
-            .world
-            .nodes
-            .keys()
-            .map(|&dc| self.bytes_beyond_node(dc, next).0)
-            .sum();
-        self.bytes_beyond_lists() + nodes
+        let mut bytes = self.bytes_beyond_lists();
+        for (dc, node) in self.world.nodes.iter() {
+            let later = next.and_then(|n| n.world.nodes.get(dc));
+            if later.is_some_and(|l| crate::fp::Shared::ptr_eq(node, l)) {
+                continue;
+            }
+            bytes += own_items(node).saturating_mul(200);
+            for (key, st) in node.durable.stores.iter() {
+                let same = later.and_then(|l| l.durable.stores.get(key));
+                if same.is_some_and(|l| crate::fp::Shared::ptr_eq(st, l)) {
+                    continue;
+                }
+                bytes += st.bytes_beyond(same.map(|l| &**l));
+            }
+        }
+        bytes
     }
 
     /// `bytes_beyond` estimated from sizes without walking a row
@@ -446,22 +455,8 @@ impl Sim {
             if later.is_some_and(|l| crate::fp::Shared::ptr_eq(node, l)) {
                 continue;
             }
-            let d = &node.durable;
-            let v = &node.vol;
-            let own = d.coord.len()
-                + d.committed.len()
-                + d.fences.len()
-                + d.retired.iter().map(|r| r.len()).sum::<usize>()
-                + v.coord.len()
-                + v.pending.len()
-                + v.asked.len()
-                + v.lease_echo.len()
-                + v.primaries
-                    .values()
-                    .map(|p| p.pending.len() + p.snapshot_sent.len())
-                    .sum::<usize>();
-            bytes += own.saturating_mul(200);
-            for (key, st) in d.stores.iter() {
+            bytes += own_items(node).saturating_mul(200);
+            for (key, st) in node.durable.stores.iter() {
                 let same = later.and_then(|l| l.durable.stores.get(key));
                 if same.is_some_and(|l| crate::fp::Shared::ptr_eq(st, l)) {
                     continue;
@@ -487,49 +482,9 @@ impl Sim {
         bytes
     }
 
-    /// `bytes_beyond`'s part for node `dc` (nothing if it has none), and how many rows
-    /// that walked (this copy's and `next`'s, in the shard copies not shared whole): what
-    /// the count cost, for a caller that spreads counts over time.
-    pub fn bytes_beyond_node(&self, dc: DcId, next: Option<&Sim>) -> (usize, usize) {
-        let Some(node) = self.world.nodes.get(&dc) else {
-            return (0, 0);
-        };
-        let later = next.and_then(|n| n.world.nodes.get(&dc));
-        if later.is_some_and(|l| crate::fp::Shared::ptr_eq(node, l)) {
-            return (0, 0);
-        }
-        let d = &node.durable;
-        let v = &node.vol;
-        let own = d.coord.len()
-            + d.committed.len()
-            + d.fences.len()
-            + d.retired.iter().map(|r| r.len()).sum::<usize>()
-            + v.coord.len()
-            + v.pending.len()
-            + v.asked.len()
-            + v.lease_echo.len()
-            + v.primaries
-                .values()
-                .map(|p| p.pending.len() + p.snapshot_sent.len())
-                .sum::<usize>();
-        let mut bytes = own.saturating_mul(200);
-        let mut rows = 0;
-        for (key, st) in d.stores.iter() {
-            let same = later.and_then(|l| l.durable.stores.get(key));
-            if same.is_some_and(|l| crate::fp::Shared::ptr_eq(st, l)) {
-                continue;
-            }
-            bytes += st.bytes_beyond(same.map(|l| &**l));
-            rows += st.rows.len()
-                + st.compacted.rows.len()
-                + same.map_or(0, |l| l.rows.len() + l.compacted.rows.len());
-        }
-        (bytes, rows)
-    }
-
     /// This run taken apart into pieces to free one at a time (a checkpoint a thinning
     /// dropped, freed as the run moves on: `Timeline`), each with about how many rows it
-    /// frees (what freeing it costs, as `bytes_beyond_node` counts a walk): each shard
+    /// frees (what freeing it costs): each shard
     /// copy this run alone holds, then each node's rest, then the rest of the run. A
     /// piece shared with another owner frees nothing now (its last owner frees it).
     pub(crate) fn into_pieces(self) -> Vec<(usize, Box<dyn std::any::Any>)> {
@@ -678,4 +633,23 @@ impl Sim {
         }
         v
     }
+}
+
+/// The items of a node's own maps (not its shard copies), which `bytes_beyond` and its
+/// estimate count at 200 B each.
+fn own_items(node: &Node) -> usize {
+    let d = &node.durable;
+    let v = &node.vol;
+    d.coord.len()
+        + d.committed.len()
+        + d.fences.len()
+        + d.retired.iter().map(|r| r.len()).sum::<usize>()
+        + v.coord.len()
+        + v.pending.len()
+        + v.asked.len()
+        + v.lease_echo.len()
+        + v.primaries
+            .values()
+            .map(|p| p.pending.len() + p.snapshot_sent.len())
+            .sum::<usize>()
 }

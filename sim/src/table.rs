@@ -877,14 +877,20 @@ impl ShardStore {
             None => self.log.len(),
         };
         bytes += self.log.len() * word + gone * (size_of::<LogEntry>() + 2 * word);
-        let small = self.intents.len()
+        let small = self.small_items();
+        bytes + small * 64 + size_of::<ShardStore>()
+    }
+
+    /// The intents, locks, resolutions and epochs this copy and its snapshot hold, which
+    /// `bytes_beyond` and its estimate count at 64 B each.
+    fn small_items(&self) -> usize {
+        self.intents.len()
             + self.locks.len()
             + self.resolved.len()
             + self.compacted.intents.len()
             + self.compacted.locks.len()
             + self.compacted.resolved.len()
-            + self.compacted.epochs.len();
-        bytes + small * 64 + size_of::<ShardStore>()
+            + self.compacted.epochs.len()
     }
 
     /// `bytes_beyond` estimated from sizes, without walking a row: the row maps as
@@ -926,13 +932,7 @@ impl ShardStore {
                 .min(self.log.len()),
             None => self.log.len(),
         };
-        let small = self.intents.len()
-            + self.locks.len()
-            + self.resolved.len()
-            + self.compacted.intents.len()
-            + self.compacted.locks.len()
-            + self.compacted.resolved.len()
-            + self.compacted.epochs.len();
+        let small = self.small_items();
         rows * entry
             + (rewritten + compacted_own) * cells
             + self.log.len() * word
