@@ -145,11 +145,15 @@ impl TimelinePieces {
             branch: AttrValue::default(),
             trace_hash: 0,
         };
-        t.update(s);
+        t.update(s, true);
         t
     }
 
-    fn update(&mut self, s: &Session) {
+    /// Reads the bar's picture of the run; the markers only `with_markers` (while the run
+    /// plays, at the panels' pace: at 10× the newest 50 decisions are new at every frame,
+    /// and redrawing them every frame made ~900 buttons a second for the browser to
+    /// collect).
+    fn update(&mut self, s: &Session, with_markers: bool) {
         let tl = s.timeline();
         self.now = tl.now();
         self.events = tl.sim().steps();
@@ -158,7 +162,9 @@ impl TimelinePieces {
         if *self.branch != *tl.branch_name() {
             self.branch = AttrValue::from(tl.branch_name().to_string());
         }
-        keep_or(&mut self.markers, s.markers());
+        if with_markers {
+            keep_or(&mut self.markers, s.markers());
+        }
         keep_or(&mut self.branches, tl.branches());
     }
 }
@@ -256,7 +262,7 @@ impl App {
         } else {
             self.flight = Rc::new(Flight::of(self.session.borrow().sim()));
         }
-        self.tl.update(&self.session.borrow());
+        self.tl.update(&self.session.borrow(), due);
         if !due {
             return;
         }
@@ -361,7 +367,7 @@ impl App {
         self.pieces = Pieces::new(self.session.borrow().sim().snapshot());
         self.pieces_at = web::wall_ms();
         self.flight = Rc::new(Flight::of(self.session.borrow().sim()));
-        self.tl.update(&self.session.borrow());
+        self.tl.update(&self.session.borrow(), true);
         self.refresh_data(true);
         self.refresh_lookup();
     }
