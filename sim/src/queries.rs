@@ -427,28 +427,24 @@ impl Sim {
     /// whole: ~15 ms natively for the soak's world, so the byte budget decides from
     /// `bytes_beyond_estimate` and this is what that estimate is checked against.
     pub fn bytes_beyond(&self, next: Option<&Sim>) -> usize {
-        let mut bytes = self.bytes_beyond_lists();
-        for (dc, node) in self.world.nodes.iter() {
-            let later = next.and_then(|n| n.world.nodes.get(dc));
-            if later.is_some_and(|l| crate::fp::Shared::ptr_eq(node, l)) {
-                continue;
-            }
-            bytes += own_items(node).saturating_mul(200);
-            for (key, st) in node.durable.stores.iter() {
-                let same = later.and_then(|l| l.durable.stores.get(key));
-                if same.is_some_and(|l| crate::fp::Shared::ptr_eq(st, l)) {
-                    continue;
-                }
-                bytes += st.bytes_beyond(same.map(|l| &**l));
-            }
-        }
-        bytes
+        self.beyond_by(next, ShardStore::bytes_beyond)
     }
 
     /// `bytes_beyond` estimated from sizes without walking a row
     /// (`ShardStore::bytes_beyond_estimate`): O(shard copies), for a decision that
     /// cannot wait for a walk.
     pub fn bytes_beyond_estimate(&self, next: Option<&Sim>) -> usize {
+        self.beyond_by(next, ShardStore::bytes_beyond_estimate)
+    }
+
+    /// What `bytes_beyond` and its estimate share: the lists outside the nodes, each node
+    /// not shared whole with `next`'s own items, and `per_copy` of each shard copy not
+    /// shared whole with `next`'s (given `next`'s copy of that shard, if any).
+    fn beyond_by(
+        &self,
+        next: Option<&Sim>,
+        per_copy: impl Fn(&ShardStore, Option<&ShardStore>) -> usize,
+    ) -> usize {
         let mut bytes = self.bytes_beyond_lists();
         for (dc, node) in self.world.nodes.iter() {
             let later = next.and_then(|n| n.world.nodes.get(dc));
@@ -461,7 +457,7 @@ impl Sim {
                 if same.is_some_and(|l| crate::fp::Shared::ptr_eq(st, l)) {
                     continue;
                 }
-                bytes += st.bytes_beyond_estimate(same.map(|l| &**l));
+                bytes += per_copy(st, same.map(|l| &**l));
             }
         }
         bytes
