@@ -13,7 +13,7 @@ use crate::record::EventKind;
 use crate::sim::Sim;
 use crate::table::Pk;
 use crate::vecmap::{VecMap, VecSet};
-use crate::vocab::{ClientOp, Fact, Msg, OpError, OpResult, PartState, ShardKey};
+use crate::vocab::{ClientOp, Fact, Msg, OpResult, PartState, ShardKey};
 
 impl Sim {
     /// Runs `f` with the checker and the god's-eye view of the world it checks.
@@ -415,21 +415,18 @@ fn describe_result(r: &OpResult, by: Option<DcId>) -> String {
             s.push_str(" row(s)");
             return s;
         }
-        // The texts `OpError`'s `Display` writes, pushed: four operations in ten fail in
-        // the bench's faults, mostly these three (the formatting machinery cost more).
-        OpResult::Err(OpError::Timeout) => s.push_str("no answer in time"),
-        OpResult::Err(OpError::Unavailable(why)) => {
-            s.push_str("unavailable: ");
-            s.push_str(why);
-        }
-        OpResult::Err(OpError::Aborted(why)) => {
-            s.push_str("aborted: ");
-            s.push_str(why);
-        }
-        OpResult::Err(e) => {
-            use std::fmt::Write;
-            let _ = write!(s, "{e}");
-        }
+        // What `Display` writes, pushed where it needs no formatting: four operations in
+        // ten fail in the bench's faults, mostly so (the formatting machinery cost more).
+        OpResult::Err(e) => match e.plain_text() {
+            Some((head, why)) => {
+                s.push_str(head);
+                s.push_str(why);
+            }
+            None => {
+                use std::fmt::Write;
+                let _ = write!(s, "{e}");
+            }
+        },
     }
     if let Some(d) = by {
         s.push_str(" by DC");
