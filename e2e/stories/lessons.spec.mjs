@@ -167,13 +167,20 @@ for (const lesson of LESSONS) {
           // an action done while paused (a kill at a breakpoint) shows done at once.
           const acted = Date.now();
           await t.waitFor(`step ${n}'s task to be done`, async () => {
-            if ((await t.attr("[data-testid=lesson-task]", "data-done")) === "true") return true;
-            // Not past the step's own breakpoint: once the run stopped there (the hit
+            const mayPlay = waiting || Date.now() - acted > 1_500;
+            // One evaluate, so no render falls between reading the page and pressing play:
+            // not past the step's own breakpoint — once the run stopped there (the hit
             // shows with the play button, in one render), the task is done or about to
-            // show done, and pressing play again would run past the moment.
-            const stopped = step.pause_on && (await t.exists("[data-testid=breakpoint-hit]"));
-            if (!stopped && (waiting || Date.now() - acted > 1_500)) await ensurePlaying(t);
-            return false;
+            // show done, and pressing play again would run past the moment (with two
+            // round trips a render could land between them, and a loaded machine made it).
+            return t.page.evaluate(([mayPlay, pauses]) => {
+              const task = document.querySelector("[data-testid=lesson-task]");
+              if (task && task.getAttribute("data-done") === "true") return true;
+              const stopped = pauses && document.querySelector("[data-testid=breakpoint-hit]") !== null;
+              const play = document.querySelector("[data-testid=play]");
+              if (!stopped && mayPlay && play) play.click();
+              return false;
+            }, [mayPlay, Boolean(step.pause_on)]);
           }, TASK_MS, async () => `sim time ${await t.simMs()} ms`);
         } else if (step.pause_on) {
           // "Press play: the run pauses when …" — a learner plays and waits for it.
