@@ -7,6 +7,7 @@
 #   make size               release wasm: raw, gzip, brotli sizes and the 15 largest items (twiggy, and by gzip: scripts/size_gzip.py)
 #   make bench              simulation benchmark (sim/benches/sim.rs), natively
 #   make bench-compare      make bench of 79baf50 (BENCH_OLD=) and of this tree, side by side, and the ratio
+#   make bench-misses       the same two under cachegrind: instructions and cache misses per simulated second
 #   make bench-seek         timeline seek times and checkpoint memory, 30-minute 16-DC run (sim/benches/seek.rs)
 #   make seek-page          the same run's seeks timed in the built page, headless Chromium (e2e/seek.mjs)
 #   make bench-placement    placement rate vs raw SHA-1 rate (sim/benches/placement.rs), natively
@@ -109,7 +110,7 @@ define e2e_tests
 		PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 ./node_modules/.bin/playwright test
 endef
 
-.PHONY: help tools serve test test-native test-web sweep dist single e2e size bench bench-compare bench-placement bench-seek seek-page explore-bench bench-wasm bench-wasm-compare frametime mem-hour mem-soak soak-bytes soak clean
+.PHONY: help tools serve test test-native test-web sweep dist single e2e size bench bench-compare bench-misses bench-placement bench-seek seek-page explore-bench bench-wasm bench-wasm-compare frametime mem-hour mem-soak soak-bytes soak clean
 
 help:
 	@sed -n '3,24p' Makefile | sed 's/^# \{0,1\}//'
@@ -161,6 +162,11 @@ bench:
 BENCH_OLD ?= 79baf50
 bench-compare:
 	scripts/bench-compare.sh $(BENCH_OLD) 3
+
+# The same two builds under cachegrind: instructions and simulated cache misses per simulated
+# second, counts that do not depend on the machine's load (a few minutes).
+bench-misses:
+	BENCH_MEASURE=cachegrind scripts/bench-compare.sh $(BENCH_OLD)
 
 # The page's wasm: raw, gzip and brotli sizes and the 15 largest items (issue 8's measure).
 size:

@@ -49,6 +49,34 @@ new_bin=$(build "$root" -p tablestore-sim --bench sim)
 old_bin=$(cd "$dir" && realpath "$old_bin")
 new_bin=$(realpath "$new_bin")
 
+# BENCH_MEASURE=cachegrind (`make bench-misses`): instead of timing, run each bench once, the
+# whole 60 s, under valgrind's cachegrind, and print per simulated second the instructions and
+# the simulated L1 instruction and data cache misses. These counts do not depend on the
+# machine's load; on this code the time follows the misses more than the instructions (see
+# docs/ARCHITECTURE.md, "Where the core's time goes").
+if [ "${BENCH_MEASURE:-time}" = cachegrind ]; then
+    # Prints "Ir I1mr D1mr" of one run: cachegrind's totals line, with the summary's fields.
+    misses() {
+        local out
+        out=$(mktemp)
+        valgrind --tool=cachegrind --cache-sim=yes --cachegrind-out-file="$out" "$1" >/dev/null 2>&1
+        # The summary line's order: Ir I1mr ILmr Dr D1mr DLmr Dw D1mw DLmw.
+        sed -n 's/^summary: *//p' "$out" | awk '{ print $1, $2, $5 + $8 }'
+        rm -f "$out"
+    }
+    read -r oi oim odm < <(misses "$old_bin")
+    read -r ni nim ndm < <(misses "$new_bin")
+    awk -v s="$sha" -v oi="$oi" -v oim="$oim" -v odm="$odm" -v ni="$ni" -v nim="$nim" -v ndm="$ndm" 'BEGIN {
+        t = 60
+        printf "per simulated second (60 s bench, cachegrind):\n"
+        printf "  %-8s %10s %10s %10s %10s\n", "", "M instr", "M I1 miss", "M D1 miss", "M misses"
+        printf "  %-8s %10.1f %10.2f %10.2f %10.2f\n", s, oi / t / 1e6, oim / t / 1e6, odm / t / 1e6, (oim + odm) / t / 1e6
+        printf "  %-8s %10.1f %10.2f %10.2f %10.2f\n", "now", ni / t / 1e6, nim / t / 1e6, ndm / t / 1e6, (nim + ndm) / t / 1e6
+        printf "  %-8s %9.2fx %9.2fx %9.2fx %9.2fx\n", "fewer", oi / ni, oim / nim, odm / ndm, (oim + odm) / (nim + ndm)
+    }'
+    exit 0
+fi
+
 # × real time of a bench line.
 speed() { sed -n 's/.* \([0-9.]*\)× real time.*/\1/p' <<<"$1"; }
 
