@@ -6,7 +6,8 @@
 //
 // For each speed it records, inside the page, the interval between animation frames
 // (requestAnimationFrame) and the long tasks (> 50 ms) while the simulation runs, and
-// prints `frame time at <speed>: median X ms, p95 Y ms, N late (> 25 ms: P %), ...`.
+// prints `frame time at <speed>: median X ms, p95 Y ms, N late (> 25 ms: P %), ...`, after the
+// same for the page paused (`frame time paused: ...`): the display's floor.
 
 import path from "node:path";
 import fs from "node:fs";
@@ -50,11 +51,31 @@ function pct(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor(((sorted.length - 1) * p) / 100))];
 }
 
+function report(label, r) {
+  const sorted = [...r.frames].sort((a, b) => a - b);
+  // rAF intervals jitter by ~0.1 ms around the display's 16.7 ms: a frame is late
+  // when it took more than one and a half of them (a vsync was missed).
+  const late = sorted.filter((f) => f > 25).length;
+  console.log(
+    `frame time ${label === "paused" ? "paused" : `at ${label}`}: median ${pct(sorted, 50).toFixed(1)} ms, p95 ${pct(sorted, 95).toFixed(1)} ms, ` +
+      `${late} late (> 25 ms: ${((late * 100) / sorted.length).toFixed(1)} %), ` +
+      `max ${sorted[sorted.length - 1].toFixed(1)} ms over ${sorted.length} frames; ` +
+      `${r.longTasks} long tasks; simulated ${(r.simMs / 1000).toFixed(1)} s in ${SECONDS} s; ` +
+      `${r.inFlight} messages drawn at the end (16 DCs, ${QUERY})`,
+  );
+}
+
 async function main() {
   const { page, base, close } = await openMeasurement(DIST, "frametime");
   try {
     await page.goto(base + "/" + QUERY);
     await page.waitForSelector("[data-testid=dc-15]", { timeout: 30_000 });
+    // First the floor: the same page paused, so the intervals are the display's own (rAF
+    // jitters ~0.1 ms around 16.67 ms at 60 Hz; no page gets a p95 below its floor).
+    await page.click("[data-testid=pause]");
+    await page.waitForTimeout(1_000);
+    report("paused", await withTimeout(measure(page, SECONDS), (SECONDS + 30) * 1000, "measuring"));
+    await page.click("[data-testid=play]");
     // Speeds by slider position (see src/ui/mod.rs): 434 ≈ 1×, 767 ≈ 10×, 1000 = 50×.
     for (const [label, value] of [["1×", 434], ["10×", 767], ["50×", 1000]]) {
       await page.fill("[data-testid=speed]", String(value)).catch(async () => {
@@ -64,18 +85,7 @@ async function main() {
         }, String(value));
       });
       await page.waitForTimeout(2_000);
-      const r = await withTimeout(measure(page, SECONDS), (SECONDS + 30) * 1000, "measuring");
-      const sorted = [...r.frames].sort((a, b) => a - b);
-      // rAF intervals jitter by ~0.1 ms around the display's 16.7 ms: a frame is late
-      // when it took more than one and a half of them (a vsync was missed).
-      const late = sorted.filter((f) => f > 25).length;
-      console.log(
-        `frame time at ${label}: median ${pct(sorted, 50).toFixed(1)} ms, p95 ${pct(sorted, 95).toFixed(1)} ms, ` +
-          `${late} late (> 25 ms: ${((late * 100) / sorted.length).toFixed(1)} %), ` +
-          `max ${sorted[sorted.length - 1].toFixed(1)} ms over ${sorted.length} frames; ` +
-          `${r.longTasks} long tasks; simulated ${(r.simMs / 1000).toFixed(1)} s in ${SECONDS} s; ` +
-          `${r.inFlight} messages drawn at the end (16 DCs, ${QUERY})`,
-      );
+      report(label, await withTimeout(measure(page, SECONDS), (SECONDS + 30) * 1000, "measuring"));
     }
   } finally {
     await close();
