@@ -293,6 +293,23 @@ impl Sim {
             )?;
         }
         let old = std::mem::replace(&mut self.world.cfg, std::rc::Rc::new(new));
+        let cfg = &self.world.cfg;
+        if (
+            old.heartbeat_interval_ms,
+            old.suspect_after_ms,
+            old.dead_after_ms,
+            old.jitter_ms,
+        ) != (
+            cfg.heartbeat_interval_ms,
+            cfg.suspect_after_ms,
+            cfg.dead_after_ms,
+            cfg.jitter_ms,
+        ) {
+            // New detector timings (or jitter) can make a detector see a peer dead that
+            // it saw live: no DC is surely live for the checker until they have settled.
+            let all: Vec<DcId> = self.world.dcs.keys().copied().collect();
+            self.touch(&all);
+        }
         self.world.net.jitter_ms = self.world.cfg.jitter_ms;
         self.world.net.loss_permille = self.world.cfg.loss_permille;
         if old.loss_permille != self.world.cfg.loss_permille && self.world.cfg.loss_permille > 0 {

@@ -234,6 +234,14 @@ impl Sim {
                     }));
                 }
                 self.world.net.latency.insert((from, to), ms);
+                // A slower link is silent until its first slower message lands: `to`'s
+                // detector may see `from` dead meanwhile (a faster one reorders). Neither
+                // end is surely live for the checker until then and a detector's span after.
+                let until = self
+                    .world
+                    .now
+                    .plus(u64::from(ms) + u64::from(self.world.net.jitter_ms));
+                self.touch_until(&[from, to], until);
                 self.record(None, EventKind::LatencySet { from, to, ms });
             }
             cmd

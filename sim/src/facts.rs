@@ -12,6 +12,7 @@ use crate::ids::{DcId, TableId, TxnId};
 use crate::record::EventKind;
 use crate::sim::Sim;
 use crate::table::Pk;
+use crate::time::SimTime;
 use crate::vecmap::{VecMap, VecSet};
 use crate::vocab::{ClientOp, Fact, Msg, OpResult, PartState, ShardKey};
 
@@ -151,7 +152,7 @@ impl Sim {
             } => {
                 let stable_live = match (&*op, served_by) {
                     (ClientOp::Write(w), Some(p)) => {
-                        let n = self.stable_live_replicas(&w.pk, p);
+                        let n = self.stable_live_replicas(&w.pk, p, invoked);
                         let mut v = std::mem::take(&mut self.live_buf);
                         v.clear();
                         v.push(n);
@@ -168,7 +169,7 @@ impl Sim {
                                 let key = (w.table, self.shard_of(&w.pk));
                                 let by = shards.iter().find(|s| s.0 == key).map(|s| s.1);
                                 let p = by.unwrap_or(self.world.placement.replicas_of(key.1)[0]);
-                                self.stable_live_replicas(&w.pk, p)
+                                self.stable_live_replicas(&w.pk, p, invoked)
                             })
                             .collect()
                     }
@@ -208,7 +209,7 @@ impl Sim {
                 ..
             } => {
                 if state == PartState::Prepared {
-                    let live = self.stable_live_of(key, dc);
+                    let live = self.stable_live_of(key, dc, now);
                     self.checker.on_vote_live(txn, key, live);
                 }
                 self.checker
@@ -240,15 +241,18 @@ impl Sim {
             .or_else(|| Some(self.world.placement.replicas_of(key.1)[0]))
     }
 
-    /// Replicas of a row's shard, other than `primary`, that are up, linked both ways to
-    /// it, and untouched by any fault for longer than the detector needs to notice —
-    /// so any correct primary counts them live. Under message loss none are sure.
-    fn stable_live_replicas(&self, pk: &Pk, primary: DcId) -> usize {
-        self.stable_live_of((TableId(0), self.shard_of(pk)), primary)
+    /// Replicas of a row's shard, other than `primary`, that any correct primary counted
+    /// live at every instant from `since` to now: up, linked both ways to it, and
+    /// untouched by any fault from longer before `since` than the detector needs to
+    /// notice until now. An operation's acknowledgement happened somewhere between its
+    /// invocation and its completion (a slow link back to the client can make that long),
+    /// so the checker asks for the whole span. Under message loss none are sure.
+    fn stable_live_replicas(&self, pk: &Pk, primary: DcId, since: SimTime) -> usize {
+        self.stable_live_of((TableId(0), self.shard_of(pk)), primary, since)
     }
 
     /// The same for shard `key` (only its shard id matters: every table shares placement).
-    fn stable_live_of(&self, key: ShardKey, primary: DcId) -> usize {
+    fn stable_live_of(&self, key: ShardKey, primary: DcId, since: SimTime) -> usize {
         let w = &self.world;
         if w.net.loss_permille > 0 {
             return 0;
@@ -257,7 +261,7 @@ impl Sim {
         let recent = |d: &DcId| {
             self.last_fault
                 .get(d)
-                .is_some_and(|&t| w.now.since(t) <= horizon)
+                .is_some_and(|&t| t.plus(horizon) >= since)
         };
         // A primary just cut off or revived may still see every replica dead.
         if recent(&primary) {
@@ -275,8 +279,15 @@ impl Sim {
 
     /// Notes that a fault touched `dcs` now (see `stable_live_replicas`).
     pub(crate) fn touch(&mut self, dcs: &[DcId]) {
+        self.touch_until(dcs, self.world.now);
+    }
+
+    /// Notes that a fault touches `dcs` until `until` (a link made slower: a detector
+    /// hears nothing over it until the first slower message arrives).
+    pub(crate) fn touch_until(&mut self, dcs: &[DcId], until: SimTime) {
         for &d in dcs {
-            self.last_fault.insert(d, self.world.now);
+            let t = self.last_fault.get(&d).map_or(until, |&t| t.max(until));
+            self.last_fault.insert(d, t);
         }
     }
 

@@ -414,3 +414,23 @@ fn the_seeds_replication_that_skips_dc0_loses_acknowledged_writes_and_is_caught(
         50,
     );
 }
+
+/// Seeds a wider sweep (`tablestore-sim sweep --from 10001 --count 30000 --admin`) found
+/// the checker wrong on, both Durability violations where a correct primary had
+/// acknowledged with fewer copies because its detector saw its replicas dead:
+/// - 35713: the checker judged which replicas were surely live when the response reached
+///   the client, a 1 s link after the primary (its partition healed 30 ms before the
+///   write) had acknowledged alone; now it asks for the write's whole span;
+/// - 37589: it took a link slowed to 1 s for a healthy one, while the primary's detector,
+///   hearing nothing over it until the first slower heartbeat landed, saw the replica dead.
+#[test]
+fn seeds_the_wider_sweep_found_hold_every_invariant() {
+    for seed in [35_713, 37_589] {
+        let opts = ScheduleOptions {
+            modes: Modes::Mixed,
+            admin: true,
+        };
+        let o = run_with(seed, opts, Bugs::default());
+        assert_eq!(o.violations, 0, "seed {seed}:\n{}", o.report);
+    }
+}
