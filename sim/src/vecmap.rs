@@ -498,6 +498,237 @@ impl<K: fmt::Debug> fmt::Debug for VecSet<K> {
     }
 }
 
+/// A `VecMap` keyed by shard with a direct index from a shard to its entry, for a node's
+/// per-shard maps that are searched per message: its copies (a few shards of each table
+/// out of hundreds, so the dense-key shortcut of `VecMap::find` misses and a binary
+/// search ran per lookup), its primary roles, its metadata. Read-only, it is the
+/// `VecMap` (`Deref`): iteration, hash, equality, debug output and serialized form are
+/// the map's, so fingerprints, traces and files do not change.
+///
+/// Invariants: when `stride > 0`, `slots[t * stride + s]` is 1 + the index in `map` of
+/// shard `(t, s)`'s entry, 0 for a shard without one, and every key of `map` is in range
+/// (table `< slots.len() / stride`, shard `< stride`); `stride == 0` means no index (the
+/// keys span too wide a range for one; lookups search `map`). The index is a pure
+/// function of the key set, rebuilt whenever the key set changes (rare: placement,
+/// failover), and shared (`Rc`), so a clone of the map (a checkpoint's copy of a node)
+/// copies a pointer, not the index.
+#[derive(Clone)]
+pub struct ShardMap<V> {
+    map: VecMap<ShardKey, V>,
+    slots: std::rc::Rc<[u32]>,
+    stride: usize,
+}
+
+impl<V> Default for ShardMap<V> {
+    fn default() -> Self {
+        ShardMap {
+            map: VecMap::new(),
+            slots: std::rc::Rc::from(Vec::new()),
+            stride: 0,
+        }
+    }
+}
+
+impl<V> std::ops::Deref for ShardMap<V> {
+    type Target = VecMap<ShardKey, V>;
+
+    fn deref(&self) -> &VecMap<ShardKey, V> {
+        &self.map
+    }
+}
+
+impl<V> ShardMap<V> {
+    pub(crate) fn new() -> Self {
+        ShardMap::default()
+    }
+
+    /// The index in `map` of `key`'s entry.
+    #[inline]
+    fn find(&self, key: &ShardKey) -> Option<usize> {
+        if self.stride == 0 {
+            return self.map.find(key).ok();
+        }
+        let (t, s) = (usize::from(key.0 .0), key.1 .0 as usize);
+        if s >= self.stride {
+            return None;
+        }
+        let slot = *self.slots.get(t * self.stride + s)?;
+        (slot as usize).checked_sub(1)
+    }
+
+    /// Rebuilds the index from the keys (after the key set changed). No index when the
+    /// key range is much wider than the map (slots are for shards that exist). Both
+    /// dimensions are rounded up to a power of two, so a map filled in key order (a
+    /// placement's shards) is reindexed a logarithmic number of times, not per key.
+    fn reindex(&mut self) {
+        let (mut tables, mut stride) = (0usize, 0usize);
+        for (k, _) in &self.map.0 {
+            tables = tables.max(usize::from(k.0 .0) + 1);
+            stride = stride.max((k.1 .0 as usize).saturating_add(1));
+        }
+        let pow2 = |n: usize| n.checked_next_power_of_two().unwrap_or(usize::MAX);
+        let (tables, stride) = (pow2(tables), pow2(stride));
+        let n = if self.map.is_empty() {
+            0
+        } else {
+            tables.saturating_mul(stride)
+        };
+        if n == 0 || n > 64 * self.map.len() + 4096 {
+            self.slots = std::rc::Rc::from(Vec::new());
+            self.stride = 0;
+            return;
+        }
+        let mut slots = vec![0u32; n];
+        for (i, (k, _)) in self.map.0.iter().enumerate() {
+            slots[usize::from(k.0 .0) * stride + k.1 .0 as usize] = i as u32 + 1;
+        }
+        self.slots = slots.into();
+        self.stride = stride;
+    }
+
+    /// The value under `key`, if any.
+    #[inline]
+    pub fn get(&self, key: &ShardKey) -> Option<&V> {
+        self.find(key).map(|i| &self.map.0[i].1)
+    }
+
+    #[inline]
+    pub(crate) fn get_mut(&mut self, key: &ShardKey) -> Option<&mut V> {
+        self.find(key).map(|i| &mut self.map.0[i].1)
+    }
+
+    /// Whether `key` has a value.
+    #[inline]
+    pub fn contains_key(&self, key: &ShardKey) -> bool {
+        self.find(key).is_some()
+    }
+
+    /// Sets `key`'s value; returns the one it replaces.
+    pub(crate) fn insert(&mut self, key: ShardKey, value: V) -> Option<V> {
+        match self.find(&key) {
+            Some(i) => Some(std::mem::replace(&mut self.map.0[i].1, value)),
+            None => {
+                self.index_or_insert(key, value);
+                None
+            }
+        }
+    }
+
+    /// The index of `key`'s entry, first set to `value` if absent.
+    fn index_or_insert(&mut self, key: ShardKey, value: V) -> usize {
+        if let Some(i) = self.find(&key) {
+            return i;
+        }
+        let Err(i) = self.map.find(&key) else {
+            unreachable!("the index and the map hold the same keys")
+        };
+        self.map.0.insert(i, (key, value));
+        // Appended in key order (a placement installs shards so): one slot to set when
+        // the index is this map's alone and covers the key; anything else reindexes.
+        let (t, s) = (usize::from(key.0 .0), key.1 .0 as usize);
+        let at = t * self.stride + s;
+        let appended = i + 1 == self.map.0.len() && s < self.stride && at < self.slots.len();
+        match std::rc::Rc::get_mut(&mut self.slots) {
+            Some(slots) if appended => slots[at] = i as u32 + 1,
+            _ => self.reindex(),
+        }
+        i
+    }
+
+    pub(crate) fn remove(&mut self, key: &ShardKey) -> Option<V> {
+        let i = self.find(key)?;
+        let (_, v) = self.map.0.remove(i);
+        self.reindex();
+        Some(v)
+    }
+
+    /// As `BTreeMap::entry`, for `or_insert_with` / `or_default`.
+    pub(crate) fn entry(&mut self, key: ShardKey) -> ShardEntry<'_, V> {
+        ShardEntry { map: self, key }
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.map.clear();
+        self.reindex();
+    }
+
+    pub(crate) fn iter_mut(&mut self) -> impl DoubleEndedIterator<Item = (&ShardKey, &mut V)> {
+        self.map.iter_mut()
+    }
+}
+
+/// A shard's place in a `ShardMap` (see `ShardMap::entry`).
+pub(crate) struct ShardEntry<'a, V> {
+    map: &'a mut ShardMap<V>,
+    key: ShardKey,
+}
+
+impl<'a, V> ShardEntry<'a, V> {
+    pub(crate) fn or_insert_with(self, make: impl FnOnce() -> V) -> &'a mut V {
+        let i = match self.map.find(&self.key) {
+            Some(i) => i,
+            None => self.map.index_or_insert(self.key, make()),
+        };
+        &mut self.map.map.0[i].1
+    }
+
+    pub(crate) fn or_default(self) -> &'a mut V
+    where
+        V: Default,
+    {
+        self.or_insert_with(V::default)
+    }
+}
+
+impl<V> FromIterator<(ShardKey, V)> for ShardMap<V> {
+    fn from_iter<I: IntoIterator<Item = (ShardKey, V)>>(iter: I) -> Self {
+        let mut map = ShardMap::new();
+        map.map = iter.into_iter().collect();
+        map.reindex();
+        map
+    }
+}
+
+impl<'a, V> IntoIterator for &'a ShardMap<V> {
+    type Item = (&'a ShardKey, &'a V);
+    type IntoIter = <&'a VecMap<ShardKey, V> as IntoIterator>::IntoIter;
+
+    fn into_iter(self) -> Self::IntoIter {
+        (&self.map).into_iter()
+    }
+}
+
+impl<V> IntoIterator for ShardMap<V> {
+    type Item = (ShardKey, V);
+    type IntoIter = std::vec::IntoIter<(ShardKey, V)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.map.into_iter()
+    }
+}
+
+/// The map's (the index is derived from it).
+impl<V: PartialEq> PartialEq for ShardMap<V> {
+    fn eq(&self, other: &Self) -> bool {
+        self.map == other.map
+    }
+}
+
+impl<V: Eq> Eq for ShardMap<V> {}
+
+/// The map's: as the `BTreeMap` it stands for.
+impl<V: Hash> Hash for ShardMap<V> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.map.hash(state);
+    }
+}
+
+impl<V: fmt::Debug> fmt::Debug for ShardMap<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.map.fmt(f)
+    }
+}
+
 /// As `BTreeMap`'s: a map, in key order.
 impl<K: Serialize, V: Serialize> Serialize for VecMap<K, V> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -627,6 +858,59 @@ mod tests {
         for k in [0u64, 1, 2, 3, u64::MAX - 2, u64::MAX - 1, u64::MAX] {
             assert_eq!(w.contains_key(&k), ![3, u64::MAX - 2].contains(&k), "{k}");
         }
+    }
+
+    /// A `ShardMap` answers as the `BTreeMap` of the same entries through inserts in and
+    /// out of key order, removals, clears, clones that then diverge, and keys whose range
+    /// is too wide for an index; it hashes and prints as that map.
+    #[test]
+    fn a_shardmap_answers_as_the_btreemap_it_stands_for() {
+        let k = |t: u16, s: u32| (TableId(t), ShardId(s));
+        let mut v: ShardMap<u32> = ShardMap::new();
+        let mut b = BTreeMap::new();
+        let probe = |v: &ShardMap<u32>, b: &BTreeMap<ShardKey, u32>| {
+            for t in 0..4u16 {
+                for s in (0..70u32).chain([u32::MAX]) {
+                    assert_eq!(v.get(&k(t, s)), b.get(&k(t, s)), "{:?}", k(t, s));
+                    assert_eq!(v.contains_key(&k(t, s)), b.contains_key(&k(t, s)));
+                }
+            }
+            assert!(v.iter().eq(b.iter()));
+            assert_eq!(hash_of(v), hash_of(b));
+            assert_eq!(format!("{v:?}"), format!("{b:?}"));
+        };
+        // In key order (as a placement installs), then out of it.
+        for (i, key) in (0..2u16)
+            .flat_map(|t| (0..60u32).step_by(7).map(move |s| k(t, s)))
+            .enumerate()
+        {
+            assert_eq!(v.insert(key, i as u32), b.insert(key, i as u32));
+        }
+        probe(&v, &b);
+        let before = v.clone();
+        for (i, key) in [k(0, 3), k(1, 64), k(3, 0), k(0, 0)]
+            .into_iter()
+            .enumerate()
+        {
+            *v.entry(key).or_default() += i as u32 + 10;
+            *b.entry(key).or_default() += i as u32 + 10;
+        }
+        *v.get_mut(&k(1, 7)).unwrap() = 99;
+        *b.get_mut(&k(1, 7)).unwrap() = 99;
+        assert_eq!(v.remove(&k(0, 14)), b.remove(&k(0, 14)));
+        assert_eq!(v.remove(&k(0, 15)), b.remove(&k(0, 15)));
+        probe(&v, &b);
+        assert_eq!(before.len(), 18, "a clone keeps its entries and its index");
+        assert_eq!(before.get(&k(1, 56)), Some(&17));
+        assert_eq!(before.get(&k(0, 3)), None);
+        // A key far out of range: no index, lookups still right.
+        assert_eq!(v.insert(k(2, u32::MAX), 5), b.insert(k(2, u32::MAX), 5));
+        probe(&v, &b);
+        assert_eq!(v.remove(&k(2, u32::MAX)), b.remove(&k(2, u32::MAX)));
+        probe(&v, &b);
+        v.clear();
+        b.clear();
+        probe(&v, &b);
     }
 
     #[test]
