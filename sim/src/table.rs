@@ -1060,8 +1060,12 @@ fn release(
 ) -> Option<DcId> {
     let i = intents.remove(&txn)?;
     for (w, _) in i.writes.iter() {
-        if locks.get(&w.pk) == Some(&txn) {
-            locks.remove(&w.pk);
+        // One search per row: the lock is taken out, and put back (its own key, no copy)
+        // in the rare case another transaction holds it.
+        if let Some((pk, holder)) = locks.remove_entry(&w.pk) {
+            if holder != txn {
+                locks.insert(pk, holder);
+            }
         }
     }
     Some(i.coordinator)
