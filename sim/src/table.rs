@@ -302,7 +302,7 @@ impl Body {
 }
 
 /// One entry of a shard's log.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct LogEntry {
     /// Where it sits (same position ⇒ same entry, on every DC).
     pub pos: LogPos,
@@ -312,9 +312,56 @@ pub struct LogEntry {
     pub origin: DcId,
     /// When it was appended.
     pub at: SimTime,
+    /// Derived, not part of the entry (see `PutCells`).
+    #[serde(skip)]
+    pub(crate) put_cells: PutCells,
+}
+
+/// The cells a `Put` entry's row gets (`Cells::of_put` of its columns at its version),
+/// built by the first copy that applies the entry and shared by every other copy that
+/// applies or compacts it: the entry is one `Rc` on every DC, and the cells are a pure
+/// function of it, so each copy's row holds the same cells it would have built (one
+/// allocation per write, not one per copy and per compaction). Not part of the entry:
+/// equal, hashed and serialized as nothing, so fingerprints and files do not change.
+#[derive(Clone, Default)]
+pub(crate) struct PutCells(std::cell::OnceCell<Cells>);
+
+impl PartialEq for PutCells {
+    fn eq(&self, _: &PutCells) -> bool {
+        true
+    }
+}
+
+impl Eq for PutCells {}
+
+impl std::hash::Hash for PutCells {
+    fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
+}
+
+/// As the derived one before the cache: the four fields.
+impl fmt::Debug for LogEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LogEntry")
+            .field("pos", &self.pos)
+            .field("body", &self.body)
+            .field("origin", &self.origin)
+            .field("at", &self.at)
+            .finish()
+    }
 }
 
 impl LogEntry {
+    /// An entry (its cells cache empty).
+    pub fn new(pos: LogPos, body: Body, origin: DcId, at: SimTime) -> LogEntry {
+        LogEntry {
+            pos,
+            body,
+            origin,
+            at,
+            put_cells: PutCells::default(),
+        }
+    }
+
     /// `(position, write id)` of every row write this entry applies (what the checker
     /// follows).
     pub fn write_ids(&self) -> impl Iterator<Item = (LogPos, u64)> + '_ {
@@ -776,14 +823,19 @@ impl ShardStore {
             // The row writes go through `compact_write` (`apply`'s own steps for the
             // rest of a COMMIT); other entries write no row.
             match &e.body {
-                Body::Write { op, write_id } => {
-                    compact_write(&mut c.rows, &self.rows, op, *write_id, &ver)
-                }
+                Body::Write { op, write_id } => compact_write(
+                    &mut c.rows,
+                    &self.rows,
+                    op,
+                    *write_id,
+                    &ver,
+                    Some(&e.put_cells),
+                ),
                 Body::Commit { txn, writes } => {
                     let coordinator = release(&mut c.intents, &mut c.locks, *txn);
                     c.resolved.insert(*txn, coordinator, true, e.pos.index);
                     for (w, id) in writes.iter() {
-                        compact_write(&mut c.rows, &self.rows, w, *id, &ver);
+                        compact_write(&mut c.rows, &self.rows, w, *id, &ver, None);
                     }
                 }
                 Body::Prepare { .. } | Body::Abort { .. } => apply(
@@ -980,6 +1032,7 @@ fn compact_write(
     op: &WriteOp,
     write_id: u64,
     ver: &Version,
+    put: Option<&PutCells>,
 ) {
     let b = live.get(&op.pk);
     if let Some(b) = b.filter(|r| r.version.pos == ver.pos && r.write_id == write_id) {
@@ -990,13 +1043,13 @@ fn compact_write(
             if let Some(r) = snap.get(&op.pk) {
                 probe.insert(op.pk.clone(), r.clone());
             }
-            apply_write(&mut probe, op, write_id, ver);
+            apply_write(&mut probe, op, write_id, ver, None);
             debug_assert_eq!(probe.get(&op.pk), Some(b));
         }
         put_row(snap, &op.pk, b.clone());
         return;
     }
-    apply_write(snap, op, write_id, ver);
+    apply_write(snap, op, write_id, ver, put);
     if let (Some(a), Some(b)) = (snap.get_mut(&op.pk), b) {
         if a == b {
             a.cells = b.cells.clone();
@@ -1017,7 +1070,7 @@ fn apply(
         at: e.at,
     };
     match &e.body {
-        Body::Write { op, write_id } => apply_write(rows, op, *write_id, &ver),
+        Body::Write { op, write_id } => apply_write(rows, op, *write_id, &ver, Some(&e.put_cells)),
         Body::Prepare {
             txn,
             coordinator,
@@ -1042,7 +1095,7 @@ fn apply(
             let coordinator = release(intents, locks, *txn);
             resolved.insert(*txn, coordinator, true, e.pos.index);
             for (w, id) in writes.iter() {
-                apply_write(rows, w, *id, &ver);
+                apply_write(rows, w, *id, &ver, None);
             }
         }
         Body::Abort { txn } => {
@@ -1071,7 +1124,14 @@ fn release(
     Some(i.coordinator)
 }
 
-fn apply_write(rows: &mut BTreeMap<Pk, Row>, op: &WriteOp, write_id: u64, ver: &Version) {
+/// `put`: the entry's cells cache, when the write is a whole entry's (see `PutCells`).
+fn apply_write(
+    rows: &mut BTreeMap<Pk, Row>,
+    op: &WriteOp,
+    write_id: u64,
+    ver: &Version,
+    put: Option<&PutCells>,
+) {
     let ver = ver.clone();
     let fresh = |ver: &Version| Row {
         cells: Cells::new(),
@@ -1082,7 +1142,10 @@ fn apply_write(rows: &mut BTreeMap<Pk, Row>, op: &WriteOp, write_id: u64, ver: &
     match &op.kind {
         WriteKind::Put(cols) => {
             let mut row = fresh(&ver);
-            row.cells = Cells::of_put(cols, &ver);
+            row.cells = match put {
+                Some(c) => c.0.get_or_init(|| Cells::of_put(cols, &ver)).clone(),
+                None => Cells::of_put(cols, &ver),
+            };
             put_row(rows, &op.pk, row);
         }
         WriteKind::Update { set, delete } => {
