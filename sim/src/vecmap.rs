@@ -139,11 +139,6 @@ impl<K, V> VecMap<K, V> {
         self.0.is_empty()
     }
 
-    /// The entries, in key order.
-    pub(crate) fn as_slice(&self) -> &[(K, V)] {
-        &self.0
-    }
-
     /// Entries in key order.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&K, &V)> + Clone {
         self.0.iter().map(|(k, v)| (k, v))
@@ -498,113 +493,158 @@ impl<K: fmt::Debug> fmt::Debug for VecSet<K> {
     }
 }
 
-/// A `VecMap` keyed by shard with a direct index from a shard to its entry, for a node's
-/// per-shard maps that are searched per message: its copies (a few shards of each table
-/// out of hundreds, so the dense-key shortcut of `VecMap::find` misses and a binary
-/// search ran per lookup), its primary roles, its metadata. Read-only, it is the
+/// A key with a place in a small grid: (table, shard, DC). What a `DenseMap` indexes by.
+pub trait Dense: Packed + Copy {
+    /// The key's coordinates; distinct keys have distinct coordinates.
+    fn coords(&self) -> [usize; 3];
+}
+
+impl Dense for ShardKey {
+    fn coords(&self) -> [usize; 3] {
+        [usize::from(self.0 .0), self.1 .0 as usize, 0]
+    }
+}
+
+/// A `VecMap` with a direct index from a key to its entry, for a node's maps keyed by
+/// shard that are searched per message: its copies (a few shards of each table out of
+/// hundreds, so the dense-key shortcut of `VecMap::find` misses and a binary search ran
+/// per lookup), its primary roles, its metadata, its fences. Read-only, it is the
 /// `VecMap` (`Deref`): iteration, hash, equality, debug output and serialized form are
 /// the map's, so fingerprints, traces and files do not change.
 ///
-/// Invariants: when `stride > 0`, `slots[t * stride + s]` is 1 + the index in `map` of
-/// shard `(t, s)`'s entry, 0 for a shard without one, and every key of `map` is in range
-/// (table `< slots.len() / stride`, shard `< stride`); `stride == 0` means no index (the
-/// keys span too wide a range for one; lookups search `map`). The index is a pure
-/// function of the key set, rebuilt whenever the key set changes (rare: placement,
-/// failover), and shared (`Rc`), so a clone of the map (a checkpoint's copy of a node)
-/// copies a pointer, not the index.
+/// Invariants: when `dims` is not all zero, `slots[(t * dims[1] + s) * dims[2] + d]` is 1 +
+/// the index in `map` of the entry whose key has coordinates `[t, s, d]`, 0 where no key
+/// has them, and every key's coordinates are below `dims`; `dims == [0; 3]` means no index
+/// (the keys span too wide a range for one; lookups search `map`). The index is a pure
+/// function of the keys and their order; an insert or removal renumbers the entries after
+/// it (as the vector moves them), in place when this map is the index's only holder. It
+/// is shared (`Rc`), so a clone of the map (a checkpoint's copy of a node) copies a
+/// pointer, not the index. Each dimension is a power of two, so a map filled in key order
+/// (a placement's shards) is reindexed a logarithmic number of times, not per key.
 #[derive(Clone)]
-pub struct ShardMap<V> {
-    map: VecMap<ShardKey, V>,
+pub struct DenseMap<K, V> {
+    map: VecMap<K, V>,
     slots: std::rc::Rc<[u32]>,
-    stride: usize,
+    dims: [usize; 3],
 }
 
-impl<V> Default for ShardMap<V> {
+/// Per shard, in shard order.
+pub(crate) type ShardMap<V> = DenseMap<ShardKey, V>;
+
+impl<K, V> Default for DenseMap<K, V> {
     fn default() -> Self {
-        ShardMap {
+        DenseMap {
             map: VecMap::new(),
             slots: std::rc::Rc::from(Vec::new()),
-            stride: 0,
+            dims: [0; 3],
         }
     }
 }
 
-impl<V> std::ops::Deref for ShardMap<V> {
-    type Target = VecMap<ShardKey, V>;
+impl<K, V> std::ops::Deref for DenseMap<K, V> {
+    type Target = VecMap<K, V>;
 
-    fn deref(&self) -> &VecMap<ShardKey, V> {
+    fn deref(&self) -> &VecMap<K, V> {
         &self.map
     }
 }
 
-impl<V> ShardMap<V> {
+impl<K: Dense, V> DenseMap<K, V> {
     pub(crate) fn new() -> Self {
-        ShardMap::default()
+        DenseMap::default()
+    }
+
+    /// The slot of coordinates `c`, if inside the index.
+    #[inline]
+    fn slot_of(&self, c: [usize; 3]) -> Option<usize> {
+        let [a, b, d] = self.dims;
+        (c[0] < a && c[1] < b && c[2] < d).then(|| (c[0] * b + c[1]) * d + c[2])
     }
 
     /// The index in `map` of `key`'s entry.
     #[inline]
-    fn find(&self, key: &ShardKey) -> Option<usize> {
-        if self.stride == 0 {
+    fn find(&self, key: &K) -> Option<usize> {
+        if self.dims[0] == 0 {
             return self.map.find(key).ok();
         }
-        let (t, s) = (usize::from(key.0 .0), key.1 .0 as usize);
-        if s >= self.stride {
-            return None;
-        }
-        let slot = *self.slots.get(t * self.stride + s)?;
+        let slot = *self.slots.get(self.slot_of(key.coords())?)?;
         (slot as usize).checked_sub(1)
     }
 
-    /// Rebuilds the index from the keys (after the key set changed). No index when the
-    /// key range is much wider than the map (slots are for shards that exist). Both
-    /// dimensions are rounded up to a power of two, so a map filled in key order (a
-    /// placement's shards) is reindexed a logarithmic number of times, not per key.
+    /// Rebuilds the index from the keys. No index when the keys' range is much wider than
+    /// the map (slots are for keys that exist).
     fn reindex(&mut self) {
-        let (mut tables, mut stride) = (0usize, 0usize);
+        let mut dims = [0usize; 3];
         for (k, _) in &self.map.0 {
-            tables = tables.max(usize::from(k.0 .0) + 1);
-            stride = stride.max((k.1 .0 as usize).saturating_add(1));
+            for (d, c) in dims.iter_mut().zip(k.coords()) {
+                *d = (*d).max(c.saturating_add(1));
+            }
         }
-        let pow2 = |n: usize| n.checked_next_power_of_two().unwrap_or(usize::MAX);
-        let (tables, stride) = (pow2(tables), pow2(stride));
-        let n = if self.map.is_empty() {
-            0
-        } else {
-            tables.saturating_mul(stride)
+        let dims = dims.map(|n| n.checked_next_power_of_two().unwrap_or(usize::MAX));
+        let n = dims.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
+        let n = match n {
+            Some(n) if !self.map.is_empty() && n <= 64 * self.map.len() + 4096 => n,
+            _ => {
+                self.slots = std::rc::Rc::from(Vec::new());
+                self.dims = [0; 3];
+                return;
+            }
         };
-        if n == 0 || n > 64 * self.map.len() + 4096 {
-            self.slots = std::rc::Rc::from(Vec::new());
-            self.stride = 0;
-            return;
-        }
+        self.dims = dims;
         let mut slots = vec![0u32; n];
         for (i, (k, _)) in self.map.0.iter().enumerate() {
-            slots[usize::from(k.0 .0) * stride + k.1 .0 as usize] = i as u32 + 1;
+            if let Some(s) = self.slot_of(k.coords()) {
+                slots[s] = i as u32 + 1;
+            }
         }
         self.slots = slots.into();
-        self.stride = stride;
+    }
+
+    /// After entry `from` on moved (an insert or removal there): their slots renumbered in
+    /// place, or the index rebuilt when it is shared or does not cover the keys.
+    fn renumber_from(&mut self, from: usize, gone: Option<K>) {
+        let [a, b, d] = self.dims;
+        let slot_of = |c: [usize; 3]| {
+            (c[0] < a && c[1] < b && c[2] < d).then(|| (c[0] * b + c[1]) * d + c[2])
+        };
+        let renumbered = match std::rc::Rc::get_mut(&mut self.slots) {
+            Some(slots) if a != 0 => {
+                // A removed key was covered (every key is).
+                if let Some(s) = gone.and_then(|k| slot_of(k.coords())) {
+                    slots[s] = 0;
+                }
+                self.map.0.iter().enumerate().skip(from).all(|(i, (k, _))| {
+                    slot_of(k.coords())
+                        .map(|s| slots[s] = i as u32 + 1)
+                        .is_some()
+                })
+            }
+            _ => false,
+        };
+        if !renumbered {
+            self.reindex();
+        }
     }
 
     /// The value under `key`, if any.
     #[inline]
-    pub fn get(&self, key: &ShardKey) -> Option<&V> {
+    pub fn get(&self, key: &K) -> Option<&V> {
         self.find(key).map(|i| &self.map.0[i].1)
     }
 
     #[inline]
-    pub(crate) fn get_mut(&mut self, key: &ShardKey) -> Option<&mut V> {
+    pub(crate) fn get_mut(&mut self, key: &K) -> Option<&mut V> {
         self.find(key).map(|i| &mut self.map.0[i].1)
     }
 
     /// Whether `key` has a value.
     #[inline]
-    pub fn contains_key(&self, key: &ShardKey) -> bool {
+    pub fn contains_key(&self, key: &K) -> bool {
         self.find(key).is_some()
     }
 
     /// Sets `key`'s value; returns the one it replaces.
-    pub(crate) fn insert(&mut self, key: ShardKey, value: V) -> Option<V> {
+    pub(crate) fn insert(&mut self, key: K, value: V) -> Option<V> {
         match self.find(&key) {
             Some(i) => Some(std::mem::replace(&mut self.map.0[i].1, value)),
             None => {
@@ -614,8 +654,9 @@ impl<V> ShardMap<V> {
         }
     }
 
-    /// The index of `key`'s entry, first set to `value` if absent.
-    fn index_or_insert(&mut self, key: ShardKey, value: V) -> usize {
+    /// The index of `key`'s entry, first set to `value` if absent (as
+    /// `entry(key).or_insert(value)`); valid until a key is inserted before it.
+    pub(crate) fn index_or_insert(&mut self, key: K, value: V) -> usize {
         if let Some(i) = self.find(&key) {
             return i;
         }
@@ -623,28 +664,30 @@ impl<V> ShardMap<V> {
             unreachable!("the index and the map hold the same keys")
         };
         self.map.0.insert(i, (key, value));
-        // Appended in key order (a placement installs shards so): one slot to set when
-        // the index is this map's alone and covers the key; anything else reindexes.
-        let (t, s) = (usize::from(key.0 .0), key.1 .0 as usize);
-        let at = t * self.stride + s;
-        let appended = i + 1 == self.map.0.len() && s < self.stride && at < self.slots.len();
-        match std::rc::Rc::get_mut(&mut self.slots) {
-            Some(slots) if appended => slots[at] = i as u32 + 1,
-            _ => self.reindex(),
-        }
+        self.renumber_from(i, None);
         i
     }
 
-    pub(crate) fn remove(&mut self, key: &ShardKey) -> Option<V> {
+    #[cfg(test)]
+    fn as_entries(&self) -> &[(K, V)] {
+        &self.map.0
+    }
+
+    #[cfg(test)]
+    fn as_entries_mut(&mut self) -> &mut [(K, V)] {
+        &mut self.map.0
+    }
+
+    pub(crate) fn remove(&mut self, key: &K) -> Option<V> {
         let i = self.find(key)?;
-        let (_, v) = self.map.0.remove(i);
-        self.reindex();
+        let (k, v) = self.map.0.remove(i);
+        self.renumber_from(i, Some(k));
         Some(v)
     }
 
     /// As `BTreeMap::entry`, for `or_insert_with` / `or_default`.
-    pub(crate) fn entry(&mut self, key: ShardKey) -> ShardEntry<'_, V> {
-        ShardEntry { map: self, key }
+    pub(crate) fn entry(&mut self, key: K) -> DenseEntry<'_, K, V> {
+        DenseEntry { map: self, key }
     }
 
     pub(crate) fn clear(&mut self) {
@@ -652,18 +695,18 @@ impl<V> ShardMap<V> {
         self.reindex();
     }
 
-    pub(crate) fn iter_mut(&mut self) -> impl DoubleEndedIterator<Item = (&ShardKey, &mut V)> {
+    pub(crate) fn iter_mut(&mut self) -> impl DoubleEndedIterator<Item = (&K, &mut V)> {
         self.map.iter_mut()
     }
 }
 
-/// A shard's place in a `ShardMap` (see `ShardMap::entry`).
-pub(crate) struct ShardEntry<'a, V> {
-    map: &'a mut ShardMap<V>,
-    key: ShardKey,
+/// A key's place in a `DenseMap` (see `DenseMap::entry`).
+pub(crate) struct DenseEntry<'a, K, V> {
+    map: &'a mut DenseMap<K, V>,
+    key: K,
 }
 
-impl<'a, V> ShardEntry<'a, V> {
+impl<'a, K: Dense, V> DenseEntry<'a, K, V> {
     pub(crate) fn or_insert_with(self, make: impl FnOnce() -> V) -> &'a mut V {
         let i = match self.map.find(&self.key) {
             Some(i) => i,
@@ -680,27 +723,27 @@ impl<'a, V> ShardEntry<'a, V> {
     }
 }
 
-impl<V> FromIterator<(ShardKey, V)> for ShardMap<V> {
-    fn from_iter<I: IntoIterator<Item = (ShardKey, V)>>(iter: I) -> Self {
-        let mut map = ShardMap::new();
+impl<K: Dense, V> FromIterator<(K, V)> for DenseMap<K, V> {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        let mut map = DenseMap::new();
         map.map = iter.into_iter().collect();
         map.reindex();
         map
     }
 }
 
-impl<'a, V> IntoIterator for &'a ShardMap<V> {
-    type Item = (&'a ShardKey, &'a V);
-    type IntoIter = <&'a VecMap<ShardKey, V> as IntoIterator>::IntoIter;
+impl<'a, K, V> IntoIterator for &'a DenseMap<K, V> {
+    type Item = (&'a K, &'a V);
+    type IntoIter = <&'a VecMap<K, V> as IntoIterator>::IntoIter;
 
     fn into_iter(self) -> Self::IntoIter {
         (&self.map).into_iter()
     }
 }
 
-impl<V> IntoIterator for ShardMap<V> {
-    type Item = (ShardKey, V);
-    type IntoIter = std::vec::IntoIter<(ShardKey, V)>;
+impl<K, V> IntoIterator for DenseMap<K, V> {
+    type Item = (K, V);
+    type IntoIter = std::vec::IntoIter<(K, V)>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.map.into_iter()
@@ -708,22 +751,22 @@ impl<V> IntoIterator for ShardMap<V> {
 }
 
 /// The map's (the index is derived from it).
-impl<V: PartialEq> PartialEq for ShardMap<V> {
+impl<K: PartialEq, V: PartialEq> PartialEq for DenseMap<K, V> {
     fn eq(&self, other: &Self) -> bool {
         self.map == other.map
     }
 }
 
-impl<V: Eq> Eq for ShardMap<V> {}
+impl<K: Eq, V: Eq> Eq for DenseMap<K, V> {}
 
 /// The map's: as the `BTreeMap` it stands for.
-impl<V: Hash> Hash for ShardMap<V> {
+impl<K: Hash, V: Hash> Hash for DenseMap<K, V> {
     fn hash<H: Hasher>(&self, state: &mut H) {
         self.map.hash(state);
     }
 }
 
-impl<V: fmt::Debug> fmt::Debug for ShardMap<V> {
+impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for DenseMap<K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.map.fmt(f)
     }
@@ -911,6 +954,45 @@ mod tests {
         v.clear();
         b.clear();
         probe(&v, &b);
+    }
+
+    /// Filled out of order, a `ShardMap` renumbers in place (and rebuilds when a clone
+    /// shares its index): every index `index_or_insert` gives names its key's entry, and
+    /// clones and the map answer lookups as their `BTreeMap`s.
+    #[test]
+    fn a_shardmap_keeps_its_index_through_inserts_and_removals_out_of_order() {
+        let k = |t: u16, s: u32| (TableId(t), ShardId(s));
+        let mut v: ShardMap<u64> = ShardMap::new();
+        let mut b = BTreeMap::new();
+        let mut x = 7u64;
+        let mut clones = Vec::new();
+        for n in 0..600u64 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let key = k((x >> 60) as u16 % 2, (x >> 40) as u32 % 90);
+            if n % 5 == 4 {
+                assert_eq!(v.remove(&key), b.remove(&key));
+            } else {
+                let i = v.index_or_insert(key, n);
+                v.as_entries_mut()[i].1 += 1;
+                *b.entry(key).or_insert(n) += 1;
+                assert_eq!(v.as_entries()[i].0, key);
+            }
+            if n % 97 == 0 {
+                clones.push((v.clone(), b.clone()));
+            }
+        }
+        clones.push((v, b));
+        for (v, b) in &clones {
+            for t in 0..3u16 {
+                for s in 0..130u32 {
+                    assert_eq!(v.get(&k(t, s)), b.get(&k(t, s)));
+                }
+            }
+            assert!(v.iter().eq(b.iter()));
+            assert_eq!(hash_of(v), hash_of(b));
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::fp::Shared;
 use crate::ids::{DcId, ReqId, TxnId};
 use crate::table::{Epoch, LogPos, Pk, Row, ShardStore};
 use crate::time::SimTime;
-pub(crate) use crate::vecmap::{Packed, ShardMap, VecMap, VecSet};
+pub(crate) use crate::vecmap::{ShardMap, VecMap, VecSet};
 use crate::vocab::{ClientOp, CoordState, PeerState, ShardInfo, ShardKey};
 use serde::{Deserialize, Serialize};
 use std::hash::{Hash, Hasher};
@@ -96,7 +96,7 @@ pub(crate) struct Durable {
     pub(crate) committed: VecMap<TxnId, Vec<(ShardKey, DcId, LogPos)>>,
     /// Failover fences this DC promised (see `failover`): no entry of an older epoch is
     /// accepted for the shard before the instant given. Durable: a promise survives a crash.
-    pub(crate) fences: VecMap<ShardKey, (Epoch, SimTime)>,
+    pub(crate) fences: ShardMap<(Epoch, SimTime)>,
     /// Shard copies of earlier layouts, kept when a membership change found this DC down
     /// (a down DC's durable state is never erased; nothing serves from these).
     pub(crate) retired: Vec<ShardMap<Shared<ShardStore>>>,
