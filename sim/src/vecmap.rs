@@ -772,6 +772,85 @@ impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for DenseMap<K, V> {
     }
 }
 
+/// A map as a `VecDeque` sorted by key, for a map whose keys arrive in increasing order
+/// and mostly leave oldest first: a frontend's requests in flight (`ReqId`s grow; the
+/// oldest are answered or time out first). A `VecMap` moved every younger entry down on
+/// each such removal; a deque moves the shorter side. Hashed, compared, debug-printed
+/// and iterated as a `VecMap` (and so as the `BTreeMap` it stands for).
+///
+/// Invariant: entries strictly increasing by key.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct DequeMap<K, V>(std::collections::VecDeque<(K, V)>);
+
+impl<K, V> Default for DequeMap<K, V> {
+    fn default() -> Self {
+        DequeMap(std::collections::VecDeque::new())
+    }
+}
+
+impl<K, V> DequeMap<K, V> {
+    /// How many keys have a value.
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Entries in key order.
+    pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = (&K, &V)> + Clone {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl<K: Packed, V> DequeMap<K, V> {
+    fn find(&self, key: &K) -> Result<usize, usize> {
+        let want = key.packed();
+        // New keys are the largest: one compare with the last entry places them.
+        match self.0.back() {
+            Some((k, _)) if k.packed() < want => Err(self.0.len()),
+            None => Err(0),
+            _ => self.0.binary_search_by(|(k, _)| k.packed().cmp(&want)),
+        }
+    }
+
+    /// The value under `key`, if any.
+    pub(crate) fn get(&self, key: &K) -> Option<&V> {
+        self.find(key).ok().map(|i| &self.0[i].1)
+    }
+
+    /// Sets `key`'s value; returns the one it replaces.
+    pub(crate) fn insert(&mut self, key: K, value: V) -> Option<V> {
+        match self.find(&key) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
+            Err(i) => {
+                self.0.insert(i, (key, value));
+                None
+            }
+        }
+    }
+
+    pub(crate) fn remove(&mut self, key: &K) -> Option<V> {
+        let i = self.find(key).ok()?;
+        self.0.remove(i).map(|(_, v)| v)
+    }
+}
+
+impl<K: Hash, V: Hash> Hash for DequeMap<K, V> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // As `VecMap::hash` (and `BTreeMap::hash`): the length, then each entry in order.
+        state.write_usize(self.0.len());
+        for (k, v) in &self.0 {
+            k.hash(state);
+            v.hash(state);
+        }
+    }
+}
+
+/// As `BTreeMap`'s: `{k: v, ...}`.
+impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for DequeMap<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
 /// As `BTreeMap`'s: a map, in key order.
 impl<K: Serialize, V: Serialize> Serialize for VecMap<K, V> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -993,6 +1072,39 @@ mod tests {
             assert!(v.iter().eq(b.iter()));
             assert_eq!(hash_of(v), hash_of(b));
         }
+    }
+
+    /// Keys arriving in order and leaving in any order: a `DequeMap` answers, iterates,
+    /// hashes and prints as the `VecMap` and the `BTreeMap` of the same entries.
+    #[test]
+    fn a_dequemap_behaves_as_the_vecmap_it_replaces() {
+        let mut q: DequeMap<ReqId, u64> = DequeMap::default();
+        let mut v: VecMap<ReqId, u64> = VecMap::new();
+        let mut b = BTreeMap::new();
+        let mut x = 3u64;
+        for n in 0..400u64 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let key = if n % 3 == 2 {
+                ReqId(x % (n + 1))
+            } else {
+                ReqId(n)
+            };
+            if n % 4 == 3 {
+                assert_eq!(q.remove(&key), b.remove(&key));
+                v.remove(&key);
+            } else {
+                assert_eq!(q.insert(key, n), b.insert(key, n));
+                v.insert(key, n);
+            }
+            assert_eq!(q.get(&ReqId(x % 500)), b.get(&ReqId(x % 500)));
+        }
+        assert!(q.iter().eq(b.iter()));
+        assert_eq!(q.len(), b.len());
+        assert_eq!(hash_of(&q), hash_of(&v));
+        assert_eq!(hash_of(&q), hash_of(&b));
+        assert_eq!(format!("{q:?}"), format!("{b:?}"));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::fp::Shared;
 use crate::ids::{DcId, ReqId, TxnId};
 use crate::table::{Epoch, LogPos, Pk, Row, ShardStore};
 use crate::time::SimTime;
-pub(crate) use crate::vecmap::{ShardMap, VecMap, VecSet};
+pub(crate) use crate::vecmap::{DequeMap, ShardMap, VecMap, VecSet};
 use crate::vocab::{ClientOp, CoordState, PeerState, ShardInfo, ShardKey};
 use serde::{Deserialize, Serialize};
 use std::hash::{Hash, Hasher};
@@ -112,7 +112,8 @@ pub(crate) struct Volatile {
     /// Each peer's last gossiped log positions (sorted by shard).
     pub(crate) progress: VecMap<DcId, std::rc::Rc<[(ShardKey, LogPos)]>>,
     pub(crate) primaries: ShardMap<PrimaryState>,
-    pub(crate) pending: VecMap<ReqId, PendingReq>,
+    /// Requests in flight from this frontend (`DequeMap`: ids grow, the oldest leave first).
+    pub(crate) pending: DequeMap<ReqId, PendingReq>,
     pub(crate) outstanding: VecMap<DcId, u32>,
     pub(crate) round_robin: u64,
     pub(crate) coord: VecMap<TxnId, CoordVolatile>,
