@@ -1,5 +1,9 @@
 //! `VecMap` / `VecSet`: a map and a set as one vector sorted by key, for the core's
-//! small maps (per DC, per shard of one node, per transaction in flight).
+//! small maps (per DC, per shard of one node, per transaction in flight). Two variants
+//! for a node's hottest maps: `DenseMap` (`ShardMap`), a `VecMap` plus a direct index
+//! from a shard to its entry (a node's copies, metadata, primary roles, fences: looked up
+//! per message), and `DequeMap`, the sorted entries in a `VecDeque` (a frontend's
+//! requests in flight: ids arrive in order and leave about oldest first).
 //! Public (read-only: `get`, iteration) where a public type holds one: `TxnTrace`'s per-DC
 //! participant states, locks and shards.
 //!
@@ -11,8 +15,10 @@
 //! Invariants: entries are strictly increasing by key (`Packed` keeps the keys' order),
 //! so iteration is in key order exactly as the `BTreeMap` / `BTreeSet` each replaces;
 //! hashed (the length, then each entry in key order), compared, debug-printed and
-//! (de)serialized as those too, so fingerprints, traces, messages and files do not change. Inserting or removing
-//! moves the entries after it: meant for maps of at most a few hundred entries.
+//! (de)serialized as those too, so fingerprints, traces, messages and files do not change
+//! (the variants as well: a `DenseMap`'s index is derived from its keys, never seen).
+//! Inserting or removing moves the entries after it (a `DequeMap`'s shorter side): meant
+//! for maps of at most a few hundred entries.
 
 use crate::ids::{DcId, ReqId, ShardId, TableId, TxnId};
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
