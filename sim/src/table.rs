@@ -1021,11 +1021,11 @@ impl<'a> Merge<'a> {
 
 /// Applies one row write of a compacted entry to the snapshot's rows (`snap`), given the
 /// live rows. A row the snapshot then holds as the live rows do (no retained entry wrote
-/// it since) shares their cells: one copy of a quiet row, not two. When the live row still
-/// carries this write (its position and write id), that is known before applying: the
-/// snapshot's row becomes the live one, shared, without building the row a second time
-/// and comparing it. (Positions name entries, and the live rows are the snapshot's with
-/// the retained log applied, so the write met the same row in both.)
+/// it since) shares their cells: one copy of a quiet row, not two. That is exactly when
+/// the live row still carries this write (its position and write id), known before
+/// applying: the snapshot's row becomes the live one, shared, without building the row a
+/// second time. (Positions name entries, and the live rows are the snapshot's with the
+/// retained log applied, so the write met the same row in both.)
 fn compact_write(
     snap: &mut BTreeMap<Pk, Row>,
     live: &BTreeMap<Pk, Row>,
@@ -1049,12 +1049,11 @@ fn compact_write(
         put_row(snap, &op.pk, b.clone());
         return;
     }
+    // No comparison with the live row after applying: the written row has this write's
+    // position and id, which the live row lacks (else the branch above ran), so the two
+    // never compare equal.
     apply_write(snap, op, write_id, ver, put);
-    if let (Some(a), Some(b)) = (snap.get_mut(&op.pk), b) {
-        if a == b {
-            a.cells = b.cells.clone();
-        }
-    }
+    debug_assert!(b.is_none() || snap.get(&op.pk) != b);
 }
 
 fn apply(
