@@ -809,10 +809,15 @@ impl<K, V> DequeMap<K, V> {
 impl<K: Packed, V> DequeMap<K, V> {
     fn find(&self, key: &K) -> Result<usize, usize> {
         let want = key.packed();
-        // New keys are the largest: one compare with the last entry places them.
-        match self.0.back() {
-            Some((k, _)) if k.packed() < want => Err(self.0.len()),
-            None => Err(0),
+        let (Some((first, _)), Some((last, _))) = (self.0.front(), self.0.back()) else {
+            return Err(0);
+        };
+        // New keys are the largest, the oldest leave first, and a request's timeout looks
+        // for a key usually long gone (below the first): one or two compares each.
+        match (first.packed().cmp(&want), last.packed() < want) {
+            (_, true) => Err(self.0.len()),
+            (std::cmp::Ordering::Greater, _) => Err(0),
+            (std::cmp::Ordering::Equal, _) => Ok(0),
             _ => self.0.binary_search_by(|(k, _)| k.packed().cmp(&want)),
         }
     }
