@@ -422,15 +422,15 @@ impl Sim {
                 )
             };
             placed.insert(row.write_id, ((t, s), pos));
-            st.append(LogEntry {
+            st.append(LogEntry::new(
                 pos,
-                body: Body::Write {
+                Body::Write {
                     op: WriteOp { table: t, pk, kind },
                     write_id: row.write_id,
                 },
-                origin: row.version.origin,
-                at: row.version.at,
-            });
+                row.version.origin,
+                row.version.at,
+            ));
         }
         // Each new shard's primary: its first replica that is up.
         let mut primaries: VecMap<ShardKey, DcId> = VecMap::new();

@@ -302,7 +302,7 @@ impl Body {
 }
 
 /// One entry of a shard's log.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct LogEntry {
     /// Where it sits (same position ⇒ same entry, on every DC).
     pub pos: LogPos,
@@ -312,9 +312,56 @@ pub struct LogEntry {
     pub origin: DcId,
     /// When it was appended.
     pub at: SimTime,
+    /// Derived, not part of the entry (see `PutCells`).
+    #[serde(skip)]
+    pub(crate) put_cells: PutCells,
+}
+
+/// The cells a `Put` entry's row gets (`Cells::of_put` of its columns at its version),
+/// built by the first copy that applies the entry and shared by every other copy that
+/// applies or compacts it: the entry is one `Rc` on every DC, and the cells are a pure
+/// function of it, so each copy's row holds the same cells it would have built (one
+/// allocation per write, not one per copy and per compaction). Not part of the entry:
+/// equal, hashed and serialized as nothing, so fingerprints and files do not change.
+#[derive(Clone, Default)]
+pub(crate) struct PutCells(std::cell::OnceCell<Cells>);
+
+impl PartialEq for PutCells {
+    fn eq(&self, _: &PutCells) -> bool {
+        true
+    }
+}
+
+impl Eq for PutCells {}
+
+impl std::hash::Hash for PutCells {
+    fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
+}
+
+/// As the derived one before the cache: the four fields.
+impl fmt::Debug for LogEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LogEntry")
+            .field("pos", &self.pos)
+            .field("body", &self.body)
+            .field("origin", &self.origin)
+            .field("at", &self.at)
+            .finish()
+    }
 }
 
 impl LogEntry {
+    /// An entry (its cells cache empty).
+    pub fn new(pos: LogPos, body: Body, origin: DcId, at: SimTime) -> LogEntry {
+        LogEntry {
+            pos,
+            body,
+            origin,
+            at,
+            put_cells: PutCells::default(),
+        }
+    }
+
     /// `(position, write id)` of every row write this entry applies (what the checker
     /// follows).
     pub fn write_ids(&self) -> impl Iterator<Item = (LogPos, u64)> + '_ {
@@ -776,14 +823,19 @@ impl ShardStore {
             // The row writes go through `compact_write` (`apply`'s own steps for the
             // rest of a COMMIT); other entries write no row.
             match &e.body {
-                Body::Write { op, write_id } => {
-                    compact_write(&mut c.rows, &self.rows, op, *write_id, &ver)
-                }
+                Body::Write { op, write_id } => compact_write(
+                    &mut c.rows,
+                    &self.rows,
+                    op,
+                    *write_id,
+                    &ver,
+                    Some(&e.put_cells),
+                ),
                 Body::Commit { txn, writes } => {
                     let coordinator = release(&mut c.intents, &mut c.locks, *txn);
                     c.resolved.insert(*txn, coordinator, true, e.pos.index);
                     for (w, id) in writes.iter() {
-                        compact_write(&mut c.rows, &self.rows, w, *id, &ver);
+                        compact_write(&mut c.rows, &self.rows, w, *id, &ver, None);
                     }
                 }
                 Body::Prepare { .. } | Body::Abort { .. } => apply(
@@ -969,17 +1021,18 @@ impl<'a> Merge<'a> {
 
 /// Applies one row write of a compacted entry to the snapshot's rows (`snap`), given the
 /// live rows. A row the snapshot then holds as the live rows do (no retained entry wrote
-/// it since) shares their cells: one copy of a quiet row, not two. When the live row still
-/// carries this write (its position and write id), that is known before applying: the
-/// snapshot's row becomes the live one, shared, without building the row a second time
-/// and comparing it. (Positions name entries, and the live rows are the snapshot's with
-/// the retained log applied, so the write met the same row in both.)
+/// it since) shares their cells: one copy of a quiet row, not two. That is exactly when
+/// the live row still carries this write (its position and write id), known before
+/// applying: the snapshot's row becomes the live one, shared, without building the row a
+/// second time. (Positions name entries, and the live rows are the snapshot's with the
+/// retained log applied, so the write met the same row in both.)
 fn compact_write(
     snap: &mut BTreeMap<Pk, Row>,
     live: &BTreeMap<Pk, Row>,
     op: &WriteOp,
     write_id: u64,
     ver: &Version,
+    put: Option<&PutCells>,
 ) {
     let b = live.get(&op.pk);
     if let Some(b) = b.filter(|r| r.version.pos == ver.pos && r.write_id == write_id) {
@@ -990,18 +1043,17 @@ fn compact_write(
             if let Some(r) = snap.get(&op.pk) {
                 probe.insert(op.pk.clone(), r.clone());
             }
-            apply_write(&mut probe, op, write_id, ver);
+            apply_write(&mut probe, op, write_id, ver, None);
             debug_assert_eq!(probe.get(&op.pk), Some(b));
         }
         put_row(snap, &op.pk, b.clone());
         return;
     }
-    apply_write(snap, op, write_id, ver);
-    if let (Some(a), Some(b)) = (snap.get_mut(&op.pk), b) {
-        if a == b {
-            a.cells = b.cells.clone();
-        }
-    }
+    // No comparison with the live row after applying: the written row has this write's
+    // position and id, which the live row lacks (else the branch above ran), so the two
+    // never compare equal.
+    apply_write(snap, op, write_id, ver, put);
+    debug_assert!(b.is_none() || snap.get(&op.pk) != b);
 }
 
 fn apply(
@@ -1017,7 +1069,7 @@ fn apply(
         at: e.at,
     };
     match &e.body {
-        Body::Write { op, write_id } => apply_write(rows, op, *write_id, &ver),
+        Body::Write { op, write_id } => apply_write(rows, op, *write_id, &ver, Some(&e.put_cells)),
         Body::Prepare {
             txn,
             coordinator,
@@ -1042,7 +1094,7 @@ fn apply(
             let coordinator = release(intents, locks, *txn);
             resolved.insert(*txn, coordinator, true, e.pos.index);
             for (w, id) in writes.iter() {
-                apply_write(rows, w, *id, &ver);
+                apply_write(rows, w, *id, &ver, None);
             }
         }
         Body::Abort { txn } => {
@@ -1060,14 +1112,25 @@ fn release(
 ) -> Option<DcId> {
     let i = intents.remove(&txn)?;
     for (w, _) in i.writes.iter() {
-        if locks.get(&w.pk) == Some(&txn) {
-            locks.remove(&w.pk);
+        // One search per row: the lock is taken out, and put back (its own key, no copy)
+        // in the rare case another transaction holds it.
+        if let Some((pk, holder)) = locks.remove_entry(&w.pk) {
+            if holder != txn {
+                locks.insert(pk, holder);
+            }
         }
     }
     Some(i.coordinator)
 }
 
-fn apply_write(rows: &mut BTreeMap<Pk, Row>, op: &WriteOp, write_id: u64, ver: &Version) {
+/// `put`: the entry's cells cache, when the write is a whole entry's (see `PutCells`).
+fn apply_write(
+    rows: &mut BTreeMap<Pk, Row>,
+    op: &WriteOp,
+    write_id: u64,
+    ver: &Version,
+    put: Option<&PutCells>,
+) {
     let ver = ver.clone();
     let fresh = |ver: &Version| Row {
         cells: Cells::new(),
@@ -1078,7 +1141,10 @@ fn apply_write(rows: &mut BTreeMap<Pk, Row>, op: &WriteOp, write_id: u64, ver: &
     match &op.kind {
         WriteKind::Put(cols) => {
             let mut row = fresh(&ver);
-            row.cells = Cells::of_put(cols, &ver);
+            row.cells = match put {
+                Some(c) => c.0.get_or_init(|| Cells::of_put(cols, &ver)).clone(),
+                None => Cells::of_put(cols, &ver),
+            };
             put_row(rows, &op.pk, row);
         }
         WriteKind::Update { set, delete } => {

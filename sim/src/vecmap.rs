@@ -1,5 +1,9 @@
 //! `VecMap` / `VecSet`: a map and a set as one vector sorted by key, for the core's
-//! small maps (per DC, per shard of one node, per transaction in flight).
+//! small maps (per DC, per shard of one node, per transaction in flight). Two variants
+//! for a node's hottest maps: `DenseMap` (`ShardMap`), a `VecMap` plus a direct index
+//! from a shard to its entry (a node's copies, metadata, primary roles, fences: looked up
+//! per message), and `DequeMap`, the sorted entries in a `VecDeque` (a frontend's
+//! requests in flight: ids arrive in order and leave about oldest first).
 //! Public (read-only: `get`, iteration) where a public type holds one: `TxnTrace`'s per-DC
 //! participant states, locks and shards.
 //!
@@ -11,8 +15,10 @@
 //! Invariants: entries are strictly increasing by key (`Packed` keeps the keys' order),
 //! so iteration is in key order exactly as the `BTreeMap` / `BTreeSet` each replaces;
 //! hashed (the length, then each entry in key order), compared, debug-printed and
-//! (de)serialized as those too, so fingerprints, traces, messages and files do not change. Inserting or removing
-//! moves the entries after it: meant for maps of at most a few hundred entries.
+//! (de)serialized as those too, so fingerprints, traces, messages and files do not change
+//! (the variants as well: a `DenseMap`'s index is derived from its keys, never seen).
+//! Inserting or removing moves the entries after it (a `DequeMap`'s shorter side): meant
+//! for maps of at most a few hundred entries.
 
 use crate::ids::{DcId, ReqId, ShardId, TableId, TxnId};
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -137,11 +143,6 @@ impl<K, V> VecMap<K, V> {
     /// Whether no key has a value.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
-    }
-
-    /// The entries, in key order.
-    pub(crate) fn as_slice(&self) -> &[(K, V)] {
-        &self.0
     }
 
     /// Entries in key order.
@@ -498,6 +499,369 @@ impl<K: fmt::Debug> fmt::Debug for VecSet<K> {
     }
 }
 
+/// A key with a place in a small grid: (table, shard, DC). What a `DenseMap` indexes by.
+pub trait Dense: Packed + Copy {
+    /// The key's coordinates; distinct keys have distinct coordinates.
+    fn coords(&self) -> [usize; 3];
+}
+
+impl Dense for ShardKey {
+    fn coords(&self) -> [usize; 3] {
+        [usize::from(self.0 .0), self.1 .0 as usize, 0]
+    }
+}
+
+/// A `VecMap` with a direct index from a key to its entry, for a node's maps keyed by
+/// shard that are searched per message: its copies (a few shards of each table out of
+/// hundreds, so the dense-key shortcut of `VecMap::find` misses and a binary search ran
+/// per lookup), its primary roles, its metadata, its fences. Read-only, it is the
+/// `VecMap` (`Deref`): iteration, hash, equality, debug output and serialized form are
+/// the map's, so fingerprints, traces and files do not change.
+///
+/// Invariants: when `dims` is not all zero, `slots[(t * dims[1] + s) * dims[2] + d]` is 1 +
+/// the index in `map` of the entry whose key has coordinates `[t, s, d]`, 0 where no key
+/// has them, and every key's coordinates are below `dims`; `dims == [0; 3]` means no index
+/// (the keys span too wide a range for one; lookups search `map`). The index is a pure
+/// function of the keys and their order; an insert or removal renumbers the entries after
+/// it (as the vector moves them), in place when this map is the index's only holder. It
+/// is shared (`Rc`), so a clone of the map (a checkpoint's copy of a node) copies a
+/// pointer, not the index. Each dimension is a power of two, so a map filled in key order
+/// (a placement's shards) is reindexed a logarithmic number of times, not per key.
+#[derive(Clone)]
+pub struct DenseMap<K, V> {
+    map: VecMap<K, V>,
+    slots: std::rc::Rc<[u32]>,
+    dims: [usize; 3],
+}
+
+/// Per shard, in shard order.
+pub(crate) type ShardMap<V> = DenseMap<ShardKey, V>;
+
+impl<K, V> Default for DenseMap<K, V> {
+    fn default() -> Self {
+        DenseMap {
+            map: VecMap::new(),
+            slots: std::rc::Rc::from(Vec::new()),
+            dims: [0; 3],
+        }
+    }
+}
+
+impl<K, V> std::ops::Deref for DenseMap<K, V> {
+    type Target = VecMap<K, V>;
+
+    fn deref(&self) -> &VecMap<K, V> {
+        &self.map
+    }
+}
+
+impl<K: Dense, V> DenseMap<K, V> {
+    pub(crate) fn new() -> Self {
+        DenseMap::default()
+    }
+
+    /// The slot of coordinates `c`, if inside the index.
+    #[inline]
+    fn slot_of(&self, c: [usize; 3]) -> Option<usize> {
+        let [a, b, d] = self.dims;
+        (c[0] < a && c[1] < b && c[2] < d).then(|| (c[0] * b + c[1]) * d + c[2])
+    }
+
+    /// The index in `map` of `key`'s entry.
+    #[inline]
+    fn find(&self, key: &K) -> Option<usize> {
+        if self.dims[0] == 0 {
+            return self.map.find(key).ok();
+        }
+        let slot = *self.slots.get(self.slot_of(key.coords())?)?;
+        (slot as usize).checked_sub(1)
+    }
+
+    /// Rebuilds the index from the keys. No index when the keys' range is much wider than
+    /// the map (slots are for keys that exist).
+    fn reindex(&mut self) {
+        let mut dims = [0usize; 3];
+        for (k, _) in &self.map.0 {
+            for (d, c) in dims.iter_mut().zip(k.coords()) {
+                *d = (*d).max(c.saturating_add(1));
+            }
+        }
+        let dims = dims.map(|n| n.checked_next_power_of_two().unwrap_or(usize::MAX));
+        let n = dims.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
+        let n = match n {
+            Some(n) if !self.map.is_empty() && n <= 64 * self.map.len() + 4096 => n,
+            _ => {
+                self.slots = std::rc::Rc::from(Vec::new());
+                self.dims = [0; 3];
+                return;
+            }
+        };
+        self.dims = dims;
+        let mut slots = vec![0u32; n];
+        for (i, (k, _)) in self.map.0.iter().enumerate() {
+            if let Some(s) = self.slot_of(k.coords()) {
+                slots[s] = i as u32 + 1;
+            }
+        }
+        self.slots = slots.into();
+    }
+
+    /// After entry `from` on moved (an insert or removal there): their slots renumbered in
+    /// place, or the index rebuilt when it is shared or does not cover the keys.
+    fn renumber_from(&mut self, from: usize, gone: Option<K>) {
+        let [a, b, d] = self.dims;
+        let slot_of = |c: [usize; 3]| {
+            (c[0] < a && c[1] < b && c[2] < d).then(|| (c[0] * b + c[1]) * d + c[2])
+        };
+        let renumbered = match std::rc::Rc::get_mut(&mut self.slots) {
+            Some(slots) if a != 0 => {
+                // A removed key was covered (every key is).
+                if let Some(s) = gone.and_then(|k| slot_of(k.coords())) {
+                    slots[s] = 0;
+                }
+                self.map.0.iter().enumerate().skip(from).all(|(i, (k, _))| {
+                    slot_of(k.coords())
+                        .map(|s| slots[s] = i as u32 + 1)
+                        .is_some()
+                })
+            }
+            _ => false,
+        };
+        if !renumbered {
+            self.reindex();
+        }
+    }
+
+    /// The value under `key`, if any.
+    #[inline]
+    pub fn get(&self, key: &K) -> Option<&V> {
+        self.find(key).map(|i| &self.map.0[i].1)
+    }
+
+    #[inline]
+    pub(crate) fn get_mut(&mut self, key: &K) -> Option<&mut V> {
+        self.find(key).map(|i| &mut self.map.0[i].1)
+    }
+
+    /// Whether `key` has a value.
+    #[inline]
+    pub fn contains_key(&self, key: &K) -> bool {
+        self.find(key).is_some()
+    }
+
+    /// Sets `key`'s value; returns the one it replaces.
+    pub(crate) fn insert(&mut self, key: K, value: V) -> Option<V> {
+        match self.find(&key) {
+            Some(i) => Some(std::mem::replace(&mut self.map.0[i].1, value)),
+            None => {
+                self.index_or_insert(key, value);
+                None
+            }
+        }
+    }
+
+    /// The index of `key`'s entry, first set to `value` if absent (as
+    /// `entry(key).or_insert(value)`); valid until a key is inserted before it.
+    pub(crate) fn index_or_insert(&mut self, key: K, value: V) -> usize {
+        if let Some(i) = self.find(&key) {
+            return i;
+        }
+        let Err(i) = self.map.find(&key) else {
+            unreachable!("the index and the map hold the same keys")
+        };
+        self.map.0.insert(i, (key, value));
+        self.renumber_from(i, None);
+        i
+    }
+
+    #[cfg(test)]
+    fn as_entries(&self) -> &[(K, V)] {
+        &self.map.0
+    }
+
+    #[cfg(test)]
+    fn as_entries_mut(&mut self) -> &mut [(K, V)] {
+        &mut self.map.0
+    }
+
+    pub(crate) fn remove(&mut self, key: &K) -> Option<V> {
+        let i = self.find(key)?;
+        let (k, v) = self.map.0.remove(i);
+        self.renumber_from(i, Some(k));
+        Some(v)
+    }
+
+    /// As `BTreeMap::entry`, for `or_insert_with` / `or_default`.
+    pub(crate) fn entry(&mut self, key: K) -> DenseEntry<'_, K, V> {
+        DenseEntry { map: self, key }
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.map.clear();
+        self.reindex();
+    }
+
+    pub(crate) fn iter_mut(&mut self) -> impl DoubleEndedIterator<Item = (&K, &mut V)> {
+        self.map.iter_mut()
+    }
+}
+
+/// A key's place in a `DenseMap` (see `DenseMap::entry`).
+pub(crate) struct DenseEntry<'a, K, V> {
+    map: &'a mut DenseMap<K, V>,
+    key: K,
+}
+
+impl<'a, K: Dense, V> DenseEntry<'a, K, V> {
+    pub(crate) fn or_insert_with(self, make: impl FnOnce() -> V) -> &'a mut V {
+        let i = match self.map.find(&self.key) {
+            Some(i) => i,
+            None => self.map.index_or_insert(self.key, make()),
+        };
+        &mut self.map.map.0[i].1
+    }
+
+    pub(crate) fn or_default(self) -> &'a mut V
+    where
+        V: Default,
+    {
+        self.or_insert_with(V::default)
+    }
+}
+
+impl<K: Dense, V> FromIterator<(K, V)> for DenseMap<K, V> {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        let mut map = DenseMap::new();
+        map.map = iter.into_iter().collect();
+        map.reindex();
+        map
+    }
+}
+
+impl<'a, K, V> IntoIterator for &'a DenseMap<K, V> {
+    type Item = (&'a K, &'a V);
+    type IntoIter = <&'a VecMap<K, V> as IntoIterator>::IntoIter;
+
+    fn into_iter(self) -> Self::IntoIter {
+        (&self.map).into_iter()
+    }
+}
+
+impl<K, V> IntoIterator for DenseMap<K, V> {
+    type Item = (K, V);
+    type IntoIter = std::vec::IntoIter<(K, V)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.map.into_iter()
+    }
+}
+
+/// The map's (the index is derived from it).
+impl<K: PartialEq, V: PartialEq> PartialEq for DenseMap<K, V> {
+    fn eq(&self, other: &Self) -> bool {
+        self.map == other.map
+    }
+}
+
+impl<K: Eq, V: Eq> Eq for DenseMap<K, V> {}
+
+/// The map's: as the `BTreeMap` it stands for.
+impl<K: Hash, V: Hash> Hash for DenseMap<K, V> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.map.hash(state);
+    }
+}
+
+impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for DenseMap<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.map.fmt(f)
+    }
+}
+
+/// A map as a `VecDeque` sorted by key, for a map whose keys arrive in increasing order
+/// and mostly leave oldest first: a frontend's requests in flight (`ReqId`s grow; the
+/// oldest are answered or time out first). A `VecMap` moved every younger entry down on
+/// each such removal; a deque moves the shorter side. Hashed, compared, debug-printed
+/// and iterated as a `VecMap` (and so as the `BTreeMap` it stands for).
+///
+/// Invariant: entries strictly increasing by key.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct DequeMap<K, V>(std::collections::VecDeque<(K, V)>);
+
+impl<K, V> Default for DequeMap<K, V> {
+    fn default() -> Self {
+        DequeMap(std::collections::VecDeque::new())
+    }
+}
+
+impl<K, V> DequeMap<K, V> {
+    /// How many keys have a value.
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Entries in key order.
+    pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = (&K, &V)> + Clone {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl<K: Packed, V> DequeMap<K, V> {
+    fn find(&self, key: &K) -> Result<usize, usize> {
+        let want = key.packed();
+        let (Some((first, _)), Some((last, _))) = (self.0.front(), self.0.back()) else {
+            return Err(0);
+        };
+        // New keys are the largest, the oldest leave first, and a request's timeout looks
+        // for a key usually long gone (below the first): one or two compares each.
+        match (first.packed().cmp(&want), last.packed() < want) {
+            (_, true) => Err(self.0.len()),
+            (std::cmp::Ordering::Greater, _) => Err(0),
+            (std::cmp::Ordering::Equal, _) => Ok(0),
+            _ => self.0.binary_search_by(|(k, _)| k.packed().cmp(&want)),
+        }
+    }
+
+    /// The value under `key`, if any.
+    pub(crate) fn get(&self, key: &K) -> Option<&V> {
+        self.find(key).ok().map(|i| &self.0[i].1)
+    }
+
+    /// Sets `key`'s value; returns the one it replaces.
+    pub(crate) fn insert(&mut self, key: K, value: V) -> Option<V> {
+        match self.find(&key) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
+            Err(i) => {
+                self.0.insert(i, (key, value));
+                None
+            }
+        }
+    }
+
+    pub(crate) fn remove(&mut self, key: &K) -> Option<V> {
+        let i = self.find(key).ok()?;
+        self.0.remove(i).map(|(_, v)| v)
+    }
+}
+
+impl<K: Hash, V: Hash> Hash for DequeMap<K, V> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // As `VecMap::hash` (and `BTreeMap::hash`): the length, then each entry in order.
+        state.write_usize(self.0.len());
+        for (k, v) in &self.0 {
+            k.hash(state);
+            v.hash(state);
+        }
+    }
+}
+
+/// As `BTreeMap`'s: `{k: v, ...}`.
+impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for DequeMap<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
 /// As `BTreeMap`'s: a map, in key order.
 impl<K: Serialize, V: Serialize> Serialize for VecMap<K, V> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -627,6 +991,131 @@ mod tests {
         for k in [0u64, 1, 2, 3, u64::MAX - 2, u64::MAX - 1, u64::MAX] {
             assert_eq!(w.contains_key(&k), ![3, u64::MAX - 2].contains(&k), "{k}");
         }
+    }
+
+    /// A `ShardMap` answers as the `BTreeMap` of the same entries through inserts in and
+    /// out of key order, removals, clears, clones that then diverge, and keys whose range
+    /// is too wide for an index; it hashes and prints as that map.
+    #[test]
+    fn a_shardmap_answers_as_the_btreemap_it_stands_for() {
+        let k = |t: u16, s: u32| (TableId(t), ShardId(s));
+        let mut v: ShardMap<u32> = ShardMap::new();
+        let mut b = BTreeMap::new();
+        let probe = |v: &ShardMap<u32>, b: &BTreeMap<ShardKey, u32>| {
+            for t in 0..4u16 {
+                for s in (0..70u32).chain([u32::MAX]) {
+                    assert_eq!(v.get(&k(t, s)), b.get(&k(t, s)), "{:?}", k(t, s));
+                    assert_eq!(v.contains_key(&k(t, s)), b.contains_key(&k(t, s)));
+                }
+            }
+            assert!(v.iter().eq(b.iter()));
+            assert_eq!(hash_of(v), hash_of(b));
+            assert_eq!(format!("{v:?}"), format!("{b:?}"));
+        };
+        // In key order (as a placement installs), then out of it.
+        for (i, key) in (0..2u16)
+            .flat_map(|t| (0..60u32).step_by(7).map(move |s| k(t, s)))
+            .enumerate()
+        {
+            assert_eq!(v.insert(key, i as u32), b.insert(key, i as u32));
+        }
+        probe(&v, &b);
+        let before = v.clone();
+        for (i, key) in [k(0, 3), k(1, 64), k(3, 0), k(0, 0)]
+            .into_iter()
+            .enumerate()
+        {
+            *v.entry(key).or_default() += i as u32 + 10;
+            *b.entry(key).or_default() += i as u32 + 10;
+        }
+        *v.get_mut(&k(1, 7)).unwrap() = 99;
+        *b.get_mut(&k(1, 7)).unwrap() = 99;
+        assert_eq!(v.remove(&k(0, 14)), b.remove(&k(0, 14)));
+        assert_eq!(v.remove(&k(0, 15)), b.remove(&k(0, 15)));
+        probe(&v, &b);
+        assert_eq!(before.len(), 18, "a clone keeps its entries and its index");
+        assert_eq!(before.get(&k(1, 56)), Some(&17));
+        assert_eq!(before.get(&k(0, 3)), None);
+        // A key far out of range: no index, lookups still right.
+        assert_eq!(v.insert(k(2, u32::MAX), 5), b.insert(k(2, u32::MAX), 5));
+        probe(&v, &b);
+        assert_eq!(v.remove(&k(2, u32::MAX)), b.remove(&k(2, u32::MAX)));
+        probe(&v, &b);
+        v.clear();
+        b.clear();
+        probe(&v, &b);
+    }
+
+    /// Filled out of order, a `ShardMap` renumbers in place (and rebuilds when a clone
+    /// shares its index): every index `index_or_insert` gives names its key's entry, and
+    /// clones and the map answer lookups as their `BTreeMap`s.
+    #[test]
+    fn a_shardmap_keeps_its_index_through_inserts_and_removals_out_of_order() {
+        let k = |t: u16, s: u32| (TableId(t), ShardId(s));
+        let mut v: ShardMap<u64> = ShardMap::new();
+        let mut b = BTreeMap::new();
+        let mut x = 7u64;
+        let mut clones = Vec::new();
+        for n in 0..600u64 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let key = k((x >> 60) as u16 % 2, (x >> 40) as u32 % 90);
+            if n % 5 == 4 {
+                assert_eq!(v.remove(&key), b.remove(&key));
+            } else {
+                let i = v.index_or_insert(key, n);
+                v.as_entries_mut()[i].1 += 1;
+                *b.entry(key).or_insert(n) += 1;
+                assert_eq!(v.as_entries()[i].0, key);
+            }
+            if n % 97 == 0 {
+                clones.push((v.clone(), b.clone()));
+            }
+        }
+        clones.push((v, b));
+        for (v, b) in &clones {
+            for t in 0..3u16 {
+                for s in 0..130u32 {
+                    assert_eq!(v.get(&k(t, s)), b.get(&k(t, s)));
+                }
+            }
+            assert!(v.iter().eq(b.iter()));
+            assert_eq!(hash_of(v), hash_of(b));
+        }
+    }
+
+    /// Keys arriving in order and leaving in any order: a `DequeMap` answers, iterates,
+    /// hashes and prints as the `VecMap` and the `BTreeMap` of the same entries.
+    #[test]
+    fn a_dequemap_behaves_as_the_vecmap_it_replaces() {
+        let mut q: DequeMap<ReqId, u64> = DequeMap::default();
+        let mut v: VecMap<ReqId, u64> = VecMap::new();
+        let mut b = BTreeMap::new();
+        let mut x = 3u64;
+        for n in 0..400u64 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let key = if n % 3 == 2 {
+                ReqId(x % (n + 1))
+            } else {
+                ReqId(n)
+            };
+            if n % 4 == 3 {
+                assert_eq!(q.remove(&key), b.remove(&key));
+                v.remove(&key);
+            } else {
+                assert_eq!(q.insert(key, n), b.insert(key, n));
+                v.insert(key, n);
+            }
+            assert_eq!(q.get(&ReqId(x % 500)), b.get(&ReqId(x % 500)));
+        }
+        assert!(q.iter().eq(b.iter()));
+        assert_eq!(q.len(), b.len());
+        assert_eq!(hash_of(&q), hash_of(&v));
+        assert_eq!(hash_of(&q), hash_of(&b));
+        assert_eq!(format!("{q:?}"), format!("{b:?}"));
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! only a failover reads them.
 
 use super::lease::vouch;
-use super::state::{HbSeen, Packed, Volatile};
+use super::state::{HbSeen, Volatile};
 use super::Ctx;
 use super::Node;
 use crate::ids::DcId;
@@ -147,23 +147,15 @@ impl Node {
         self.vol.progress.insert(from, positions);
     }
 
-    /// Whether `epochs` (sorted by shard) names a shard whose epoch here is older: a walk
-    /// of the shard metadata alongside it.
+    /// Whether `epochs` names a shard whose epoch here is older: a direct lookup per
+    /// gossiped epoch (the metadata is indexed by shard), not a walk of every shard's.
     fn any_newer_epoch(&self, epochs: &[ShardInfo]) -> bool {
-        let metas = self.durable.meta.as_slice();
-        let mut i = 0;
-        for info in epochs {
-            let key = (info.table, info.shard).packed();
-            while i < metas.len() && metas[i].0.packed() < key {
-                i += 1;
-            }
-            match metas.get(i) {
-                Some((k, m)) if k.packed() == key && info.epoch > m.epoch => return true,
-                Some(_) => {}
-                None => return false,
-            }
-        }
-        false
+        epochs.iter().any(|info| {
+            self.durable
+                .meta
+                .get(&(info.table, info.shard))
+                .is_some_and(|m| info.epoch > m.epoch)
+        })
     }
 
     /// Shards whose primary a failover moved (their epoch was issued by a DC, not by the

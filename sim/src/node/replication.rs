@@ -60,12 +60,7 @@ impl Node {
             epoch,
             index: store.last_index() + 1,
         };
-        let entry = LogEntry {
-            pos,
-            body,
-            origin: self.id,
-            at: ctx.now,
-        };
+        let entry = LogEntry::new(pos, body, self.id, ctx.now);
         for (pos, write_id) in entry.write_ids() {
             out.fact(Fact::Appended {
                 table: key.0,

@@ -11,7 +11,7 @@ use crate::fp::Shared;
 use crate::ids::{DcId, ReqId, TxnId};
 use crate::table::{Epoch, LogPos, Pk, Row, ShardStore};
 use crate::time::SimTime;
-pub(crate) use crate::vecmap::{Packed, VecMap, VecSet};
+pub(crate) use crate::vecmap::{DequeMap, ShardMap, VecMap, VecSet};
 use crate::vocab::{ClientOp, CoordState, PeerState, ShardInfo, ShardKey};
 use serde::{Deserialize, Serialize};
 use std::hash::{Hash, Hasher};
@@ -25,10 +25,6 @@ pub struct ShardMeta {
     /// The shard's primary.
     pub primary: DcId,
 }
-
-/// Per shard, in shard order (`VecMap`: a node keeps one `meta` entry per shard of the
-/// placement, hundreds at 16 DCs, and walks it for every heartbeat).
-pub(crate) type ShardMap<V> = VecMap<ShardKey, V>;
 
 /// The shard metadata (`ShardMap<ShardMeta>`), with a generation counter bumped by every
 /// mutable access: a cache of something computed from the metadata (see
@@ -88,7 +84,8 @@ impl Hash for MetaMap {
 pub(crate) struct Durable {
     /// Each copy shared copy-on-write (`Shared`): a clone of the node (a timeline
     /// checkpoint, an explorer branch) copies only the shards it later changes.
-    pub(crate) stores: VecMap<ShardKey, Shared<ShardStore>>,
+    /// (`ShardMap`: looked up per message, a few shards of hundreds.)
+    pub(crate) stores: ShardMap<Shared<ShardStore>>,
     pub(crate) meta: MetaMap,
     /// The coordinator's records of transactions not yet ended (see `Node::forget_ended`).
     pub(crate) coord: VecMap<TxnId, CoordRecord>,
@@ -99,10 +96,10 @@ pub(crate) struct Durable {
     pub(crate) committed: VecMap<TxnId, Vec<(ShardKey, DcId, LogPos)>>,
     /// Failover fences this DC promised (see `failover`): no entry of an older epoch is
     /// accepted for the shard before the instant given. Durable: a promise survives a crash.
-    pub(crate) fences: VecMap<ShardKey, (Epoch, SimTime)>,
+    pub(crate) fences: ShardMap<(Epoch, SimTime)>,
     /// Shard copies of earlier layouts, kept when a membership change found this DC down
     /// (a down DC's durable state is never erased; nothing serves from these).
-    pub(crate) retired: Vec<VecMap<ShardKey, Shared<ShardStore>>>,
+    pub(crate) retired: Vec<ShardMap<Shared<ShardStore>>>,
 }
 
 /// What a crash forgets.
@@ -114,8 +111,9 @@ pub(crate) struct Volatile {
     pub(crate) gossip: VecMap<DcId, std::rc::Rc<[(DcId, PeerState)]>>,
     /// Each peer's last gossiped log positions (sorted by shard).
     pub(crate) progress: VecMap<DcId, std::rc::Rc<[(ShardKey, LogPos)]>>,
-    pub(crate) primaries: VecMap<ShardKey, PrimaryState>,
-    pub(crate) pending: VecMap<ReqId, PendingReq>,
+    pub(crate) primaries: ShardMap<PrimaryState>,
+    /// Requests in flight from this frontend (`DequeMap`: ids grow, the oldest leave first).
+    pub(crate) pending: DequeMap<ReqId, PendingReq>,
     pub(crate) outstanding: VecMap<DcId, u32>,
     pub(crate) round_robin: u64,
     pub(crate) coord: VecMap<TxnId, CoordVolatile>,
