@@ -155,6 +155,15 @@ impl LastWrites {
         }
     }
 
+    /// Drops row `(table, pk)`'s last write if it is write `write_id`.
+    fn forget(&mut self, table: TableId, pk: &Pk, write_id: u64) {
+        if let Some(m) = self.0.get_mut(usize::from(table.0)) {
+            if m.get(pk).is_some_and(|w| w.1 == write_id) {
+                m.remove(pk);
+            }
+        }
+    }
+
     fn retain(&mut self, mut f: impl FnMut(&Pk, &mut LastWrite) -> bool) {
         for m in &mut self.0 {
             m.retain(|pk, w| f(pk, w));
@@ -811,7 +820,9 @@ impl Checker {
             _ => FindingKind::DegradedWriteLost,
         };
         let kind = kind.unwrap_or(kind_by_table);
-        self.last_write.retain(|_, v| v.1 != write_id);
+        // A write id names one row's write: only that row's entry can hold it (a walk
+        // over every row's last write cost more than the rest of the report).
+        self.last_write.forget(a.key.0, &a.pk, write_id);
         self.find(
             c.now,
             kind,
@@ -1046,21 +1057,24 @@ impl Checker {
     /// already does not hold it, it is lost now. True when it is tracked.
     fn on_acked(&mut self, c: &CheckCtx, write_id: u64, a: Acked) -> bool {
         let current = self.latest_epoch.get(&a.key).copied();
+        // The DC to check, and the newer epoch that deposed the acknowledging primary (if
+        // that is why): the cause's text is written only for a loss (a `format!` per
+        // transaction row acknowledged cost more than the check).
         let check = match (current, a.txn) {
-            (Some((e, p)), None) if e > a.pos.epoch => Some((
-                p,
-                format!("acknowledged by a deposed primary after {p} took over in {e}"),
-            )),
-            (Some((_, p)), Some(_)) => Some((p, format!("{p} leads the shard"))),
-            (None, Some(_)) => {
-                let p = c.placement.replicas(a.key.1)[0];
-                Some((p, format!("{p} leads the shard")))
-            }
+            (Some((e, p)), None) if e > a.pos.epoch => Some((p, Some(e))),
+            (Some((_, p)), Some(_)) => Some((p, None)),
+            (None, Some(_)) => Some((c.placement.replicas(a.key.1)[0], None)),
             _ => None,
         };
-        if let Some((p, why)) = check {
+        if let Some((p, deposed_in)) = check {
             let store = c.nodes.get(&p).and_then(|n| n.durable.stores.get(&a.key));
             if !store.is_some_and(|s| a.held_by(s)) {
+                let why = match deposed_in {
+                    Some(e) => {
+                        format!("acknowledged by a deposed primary after {p} took over in {e}")
+                    }
+                    None => format!("{p} leads the shard"),
+                };
                 let cause = format!("{why} without it; {}", self.fault_of(p));
                 self.report_lost(c, write_id, &a, &cause, 1);
                 return false;
