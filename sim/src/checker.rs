@@ -1360,6 +1360,11 @@ impl Checker {
         });
     }
 
+    /// The transactions whose outcomes are kept (what `prune` asks `in_play` about).
+    pub(crate) fn outcome_txns(&self) -> impl Iterator<Item = TxnId> + '_ {
+        self.outcomes.keys().copied()
+    }
+
     /// An acknowledgement arriving for a write whose position is no longer tracked.
     fn pending_loss(
         &self,

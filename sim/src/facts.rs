@@ -308,7 +308,7 @@ impl Sim {
         let before = self.checker.total();
         let healthy_since = self.healthy_since;
         let settle = self.settle_ms();
-        let in_play = self.txns_in_play();
+        let in_play = self.txns_in_play(self.checker.outcome_txns());
         self.checking(vec![], |ch, c| {
             if let Some(since) = healthy_since {
                 ch.check_settled(c, since, settle);
@@ -324,24 +324,43 @@ impl Sim {
     /// on the wire names — a 2PC message, a PREPARE or decision entry in a replication
     /// batch, an intent in a snapshot install. Every decision a shard reports comes from
     /// one of these (a decision message, a query an intent sends, a coordinator's resend).
-    pub(crate) fn txns_in_play(&self) -> VecSet<TxnId> {
-        let mut open = Vec::new();
+    ///
+    /// Only `among` is asked about (the transactions whose outcomes the checker still
+    /// keeps, a few): each one named is looked up there, rather than every transaction
+    /// on the wire collected and sorted once a second.
+    pub(crate) fn txns_in_play(&self, among: impl Iterator<Item = TxnId>) -> VecSet<TxnId> {
+        // `extend`, not `collect`: no sort instantiated for this map (sort.rs).
+        let mut seen: VecMap<TxnId, bool> = VecMap::new();
+        seen.extend(among.map(|t| (t, false)));
+        if seen.is_empty() {
+            return VecSet::new();
+        }
+        let mut note = |t: TxnId| {
+            if let Some(s) = seen.get_mut(&t) {
+                *s = true;
+            }
+        };
         for n in self.world.nodes.values() {
-            open.extend(n.open_txns());
+            n.open_txns().into_iter().for_each(&mut note);
             for r in &n.durable.retired {
-                open.extend(r.values().flat_map(|s| s.intents.keys().copied()));
+                r.values()
+                    .flat_map(|s| s.intents.keys().copied())
+                    .for_each(&mut note);
             }
         }
         for env in self.world.net.in_flight.values() {
             match &env.msg {
-                Msg::Replicate { entries, .. } => {
-                    open.extend(entries.iter().filter_map(|e| e.body.txn()))
+                Msg::Replicate { entries, .. } => entries
+                    .iter()
+                    .filter_map(|e| e.body.txn())
+                    .for_each(&mut note),
+                Msg::InstallSnapshot { store, .. } => {
+                    store.intents.keys().copied().for_each(&mut note)
                 }
-                Msg::InstallSnapshot { store, .. } => open.extend(store.intents.keys().copied()),
-                m => open.extend(m.txn()),
+                m => m.txn().into_iter().for_each(&mut note),
             }
         }
-        VecSet::from_unsorted(open)
+        seen.iter().filter(|(_, &s)| s).map(|(&t, _)| t).collect()
     }
 
     /// Worst replication lag (ms) of any shard replica at each DC, as the live primaries
