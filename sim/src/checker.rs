@@ -7,7 +7,9 @@
 //! setting (e.g. `Async` losing unshipped writes on failover) — reported, never silent.
 
 use crate::config::{ReadConsistency, ReplicationMode};
-use crate::history::{images, Invocation, OpKind, RowRead, RowWrite, VersionImage, OPEN_CAP};
+use crate::history::{
+    images, Invocation, OpKind, OpenRequests, RowRead, RowWrite, VersionImage, OPEN_CAP,
+};
 use crate::ids::{DcId, ReqId, ShardId, TableId, TxnId};
 use crate::node::Node;
 use crate::placement::{Fnv, Placement};
@@ -485,7 +487,7 @@ pub struct Checker {
     /// Reads checked.
     pub reads: u64,
     /// Requests invoked and not yet completed: where and when (for the history).
-    invocations: BTreeMap<ReqId, Invocation>,
+    invocations: OpenRequests,
 }
 
 impl Checker {
@@ -524,7 +526,7 @@ impl Checker {
         self.in_doubt.hash(h);
         self.reported_divergence.hash(h);
         self.reported_stuck.hash(h);
-        for (req, i) in &self.invocations {
+        for (req, i) in self.invocations.iter() {
             let acked_before = acks.partition_point(|&a| a < i.seq) as u64;
             (req, i.home, acked_before, i.at, &i.op).hash(h);
         }
@@ -590,7 +592,7 @@ impl Checker {
         };
         self.invocations
             .iter()
-            .map(|(&req, i)| {
+            .map(|(req, i)| {
                 let (table, writes, _) =
                     images(&i.op, &OpResult::Err(OpError::Timeout), name, |_| None);
                 HistoryEntry {
