@@ -453,6 +453,11 @@ pub struct Checker {
     acked: BTreeMap<u64, Acked>,
     /// Where each write was appended by a primary: (shard, position, when).
     appended: BTreeMap<u64, (ShardKey, LogPos, SimTime)>,
+    /// `(when, write id)` of each `appended` insertion, in time order: `prune` forgets
+    /// the expired ones from the front instead of walking the whole map once a second (an
+    /// entry replaced later, or dropped by a membership change, is skipped when its
+    /// record comes up).
+    appended_order: std::collections::VecDeque<(SimTime, u64)>,
     /// Transaction rows whose COMMIT was appended again (by a primary promoted since) before
     /// the client heard: the positions `appended` no longer shows, for `Acked::earlier`.
     earlier_commits: BTreeMap<u64, Vec<(ShardKey, LogPos)>>,
@@ -713,6 +718,7 @@ impl Checker {
 
     pub(crate) fn on_appended(&mut self, now: SimTime, key: ShardKey, pos: LogPos, write_id: u64) {
         let prev = self.appended.insert(write_id, (key, pos, now));
+        self.appended_order.push_back((now, write_id));
         // A transaction row's COMMIT appended again (write ids of plain writes end in 0):
         // the earlier position still counts wherever a copy holds it.
         if write_id & 0xff != 0 {
@@ -1357,7 +1363,17 @@ impl Checker {
             })
         });
         let horizon = c.now.0.saturating_sub(120_000);
-        self.appended.retain(|_, (_, _, t)| t.0 >= horizon);
+        // What `appended.retain(|_, e| e.2 >= horizon)` kept: the clock never goes back,
+        // so the records are in time order and the expired ones are at the front.
+        while let Some(&(t, w)) = self.appended_order.front() {
+            if t.0 >= horizon {
+                break;
+            }
+            self.appended_order.pop_front();
+            if self.appended.get(&w).is_some_and(|e| e.2 == t) {
+                self.appended.remove(&w);
+            }
+        }
         let appended = &self.appended;
         self.earlier_commits.retain(|w, _| appended.contains_key(w));
         // A transaction's vote counts are read when its client hears: not after.
