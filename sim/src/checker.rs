@@ -892,10 +892,7 @@ impl Checker {
                 .collect(),
             _ => Vec::new(),
         };
-        if self.history.len() == HISTORY_CAP {
-            self.history.pop_front();
-        }
-        self.history.push_back(std::rc::Rc::new(OpRecord {
+        let record = OpRecord {
             req,
             op,
             result,
@@ -907,7 +904,25 @@ impl Checker {
             completed_seq: c.events,
             names: c.table_names.clone(),
             txn_copies,
-        }));
+        };
+        // At the cap, the oldest record's box takes the new one unless a checkpoint still
+        // shares it (an allocation and a free per operation saved).
+        let oldest = if self.history.len() == HISTORY_CAP {
+            self.history.pop_front()
+        } else {
+            None
+        };
+        let record = match oldest {
+            Some(mut rc) => match std::rc::Rc::get_mut(&mut rc) {
+                Some(slot) => {
+                    *slot = record;
+                    rc
+                }
+                None => std::rc::Rc::new(record),
+            },
+            None => std::rc::Rc::new(record),
+        };
+        self.history.push_back(record);
     }
 
     /// The judgements of a completed operation (`on_op_done`).

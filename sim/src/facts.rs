@@ -182,7 +182,7 @@ impl Sim {
                     req,
                     label: op.label().into(),
                     ok: result.is_ok(),
-                    detail: describe_result(&result, served_by),
+                    detail: describe_result(&result, served_by, self.rec.text_buf()),
                     latency_ms: latency,
                 };
                 self.checking(stable_live, |ch, c| {
@@ -398,9 +398,12 @@ impl Sim {
 
 /// What a request returned, as the event log shows it. Built with `push_str` rather than
 /// `format!`: it runs once per client operation, and the formatting machinery cost more
-/// than the rest of recording the operation (the text is the same).
-fn describe_result(r: &OpResult, by: Option<DcId>) -> String {
-    let mut s = String::with_capacity(64);
+/// than the rest of recording the operation (the text is the same). Written into `buf`
+/// (cleared; an evicted op event's text, see `Recorder::text_buf`).
+fn describe_result(r: &OpResult, by: Option<DcId>, buf: String) -> String {
+    let mut s = buf;
+    s.clear();
+    s.reserve(64);
     match r {
         OpResult::Row(Some(row)) if !row.deleted => {
             s.push_str("row at #");
@@ -617,7 +620,10 @@ mod tests {
                 ),
             ];
             for (r, want) in cases {
-                assert_eq!(describe_result(&r, by), want);
+                assert_eq!(describe_result(&r, by, String::new()), want);
+                // A reused buffer holding an older text reads the same.
+                let used = String::from("an older text, longer than most of these ones");
+                assert_eq!(describe_result(&r, by, used), want);
             }
         }
         assert_eq!(
@@ -645,7 +651,7 @@ mod tests {
         ];
         for e in errors {
             for by in [None, Some(DcId(1))] {
-                let text = describe_result(&OpResult::Err(e.clone()), by);
+                let text = describe_result(&OpResult::Err(e.clone()), by, String::new());
                 assert!(!text.is_empty());
                 assert!(!looks_like_debug(&text), "{e:?} reads {text:?}");
             }
