@@ -7,16 +7,19 @@
 //! setting (e.g. `Async` losing unshipped writes on failover) — reported, never silent.
 
 use crate::config::{ReadConsistency, ReplicationMode};
-use crate::history::{images, Invocation, OpKind, RowRead, RowWrite, VersionImage, OPEN_CAP};
+use crate::history::{
+    images, Invocation, OpKind, OpenRequests, RowRead, RowWrite, VersionImage, OPEN_CAP,
+};
 use crate::ids::{DcId, ReqId, ShardId, TableId, TxnId};
 use crate::node::Node;
-use crate::placement::Placement;
+use crate::placement::{Fnv, Placement};
 use crate::table::{pk_text, with_partition_text, Epoch, LogPos, Pk, ShardStore, WriteOp};
 use crate::time::SimTime;
 use crate::vecmap::{VecMap, VecSet};
 use crate::vocab::{ClientOp, OpError, OpResult, PartState, ShardKey};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
 /// What kind of finding.
@@ -126,11 +129,13 @@ pub struct FaultNote {
 /// recorded then).
 type LastWrite = (LogPos, u64, u8, SimTime, u64);
 
-/// `Checker::last_write`: by table, then by primary key — iterated in `(table, pk)`
-/// order, as the map keyed by the pair it replaced, but looked up by a borrowed key
-/// (the pair needed a copy of the key per read and per write checked).
+/// `Checker::last_write`: by table, then by primary key, in a hash map per table —
+/// looked up by a borrowed key per write acknowledged and per read judged, where a
+/// B-tree's search compared the key with a dozen others (a `memcmp` each). Nothing
+/// iterates the maps in their own order: every walk (`iter`, `retain`) goes in
+/// `(table, pk)` order, as the B-tree's did.
 #[derive(Clone, Debug, Default)]
-struct LastWrites(Vec<BTreeMap<Pk, LastWrite>>);
+struct LastWrites(Vec<HashMap<Pk, LastWrite, BuildHasherDefault<Fnv>>>);
 
 impl LastWrites {
     fn get(&self, table: TableId, pk: &Pk) -> Option<&LastWrite> {
@@ -141,7 +146,7 @@ impl LastWrites {
     fn note(&mut self, table: TableId, pk: &Pk, w: LastWrite) {
         let t = usize::from(table.0);
         if self.0.len() <= t {
-            self.0.resize_with(t + 1, BTreeMap::new);
+            self.0.resize_with(t + 1, HashMap::default);
         }
         match self.0[t].get_mut(pk) {
             Some(slot) => {
@@ -155,19 +160,41 @@ impl LastWrites {
         }
     }
 
-    fn retain(&mut self, mut f: impl FnMut(&Pk, &mut LastWrite) -> bool) {
-        for m in &mut self.0 {
-            m.retain(|pk, w| f(pk, w));
+    /// Drops row `(table, pk)`'s last write if it is write `write_id`.
+    fn forget(&mut self, table: TableId, pk: &Pk, write_id: u64) {
+        if let Some(m) = self.0.get_mut(usize::from(table.0)) {
+            if m.get(pk).is_some_and(|w| w.1 == write_id) {
+                m.remove(pk);
+            }
         }
     }
 
-    fn iter(&self) -> impl Iterator<Item = ((TableId, &Pk), &LastWrite)> + '_ {
-        self.0
-            .iter()
-            .enumerate()
-            .flat_map(|(t, m)| m.iter().map(move |(pk, w)| ((TableId(t as u16), pk), w)))
+    /// Calls `f` on every row in `(table, pk)` order; drops those it returns false for.
+    fn retain(&mut self, mut f: impl FnMut(&Pk, &mut LastWrite) -> bool) {
+        for m in &mut self.0 {
+            let mut keys: Vec<Pk> = m.keys().cloned().collect();
+            crate::sort::sort(&mut keys);
+            for pk in keys {
+                if let Some(w) = m.get_mut(&pk) {
+                    if !f(&pk, w) {
+                        m.remove(&pk);
+                    }
+                }
+            }
+        }
     }
 
+    /// Every row's last write, in `(table, pk)` order.
+    fn iter(&self) -> impl Iterator<Item = ((TableId, &Pk), &LastWrite)> + '_ {
+        self.0.iter().enumerate().flat_map(|(t, m)| {
+            let mut rows: Vec<(&Pk, &LastWrite)> = m.iter().collect();
+            crate::sort::sort_by(&mut rows, |a, b| a.0.cmp(b.0));
+            rows.into_iter()
+                .map(move |(pk, w)| ((TableId(t as u16), pk), w))
+        })
+    }
+
+    /// Every row's last write, in no particular order.
     fn values(&self) -> impl Iterator<Item = &LastWrite> + '_ {
         self.0.iter().flat_map(|m| m.values())
     }
@@ -426,6 +453,11 @@ pub struct Checker {
     acked: BTreeMap<u64, Acked>,
     /// Where each write was appended by a primary: (shard, position, when).
     appended: BTreeMap<u64, (ShardKey, LogPos, SimTime)>,
+    /// `(when, write id)` of each `appended` insertion, in time order: `prune` forgets
+    /// the expired ones from the front instead of walking the whole map once a second (an
+    /// entry replaced later, or dropped by a membership change, is skipped when its
+    /// record comes up).
+    appended_order: std::collections::VecDeque<(SimTime, u64)>,
     /// Transaction rows whose COMMIT was appended again (by a primary promoted since) before
     /// the client heard: the positions `appended` no longer shows, for `Acked::earlier`.
     earlier_commits: BTreeMap<u64, Vec<(ShardKey, LogPos)>>,
@@ -460,7 +492,7 @@ pub struct Checker {
     /// Reads checked.
     pub reads: u64,
     /// Requests invoked and not yet completed: where and when (for the history).
-    invocations: BTreeMap<ReqId, Invocation>,
+    invocations: OpenRequests,
 }
 
 impl Checker {
@@ -499,7 +531,7 @@ impl Checker {
         self.in_doubt.hash(h);
         self.reported_divergence.hash(h);
         self.reported_stuck.hash(h);
-        for (req, i) in &self.invocations {
+        for (req, i) in self.invocations.iter() {
             let acked_before = acks.partition_point(|&a| a < i.seq) as u64;
             (req, i.home, acked_before, i.at, &i.op).hash(h);
         }
@@ -565,7 +597,7 @@ impl Checker {
         };
         self.invocations
             .iter()
-            .map(|(&req, i)| {
+            .map(|(req, i)| {
                 let (table, writes, _) =
                     images(&i.op, &OpResult::Err(OpError::Timeout), name, |_| None);
                 HistoryEntry {
@@ -686,6 +718,7 @@ impl Checker {
 
     pub(crate) fn on_appended(&mut self, now: SimTime, key: ShardKey, pos: LogPos, write_id: u64) {
         let prev = self.appended.insert(write_id, (key, pos, now));
+        self.appended_order.push_back((now, write_id));
         // A transaction row's COMMIT appended again (write ids of plain writes end in 0):
         // the earlier position still counts wherever a copy holds it.
         if write_id & 0xff != 0 {
@@ -811,7 +844,9 @@ impl Checker {
             _ => FindingKind::DegradedWriteLost,
         };
         let kind = kind.unwrap_or(kind_by_table);
-        self.last_write.retain(|_, v| v.1 != write_id);
+        // A write id names one row's write: only that row's entry can hold it (a walk
+        // over every row's last write cost more than the rest of the report).
+        self.last_write.forget(a.key.0, &a.pk, write_id);
         self.find(
             c.now,
             kind,
@@ -857,10 +892,7 @@ impl Checker {
                 .collect(),
             _ => Vec::new(),
         };
-        if self.history.len() == HISTORY_CAP {
-            self.history.pop_front();
-        }
-        self.history.push_back(std::rc::Rc::new(OpRecord {
+        let record = OpRecord {
             req,
             op,
             result,
@@ -872,7 +904,25 @@ impl Checker {
             completed_seq: c.events,
             names: c.table_names.clone(),
             txn_copies,
-        }));
+        };
+        // At the cap, the oldest record's box takes the new one unless a checkpoint still
+        // shares it (an allocation and a free per operation saved).
+        let oldest = if self.history.len() == HISTORY_CAP {
+            self.history.pop_front()
+        } else {
+            None
+        };
+        let record = match oldest {
+            Some(mut rc) => match std::rc::Rc::get_mut(&mut rc) {
+                Some(slot) => {
+                    *slot = record;
+                    rc
+                }
+                None => std::rc::Rc::new(record),
+            },
+            None => std::rc::Rc::new(record),
+        };
+        self.history.push_back(record);
     }
 
     /// The judgements of a completed operation (`on_op_done`).
@@ -1046,21 +1096,24 @@ impl Checker {
     /// already does not hold it, it is lost now. True when it is tracked.
     fn on_acked(&mut self, c: &CheckCtx, write_id: u64, a: Acked) -> bool {
         let current = self.latest_epoch.get(&a.key).copied();
+        // The DC to check, and the newer epoch that deposed the acknowledging primary (if
+        // that is why): the cause's text is written only for a loss (a `format!` per
+        // transaction row acknowledged cost more than the check).
         let check = match (current, a.txn) {
-            (Some((e, p)), None) if e > a.pos.epoch => Some((
-                p,
-                format!("acknowledged by a deposed primary after {p} took over in {e}"),
-            )),
-            (Some((_, p)), Some(_)) => Some((p, format!("{p} leads the shard"))),
-            (None, Some(_)) => {
-                let p = c.placement.replicas(a.key.1)[0];
-                Some((p, format!("{p} leads the shard")))
-            }
+            (Some((e, p)), None) if e > a.pos.epoch => Some((p, Some(e))),
+            (Some((_, p)), Some(_)) => Some((p, None)),
+            (None, Some(_)) => Some((c.placement.replicas(a.key.1)[0], None)),
             _ => None,
         };
-        if let Some((p, why)) = check {
+        if let Some((p, deposed_in)) = check {
             let store = c.nodes.get(&p).and_then(|n| n.durable.stores.get(&a.key));
             if !store.is_some_and(|s| a.held_by(s)) {
+                let why = match deposed_in {
+                    Some(e) => {
+                        format!("acknowledged by a deposed primary after {p} took over in {e}")
+                    }
+                    None => format!("{p} leads the shard"),
+                };
                 let cause = format!("{why} without it; {}", self.fault_of(p));
                 self.report_lost(c, write_id, &a, &cause, 1);
                 return false;
@@ -1325,7 +1378,17 @@ impl Checker {
             })
         });
         let horizon = c.now.0.saturating_sub(120_000);
-        self.appended.retain(|_, (_, _, t)| t.0 >= horizon);
+        // What `appended.retain(|_, e| e.2 >= horizon)` kept: the clock never goes back,
+        // so the records are in time order and the expired ones are at the front.
+        while let Some(&(t, w)) = self.appended_order.front() {
+            if t.0 >= horizon {
+                break;
+            }
+            self.appended_order.pop_front();
+            if self.appended.get(&w).is_some_and(|e| e.2 == t) {
+                self.appended.remove(&w);
+            }
+        }
         let appended = &self.appended;
         self.earlier_commits.retain(|w, _| appended.contains_key(w));
         // A transaction's vote counts are read when its client hears: not after.
@@ -1344,6 +1407,11 @@ impl Checker {
                     .next()
                     .is_some_and(|((d, _), _)| d == t)
         });
+    }
+
+    /// The transactions whose outcomes are kept (what `prune` asks `in_play` about).
+    pub(crate) fn outcome_txns(&self) -> impl Iterator<Item = TxnId> + '_ {
+        self.outcomes.keys().copied()
     }
 
     /// An acknowledgement arriving for a write whose position is no longer tracked.

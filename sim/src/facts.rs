@@ -14,7 +14,7 @@ use crate::sim::Sim;
 use crate::table::Pk;
 use crate::time::SimTime;
 use crate::vecmap::{VecMap, VecSet};
-use crate::vocab::{ClientOp, Fact, Msg, OpResult, PartState, ShardKey};
+use crate::vocab::{ClientOp, Fact, Msg, OpError, OpResult, PartState, ShardKey};
 
 impl Sim {
     /// Runs `f` with the checker and the god's-eye view of the world it checks.
@@ -183,7 +183,7 @@ impl Sim {
                     req,
                     label: op.label().into(),
                     ok: result.is_ok(),
-                    detail: describe_result(&result, served_by),
+                    detail: describe_result(&result, served_by, self.rec.text_buf()),
                     latency_ms: latency,
                 };
                 self.checking(stable_live, |ch, c| {
@@ -319,7 +319,7 @@ impl Sim {
         let before = self.checker.total();
         let healthy_since = self.healthy_since;
         let settle = self.settle_ms();
-        let in_play = self.txns_in_play();
+        let in_play = self.txns_in_play(self.checker.outcome_txns());
         self.checking(vec![], |ch, c| {
             if let Some(since) = healthy_since {
                 ch.check_settled(c, since, settle);
@@ -335,24 +335,43 @@ impl Sim {
     /// on the wire names — a 2PC message, a PREPARE or decision entry in a replication
     /// batch, an intent in a snapshot install. Every decision a shard reports comes from
     /// one of these (a decision message, a query an intent sends, a coordinator's resend).
-    pub(crate) fn txns_in_play(&self) -> VecSet<TxnId> {
-        let mut open = Vec::new();
+    ///
+    /// Only `among` is asked about (the transactions whose outcomes the checker still
+    /// keeps, a few): each one named is looked up there, rather than every transaction
+    /// on the wire collected and sorted once a second.
+    pub(crate) fn txns_in_play(&self, among: impl Iterator<Item = TxnId>) -> VecSet<TxnId> {
+        // `extend`, not `collect`: no sort instantiated for this map (sort.rs).
+        let mut seen: VecMap<TxnId, bool> = VecMap::new();
+        seen.extend(among.map(|t| (t, false)));
+        if seen.is_empty() {
+            return VecSet::new();
+        }
+        let mut note = |t: TxnId| {
+            if let Some(s) = seen.get_mut(&t) {
+                *s = true;
+            }
+        };
         for n in self.world.nodes.values() {
-            open.extend(n.open_txns());
+            n.open_txns().into_iter().for_each(&mut note);
             for r in &n.durable.retired {
-                open.extend(r.values().flat_map(|s| s.intents.keys().copied()));
+                r.values()
+                    .flat_map(|s| s.intents.keys().copied())
+                    .for_each(&mut note);
             }
         }
         for env in self.world.net.in_flight.values() {
             match &env.msg {
-                Msg::Replicate { entries, .. } => {
-                    open.extend(entries.iter().filter_map(|e| e.body.txn()))
+                Msg::Replicate { entries, .. } => entries
+                    .iter()
+                    .filter_map(|e| e.body.txn())
+                    .for_each(&mut note),
+                Msg::InstallSnapshot { store, .. } => {
+                    store.intents.keys().copied().for_each(&mut note)
                 }
-                Msg::InstallSnapshot { store, .. } => open.extend(store.intents.keys().copied()),
-                m => open.extend(m.txn()),
+                m => m.txn().into_iter().for_each(&mut note),
             }
         }
-        VecSet::from_unsorted(open)
+        seen.iter().filter(|(_, &s)| s).map(|(&t, _)| t).collect()
     }
 
     /// Worst replication lag (ms) of any shard replica at each DC, as the live primaries
@@ -390,9 +409,12 @@ impl Sim {
 
 /// What a request returned, as the event log shows it. Built with `push_str` rather than
 /// `format!`: it runs once per client operation, and the formatting machinery cost more
-/// than the rest of recording the operation (the text is the same).
-fn describe_result(r: &OpResult, by: Option<DcId>) -> String {
-    let mut s = String::with_capacity(64);
+/// than the rest of recording the operation (the text is the same). Written into `buf`
+/// (cleared; an evicted op event's text, see `Recorder::text_buf`).
+fn describe_result(r: &OpResult, by: Option<DcId>, buf: String) -> String {
+    let mut s = buf;
+    s.clear();
+    s.reserve(64);
     match r {
         OpResult::Row(Some(row)) if !row.deleted => {
             s.push_str("row at #");
@@ -428,12 +450,23 @@ fn describe_result(r: &OpResult, by: Option<DcId>) -> String {
         }
         // What `Display` writes, pushed where it needs no formatting: four operations in
         // ten fail in the bench's faults, mostly so (the formatting machinery cost more).
-        OpResult::Err(e) => match e.plain_text() {
-            Some((head, why)) => {
+        // The ones with a number in them too (NotPrimary and Locked, one failure in
+        // four under the bench's faults): `Display`'s text, pushed.
+        OpResult::Err(e) => match (e.plain_text(), e) {
+            (Some((head, why)), _) => {
                 s.push_str(head);
                 s.push_str(why);
             }
-            None => {
+            (None, OpError::NotPrimary { hint }) => {
+                s.push_str("sent to a DC that is not the primary (it names DC");
+                push_u64(&mut s, u64::from(hint.0));
+                s.push(')');
+            }
+            (None, OpError::Locked { txn }) => {
+                s.push_str("the key is locked by transaction T");
+                push_u64(&mut s, txn.0);
+            }
+            (None, e) => {
                 use std::fmt::Write;
                 let _ = write!(s, "{e}");
             }
@@ -474,8 +507,12 @@ fn push_u64(s: &mut String, mut n: u64) {
             break;
         }
     }
-    // Only ASCII digits were written.
-    s.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
+    // Pushed one by one: ASCII digits need no UTF-8 check (`from_utf8` cost more than
+    // the digits, for a few per operation logged).
+    s.reserve(buf.len() - i);
+    for &d in &buf[i..] {
+        s.push(char::from(d));
+    }
 }
 
 #[cfg(test)]
@@ -568,9 +605,36 @@ mod tests {
                     OpResult::Err(OpError::Locked { txn: TxnId(7) }),
                     format!("{}{b}", OpError::Locked { txn: TxnId(7) }),
                 ),
+                (
+                    OpResult::Err(OpError::Locked { txn: TxnId(1234) }),
+                    format!("{}{b}", OpError::Locked { txn: TxnId(1234) }),
+                ),
+                (
+                    OpResult::Err(OpError::NotPrimary { hint: DcId(12) }),
+                    format!("{}{b}", OpError::NotPrimary { hint: DcId(12) }),
+                ),
+                (
+                    OpResult::Err(OpError::NotPrimary { hint: DcId(3) }),
+                    format!("{}{b}", OpError::NotPrimary { hint: DcId(3) }),
+                ),
+                (
+                    OpResult::Err(OpError::Fenced),
+                    format!("{}{b}", OpError::Fenced),
+                ),
+                (
+                    OpResult::Err(OpError::Timeout),
+                    format!("{}{b}", OpError::Timeout),
+                ),
+                (
+                    OpResult::Err(OpError::Unavailable("no quorum".into())),
+                    format!("{}{b}", OpError::Unavailable("no quorum".into())),
+                ),
             ];
             for (r, want) in cases {
-                assert_eq!(describe_result(&r, by), want);
+                assert_eq!(describe_result(&r, by, String::new()), want);
+                // A reused buffer holding an older text reads the same.
+                let used = String::from("an older text, longer than most of these ones");
+                assert_eq!(describe_result(&r, by, used), want);
             }
         }
         assert_eq!(
@@ -598,7 +662,7 @@ mod tests {
         ];
         for e in errors {
             for by in [None, Some(DcId(1))] {
-                let text = describe_result(&OpResult::Err(e.clone()), by);
+                let text = describe_result(&OpResult::Err(e.clone()), by, String::new());
                 assert!(!text.is_empty());
                 assert!(!looks_like_debug(&text), "{e:?} reads {text:?}");
             }

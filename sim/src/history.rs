@@ -12,7 +12,7 @@
 //! - Values are copied as the client sent or received them; versions are the store's
 //!   (epoch, index, origin) — the history judge needs nothing else from the simulator.
 
-use crate::ids::{DcId, TableId};
+use crate::ids::{DcId, ReqId, TableId};
 use crate::table::{pk_text, Row, Text, Value, Version, WriteKind, WriteOp};
 use crate::time::SimTime;
 use crate::vocab::{ClientOp, OpResult};
@@ -235,3 +235,203 @@ pub(crate) struct Invocation {
 /// The most requests kept open (a long run with many crashed front ends forgets the
 /// oldest first).
 pub(crate) const OPEN_CAP: usize = 10_000;
+
+/// Slots the open requests' window keeps (requests newer than the oldest by fewer than
+/// this many ids); an older request still open moves to the map.
+const OPEN_WINDOW: usize = 2_048;
+
+/// The requests invoked and not yet completed, by request id, as a map of them would
+/// hold them: request ids are handed out in order and most requests complete within a
+/// few hundred newer ones, so the recent ones sit in a window of slots indexed by id (an
+/// invocation and a completion are an index each, where a B-tree searched and
+/// rebalanced per operation); the few left open longer (a front end that crashed with
+/// them) move to a map below it, so the window never grows past `OPEN_WINDOW`.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct OpenRequests {
+    /// Requests below `base`, oldest first.
+    old: std::collections::BTreeMap<ReqId, Invocation>,
+    /// The id of `recent[0]`.
+    base: u64,
+    /// `recent[i]`: request `base + i`, if open. Never starts with `None`.
+    recent: std::collections::VecDeque<Option<Invocation>>,
+    /// Requests open.
+    len: usize,
+}
+
+impl OpenRequests {
+    fn slot(&self, req: ReqId) -> Option<usize> {
+        let i = req.0.checked_sub(self.base)?;
+        (i < self.recent.len() as u64).then_some(i as usize)
+    }
+
+    /// How many requests are open.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Request `req`, if open.
+    pub(crate) fn get(&self, req: &ReqId) -> Option<&Invocation> {
+        if req.0 < self.base || self.recent.is_empty() {
+            return self.old.get(req);
+        }
+        self.recent.get(self.slot(*req)?)?.as_ref()
+    }
+
+    /// Whether request `req` is open.
+    pub(crate) fn contains_key(&self, req: &ReqId) -> bool {
+        self.get(req).is_some()
+    }
+
+    /// Opens request `req` (replacing an open one of the same id).
+    pub(crate) fn insert(&mut self, req: ReqId, inv: Invocation) {
+        // An empty window restarts at `req` unless the map holds a later request.
+        if self.recent.is_empty() && self.old.last_key_value().map_or(true, |(k, _)| *k < req) {
+            self.base = req.0;
+        }
+        if req.0 < self.base {
+            if self.old.insert(req, inv).is_none() {
+                self.len += 1;
+            }
+            return;
+        }
+        let i = (req.0 - self.base) as usize;
+        if i >= self.recent.len() {
+            self.recent.resize(i + 1, None);
+        }
+        if self.recent[i].replace(inv).is_none() {
+            self.len += 1;
+        }
+        // Requests left open far behind the newest move to the map.
+        while self.recent.len() > OPEN_WINDOW {
+            if let Some(Some(inv)) = self.recent.pop_front() {
+                self.old.insert(ReqId(self.base), inv);
+            }
+            self.base += 1;
+        }
+        self.trim_front();
+    }
+
+    /// Closes request `req`, returning it if it was open.
+    pub(crate) fn remove(&mut self, req: &ReqId) -> Option<Invocation> {
+        let inv = if req.0 < self.base || self.recent.is_empty() {
+            self.old.remove(req)
+        } else {
+            let i = self.slot(*req)?;
+            let inv = self.recent[i].take();
+            self.trim_front();
+            inv
+        };
+        if inv.is_some() {
+            self.len -= 1;
+        }
+        inv
+    }
+
+    /// Closes the oldest open request.
+    pub(crate) fn pop_first(&mut self) -> Option<(ReqId, Invocation)> {
+        if let Some(first) = self.old.pop_first() {
+            self.len -= 1;
+            return Some(first);
+        }
+        let inv = self.recent.pop_front()??;
+        let req = ReqId(self.base);
+        self.base += 1;
+        self.trim_front();
+        self.len -= 1;
+        Some((req, inv))
+    }
+
+    /// Drops the window's leading empty slots.
+    fn trim_front(&mut self) {
+        while let Some(None) = self.recent.front() {
+            self.recent.pop_front();
+            self.base += 1;
+        }
+    }
+
+    /// The open requests in id order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (ReqId, &Invocation)> + '_ {
+        let base = self.base;
+        let recent = self
+            .recent
+            .iter()
+            .enumerate()
+            .filter_map(move |(i, s)| s.as_ref().map(|inv| (ReqId(base + i as u64), inv)));
+        self.old.iter().map(|(k, v)| (*k, v)).chain(recent)
+    }
+
+    /// The open requests' invocations in id order.
+    pub(crate) fn values(&self) -> impl Iterator<Item = &Invocation> + '_ {
+        self.iter().map(|(_, v)| v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Invocation, OpenRequests, OPEN_WINDOW};
+    use crate::ids::{DcId, ReqId, TableId};
+    use crate::rng::Rng;
+    use crate::time::SimTime;
+    use crate::vocab::ClientOp;
+    use std::collections::BTreeMap;
+
+    fn inv(seq: u64) -> Invocation {
+        Invocation {
+            home: DcId(0),
+            seq,
+            at: SimTime(seq),
+            op: std::rc::Rc::new(ClientOp::Get {
+                table: TableId(0),
+                pk: vec![],
+            }),
+        }
+    }
+
+    /// Opened in id order, closed in any order (some never, some far behind the newest),
+    /// the oldest dropped now and then: the open requests read as a map of them would.
+    #[test]
+    fn open_requests_read_as_a_map_of_them_would() {
+        for seed in 0..20 {
+            let mut rng = Rng::new(seed);
+            let mut open = OpenRequests::default();
+            let mut model: BTreeMap<ReqId, u64> = BTreeMap::new();
+            let mut next = 1u64;
+            for step in 0..20_000u64 {
+                match rng.below(100) {
+                    0..=49 => {
+                        next += 1 + rng.below(3) * rng.below(2);
+                        open.insert(ReqId(next), inv(step));
+                        model.insert(ReqId(next), step);
+                    }
+                    50..=93 => {
+                        // Mostly a recent request; now and then one far behind.
+                        let back = if rng.below(20) == 0 {
+                            rng.below(3 * OPEN_WINDOW as u64)
+                        } else {
+                            rng.below(300)
+                        };
+                        let req = ReqId(next.saturating_sub(back));
+                        let got = open.remove(&req).map(|i| i.seq);
+                        assert_eq!(got, model.remove(&req), "seed {seed}");
+                    }
+                    94..=96 => {
+                        let got = open.pop_first().map(|(r, i)| (r, i.seq));
+                        assert_eq!(got, model.pop_first(), "seed {seed}");
+                    }
+                    _ => {
+                        let req = ReqId(next.saturating_sub(rng.below(4 * OPEN_WINDOW as u64)));
+                        assert_eq!(open.get(&req).map(|i| i.seq), model.get(&req).copied());
+                        assert_eq!(open.contains_key(&req), model.contains_key(&req));
+                    }
+                }
+                assert_eq!(open.len(), model.len(), "seed {seed}");
+                assert!(open.recent.len() <= OPEN_WINDOW);
+            }
+            let listed: Vec<(ReqId, u64)> = open.iter().map(|(r, i)| (r, i.seq)).collect();
+            let want: Vec<(ReqId, u64)> = model.iter().map(|(r, s)| (*r, *s)).collect();
+            assert_eq!(listed, want, "seed {seed}");
+            let values: Vec<u64> = open.values().map(|i| i.seq).collect();
+            assert_eq!(values, model.values().copied().collect::<Vec<_>>());
+        }
+    }
+}

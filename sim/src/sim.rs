@@ -219,8 +219,12 @@ impl Sim {
     /// The one event loop: events up to `t` while fewer than `max_steps` ran in all.
     fn run(&mut self, t: SimTime, max_steps: u64) -> bool {
         self.rec.take_hit();
-        while self.world.steps < max_steps && self.world.next_at().is_some_and(|at| at <= t) {
-            self.step();
+        while self.world.steps < max_steps {
+            // `step`, taking the next event only if it is due by `t`.
+            let Some(ev) = self.world.pop_until(t) else {
+                break;
+            };
+            self.run_event(ev);
             if self.rec.take_hit() {
                 return true;
             }

@@ -194,6 +194,14 @@ impl World {
         Some(ev)
     }
 
+    /// Takes the next event if it is due at or before `t`, moving the clock to it.
+    pub(crate) fn pop_until(&mut self, t: SimTime) -> Option<Ev> {
+        let (at, ev) = self.queue.pop_until(t)?;
+        self.steps += 1;
+        self.now = self.now.max(at);
+        Some(ev)
+    }
+
     /// Takes the event with key `key` off the queue out of order (the explorer's choice),
     /// moving the clock to its instant if that is later.
     pub(crate) fn take_event(&mut self, key: (SimTime, u64)) -> Option<Ev> {
