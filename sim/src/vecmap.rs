@@ -359,12 +359,20 @@ impl<K, V> IntoIterator for VecMap<K, V> {
 
 impl<K: Hash, V: Hash> Hash for VecMap<K, V> {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        // As `BTreeMap::hash`: the length, then each (key, value) in key order.
-        state.write_usize(self.0.len());
-        for (k, v) in &self.0 {
-            k.hash(state);
-            v.hash(state);
-        }
+        hash_entries(self.0.iter(), state);
+    }
+}
+
+/// As `BTreeMap::hash`: the length, then each (key, value) in key order — so a map kept
+/// in any of this module's types hashes as the B-tree it replaced did.
+fn hash_entries<'a, K: Hash + 'a, V: Hash + 'a, H: Hasher>(
+    entries: impl ExactSizeIterator<Item = &'a (K, V)>,
+    state: &mut H,
+) {
+    state.write_usize(entries.len());
+    for (k, v) in entries {
+        k.hash(state);
+        v.hash(state);
     }
 }
 
@@ -846,12 +854,7 @@ impl<K: Packed, V> DequeMap<K, V> {
 
 impl<K: Hash, V: Hash> Hash for DequeMap<K, V> {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        // As `VecMap::hash` (and `BTreeMap::hash`): the length, then each entry in order.
-        state.write_usize(self.0.len());
-        for (k, v) in &self.0 {
-            k.hash(state);
-            v.hash(state);
-        }
+        hash_entries(self.0.iter(), state);
     }
 }
 
