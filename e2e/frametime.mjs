@@ -6,7 +6,7 @@
 //
 // For each speed it records, inside the page, the interval between animation frames
 // (requestAnimationFrame) and the long tasks (> 50 ms) while the simulation runs, and
-// prints `frame time at <speed>: median X ms, p95 Y ms, N late (> 25 ms: P %), ...`, after the
+// prints `frame time at <speed>: median X ms, p95 Y ms, p99 Z ms, N late (> 25 ms: P %), ...`, after the
 // same for the page paused (`frame time paused: ...`): the display's floor.
 
 import path from "node:path";
@@ -57,7 +57,7 @@ function report(label, r) {
   // when it took more than one and a half of them (a vsync was missed).
   const late = sorted.filter((f) => f > 25).length;
   console.log(
-    `frame time ${label === "paused" ? "paused" : `at ${label}`}: median ${pct(sorted, 50).toFixed(1)} ms, p95 ${pct(sorted, 95).toFixed(1)} ms, ` +
+    `frame time ${label === "paused" ? "paused" : `at ${label}`}: median ${pct(sorted, 50).toFixed(1)} ms, p95 ${pct(sorted, 95).toFixed(2)} ms, p99 ${pct(sorted, 99).toFixed(1)} ms, ` +
       `${late} late (> 25 ms: ${((late * 100) / sorted.length).toFixed(1)} %), ` +
       `max ${sorted[sorted.length - 1].toFixed(1)} ms over ${sorted.length} frames; ` +
       `${r.longTasks} long tasks; simulated ${(r.simMs / 1000).toFixed(1)} s in ${SECONDS} s; ` +
