@@ -188,10 +188,7 @@ impl World {
 
     /// Takes the next event and moves the clock to it.
     pub(crate) fn pop(&mut self) -> Option<Ev> {
-        let (at, ev) = self.queue.pop()?;
-        self.steps += 1;
-        self.now = self.now.max(at);
-        Some(ev)
+        self.pop_until(SimTime(u64::MAX))
     }
 
     /// Takes the next event if it is due at or before `t`, moving the clock to it.
