@@ -12,14 +12,13 @@ use crate::history::{
 };
 use crate::ids::{DcId, ReqId, ShardId, TableId, TxnId};
 use crate::node::Node;
-use crate::placement::{Fnv, Placement};
+use crate::placement::Placement;
 use crate::table::{pk_text, with_partition_text, Epoch, LogPos, Pk, ShardStore, WriteOp};
 use crate::time::SimTime;
 use crate::vecmap::{VecMap, VecSet};
 use crate::vocab::{ClientOp, OpError, OpResult, PartState, ShardKey};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
-use std::hash::BuildHasherDefault;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// What kind of finding.
@@ -129,13 +128,11 @@ pub struct FaultNote {
 /// recorded then).
 type LastWrite = (LogPos, u64, u8, SimTime, u64);
 
-/// `Checker::last_write`: by table, then by primary key, in a hash map per table —
-/// looked up by a borrowed key per write acknowledged and per read judged, where a
-/// B-tree's search compared the key with a dozen others (a `memcmp` each). Nothing
-/// iterates the maps in their own order: every walk (`iter`, `retain`) goes in
-/// `(table, pk)` order, as the B-tree's did.
+/// `Checker::last_write`: by table, then by primary key — iterated in `(table, pk)`
+/// order, as the map keyed by the pair it replaced, but looked up by a borrowed key
+/// (the pair needed a copy of the key per read and per write checked).
 #[derive(Clone, Debug, Default)]
-struct LastWrites(Vec<HashMap<Pk, LastWrite, BuildHasherDefault<Fnv>>>);
+struct LastWrites(Vec<BTreeMap<Pk, LastWrite>>);
 
 impl LastWrites {
     fn get(&self, table: TableId, pk: &Pk) -> Option<&LastWrite> {
@@ -146,7 +143,7 @@ impl LastWrites {
     fn note(&mut self, table: TableId, pk: &Pk, w: LastWrite) {
         let t = usize::from(table.0);
         if self.0.len() <= t {
-            self.0.resize_with(t + 1, HashMap::default);
+            self.0.resize_with(t + 1, BTreeMap::new);
         }
         match self.0[t].get_mut(pk) {
             Some(slot) => {
@@ -169,32 +166,19 @@ impl LastWrites {
         }
     }
 
-    /// Calls `f` on every row in `(table, pk)` order; drops those it returns false for.
     fn retain(&mut self, mut f: impl FnMut(&Pk, &mut LastWrite) -> bool) {
         for m in &mut self.0 {
-            let mut keys: Vec<Pk> = m.keys().cloned().collect();
-            crate::sort::sort(&mut keys);
-            for pk in keys {
-                if let Some(w) = m.get_mut(&pk) {
-                    if !f(&pk, w) {
-                        m.remove(&pk);
-                    }
-                }
-            }
+            m.retain(|pk, w| f(pk, w));
         }
     }
 
-    /// Every row's last write, in `(table, pk)` order.
     fn iter(&self) -> impl Iterator<Item = ((TableId, &Pk), &LastWrite)> + '_ {
-        self.0.iter().enumerate().flat_map(|(t, m)| {
-            let mut rows: Vec<(&Pk, &LastWrite)> = m.iter().collect();
-            crate::sort::sort_by(&mut rows, |a, b| a.0.cmp(b.0));
-            rows.into_iter()
-                .map(move |(pk, w)| ((TableId(t as u16), pk), w))
-        })
+        self.0
+            .iter()
+            .enumerate()
+            .flat_map(|(t, m)| m.iter().map(move |(pk, w)| ((TableId(t as u16), pk), w)))
     }
 
-    /// Every row's last write, in no particular order.
     fn values(&self) -> impl Iterator<Item = &LastWrite> + '_ {
         self.0.iter().flat_map(|m| m.values())
     }

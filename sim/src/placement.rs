@@ -182,9 +182,8 @@ pub struct Placement {
 const SHARD_CACHE_CAP: usize = 1 << 16;
 
 /// FNV-1a: a fixed, fast hash for short keys (lookups only; nothing iterates the map).
-/// (The checker's last write per row is looked up with it too.)
 #[derive(Default)]
-pub(crate) struct Fnv(u64);
+struct Fnv(u64);
 
 impl Hasher for Fnv {
     fn finish(&self) -> u64 {
